@@ -1,0 +1,61 @@
+"""The ``briefreader`` command: argument parsing and dispatch to subcommand modules.
+
+Each module in this package exposes ``register(subparsers)``, which adds its subcommands and
+sets ``handler`` (a function ``(args) -> int``) on them. Errors a user can cause are raised as
+``CommandError`` (or a domain error) and printed as one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from briefreader import __version__
+from briefreader.cli import corpus, search
+from briefreader.cli.common import CommandError, fail
+
+SUBCOMMAND_MODULES = [corpus, search]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="briefreader",
+        description=(
+            "A terminal reader for analysts. With no command, opens the reader (TUI) on the "
+            "workspace, building the index first if needed."
+        ),
+        epilog=(
+            "Workspace: --workspace DIR, else $BRIEFREADER_WORKSPACE, else the current folder "
+            "if it has articles/. Create one with 'briefreader init DIR --sample'."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"briefreader {__version__}")
+    parser.add_argument(
+        "-w", "--workspace", metavar="DIR", help="workspace folder (holds articles/ and index/)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in SUBCOMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from briefreader.cli.reader import open_reader
+
+        handler = open_reader
+    try:
+        return int(handler(args) or 0)
+    except CommandError as error:
+        return fail(str(error), error.code)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

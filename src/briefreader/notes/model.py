@@ -1,0 +1,104 @@
+"""The note domain objects: a text selector (W3C TextQuote + TextPosition) and a note."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ANCHORED = "anchored"
+FUZZY = "fuzzy"
+ORPHANED = "orphaned"
+STATUSES = (ANCHORED, FUZZY, ORPHANED)
+
+# A tag starts after whitespace or an opening bracket (so ``page#section`` in a URL is not a
+# tag) and needs at least one letter (so ``#1`` stays an issue number).
+_TAG_RE = re.compile(r"(?<![^\s(\[{])#((?=[\w-]*[^\W\d_])[\w][\w-]*)")
+
+
+class NotesError(Exception):
+    """A notes operation failed in a way the user can act on (one-line message)."""
+
+
+class NoteNotFound(NotesError):
+    """No note has the given id."""
+
+
+@dataclass(frozen=True)
+class TextSelector:
+    """Where a note points: the quoted text with context, and its offsets as a hint.
+
+    ``exact``/``prefix``/``suffix`` are a W3C TextQuoteSelector; ``start``/``end`` (half-open,
+    into ``Article.text``) a TextPositionSelector, kept up to date by re-anchoring.
+    """
+
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note on an article: a selector, the note text and its tags.
+
+    ``tags`` is the union of ``#tags`` in ``body`` and ``extra_tags`` (tags given explicitly).
+    ``status`` is ``anchored``, ``fuzzy`` (re-attached to slightly different text, see
+    ``anchor_score``) or ``orphaned`` (the quoted text is gone; the note is kept and listed).
+    """
+
+    id: str
+    article_id: str
+    passage_id: str
+    selector: TextSelector
+    body: str = ""
+    extra_tags: tuple[str, ...] = ()
+    author: str = ""
+    created: str = ""
+    updated: str = ""
+    deleted_at: str | None = None
+    status: str = ANCHORED
+    anchor_score: float = 1.0
+    passage_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """All tags of the note, sorted: those in the body plus the explicit ones."""
+        return tuple(sorted(set(parse_tags(self.body)) | set(self.extra_tags)))
+
+    @property
+    def deleted(self) -> bool:
+        """True when the note is soft-deleted (it can still be undeleted)."""
+        return self.deleted_at is not None
+
+    @property
+    def orphaned(self) -> bool:
+        """True when the quoted text was not found in the article's current text."""
+        return self.status == ORPHANED
+
+
+def normalize_tag(tag: str) -> str:
+    """Return a tag in its stored form: without ``#``, lower case, no surrounding spaces."""
+    return tag.strip().lstrip("#").strip().casefold()
+
+
+def parse_tags(body: str) -> tuple[str, ...]:
+    """Return the ``#tags`` written in a note body, normalized, in order of appearance."""
+    seen: dict[str, None] = {}
+    for match in _TAG_RE.finditer(body):
+        seen.setdefault(normalize_tag(match.group(1)).rstrip("-"), None)
+    return tuple(tag for tag in seen if tag)
+
+
+def passage_number_from_id(passage_id: str) -> int | None:
+    """Return ``n`` from a passage id ``<article-id>:p<n>``, or None if it has another shape."""
+    _, sep, number = passage_id.rpartition(":p")
+    return int(number) if sep and number.isdigit() else None
+
+
+def article_id_from_passage_id(passage_id: str) -> str:
+    """Return the article id part of a passage id ``<article-id>:p<n>``."""
+    article_id, sep, number = passage_id.rpartition(":p")
+    if not sep or not number.isdigit() or not article_id:
+        raise NotesError(f"not a passage id: {passage_id!r} (expected ARTICLE-ID:pN)")
+    return article_id

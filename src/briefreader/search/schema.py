@@ -1,0 +1,42 @@
+"""The Whoosh schema: one index holding article documents and passage documents.
+
+Article documents carry the whole text (ranking and AND across paragraphs), the metadata, the
+references and the serialised ``Article``; passage documents carry one paragraph each (best
+passage, snippets, related passages). ``kind`` tells them apart; ``article_id`` ties them.
+"""
+
+from __future__ import annotations
+
+from whoosh import analysis, fields
+
+SCHEMA_VERSION = 3
+TEXT_FIELDS = ("title", "body", "heading", "references")
+ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
+
+
+def text_analyzer() -> analysis.Analyzer:
+    """Tokenise, lowercase, drop stop words, stem: used for every free-text field."""
+    return analysis.StemmingAnalyzer(minsize=1, stoplist=analysis.STOP_WORDS)
+
+
+def build_schema() -> fields.Schema:
+    """Create the schema (a new object each time; Whoosh schemas are mutable)."""
+    text = text_analyzer()
+    keyword = {"lowercase": True, "commas": True, "scorable": True}
+    return fields.Schema(
+        doc_id=fields.ID(unique=True, stored=True),
+        kind=fields.ID(stored=True),
+        article_id=fields.ID(stored=True),
+        path=fields.ID(stored=True),
+        content_hash=fields.STORED(),
+        number=fields.STORED(),
+        title=fields.TEXT(analyzer=text, stored=True, field_boost=2.5, spelling=True),
+        body=fields.TEXT(analyzer=text, spelling=True),
+        heading=fields.TEXT(analyzer=text, field_boost=1.5),
+        references=fields.TEXT(analyzer=text),
+        source=fields.TEXT(analyzer=analysis.SimpleAnalyzer(), stored=True),
+        date=fields.ID(stored=True),
+        text=fields.STORED(),
+        data=fields.STORED(),
+        **{name: fields.KEYWORD(**keyword) for name in ENTITY_FIELDS},
+    )

@@ -1,0 +1,36 @@
+"""Word lists shipped in ``briefreader/text/data``: titles, organisation words, places, groups."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+
+def _read_list(name: str) -> tuple[str, ...]:
+    path = resources.files("briefreader.text") / "data" / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def titles() -> tuple[str, ...]:
+    """Honorifics and titles, longest first (``"Prime Minister"`` before ``"Minister"``)."""
+    return tuple(sorted(_read_list("entity_titles.txt"), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def org_words() -> frozenset[str]:
+    """Words that end organisation names (``Party``, ``Forces``, ``Inc.``)."""
+    return frozenset(_read_list("entity_org_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Country, region and city names."""
+    return frozenset(_read_list("entity_places.txt"))
+
+
+@lru_cache(maxsize=1)
+def groups() -> frozenset[str]:
+    """Nationalities and religious, ethnic and political groups."""
+    return frozenset(_read_list("entity_groups.txt"))

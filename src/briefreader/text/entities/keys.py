@@ -1,0 +1,57 @@
+"""Name keys: the normal form under which surface variants of a name are the same.
+
+``"Al-Sudani"``, ``"al Sudani"`` and ``"Sudani"`` share the key ``"sudani"``; ``"U.S."``,
+``"U. S."`` and ``"US"`` share ``"us"``. Keys are also the terms stored in the search index.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
+_PARTICLES = frozenset({"al", "el", "the"})
+_SEPARATORS = re.compile(r"[\s\-–—_/]+")
+_DROP = re.compile(r"[.'\"“”,()\[\]]")
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining accents (``Türkiye`` → ``Turkiye``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_key(name: str) -> str:
+    """The normal form of a name: lower case, no accents/dots/apostrophes, no "al-"/"the"."""
+    text = strip_accents(name.translate(_APOSTROPHES)).casefold()
+    text = re.sub(r"'s$", "", text)
+    text = _DROP.sub("", text)
+    words = [w for w in _SEPARATORS.split(text) if w]
+    kept = [w for w in words if w not in _PARTICLES]
+    return " ".join(kept or words)
+
+
+def key_tokens(key: str) -> list[str]:
+    """The words of a key."""
+    return key.split()
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict[str, tuple[str, str]]:
+    """Shipped alias sets: key of every alias (and name) → (canonical name, type)."""
+    path = resources.files("briefreader.text") / "data" / "entity_aliases.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, str]] = {}
+    for entry in data.get("entity", []):
+        canonical, kind = str(entry["name"]), str(entry["type"])
+        for alias in (canonical, *entry.get("aliases", ())):
+            table.setdefault(name_key(alias), (canonical, kind))
+    return table
+
+
+def canonical_alias(name: str) -> tuple[str, str] | None:
+    """Shipped (canonical name, type) for ``name`` (``"U.S."`` → United States), if any."""
+    return alias_table().get(name_key(name))

@@ -1,0 +1,97 @@
+"""Entity domain objects: the types shown to readers, raw spans, mentions and entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT = "PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT"
+ENTITY_TYPES: tuple[str, ...] = (PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT)
+
+# spaCy (OntoNotes) labels folded into the reader's types; other labels are dropped.
+LABEL_TO_TYPE: dict[str, str] = {
+    "PERSON": PERSON,
+    "ORG": ORG,
+    "GPE": PLACE,
+    "LOC": PLACE,
+    "FAC": PLACE,
+    "NORP": GROUP,
+    "DATE": DATE,
+    "LAW": LAW,
+    "EVENT": EVENT,
+}
+
+
+@dataclass(frozen=True)
+class RawSpan:
+    """A span proposed by a recogniser before clean-up: offsets into the text it was given."""
+
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """One mention of an entity in an article: ``article.text[start:end] == text``.
+
+    ``name`` is the fullest form the article uses for the same entity ("Mohammed Shia
+    al-Sudani" for a mention "Sudani", "Popular Mobilization Forces" for "PMF"); cross-article
+    identity is resolved from it.
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    type: str
+    name: str
+
+    def to_row(self) -> list[Any]:
+        """Compact JSON row (article id left out: rows are stored per article)."""
+        row: list[Any] = [self.start, self.end, self.type]
+        if self.name != self.text:
+            row.append(self.name)
+        return row
+
+    @classmethod
+    def from_row(cls, article_id: str, text: str, row: list[Any]) -> EntityMention:
+        """Rebuild a mention from ``to_row`` output and the article's text."""
+        start, end, kind = int(row[0]), int(row[1]), str(row[2])
+        surface = text[start:end]
+        name = str(row[3]) if len(row) > 3 else surface
+        return cls(article_id, start, end, surface, kind, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "article_id": self.article_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "type": self.type,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A canonical entity across the corpus, after alias resolution and user corrections."""
+
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...]
+    mention_count: int
+    article_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "aliases": list(self.aliases),
+            "mention_count": self.mention_count,
+            "articles": list(self.article_ids),
+        }

@@ -1,0 +1,274 @@
+"""Load article files (.txt, .md, .html) into clean ``Article`` objects.
+
+Entry points: ``list_article_files`` (what is in the corpus, with skip reasons),
+``load_file`` (one file → articles) and ``load_corpus`` (everything).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from briefreader.models import Article, LoadResult, Skipped
+from briefreader.text.clean import LineRules, compile_rules, find_date
+from briefreader.text.decode import NotText, decode_bytes, normalize_text
+from briefreader.text.split import Draft, build_article, parse_article, split_articles, \
+    split_references
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load: cleaning rules, size limit, whether to follow symlinks out of the corpus."""
+
+    rules: LineRules
+    max_bytes: int = DEFAULT_MAX_BYTES
+    follow_symlinks: bool = False
+
+
+def default_options(extra_patterns: tuple[str, ...] = (), max_mb: float | None = None,
+                    follow_symlinks: bool = False) -> LoadOptions:
+    """Options with the built-in cleaning rules plus the user's patterns."""
+    max_bytes = int(max_mb * 1024 * 1024) if max_mb else DEFAULT_MAX_BYTES
+    return LoadOptions(compile_rules(extra_patterns), max_bytes, follow_symlinks)
+
+
+def article_base_id(relative_path: str) -> str:
+    """A stable id from the file's path inside ``articles/`` (no order, time or machine)."""
+    stem = relative_path.rsplit(".", 1)[0] if "." in Path(relative_path).name else relative_path
+    slug = _ID_UNSAFE.sub("-", stem).strip("-/") or "article"
+    return slug
+
+
+def list_article_files(root: Path, options: LoadOptions) -> tuple[list[Path], list[Skipped]]:
+    """List candidate files under ``root`` (sorted), with reasons for those skipped up front."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in sorted(_walk(root)):
+        relative = _relative(path, root)
+        reason = _skip_reason(path, root, options)
+        if reason:
+            skipped.append(Skipped(relative, reason))
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if any(part.startswith(".") for part in parts):
+            continue
+        if path.is_file() or path.is_symlink():
+            yield path
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            return "broken symbolic link"
+        if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
+            return "symbolic link to outside the workspace (set follow_symlinks to allow)"
+    return None
+
+
+def load_file(path: Path, root: Path, options: LoadOptions) -> LoadResult:
+    """Load one file into its articles, or say why it was skipped. Never raises for bad input."""
+    relative = _relative(path, root)
+    try:
+        size = path.stat().st_size
+        if size > options.max_bytes:
+            limit = options.max_bytes / 1024 / 1024
+            return _skip(relative, f"too large ({size / 1024 / 1024:.1f} MB > {limit:g} MB limit)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _skip(relative, "file vanished before it could be read")
+    except PermissionError:
+        return _skip(relative, "permission denied")
+    except OSError as error:
+        return _skip(relative, f"cannot read: {error.strerror or error}")
+    return load_bytes(data, relative, options)
+
+
+def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
+    """Decode and parse a file's bytes (its path relative to ``articles/`` names it)."""
+    try:
+        decoded = decode_bytes(data)
+    except NotText as reason:
+        return _skip(relative, str(reason))
+    notices = (decoded.notice,) if decoded.notice else ()
+    content_hash = hashlib.sha256(data).hexdigest()
+    suffix = Path(relative).suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        drafts, meta = _parse_html(decoded.text, options)
+    elif suffix in MARKDOWN_SUFFIXES:
+        drafts, meta, more = _parse_markdown(decoded.text, options)
+        notices += more
+    else:
+        drafts, meta = _parse_plain(normalize_text(decoded.text), options), {}
+    drafts = [d for d in drafts if d.blocks]
+    if not drafts:
+        return _skip(relative, "no article text after cleaning", notices)
+    base = article_base_id(relative)
+    articles = tuple(
+        build_article(draft, base if part == 1 else f"{base}-{part}", relative, part,
+                      content_hash=content_hash, notices=notices, **_meta_for(draft, meta))
+        for part, draft in enumerate(drafts, start=1)
+    )
+    return LoadResult(relative, articles=articles, notices=notices)
+
+
+def _skip(relative: str, reason: str, notices: tuple[str, ...] = ()) -> LoadResult:
+    return LoadResult(relative, skipped=Skipped(relative, reason), notices=notices)
+
+
+def _meta_for(draft: Draft, meta: dict[str, Any]) -> dict[str, Any]:
+    """Front-matter/page metadata overrides what the text says (title, date, source…)."""
+    if meta.get("title"):
+        draft.title = str(meta["title"])
+    if meta.get("date"):
+        draft.date = meta["date"]
+    if meta.get("source"):
+        draft.source = str(meta["source"])
+    return {key: meta[key] for key in ("url", "author", "tags") if key in meta}
+
+
+def _parse_plain(text: str, options: LoadOptions) -> list[Draft]:
+    lines, references = split_references(text.split("\n"))
+    drafts = [parse_article(title, header, body, options.rules)
+              for title, header, body in split_articles(lines)]
+    _merge_untitled_lead(drafts)
+    if drafts and references:
+        drafts[-1].references = references
+    return drafts
+
+
+def _merge_untitled_lead(drafts: list[Draft]) -> None:
+    """Text before the first article header that is only a line or two is chrome; drop it."""
+    if len(drafts) > 1 and sum(len(b.text.split()) for b in drafts[0].blocks) < 12:
+        del drafts[0]
+
+
+def _parse_markdown(text: str, options: LoadOptions) -> tuple[list[Draft], dict[str, Any],
+                                                               tuple[str, ...]]:
+    text = normalize_text(text)
+    meta: dict[str, Any] = {}
+    notices: tuple[str, ...] = ()
+    match = _FRONT_MATTER.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group("yaml"))
+            meta = _clean_meta(loaded) if isinstance(loaded, dict) else {}
+        except yaml.YAMLError as error:
+            notices = (f"front matter ignored: invalid YAML ({_first_line(str(error))})",)
+        text = text[match.end() :]
+    body = "\n".join(_markdown_line(line) for line in text.split("\n"))
+    return _parse_plain(body, options), meta, notices
+
+
+def _markdown_line(line: str) -> str:
+    """Strip Markdown heading marks and turn ``[text](url)`` links into their text."""
+    line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
+    return re.sub(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)", r"\1", line)
+
+
+def _clean_meta(loaded: dict[Any, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for key in ("title", "source", "url", "author"):
+        if loaded.get(key) is not None:
+            meta[key] = " ".join(normalize_text(str(loaded[key])).split())
+    date = loaded.get("date")
+    if isinstance(date, dt.datetime):
+        meta["date"] = date.date().isoformat()
+    elif isinstance(date, dt.date):
+        meta["date"] = date.isoformat()
+    elif date is not None:
+        meta["date"] = find_date(str(date)) or _iso_prefix(str(date))
+    tags = loaded.get("tags")
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",")]
+    if isinstance(tags, list):
+        meta["tags"] = tuple(str(t) for t in tags if str(t).strip())
+    return {k: v for k, v in meta.items() if v}
+
+
+def _iso_prefix(text: str) -> str | None:
+    match = re.match(r"\d{4}-\d{2}-\d{2}", text.strip())
+    return match.group(0) if match else None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
+
+
+def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str, Any]]:
+    """Main-text extraction with trafilatura; page metadata (title, date, site, author)."""
+    import trafilatura  # imported lazily: it is slow to import and only HTML needs it
+
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                           include_tables=True, favor_recall=True)
+    if document is None:
+        return [], {}
+    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    text = normalize_text(data.get("text") or "")
+    meta = _clean_meta({"title": data.get("title"), "date": data.get("date"),
+                        "source": data.get("sitename") or data.get("hostname"),
+                        "url": data.get("url"), "author": data.get("author"),
+                        "tags": data.get("tags") or None})
+    drafts = _parse_plain(text, options)
+    if len(drafts) > 1:  # a web page is one article: headers repeated by the page don't split it
+        merged = Draft(blocks=[b for d in drafts for b in d.blocks])
+        drafts = [merged]
+    return drafts, meta
+
+
+def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
+    """Load every file under ``root``; ids made unique where two files share a stem."""
+    files, skipped = list_article_files(root, options)
+    results = [load_file(path, root, options) for path in files]
+    return disambiguate(results), skipped
+
+
+def disambiguate(results: list[LoadResult]) -> list[LoadResult]:
+    """Give files that share a stem (``a.txt``, ``a.md``) distinct ids by adding the suffix."""
+    owners: dict[str, list[int]] = {}
+    for index, result in enumerate(results):
+        owners.setdefault(article_base_id(result.path), []).append(index)
+    for indices in owners.values():
+        if len(indices) < 2:
+            continue
+        for index in indices[1:]:
+            result = results[index]
+            suffix = Path(result.path).suffix.lstrip(".").lower() or "file"
+            results[index] = replace(result, articles=tuple(
+                _renamed(a, f"{article_base_id(result.path)}-{suffix}") for a in result.articles
+            ))
+    return results
+
+
+def _renamed(article: Article, base: str) -> Article:
+    new_id = base if article.part == 1 else f"{base}-{article.part}"
+    passages = tuple(replace(p, id=f"{new_id}:p{p.number}", article_id=new_id)
+                     for p in article.passages)
+    return replace(article, id=new_id, passages=passages)

@@ -1,0 +1,155 @@
+"""Where a corpus lives: the workspace folder (articles/, index/, notes.db) and its settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+WORKSPACE_ENV = "BRIEFREADER_WORKSPACE"
+CONFIG_ENV = "BRIEFREADER_CONFIG"
+SETTINGS_FILE = "briefreader.toml"
+
+
+class WorkspaceError(Exception):
+    """No usable workspace; the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """User settings: the workspace's ``briefreader.toml`` over the user config file.
+
+    ``boilerplate`` adds regular expressions for lines to drop as site chrome;
+    ``max_file_mb`` bounds the size of an article file; ``follow_symlinks`` allows links that
+    point outside the workspace; ``raw`` keeps every table for features to read.
+    """
+
+    boilerplate: tuple[str, ...] = ()
+    max_file_mb: float = 20.0
+    follow_symlinks: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Return one table of the settings (``[reader]``, ``[entities]``…), empty if absent."""
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder holding ``articles/`` (the corpus) and ``index/`` (the Whoosh index)."""
+
+    root: Path
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def notes_db(self) -> Path:
+        return self.root / "notes.db"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        """Per-workspace reader state (last article, positions): kept beside the index."""
+        return self.root / "index" / "state"
+
+    def settings(self) -> Settings:
+        """Read settings from the user config file and the workspace file (workspace wins)."""
+        merged: dict[str, Any] = {}
+        for path in (user_config_path(), self.settings_path):
+            if path is not None and path.is_file():
+                merged = _merge(merged, _read_toml(path))
+        cleaning = merged.get("cleaning", {})
+        limits = merged.get("limits", {})
+        return Settings(
+            boilerplate=tuple(str(p) for p in cleaning.get("boilerplate", ())),
+            max_file_mb=float(limits.get("max_file_mb", 20.0)),
+            follow_symlinks=bool(limits.get("follow_symlinks", False)),
+            raw=merged,
+        )
+
+
+def user_config_path() -> Path | None:
+    """The user's config file: ``$BRIEFREADER_CONFIG`` or the platform config folder."""
+    override = os.environ.get(CONFIG_ENV)
+    if override is not None:
+        return Path(override) if override else None
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("briefreader")) / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise WorkspaceError(f"cannot read settings file {path}: {error}") from error
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def find_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspace:
+    """Resolve the workspace: ``--workspace``, else ``$BRIEFREADER_WORKSPACE``, else the cwd.
+
+    Raises:
+        WorkspaceError: when none of them is a folder with ``articles/``.
+    """
+    for candidate, origin in (
+        (explicit, "--workspace"),
+        (os.environ.get(WORKSPACE_ENV) or None, f"${WORKSPACE_ENV}"),
+    ):
+        if candidate is not None:
+            root = Path(candidate).expanduser()
+            if not (root / "articles").is_dir():
+                raise WorkspaceError(
+                    f"{origin} {root} is not a workspace (no articles/ folder); "
+                    f"create one with: briefreader init {root} --sample"
+                )
+            return Workspace(root.resolve())
+    cwd = Path.cwd()
+    if (cwd / "articles").is_dir():
+        return Workspace(cwd.resolve())
+    raise WorkspaceError(
+        "no workspace here (no articles/ folder); create one with "
+        "'briefreader init DIR --sample', then use --workspace DIR or cd DIR"
+    )
+
+
+def sample_articles_dir() -> Path:
+    """The sample corpus shipped inside the package."""
+    return Path(str(resources.files("briefreader") / "sample"))
+
+
+def init_workspace(root: Path, sample: bool = False) -> Workspace:
+    """Create a workspace folder (``articles/``, ``index/``), with the sample articles if asked."""
+    workspace = Workspace(root.expanduser().resolve())
+    workspace.articles_dir.mkdir(parents=True, exist_ok=True)
+    workspace.index_dir.mkdir(parents=True, exist_ok=True)
+    if sample:
+        for source in sorted(sample_articles_dir().iterdir()):
+            if source.is_file() and not source.name.startswith("."):
+                target = workspace.articles_dir / source.name
+                if not target.exists():
+                    shutil.copyfile(source, target)
+    return workspace
