@@ -28,7 +28,7 @@ def fail(message: str, code: int = 2) -> int:
 
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def err_console() -> Console:

@@ -9,14 +9,35 @@ from __future__ import annotations
 
 from whoosh import analysis, fields
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 
 
+# Whoosh's stop list drops "us", which in news text is mostly the country.
+STOP_WORDS = frozenset(analysis.STOP_WORDS - {"us"})
+
+
+class DottedAcronymFilter(analysis.Filter):
+    """Index ``U.S.``/``U.N.`` as ``us``/``un`` so they match ``US``/``UN`` typed plainly."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            text = token.text
+            if "." in text and len(text) <= 12 and all(len(p) <= 2 for p in text.split(".")):
+                token.text = text.replace(".", "")
+            yield token
+
+
 def text_analyzer() -> analysis.Analyzer:
-    """Tokenise, lowercase, drop stop words, stem: used for every free-text field."""
-    return analysis.StemmingAnalyzer(minsize=1, stoplist=analysis.STOP_WORDS)
+    """Tokenise, lowercase, join dotted acronyms, drop stop words, stem."""
+    return (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | DottedAcronymFilter()
+        | analysis.StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | analysis.StemFilter()
+    )
 
 
 def build_schema() -> fields.Schema:

@@ -25,6 +25,12 @@ def org_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Words that end place and facility names (``Airport``, ``Province``)."""
+    return frozenset(_read_list("entity_place_words.txt"))
+
+
+@lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Country, region and city names."""
     return frozenset(_read_list("entity_places.txt"))
@@ -34,3 +40,11 @@ def places() -> frozenset[str]:
 def groups() -> frozenset[str]:
     """Nationalities and religious, ethnic and political groups."""
     return frozenset(_read_list("entity_groups.txt"))
+
+
+@lru_cache(maxsize=1)
+def stoplist() -> frozenset[str]:
+    """Name keys never kept as entities (site chrome, citation debris)."""
+    from briefreader.text.entities.keys import name_key
+
+    return frozenset(name_key(line) for line in _read_list("entity_stoplist.txt"))

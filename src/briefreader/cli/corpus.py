@@ -1,0 +1,188 @@
+"""Subcommands about the corpus: init, index, articles, show."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.text import Text
+
+from briefreader.cli.common import (
+    CommandError,
+    err_console,
+    out_console,
+    print_json,
+    workspace_from,
+)
+from briefreader.cli.progress import run_index
+from briefreader.models import Article
+from briefreader.search.indexer import IndexReport
+from briefreader.search.library import Library
+from briefreader.search.store import IndexUnavailable
+from briefreader.text.decode import strip_control
+from briefreader.workspace import Workspace, init_workspace
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add init, index, articles and show."""
+    init = subparsers.add_parser("init", help="create a workspace folder",
+                                 description="Create a workspace: DIR/articles and DIR/index.")
+    init.add_argument("directory", metavar="DIR")
+    init.add_argument("--sample", action="store_true", help="copy the sample articles in")
+    init.set_defaults(handler=cmd_init)
+
+    index = subparsers.add_parser(
+        "index", help="build or update the search index",
+        description="Index new files, re-index changed ones, drop deleted ones; says what it did.")
+    index.add_argument("--rebuild", action="store_true", help="start over from scratch")
+    index.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    index.set_defaults(handler=cmd_index)
+
+    articles = subparsers.add_parser("articles", help="list the corpus",
+                                     description="List articles: id, date, source, title, passages.")
+    articles.add_argument("--json", action="store_true", help="JSON output")
+    articles.set_defaults(handler=cmd_articles)
+
+    show = subparsers.add_parser("show", help="print an article as cleaned (or raw)",
+                                 description="Print the cleaned article so you can see what "
+                                 "cleaning did. ID may be an id, a unique id prefix or a path.")
+    show.add_argument("article_id", metavar="ID")
+    show.add_argument("--raw", action="store_true", help="print the file as it is on disk")
+    show.add_argument("--json", action="store_true", help="JSON output (article with passages)")
+    show.set_defaults(handler=cmd_show)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    workspace = init_workspace(Path(args.directory), sample=args.sample)
+    count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
+    out_console().print(f"workspace ready at {workspace.root} ({count} article files)",
+                        markup=False)
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    workspace = workspace_from(args)
+    report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
+    if not args.quiet:
+        print_report(report)
+    return 0
+
+
+def print_report(report: IndexReport) -> None:
+    """Say what an index run did, on stderr."""
+    console = err_console()
+    if report.rebuilt:
+        console.print(f"index: {report.rebuilt}", markup=False)
+    for notice in report.notices:
+        console.print(f"note: {notice}", markup=False)
+    for skipped in report.skipped:
+        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+    console.print(
+        f"indexed {report.articles} articles: {len(report.added)} files added, "
+        f"{len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
+        f"({report.seconds:.1f}s)",
+        markup=False,
+    )
+
+
+def open_library(workspace: Workspace, quiet: bool = True) -> Library:
+    """Open the index, building or repairing it first when needed."""
+    try:
+        return Library.open(workspace)
+    except IndexUnavailable:
+        report = run_index(workspace, quiet=quiet)
+        if report.rebuilt or report.added:
+            err_console().print(f"index built: {report.articles} articles", markup=False)
+        return Library.open(workspace)
+
+
+def ensure_fresh_library(workspace: Workspace) -> Library:
+    """Bring the index up to date (quietly unless it has work to do) and open it."""
+    report = run_index(workspace, quiet=False) if _needs_index(workspace) else None
+    if report and (report.changed or report.skipped):
+        print_report(report)
+    return Library.open(workspace)
+
+
+def _needs_index(workspace: Workspace) -> bool:
+    try:
+        Library.open(workspace).close()
+    except IndexUnavailable:
+        return True
+    return False
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    library = open_library(workspace_from(args))
+    summaries = library.articles()
+    if args.json:
+        print_json([asdict(s) for s in summaries])
+        return 0
+    console = out_console()
+    for s in summaries:
+        line = Text(f"{s.id:<28} {s.date or '—':<10} {s.source or '—':<10} ")
+        line.append(strip_control(s.title), style="bold")
+        line.append(f"  ({s.passages} paragraphs)", style="dim")
+        console.print(line)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    library = open_library(workspace_from(args))
+    try:
+        article = library.article(library.resolve_article_id(args.article_id))
+    except KeyError as error:
+        raise CommandError(f"no article {error.args[0]!r}; list them with 'briefreader articles'")
+    if args.raw:
+        return _show_raw(library.workspace, article)
+    if args.json:
+        data = asdict(article)
+        data["extra"] = library.extra(article.id)
+        print_json(data)
+        return 0
+    out_console().print(render_article(article))
+    return 0
+
+
+def _show_raw(workspace: Workspace, article: Article) -> int:
+    path = workspace.articles_dir / article.path
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read {article.path}: {error.strerror or error}") from error
+    text = data.decode("utf-8", errors="replace")
+    out_console().print(Text(strip_control(text)))
+    return 0
+
+
+def render_article(article: Article) -> Text:
+    """The cleaned article as rich Text (plain strings only: article text is never markup)."""
+    text = Text()
+    text.append(strip_control(article.title) + "\n", style="bold")
+    meta = " · ".join(x for x in (article.source, article.date or "",
+                                  f"{len(article.passages)} paragraphs", article.id) if x)
+    text.append(meta + "\n", style="dim")
+    for line in article.deck:
+        text.append(f"  • {strip_control(line)}\n", style="italic")
+    heading_starts = {h.start: h.text for h in article.headings}
+    for block_start, block in _blocks(article):
+        if block_start in heading_starts:
+            text.append(f"\n{strip_control(block)}\n", style="bold underline")
+        else:
+            text.append(f"\n{strip_control(block)}\n")
+    if article.references:
+        text.append("\nReferences\n", style="bold underline")
+        for ref in article.references:
+            text.append(f"[{ref.label}] {strip_control(ref.text)}\n", style="dim")
+    return text
+
+
+def _blocks(article: Article) -> list[tuple[int, str]]:
+    blocks = []
+    offset = 0
+    for block in article.text.split("\n\n"):
+        blocks.append((offset, block))
+        offset += len(block) + 2
+    return blocks

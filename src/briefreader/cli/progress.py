@@ -1,0 +1,56 @@
+"""Index with a progress bar on a terminal, quietly otherwise."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from briefreader.cli.common import CommandError, err_console
+from briefreader.search.indexer import IndexReport, ProgressFn, update_index
+from briefreader.search.store import IndexBusy
+from briefreader.workspace import Workspace
+
+PHASES = {
+    "scanning": "Checking files",
+    "parsing": "Reading articles",
+    "entities": "Finding entities",
+    "indexing": "Indexing",
+    "committing": "Saving index",
+}
+
+
+@contextmanager
+def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
+    """A progress callback drawing a rich bar on stderr (a no-op when disabled)."""
+    if not enabled:
+        yield lambda phase, done, total: None
+        return
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err_console(), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(PHASES.get(phase, phase.capitalize()), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield report
+
+
+def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = False) -> IndexReport:
+    """Update the index, showing progress on a terminal; user-facing errors as CommandError."""
+    show = not quiet and sys.stderr.isatty()
+    try:
+        with progress_reporter(show) as progress:
+            return update_index(workspace, rebuild=rebuild, progress=progress)
+    except IndexBusy as error:
+        raise CommandError(str(error), 75) from error
+    except OSError as error:
+        raise CommandError(f"could not write the index: {error.strerror or error} "
+                           "(the previous index is unchanged)", 74) from error
+    except ValueError as error:  # bad settings such as an invalid boilerplate pattern
+        raise CommandError(str(error)) from error

@@ -1,0 +1,105 @@
+"""``briefreader search``: ranked articles with their best passage and a highlighted snippet."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from rich.text import Text
+
+from briefreader.cli.common import CommandError, out_console, print_json, workspace_from
+from briefreader.cli.corpus import open_library
+from briefreader.models import Hit, SearchResult
+from briefreader.search.query import QueryError
+from briefreader.text.decode import strip_control
+
+QUERY_HELP = """\
+query language:
+  words              all words are required (ranked by BM25F over title, text, headings)
+  "a phrase"         the words next to each other, in order
+  a OR b             either word;  group with parentheses: (a OR b) c
+  NOT word, -word    exclude articles with the word
+  field:value        title:, source:, heading:, references:, and the entity fields
+                     entity:, person:, org:, place:, group:, when:  (e.g. entity:"Kataib Hezbollah")
+  date:2024          dates: date:2024-05, date:2023..2024-06, date:..2024, date:2025..
+  prefix*            words starting with prefix
+  word~              fuzzy: words within one edit (word~2: two edits)
+Anything else is searched as plain words: U.S., al-Sudani's and [i] just work.
+When nothing matches, a spelling correction from the index is suggested.
+A malformed query (unbalanced quote or parenthesis, a lone AND) exits with code 2.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the search subcommand."""
+    parser = subparsers.add_parser(
+        "search", help="search the articles",
+        description="Search the indexed articles; prints ranked articles with the best "
+        "passage and a snippet.",
+        epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("query", nargs="+", metavar="QUERY", help="the query (see below)")
+    parser.add_argument("-n", "--limit", type=int, default=10, help="number of results (10)")
+    parser.add_argument("--json", action="store_true", help="JSON output (a list of hits)")
+    parser.set_defaults(handler=cmd_search)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    library = open_library(workspace_from(args))
+    text = " ".join(args.query)
+    try:
+        result = library.search(text, limit=args.limit)
+    except QueryError as error:
+        raise CommandError(f"bad query: {error}") from error
+    if args.json:
+        print_json([hit_json(hit) for hit in result.hits])
+    else:
+        print_result(result)
+    return 0 if result.hits else 1
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    """The stable JSON form of a hit."""
+    return {
+        "article_id": hit.article_id,
+        "title": hit.title,
+        "source": hit.source,
+        "date": hit.date,
+        "passage_id": hit.passage_id,
+        "score": hit.score,
+        "snippet": hit.snippet.text,
+        "highlights": [[span.start, span.end] for span in hit.snippet.highlights],
+    }
+
+
+def print_result(result: SearchResult) -> None:
+    """Print hits for a person: title, source · date · id, snippet with terms highlighted."""
+    console = out_console()
+    if not result.hits:
+        message = f"no articles match {result.query!r}"
+        if result.suggestion:
+            message += f"; did you mean: {result.suggestion}"
+        console.print(message, markup=False)
+        return
+    count = f"{result.total}" if result.total <= len(result.hits) else f"about {result.total}"
+    console.print(f"{count} articles match; showing {len(result.hits)}", style="dim",
+                  markup=False)
+    for rank, hit in enumerate(result.hits, start=1):
+        console.print(_hit_text(rank, hit))
+
+
+def _hit_text(rank: int, hit: Hit) -> Text:
+    text = Text()
+    text.append(f"\n{rank}. ")
+    text.append(strip_control(hit.title), style="bold")
+    meta = " · ".join(x for x in (hit.source, hit.date or "", hit.passage_id) if x)
+    text.append(f"\n   {meta}\n", style="dim")
+    snippet = Text("   " + strip_control(hit.snippet.text))
+    for span in hit.snippet.highlights:
+        snippet.stylize("bold reverse", span.start + 3, span.end + 3)
+    text.append_text(snippet)
+    return text
+
+
+

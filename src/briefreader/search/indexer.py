@@ -1,0 +1,322 @@
+"""Build and update the index from ``articles/``: incremental by file, safe against kills.
+
+``update_index`` compares every file's size, mtime and content hash with the catalog, parses
+only new or changed files, deletes the documents of changed and removed files, and commits.
+A first build, ``rebuild=True``, or an index that cannot be opened builds a fresh index beside
+the old one and switches to it atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from whoosh.writing import IndexWriter
+
+from briefreader.models import Article, Skipped
+from briefreader.search.catalog import ArticleSummary, Catalog, FileEntry, write_catalog
+from briefreader.search.schema import ENTITY_FIELDS, SCHEMA_VERSION
+from briefreader.search.store import (
+    IndexUnavailable,
+    activate,
+    active_dir,
+    new_index_dir,
+    open_active,
+    remove_stale_dirs,
+    write_lock,
+)
+from briefreader.text.load import LoadOptions, disambiguate, list_article_files, load_file
+from briefreader.workspace import Workspace
+
+ProgressFn = Callable[[str, int, int], None]
+WRITER_LIMIT_MB = 256
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """Extra index data for one article (entities…): field values and a stored payload."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    passage_fields: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class Enricher(Protocol):
+    """Computes enrichments for a batch of articles (called during indexing)."""
+
+    def __call__(self, articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
+        ...
+
+
+@dataclass
+class IndexReport:
+    """What an index run did, for the user."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    articles: int = 0
+    rebuilt: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def update_index(
+    workspace: Workspace,
+    *,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+    options: LoadOptions | None = None,
+    enricher: Enricher | None = None,
+) -> IndexReport:
+    """Bring the index up to date with ``articles/`` and report what changed.
+
+    Raises:
+        IndexBusy: another process holds the index lock.
+        OSError: the disk is full or not writable (the previous index stays intact).
+    """
+    from briefreader.search.enrich import default_enricher, load_options_for
+
+    progress = progress or _no_progress
+    options = options or load_options_for(workspace)
+    enricher = enricher if enricher is not None else default_enricher(workspace)
+    report = IndexReport()
+    started = time.perf_counter()
+    with write_lock(workspace.index_dir, report.notices):
+        ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
+        plan = _plan(workspace.articles_dir, options, catalog, report, progress)
+        _apply(ix, catalog, plan, options, enricher, report, progress)
+        folder = Path(ix.storage.folder)
+        catalog.generation = ix.latest_generation()
+        write_catalog(folder, catalog)
+        if fresh:
+            activate(workspace.index_dir, folder)
+        else:
+            remove_stale_dirs(workspace.index_dir)
+    report.articles = len(catalog.articles)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _open_or_create(index_root: Path, rebuild: bool, report: IndexReport) -> tuple[Any, Catalog, bool]:
+    """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
+    if not rebuild:
+        try:
+            ix, catalog = open_active(index_root)
+            if catalog is None or catalog.generation != ix.latest_generation():
+                report.notices.append("index catalog was out of date; recovered it from the index")
+                catalog = _catalog_from_index(ix)
+            return ix, catalog, False
+        except IndexUnavailable as reason:
+            if active_dir(index_root) is not None:
+                report.rebuilt = f"{reason}; rebuilding it"
+    else:
+        report.rebuilt = "rebuild requested"
+    folder = new_index_dir(index_root)
+    from whoosh import index as whoosh_index
+
+    return whoosh_index.open_dir(str(folder)), Catalog(schema_version=SCHEMA_VERSION), True
+
+
+def _catalog_from_index(ix: Any) -> Catalog:
+    """Rebuild the catalog from stored article documents (after a kill between two writes)."""
+    catalog = Catalog(schema_version=SCHEMA_VERSION)
+    with ix.searcher() as searcher:
+        for fields in searcher.documents(kind="article"):
+            article = article_from_json(fields["data"])
+            entry = catalog.files.get(article.path)
+            ids = (*(entry.articles if entry else ()), article.id)
+            catalog.files[article.path] = FileEntry(-1, -1, article.content_hash, ids)
+            catalog.articles[article.id] = summarize(article)
+    return catalog
+
+
+@dataclass
+class _Plan:
+    root: Path
+    to_load: list[Path]
+    removed: list[str]
+    stats: dict[str, tuple[int, int, str]]
+
+
+def _plan(root: Path, options: LoadOptions, catalog: Catalog, report: IndexReport,
+          progress: ProgressFn) -> _Plan:
+    """Decide which files to (re)load and which indexed files are gone."""
+    files, skipped = list_article_files(root, options) if root.is_dir() else ([], [])
+    report.skipped.extend(skipped)
+    plan = _Plan(root, [], [], {})
+    seen = set()
+    for done, path in enumerate(files, start=1):
+        relative = path.relative_to(root).as_posix()
+        seen.add(relative)
+        entry = catalog.files.get(relative)
+        stat = _stat(path)
+        if entry and stat and (entry.size, entry.mtime_ns) == stat:
+            report.unchanged += 1
+        else:
+            digest = _hash(path)
+            if entry and stat and digest == entry.content_hash:
+                catalog.files[relative] = FileEntry(stat[0], stat[1], digest, entry.articles)
+                report.unchanged += 1
+            else:
+                plan.to_load.append(path)
+                if stat and digest:
+                    plan.stats[relative] = (stat[0], stat[1], digest)
+        if done % 500 == 0:
+            progress("scanning", done, len(files))
+    plan.removed = sorted(set(catalog.files) - seen)
+    return plan
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _apply(ix: Any, catalog: Catalog, plan: _Plan, options: LoadOptions, enricher: Enricher,
+           report: IndexReport, progress: ProgressFn) -> None:
+    """Parse changed files, write their documents, delete removed ones, commit."""
+    loaded = []
+    timer = time.perf_counter()
+    for done, path in enumerate(plan.to_load, start=1):
+        loaded.append(load_file(path, plan.root, options))
+        progress("parsing", done, len(plan.to_load))
+    loaded = disambiguate(loaded)
+    report.timings["parsing"] = time.perf_counter() - timer
+    articles = [a for result in loaded for a in result.articles]
+    timer = time.perf_counter()
+    enrichments = enricher(articles, progress) if articles else {}
+    report.timings["enrichment"] = time.perf_counter() - timer
+    if not (loaded or plan.removed):
+        return
+    timer = time.perf_counter()
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for path in plan.removed:
+            _delete_file(writer, catalog, path)
+            report.removed.append(path)
+        for done, result in enumerate(loaded, start=1):
+            _index_result(writer, catalog, result, plan, enrichments, report)
+            progress("indexing", done, len(loaded))
+        progress("committing", 0, 1)
+        report.timings["indexing"] = time.perf_counter() - timer
+        timer = time.perf_counter()
+        writer.commit()
+        report.timings["commit"] = time.perf_counter() - timer
+        progress("committing", 1, 1)
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
+    writer.delete_by_term("path", relative)
+    entry = catalog.files.pop(relative, None)
+    for article_id in entry.articles if entry else ():
+        catalog.articles.pop(article_id, None)
+
+
+def _index_result(writer: IndexWriter, catalog: Catalog, result: Any, plan: _Plan,
+                  enrichments: dict[str, Enrichment], report: IndexReport) -> None:
+    relative = result.path
+    existed = relative in catalog.files
+    _delete_file(writer, catalog, relative)
+    if result.skipped:
+        report.skipped.append(result.skipped)
+        if existed:
+            report.removed.append(relative)
+        return
+    for notice in result.notices:
+        report.notices.append(f"{relative}: {notice}")
+    for article in result.articles:
+        _add_article(writer, article, enrichments.get(article.id, Enrichment()))
+        catalog.articles[article.id] = summarize(article)
+    size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
+    catalog.files[relative] = FileEntry(size, mtime, digest, tuple(a.id for a in result.articles))
+    (report.updated if existed else report.added).append(relative)
+
+
+def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
+    """Write one article document and one document per passage."""
+    entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
+    writer.add_document(
+        doc_id=article.id, kind="article", article_id=article.id, path=article.path,
+        content_hash=article.content_hash, title=article.title,
+        body="\n\n".join([*article.deck, article.text]),
+        heading=" ".join(h.text for h in article.headings),
+        references="\n".join(r.text for r in article.references),
+        source=article.source, date=article.date or "",
+        data=article_to_json(article, extra.payload),
+        **{k: v for k, v in entity_fields.items() if v},
+    )
+    for passage in article.passages:
+        fields = extra.passage_fields.get(passage.id, {})
+        writer.add_document(
+            doc_id=passage.id, kind="passage", article_id=article.id, path=article.path,
+            number=passage.number, body=passage.text, heading=passage.heading,
+            source=article.source, date=article.date or "", text=passage.text,
+            **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
+        )
+
+
+def summarize(article: Article) -> ArticleSummary:
+    """The library-list summary of an article."""
+    return ArticleSummary(article.id, article.title, article.source, article.date, article.path,
+                          len(article.passages))
+
+
+def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
+    """Serialise an article (and enrichment payload) for the index's stored field."""
+    data = asdict(article)
+    data["extra"] = payload or {}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def article_from_json(text: str) -> Article:
+    """Rebuild an ``Article`` from ``article_to_json`` output."""
+    from briefreader.models import Heading, Passage, Reference
+
+    data = json.loads(text)
+    data.pop("extra", None)
+    data["passages"] = tuple(Passage(**{**p, "footnotes": tuple(p["footnotes"])})
+                             for p in data["passages"])
+    data["headings"] = tuple(Heading(**h) for h in data["headings"])
+    data["references"] = tuple(Reference(**r) for r in data["references"])
+    for key in ("tags", "deck", "notices"):
+        data[key] = tuple(data[key])
+    return Article(**data)
+
+
+def article_extra(text: str) -> dict[str, Any]:
+    """The enrichment payload stored with an article (entities…)."""
+    return dict(json.loads(text).get("extra") or {})

@@ -1,0 +1,282 @@
+"""The library: the read side of the index, used by the CLI and the reader.
+
+Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-indexing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from whoosh import query
+from whoosh.searching import Searcher
+
+from briefreader.models import Article, Hit, Passage, SearchResult, Snippet
+from briefreader.search.catalog import ArticleSummary, Catalog
+from briefreader.search.highlight import make_snippet
+from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
+from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
+from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
+from briefreader.search.store import active_dir, open_active
+from briefreader.workspace import Workspace
+
+__all__ = ["Library", "QueryError"]
+_ARTICLE = query.Term("kind", "article")
+_PASSAGE = query.Term("kind", "passage")
+_EXPAND_LIMIT = 50
+
+
+class Library:
+    """Search and read the indexed articles of a workspace."""
+
+    def __init__(self, workspace: Workspace, ix: Any, catalog: Catalog | None) -> None:
+        self.workspace = workspace
+        self._ix = ix
+        self._lock = threading.RLock()
+        self._searcher: Searcher = ix.searcher()
+        self._folder = active_dir(workspace.index_dir)
+        if catalog is None or catalog.generation != ix.latest_generation():
+            catalog = _catalog_from_index(ix)
+        self._catalog = catalog
+        self._article_cache = lru_cache(maxsize=64)(self._load_article)
+
+    @classmethod
+    def open(cls, workspace: Workspace) -> Library:
+        """Open the workspace's index.
+
+        Raises:
+            IndexUnavailable: there is no usable index (run ``briefreader index``).
+        """
+        ix, catalog = open_active(workspace.index_dir)
+        return cls(workspace, ix, catalog)
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        with self._lock:
+            self._searcher.close()
+
+    def refresh(self) -> bool:
+        """Pick up a newer index (another process re-indexed); True if anything changed."""
+        with self._lock:
+            folder = active_dir(self.workspace.index_dir)
+            if folder != self._folder:
+                ix, catalog = open_active(self.workspace.index_dir)
+                self._searcher.close()
+                self.__init__(self.workspace, ix, catalog)  # type: ignore[misc]
+                return True
+            if self._searcher.up_to_date():
+                return False
+            self._searcher = self._searcher.refresh()
+            from briefreader.search.catalog import read_catalog
+
+            catalog = read_catalog(folder) if folder else None
+            if catalog is None or catalog.generation != self._ix.latest_generation():
+                catalog = _catalog_from_index(self._ix)
+            self._catalog = catalog
+            self._article_cache.cache_clear()
+            return True
+
+    @property
+    def schema(self) -> Any:
+        """The index schema."""
+        return self._ix.schema
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Hold this while using ``searcher`` from a worker thread."""
+        return self._lock
+
+    @property
+    def searcher(self) -> Searcher:
+        """The long-lived Whoosh searcher (replaced by ``refresh``)."""
+        return self._searcher
+
+    # ------------------------------------------------------------------ reading
+
+    def articles(self) -> list[ArticleSummary]:
+        """Every article, newest first (undated last)."""
+        return self._catalog.newest_first()
+
+    def summary(self, article_id: str) -> ArticleSummary | None:
+        """The library summary of one article, or None."""
+        return self._catalog.articles.get(article_id)
+
+    def article(self, article_id: str) -> Article:
+        """The full cleaned article.
+
+        Raises:
+            KeyError: no article has this id.
+        """
+        return self._article_cache(article_id)[0]
+
+    def extra(self, article_id: str) -> dict[str, Any]:
+        """The enrichment payload stored with an article (entities…)."""
+        return self._article_cache(article_id)[1]
+
+    def _load_article(self, article_id: str) -> tuple[Article, dict[str, Any]]:
+        with self._lock:
+            fields = self._searcher.document(doc_id=article_id)
+        if not fields or fields.get("kind") != "article":
+            raise KeyError(article_id)
+        return article_from_json(fields["data"]), article_extra(fields["data"])
+
+    def passage(self, passage_id: str) -> tuple[Article, Passage]:
+        """The article and passage of a passage id (``<article-id>:p<n>``).
+
+        Raises:
+            KeyError: no such passage.
+        """
+        article_id = passage_id.rsplit(":p", 1)[0]
+        article = self.article(article_id)
+        passage = article.passage(passage_id)
+        if passage is None:
+            raise KeyError(passage_id)
+        return article, passage
+
+    def resolve_article_id(self, text: str) -> str:
+        """An article id from an exact id, a unique id prefix, or a file path.
+
+        Raises:
+            KeyError: nothing, or more than one article, matches.
+        """
+        if text in self._catalog.articles:
+            return text
+        by_path = self._catalog.files.get(text) or self._catalog.files.get(
+            text.removeprefix("articles/"))
+        if by_path and by_path.articles:
+            return by_path.articles[0]
+        matches = [a for a in self._catalog.articles if a.startswith(text)]
+        if len(matches) == 1:
+            return matches[0]
+        raise KeyError(text if not matches else f"{text} (matches {len(matches)} articles)")
+
+    # ------------------------------------------------------------------ searching
+
+    def search(self, text: str, limit: int = 20) -> SearchResult:
+        """Ranked articles for a query, each with its best passage and a snippet.
+
+        Raises:
+            QueryError: the query is malformed (the message says how).
+        """
+        with self._lock:
+            parsed = parse_query(text, self._ix.schema)
+            searcher = self._searcher
+            results = searcher.search(query.And([_ARTICLE, parsed.query]), limit=limit,
+                                      terms=False)
+            hits_raw = [(hit["doc_id"], hit.score) for hit in results]
+            scored = results.scored_length()
+            exact = scored < limit
+            total = scored if exact else results.estimated_length()
+            terms = self._highlight_terms(parsed.query)
+            best = self._best_passages([doc for doc, _ in hits_raw], parsed.query, terms)
+            suggestion = None if hits_raw else self._suggest(text)
+        hits = tuple(self._hit(doc, score, best.get(doc), terms) for doc, score in hits_raw)
+        return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)))
+
+    def _highlight_terms(self, parsed: query.Query) -> set[str]:
+        """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
+        reader = self._searcher.reader()
+        terms: set[str] = set()
+        for leaf in positive_leaves(parsed):
+            if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
+                continue
+            if isinstance(leaf, query.Term):
+                terms.add(str(leaf.text))
+            elif isinstance(leaf, query.PatternQuery | query.FuzzyTerm):
+                expanded = leaf._btexts(reader) if hasattr(leaf, "_btexts") else []
+                for count, btext in enumerate(expanded):
+                    if count >= _EXPAND_LIMIT:
+                        break
+                    terms.add(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
+        return terms
+
+    def _best_passages(self, article_ids: list[str], parsed: query.Query,
+                       terms: set[str]) -> dict[str, tuple[str, str]]:
+        """The best-scoring passage of each article for the query's terms."""
+        if not article_ids:
+            return {}
+        wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in ("body", "heading")]
+        wanted += [leaf for leaf in positive_leaves(parsed)
+                   if getattr(leaf, "fieldname", None) in ENTITY_FIELDS]
+        if not wanted:
+            return {}
+        scope = query.Or([query.Term("article_id", a) for a in article_ids])
+        results = self._searcher.search(query.And([_PASSAGE, scope, query.Or(wanted)]),
+                                        limit=None, terms=False)
+        best: dict[str, tuple[str, str]] = {}
+        for hit in results:
+            best.setdefault(hit["article_id"], (hit["doc_id"], hit.get("text", "")))
+            if len(best) == len(article_ids):
+                break
+        return best
+
+    def _hit(self, article_id: str, score: float, best: tuple[str, str] | None,
+             terms: set[str]) -> Hit:
+        summary = self._catalog.articles.get(article_id)
+        if best is None:
+            article = self.article(article_id)
+            first = article.passages[0] if article.passages else None
+            best = (first.id, first.text) if first else (f"{article_id}:p1", "")
+        snippet = make_snippet(best[1], terms) if best[1] else Snippet("")
+        return Hit(
+            article_id=article_id,
+            title=summary.title if summary else article_id,
+            source=summary.source if summary else "",
+            date=summary.date if summary else None,
+            passage_id=best[0],
+            score=round(float(score), 4),
+            snippet=snippet,
+        )
+
+    def _suggest(self, text: str) -> str | None:
+        """Respell words the index has never seen, from its own vocabulary; None if nothing."""
+        reader = self._searcher.reader()
+        corrector = self._searcher.corrector("body")
+        changed = False
+        words = []
+        for word in text.split():
+            core = word.strip('"()*~-+').lower()
+            bare = core.split(":", 1)[-1]
+            if bare.isalpha() and bare.upper() not in {"AND", "OR", "NOT"} and not any(
+                reader.doc_frequency("body", term) for term in _analyzed(bare)
+            ):
+                suggestions = corrector.suggest(bare, limit=1, maxdist=2)
+                if suggestions and suggestions[0] != bare:
+                    word = word.replace(bare, suggestions[0]) if bare in word else suggestions[0]
+                    changed = True
+            words.append(word)
+        return " ".join(words) if changed else None
+
+    def passages_matching(self, text: str, article_id: str) -> list[str]:
+        """Ids of this article's passages that match the query's words (for n/N in the reader)."""
+        with self._lock:
+            parsed = parse_query(text, self._ix.schema)
+            terms = self._highlight_terms(parsed.query)
+            if not terms:
+                return []
+            wanted = query.Or([query.Term("body", t) for t in terms])
+            scope = query.And([_PASSAGE, query.Term("article_id", article_id), wanted])
+            numbers = sorted(
+                (hit["number"], hit["doc_id"])
+                for hit in self._searcher.search(scope, limit=None, terms=False)
+            )
+        return [doc for _, doc in numbers]
+
+    def highlight_terms(self, text: str) -> set[str]:
+        """Indexed terms to highlight for a query (empty for a malformed query)."""
+        try:
+            with self._lock:
+                return self._highlight_terms(parse_query(text, self._ix.schema).query)
+        except QueryError:
+            return set()
+
+
+def _analyzed(word: str) -> list[str]:
+    return [token.text for token in text_analyzer()(word)]
+
+
+def summaries_by_id(summaries: Iterable[ArticleSummary]) -> dict[str, ArticleSummary]:
+    """Index summaries by article id."""
+    return {summary.id: summary for summary in summaries}

@@ -1,0 +1,183 @@
+"""The query language: user text → a Whoosh query, with plain-word errors.
+
+Words are all required (AND) and ranked by BM25F over title, body, headings and references.
+Supported: ``"phrases"``, ``OR``, ``NOT``/``-word``, ``field:value`` (title, source, heading,
+references, entity fields), ``date:2024``, ``date:2024-03..2025``, ``prefix*``, ``word~``
+(fuzzy). Anything else a user types (``U.S.``, ``al-Sudani's``, ``[i]``) is searched as words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import qparser, query
+from whoosh.fields import Schema
+
+from briefreader.search.schema import ENTITY_FIELDS
+
+SEARCH_FIELDS = ("title", "body", "heading", "references")
+USER_FIELDS = {"title", "body", "heading", "references", "source", *ENTITY_FIELDS}
+FIELD_ALIASES = {"text": "body", "ref": "references", "refs": "references",
+                 "organisation": "org", "organization": "org", "gpe": "place", "norp": "group"}
+_LEADING_SIGN = re.compile(r"(^|[\s(])([-+])(?=[\w(\"])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
+_DATE_RE = re.compile(r"(?<![\w\"])date:(\S*)", re.IGNORECASE)
+_DATE_VALUE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)?(\.\.)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
+
+
+class QueryError(ValueError):
+    """A query the user must fix; the message explains it in one line."""
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed query and the plain terms to highlight."""
+
+    text: str
+    query: query.Query
+    terms: tuple[str, ...]
+
+
+def parse_query(text: str, schema: Schema) -> ParsedQuery:
+    """Parse user text into a Whoosh query over article documents.
+
+    Raises:
+        QueryError: unbalanced quotes or parentheses, a dangling operator, a bad date range,
+            an unknown field, or a query with no searchable words.
+    """
+    text = " ".join(text.split())
+    _check_balance(text)
+    text, date_filters = _extract_dates(text)
+    text = _escape_unknown_fields(_rewrite_plus_minus(text))
+    _check_operators(text)
+    parts: list[query.Query] = list(date_filters)
+    if text:
+        parsed = _parser(schema).parse(text)
+        if _is_empty(parsed):
+            raise QueryError("the query has no searchable words (only stop words or symbols?)")
+        parts.insert(0, parsed)
+    if not parts:
+        raise QueryError("the query is empty")
+    combined = parts[0] if len(parts) == 1 else query.And(parts)
+    return ParsedQuery(text, combined.normalize(), _plain_terms(combined))
+
+
+def _parser(schema: Schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.RangePlugin)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    return parser
+
+
+def _check_balance(text: str) -> None:
+    quotes = text.count('"')
+    if quotes % 2:
+        raise QueryError('unbalanced quote: close the phrase with a second "')
+    depth = 0
+    for char in _outside_quotes(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise QueryError("unbalanced parenthesis: ')' without a matching '('")
+    if depth:
+        raise QueryError("unbalanced parenthesis: '(' is never closed")
+
+
+def _outside_quotes(text: str) -> str:
+    return "".join(part for index, part in enumerate(text.split('"')) if index % 2 == 0)
+
+
+def _rewrite_plus_minus(text: str) -> str:
+    """``-word`` → ``NOT word`` and ``+word`` → ``word``, only at the start of a word and
+    outside phrases, so hyphenated words (``al-Sudani``, ``Iran-backed``) stay words."""
+
+    def replace(match: re.Match[str]) -> str:
+        if text.count('"', 0, match.start()) % 2:
+            return match.group(0)
+        return match.group(1) + ("NOT " if match.group(2) == "-" else "")
+
+    return _LEADING_SIGN.sub(replace, text)
+
+
+def _extract_dates(text: str) -> tuple[str, list[query.Query]]:
+    filters: list[query.Query] = []
+
+    def replace(match: re.Match[str]) -> str:
+        filters.append(_date_filter(match.group(1)))
+        return " "
+
+    return " ".join(_DATE_RE.sub(replace, text).split()), filters
+
+
+def _date_filter(value: str) -> query.Query:
+    match = _DATE_VALUE.match(value)
+    if not value or match is None or not (match.group(1) or match.group(3)):
+        raise QueryError(f"bad date '{value}': use date:2024, date:2024-05 or date:2023..2024-06")
+    low, dots, high = match.groups()
+    if not dots:
+        high = low
+    start = low or None
+    end = (high + "\uffff") if high else None
+    return query.TermRange("date", start, end)
+
+
+def _escape_unknown_fields(text: str) -> str:
+    """Treat ``word:`` as a field only when the word names one; otherwise it is plain text."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).lower()
+        name = FIELD_ALIASES.get(name, name)
+        if name in USER_FIELDS:
+            return f"{name}:"
+        return f"{match.group(1)} "
+
+    return _FIELD_RE.sub(replace, text)
+
+
+def _check_operators(text: str) -> None:
+    unquoted = re.sub(r'"[^"]*"', " phrase ", text)
+    tokens = [t for t in re.split(r"\s+|(?<=\()|(?=\))", unquoted) if t]
+    for index, token in enumerate(tokens):
+        if token not in _OPERATORS:
+            if token.endswith(":") and (index + 1 == len(tokens) or tokens[index + 1] == ")"):
+                raise QueryError(f"'{token}' needs a value after the colon")
+            continue
+        before = tokens[index - 1] if index else None
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        if after is None or after == ")" or after in _OPERATORS - {"NOT"}:
+            raise QueryError(f"'{token}' needs a word after it")
+        if token != "NOT" and (before is None or before == "(" or before in _OPERATORS):
+            raise QueryError(f"'{token}' needs a word before it")
+
+
+def _is_empty(parsed: query.Query) -> bool:
+    return parsed is query.NullQuery or not list(parsed.leaves()) and not parsed.is_leaf()
+
+
+def _plain_terms(parsed: query.Query) -> tuple[str, ...]:
+    """Exact indexed terms of positive text clauses (prefix/fuzzy patterns are expanded later)."""
+    terms: list[str] = []
+    for leaf in positive_leaves(parsed):
+        if isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS:
+            if isinstance(leaf.text, str) and leaf.text not in terms:
+                terms.append(leaf.text)
+    return tuple(terms)
+
+
+def positive_leaves(node: query.Query) -> list[query.Query]:
+    """Leaf queries that a hit must or may match (not those under NOT), phrases split to terms."""
+    if isinstance(node, query.Not):
+        return []
+    if isinstance(node, query.AndNot):
+        return positive_leaves(node.a)
+    if isinstance(node, query.Phrase):
+        return [query.Term(node.fieldname, word) for word in node.words]
+    if node.is_leaf():
+        return [node]
+    leaves: list[query.Query] = []
+    for child in node.children():
+        leaves.extend(positive_leaves(child))
+    return leaves

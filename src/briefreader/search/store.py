@@ -1,0 +1,142 @@
+"""Where the Whoosh index lives on disk, and the guarantees around it.
+
+``index/CURRENT`` names the active index folder (``index/ix-<n>``). Full builds write a new
+folder and switch ``CURRENT`` atomically, so a killed build never breaks the index a reader
+uses; incremental updates rely on Whoosh's own atomic commit. ``index/.lock`` (flock, with the
+owner's pid) keeps two indexers apart and lets us report a lock left by a dead process.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from briefreader.search.catalog import Catalog, read_catalog
+from briefreader.search.schema import SCHEMA_VERSION, build_schema
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used as it is (missing, corrupt, old schema); message says why."""
+
+
+class IndexBusy(Exception):
+    """Another process is writing the index."""
+
+
+def active_dir(index_root: Path) -> Path | None:
+    """The folder of the active index, or None if there is none yet."""
+    try:
+        name = (index_root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not name or "/" in name or name.startswith("."):
+        return None
+    path = index_root / name
+    return path if path.is_dir() else None
+
+
+def open_active(index_root: Path) -> tuple[whoosh_index.Index, Catalog | None]:
+    """Open the active index and its catalog.
+
+    Raises:
+        IndexUnavailable: no index yet, a corrupt index, or one from another schema version.
+    """
+    folder = active_dir(index_root)
+    if folder is None:
+        raise IndexUnavailable("no index yet")
+    try:
+        ix = whoosh_index.open_dir(str(folder))
+    except Exception as error:  # Whoosh raises many types for damaged files
+        raise IndexUnavailable(f"the index could not be opened ({type(error).__name__})") from error
+    catalog = read_catalog(folder)
+    if set(ix.schema.names()) != set(build_schema().names()) or (
+        catalog is not None and catalog.schema_version != SCHEMA_VERSION
+    ):
+        raise IndexUnavailable("the index was made by another version of briefreader")
+    return ix, catalog
+
+
+def new_index_dir(index_root: Path) -> Path:
+    """Create an empty Whoosh index in a fresh folder beside the active one."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="ix-", dir=index_root))
+    whoosh_index.create_in(str(folder), build_schema())
+    return folder
+
+
+def activate(index_root: Path, folder: Path) -> None:
+    """Make ``folder`` the active index (atomic rename of CURRENT), then remove old ones."""
+    temp = index_root / f".{CURRENT_FILE}.{os.getpid()}"
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(folder.name)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, index_root / CURRENT_FILE)
+    remove_stale_dirs(index_root)
+
+
+def remove_stale_dirs(index_root: Path) -> None:
+    """Delete index folders that are not active (left by replaced or killed builds)."""
+    active = active_dir(index_root)
+    for path in index_root.glob("ix-*"):
+        if path.is_dir() and path != active:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def write_lock(index_root: Path, notices: list[str]) -> Iterator[None]:
+    """Hold the workspace's index lock; refuse at once if another live process holds it."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    path = index_root / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            owner = _read_pid(fd)
+            who = f" (pid {owner})" if owner else ""
+            raise IndexBusy(f"another briefreader process{who} is updating this index; "
+                            "try again when it has finished") from None
+        previous = _read_pid(fd)
+        if previous and previous != os.getpid() and not _alive(previous):
+            notices.append(f"cleared a stale index lock left by process {previous}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "ignore").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

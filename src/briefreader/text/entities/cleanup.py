@@ -1,0 +1,117 @@
+"""Clean-up around the recogniser: mask what must not become an entity, trim and drop spans.
+
+Masking replaces characters one for one, so offsets into the masked text are offsets into
+the article's text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from briefreader.text.entities.gazetteer import stoplist, titles
+from briefreader.text.entities.keys import canonical_alias, name_key
+from briefreader.text.entities.model import DATE, PERSON, RawSpan
+
+FOOTNOTE_MARKER = re.compile(r"\[(?:[ivxlcdm]{1,8}|\d{1,3}|[a-z])\]", re.IGNORECASE)
+URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|info)\b\S*",
+    re.IGNORECASE,
+)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "ʼ": "'"})
+_LEADING = " \t\"'“”‘’([{-–—,;:*•·|"
+_TRAILING = " \t\"'“”‘’)]},;:!?-–—*•·|"
+_KEEP_DOT = re.compile(r"(?:\b[A-Z]\.|\b(?:Inc|Co|Corp|Ltd|Jr|Sr|St|Bros)\.)$")
+_INITIALS = re.compile(r"^(?:[A-Z]\.[\s-]*){1,4}$|^[A-Z]$")
+_JUNK_CHARS = re.compile(r"[\[\]{}<>()|@/\\=#]|https?|www\.|\.com\b", re.IGNORECASE)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_CALENDAR = re.compile(rf"\b{_MONTH}(?!\w)|\b(?:1[5-9]|20)\d\ds?\b|\b\d{{4}}s\b")
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+
+
+def mask_text(text: str) -> str:
+    """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened."""
+    masked = text.translate(_QUOTES)
+    for pattern in (FOOTNOTE_MARKER, URL):
+        masked = pattern.sub(lambda m: " " * len(m.group()), masked)
+    return masked
+
+
+def clean_span(text: str, span: RawSpan) -> RawSpan | None:
+    """Trim a recognised span (quotes, "the", possessive, titles) or None if it is junk."""
+    start, end = _first_line(text, span.start, span.end)
+    start, end = _trim(text, start, end, span.type)
+    if start >= end or is_junk(text[start:end], span.type):
+        return None
+    return RawSpan(start, end, span.type)
+
+
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """Cut a span that runs across a line break down to its first non-empty line."""
+    for piece in re.finditer(r"[^\n]+", text[start:end]):
+        if piece.group().strip():
+            return start + piece.start(), start + piece.end()
+    return start, start
+
+
+def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
+    """Strip edge punctuation, a leading "the", a trailing possessive and leading titles."""
+    previous = (-1, -1)
+    while (start, end) != previous and start < end:
+        previous = (start, end)
+        surface = text[start:end]
+        start += len(surface) - len(surface.lstrip(_LEADING))
+        end -= len(surface) - len(surface.rstrip(_TRAILING))
+        surface = text[start:end]
+        if match := _POSSESSIVE.search(surface):
+            end -= len(match.group())
+        if match := _LEADING_THE.match(text[start:end]):
+            start += match.end()
+        if kind == PERSON:
+            start += _title_length(text[start:end])
+        if text[start:end].endswith(".") and not _KEEP_DOT.search(text[start:end]):
+            end -= 1
+    return start, end
+
+
+def _title_length(surface: str) -> int:
+    """Length of the honorifics/titles at the front of a person span (0 if none)."""
+    for title in titles():
+        match = re.match(rf"{re.escape(title)}\.?\s+(?=[A-Z])", surface)
+        if match:
+            return match.end() + _title_length(surface[match.end() :])
+    return 0
+
+
+def is_junk(surface: str, kind: str) -> bool:
+    """Whether a trimmed span is not worth keeping (debris, initials, relative dates…)."""
+    if not any(ch.isalnum() for ch in surface) or _JUNK_CHARS.search(surface):
+        return True
+    if name_key(surface) in stoplist() or len(surface.split()) > 8:
+        return True
+    if kind == DATE:
+        return not _CALENDAR.search(surface)
+    if not any(ch.isupper() for ch in surface):
+        return True
+    if _INITIALS.match(surface) and canonical_alias(surface) is None:
+        return True
+    if kind == PERSON and (any(ch.isdigit() for ch in surface) or _only_titles(surface)):
+        return True
+    return False
+
+
+def _only_titles(surface: str) -> bool:
+    """Whether a person span is nothing but titles ("Prime Minister")."""
+    stripped = surface.strip()
+    return any(re.fullmatch(rf"{re.escape(t)}\.?", stripped) for t in titles())
+
+
+def covers_heading(start: int, end: int, headings: list[tuple[int, int]]) -> bool:
+    """Whether a span takes up (nearly) a whole heading: a heading is not an entity."""
+    for h_start, h_end in headings:
+        if start >= h_start and end <= h_end and (end - start) >= 0.8 * (h_end - h_start):
+            return True
+    return False

