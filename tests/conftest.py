@@ -27,16 +27,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
-                     monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tests never read the user's config file or workspace variable."""
     monkeypatch.setenv("BRIEFREADER_CONFIG", "")
     monkeypatch.delenv("BRIEFREADER_WORKSPACE", raising=False)
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
 
 
-def make_workspace(root: Path, files: dict[str, str | bytes] | None = None,
-                   sample: bool = False) -> Path:
+def make_workspace(
+    root: Path, files: dict[str, str | bytes] | None = None, sample: bool = False
+) -> Path:
     """Create a workspace folder with the given article files (and/or the sample)."""
     (root / "articles").mkdir(parents=True, exist_ok=True)
     (root / "index").mkdir(exist_ok=True)

@@ -26,27 +26,38 @@ from briefreader.workspace import Workspace, init_workspace
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add init, index, articles and show."""
-    init = subparsers.add_parser("init", help="create a workspace folder",
-                                 description="Create a workspace: DIR/articles and DIR/index.")
+    init = subparsers.add_parser(
+        "init",
+        help="create a workspace folder",
+        description="Create a workspace: DIR/articles and DIR/index.",
+    )
     init.add_argument("directory", metavar="DIR")
     init.add_argument("--sample", action="store_true", help="copy the sample articles in")
     init.set_defaults(handler=cmd_init)
 
     index = subparsers.add_parser(
-        "index", help="build or update the search index",
-        description="Index new files, re-index changed ones, drop deleted ones; says what it did.")
+        "index",
+        help="build or update the search index",
+        description="Index new files, re-index changed ones, drop deleted ones; says what it did.",
+    )
     index.add_argument("--rebuild", action="store_true", help="start over from scratch")
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     index.set_defaults(handler=cmd_index)
 
-    articles = subparsers.add_parser("articles", help="list the corpus",
-                                     description="List articles: id, date, source, title, passages.")
+    articles = subparsers.add_parser(
+        "articles",
+        help="list the corpus",
+        description="List articles: id, date, source, title, passages.",
+    )
     articles.add_argument("--json", action="store_true", help="JSON output")
     articles.set_defaults(handler=cmd_articles)
 
-    show = subparsers.add_parser("show", help="print an article as cleaned (or raw)",
-                                 description="Print the cleaned article so you can see what "
-                                 "cleaning did. ID may be an id, a unique id prefix or a path.")
+    show = subparsers.add_parser(
+        "show",
+        help="print an article as cleaned (or raw)",
+        description="Print the cleaned article so you can see what "
+        "cleaning did. ID may be an id, a unique id prefix or a path.",
+    )
     show.add_argument("article_id", metavar="ID")
     show.add_argument("--raw", action="store_true", help="print the file as it is on disk")
     show.add_argument("--json", action="store_true", help="JSON output (article with passages)")
@@ -56,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_init(args: argparse.Namespace) -> int:
     workspace = init_workspace(Path(args.directory), sample=args.sample)
     count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
-    out_console().print(f"workspace ready at {workspace.root} ({count} article files)",
-                        markup=False)
+    out_console().print(
+        f"workspace ready at {workspace.root} ({count} article files)", markup=False
+    )
     return 0
 
 
@@ -134,7 +146,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         article = library.article(library.resolve_article_id(args.article_id))
     except KeyError as error:
-        raise CommandError(f"no article {error.args[0]!r}; list them with 'briefreader articles'")
+        raise CommandError(
+            f"no article {error.args[0]!r}; list them with 'briefreader articles'"
+        ) from None
     if args.raw:
         return _show_raw(library.workspace, article)
     if args.json:
@@ -161,8 +175,16 @@ def render_article(article: Article) -> Text:
     """The cleaned article as rich Text (plain strings only: article text is never markup)."""
     text = Text()
     text.append(strip_control(article.title) + "\n", style="bold")
-    meta = " · ".join(x for x in (article.source, article.date or "",
-                                  f"{len(article.passages)} paragraphs", article.id) if x)
+    meta = " · ".join(
+        x
+        for x in (
+            article.source,
+            article.date or "",
+            f"{len(article.passages)} paragraphs",
+            article.id,
+        )
+        if x
+    )
     text.append(meta + "\n", style="dim")
     for line in article.deck:
         text.append(f"  • {strip_control(line)}\n", style="italic")

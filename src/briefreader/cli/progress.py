@@ -28,8 +28,12 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
     if not enabled:
         yield lambda phase, done, total: None
         return
-    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console(), transient=True) as bar:
         tasks: dict[str, int] = {}
 
@@ -50,7 +54,10 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:
-        raise CommandError(f"could not write the index: {error.strerror or error} "
-                           "(the previous index is unchanged)", 74) from error
+        raise CommandError(
+            f"could not write the index: {error.strerror or error} "
+            "(the previous index is unchanged)",
+            74,
+        ) from error
     except ValueError as error:  # bad settings such as an invalid boilerplate pattern
         raise CommandError(str(error)) from error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from rich.text import Text
 
@@ -33,10 +32,13 @@ A malformed query (unbalanced quote or parenthesis, a lone AND) exits with code 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the search subcommand."""
     parser = subparsers.add_parser(
-        "search", help="search the articles",
+        "search",
+        help="search the articles",
         description="Search the indexed articles; prints ranked articles with the best "
         "passage and a snippet.",
-        epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=QUERY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("query", nargs="+", metavar="QUERY", help="the query (see below)")
     parser.add_argument("-n", "--limit", type=int, default=10, help="number of results (10)")
     parser.add_argument("--json", action="store_true", help="JSON output (a list of hits)")
@@ -83,8 +85,7 @@ def print_result(result: SearchResult) -> None:
         console.print(message, markup=False)
         return
     count = f"{result.total}" if result.total <= len(result.hits) else f"about {result.total}"
-    console.print(f"{count} articles match; showing {len(result.hits)}", style="dim",
-                  markup=False)
+    console.print(f"{count} articles match; showing {len(result.hits)}", style="dim", markup=False)
     for rank, hit in enumerate(result.hits, start=1):
         console.print(_hit_text(rank, hit))
 
@@ -100,6 +101,3 @@ def _hit_text(rank: int, hit: Hit) -> Text:
         snippet.stylize("bold reverse", span.start + 3, span.end + 3)
     text.append_text(snippet)
     return text
-
-
-

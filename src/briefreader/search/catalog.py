@@ -63,8 +63,9 @@ class Catalog:
             for path, e in data.get("files", {}).items()
         }
         articles = {a["id"]: ArticleSummary(**a) for a in data.get("articles", [])}
-        return cls(int(data.get("generation", -1)), int(data.get("schema_version", 0)), files,
-                   articles)
+        return cls(
+            int(data.get("generation", -1)), int(data.get("schema_version", 0)), files, articles
+        )
 
     def newest_first(self) -> list[ArticleSummary]:
         """Summaries, newest date first (undated last), then by title."""

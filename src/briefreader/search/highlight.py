@@ -35,8 +35,9 @@ def make_snippet(text: str, terms: Collection[str], width: int = SNIPPET_CHARS) 
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     shift = len(prefix) - start
-    inside = tuple(Span(s.start + shift, s.end + shift) for s in spans
-                   if s.start >= start and s.end <= end)
+    inside = tuple(
+        Span(s.start + shift, s.end + shift) for s in spans if s.start >= start and s.end <= end
+    )
     return Snippet(prefix + text[start:end] + suffix, inside)
 
 

@@ -49,8 +49,9 @@ class Enrichment:
 class Enricher(Protocol):
     """Computes enrichments for a batch of articles (called during indexing)."""
 
-    def __call__(self, articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
-        ...
+    def __call__(
+        self, articles: Sequence[Article], progress: ProgressFn
+    ) -> dict[str, Enrichment]: ...
 
 
 @dataclass
@@ -114,7 +115,9 @@ def update_index(
     return report
 
 
-def _open_or_create(index_root: Path, rebuild: bool, report: IndexReport) -> tuple[Any, Catalog, bool]:
+def _open_or_create(
+    index_root: Path, rebuild: bool, report: IndexReport
+) -> tuple[Any, Catalog, bool]:
     """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
     if not rebuild:
         try:
@@ -155,8 +158,9 @@ class _Plan:
     stats: dict[str, tuple[int, int, str]]
 
 
-def _plan(root: Path, options: LoadOptions, catalog: Catalog, report: IndexReport,
-          progress: ProgressFn) -> _Plan:
+def _plan(
+    root: Path, options: LoadOptions, catalog: Catalog, report: IndexReport, progress: ProgressFn
+) -> _Plan:
     """Decide which files to (re)load and which indexed files are gone."""
     files, skipped = list_article_files(root, options) if root.is_dir() else ([], [])
     report.skipped.extend(skipped)
@@ -203,8 +207,15 @@ def _hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _apply(ix: Any, catalog: Catalog, plan: _Plan, options: LoadOptions, enricher: Enricher,
-           report: IndexReport, progress: ProgressFn) -> None:
+def _apply(
+    ix: Any,
+    catalog: Catalog,
+    plan: _Plan,
+    options: LoadOptions,
+    enricher: Enricher,
+    report: IndexReport,
+    progress: ProgressFn,
+) -> None:
     """Parse changed files, write their documents, delete removed ones, commit."""
     loaded = []
     timer = time.perf_counter()
@@ -246,8 +257,14 @@ def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
         catalog.articles.pop(article_id, None)
 
 
-def _index_result(writer: IndexWriter, catalog: Catalog, result: Any, plan: _Plan,
-                  enrichments: dict[str, Enrichment], report: IndexReport) -> None:
+def _index_result(
+    writer: IndexWriter,
+    catalog: Catalog,
+    result: Any,
+    plan: _Plan,
+    enrichments: dict[str, Enrichment],
+    report: IndexReport,
+) -> None:
     relative = result.path
     existed = relative in catalog.files
     _delete_file(writer, catalog, relative)
@@ -270,29 +287,44 @@ def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> No
     """Write one article document and one document per passage."""
     entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
     writer.add_document(
-        doc_id=article.id, kind="article", article_id=article.id, path=article.path,
-        content_hash=article.content_hash, title=article.title,
+        doc_id=article.id,
+        kind="article",
+        article_id=article.id,
+        path=article.path,
+        content_hash=article.content_hash,
+        title=article.title,
         body="\n\n".join([*article.deck, article.text]),
         heading=" ".join(h.text for h in article.headings),
         references="\n".join(r.text for r in article.references),
-        source=article.source, date=article.date or "",
+        source=article.source,
+        date=article.date or "",
+        footnote=",".join(sorted({label for p in article.passages for label in p.footnotes})),
         data=article_to_json(article, extra.payload),
         **{k: v for k, v in entity_fields.items() if v},
     )
     for passage in article.passages:
         fields = extra.passage_fields.get(passage.id, {})
         writer.add_document(
-            doc_id=passage.id, kind="passage", article_id=article.id, path=article.path,
-            number=passage.number, body=passage.text, heading=passage.heading,
-            source=article.source, date=article.date or "", text=passage.text,
+            doc_id=passage.id,
+            kind="passage",
+            article_id=article.id,
+            path=article.path,
+            number=passage.number,
+            body=passage.text,
+            heading=passage.heading,
+            source=article.source,
+            date=article.date or "",
+            text=passage.text,
+            footnote=",".join(passage.footnotes),
             **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
         )
 
 
 def summarize(article: Article) -> ArticleSummary:
     """The library-list summary of an article."""
-    return ArticleSummary(article.id, article.title, article.source, article.date, article.path,
-                          len(article.passages))
+    return ArticleSummary(
+        article.id, article.title, article.source, article.date, article.path, len(article.passages)
+    )
 
 
 def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
@@ -308,8 +340,9 @@ def article_from_json(text: str) -> Article:
 
     data = json.loads(text)
     data.pop("extra", None)
-    data["passages"] = tuple(Passage(**{**p, "footnotes": tuple(p["footnotes"])})
-                             for p in data["passages"])
+    data["passages"] = tuple(
+        Passage(**{**p, "footnotes": tuple(p["footnotes"])}) for p in data["passages"]
+    )
     data["headings"] = tuple(Heading(**h) for h in data["headings"])
     data["references"] = tuple(Reference(**r) for r in data["references"])
     for key in ("tags", "deck", "notices"):

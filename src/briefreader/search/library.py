@@ -144,7 +144,8 @@ class Library:
         if text in self._catalog.articles:
             return text
         by_path = self._catalog.files.get(text) or self._catalog.files.get(
-            text.removeprefix("articles/"))
+            text.removeprefix("articles/")
+        )
         if by_path and by_path.articles:
             return by_path.articles[0]
         matches = [a for a in self._catalog.articles if a.startswith(text)]
@@ -163,8 +164,7 @@ class Library:
         with self._lock:
             parsed = parse_query(text, self._ix.schema)
             searcher = self._searcher
-            results = searcher.search(query.And([_ARTICLE, parsed.query]), limit=limit,
-                                      terms=False)
+            results = searcher.search(query.And([_ARTICLE, parsed.query]), limit=limit, terms=False)
             hits_raw = [(hit["doc_id"], hit.score) for hit in results]
             scored = results.scored_length()
             exact = scored < limit
@@ -192,19 +192,24 @@ class Library:
                     terms.add(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
         return terms
 
-    def _best_passages(self, article_ids: list[str], parsed: query.Query,
-                       terms: set[str]) -> dict[str, tuple[str, str]]:
+    def _best_passages(
+        self, article_ids: list[str], parsed: query.Query, terms: set[str]
+    ) -> dict[str, tuple[str, str]]:
         """The best-scoring passage of each article for the query's terms."""
         if not article_ids:
             return {}
         wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in ("body", "heading")]
-        wanted += [leaf for leaf in positive_leaves(parsed)
-                   if getattr(leaf, "fieldname", None) in ENTITY_FIELDS]
+        wanted += [
+            leaf
+            for leaf in positive_leaves(parsed)
+            if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
+        ]
         if not wanted:
             return {}
         scope = query.Or([query.Term("article_id", a) for a in article_ids])
-        results = self._searcher.search(query.And([_PASSAGE, scope, query.Or(wanted)]),
-                                        limit=None, terms=False)
+        results = self._searcher.search(
+            query.And([_PASSAGE, scope, query.Or(wanted)]), limit=None, terms=False
+        )
         best: dict[str, tuple[str, str]] = {}
         for hit in results:
             best.setdefault(hit["article_id"], (hit["doc_id"], hit.get("text", "")))
@@ -212,8 +217,9 @@ class Library:
                 break
         return best
 
-    def _hit(self, article_id: str, score: float, best: tuple[str, str] | None,
-             terms: set[str]) -> Hit:
+    def _hit(
+        self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
+    ) -> Hit:
         summary = self._catalog.articles.get(article_id)
         if best is None:
             article = self.article(article_id)
@@ -239,8 +245,10 @@ class Library:
         for word in text.split():
             core = word.strip('"()*~-+').lower()
             bare = core.split(":", 1)[-1]
-            if bare.isalpha() and bare.upper() not in {"AND", "OR", "NOT"} and not any(
-                reader.doc_frequency("body", term) for term in _analyzed(bare)
+            if (
+                bare.isalpha()
+                and bare.upper() not in {"AND", "OR", "NOT"}
+                and not any(reader.doc_frequency("body", term) for term in _analyzed(bare))
             ):
                 suggestions = corrector.suggest(bare, limit=1, maxdist=2)
                 if suggestions and suggestions[0] != bare:

@@ -17,10 +17,19 @@ from whoosh.fields import Schema
 from briefreader.search.schema import ENTITY_FIELDS
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
-USER_FIELDS = {"title", "body", "heading", "references", "source", *ENTITY_FIELDS}
-FIELD_ALIASES = {"text": "body", "ref": "references", "refs": "references",
-                 "organisation": "org", "organization": "org", "gpe": "place", "norp": "group"}
+USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
+FIELD_ALIASES = {
+    "text": "body",
+    "ref": "references",
+    "refs": "references",
+    "organisation": "org",
+    "organization": "org",
+    "gpe": "place",
+    "norp": "group",
+}
 _LEADING_SIGN = re.compile(r"(^|[\s(])([-+])(?=[\w(\"])")
+# A footnote marker typed as in the text (``[xiv]``) finds the passages that cite it.
+_FOOTNOTE_RE = re.compile(r"(?<![\w\"])\[((?:[ivxlcdm]{1,8}|\d{1,3}))\](?![\w\"])", re.IGNORECASE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _DATE_RE = re.compile(r"(?<![\w\"])date:(\S*)", re.IGNORECASE)
@@ -50,6 +59,7 @@ def parse_query(text: str, schema: Schema) -> ParsedQuery:
     text = " ".join(text.split())
     _check_balance(text)
     text, date_filters = _extract_dates(text)
+    text = _FOOTNOTE_RE.sub(r"footnote:\1", text)
     text = _escape_unknown_fields(_rewrite_plus_minus(text))
     _check_operators(text)
     parts: list[query.Query] = list(date_filters)
@@ -154,16 +164,16 @@ def _check_operators(text: str) -> None:
 
 
 def _is_empty(parsed: query.Query) -> bool:
-    return parsed is query.NullQuery or not list(parsed.leaves()) and not parsed.is_leaf()
+    return parsed is query.NullQuery or (not list(parsed.leaves()) and not parsed.is_leaf())
 
 
 def _plain_terms(parsed: query.Query) -> tuple[str, ...]:
     """Exact indexed terms of positive text clauses (prefix/fuzzy patterns are expanded later)."""
     terms: list[str] = []
     for leaf in positive_leaves(parsed):
-        if isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS:
-            if isinstance(leaf.text, str) and leaf.text not in terms:
-                terms.append(leaf.text)
+        is_text_term = isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS
+        if is_text_term and isinstance(leaf.text, str) and leaf.text not in terms:
+            terms.append(leaf.text)
     return tuple(terms)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh import analysis, fields
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 
@@ -57,6 +57,7 @@ def build_schema() -> fields.Schema:
         references=fields.TEXT(analyzer=text),
         source=fields.TEXT(analyzer=analysis.SimpleAnalyzer(), stored=True),
         date=fields.ID(stored=True),
+        footnote=fields.KEYWORD(lowercase=True, commas=True),
         text=fields.STORED(),
         data=fields.STORED(),
         **{name: fields.KEYWORD(**keyword) for name in ENTITY_FIELDS},

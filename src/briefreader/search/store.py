@@ -108,8 +108,10 @@ def write_lock(index_root: Path, notices: list[str]) -> Iterator[None]:
                 raise
             owner = _read_pid(fd)
             who = f" (pid {owner})" if owner else ""
-            raise IndexBusy(f"another briefreader process{who} is updating this index; "
-                            "try again when it has finished") from None
+            raise IndexBusy(
+                f"another briefreader process{who} is updating this index; "
+                "try again when it has finished"
+            ) from None
         previous = _read_pid(fd)
         if previous and previous != os.getpid() and not _alive(previous):
             notices.append(f"cleared a stale index lock left by process {previous}")

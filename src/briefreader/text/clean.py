@@ -65,14 +65,23 @@ _CREDIT_WORDS = re.compile(
     r"\b(PRESS|AFP|REUTERS|GETTY|IMAGES|POOL|PHOTO|PHOTOS|AP|EPA|FILE|VIA|SHUTTERSTOCK|"
     r"BLOOMBERG|XINHUA|ANADOLU|CREDIT|COURTESY)\b"
 )
-_CAPTION_CREDIT = re.compile(r"\((?:[A-Z][A-Za-z.]*\s?/\s?)*(?:AFP|AP|Reuters|REUTERS|EPA|Getty"
-                             r"(?: Images)?|FILE|Xinhua|Anadolu)(?:\s?/\s?[A-Za-z. ]+)*\)\s*$")
+_CAPTION_CREDIT = re.compile(
+    r"\((?:[A-Z][A-Za-z.]*\s?/\s?)*(?:AFP|AP|Reuters|REUTERS|EPA|Getty"
+    r"(?: Images)?|FILE|Xinhua|Anadolu)(?:\s?/\s?[A-Za-z. ]+)*\)\s*$"
+)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●■]|[-*])\s+(?=\S)")
 _SOURCE_DATELINE = re.compile(
     r"^[A-Z][A-Z .,'’-]{1,40}\s*\((?P<source>AP|Reuters|AFP|UPI|Bloomberg|dpa|RFE/RL)\)\s*[—–:-]"
 )
-_KNOWN_SOURCES = {"AP": "AP", "REUTERS": "Reuters", "AFP": "AFP", "UPI": "UPI",
-                  "BLOOMBERG": "Bloomberg", "DPA": "dpa", "RFE/RL": "RFE/RL"}
+_KNOWN_SOURCES = {
+    "AP": "AP",
+    "REUTERS": "Reuters",
+    "AFP": "AFP",
+    "UPI": "UPI",
+    "BLOOMBERG": "Bloomberg",
+    "DPA": "dpa",
+    "RFE/RL": "RFE/RL",
+}
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=[\s,;:)’'\"-]|$)")
 
 
@@ -143,10 +152,24 @@ def find_date(text: str) -> str | None:
     return f"{int(year):04d}-{month:02d}-{int(day):02d}"
 
 
+_MONTH_PREFIXES = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
+
+
 def _month_number(name: str) -> int:
-    return [m[:3] for m in ("jan feb mar apr may jun jul aug sep oct nov dec".split())].index(
-        name[:3].lower()
-    ) + 1
+    return _MONTH_PREFIXES.index(name[:3].lower()) + 1
 
 
 def bullet_text(line: str) -> str | None:

@@ -19,8 +19,13 @@ import yaml
 from briefreader.models import Article, LoadResult, Skipped
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
-from briefreader.text.split import Draft, build_article, parse_article, split_articles, \
-    split_references
+from briefreader.text.split import (
+    Draft,
+    build_article,
+    parse_article,
+    split_articles,
+    split_references,
+)
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -40,8 +45,9 @@ class LoadOptions:
     follow_symlinks: bool = False
 
 
-def default_options(extra_patterns: tuple[str, ...] = (), max_mb: float | None = None,
-                    follow_symlinks: bool = False) -> LoadOptions:
+def default_options(
+    extra_patterns: tuple[str, ...] = (), max_mb: float | None = None, follow_symlinks: bool = False
+) -> LoadOptions:
     """Options with the built-in cleaning rules plus the user's patterns."""
     max_bytes = int(max_mb * 1024 * 1024) if max_mb else DEFAULT_MAX_BYTES
     return LoadOptions(compile_rules(extra_patterns), max_bytes, follow_symlinks)
@@ -132,8 +138,15 @@ def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
         return _skip(relative, "no article text after cleaning", notices)
     base = article_base_id(relative)
     articles = tuple(
-        build_article(draft, base if part == 1 else f"{base}-{part}", relative, part,
-                      content_hash=content_hash, notices=notices, **_meta_for(draft, meta))
+        build_article(
+            draft,
+            base if part == 1 else f"{base}-{part}",
+            relative,
+            part,
+            content_hash=content_hash,
+            notices=notices,
+            **_meta_for(draft, meta),
+        )
         for part, draft in enumerate(drafts, start=1)
     )
     return LoadResult(relative, articles=articles, notices=notices)
@@ -156,8 +169,10 @@ def _meta_for(draft: Draft, meta: dict[str, Any]) -> dict[str, Any]:
 
 def _parse_plain(text: str, options: LoadOptions) -> list[Draft]:
     lines, references = split_references(text.split("\n"))
-    drafts = [parse_article(title, header, body, options.rules)
-              for title, header, body in split_articles(lines)]
+    drafts = [
+        parse_article(title, header, body, options.rules)
+        for title, header, body in split_articles(lines)
+    ]
     _merge_untitled_lead(drafts)
     if drafts and references:
         drafts[-1].references = references
@@ -170,8 +185,9 @@ def _merge_untitled_lead(drafts: list[Draft]) -> None:
         del drafts[0]
 
 
-def _parse_markdown(text: str, options: LoadOptions) -> tuple[list[Draft], dict[str, Any],
-                                                               tuple[str, ...]]:
+def _parse_markdown(
+    text: str, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
     text = normalize_text(text)
     meta: dict[str, Any] = {}
     notices: tuple[str, ...] = ()
@@ -226,16 +242,23 @@ def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str,
     """Main-text extraction with trafilatura; page metadata (title, date, site, author)."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
-    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                           include_tables=True, favor_recall=True)
+    document = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
+    )
     if document is None:
         return [], {}
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = normalize_text(data.get("text") or "")
-    meta = _clean_meta({"title": data.get("title"), "date": data.get("date"),
-                        "source": data.get("sitename") or data.get("hostname"),
-                        "url": data.get("url"), "author": data.get("author"),
-                        "tags": data.get("tags") or None})
+    meta = _clean_meta(
+        {
+            "title": data.get("title"),
+            "date": data.get("date"),
+            "source": data.get("sitename") or data.get("hostname"),
+            "url": data.get("url"),
+            "author": data.get("author"),
+            "tags": data.get("tags") or None,
+        }
+    )
     drafts = _parse_plain(text, options)
     if len(drafts) > 1:  # a web page is one article: headers repeated by the page don't split it
         merged = Draft(blocks=[b for d in drafts for b in d.blocks])
@@ -261,14 +284,18 @@ def disambiguate(results: list[LoadResult]) -> list[LoadResult]:
         for index in indices[1:]:
             result = results[index]
             suffix = Path(result.path).suffix.lstrip(".").lower() or "file"
-            results[index] = replace(result, articles=tuple(
-                _renamed(a, f"{article_base_id(result.path)}-{suffix}") for a in result.articles
-            ))
+            results[index] = replace(
+                result,
+                articles=tuple(
+                    _renamed(a, f"{article_base_id(result.path)}-{suffix}") for a in result.articles
+                ),
+            )
     return results
 
 
 def _renamed(article: Article, base: str) -> Article:
     new_id = base if article.part == 1 else f"{base}-{article.part}"
-    passages = tuple(replace(p, id=f"{new_id}:p{p.number}", article_id=new_id)
-                     for p in article.passages)
+    passages = tuple(
+        replace(p, id=f"{new_id}:p{p.number}", article_id=new_id) for p in article.passages
+    )
     return replace(article, id=new_id, passages=passages)

@@ -23,13 +23,15 @@ from briefreader.text.clean import (
 
 FOOTNOTE_MARKER = re.compile(r"\[(?P<label>(?:[ivxlcdm]{1,8}|\d{1,3}))\]", re.IGNORECASE)
 _REFERENCE_LINE = re.compile(r"^\s*\[(?P<label>[ivxlcdm]{1,8}|\d{1,3})\]\s+(?P<text>\S.*)$", re.I)
+_GLUED_REFERENCE = re.compile(r"(?<=[.\s])(?=\[(?:[ivxlcdm]{1,8}|\d{1,3})\]\s+[A-Z“\"])", re.I)
 _REFERENCES_HEADING = re.compile(r"(references|notes|sources|endnotes|footnotes):?", re.I)
-_TERMINAL = tuple(".,;:!?\"”’)…")
+_TERMINAL = tuple('.,;:!?"”’)…')
 _HEADER_WINDOW = 10
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9”’\")][.!?])\s+(?=[A-Z“\"])")
 MAX_PASSAGE_CHARS = 4000
 PULL_QUOTE_CHARS = 400
 PULL_QUOTE_WINDOW = 15
+PULL_QUOTE_RATIO = 1.5  # a pull quote repeats a sentence of a clearly longer paragraph
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,13 @@ def split_references(lines: list[str]) -> tuple[list[str], list[Reference]]:
         return lines, []
     references = []
     for line in lines[start:]:
-        match = _REFERENCE_LINE.match(line.strip())
-        if match:
-            references.append(Reference(match.group("label").lower(), match.group("text").strip()))
+        if _REFERENCE_LINE.match(line.strip()):
+            # An entry may run into the next one on the same line ("….html.[xl] Schmitt, E.").
+            for piece in _GLUED_REFERENCE.split(line.strip()):
+                match = _REFERENCE_LINE.match(piece)
+                if match:
+                    label, text = match.group("label").lower(), match.group("text").strip()
+                    references.append(Reference(label, text))
     return lines[:start], references
 
 
@@ -197,8 +203,10 @@ def _is_hard_wrapped(block: list[str]) -> bool:
     widths = [len(line) for line in block[:-1]]
     if any(bullet_text(line) is not None for line in block):
         return False
-    return max(widths) <= 100 and min(widths) >= 40 and not all(
-        line.rstrip().endswith((".", "!", "?", "”", '"')) for line in block[:-1]
+    return (
+        max(widths) <= 100
+        and min(widths) >= 40
+        and not all(line.rstrip().endswith((".", "!", "?", "”", '"')) for line in block[:-1])
     )
 
 
@@ -307,7 +315,7 @@ def _is_pull_quote(index: int, blocks: list[Block], normal: list[str], seen: set
     return any(
         other != index
         and blocks[other].kind == "paragraph"
-        and len(normal[other]) > len(own)
+        and len(normal[other]) >= PULL_QUOTE_RATIO * len(own)
         and needle in normal[other]
         for other in window
     )
@@ -334,10 +342,21 @@ def build_article(draft: Draft, article_id: str, path: str, part: int, **meta: o
                 current_heading = chunk
             else:
                 number = len(passages) + 1
-                labels = tuple(dict.fromkeys(m.group("label").lower()
-                                             for m in FOOTNOTE_MARKER.finditer(chunk)))
-                passages.append(Passage(f"{article_id}:p{number}", article_id, number, start,
-                                        end, chunk, current_heading, labels))
+                labels = tuple(
+                    dict.fromkeys(m.group("label").lower() for m in FOOTNOTE_MARKER.finditer(chunk))
+                )
+                passages.append(
+                    Passage(
+                        f"{article_id}:p{number}",
+                        article_id,
+                        number,
+                        start,
+                        end,
+                        chunk,
+                        current_heading,
+                        labels,
+                    )
+                )
             pieces.append(chunk)
             offset = end
     return Article(

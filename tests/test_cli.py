@@ -1,0 +1,120 @@
+"""The command line as a user runs it: exit codes, output, JSON shapes, errors in one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefreader.cli import main
+from tests.conftest import make_workspace
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_articles_lists_six_from_five_seed_files(sample_workspace: Path, capsys) -> None:
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "articles", "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 6
+    assert {"id", "date", "source", "title", "passages"} <= set(rows[0])
+    assert rows[0]["date"] == "2026-02-26"  # newest first
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "articles")
+    assert "Washington presses Syria" in out
+
+
+def test_search_json_shape_and_counts(sample_workspace: Path, capsys) -> None:
+    code, out, _ = run(
+        capsys, "-w", str(sample_workspace), "search", "--json", "Kataib", "Hezbollah"
+    )
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3
+    keys = {"article_id", "title", "source", "date", "passage_id", "score", "snippet"}
+    assert keys <= set(hits[0])
+    assert all("Kataib" in h["snippet"] for h in hits)
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "search", "waiver")
+    assert code == 0 and "2 articles match" in out
+
+
+def test_search_nothing_and_did_you_mean(sample_workspace: Path, capsys) -> None:
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "search", "electricty")
+    assert code == 1 and "did you mean: electricity" in out
+
+
+@pytest.mark.parametrize("query", ["title:(", '"open', "AND", "iraq NOT"])
+def test_malformed_query_one_line_exit_2(sample_workspace: Path, capsys, query: str) -> None:
+    code, out, err = run(capsys, "-w", str(sample_workspace), "search", query)
+    assert code == 2 and out == ""
+    assert err.startswith("briefreader: bad query:") and err.count("\n") == 1
+
+
+def test_show_cleaned_and_raw(sample_workspace: Path, capsys) -> None:
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "show", "004_6c8c47967f33c65d")
+    assert code == 0 and "Back to top" not in out and "ASSOCIATED PRESS\n" not in out
+    assert "Analyst Renad Mansour said" in out
+    code, raw, _ = run(capsys, "-w", str(sample_workspace), "show", "004", "--raw")
+    assert "Back to top" in raw
+    code, out, _ = run(capsys, "-w", str(sample_workspace), "show", "003", "--json")
+    data = json.loads(out)
+    assert data["references"][0]["label"] == "i" and data["passages"][0]["id"].endswith(":p1")
+    code, _, err = run(capsys, "-w", str(sample_workspace), "show", "nope")
+    assert code == 2 and "no article 'nope'" in err
+
+
+def test_show_never_emits_markup_or_escapes(tmp_path: Path, capsys) -> None:
+    body = (
+        "Text with [bold]markup[/bold], [link=file:///etc/passwd]a link[/link], "
+        "[@click=app.quit]click[/] and \x1b[2J\x1b]0;pwned\x07 escapes in a long enough line."
+    )
+    root = make_workspace(tmp_path, {"evil.txt": f"Evil [i] title\n\n{body}"})
+    code, out, _ = run(capsys, "-w", str(root), "show", "evil")
+    assert code == 0 and "[bold]markup[/bold]" in out and "[@click=app.quit]" in out
+    assert "\x1b" not in out and "pwned" not in out
+
+
+def test_no_workspace_one_line_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for args in (["articles"], ["search", "x"], ["index"], ["-w", str(tmp_path), "articles"]):
+        code, _out, err = run(capsys, *args)
+        assert code == 2 and "briefreader init" in err and err.count("\n") == 1
+
+
+def test_init_sample_then_index_reports(tmp_path: Path, capsys) -> None:
+    root = tmp_path / "ws"
+    code, out, _ = run(capsys, "init", str(root), "--sample")
+    assert code == 0 and "5 article files" in out
+    code, _, err = run(capsys, "-w", str(root), "index")
+    assert code == 0 and "5 files added" in err
+    (root / "articles" / "bin.txt").write_bytes(b"\x00\x00")
+    code, _, err = run(capsys, "-w", str(root), "index")
+    assert "skipped bin.txt: binary file" in err and "5 unchanged" in err
+
+
+def test_env_workspace_and_python_m(tmp_path: Path, sample_workspace: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "briefreader", "articles", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "BRIEFREADER_WORKSPACE": str(sample_workspace),
+            "BRIEFREADER_CONFIG": "",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 6
+
+
+def test_help_documents_query_language(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["search", "--help"])
+    out = capsys.readouterr().out
+    for piece in ('"a phrase"', "OR", "NOT", "-word", "date:2024", "prefix*", "word~"):
+        assert piece in out

@@ -1,0 +1,181 @@
+"""The index: incremental updates, atomic rebuilds, locks, damaged indexes, real kills."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from briefreader.search.indexer import update_index
+from briefreader.search.library import Library
+from briefreader.search.store import CURRENT_FILE, IndexBusy, active_dir, write_lock
+from briefreader.workspace import Workspace
+from tests.conftest import make_workspace
+
+BODY = (
+    "The harbour authority approved a plan to dredge the channel, and the fishermen "
+    "complained that the work would close the port for the whole summer season."
+)
+
+
+def _ws(tmp_path: Path, **files: str) -> Workspace:
+    return Workspace(make_workspace(tmp_path, {f"{k}.txt": v for k, v in files.items()}))
+
+
+def _ids(workspace: Workspace) -> list[str]:
+    library = Library.open(workspace)
+    try:
+        return sorted(a.id for a in library.articles())
+    finally:
+        library.close()
+
+
+def test_add_change_delete_are_incremental(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}", b=f"Second story\n\n{BODY} Extra words.")
+    first = update_index(ws)
+    assert sorted(first.added) == ["a.txt", "b.txt"] and first.articles == 2
+    again = update_index(ws)
+    assert not again.changed and again.unchanged == 2
+    (ws.articles_dir / "a.txt").write_text(f"Harbour plan revised\n\n{BODY} Lighthouse.")
+    (ws.articles_dir / "c.txt").write_text(f"Third story\n\n{BODY}")
+    (ws.articles_dir / "b.txt").unlink()
+    report = update_index(ws)
+    assert (report.added, report.updated, report.removed) == (["c.txt"], ["a.txt"], ["b.txt"])
+    library = Library.open(ws)
+    assert library.search("lighthouse").hits[0].article_id == "a"
+    assert library.article("a").title == "Harbour plan revised"
+    assert not library.search('"second story"').hits
+    assert _ids(ws) == ["a", "c"]
+
+
+def test_touch_without_change_is_not_reindexed(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    os.utime(ws.articles_dir / "a.txt", (time.time() + 10, time.time() + 10))
+    assert not update_index(ws).changed
+
+
+def test_skipped_files_reported_and_bad_file_replacing_good_one(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    (ws.articles_dir / "blob.txt").write_bytes(b"\x00\x01binary")
+    report = update_index(ws)
+    assert [s.path for s in report.skipped] == ["blob.txt"]
+    (ws.articles_dir / "a.txt").write_bytes(b"")
+    report = update_index(ws)
+    assert "a.txt" in report.removed and _ids(ws) == []
+
+
+def test_rebuild_swaps_atomically_and_cleans_old_dirs(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    old = active_dir(ws.index_dir)
+    library = Library.open(ws)
+    report = update_index(ws, rebuild=True)
+    assert report.rebuilt == "rebuild requested"
+    assert active_dir(ws.index_dir) != old and not old.exists()
+    assert library.refresh() and library.search("harbour").hits
+    assert len(list(ws.index_dir.glob("ix-*"))) == 1
+
+
+def test_corrupt_index_is_rebuilt_with_message(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    for toc in active_dir(ws.index_dir).glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    report = update_index(ws)
+    assert report.rebuilt and "rebuilding" in report.rebuilt
+    assert _ids(ws) == ["a"]
+
+
+def test_other_schema_version_is_rebuilt(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    catalog = active_dir(ws.index_dir) / "catalog.json"
+    catalog.write_text(catalog.read_text().replace('"schema_version": ', '"schema_version": 1'))
+    report = update_index(ws)
+    assert report.rebuilt and "another version" in report.rebuilt
+
+
+def test_stale_catalog_is_recovered_from_index(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    (active_dir(ws.index_dir) / "catalog.json").unlink()
+    report = update_index(ws)
+    assert any("catalog" in n for n in report.notices)
+    assert report.updated == ["a.txt"] or report.unchanged == 1
+    assert _ids(ws) == ["a"]
+
+
+def test_second_indexer_refused_and_stale_lock_cleared(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    with write_lock(ws.index_dir, []), pytest.raises(IndexBusy, match="pid"):
+        update_index(ws)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (ws.index_dir / ".lock").write_text(str(dead.pid))
+    report = update_index(ws)
+    assert any(f"process {dead.pid}" in n for n in report.notices)
+
+
+def test_index_write_failure_keeps_previous_index(tmp_path: Path, monkeypatch) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    (ws.articles_dir / "b.txt").write_text(f"Another story\n\n{BODY}")
+    from whoosh.writing import SegmentWriter
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SegmentWriter, "commit", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        update_index(ws)
+    monkeypatch.undo()
+    assert _ids(ws) == ["a"]
+    assert update_index(ws).added == ["b.txt"]
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from briefreader.search.indexer import update_index
+from briefreader.workspace import Workspace
+def progress(phase, done, total):
+    if phase == sys.argv[2]:
+        print("ready", flush=True)
+        import time; time.sleep(30)
+update_index(Workspace(Path(sys.argv[1])), rebuild=sys.argv[3] == "1", progress=progress)
+"""
+
+
+@pytest.mark.parametrize(
+    "phase, rebuild", [("indexing", "0"), ("committing", "0"), ("indexing", "1")]
+)
+def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebuild: str) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws)
+    for number in range(30):
+        (ws.articles_dir / f"n{number}.txt").write_text(f"Story {number}\n\n{BODY} n{number}")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(ws.root), phase, rebuild],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")},
+    )
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert _ids(ws) == ["a"]
+    report = update_index(ws)
+    assert report.articles == 31
+    (ws.index_dir / CURRENT_FILE).read_text()
+    clean = _ws(tmp_path / "clean", a=f"Harbour plan\n\n{BODY}")
+    for number in range(30):
+        (clean.articles_dir / f"n{number}.txt").write_text(f"Story {number}\n\n{BODY} n{number}")
+    update_index(clean)
+    assert _ids(ws) == _ids(clean)
+    assert len(Library.open(ws).search("harbour", limit=100).hits) == 31

@@ -1,0 +1,207 @@
+"""Loading files: formats, encodings, bad input, ids, cleaning rules on synthetic text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from briefreader.text.clean import compile_rules, find_date, is_photo_credit, parse_dateline
+from briefreader.text.decode import NotText, decode_bytes, normalize_text, strip_control
+from briefreader.text.load import (
+    article_base_id,
+    default_options,
+    list_article_files,
+    load_bytes,
+    load_corpus,
+    load_file,
+)
+
+BODY = (
+    "The council met on Tuesday to discuss the budget for the coming year, and members "
+    "argued for several hours about the share given to schools and roads."
+)
+
+
+def _load(text: str | bytes, name: str = "a.txt"):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return load_bytes(data, name, default_options())
+
+
+def test_utf8_and_cp1252_fallback_with_notice() -> None:
+    assert decode_bytes("café".encode()).notice is None
+    decoded = decode_bytes("café “quoted”".encode("cp1252"))
+    assert decoded.text == "café “quoted”"
+    assert "cp1252" in (decoded.notice or "")
+    result = _load(f"Title here\n\n{BODY} caf\xe9".encode("cp1252"))
+    assert result.articles and "cp1252" in result.notices[0]
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (b"  \n\n ", "empty"),
+        (b"ab\x00cd" * 10, "NUL"),
+        (bytes(range(1, 9)) * 50, "binary"),
+    ],
+)
+def test_binary_and_empty_are_skipped_with_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(NotText, match=reason):
+        decode_bytes(data)
+    result = _load(data)
+    assert result.skipped is not None and reason in result.skipped.reason
+
+
+def test_text_that_libmagic_calls_an_archive_is_text() -> None:
+    result = _load("Blinken presses Iraq on groups\n" + BODY)
+    assert result.articles[0].title == "Blinken presses Iraq on groups"
+
+
+def test_utf16_with_bom() -> None:
+    result = _load(("Title\n\n" + BODY).encode("utf-16"))
+    assert result.articles and "UTF-16" in result.notices[0]
+
+
+def test_control_characters_and_escapes_removed() -> None:
+    text = "a\x1b[2Jb\x1b]0;title\x07c\x1b]52;c;ZXZpbA==\x07d\x00e\u200bf"
+    assert strip_control(text) == "abcdef"
+    assert normalize_text("a\r\nb\rc\u2028d\u2029e") == "a\nb\nc\nd\ne"
+    assert strip_control("x\ud800y") == "x\ufffdy"
+
+
+def test_markup_like_text_is_kept_as_typed() -> None:
+    result = _load(f"Title\n\n[bold]not bold[/] and [link=file:///etc/passwd]x[/link]. {BODY}")
+    assert "[bold]not bold[/]" in result.articles[0].text
+
+
+def test_markdown_front_matter_and_headings(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: Budget talks\nsource: Gazette\ndate: 2024-03-05\nauthor: A. Writer\n"
+        "tags: [council, budget]\nurl: https://example.org/a\n---\n\n# Budget talks\n\n"
+        f"{BODY}\n\n## Next steps\n\nThe [vote](https://example.org) follows. {BODY}\n"
+    )
+    (article,) = load_bytes(text.encode(), "notes/budget.md", default_options()).articles
+    assert (article.title, article.source, article.date) == (
+        "Budget talks",
+        "Gazette",
+        "2024-03-05",
+    )
+    assert article.tags == ("council", "budget") and article.author == "A. Writer"
+    assert [h.text for h in article.headings] == ["Next steps"]
+    assert "The vote follows." in article.text and "](" not in article.text
+    assert article.id == "notes/budget"
+
+
+def test_markdown_with_only_front_matter_is_skipped() -> None:
+    result = load_bytes(b"---\ntitle: Empty\n---\n", "e.md", default_options())
+    assert result.skipped and "no article text" in result.skipped.reason
+
+
+def test_markdown_with_broken_yaml_keeps_text() -> None:
+    result = load_bytes(
+        f"---\ntitle: [oops\n---\nTitle line\n\n{BODY}".encode(), "b.md", default_options()
+    )
+    assert result.articles and "invalid YAML" in result.notices[0]
+
+
+def test_html_main_text_and_metadata() -> None:
+    html = f"""<html><head><title>Budget talks | Gazette</title>
+    <meta property="og:site_name" content="Gazette">
+    <meta name="date" content="2024-03-05"></head><body>
+    <nav><a href="/">Home</a> <a href="/world">World</a></nav>
+    <script>alert("x")</script><form><input name="q"></form>
+    <article><h1>Budget talks</h1><p>{BODY}</p><h2>Next steps</h2>
+    <p>Members will vote on the plan next week, after a public hearing.</p></article>
+    <footer>Copyright Gazette</footer></body></html>"""
+    (article,) = load_bytes(html.encode(), "page.html", default_options()).articles
+    assert "alert" not in article.text and "Copyright" not in article.text
+    assert article.passages[0].text == BODY
+    assert article.date == "2024-03-05"
+
+
+def test_user_boilerplate_patterns_extend_the_rules() -> None:
+    text = f"Title\n\n{BODY}\n\nSponsored by Acme\n\n{BODY} More."
+    assert "Sponsored" in _load(text).articles[0].text
+    options = default_options(("sponsored by .*",))
+    assert "Sponsored" not in load_bytes(text.encode(), "a.txt", options).articles[0].text
+    with pytest.raises(ValueError, match="invalid boilerplate pattern"):
+        compile_rules(["(unclosed"])
+
+
+def test_hard_wrapped_lines_are_joined() -> None:
+    wrapped = (
+        "The council met on Tuesday to discuss the budget for the coming\n"
+        "year, and members argued for several hours about the share given\n"
+        "to schools and roads."
+    )
+    (article,) = _load("Title\n\n" + wrapped + "\n\n" + BODY).articles
+    assert article.passages[0].text == " ".join(wrapped.split("\n"))
+
+
+def test_huge_paragraph_split_into_passages_with_offsets() -> None:
+    sentence = "This sentence is about the budget and the roads of the city. "
+    (article,) = _load("Title\n\n" + sentence * 400).articles
+    assert len(article.passages) > 3
+    for passage in article.passages:
+        assert article.text[passage.start : passage.end] == passage.text
+        assert len(passage.text) <= 4000
+
+
+def test_date_parsing() -> None:
+    assert parse_dateline("Updated 29 July 2025") == "2025-07-29"
+    assert parse_dateline("Published: March 5, 2024 10:30 GMT") == "2024-03-05"
+    assert parse_dateline("The meeting on 5 March 2024 was long.") is None
+    assert find_date("2024-13-40") is None
+    assert is_photo_credit("JONATHAN ERNST/POOL VIA ASSOCIATED PRESS")
+    assert not is_photo_credit("SYRIAN OFFICIALS CITE US EXPORT CONTROLS AS TELECOMS BARRIER")
+
+
+def test_ids_from_paths_are_stable_and_safe() -> None:
+    assert article_base_id("000_abc.txt") == "000_abc"
+    assert article_base_id("sub dir/a:b.md") == "sub-dir/a-b"
+    assert ":" not in article_base_id("x:y:z.txt")
+
+
+def test_corpus_listing_skips_unsupported_symlinks_and_disambiguates(tmp_path: Path) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "a.txt").write_text("Title A\n\n" + BODY)
+    (root / "a.md").write_text("Title B\n\n" + BODY)
+    (root / "image.png").write_bytes(b"\x89PNG")
+    (root / ".hidden.txt").write_text("x")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Secret\n\n" + BODY)
+    os.symlink(outside, root / "link.txt")
+    results, skipped = load_corpus(root, default_options())
+    reasons = {s.path: s.reason for s in skipped}
+    assert "unsupported" in reasons["image.png"]
+    assert "outside the workspace" in reasons["link.txt"]
+    ids = sorted(a.id for r in results for a in r.articles)
+    assert ids == ["a", "a-txt"] or ids == ["a", "a-md"]
+    files, _ = list_article_files(root, default_options(follow_symlinks=True))
+    assert root / "link.txt" in files
+
+
+def test_unreadable_vanished_and_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    big = root / "big.txt"
+    big.write_text("Title\n\n" + BODY * 20)
+    result = load_file(big, root, default_options(max_mb=0.001))
+    assert result.skipped and "too large" in result.skipped.reason
+    gone = load_file(root / "gone.txt", root, default_options())
+    assert gone.skipped and "vanished" in gone.skipped.reason
+    locked = root / "locked.txt"
+    locked.write_text("Title\n\n" + BODY)
+    real_read = Path.read_bytes
+
+    def deny(path: Path) -> bytes:  # CI runs as root, where chmod 000 still reads
+        if path.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    result = load_file(locked, root, default_options())
+    assert result.skipped and "permission" in result.skipped.reason

@@ -1,0 +1,94 @@
+"""The query language over the sample corpus, and malformed queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefreader.search.library import Library
+from briefreader.search.query import QueryError
+from briefreader.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def library(sample_workspace: Path) -> Library:
+    return Library.open(Workspace(sample_workspace))
+
+
+def _articles(library: Library, text: str) -> list[str]:
+    return sorted(hit.article_id[:3] for hit in library.search(text, limit=50).hits)
+
+
+def test_words_are_all_required(library: Library) -> None:
+    assert _articles(library, "Kataib Hezbollah") == ["000", "003", "004"]
+    assert _articles(library, "waiver") == ["001", "004"]
+    assert _articles(library, "waiver electricity") == ["001", "004"]
+    assert _articles(library, "waiver Tsurkov") == []
+
+
+def test_phrase_or_not_and_minus(library: Library) -> None:
+    assert _articles(library, '"gangs and kidnappers"') == ["000"]
+    assert _articles(library, "waiver OR Tsurkov") == ["000", "001", "004"]
+    assert _articles(library, "waiver NOT Blinken") == []
+    assert _articles(library, "Kataib -Tsurkov") == ["003", "004"]
+    assert len(_articles(library, "Iran-backed")) >= 4
+
+
+def test_fields_dates_prefix_and_fuzzy(library: Library) -> None:
+    assert _articles(library, "source:AP") == ["004"]
+    assert _articles(library, "title:Blinken") == ["001"]
+    assert _articles(library, "date:2025") == ["000"]
+    assert _articles(library, "date:2025..2026-12") == ["000", "000"]
+    assert _articles(library, "date:..2025-12-31 Sudani") == ["000"]
+    assert "003" in _articles(library, "references:Soufan")
+    assert _articles(library, "kidnap*") == ["000"]
+    assert _articles(library, "Tsurkow~") == ["000"]
+
+
+def test_plain_text_just_works(library: Library) -> None:
+    assert len(_articles(library, "U.S.")) == 6
+    assert _articles(library, "U.S.") == _articles(library, "US")
+    assert len(_articles(library, "al-Sudani's")) >= 5
+    assert _articles(library, "[i]") == ["003"]
+    assert _articles(library, "[xxxvi] Turkish") == ["003"]
+    assert _articles(library, "Iraq: waiver") == ["001", "004"]
+
+
+def test_hits_carry_best_passage_and_highlighted_snippet(library: Library) -> None:
+    result = library.search("waiver")
+    assert result.total == 2
+    for hit in result.hits:
+        _article, passage = library.passage(hit.passage_id)
+        assert "waiver" in passage.text.lower()
+        spans = hit.snippet.highlights
+        assert spans and all(
+            hit.snippet.text[s.start : s.end].lower().startswith("waiver") for s in spans
+        )
+
+
+def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
+    result = library.search("electricty waiver")
+    assert not result.hits and result.suggestion == "electricity waiver"
+    assert library.search("Tsurkvo").suggestion == "tsurkov"
+    assert library.search("waiver NOT electricity").suggestion is None
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("title:(", "parenthesis"),
+        ('"unbalanced', "quote"),
+        ("AND", "AND"),
+        ("iraq OR", "OR"),
+        ("(iraq", "never closed"),
+        ("iraq)", "without a matching"),
+        ("date:soon", "bad date"),
+        ("the of and", "no searchable words"),
+        ("   ", "empty"),
+        ("title:", "needs a value"),
+    ],
+)
+def test_malformed_queries_explained(library: Library, text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        library.search(text)
