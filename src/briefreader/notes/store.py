@@ -231,7 +231,7 @@ class NoteStore:
                 anchor_score=score,
             )
             conn.execute(
-                "UPDATE notes SET exact = ?, prefix = ?, suffix = ?, start = ?, \"end\" = ?, "
+                'UPDATE notes SET exact = ?, prefix = ?, suffix = ?, start = ?, "end" = ?, '
                 "passage_id = ?, passage_ids = ?, status = ?, anchor_score = ? WHERE id = ?",
                 (
                     *_selector_row(selector),
@@ -481,10 +481,16 @@ def _get(conn: sqlite3.Connection, note_id: str) -> Note:
 
 def _find_duplicate(conn: sqlite3.Connection, note: Note) -> bool:
     row = conn.execute(
-        'SELECT 1 FROM notes WHERE id = ? OR (article_id = ? AND exact = ? AND start = ? AND "end" = ? '
-        "AND body = ?) LIMIT 1",
-        (note.id, note.article_id, note.selector.exact, note.selector.start, note.selector.end,
-         note.body),
+        "SELECT 1 FROM notes WHERE id = ? OR (article_id = ? AND exact = ? AND start = ? "
+        'AND "end" = ? AND body = ?) LIMIT 1',
+        (
+            note.id,
+            note.article_id,
+            note.selector.exact,
+            note.selector.start,
+            note.selector.end,
+            note.body,
+        ),
     ).fetchone()
     return row is not None
 

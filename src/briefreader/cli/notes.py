@@ -1,0 +1,300 @@
+"""``briefreader notes``: list, add, search, delete, export, import and re-anchor notes."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from briefreader.cli.common import CommandError, print_json, workspace_from
+from briefreader.models import Article
+from briefreader.notes.anchor import reanchor_all, selector_for_passage
+from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
+from briefreader.notes.model import Note, NotesError, article_id_from_passage_id
+from briefreader.notes.store import NoteStore
+from briefreader.workspace import Workspace
+
+Handler = Callable[[argparse.Namespace], int]
+ArticleLookup = Callable[[str], Article | None]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``notes`` and its actions to the command line."""
+    parser = subparsers.add_parser(
+        "notes",
+        help="list, add, search, export and import notes",
+        description="Notes anchored to passages of the articles (stored in notes.db).",
+    )
+    actions = parser.add_subparsers(dest="notes_action", metavar="ACTION", required=True)
+    _register_list(actions)
+    _register_add(actions)
+    search = actions.add_parser("search", help="find notes whose text, quote or tags match")
+    search.add_argument("text", help="words that must all occur (any case)")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(handler=_search)
+    for name, verb in (("delete", "soft-delete (undo with undelete)"), ("undelete", "restore")):
+        action = actions.add_parser(name, help=f"{verb} a note")
+        action.add_argument("id", help="note id (a unique prefix is enough)")
+        action.set_defaults(handler=_delete if name == "delete" else _undelete)
+    _register_export(actions)
+    imp = actions.add_parser("import", help="import a json or w3c export (duplicates skipped)")
+    imp.add_argument("file", help="export file to read ('-' for stdin)")
+    imp.set_defaults(handler=_import)
+    reanchor = actions.add_parser(
+        "reanchor", help="find every note again in the current articles (after edits)"
+    )
+    reanchor.set_defaults(handler=_reanchor)
+
+
+def _register_list(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = actions.add_parser("list", help="list notes, newest first")
+    listing.add_argument("--tag", help="only notes with this tag")
+    listing.add_argument("--article", metavar="ID", help="only notes on this article")
+    listing.add_argument(
+        "--orphans", action="store_true", help="only notes whose text is no longer found"
+    )
+    listing.add_argument("--deleted", action="store_true", help="include deleted notes")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_list)
+
+
+def _register_add(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    add = actions.add_parser("add", help="add a note to a passage (for scripts)")
+    add.add_argument("passage_id", metavar="PASSAGE_ID", help="passage id, ARTICLE-ID:pN")
+    add.add_argument("--text", default="", help="the note; #words in it are tags")
+    add.add_argument("--quote", help="anchor to this text of the passage (default: all of it)")
+    add.add_argument("--tag", action="append", default=[], help="add a tag (repeatable)")
+    add.add_argument("--json", action="store_true", help="print the new note as JSON")
+    add.set_defaults(handler=_add)
+
+
+def _register_export(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = actions.add_parser("export", help="export notes as a brief (md), json or w3c")
+    export.add_argument("--format", choices=FORMATS, default="md", help="output format")
+    export.add_argument("--tag", help="only notes with this tag")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
+    export.set_defaults(handler=_export)
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def _domain_errors(handler: Handler) -> Handler:
+    """Report notes errors as one line, exit 2 (the CLI prints CommandErrors)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except NotesError as error:
+            raise CommandError(str(error)) from error
+
+    return run
+
+
+@contextmanager
+def _store(args: argparse.Namespace) -> Iterator[NoteStore]:
+    workspace = workspace_from(args)
+    with NoteStore(workspace.notes_db) as store:
+        yield store
+
+
+def article_source(workspace: Workspace) -> ArticleLookup:
+    """A lookup from article id to the ``Article`` the reader shows (from the index).
+
+    Without an index, the articles are loaded from ``articles/`` directly (same cleaning).
+    """
+    from briefreader.search.library import Library
+    from briefreader.search.store import IndexUnavailable
+
+    try:
+        library = Library.open(workspace)
+    except IndexUnavailable:
+        return {article.id: article for article in _load_corpus(workspace)}.get
+
+    def lookup(article_id: str) -> Article | None:
+        try:
+            return library.article(article_id)
+        except KeyError:
+            return None
+
+    return lookup
+
+
+def load_articles(workspace: Workspace) -> list[Article]:
+    """Every article of the workspace as the index holds it (indexing first if needed)."""
+    from briefreader.cli.corpus import ensure_fresh_library
+
+    library = ensure_fresh_library(workspace)
+    try:
+        return [library.article(summary.id) for summary in library.articles()]
+    finally:
+        library.close()
+
+
+def _load_corpus(workspace: Workspace) -> list[Article]:
+    from briefreader.search.enrich import load_options_for
+    from briefreader.text.load import load_corpus
+
+    results, _skipped = load_corpus(workspace.articles_dir, load_options_for(workspace))
+    return [article for result in results for article in result.articles]
+
+
+def _clean(text: str) -> str:
+    """One display line: control characters and escapes removed, whitespace collapsed."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _short(text: str, width: int) -> str:
+    text = _clean(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_notes(notes: list[Note], as_json: bool) -> None:
+    if as_json:
+        print_json([note_to_dict(note) for note in notes])
+        return
+    if not notes:
+        print("no notes")
+        return
+    for note in notes:
+        flags = " ".join(
+            flag
+            for flag in (
+                "[orphaned]" if note.orphaned else "",
+                f"[fuzzy {note.anchor_score:.2f}]" if note.status == "fuzzy" else "",
+                "[deleted]" if note.deleted else "",
+                " ".join(f"#{tag}" for tag in note.tags),
+            )
+            if flag
+        )
+        print(f"{note.id[:8]}  {note.created[:16]}  {_clean(note.passage_id)}  {_clean(flags)}")
+        print(f"    “{_short(note.selector.exact, 70)}”")
+        if note.body.strip():
+            print(f"    {_short(note.body, 100)}")
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+@_domain_errors
+def _list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        notes = store.list(
+            article_id=args.article,
+            tag=args.tag,
+            orphans=args.orphans,
+            include_deleted=args.deleted,
+        )
+    _print_notes(notes, args.json)
+    return 0
+
+
+@_domain_errors
+def _search(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        notes = store.search(args.text)
+    _print_notes(notes, args.json)
+    return 0
+
+
+@_domain_errors
+def _add(args: argparse.Namespace) -> int:
+    workspace = workspace_from(args)
+    article_id = article_id_from_passage_id(args.passage_id)
+    article = article_source(workspace)(article_id)
+    if article is None:
+        raise CommandError(f"no article {article_id!r} in {workspace.articles_dir}")
+    selector = selector_for_passage(article, args.passage_id, args.quote)
+    with NoteStore(workspace.notes_db) as store:
+        note = store.add(article.id, args.passage_id, selector, body=args.text, tags=args.tag)
+    if args.json:
+        print_json(note_to_dict(note))
+    else:
+        print(f"added note {note.id}")
+    return 0
+
+
+@_domain_errors
+def _delete(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        note = store.delete(store.resolve_id(args.id))
+    print(f"deleted note {note.id} (undo: briefreader notes undelete {note.id[:8]})")
+    return 0
+
+
+@_domain_errors
+def _undelete(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        note = store.undelete(store.resolve_id(args.id))
+    print(f"restored note {note.id}")
+    return 0
+
+
+@_domain_errors
+def _export(args: argparse.Namespace) -> int:
+    workspace = workspace_from(args)
+    with NoteStore(workspace.notes_db) as store:
+        # The json backup keeps deleted notes too, so restoring it loses nothing.
+        notes = store.list(tag=args.tag, include_deleted=args.format == "json")
+    lookup = article_source(workspace) if args.format != "json" else None
+    text = export_notes(notes, args.format, lookup)
+    if args.output and args.output != "-":
+        _write_atomically(Path(args.output), text)
+        print(f"exported {len(notes)} notes to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@_domain_errors
+def _import(args: argparse.Namespace) -> int:
+    text = _read_input(args.file)
+    with _store(args) as store:
+        report = import_notes(store, text)
+    print(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
+    return 0
+
+
+@_domain_errors
+def _reanchor(args: argparse.Namespace) -> int:
+    workspace = workspace_from(args)
+    articles = load_articles(workspace)
+    with NoteStore(workspace.notes_db) as store:
+        report = reanchor_all(store, articles)
+    print(
+        f"checked {report.checked} notes: {len(report.moved)} moved, "
+        f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "
+        f"{len(report.restored)} found again"
+    )
+    return 0
+
+
+def _read_input(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {name}: {error}") from error
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a failed export never leaves half a file."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise CommandError(f"cannot write {path}: {error}") from error
