@@ -260,3 +260,10 @@ def _ids(db: Path) -> set[str]:
         return set()
     with NoteStore(db) as store:
         return {note.id for note in store.list()}
+
+
+def test_notes_package_never_imports_textual() -> None:
+    code = "import sys, briefreader.notes; print('textual' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr

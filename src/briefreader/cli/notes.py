@@ -129,10 +129,12 @@ def article_source(workspace: Workspace) -> ArticleLookup:
 
 
 def load_articles(workspace: Workspace) -> list[Article]:
-    """Every article of the workspace as the index holds it (indexing first if needed)."""
-    from briefreader.cli.corpus import ensure_fresh_library
+    """Every article of the workspace, after bringing the index up to date with ``articles/``."""
+    from briefreader.cli.progress import run_index
+    from briefreader.search.library import Library
 
-    library = ensure_fresh_library(workspace)
+    run_index(workspace, quiet=True)
+    library = Library.open(workspace)
     try:
         return [library.article(summary.id) for summary in library.articles()]
     finally:

@@ -200,7 +200,7 @@ def _target(note: Note, article: Article | None) -> dict[str, Any]:
 
 def annotation_to_note(annotation: Mapping[str, Any]) -> Note:
     """Read a W3C Annotation back into a note (ours fully; others' as far as they go)."""
-    if annotation.get("type") != "Annotation":
+    if not isinstance(annotation, Mapping) or annotation.get("type") != "Annotation":
         raise NotesError("not a W3C Annotation (type must be 'Annotation')")
     extra = annotation.get("briefreader") or {}
     target = _single(annotation.get("target"))
@@ -289,7 +289,7 @@ def parse_export(text: str) -> list[Note]:
         raise NotesError(message) from None
     try:
         return _notes_from_data(data)
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise NotesError(f"malformed notes export: {type(error).__name__} {error}") from error
 
 
@@ -338,24 +338,31 @@ def import_notes(store: NoteStore, text: str) -> ImportReport:
 # --- markdown ---------------------------------------------------------------------------------
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
-_BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(#|>|[-+=])")
+_ORDERED_START = re.compile(r"^(\d+)([.)])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def md_escape(text: str) -> str:
-    """Escape one line so Markdown shows it literally (inline and block syntax)."""
-    text = _INLINE_SPECIAL.sub(r"\\\1", text.strip())
+    """Escape one line so Markdown shows it literally (inline and block syntax).
+
+    Control characters become spaces: they have no place in a report (NUL is not Markdown).
+    """
+    text = _INLINE_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text).strip())
+    text = _ORDERED_START.sub(r"\1\\\2", text)
     return _BLOCK_START.sub(lambda m: "\\" + m.group(1), text)
 
 
 def md_lines(text: str, prefix: str = "") -> list[str]:
     """Multi-line text as escaped Markdown lines: blank lines split paragraphs, single newlines
     become hard breaks, every line carries ``prefix`` (``"> "`` for block quotes)."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    paragraphs = [p for p in paragraphs if any(map(md_escape, p.split("\n")))]
     lines: list[str] = []
     for index, paragraph in enumerate(paragraphs):
         if index:
             lines.append(prefix.rstrip())
-        rows = [md_escape(row) for row in paragraph.split("\n") if row.strip()]
+        rows = [row for row in map(md_escape, paragraph.split("\n")) if row]
         lines += [
             f"{prefix}{row}" + ("\\" if i < len(rows) - 1 else "") for i, row in enumerate(rows)
         ]

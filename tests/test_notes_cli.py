@@ -1,0 +1,113 @@
+"""``briefreader notes …`` end to end on a small workspace (real loading and indexing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_workspace
+
+from briefreader.cli import main
+
+INTRO = "The council voted to close the port at night after a long and bitter debate."
+REPLY = "Residents said the decision ignored them and their livelihoods entirely."
+ARTICLE = f"Port closes at night\n\n{INTRO}\n\n{REPLY}\n"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_workspace(tmp_path / "ws", {"port.txt": ARTICLE})
+    monkeypatch.setenv("BRIEFREADER_WORKSPACE", str(root))
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["notes", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _passage_with(capsys: pytest.CaptureFixture[str], text: str) -> str:
+    from briefreader.cli.notes import article_source
+    from briefreader.workspace import find_workspace
+
+    article = article_source(find_workspace())("port")
+    assert article is not None
+    return next(p.id for p in article.passages if text in p.text)
+
+
+def _add(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    code, out, err = run(capsys, "add", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_add_list_search_delete_undelete(workspace: Path, capsys) -> None:
+    passage = _passage_with(capsys, "bitter debate")
+    note = _add(
+        capsys, passage, "--text", "Why close? #port [b]x[/] 🎉", "--quote", "bitter debate"
+    )
+    assert note["selector"]["exact"] == "bitter debate" and note["tags"] == ["port"]
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and note["id"][:8] in out and "[b]x[/] 🎉" in out
+    assert json.loads(run(capsys, "list", "--tag", "PORT", "--json")[1])[0]["id"] == note["id"]
+    assert json.loads(run(capsys, "list", "--article", "other", "--json")[1]) == []
+    assert note["id"][:8] in run(capsys, "search", "why CLOSE")[1]
+    assert run(capsys, "delete", note["id"][:8])[0] == 0
+    assert run(capsys, "list")[1].strip() == "no notes"
+    assert run(capsys, "undelete", note["id"][:8])[0] == 0
+    assert note["id"][:8] in run(capsys, "list")[1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("add", "port:p1", "--text", "x", "--quote", "not in this passage"),
+        ("add", "port:p99", "--text", "x"),
+        ("add", "nosuch:p1", "--text", "x"),
+        ("add", "not-a-passage-id", "--text", "x"),
+        ("delete", "ffffffff"),
+        ("import", "missing-file.json"),
+    ],
+)
+def test_errors_are_one_line_exit_2(workspace: Path, capsys, argv: tuple[str, ...]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("briefreader: ") and "Traceback" not in err
+
+
+def test_export_import_round_trip_via_files(workspace: Path, tmp_path: Path, capsys) -> None:
+    passage = _passage_with(capsys, "bitter debate")
+    _add(capsys, passage, "--text", "multi\nline #a", "--quote", "close the port", "--tag", "b")
+    for fmt in ("json", "w3c"):
+        target = tmp_path / f"out.{fmt}"
+        assert run(capsys, "export", "--format", fmt, "-o", str(target))[0] == 0
+        assert target.exists()
+    code, out, _ = run(capsys, "import", str(tmp_path / "out.json"))
+    assert code == 0 and "imported 0 notes, skipped 1 duplicates" in out
+    code, out, _ = run(capsys, "export", "--format", "md", "--tag", "b")
+    assert "> close the port" in out and "multi\\\nline #a" in out
+    assert "## Port closes at night" in out and "paragraph 1" in out
+    assert run(capsys, "export", "--format", "md", "--tag", "none")[1] == "# Notes\n"
+
+
+def test_edits_keep_notes_on_their_words_or_orphan_them(workspace: Path, capsys) -> None:
+    passage = _passage_with(capsys, "ignored them")
+    note = _add(capsys, passage, "--text", "#reply", "--quote", "the decision ignored them")
+    article = workspace / "articles" / "port.txt"
+    # Insert a paragraph above the noted text, re-index: same words, next paragraph number.
+    article.write_text(ARTICLE.replace(INTRO, f"A new first paragraph.\n\n{INTRO}"), "utf-8")
+    assert run(capsys, "reanchor")[0] == 0
+    listed = json.loads(run(capsys, "list", "--json")[1])[0]
+    assert (
+        listed["status"] == "anchored" and listed["selector"]["exact"] == note["selector"]["exact"]
+    )
+    assert listed["passage_id"] == _passage_with(capsys, "ignored them") != note["passage_id"]
+    # Delete the noted text: the note becomes an orphan, listed, still exported.
+    article.write_text(ARTICLE.replace(REPLY, "Nobody else spoke."), "utf-8")
+    _code, out, _ = run(capsys, "reanchor")
+    assert "1 orphaned" in out
+    orphans = json.loads(run(capsys, "list", "--orphans", "--json")[1])
+    assert [o["id"] for o in orphans] == [note["id"]]
+    assert "orphaned" in run(capsys, "export", "--format", "md")[1]
