@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from briefreader import __version__
-from briefreader.cli import corpus, notes, search
+from briefreader.cli import corpus, entities, notes, search
 from briefreader.cli.common import CommandError, fail
 
-SUBCOMMAND_MODULES = [corpus, search, notes]
+SUBCOMMAND_MODULES = [corpus, search, notes, entities]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from briefreader.text.entities.gazetteer import stoplist, titles
+from briefreader.text.entities.gazetteer import org_words, places, stoplist, titles
 from briefreader.text.entities.keys import canonical_alias, name_key
-from briefreader.text.entities.model import DATE, PERSON, RawSpan
+from briefreader.text.entities.model import DATE, ORG, PERSON, PLACE, RawSpan
 
 FOOTNOTE_MARKER = re.compile(r"\[(?:[ivxlcdm]{1,8}|\d{1,3}|[a-z])\]", re.IGNORECASE)
 URL = re.compile(
@@ -30,6 +30,11 @@ _MONTH = (
 _CALENDAR = re.compile(rf"\b{_MONTH}(?!\w)|\b(?:1[5-9]|20)\d\ds?\b|\b\d{{4}}s\b")
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_DATE_MODIFIER = re.compile(
+    r"^(?:(?:this|This|the|The)\s+)?(?:(?:early|late|mid|past|last|next|pre|post|Early|Late)"
+    r"[\s-]+)+"
+)
+_TRAILING_LOWER = re.compile(r"(?:\s+[a-z][a-z’'-]*)+$")
 
 
 def mask_text(text: str) -> str:
@@ -44,9 +49,9 @@ def clean_span(text: str, span: RawSpan) -> RawSpan | None:
     """Trim a recognised span (quotes, "the", possessive, titles) or None if it is junk."""
     start, end = _first_line(text, span.start, span.end)
     start, end = _trim(text, start, end, span.type)
-    if start >= end or is_junk(text[start:end], span.type):
+    if start >= end or is_junk(text[start:end], span.type) or ends_title(text, start, end):
         return None
-    return RawSpan(start, end, span.type)
+    return RawSpan(start, end, retype_known(text[start:end], span.type))
 
 
 def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -72,6 +77,10 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
             start += match.end()
         if kind == PERSON:
             start += _title_length(text[start:end])
+        if kind == DATE and (match := _DATE_MODIFIER.match(text[start:end])):
+            start += match.end()
+        if kind != DATE and (match := _TRAILING_LOWER.search(text[start:end])):
+            end -= len(match.group())
         if text[start:end].endswith(".") and not _KEEP_DOT.search(text[start:end]):
             end -= 1
     return start, end
@@ -98,9 +107,7 @@ def is_junk(surface: str, kind: str) -> bool:
         return True
     if _INITIALS.match(surface) and canonical_alias(surface) is None:
         return True
-    if kind == PERSON and (any(ch.isdigit() for ch in surface) or _only_titles(surface)):
-        return True
-    return False
+    return bool(kind == PERSON and (any(ch.isdigit() for ch in surface) or _only_titles(surface)))
 
 
 def _only_titles(surface: str) -> bool:
@@ -109,9 +116,35 @@ def _only_titles(surface: str) -> bool:
     return any(re.fullmatch(rf"{re.escape(t)}\.?", stripped) for t in titles())
 
 
-def covers_heading(start: int, end: int, headings: list[tuple[int, int]]) -> bool:
-    """Whether a span takes up (nearly) a whole heading: a heading is not an entity."""
+def ends_title(text: str, start: int, end: int) -> bool:
+    """Whether the span is the last word(s) of a title ("State" in "Secretary of State")."""
+    surface = text[start:end]
+    before = text[:end]
+    return any(t.endswith(" " + surface) and before.endswith(t) for t in titles())
+
+
+def retype_known(surface: str, kind: str) -> str:
+    """Correct the type of names the shipped tables know (``Kataib Hezbollah`` is an ORG)."""
+    known = canonical_alias(surface)
+    if known is not None and kind != DATE:
+        return known[1]
+    if kind == ORG and surface in places():
+        return PLACE
+    if kind == PERSON and surface.split()[-1] in org_words():
+        return ORG
+    return kind
+
+
+def heading_debris(text: str, span: RawSpan, headings: list[tuple[int, int]]) -> bool:
+    """Whether a span in a heading is the heading itself or a title-case phrase seen nowhere else.
+
+    Headings are title case, which the model over-reads as names ("Complicated Influence").
+    """
     for h_start, h_end in headings:
-        if start >= h_start and end <= h_end and (end - start) >= 0.8 * (h_end - h_start):
-            return True
+        if span.start >= h_start and span.end <= h_end:
+            if (span.end - span.start) >= 0.8 * (h_end - h_start):
+                return True
+            surface = text[span.start : span.end]
+            body = text[:h_start] + text[h_end:]
+            return span.type != DATE and not re.search(rf"\b{re.escape(surface)}\b", body)
     return False

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT = "PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT"
+PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT = (
+    "PERSON",
+    "ORG",
+    "PLACE",
+    "GROUP",
+    "DATE",
+    "LAW",
+    "EVENT",
+)
 ENTITY_TYPES: tuple[str, ...] = (PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT)
 
 # spaCy (OntoNotes) labels folded into the reader's types; other labels are dropped.

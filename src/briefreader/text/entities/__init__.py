@@ -1,0 +1,54 @@
+"""Named entities: recognise (spaCy NER or rules), clean up, make consistent, resolve.
+
+Indexing calls ``extract_entities`` (batched, cached by content) and stores ``index_fields`` /
+``to_payload``; readers call ``resolve_entities`` on stored mentions with the workspace's
+``entities.toml`` corrections. Only ``extract_entities`` may load a model.
+"""
+
+from briefreader.text.entities.corrections import (
+    CORRECTIONS_FILE,
+    CorrectionError,
+    Corrections,
+    load_corrections,
+    save_corrections,
+)
+from briefreader.text.entities.extract import Extraction, extract_entities, postprocess
+from briefreader.text.entities.keys import name_key
+from briefreader.text.entities.model import ENTITY_TYPES, Entity, EntityMention
+from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
+from briefreader.text.entities.resolve import EntityTable, resolve_entities
+from briefreader.text.entities.store import (
+    from_payload,
+    index_fields,
+    passage_index_fields,
+    payload_recogniser,
+    to_payload,
+)
+
+CACHE_FILE = "entities-cache.json"
+
+__all__ = [
+    "CACHE_FILE",
+    "CORRECTIONS_FILE",
+    "ENTITY_TYPES",
+    "Choice",
+    "CorrectionError",
+    "Corrections",
+    "Entity",
+    "EntityMention",
+    "EntityTable",
+    "Extraction",
+    "choose_recogniser",
+    "ensure_loaded",
+    "extract_entities",
+    "from_payload",
+    "index_fields",
+    "load_corrections",
+    "name_key",
+    "passage_index_fields",
+    "payload_recogniser",
+    "postprocess",
+    "resolve_entities",
+    "save_corrections",
+    "to_payload",
+]

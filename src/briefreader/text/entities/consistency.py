@@ -1,0 +1,248 @@
+"""Within one article: acronym definitions, one type per name, short forms of people.
+
+Works on ``Found`` records (a span plus the fullest name the article uses for it) and returns
+them consistent: "Popular Mobilization Forces (PMF)" makes every "PMF" that organisation; a
+name recognised once is recognised everywhere in the article with its majority type; and
+"Sudani", "Al-Sudani" and "Mr. Sudani" become the PERSON "Mohammed Shia al-Sudani".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from briefreader.text.entities.gazetteer import org_words
+from briefreader.text.entities.keys import canonical_alias, name_key
+from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, RawSpan
+
+ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
+_LONG_FORM_WORDS = 12
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "al", "el", "&", "–", "-"})
+
+
+@dataclass(frozen=True)
+class Found:
+    """A span in the article and the name it stands for."""
+
+    start: int
+    end: int
+    type: str
+    name: str
+
+
+def make_consistent(text: str, spans: Iterable[RawSpan]) -> list[Found]:
+    """Apply acronym definitions, majority types, propagation and person short forms."""
+    found = drop_overlaps([Found(s.start, s.end, s.type, text[s.start : s.end]) for s in spans])
+    for acronym, long_form in find_acronyms(text, found):
+        found = apply_acronym(text, found, acronym, long_form)
+    found = vote_types(text, found)
+    found = propagate(text, found)
+    found = link_short_names(text, found)
+    return drop_overlaps(found)
+
+
+def drop_overlaps(found: Iterable[Found]) -> list[Found]:
+    """Keep the longer of overlapping spans (the earlier one on ties), in text order."""
+    kept: list[Found] = []
+    for item in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+        if not any(item.start < k.end and k.start < item.end for k in kept):
+            kept.append(item)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def _overlapping(found: list[Found], start: int, end: int) -> list[Found]:
+    return [f for f in found if f.start < end and start < f.end]
+
+
+# --- acronyms -------------------------------------------------------------------------------
+
+
+def find_acronyms(text: str, found: list[Found]) -> list[tuple[Found, Found]]:
+    """Acronym definitions ``Long Form (LF)``: pairs of (acronym span, long-form span)."""
+    pairs = []
+    for match in ACRONYM.finditer(text):
+        acronym = match.group(1)
+        if sum(ch.isupper() for ch in acronym) < 2 or _known_elsewhere(
+            text, match.start(), acronym
+        ):
+            continue
+        long_form = _long_form_by_initials(text, match.start(), acronym)
+        if long_form is None:
+            long_form = _long_form_by_span(text, found, match.start())
+        if long_form is None:
+            continue
+        start, end = long_form
+        kind = _long_form_type(text, found, start, end)
+        name = text[start:end]
+        pairs.append(
+            (Found(match.start(1), match.end(1), kind, name), Found(start, end, kind, name))
+        )
+    return pairs
+
+
+def _known_elsewhere(text: str, paren: int, acronym: str) -> bool:
+    """A shipped alias (``AP``) defined by something else: a dateline, not a definition."""
+    known = canonical_alias(acronym)
+    if known is None:
+        return False
+    before = text[max(0, paren - 80) : paren]
+    return name_key(known[0]) not in name_key(before)
+
+
+def _long_form_by_initials(text: str, paren: int, acronym: str) -> tuple[int, int] | None:
+    """The words before ``(ACR)`` whose capitalised initials spell the acronym."""
+    letters = "".join(ch for ch in acronym if ch.isupper() or ch.isdigit())
+    line_start = text.rfind("\n", 0, paren) + 1
+    words = list(re.finditer(r"[^\s\-–]+", text[line_start:paren]))[-_LONG_FORM_WORDS:]
+    for first in range(len(words) - 1, -1, -1):
+        chosen = words[first:]
+        head = chosen[0].group()
+        if not head[:1].isupper():
+            continue
+        initials = "".join(w.group()[0] for w in chosen if w.group()[:1].isupper())
+        if initials == letters and len(chosen) > 1:
+            return line_start + chosen[0].start(), line_start + chosen[-1].end()
+    return None
+
+
+def _long_form_by_span(text: str, found: list[Found], paren: int) -> tuple[int, int] | None:
+    """A recognised name ending right before ``(ACR)`` ("Kurdistan Workers’ Party (PKK)")."""
+    before = len(text[:paren].rstrip())
+    for item in found:
+        several_words = len(text[item.start : item.end].split()) > 1
+        if item.end == before and item.type not in (DATE, GROUP, PLACE) and several_words:
+            return item.start, item.end
+    return None
+
+
+def _long_form_type(text: str, found: list[Found], start: int, end: int) -> str:
+    """Organisation unless the recogniser saw mostly something else in the long form."""
+    inside = [f for f in _overlapping(found, start, end) if f.type != GROUP]
+    last = text[start:end].split()[-1]
+    if not inside or last in org_words() or any(f.type == ORG for f in inside):
+        return ORG
+    return max(inside, key=lambda f: f.end - f.start).type
+
+
+def apply_acronym(text: str, found: list[Found], acronym: Found, long_form: Found) -> list[Found]:
+    """Make the long form and every use of the acronym one entity named by the long form."""
+    surface = text[acronym.start : acronym.end]
+    added = [long_form, acronym]
+    for match in _word_occurrences(text, surface):
+        added.append(Found(match[0], match[1], long_form.type, long_form.name))
+    kept = [
+        f
+        for f in found
+        if not any(a.start <= f.start and f.end <= a.end for a in added)
+        and not _overlapping([long_form], f.start, f.end)
+    ]
+    return drop_overlaps([*kept, *added])
+
+
+def _word_occurrences(text: str, surface: str) -> list[tuple[int, int]]:
+    """Where ``surface`` occurs as a whole word (not inside a longer word or hyphenation)."""
+    pattern = rf"(?<![\w\-’']){re.escape(surface)}(?![\w])"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+
+
+# --- one type per name, and every occurrence -----------------------------------------------
+
+
+def vote_types(text: str, found: list[Found]) -> list[Found]:
+    """Give every span of the same name key its majority type (first seen wins ties)."""
+    votes: dict[str, Counter[str]] = {}
+    for item in found:
+        if item.type != DATE:
+            votes.setdefault(name_key(item.name), Counter())[item.type] += 1
+    result = []
+    for item in found:
+        counter = votes.get(name_key(item.name))
+        if counter:
+            item = replace(item, type=counter.most_common(1)[0][0])
+        result.append(item)
+    return result
+
+
+def propagate(text: str, found: list[Found]) -> list[Found]:
+    """Add the occurrences the recogniser missed of names it found elsewhere in the article."""
+    forms: dict[str, Found] = {}
+    for item in found:
+        surface = text[item.start : item.end]
+        if item.type != DATE and surface[:1].isupper() and len(surface) > 1:
+            forms.setdefault(surface, item)
+    result = list(found)
+    for surface, item in sorted(forms.items(), key=lambda pair: -len(pair[0])):
+        for start, end in _word_occurrences(text, surface):
+            clashes = _overlapping(result, start, end)
+            # A longer name wins over pieces of it ("Islamic" + "State" → "Islamic State").
+            if all(start <= f.start and f.end <= end for f in clashes):
+                result = [f for f in result if f not in clashes]
+                result.append(Found(start, end, item.type, item.name))
+    return sorted(result, key=lambda f: f.start)
+
+
+# --- people's short names ------------------------------------------------------------------
+
+
+def link_short_names(text: str, found: list[Found]) -> list[Found]:
+    """Surnames ("Sudani", "Al-Sudani") of a full PERSON name become that person."""
+    full_names = _full_person_names(found)
+    surnames = _unambiguous_surnames(full_names)
+    result = list(found)
+    for surname, full in surnames.items():
+        result = _retype_short_forms(result, surname, full)
+        for start, end in _surname_occurrences(text, full, surname):
+            if not _overlapping(result, start, end):
+                result.append(Found(start, end, PERSON, full.name))
+    return sorted(result, key=lambda f: f.start)
+
+
+def _full_person_names(found: list[Found]) -> dict[str, Found]:
+    """Multi-word PERSON names by key, first occurrence of each."""
+    names: dict[str, Found] = {}
+    for item in found:
+        key = name_key(item.name)
+        if item.type == PERSON and len(key.split()) >= 2:
+            names.setdefault(key, item)
+    return names
+
+
+def _unambiguous_surnames(full_names: dict[str, Found]) -> dict[str, Found]:
+    """Surname key → the one full name ending in it (surnames two people share are left out)."""
+    owners: dict[str, set[str]] = {}
+    for key in full_names:
+        surname = key.split()[-1]
+        known = canonical_alias(surname)
+        if known is None or name_key(known[0]) == key:
+            owners.setdefault(surname, set()).add(key)
+    result = {}
+    for surname, keys in owners.items():
+        longest = max(keys, key=len)
+        if all(longest.endswith(other) for other in keys):
+            result[surname] = full_names[longest]
+    return result
+
+
+def _retype_short_forms(found: list[Found], surname: str, full: Found) -> list[Found]:
+    """Spans whose key is a tail of the full name take its type and name."""
+    full_tokens = name_key(full.name).split()
+    result = []
+    for item in found:
+        tokens = name_key(item.name).split()
+        is_tail = tokens and tokens[-1] == surname and full_tokens[-len(tokens) :] == tokens
+        if is_tail and item.type != DATE:
+            item = replace(item, type=PERSON, name=full.name)
+        result.append(item)
+    return result
+
+
+def _surname_occurrences(text: str, full: Found, surname: str) -> list[tuple[int, int]]:
+    """Capitalised uses of the surname, with an optional "al-"/"el-" particle."""
+    last_word = full.name.split()[-1]
+    core = re.sub(r"^(?:[Aa]l|[Ee]l)[-\s]", "", last_word)
+    if name_key(core) != surname or not core[:1].isupper():
+        return []
+    pattern = rf"(?<![\w\-’'])(?:[AaEe]l[-\s])?{re.escape(core)}(?![\w])"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]

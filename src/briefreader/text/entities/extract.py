@@ -1,0 +1,173 @@
+"""Entities for a batch of articles: recognise (batched), clean up, make consistent, cache.
+
+The cache is keyed by the article's text, the recogniser and the post-processing version, so
+re-indexing an unchanged article costs nothing and never loads the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefreader.models import Article
+from briefreader.text.entities.cleanup import clean_span, heading_debris, mask_text
+from briefreader.text.entities.consistency import Found, make_consistent
+from briefreader.text.entities.model import EntityMention, RawSpan
+from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
+
+# Bump when clean-up or consistency rules change: cached results are then recomputed.
+PIPELINE_VERSION = 4
+CACHE_FORMAT = 1
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Mentions per article id, and which recogniser produced them (with any fallback notice)."""
+
+    mentions: dict[str, list[EntityMention]]
+    recogniser: str
+    notice: str = ""
+    computed: int = 0
+    cached: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def extract_entities(
+    articles: Sequence[Article],
+    cache_path: Path | None = None,
+    progress: Progress | None = None,
+    options: Mapping[str, Any] | None = None,
+    choice: Choice | None = None,
+) -> Extraction:
+    """Recognise entities in ``articles``: cached ones are read, the rest computed in batch.
+
+    Args:
+        articles: the articles (their ``text`` and ``headings`` are used).
+        cache_path: JSON cache file (e.g. ``index/entities-cache.json``); None for no cache.
+        progress: called as ``progress(done, total)`` while computing.
+        options: the ``[entities]`` settings (``recogniser``, ``model``).
+        choice: a recogniser already chosen (tests, benchmarks); overrides ``options``.
+    """
+    choice = choice or choose_recogniser(options)
+    cache = EntityCache.open(cache_path)
+    mentions, missing = _from_cache(articles, cache, choice.recogniser.id)
+    if missing:
+        choice = ensure_loaded(choice)
+        cached, missing = _from_cache(missing, cache, choice.recogniser.id)
+        mentions.update(cached)
+    computed = _compute(missing, choice, cache, progress)
+    mentions.update(computed)
+    cache.save()
+    ordered = {a.id: mentions[a.id] for a in articles}
+    return Extraction(
+        ordered,
+        choice.recogniser.description,
+        choice.notice,
+        computed=len(computed),
+        cached=len(articles) - len(computed),
+    )
+
+
+def _from_cache(
+    articles: Sequence[Article], cache: EntityCache, recogniser_id: str
+) -> tuple[dict[str, list[EntityMention]], list[Article]]:
+    found: dict[str, list[EntityMention]] = {}
+    missing: list[Article] = []
+    for article in articles:
+        rows = cache.get(cache_key(article, recogniser_id))
+        if rows is None:
+            missing.append(article)
+        else:
+            found[article.id] = [EntityMention.from_row(article.id, article.text, r) for r in rows]
+    return found, missing
+
+
+def _compute(
+    articles: Sequence[Article], choice: Choice, cache: EntityCache, progress: Progress | None
+) -> dict[str, list[EntityMention]]:
+    recogniser = choice.recogniser
+    result: dict[str, list[EntityMention]] = {}
+    if not articles:
+        return result
+    texts = (mask_text(article.text) for article in articles)
+    spans = recogniser.recognise_many(texts)
+    for done, (article, raw) in enumerate(zip(articles, spans, strict=True), 1):
+        mentions = postprocess(article, raw)
+        result[article.id] = mentions
+        cache.put(cache_key(article, recogniser.id), [m.to_row() for m in mentions])
+        if progress is not None:
+            progress(done, len(articles))
+    return result
+
+
+def postprocess(article: Article, raw: Iterable[RawSpan]) -> list[EntityMention]:
+    """Clean the recogniser's spans and make them consistent within the article."""
+    text = article.text
+    headings = [(h.start, h.end) for h in article.headings]
+    cleaned = [span for span in (clean_span(text, s) for s in raw) if span is not None]
+    kept = [s for s in cleaned if not heading_debris(text, s, headings)]
+    return [_mention(article, item) for item in make_consistent(text, kept)]
+
+
+def _mention(article: Article, item: Found) -> EntityMention:
+    surface = article.text[item.start : item.end]
+    return EntityMention(article.id, item.start, item.end, surface, item.type, item.name)
+
+
+def cache_key(article: Article, recogniser_id: str) -> str:
+    """What a cached result depends on: text, headings, recogniser, post-processing version."""
+    digest = hashlib.sha256(article.text.encode("utf-8"))
+    for heading in article.headings:
+        digest.update(f"|{heading.start}:{heading.end}".encode())
+    return f"{recogniser_id}|v{PIPELINE_VERSION}|{digest.hexdigest()[:32]}"
+
+
+class EntityCache:
+    """A JSON file of mention rows by cache key; unreadable or absent means empty."""
+
+    def __init__(self, path: Path | None, entries: dict[str, list[list[Any]]]) -> None:
+        self.path = path
+        self.entries = entries
+        self.dirty = False
+
+    @classmethod
+    def open(cls, path: Path | None) -> EntityCache:
+        """Read the cache file (an empty cache if it is missing, damaged or of another format)."""
+        if path is None or not path.is_file():
+            return cls(path, {})
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path, {})
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return cls(path, {})
+        return cls(path, dict(data.get("entries", {})))
+
+    def get(self, key: str) -> list[list[Any]] | None:
+        """Rows for a key, or None."""
+        return self.entries.get(key)
+
+    def put(self, key: str, rows: list[list[Any]]) -> None:
+        """Store rows for a key (written by ``save``)."""
+        self.entries[key] = rows
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the file atomically if anything changed."""
+        if self.path is None or not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, ensure_ascii=False)
+        handle, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(payload)
+        os.replace(temp, self.path)
+        self.dirty = False

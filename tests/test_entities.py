@@ -1,0 +1,304 @@
+"""Entities: recognition on cleaned text, exact offsets, consistency, acronyms, identity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefreader.models import Article, Heading
+from briefreader.text.entities import (
+    Choice,
+    Corrections,
+    EntityMention,
+    choose_recogniser,
+    ensure_loaded,
+    extract_entities,
+    index_fields,
+    resolve_entities,
+)
+from briefreader.text.entities.cleanup import mask_text
+from briefreader.text.entities.recogniser import SpacyRecogniser
+from briefreader.text.entities.rules import RuleRecogniser
+
+
+def make_article(text: str, article_id: str = "a", headings: tuple[str, ...] = ()) -> Article:
+    """An article straight from clean text (headings are located in it)."""
+    found = tuple(
+        Heading(h, text.index(h), text.index(h) + len(h)) for h in headings if h in text
+    )
+    return Article(article_id, f"{article_id}.txt", 0, article_id, text, (), found)
+
+
+@pytest.fixture(scope="session")
+def spacy_choice() -> Choice:
+    """The default recogniser, loaded once per session."""
+    choice = ensure_loaded(choose_recogniser())
+    if not isinstance(choice.recogniser, SpacyRecogniser):
+        pytest.skip(f"spaCy model not installed: {choice.notice}")
+    return choice
+
+
+def mentions_of(article: Article, choice: Choice) -> list[EntityMention]:
+    return extract_entities([article], None, choice=choice).mentions[article.id]
+
+
+def by_text(mentions: list[EntityMention]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for mention in mentions:
+        result.setdefault(mention.text, set()).add(mention.type)
+    return result
+
+
+SUDANI = (
+    "Iraqi Prime Minister Mohammed Shia al-Sudani met Antony Blinken in Baghdad on Friday.\n\n"
+    "Sudani’s government said the talks went well[xiv]. Later, Al-Sudani said the U.S. and "
+    "Iraq had agreed. See https://example.com/story for details.\n\n"
+    "Mr. Sudani added that the Popular Mobilization Forces (PMF) would stay. The PMF is "
+    "large, and the Islamic State remains a threat, in March 2024."
+)
+
+
+def test_offsets_map_back_exactly(spacy_choice: Choice) -> None:
+    article = make_article(SUDANI)
+    mentions = mentions_of(article, spacy_choice)
+    assert mentions
+    for mention in mentions:
+        assert article.text[mention.start : mention.end] == mention.text
+
+
+def test_no_markers_urls_or_possessives_inside_entities(spacy_choice: Choice) -> None:
+    mentions = mentions_of(make_article(SUDANI), spacy_choice)
+    for mention in mentions:
+        assert "[" not in mention.text and "]" not in mention.text
+        assert "http" not in mention.text and "example.com" not in mention.text
+        assert not mention.text.endswith(("’s", "'s"))
+        assert not mention.text.startswith(("the ", "The ", "Mr"))
+
+
+def test_short_forms_of_a_person_are_one_person(spacy_choice: Choice) -> None:
+    mentions = mentions_of(make_article(SUDANI), spacy_choice)
+    sudani = [m for m in mentions if "Sudani" in m.text]
+    assert {m.text for m in sudani} == {"Mohammed Shia al-Sudani", "Sudani", "Al-Sudani"}
+    assert len(sudani) == 4
+    assert {m.type for m in sudani} == {"PERSON"}
+    assert {m.name for m in sudani} == {"Mohammed Shia al-Sudani"}
+
+
+def test_acronym_definition_merges(spacy_choice: Choice) -> None:
+    mentions = mentions_of(make_article(SUDANI), spacy_choice)
+    pmf = [m for m in mentions if m.name == "Popular Mobilization Forces"]
+    assert [m.text for m in pmf] == ["Popular Mobilization Forces", "PMF", "PMF"]
+    assert {m.type for m in pmf} == {"ORG"}
+
+
+def test_types_and_dates(spacy_choice: Choice) -> None:
+    found = by_text(mentions_of(make_article(SUDANI), spacy_choice))
+    assert found["Baghdad"] == {"PLACE"}
+    assert found["Iraqi"] == {"GROUP"}
+    assert found["Antony Blinken"] == {"PERSON"}
+    assert found["March 2024"] == {"DATE"}
+    assert "Friday" not in found  # a weekday alone is not a calendar date
+
+
+def test_one_type_per_name_within_an_article() -> None:
+    from briefreader.text.entities.consistency import make_consistent
+    from briefreader.text.entities.model import RawSpan
+
+    text = "Kataib Hezbollah struck. Kataib Hezbollah denied it. Kataib Hezbollah again."
+    starts = [i for i in range(len(text)) if text.startswith("Kataib Hezbollah", i)]
+    spans = [RawSpan(starts[0], starts[0] + 16, "ORG"), RawSpan(starts[1], starts[1] + 16, "ORG")]
+    spans.append(RawSpan(starts[2], starts[2] + 16, "PERSON"))
+    found = make_consistent(text, spans)
+    assert [(f.start, f.type) for f in found] == [(s, "ORG") for s in starts]
+
+
+def test_missed_occurrences_are_added() -> None:
+    from briefreader.text.entities.consistency import make_consistent
+    from briefreader.text.entities.model import RawSpan
+
+    text = "Renad Mansour spoke. Najaf was calm. Later Mansour went to Najaf."
+    spans = [RawSpan(0, 13, "PERSON"), RawSpan(21, 26, "PLACE")]
+    found = make_consistent(text, spans)
+    assert [text[f.start : f.end] for f in found] == [
+        "Renad Mansour",
+        "Najaf",
+        "Mansour",
+        "Najaf",
+    ]
+    assert found[2].name == "Renad Mansour"
+
+
+def test_mask_keeps_length_and_blanks_markers() -> None:
+    text = "Iraq[xiv] and Iran’s view, see https://x.com/a/b and [3]."
+    masked = mask_text(text)
+    assert len(masked) == len(text)
+    assert "[" not in masked and "http" not in masked and "Iran's" in masked
+
+
+def test_heading_is_not_an_entity(spacy_choice: Choice) -> None:
+    text = "Regional Dynamics: Complicated Influence\n\nIran and Turkey disagree about Iraq."
+    article = make_article(text, headings=("Regional Dynamics: Complicated Influence",))
+    texts = {m.text for m in mentions_of(article, spacy_choice)}
+    assert "Complicated Influence" not in texts and "Regional Dynamics" not in texts
+    assert {"Iran", "Turkey", "Iraq"} <= texts
+
+
+def test_fallback_rules_recogniser() -> None:
+    article = make_article(SUDANI)
+    choice = choose_recogniser({"recogniser": "rules"})
+    assert isinstance(choice.recogniser, RuleRecogniser)
+    mentions = mentions_of(article, choice)
+    found = by_text(mentions)
+    assert found["Mohammed Shia al-Sudani"] == {"PERSON"}
+    assert found["Sudani"] == {"PERSON"}
+    assert found["Baghdad"] == {"PLACE"}
+    assert found["Iraqi"] == {"GROUP"}
+    assert found["PMF"] == {"ORG"}
+    assert found["March 2024"] == {"DATE"}
+    assert all(article.text[m.start : m.end] == m.text for m in mentions)
+
+
+def test_missing_model_falls_back_with_a_clear_message() -> None:
+    choice = choose_recogniser({"model": "en_core_web_nonexistent"})
+    assert isinstance(choice.recogniser, RuleRecogniser)
+    assert "en_core_web_nonexistent" in choice.notice
+    assert "rules recogniser" in choice.notice
+    extraction = extract_entities([make_article(SUDANI)], None, choice=choice)
+    assert extraction.notice == choice.notice
+    assert extraction.recogniser.startswith("rules")
+    assert extraction.mentions["a"]
+
+
+def test_unloadable_model_falls_back(tmp_path: Path) -> None:
+    (tmp_path / "config.cfg").write_text("not a config", encoding="utf-8")
+    choice = choose_recogniser({"model": str(tmp_path)})
+    extraction = extract_entities([make_article(SUDANI)], None, choice=choice)
+    assert extraction.recogniser.startswith("rules")
+    assert "could not be loaded" in extraction.notice
+
+
+def test_cache_skips_the_recogniser(tmp_path: Path, spacy_choice: Choice) -> None:
+    cache = tmp_path / "entities-cache.json"
+    article = make_article(SUDANI)
+    first = extract_entities([article], cache, choice=spacy_choice)
+    assert first.computed == 1 and cache.is_file()
+
+    class Exploding(SpacyRecogniser):
+        def load(self) -> None:
+            raise AssertionError("the model must not load for cached articles")
+
+    model = spacy_choice.recogniser
+    assert isinstance(model, SpacyRecogniser)
+    exploding = Exploding(model.model, model.id.rsplit("/", 1)[-1])
+    second = extract_entities([article], cache, choice=Choice(exploding))
+    assert second.cached == 1 and second.computed == 0
+    assert second.mentions == first.mentions
+
+
+def test_progress_is_reported() -> None:
+    calls: list[tuple[int, int]] = []
+    articles = [make_article(SUDANI, "a"), make_article("Tehran and Baghdad.", "b")]
+    choice = choose_recogniser({"recogniser": "rules"})
+    extract_entities(articles, None, progress=lambda d, t: calls.append((d, t)), choice=choice)
+    assert calls == [(1, 2), (2, 2)]
+
+
+# ---------------------------------------------------------------------- across articles
+
+
+def mention(article: str, text: str, kind: str, name: str | None = None, at: int = 0) -> EntityMention:
+    return EntityMention(article, at, at + len(text), text, kind, name or text)
+
+
+CORPUS = {
+    "a": [
+        mention("a", "Mohammed Shia al-Sudani", "PERSON"),
+        mention("a", "Sudani", "PERSON", "Mohammed Shia al-Sudani", 40),
+        mention("a", "Popular Mobilization Forces", "ORG", at=60),
+        mention("a", "PMF", "ORG", "Popular Mobilization Forces", 90),
+        mention("a", "U.S.", "PLACE", at=100),
+    ],
+    "b": [
+        mention("b", "Mohammed Shia Al-Sudani", "PERSON"),
+        mention("b", "PMF", "ORG", at=30),
+        mention("b", "United States", "PLACE", at=40),
+        mention("b", "Daesh", "ORG", at=60),
+        mention("b", "Hashd", "ORG", at=70),
+    ],
+    "c": [
+        mention("c", "Al-Sudani", "PERSON"),
+        mention("c", "US", "PLACE", at=20),
+        mention("c", "ISIS", "ORG", at=30),
+        mention("c", "Islamic State", "ORG", at=40),
+    ],
+}
+
+
+def test_cross_article_identity() -> None:
+    table = resolve_entities(CORPUS)
+    sudani = table.find("Sudani")
+    assert sudani is not None and sudani.type == "PERSON"
+    assert sudani.article_ids == ("a", "b", "c") and sudani.mention_count == 4
+    pmf = table.find("PMF")
+    assert pmf is not None and pmf.name == "Popular Mobilization Forces"
+    assert pmf.mention_count == 3
+    us = table.find("U.S.")
+    assert us is not None and us.name == "United States" and us.mention_count == 3
+    islamic_state = table.find("Daesh")
+    assert islamic_state is not None and islamic_state is table.find("ISIS")
+    assert islamic_state.mention_count == 3
+    assert set(table.query_terms("PMF")) >= {"pmf", "popular mobilization forces"}
+
+
+def test_merge_then_unmerge_restores() -> None:
+    before = resolve_entities(CORPUS)
+    assert before.find("Hashd") != before.find("PMF")
+    merged = Corrections().merge(["PMF", "Hashd"])
+    after = resolve_entities(CORPUS, merged)
+    pmf = after.find("Hashd")
+    assert pmf is not None and pmf is after.find("PMF") and pmf.mention_count == 4
+    assert "hashd" in after.query_terms("Popular Mobilization Forces")
+    restored = resolve_entities(CORPUS, merged.unmerge("Hashd"))
+    assert restored.entities == before.entities
+
+
+def test_split_rename_retype_suppress() -> None:
+    corrections = Corrections().unmerge("Daesh")
+    table = resolve_entities(CORPUS, corrections)
+    daesh, isis = table.find("Daesh"), table.find("ISIS")
+    assert daesh is not None and isis is not None and daesh.id != isis.id
+    table = resolve_entities(CORPUS, Corrections().rename("PMF", "Hashd al-Shaabi"))
+    renamed = table.find("PMF")
+    assert renamed is not None and renamed.name == "Hashd al-Shaabi"
+    assert table.find("Hashd al-Shaabi") is renamed
+    table = resolve_entities(CORPUS, Corrections().retype("Hashd", "group"))
+    hashd = table.find("Hashd")
+    assert hashd is not None and hashd.type == "GROUP"
+    table = resolve_entities(CORPUS, Corrections().suppress("Hashd"))
+    assert table.find("Hashd") is None
+    table = resolve_entities(CORPUS, Corrections().suppress("Hashd").suppress("Hashd", undo=True))
+    assert table.find("Hashd") is not None
+
+
+def test_corrections_file_round_trip(tmp_path: Path) -> None:
+    from briefreader.text.entities import load_corrections, save_corrections
+
+    corrections = (
+        Corrections()
+        .merge(["PMF", 'Hashd "al-Shaabi"'])
+        .unmerge("Daesh")
+        .rename("Sudani", "Mohammed Shia al-Sudani")
+        .retype("Kataib Hezbollah", "ORG")
+        .suppress("Short Url")
+    )
+    path = tmp_path / "entities.toml"
+    save_corrections(path, corrections)
+    assert load_corrections(path) == corrections
+
+
+def test_index_fields_hold_name_and_surface_keys() -> None:
+    fields = index_fields(CORPUS["a"])
+    assert "pmf" in fields["org"] and "popular mobilization forces" in fields["org"]
+    assert "mohammed shia sudani" in fields["person"] and "sudani" in fields["person"]
+    assert set(fields["entity"]) >= set(fields["place"])
