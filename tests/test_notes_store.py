@@ -267,3 +267,11 @@ def test_notes_package_never_imports_textual() -> None:
     env = {**os.environ, "PYTHONPATH": SRC}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_second_store_sees_new_notes_on_refresh(db: Path) -> None:
+    with NoteStore(db) as first, NoteStore(db) as second:
+        version = second.data_version()
+        note_id = _add(first, "from the other login")
+        assert second.data_version() != version
+        assert [n.id for n in second.list()] == [note_id]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from briefreader.models import Article, Passage
 from briefreader.notes.model import ANCHORED, FUZZY, ORPHANED, Note, NotesError, TextSelector
@@ -136,6 +137,10 @@ def resolve(selector: TextSelector, article: Article) -> Anchor:
     return Anchor(start, end, status, score, passages_covering(article, start, end))
 
 
+# The reader asks again on every refresh; an orphan's failed fuzzy search is the costly part.
+_resolve_cached = lru_cache(maxsize=4096)(resolve)
+
+
 def notes_for_article(
     store: NoteStore, article: Article, include_orphans: bool = True
 ) -> list[tuple[Note, Anchor]]:
@@ -144,7 +149,7 @@ def notes_for_article(
     Resolves against ``article`` as given, so the offsets are right even before
     ``reanchor_all`` has run on a changed article. Nothing is written.
     """
-    pairs = [(note, resolve(note.selector, article)) for note in store.list(article.id)]
+    pairs = [(note, _resolve_cached(note.selector, article)) for note in store.list(article.id)]
     if not include_orphans:
         pairs = [pair for pair in pairs if pair[1].found]
     return sorted(pairs, key=lambda pair: (not pair[1].found, pair[1].start, pair[1].end))
