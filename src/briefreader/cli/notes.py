@@ -283,7 +283,7 @@ def _read_input(name: str) -> str:
     if name == "-":
         return sys.stdin.read()
     try:
-        return Path(name).read_text(encoding="utf-8")
+        return Path(name).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read {name}: {error}") from error
 
@@ -299,4 +299,4 @@ def _write_atomically(path: Path, text: str) -> None:
     except OSError as error:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise CommandError(f"cannot write {path}: {error}") from error
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from error
