@@ -24,9 +24,7 @@ from briefreader.text.entities.rules import RuleRecogniser
 
 def make_article(text: str, article_id: str = "a", headings: tuple[str, ...] = ()) -> Article:
     """An article straight from clean text (headings are located in it)."""
-    found = tuple(
-        Heading(h, text.index(h), text.index(h) + len(h)) for h in headings if h in text
-    )
+    found = tuple(Heading(h, text.index(h), text.index(h) + len(h)) for h in headings if h in text)
     return Article(article_id, f"{article_id}.txt", 0, article_id, text, (), found)
 
 
@@ -207,7 +205,9 @@ def test_progress_is_reported() -> None:
 # ---------------------------------------------------------------------- across articles
 
 
-def mention(article: str, text: str, kind: str, name: str | None = None, at: int = 0) -> EntityMention:
+def mention(
+    article: str, text: str, kind: str, name: str | None = None, at: int = 0
+) -> EntityMention:
     return EntityMention(article, at, at + len(text), text, kind, name or text)
 
 

@@ -7,10 +7,11 @@ the article's text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from briefreader.text.entities.gazetteer import org_words, places, stoplist, titles
+from briefreader.text.entities.gazetteer import groups, org_words, places, stoplist, titles
 from briefreader.text.entities.keys import canonical_alias, name_key
-from briefreader.text.entities.model import DATE, ORG, PERSON, PLACE, RawSpan
+from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
 
 FOOTNOTE_MARKER = re.compile(r"\[(?:[ivxlcdm]{1,8}|\d{1,3}|[a-z])\]", re.IGNORECASE)
 URL = re.compile(
@@ -29,10 +30,15 @@ _MONTH = (
 )
 _CALENDAR = re.compile(rf"\b{_MONTH}(?!\w)|\b(?:1[5-9]|20)\d\ds?\b|\b\d{{4}}s\b")
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_PREFIXES = frozenset({"pro", "anti", "non", "ex", "pre", "post", "neo"})
+LAW_WORDS = frozenset(
+    {"Act", "Agreement", "Accord", "Accords", "Treaty", "Convention", "Resolution"}
+    | {"Charter", "Protocol", "Law", "Amendment"}
+)
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _DATE_MODIFIER = re.compile(
     r"^(?:(?:this|This|the|The)\s+)?(?:(?:early|late|mid|past|last|next|pre|post|Early|Late)"
-    r"[\s-]+)+"
+    r"[\s-]+)+|^(?:the\s+)?(?:end|beginning|start|middle|spring|summer|autumn|fall|winter)\s+of\s+"
 )
 _TRAILING_LOWER = re.compile(r"(?:\s+[a-z][a-z’'-]*)+$")
 
@@ -45,13 +51,51 @@ def mask_text(text: str) -> str:
     return masked
 
 
-def clean_span(text: str, span: RawSpan) -> RawSpan | None:
-    """Trim a recognised span (quotes, "the", possessive, titles) or None if it is junk."""
-    start, end = _first_line(text, span.start, span.end)
-    start, end = _trim(text, start, end, span.type)
-    if start >= end or is_junk(text[start:end], span.type) or ends_title(text, start, end):
-        return None
-    return RawSpan(start, end, retype_known(text[start:end], span.type))
+def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:
+    """Trim, split and retype recognised spans, dropping junk; ``masked`` is ``mask_text``."""
+    result = []
+    for span in spans:
+        start, end = _first_line(masked, span.start, span.end)
+        start, end = _trim(masked, start, end, span.type)
+        for piece in split_compound(masked, RawSpan(start, end, span.type)):
+            surface = masked[piece.start : piece.end]
+            keep = piece.start < piece.end and not is_junk(surface, piece.type)
+            if keep and not inside_title(masked, piece.start, piece.end):
+                result.append(RawSpan(piece.start, piece.end, retype_known(surface, piece.type)))
+    return result
+
+
+def clean_span(masked: str, span: RawSpan) -> RawSpan | None:
+    """One span through ``clean_spans`` (the first piece if it was split)."""
+    pieces = clean_spans(masked, [span])
+    return pieces[0] if pieces else None
+
+
+def split_compound(text: str, span: RawSpan) -> list[RawSpan]:
+    """Split hyphenated compounds of known names ("Turkish-Iranian", "pro-Iran") at hyphens."""
+    surface = text[span.start : span.end]
+    if span.type == DATE or "-" not in surface or " " in surface:
+        return [span]
+    parts = list(re.finditer(r"[^-]+", surface))
+    known = [(m, _known_type(m.group())) for m in parts]
+    if all(kind for _, kind in known):
+        return [RawSpan(span.start + m.start(), span.start + m.end(), k) for m, k in known if k]
+    if parts[0].group() in _PREFIXES and len(parts) == 2 and known[1][1]:
+        match, kind = known[1]
+        return [RawSpan(span.start + match.start(), span.start + match.end(), kind or span.type)]
+    return [span]
+
+
+def _known_type(surface: str) -> str | None:
+    """Type of a name in the shipped tables (alias table, places, groups), else None."""
+    known = canonical_alias(surface)
+    if known is not None and (len(surface) > 2 or surface.isupper()):
+        return known[1]
+    if surface in places():
+        return PLACE
+    if surface in groups():
+        return GROUP
+    return None
 
 
 def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -116,11 +160,18 @@ def _only_titles(surface: str) -> bool:
     return any(re.fullmatch(rf"{re.escape(t)}\.?", stripped) for t in titles())
 
 
-def ends_title(text: str, start: int, end: int) -> bool:
-    """Whether the span is the last word(s) of a title ("State" in "Secretary of State")."""
+def inside_title(text: str, start: int, end: int) -> bool:
+    """Whether the span is part of a title ("State" in "Secretary of State")."""
     surface = text[start:end]
-    before = text[:end]
-    return any(t.endswith(" " + surface) and before.endswith(t) for t in titles())
+    for title in titles():
+        offset = title.find(surface)
+        if offset < 0 or (offset > 0 and title[offset - 1] != " "):
+            continue
+        if offset == 0 and len(surface) == len(title):
+            continue
+        if text[start - offset : start - offset + len(title)] == title:
+            return True
+    return False
 
 
 def retype_known(surface: str, kind: str) -> str:
@@ -130,7 +181,10 @@ def retype_known(surface: str, kind: str) -> str:
         return known[1]
     if kind == ORG and surface in places():
         return PLACE
-    if kind == PERSON and surface.split()[-1] in org_words():
+    last = surface.split()[-1]
+    if last in LAW_WORDS:
+        return LAW
+    if kind == PERSON and last in org_words():
         return ORG
     return kind
 
@@ -145,6 +199,8 @@ def heading_debris(text: str, span: RawSpan, headings: list[tuple[int, int]]) ->
             if (span.end - span.start) >= 0.8 * (h_end - h_start):
                 return True
             surface = text[span.start : span.end]
+            if span.type in (DATE, PLACE, GROUP) or _known_type(surface):
+                return False
             body = text[:h_start] + text[h_end:]
-            return span.type != DATE and not re.search(rf"\b{re.escape(surface)}\b", body)
+            return not re.search(rf"\b{re.escape(surface)}\b", body)
     return False

@@ -12,10 +12,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from briefreader.text.entities.gazetteer import org_words
-from briefreader.text.entities.keys import canonical_alias, name_key
-from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, RawSpan
+from briefreader.text.entities.cleanup import LAW_WORDS
+from briefreader.text.entities.gazetteer import org_words, places
+from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
+from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
+from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
 
 ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
 _LONG_FORM_WORDS = 12
@@ -32,15 +35,77 @@ class Found:
     name: str
 
 
-def make_consistent(text: str, spans: Iterable[RawSpan]) -> list[Found]:
-    """Apply acronym definitions, majority types, propagation and person short forms."""
+def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = None) -> list[Found]:
+    """Apply acronym definitions, majority types, propagation and person short forms.
+
+    ``masked`` (``mask_text(text)``, same length) is where patterns are searched, so a footnote
+    marker inside "(KDPI[v])" does not hide a definition.
+    """
+    scan = masked if masked is not None else text
     found = drop_overlaps([Found(s.start, s.end, s.type, text[s.start : s.end]) for s in spans])
-    for acronym, long_form in find_acronyms(text, found):
-        found = apply_acronym(text, found, acronym, long_form)
+    found = add_calendar_dates(scan, found)
+    for acronym, long_form in find_acronyms(scan, found):
+        found = apply_acronym(text, found, acronym, _named(text, long_form))
+    found = add_known_names(text, scan, found)
     found = vote_types(text, found)
     found = propagate(text, found)
     found = link_short_names(text, found)
     return drop_overlaps(found)
+
+
+def _named(text: str, item: Found) -> Found:
+    """The item with its name taken from the article text (not the masked text)."""
+    return replace(item, name=text[item.start : item.end])
+
+
+def _overlapping_pieces_only(found: list[Found], start: int, end: int) -> list[Found] | None:
+    """Spans a new span at start..end would replace: None if one sticks out of it."""
+    clashes = _overlapping(found, start, end)
+    if all(start <= f.start and f.end <= end for f in clashes):
+        return clashes
+    return None
+
+
+def add_calendar_dates(scan: str, found: list[Found]) -> list[Found]:
+    """Add calendar dates the model read as numbers ("by 2025") or missed."""
+    result = list(found)
+    for match in DATE_PATTERN.finditer(scan):
+        if not _overlapping(result, match.start(), match.end()):
+            result.append(Found(match.start(), match.end(), DATE, match.group()))
+    return sorted(result, key=lambda f: f.start)
+
+
+def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
+    """Add names from the shipped tables (aliases, multi-word places) the model missed.
+
+    A known name wins over pieces of it ("Iraqi" + "Kurdistan" → "Iraqi Kurdistan").
+    """
+    result = list(found)
+    for surface, kind in _known_names():
+        if surface not in scan:
+            continue
+        for start, end in _word_occurrences(scan, surface):
+            if len(surface) <= 3 and in_caps_line(scan, start):
+                continue
+            clashes = _overlapping_pieces_only(result, start, end)
+            if clashes is not None and not any(c.start == start and c.end == end for c in clashes):
+                result = [f for f in result if f not in clashes]
+                result.append(Found(start, end, kind, text[start:end]))
+    return sorted(result, key=lambda f: f.start)
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> tuple[tuple[str, str], ...]:
+    """Alias-table names and multi-word places, longest first."""
+    names: dict[str, str] = {}
+    for entry in alias_entries():
+        for alias in (entry[0], *entry[2]):
+            if len(alias) >= 2 and (alias.isupper() or len(alias) > 3):
+                names.setdefault(alias, entry[1])
+    for place in places():
+        if " " in place:
+            names.setdefault(place, PLACE)
+    return tuple(sorted(names.items(), key=lambda pair: -len(pair[0])))
 
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:
@@ -120,8 +185,10 @@ def _long_form_by_span(text: str, found: list[Found], paren: int) -> tuple[int, 
 def _long_form_type(text: str, found: list[Found], start: int, end: int) -> str:
     """Organisation unless the recogniser saw mostly something else in the long form."""
     inside = [f for f in _overlapping(found, start, end) if f.type != GROUP]
-    last = text[start:end].split()[-1]
-    if not inside or last in org_words() or any(f.type == ORG for f in inside):
+    words = text[start:end].split()
+    if words[-1] in LAW_WORDS:
+        return LAW
+    if not inside or org_words() & set(words) or any(f.type == ORG for f in inside):
         return ORG
     return max(inside, key=lambda f: f.end - f.start).type
 
@@ -175,9 +242,9 @@ def propagate(text: str, found: list[Found]) -> list[Found]:
     result = list(found)
     for surface, item in sorted(forms.items(), key=lambda pair: -len(pair[0])):
         for start, end in _word_occurrences(text, surface):
-            clashes = _overlapping(result, start, end)
             # A longer name wins over pieces of it ("Islamic" + "State" → "Islamic State").
-            if all(start <= f.start and f.end <= end for f in clashes):
+            clashes = _overlapping_pieces_only(result, start, end)
+            if clashes is not None:
                 result = [f for f in result if f not in clashes]
                 result.append(Found(start, end, item.type, item.name))
     return sorted(result, key=lambda f: f.start)

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
-from briefreader.text.entities.cleanup import clean_span, heading_debris, mask_text
+from briefreader.text.entities.cleanup import clean_spans, heading_debris, mask_text
 from briefreader.text.entities.consistency import Found, make_consistent
 from briefreader.text.entities.model import EntityMention, RawSpan
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 CACHE_FORMAT = 1
 
 Progress = Callable[[int, int], None]
@@ -110,11 +110,10 @@ def _compute(
 
 def postprocess(article: Article, raw: Iterable[RawSpan]) -> list[EntityMention]:
     """Clean the recogniser's spans and make them consistent within the article."""
-    text = article.text
+    masked = mask_text(article.text)
     headings = [(h.start, h.end) for h in article.headings]
-    cleaned = [span for span in (clean_span(text, s) for s in raw) if span is not None]
-    kept = [s for s in cleaned if not heading_debris(text, s, headings)]
-    return [_mention(article, item) for item in make_consistent(text, kept)]
+    kept = [s for s in clean_spans(masked, raw) if not heading_debris(masked, s, headings)]
+    return [_mention(article, item) for item in make_consistent(article.text, kept, masked)]
 
 
 def _mention(article: Article, item: Found) -> EntityMention:

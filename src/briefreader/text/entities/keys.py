@@ -40,14 +40,22 @@ def key_tokens(key: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def alias_table() -> dict[str, tuple[str, str]]:
-    """Shipped alias sets: key of every alias (and name) → (canonical name, type)."""
+def alias_entries() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Shipped alias sets as (canonical name, type, aliases)."""
     path = resources.files("briefreader.text") / "data" / "entity_aliases.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        (str(e["name"]), str(e["type"]), tuple(str(a) for a in e.get("aliases", ())))
+        for e in data.get("entity", [])
+    )
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict[str, tuple[str, str]]:
+    """Shipped alias sets: key of every alias (and name) → (canonical name, type)."""
     table: dict[str, tuple[str, str]] = {}
-    for entry in data.get("entity", []):
-        canonical, kind = str(entry["name"]), str(entry["type"])
-        for alias in (canonical, *entry.get("aliases", ())):
+    for canonical, kind, aliases in alias_entries():
+        for alias in (canonical, *aliases):
             table.setdefault(name_key(alias), (canonical, kind))
     return table
 

@@ -115,7 +115,7 @@ def recognise_text(text: str) -> list[RawSpan]:
     spans = [RawSpan(m.start(), m.end(), DATE) for m in DATE_PATTERN.finditer(text)]
     taken = [(s.start, s.end) for s in spans]
     for match in PHRASE.finditer(text):
-        if _overlaps(match.start(), match.end(), taken) or _in_caps_line(text, match.start()):
+        if _overlaps(match.start(), match.end(), taken) or in_caps_line(text, match.start()):
             continue
         spans.extend(_classify_phrase(text, match.start(), match.end()))
     return sorted(spans, key=lambda s: s.start)
@@ -125,7 +125,7 @@ def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < t_end and t_start < end for t_start, t_end in taken)
 
 
-def _in_caps_line(text: str, position: int) -> bool:
+def in_caps_line(text: str, position: int) -> bool:
     """Whether the phrase sits in an all-capitals line (a shouted heading or credit)."""
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
@@ -200,6 +200,12 @@ def _classify_piece(
     kind = _known_type(surface)
     if kind is not None:
         return [RawSpan(start, end, kind)]
+    joint = next((i for i, w in enumerate(piece) if text[w[0] : w[1]] == "and"), None)
+    if joint is not None:
+        return [
+            *_classify_piece(text, piece[:joint], after_title, sentence_start),
+            *_classify_piece(text, piece[joint + 1 :], False, False),
+        ]
     if after_title:
         return [RawSpan(start, end, PERSON)]
     last = surface.split()[-1].rstrip(".,")
@@ -235,7 +241,8 @@ def _shape_guess(
     """Unknown phrase: an acronym is an organisation, two or three words a person."""
     if count == 1 and re.fullmatch(r"[A-Z][A-Z0-9&-]{1,5}", surface):
         return [RawSpan(start, end, ORG)]
-    if 2 <= count <= 3 and not sentence_start and all(w[:1].isupper() for w in surface.split()):
+    words = [re.sub(r"^(?:al|el)-", "", w) for w in surface.split()]
+    if 2 <= count <= 3 and not sentence_start and all(w[:1].isupper() for w in words):
         return [RawSpan(start, end, PERSON)]
     if count >= 2 and not sentence_start:
         return [RawSpan(start, end, ORG)]
