@@ -302,3 +302,23 @@ def test_index_fields_hold_name_and_surface_keys() -> None:
     assert "pmf" in fields["org"] and "popular mobilization forces" in fields["org"]
     assert "mohammed shia sudani" in fields["person"] and "sudani" in fields["person"]
     assert set(fields["entity"]) >= set(fields["place"])
+
+
+def test_mentions_file_round_trip(tmp_path: Path) -> None:
+    from briefreader.text.entities import read_mentions_file, write_mentions_file
+
+    path = tmp_path / "index" / "entities.json"
+    write_mentions_file(path, CORPUS)
+    assert read_mentions_file(path) == CORPUS
+    assert read_mentions_file(tmp_path / "absent.json") is None
+
+
+def test_payload_round_trip() -> None:
+    from briefreader.text.entities import from_payload, payload_recogniser, to_payload
+
+    article = make_article(SUDANI)
+    mentions = extract_entities([article], None, choice=choose_recogniser({"recogniser": "rules"}))
+    rows = mentions.mentions["a"]
+    payload = to_payload(rows, "rules")
+    assert from_payload(article, payload) == rows and payload_recogniser(payload) == "rules"
+    assert from_payload(article, {}) is None

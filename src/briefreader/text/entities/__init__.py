@@ -22,15 +22,19 @@ from briefreader.text.entities.store import (
     index_fields,
     passage_index_fields,
     payload_recogniser,
+    read_mentions_file,
     to_payload,
+    write_mentions_file,
 )
 
 CACHE_FILE = "entities-cache.json"
+MENTIONS_FILE = "entities.json"
 
 __all__ = [
     "CACHE_FILE",
     "CORRECTIONS_FILE",
     "ENTITY_TYPES",
+    "MENTIONS_FILE",
     "Choice",
     "CorrectionError",
     "Corrections",
@@ -48,7 +52,9 @@ __all__ = [
     "passage_index_fields",
     "payload_recogniser",
     "postprocess",
+    "read_mentions_file",
     "resolve_entities",
     "save_corrections",
     "to_payload",
+    "write_mentions_file",
 ]

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from briefreader.text.entities.gazetteer import groups, org_words, places, stoplist, titles
+from briefreader.text.entities.gazetteer import (
+    groups,
+    org_words,
+    places,
+    stoplist,
+    title_pattern,
+    titles,
+)
 from briefreader.text.entities.keys import canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
 
@@ -132,11 +140,13 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
 
 def _title_length(surface: str) -> int:
     """Length of the honorifics/titles at the front of a person span (0 if none)."""
-    for title in titles():
-        match = re.match(rf"{re.escape(title)}\.?\s+(?=[A-Z])", surface)
-        if match:
-            return match.end() + _title_length(surface[match.end() :])
-    return 0
+    match = _leading_titles().match(surface)
+    return match.end() if match else 0
+
+
+@lru_cache(maxsize=1)
+def _leading_titles() -> re.Pattern[str]:
+    return re.compile(rf"(?:{title_pattern()}\s+(?=[A-Z]))+")
 
 
 def is_junk(surface: str, kind: str) -> bool:
@@ -156,8 +166,7 @@ def is_junk(surface: str, kind: str) -> bool:
 
 def _only_titles(surface: str) -> bool:
     """Whether a person span is nothing but titles ("Prime Minister")."""
-    stripped = surface.strip()
-    return any(re.fullmatch(rf"{re.escape(t)}\.?", stripped) for t in titles())
+    return re.fullmatch(title_pattern(), surface.strip()) is not None
 
 
 def inside_title(text: str, start: int, end: int) -> bool:

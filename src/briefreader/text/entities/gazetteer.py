@@ -19,6 +19,14 @@ def titles() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def title_pattern() -> str:
+    """A regex alternation of the titles (longest first), each with an optional dot."""
+    import re
+
+    return "(?:" + "|".join(re.escape(t) for t in titles()) + r")\.?"
+
+
+@lru_cache(maxsize=1)
 def org_words() -> frozenset[str]:
     """Words that end organisation names (``Party``, ``Forces``, ``Inc.``)."""
     return frozenset(_read_list("entity_org_words.txt"))

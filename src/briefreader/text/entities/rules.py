@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from briefreader.text.entities.gazetteer import groups, org_words, place_words, places, titles
+from briefreader.text.entities.gazetteer import (
+    groups,
+    org_words,
+    place_words,
+    places,
+    title_pattern,
+)
 from briefreader.text.entities.keys import canonical_alias
 from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, RawSpan
 
@@ -159,16 +165,15 @@ def _classify_phrase(text: str, start: int, end: int) -> list[RawSpan]:
 def _title_before(text: str, start: int) -> bool:
     """Whether a title ("Mr.", "Gen.") ends right before ``start``."""
     before = text[max(0, start - 40) : start]
-    return any(re.search(rf"\b{re.escape(t)}\.?\s+$", before) for t in titles())
+    return re.search(rf"\b{title_pattern()}\s+$", before) is not None
 
 
 def _title_at(text: str, words: list[tuple[int, int]], index: int) -> int:
     """Index after the title starting at word ``index`` (``index`` itself if none)."""
     rest = text[words[index][0] : words[-1][1]]
-    for title in titles():
-        match = re.match(rf"{re.escape(title)}\.?(?=\s|$)", rest)
-        if match:
-            return index + len(match.group().split())
+    match = re.match(rf"{title_pattern()}(?=\s|$)", rest)
+    if match:
+        return index + len(match.group().split())
     return index
 
 

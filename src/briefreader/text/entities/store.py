@@ -6,7 +6,10 @@ article; the TUI and the CLI rebuild mentions with ``from_payload`` without load
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
@@ -64,3 +67,31 @@ def payload_recogniser(payload: dict[str, Any]) -> str | None:
     """Which recogniser produced the stored mentions."""
     data = payload.get(PAYLOAD_KEY)
     return str(data.get("recogniser")) if isinstance(data, dict) else None
+
+
+def write_mentions_file(path: Path, mentions: Mapping[str, Sequence[EntityMention]]) -> None:
+    """Write every article's mentions to one JSON file (e.g. ``index/entities.json``).
+
+    Readers (search, the TUI's entity list) resolve the corpus table from it without opening
+    each stored article. Rows carry the surface text, so no article text is needed to read it.
+    """
+    data = {
+        article_id: [[m.start, m.end, m.type, m.text, m.name] for m in rows]
+        for article_id, rows in mentions.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps({"format": 1, "mentions": data}, ensure_ascii=False), "utf-8")
+    os.replace(temp, path)
+
+
+def read_mentions_file(path: Path) -> dict[str, list[EntityMention]] | None:
+    """Mentions from ``write_mentions_file`` (None if the file is missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            article_id: [EntityMention(article_id, s, e, t, k, n) for s, e, k, t, n in rows]
+            for article_id, rows in data["mentions"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
