@@ -1,0 +1,88 @@
+"""Messages that thread workers post to the main screen (workers never touch widgets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from briefreader.models import Article, SearchResult, Span
+from briefreader.search.catalog import ArticleSummary
+from briefreader.tui.related import RelatedItem
+
+
+@dataclass
+class IndexProgress(Message):
+    """The index build moved on: phase name, done and total items."""
+
+    phase: str
+    done: int
+    total: int
+
+
+@dataclass
+class LibraryReady(Message):
+    """The index is open (``notice``: what indexing did, for a toast)."""
+
+    library: Any
+    notice: str = ""
+    final: bool = True
+
+
+@dataclass
+class LibraryFailed(Message):
+    """The index could not be opened or built; ``reason`` in plain words."""
+
+    reason: str
+
+
+@dataclass
+class SearchFinished(Message):
+    """Results of one query: a search result, or the library list for an empty query."""
+
+    query: str
+    result: SearchResult | None = None
+    library: list[ArticleSummary] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """What to open: an article, where to put the cursor, and whether it is a jump."""
+
+    article_id: str
+    passage: int | None = None
+    passage_id: str = ""
+    land: str = ""  # "", "first-hit", "last-hit"
+    remember: bool = True
+
+
+@dataclass
+class ArticleLoaded(Message):
+    """An article ready to show, with its enrichment payload and search hits."""
+
+    request: OpenRequest
+    article: Article
+    extra: dict[str, Any]
+    terms: frozenset[str]
+    hits: list[tuple[int, Span]]
+    layout: Any = None
+
+
+@dataclass
+class ArticleFailed(Message):
+    """An article could not be loaded."""
+
+    article_id: str
+    reason: str
+
+
+@dataclass
+class RelatedFound(Message):
+    """Related passages of a paragraph (``error`` when unavailable)."""
+
+    passage_id: str
+    items: list[RelatedItem]
+    error: str = ""
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,545 @@
+"""The reader's main screen: search bar, results, article, side panel, footer.
+
+All index work runs in thread workers (opening/building the index, searching, loading an
+article, related passages); they only post messages, and the handlers here update widgets.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.worker import get_current_worker
+
+from briefreader.models import SearchResult
+from briefreader.search.highlight import term_spans
+from briefreader.search.query import QueryError
+from briefreader.tui.entities import article_mentions, entity_counts, entity_query
+from briefreader.tui.history import History, Location
+from briefreader.tui.messages import (
+    ArticleFailed,
+    ArticleLoaded,
+    IndexProgress,
+    LibraryFailed,
+    LibraryReady,
+    OpenRequest,
+    RelatedFound,
+    SearchFinished,
+)
+from briefreader.tui.related import RelatedUnavailable, find_related_items
+from briefreader.tui.state import ReaderState, load_state, save_state
+from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
+from briefreader.tui.widgets.article_view import GUTTER, ArticleView
+from briefreader.tui.widgets.indexing import IndexingStatus
+from briefreader.tui.widgets.results import ResultsList
+from briefreader.tui.widgets.search_bar import SearchBar
+from briefreader.tui.widgets.side_panel import SidePanel
+from briefreader.workspace import Workspace
+
+RESULT_LIMIT = 100
+RELATED_DELAY = 0.25
+SAVE_DELAY = 1.0
+
+
+class MainScreen(Screen[None]):
+    """Search, read, and follow related passages."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-tiny"),
+        (60, "-narrow"),
+        (110, "-wide"),
+    ]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="reader.search"),
+        Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
+        Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
+        Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
+        Binding("o", "focus_results", "Results", show=False, id="reader.results"),
+        Binding("a", "focus_article", "Article", show=False, id="reader.article"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.library: Any = None
+        self.history = History()
+        self.state: ReaderState = load_state(workspace.state_dir)
+        self.results_query = ""
+        self.result: SearchResult | None = None
+        self.article_id: str | None = None
+        self._restored = False
+        self._related_timer: Timer | None = None
+        self._save_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar(id="search-bar")
+        with Horizontal(id="body"):
+            yield ResultsList(id="results")
+            with Vertical(id="article-pane"):
+                yield ArticleView(id="article")
+                yield Static(id="article-status")
+            yield SidePanel(id="side")
+        yield IndexingStatus(id="indexing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Paint at once; open (or build) the index in a worker."""
+        self.query_one(ArticleView).set_placeholder("Opening the index…")
+        self.query_one(SearchBar).input.focus()
+        self.load_library()
+
+    # ------------------------------------------------------------------ widgets
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def results(self) -> ResultsList:
+        return self.query_one(ResultsList)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    @property
+    def side(self) -> SidePanel:
+        return self.query_one(SidePanel)
+
+    # ------------------------------------------------------------------ the index
+
+    @work(thread=True, exclusive=True, group="library")
+    def load_library(self) -> None:
+        """Open the index at once if there is one, then bring it up to date."""
+        from briefreader.search.indexer import update_index
+        from briefreader.search.library import Library
+        from briefreader.search.store import IndexBusy, IndexUnavailable
+
+        library = None
+        try:
+            library = Library.open(self.workspace)
+            self.post_message(LibraryReady(library, final=False))
+        except IndexUnavailable:
+            pass
+        try:
+            report = update_index(self.workspace, progress=self._progress_poster())
+        except (IndexBusy, OSError, ValueError) as error:
+            if library is None:
+                self.post_message(LibraryFailed(f"Cannot build the index: {error}"))
+            else:
+                self.post_message(LibraryReady(library, f"Index not updated: {error}"))
+            return
+        notice = _report_notice(report)
+        try:
+            if library is None:
+                library = Library.open(self.workspace)
+            elif not (report.changed and library.refresh()):
+                self.post_message(LibraryReady(library, notice))
+                return
+        except IndexUnavailable as error:
+            self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
+            return
+        self.post_message(LibraryReady(library, notice or "Index ready"))
+
+    def _progress_poster(self) -> Any:
+        """A progress callback that posts at most ~10 messages a second."""
+        last = {"phase": "", "time": 0.0}
+
+        def report(phase: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if phase != last["phase"] or done >= total or now - float(last["time"]) > 0.1:
+                last.update(phase=phase, time=now)
+                self.post_message(IndexProgress(phase, done, total))
+
+        return report
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        """Show indexing progress (first run, or new files)."""
+        indexing = self.query_one(IndexingStatus)
+        indexing.display = True
+        indexing.update_progress(message.phase, message.done, message.total)
+        if self.library is None:
+            self.view.set_placeholder("Building the index for the first time…")
+
+    def on_library_ready(self, message: LibraryReady) -> None:
+        """The index is open: run the current query and restore the last article."""
+        first = self.library is None
+        self.library = message.library
+        if message.notice:
+            self.notify(message.notice, markup=False)
+        if message.final:
+            self.query_one(IndexingStatus).display = False
+        self.run_search(self.search_bar.input.value)
+        if first:
+            self.view.set_placeholder("Search above, or pick an article from the list.")
+            self._restore_last_article()
+
+    def on_library_failed(self, message: LibraryFailed) -> None:
+        """Say in plain words why there is nothing to read."""
+        self.query_one(IndexingStatus).display = False
+        self.search_bar.set_status(message.reason, problem=True)
+        self.view.set_placeholder(message.reason)
+
+    def _restore_last_article(self) -> None:
+        last = self.state.last_article
+        if last and self.library.summary(last) is not None:
+            position = self.state.positions.get(last, 1)
+            self.open_article(OpenRequest(last, passage=position - 1), jump=False)
+
+    # ------------------------------------------------------------------ searching
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    def run_search(self, query: str) -> None:
+        """Search in a worker; only the latest query's answer is shown."""
+        if self.library is not None:
+            self.search_worker(query)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search_worker(self, query: str) -> None:
+        """Run one query (or list the library for an empty one) off the UI thread."""
+        library = self.library
+        if not query.strip():
+            message = SearchFinished(query, library=library.articles())
+        else:
+            try:
+                message = SearchFinished(query, result=library.search(query, limit=RESULT_LIMIT))
+            except QueryError as error:
+                message = SearchFinished(query, error=str(error))
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        """Show results, unless the user has typed on since."""
+        if message.query != self.search_bar.input.value:
+            return
+        if message.error:
+            self.search_bar.set_status(f"⚠ {message.error}", problem=True)
+            return
+        self.results_query = message.query
+        self.result = message.result
+        if message.result is None:
+            self.results.show_library(message.library)
+            count = len(message.library)
+            self.search_bar.set_status(f"{count} article{'s' if count != 1 else ''}, newest first")
+        else:
+            self.results.show_results(message.result)
+            self.search_bar.set_status(_result_status(message.result))
+        self._update_status()
+
+    @on(Input.Submitted, "#query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        suggestion = self.result.suggestion if self.result and not self.result.hits else None
+        if suggestion:
+            self.search_bar.input.value = suggestion
+            return
+        entry = self.results.highlighted_entry
+        if entry is not None:
+            self._open_entry(self.results.entries.index(entry))
+
+    # ------------------------------------------------------------------ opening
+
+    @on(OptionList.OptionSelected, "#results")
+    def _result_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self.results.entry_for_option(event.option_index)
+        if entry is not None:
+            self._open_entry(self.results.entries.index(entry))
+
+    def _open_entry(self, position: int, land: str = "") -> None:
+        entry = self.results.entries[position]
+        self.results.select_entry(position)
+        request = OpenRequest(entry.article_id, passage_id=entry.passage_id, land=land)
+        self.open_article(request)
+        self.view.focus()
+
+    def open_article(self, request: OpenRequest, *, jump: bool = True) -> None:
+        """Load an article in a worker (a jump can be undone with backspace)."""
+        if self.library is None:
+            return
+        if jump:
+            self.history.push(self.location)
+        width = max(4, self.view.scrollable_content_region.width - GUTTER - 1)
+        self.article_worker(request, self.results_query, width)
+
+    @property
+    def location(self) -> Location | None:
+        """Where the reader is now (for history)."""
+        if self.article_id is None:
+            return None
+        return Location(self.article_id, self.view.cursor)
+
+    @work(thread=True, exclusive=True, group="article")
+    def article_worker(self, request: OpenRequest, query: str, width: int) -> None:
+        """Load the article, its hits for the query, and wrap it for the current width."""
+        library = self.library
+        try:
+            article = library.article(request.article_id)
+            extra = library.extra(request.article_id)
+        except KeyError:
+            self.post_message(
+                ArticleFailed(request.article_id, "This article is no longer indexed.")
+            )
+            return
+        terms = frozenset(library.highlight_terms(query)) if query.strip() else frozenset()
+        hits = _article_hits(library, article, query, terms)
+        layout = ArticleLayout(article)
+        layout.wrapped(width)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ArticleLoaded(request, article, extra, terms, hits, layout))
+
+    def on_article_loaded(self, message: ArticleLoaded) -> None:
+        """Show the article and put the cursor where the request says."""
+        article = message.article
+        mentions = article_mentions(article, message.extra)
+        self.article_id = article.id
+        self.view.show_article(
+            message.layout, terms=message.terms, hits=message.hits, mentions=mentions
+        )
+        self.side.show_entities(entity_counts(mentions))
+        self._land(message)
+
+    def _land(self, message: ArticleLoaded) -> None:
+        request, view = message.request, self.view
+        if request.land == "first-hit" and view.hits:
+            view.go_to_hit(0)
+        elif request.land == "last-hit" and view.hits:
+            view.go_to_hit(-1)
+        elif request.passage_id:
+            numbers = {p.id: i for i, p in enumerate(message.article.passages)}
+            passage = numbers.get(request.passage_id, 0)
+            first = next((i for i, (p, _) in enumerate(view.hits) if p == passage), -1)
+            view.move_cursor(passage, hit=first, top=True)
+        elif request.passage is not None:
+            view.move_cursor(request.passage, top=request.passage > 0)
+        else:
+            position = self.state.positions.get(message.article.id, 1) - 1
+            view.move_cursor(position, top=position > 0)
+
+    def on_article_failed(self, message: ArticleFailed) -> None:
+        """Tell the user; keep whatever was shown."""
+        self.notify(message.reason, severity="error", markup=False)
+
+    # ------------------------------------------------------------------ moving
+
+    def on_article_view_moved(self, message: ArticleView.Moved) -> None:
+        """Update the status line, remember the position, look up related passages."""
+        self._update_status()
+        article = self.view.article
+        if article is None or not article.passages:
+            return
+        self.state.remember(article.id, article.passages[message.passage].number)
+        self._schedule_save()
+        self._schedule_related()
+
+    def on_article_view_hits_exhausted(self, message: ArticleView.HitsExhausted) -> None:
+        """Carry ``n``/``N`` on into the next or previous result article."""
+        entries = self.results.entries if self.result is not None else []
+        ids = [entry.article_id for entry in entries]
+        if not self.results_query.strip() or not ids:
+            self.notify("No search hits: type a query first (/)")
+            return
+        here = ids.index(self.article_id) if self.article_id in ids else -1
+        target = here + message.direction
+        if not 0 <= target < len(ids):
+            edge = "last" if message.direction > 0 else "first"
+            self.notify(f"No more hits: this is the {edge} result")
+            return
+        self._open_entry(target, land="first-hit" if message.direction > 0 else "last-hit")
+
+    def _update_status(self) -> None:
+        status = self.query_one("#article-status", Static)
+        status.update(_status_text(self.view, self._article_position()))
+
+    def _article_position(self) -> tuple[int, int] | None:
+        if self.result is None or not self.results.entries:
+            return None
+        ids = [entry.article_id for entry in self.results.entries]
+        if self.article_id not in ids:
+            return None
+        return ids.index(self.article_id) + 1, len(ids)
+
+    def _schedule_save(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save_state)
+
+    def save_state(self) -> None:
+        """Write the remembered positions (small JSON, atomic)."""
+        try:
+            save_state(self.workspace.state_dir, self.state)
+        except OSError as error:
+            self.notify(
+                f"Could not save reading positions: {error}", severity="warning", markup=False
+            )
+
+    # ------------------------------------------------------------------ related
+
+    def _schedule_related(self) -> None:
+        if self._related_timer is not None:
+            self._related_timer.stop()
+        self._related_timer = self.set_timer(RELATED_DELAY, self._request_related)
+
+    def _request_related(self) -> None:
+        article = self.view.article
+        if article is None or not article.passages or not self.side_visible:
+            return
+        self.related_worker(article.passages[self.view.cursor].id)
+
+    @work(thread=True, exclusive=True, group="related")
+    def related_worker(self, passage_id: str) -> None:
+        """Find passages related to a paragraph off the UI thread."""
+        try:
+            answer = find_related_items(self.library, passage_id)
+            message = RelatedFound(passage_id, answer.items, notes=answer.notes)
+        except RelatedUnavailable as error:
+            message = RelatedFound(passage_id, [], str(error))
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
+
+    def on_related_found(self, message: RelatedFound) -> None:
+        """Fill the Related tab (if the cursor is still on that paragraph)."""
+        article = self.view.article
+        if article is None or article.passages[self.view.cursor].id != message.passage_id:
+            return
+        if message.error:
+            self.side.related_message(message.error.capitalize() + ".")
+        else:
+            self.side.show_related(message.items, message.notes)
+
+    def on_side_panel_related_chosen(self, message: SidePanel.RelatedChosen) -> None:
+        """Jump to a related passage (backspace comes back)."""
+        self.open_article(OpenRequest(message.item.article_id, passage_id=message.item.passage_id))
+        self.view.focus()
+
+    def on_side_panel_entity_chosen(self, message: SidePanel.EntityChosen) -> None:
+        """Search the corpus for an entity."""
+        self.search_for(entity_query(message.name))
+
+    def search_for(self, query: str) -> None:
+        """Put a query in the search bar and show its results."""
+        self.search_bar.input.value = query
+        self.results.focus()
+
+    def on_article_view_references_wanted(self, message: ArticleView.ReferencesWanted) -> None:
+        """Show the references cited by the paragraph under the cursor."""
+        from briefreader.tui.screens.references import ReferencesScreen
+
+        self.app.push_screen(ReferencesScreen(message.article, message.passage))
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def side_visible(self) -> bool:
+        """Is the side panel shown (wide: unless hidden; narrower: only when asked)?"""
+        if self.has_class("-wide"):
+            return not self.has_class("-hide-side")
+        return self.has_class("-show-side")
+
+    def action_toggle_side(self) -> None:
+        """Show or hide the side panel."""
+        if self.has_class("-wide"):
+            self.toggle_class("-hide-side")
+        else:
+            self.toggle_class("-show-side")
+        if self.side_visible:
+            self._request_related()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """On very small terminals show the results or the article, whichever has focus."""
+        reading = event.widget is self.view or self.side in event.widget.ancestors
+        self.set_class(reading, "-reading")
+
+    def action_focus_search(self) -> None:
+        """Focus the search bar."""
+        self.search_bar.input.focus()
+
+    def action_focus_results(self) -> None:
+        """Focus the results list."""
+        self.results.focus()
+
+    def action_focus_article(self) -> None:
+        """Focus the article."""
+        self.view.focus()
+
+    def action_back(self) -> None:
+        """Go back to where the last jump started."""
+        self._go(self.history.back(self.location), "Nothing to go back to")
+
+    def action_forward(self) -> None:
+        """Redo a jump undone with back."""
+        self._go(self.history.forward(self.location), "Nothing to go forward to")
+
+    def _go(self, location: Location | None, empty: str) -> None:
+        if location is None:
+            self.notify(empty)
+            return
+        self.open_article(OpenRequest(location.article_id, passage=location.passage), jump=False)
+        self.view.focus()
+
+    def on_unmount(self) -> None:
+        """Save positions on the way out."""
+        if self.article_id is not None:
+            self.save_state()
+
+
+def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str]) -> list[Any]:
+    """Every occurrence of the query's terms in the paragraphs that match it, in order."""
+    if not terms:
+        return []
+    try:
+        matching = set(library.passages_matching(query, article.id))
+    except QueryError:
+        return []
+    hits = []
+    for index, passage in enumerate(article.passages):
+        if passage.id in matching:
+            hits.extend((index, span) for span in term_spans(display_text(passage.text), terms))
+    return hits
+
+
+def _result_status(result: SearchResult) -> str:
+    if not result.hits:
+        if result.suggestion:
+            return f"No matches. Did you mean “{result.suggestion}”? (Enter)"
+        return "No matches"
+    shown = len(result.hits)
+    noun = "article matches" if result.total == 1 else "articles match"
+    if result.total > shown:
+        return f"{result.total} {noun}; showing {shown}"
+    return f"{result.total} {noun}"
+
+
+def _report_notice(report: Any) -> str:
+    if not report.changed:
+        return ""
+    parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
+    parts.append(f"{len(report.removed)} removed")
+    return f"Indexed {report.articles} articles ({', '.join(parts)})"
+
+
+def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
+    from rich.text import Text
+
+    if view.article is None:
+        return Text("")
+    parts = [f"¶ {view.cursor + 1} of {view.passage_count}"]
+    if view.hits:
+        if view.hit_index >= 0:
+            parts.append(f"hit {view.hit_index + 1} of {len(view.hits)}")
+        else:
+            parts.append(f"{len(view.hits)} hits")
+    if position is not None:
+        parts.append(f"article {position[0]} of {position[1]}")
+    return Text(" · ".join(parts))

@@ -1,0 +1,461 @@
+"""The article pane: a Line API view that wraps and styles only the lines on screen.
+
+A widget per paragraph would make a 1 MB article slow to open; instead the article is wrapped
+once per width (:mod:`article_layout`) and each visible line is styled on demand in
+``render_line`` (hits, entities by type, footnote markers, the paragraph cursor), with an LRU
+cache of rendered strips that is dropped whenever something that changes styling moves.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from briefreader.models import Article, Span
+from briefreader.search.highlight import term_spans
+from briefreader.tui.entities import Mention
+from briefreader.tui.widgets.article_layout import (
+    PARAGRAPH,
+    REFERENCE,
+    ArticleLayout,
+    Block,
+    Wrapped,
+    footnote_spans,
+)
+
+GUTTER = 2
+CURSOR_MARK = "▌ "
+ENTITY_CLASSES = {
+    kind: f"article-view--{kind.lower()}"
+    for kind in ("PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT")
+}
+BLOCK_CLASSES = {
+    kind: f"article-view--{kind}"
+    for kind in ("title", "meta", "deck", "heading", "paragraph", "reference")
+}
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Shows one article; a paragraph cursor, search hits and entity highlighting."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *BLOCK_CLASSES.values(),
+        *ENTITY_CLASSES.values(),
+        "article-view--cursor",
+        "article-view--cursor-line",
+        "article-view--hit",
+        "article-view--current-hit",
+        "article-view--footnote",
+        "article-view--placeholder",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Paragraph", key_display="j/k", id="article.cursor-down"),
+        Binding("k,up", "cursor_up", "Previous paragraph", show=False, id="article.cursor-up"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="article.page-down"),
+        Binding("b,pageup", "page_up", "Page up", show=False, id="article.page-up"),
+        Binding("g,home", "top", "Top", show=False, id="article.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="article.bottom"),
+        Binding("n", "next_hit", "Next hit", id="article.next-hit"),
+        Binding("N", "previous_hit", "Prev hit", show=False, id="article.previous-hit"),
+        Binding("f", "references", "Refs", id="article.references"),
+        Binding("e", "toggle_entities", "Entities", show=False, id="article.toggle-entities"),
+        Binding("y", "copy_paragraph", "Copy paragraph", show=False, id="article.copy"),
+    ]
+
+    @dataclass
+    class Moved(Message):
+        """The cursor or the current hit moved (``hit``: index into the hits, or -1)."""
+
+        view: ArticleView
+        passage: int
+        hit: int
+
+    @dataclass
+    class HitsExhausted(Message):
+        """``n`` past the last hit (direction 1) or ``N`` before the first (-1)."""
+
+        direction: int
+
+    @dataclass
+    class ReferencesWanted(Message):
+        """``f``: show the references cited by the paragraph under the cursor."""
+
+        article: Article
+        passage: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.layout_data: ArticleLayout | None = None
+        self.cursor = 0
+        self.hits: list[tuple[int, Span]] = []
+        self.hit_index = -1
+        self.terms: frozenset[str] = frozenset()
+        self.mentions: list[Mention] = []
+        self.show_entities = True
+        self._mention_starts: list[int] = []
+        self._wrapped: Wrapped | None = None
+        self._span_cache: dict[int, list[tuple[int, int, str]]] = {}
+        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
+        self.placeholder = "Search above, or pick an article from the list."
+
+    # ------------------------------------------------------------------ content
+
+    @property
+    def article(self) -> Article | None:
+        """The article shown, if any."""
+        return self.layout_data.article if self.layout_data else None
+
+    def show_article(
+        self,
+        layout: ArticleLayout,
+        *,
+        terms: frozenset[str],
+        hits: list[tuple[int, Span]],
+        mentions: list[Mention],
+    ) -> None:
+        """Display an article (cursor and scroll are set by ``move_cursor`` / ``go_to_hit``)."""
+        self.layout_data = layout
+        self.terms, self.hits, self.hit_index = terms, hits, -1
+        self.mentions = mentions
+        self._mention_starts = [m.start for m in mentions]
+        self.cursor = 0
+        self._span_cache.clear()
+        self._relayout()
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def clear_article(self, placeholder: str) -> None:
+        """Show a message instead of an article."""
+        self.layout_data = None
+        self.placeholder = placeholder
+        self.hits, self.hit_index, self.mentions = [], -1, []
+        self._relayout()
+
+    def set_placeholder(self, placeholder: str) -> None:
+        """Change the message shown while no article is open."""
+        self.placeholder = placeholder
+        self._invalidate()
+
+    def set_entities(self, mentions: list[Mention]) -> None:
+        """Replace the entity mentions (when the payload arrives later)."""
+        self.mentions = mentions
+        self._mention_starts = [m.start for m in mentions]
+        self._span_cache.clear()
+        self._invalidate()
+
+    # ------------------------------------------------------------------ layout
+
+    def _text_width(self) -> int:
+        return max(4, self.scrollable_content_region.width - GUTTER - 1)
+
+    def _relayout(self) -> None:
+        if self.layout_data is None:
+            self._wrapped = None
+            self.virtual_size = Size(self.scrollable_content_region.width, 1)
+        else:
+            self._wrapped = self.layout_data.wrapped(self._text_width())
+            self.virtual_size = Size(self._text_width() + GUTTER, len(self._wrapped.lines))
+        self._invalidate()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-wrap for the new width, keeping the cursor paragraph in view."""
+        if self._wrapped is not None and self._wrapped.width == self._text_width():
+            return
+        self._relayout()
+        if self.layout_data is not None:
+            self.call_after_refresh(self._scroll_to_cursor, True)
+
+    def notify_style_update(self) -> None:
+        """Styles changed (theme, CSS): drop cached styles and strips."""
+        super().notify_style_update()
+        self._styles.clear()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _style(self, name: str, partial: bool = True) -> Style:
+        key = f"{name}:{partial}"
+        if key not in self._styles:
+            self._styles[key] = self.get_component_rich_style(name, partial=partial)
+        return self._styles[key]
+
+    def render_line(self, y: int) -> Strip:
+        """One screen line: the wrapped article line at ``scroll_y + y``, styled."""
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        key = (index, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_index(index, width)
+            self._strips[key] = strip
+        return strip
+
+    def _render_index(self, index: int, width: int) -> Strip:
+        base = self.rich_style
+        if self._wrapped is None or self.layout_data is None:
+            if index != 1:
+                return Strip.blank(width, base)
+            text = Text(self.placeholder, style=self._style("article-view--placeholder", False))
+            return self._strip([Segment("  ", base)], text, width, base)
+        if index >= len(self._wrapped.lines) or self._wrapped.lines[index].block < 0:
+            return Strip.blank(width, base)
+        line = self._wrapped.lines[index]
+        block = self.layout_data.blocks[line.block]
+        text = Text(block.text[line.start : line.end], style=self._block_style(block), end="")
+        self._apply_spans(text, line.block, line.start, line.end)
+        on_cursor = block.passage >= 0 and block.passage == self.cursor
+        gutter = Segment(CURSOR_MARK if on_cursor else " " * GUTTER, self._gutter_style(on_cursor))
+        return self._strip([gutter], text, width, base)
+
+    def _strip(self, head: list[Segment], text: Text, width: int, base: Style) -> Strip:
+        console = self.app.console
+        segments = head + list(text.render(console, end=""))
+        return Strip(segments).adjust_cell_length(width, base).simplify()
+
+    def _block_style(self, block: Block) -> Style:
+        style = self._style(BLOCK_CLASSES.get(block.kind, "article-view--paragraph"), False)
+        if block.passage >= 0 and block.passage == self.cursor:
+            style += self._style("article-view--cursor-line")
+        return style
+
+    def _gutter_style(self, on_cursor: bool) -> Style:
+        if on_cursor:
+            return self._style("article-view--cursor", False)
+        return self.rich_style
+
+    def _apply_spans(self, text: Text, block_index: int, start: int, end: int) -> None:
+        for span_start, span_end, name in self._block_spans(block_index):
+            if span_end > start and span_start < end:
+                text.stylize(
+                    self._style(name), max(0, span_start - start), min(end, span_end) - start
+                )
+        current = self.current_hit
+        block = self.layout_data.blocks[block_index] if self.layout_data else None
+        if current is not None and block is not None and block.passage == current[0]:
+            span = current[1]
+            if span.end > start and span.start < end:
+                text.stylize(
+                    self._style("article-view--current-hit"),
+                    max(0, span.start - start),
+                    min(end, span.end) - start,
+                )
+
+    def _block_spans(self, block_index: int) -> list[tuple[int, int, str]]:
+        """Entity, footnote and hit spans of a block, computed once per block."""
+        spans = self._span_cache.get(block_index)
+        if spans is not None:
+            return spans
+        assert self.layout_data is not None
+        block = self.layout_data.blocks[block_index]
+        spans = self._entity_spans(block) if self.show_entities else []
+        if block.kind in (PARAGRAPH, REFERENCE):
+            spans += [(s, e, "article-view--footnote") for s, e, _ in footnote_spans(block.text)]
+        spans += [(s.start, s.end, "article-view--hit") for s in term_spans(block.text, self.terms)]
+        self._span_cache[block_index] = spans
+        return spans
+
+    def _entity_spans(self, block: Block) -> list[tuple[int, int, str]]:
+        if not block.exact or block.offset < 0 or not self.mentions:
+            return []
+        end = block.offset + len(block.text)
+        first = bisect_left(self._mention_starts, block.offset)
+        spans = []
+        for mention in self.mentions[first:]:
+            if mention.start >= end:
+                break
+            if mention.end <= end:
+                name = ENTITY_CLASSES[mention.type]
+                spans.append((mention.start - block.offset, mention.end - block.offset, name))
+        return spans
+
+    # ------------------------------------------------------------------ cursor
+
+    @property
+    def current_hit(self) -> tuple[int, Span] | None:
+        """The hit ``n``/``N`` last landed on."""
+        return self.hits[self.hit_index] if 0 <= self.hit_index < len(self.hits) else None
+
+    @property
+    def passage_count(self) -> int:
+        article = self.article
+        return len(article.passages) if article else 0
+
+    def move_cursor(self, passage: int, *, hit: int = -1, top: bool = False) -> None:
+        """Put the cursor on a paragraph (and a hit), scroll it into view, tell the screen."""
+        if self.article is None or not self.passage_count:
+            return
+        self.cursor = max(0, min(passage, self.passage_count - 1))
+        self.hit_index = hit
+        self._invalidate()
+        self._scroll_to_cursor(top)
+        self.post_message(self.Moved(self, self.cursor, self.hit_index))
+
+    def _cursor_lines(self) -> tuple[int, int]:
+        assert self.layout_data is not None and self._wrapped is not None
+        block = self.layout_data.passage_block.get(self.cursor, 0)
+        return self._wrapped.block_first[block], self._wrapped.block_last[block]
+
+    def _scroll_to_cursor(self, top: bool = False) -> None:
+        if self._wrapped is None or self.article is None or not self.passage_count:
+            return
+        first, last = self._cursor_lines()
+        if self.current_hit is not None:
+            first = last = self._hit_line(self.current_hit) or first
+        height = self.scrollable_content_region.height
+        y = self.scroll_offset.y
+        if top or first < y:
+            target = max(0, first - 1)
+        elif last >= y + height:
+            target = min(first - 1, last - height + 2)
+        else:
+            return
+        self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _hit_line(self, hit: tuple[int, Span]) -> int | None:
+        assert self.layout_data is not None and self._wrapped is not None
+        block = self.layout_data.passage_block.get(hit[0])
+        if block is None:
+            return None
+        first, last = self._wrapped.block_first[block], self._wrapped.block_last[block]
+        for line_index in range(first, last + 1):
+            if self._wrapped.lines[line_index].end > hit[1].start:
+                return line_index
+        return first
+
+    def _passage_at_line(self, line: int, after: bool = True) -> int:
+        """The first paragraph starting at or after a display line (or the one before)."""
+        assert self.layout_data is not None and self._wrapped is not None
+        starts = [
+            (self._wrapped.block_first[block], passage)
+            for passage, block in sorted(self.layout_data.passage_block.items())
+        ]
+        keys = [first for first, _ in starts]
+        index = bisect_left(keys, line)
+        if after:
+            return starts[min(index, len(starts) - 1)][1]
+        return starts[max(0, index - 1)][1]
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor to the next paragraph."""
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor to the previous paragraph."""
+        self.move_cursor(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        """Scroll a page down; the cursor goes to the first paragraph in view."""
+        self._page(1)
+
+    def action_page_up(self) -> None:
+        """Scroll a page up; the cursor goes to the first paragraph in view."""
+        self._page(-1)
+
+    def _page(self, direction: int) -> None:
+        if self._wrapped is None or not self.passage_count:
+            return
+        height = max(1, self.scrollable_content_region.height - 1)
+        limit = max(0, len(self._wrapped.lines) - self.scrollable_content_region.height)
+        target = max(0, min(limit, self.scroll_offset.y + direction * height))
+        self.scroll_to(y=target, animate=False, immediate=True)
+        at_end = direction > 0 and target == limit
+        passage = self.passage_count - 1 if at_end else self._passage_at_line(target)
+        self.cursor = passage
+        self.hit_index = -1
+        self._invalidate()
+        self.post_message(self.Moved(self, self.cursor, -1))
+
+    def action_top(self) -> None:
+        """Go to the first paragraph (and the title)."""
+        self.move_cursor(0)
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        """Go to the last paragraph."""
+        self.move_cursor(self.passage_count - 1)
+        self.scroll_end(animate=False, immediate=True)
+
+    def action_next_hit(self) -> None:
+        """Jump to the next search hit, or ask for the next result article."""
+        target = self._neighbour_hit(1)
+        if target is None:
+            self.post_message(self.HitsExhausted(1))
+        else:
+            self.go_to_hit(target)
+
+    def action_previous_hit(self) -> None:
+        """Jump to the previous search hit, or ask for the previous result article."""
+        target = self._neighbour_hit(-1)
+        if target is None:
+            self.post_message(self.HitsExhausted(-1))
+        else:
+            self.go_to_hit(target)
+
+    def go_to_hit(self, index: int) -> None:
+        """Put the cursor on a hit (negative: counted from the end)."""
+        if not self.hits:
+            return
+        index = index % len(self.hits)
+        self.move_cursor(self.hits[index][0], hit=index)
+
+    def _neighbour_hit(self, direction: int) -> int | None:
+        current = self.current_hit
+        here = (self.cursor, current[1].start if current and current[0] == self.cursor else -1)
+        keys = [(passage, span.start) for passage, span in self.hits]
+        if direction > 0:
+            later = [i for i, key in enumerate(keys) if key > here]
+            return later[0] if later else None
+        earlier = [i for i, key in enumerate(keys) if key < here]
+        return earlier[-1] if earlier else None
+
+    def action_references(self) -> None:
+        """List the references cited by the paragraph under the cursor."""
+        if self.article is not None and self.passage_count:
+            self.post_message(self.ReferencesWanted(self.article, self.cursor))
+
+    def action_toggle_entities(self) -> None:
+        """Turn entity highlighting on or off."""
+        self.show_entities = not self.show_entities
+        self._span_cache.clear()
+        self._invalidate()
+        state = "on" if self.show_entities else "off"
+        if not self.mentions:
+            self.notify(f"Entity highlighting {state} (no entities stored for this article)")
+        else:
+            self.notify(f"Entity highlighting {state}")
+
+    def action_copy_paragraph(self) -> None:
+        """Copy the paragraph under the cursor to the clipboard (OSC 52 works over SSH)."""
+        article = self.article
+        if article is not None and self.passage_count:
+            self.app.copy_to_clipboard(article.passages[self.cursor].text)
+            self.notify("Paragraph copied")
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a paragraph puts the cursor on it."""
+        if self._wrapped is None or self.layout_data is None:
+            return
+        line = self.scroll_offset.y + event.y
+        if 0 <= line < len(self._wrapped.lines):
+            block = self.layout_data.blocks[self._wrapped.block_at(line)]
+            if block.passage >= 0:
+                self.move_cursor(block.passage)

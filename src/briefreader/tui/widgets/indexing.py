@@ -1,0 +1,30 @@
+"""The indexing status shown while the index is opened or built on first run."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+PHASES = {
+    "scanning": "Checking files",
+    "parsing": "Reading articles",
+    "entities": "Finding entities",
+    "indexing": "Indexing",
+    "committing": "Saving index",
+}
+
+
+class IndexingStatus(Horizontal):
+    """A label and a progress bar; hidden once the library is ready."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Opening the index…"), id="indexing-label")
+        yield ProgressBar(show_eta=False, id="indexing-bar")
+
+    def update_progress(self, phase: str, done: int, total: int) -> None:
+        """Show a phase of the index build and how far along it is."""
+        label = PHASES.get(phase, phase.capitalize())
+        self.query_one("#indexing-label", Static).update(Text(f"{label} {done}/{total}"))
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)

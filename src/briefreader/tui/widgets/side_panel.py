@@ -1,0 +1,161 @@
+"""The side panel: related passages of the current paragraph, and the article's entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from briefreader.tui.entities import TYPE_LABELS, EntityCount
+from briefreader.tui.related import RelatedItem
+from briefreader.tui.widgets.article_view import ENTITY_CLASSES, ArticleView
+
+
+class PanelList(OptionList):
+    """An option list in the side panel (vim keys as well as arrows)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="panel.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="panel.up"),
+        Binding("enter", "select", "Go", id="panel.select"),
+    ]
+
+
+class SidePanel(Vertical):
+    """Tabs *Related* and *Entities*; Enter jumps to a passage or searches an entity."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "side-panel--title",
+        "side-panel--why",
+        "side-panel--muted",
+    }
+
+    @dataclass
+    class RelatedChosen(Message):
+        """Enter on a related passage."""
+
+        item: RelatedItem
+
+    @dataclass
+    class EntityChosen(Message):
+        """Enter on an entity."""
+
+        name: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._related: list[RelatedItem] = []
+        self._entities: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="side-tabs"):
+            with TabPane("Related", id="tab-related"):
+                yield PanelList(id="related-list")
+            with TabPane("Entities", id="tab-entities"):
+                yield Static(id="entity-legend")
+                yield PanelList(id="entity-list")
+
+    def _rich(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def on_mount(self) -> None:
+        """Start with empty lists that say why they are empty."""
+        self.related_message(
+            "Open an article: passages related to the paragraph under the cursor appear here."
+        )
+        self.show_entities({})
+
+    def show_tab(self, name: str) -> None:
+        """Switch to the ``related`` or ``entities`` tab."""
+        self.query_one(TabbedContent).active = f"tab-{name}"
+
+    def related_message(self, message: str) -> None:
+        """Show a note instead of related passages."""
+        self._related = []
+        panel = self.query_one("#related-list", OptionList)
+        panel.clear_options()
+        panel.add_option(
+            Option(Text(message, style=self._rich("side-panel--muted")), disabled=True)
+        )
+
+    def show_related(self, items: list[RelatedItem], notes: tuple[str, ...] = ()) -> None:
+        """List related passages: title, excerpt, why they match (and figures side by side)."""
+        if not items:
+            self.related_message("No other article says anything close to this paragraph.")
+            return
+        self._related = items
+        panel = self.query_one("#related-list", OptionList)
+        panel.clear_options()
+        options: list[Option | None] = [
+            Option(Text(note, style=self._rich("side-panel--why")), disabled=True) for note in notes
+        ]
+        for index, item in enumerate(items):
+            if index:
+                options.append(None)
+            options.append(Option(self._related_prompt(item), id=f"rel{index}"))
+        panel.add_options(options)
+
+    def _related_prompt(self, item: RelatedItem) -> Text:
+        text = Text(item.title, style=self._rich("side-panel--title"))
+        excerpt = item.excerpt if len(item.excerpt) <= 160 else item.excerpt[:157] + "…"
+        text.append("\n" + excerpt)
+        if item.why:
+            text.append("\n" + item.why, style=self._rich("side-panel--why"))
+        return text
+
+    def show_entities(self, grouped: dict[str, list[EntityCount]]) -> None:
+        """List the article's entities by type with counts, and the highlighting legend."""
+        self.query_one("#entity-legend", Static).update(self._legend())
+        panel = self.query_one("#entity-list", OptionList)
+        panel.clear_options()
+        self._entities = []
+        if not grouped:
+            note = "No entities stored for this article (yet)."
+            panel.add_option(
+                Option(Text(note, style=self._rich("side-panel--muted")), disabled=True)
+            )
+            return
+        for kind, items in grouped.items():
+            heading = Text(
+                f"{TYPE_LABELS[kind]} ({len(items)})", style=self._rich("side-panel--title")
+            )
+            panel.add_option(Option(heading, disabled=True))
+            for item in items:
+                self._entities.append(item.name)
+                label = Text("  ")
+                label.append(item.name, style=self._entity_style(kind))
+                label.append(f" ×{item.count}")
+                panel.add_option(Option(label, id=f"ent{len(self._entities) - 1}"))
+
+    def _entity_style(self, kind: str) -> Style:
+        """The stylesheet's style for an entity type (shared with the article pane)."""
+        views = self.screen.query(ArticleView)
+        if not views:
+            return Style()
+        return views.first().get_component_rich_style(ENTITY_CLASSES[kind], partial=True)
+
+    def _legend(self) -> Text:
+        legend = Text("Key: ")
+        for index, (kind, label) in enumerate(TYPE_LABELS.items()):
+            if index:
+                legend.append(" ")
+            legend.append(label, style=self._entity_style(kind))
+        legend.append("  (e toggles)")
+        return legend
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Turn Enter on an option into a jump (related) or a search (entity)."""
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id.startswith("rel"):
+            self.post_message(self.RelatedChosen(self._related[int(option_id[3:])]))
+        elif option_id.startswith("ent"):
+            self.post_message(self.EntityChosen(self._entities[int(option_id[3:])]))
