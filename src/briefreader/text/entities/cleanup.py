@@ -36,6 +36,14 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[5-9]|20)\d\d"
+DATE_CORE = re.compile(
+    rf"\b{_ORDINAL}\s+{_MONTH}(?:,?\s+{_YEAR})?(?!\w)"
+    rf"|\b{_MONTH}(?:\s+{_ORDINAL}(?:,\s*{_YEAR})?|,?\s+{_YEAR})?(?!\w)"
+    rf"|\b{_YEAR}s?\b"
+)
+_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady)\.?\s+(?=[A-Z])")
 _CALENDAR = re.compile(rf"\b{_MONTH}(?!\w)|\b(?:1[5-9]|20)\d\ds?\b|\b\d{{4}}s\b")
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _PREFIXES = frozenset({"pro", "anti", "non", "ex", "pre", "post", "neo"})
@@ -64,13 +72,25 @@ def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:
     result = []
     for span in spans:
         start, end = _first_line(masked, span.start, span.end)
-        start, end = _trim(masked, start, end, span.type)
-        for piece in split_compound(masked, RawSpan(start, end, span.type)):
+        kind = PERSON if _HONORIFIC.match(masked[start:end]) else span.type
+        start, end = _trim(masked, start, end, kind)
+        for piece in _pieces(masked, RawSpan(start, end, kind)):
             surface = masked[piece.start : piece.end]
             keep = piece.start < piece.end and not is_junk(surface, piece.type)
             if keep and not inside_title(masked, piece.start, piece.end):
                 result.append(RawSpan(piece.start, piece.end, retype_known(surface, piece.type)))
     return result
+
+
+def _pieces(text: str, span: RawSpan) -> list[RawSpan]:
+    """A date span cut down to its calendar parts ("Between 1997 and 2002" → two); other
+    spans split at the hyphens of known compounds."""
+    if span.type != DATE:
+        return split_compound(text, span)
+    return [
+        RawSpan(span.start + m.start(), span.start + m.end(), DATE)
+        for m in DATE_CORE.finditer(text[span.start : span.end])
+    ]
 
 
 def clean_span(masked: str, span: RawSpan) -> RawSpan | None:
@@ -190,6 +210,8 @@ def retype_known(surface: str, kind: str) -> str:
         return known[1]
     if kind == ORG and surface in places():
         return PLACE
+    if kind == PLACE and re.fullmatch(r"[A-Z]{2,6}", surface) and surface.title() not in places():
+        return ORG  # an unknown acronym is far more often an organisation than a place
     last = surface.split()[-1]
     if last in LAW_WORDS:
         return LAW
