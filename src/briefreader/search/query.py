@@ -30,6 +30,7 @@ FIELD_ALIASES = {
 _LEADING_SIGN = re.compile(r"(^|[\s(])([-+])(?=[\w(\"])")
 # A footnote marker typed as in the text (``[xiv]``) finds the passages that cite it.
 _FOOTNOTE_RE = re.compile(r"(?<![\w\"])\[((?:[ivxlcdm]{1,8}|\d{1,3}))\](?![\w\"])", re.IGNORECASE)
+MIN_PATTERN_PREFIX = 2
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _DATE_RE = re.compile(r"(?<![\w\"])date:(\S*)", re.IGNORECASE)
@@ -64,7 +65,11 @@ def parse_query(text: str, schema: Schema) -> ParsedQuery:
     _check_operators(text)
     parts: list[query.Query] = list(date_filters)
     if text:
-        parsed = _parser(schema).parse(text)
+        try:
+            parsed = _parser(schema).parse(text)
+        except Exception as error:  # Whoosh's parser has corner cases; never show a traceback
+            raise QueryError("could not understand the query; check its operators") from error
+        _check_patterns(parsed)
         if _is_empty(parsed):
             raise QueryError("the query has no searchable words (only stop words or symbols?)")
         parts.insert(0, parsed)
@@ -157,10 +162,26 @@ def _check_operators(text: str) -> None:
             continue
         before = tokens[index - 1] if index else None
         after = tokens[index + 1] if index + 1 < len(tokens) else None
-        if after is None or after == ")" or after in _OPERATORS - {"NOT"}:
+        if after is None or after == ")" or after in _OPERATORS:
             raise QueryError(f"'{token}' needs a word after it")
         if token != "NOT" and (before is None or before == "(" or before in _OPERATORS):
             raise QueryError(f"'{token}' needs a word before it")
+
+
+def _check_patterns(parsed: query.Query) -> None:
+    """Refuse wildcards that would expand to most of the vocabulary (``*``, ``*x``, ``a*``)."""
+    for leaf in parsed.leaves() if not parsed.is_leaf() else [parsed]:
+        if isinstance(leaf, query.Every):
+            raise QueryError("a lone * matches everything; put at least 2 letters before it")
+        if isinstance(leaf, query.PatternQuery):
+            text = str(leaf.text)
+            literal = len(re.split(r"[*?]", text, maxsplit=1)[0])
+            if literal < MIN_PATTERN_PREFIX:
+                text = text if isinstance(leaf, query.Wildcard) else f"{text}*"
+                raise QueryError(
+                    f"'{text}' is too broad: put at least "
+                    f"{MIN_PATTERN_PREFIX} letters before * or ?"
+                )
 
 
 def _is_empty(parsed: query.Query) -> bool:

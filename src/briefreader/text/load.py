@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -171,7 +172,7 @@ def _parse_plain(text: str, options: LoadOptions) -> list[Draft]:
     lines, references = split_references(text.split("\n"))
     drafts = [
         parse_article(title, header, body, options.rules)
-        for title, header, body in split_articles(lines)
+        for title, header, body in split_articles(lines, options.rules)
     ]
     _merge_untitled_lead(drafts)
     if drafts and references:
@@ -241,6 +242,10 @@ def _first_line(text: str) -> str:
 def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str, Any]]:
     """Main-text extraction with trafilatura; page metadata (title, date, site, author)."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
+
+    logging.getLogger("trafilatura").setLevel(
+        logging.CRITICAL
+    )  # its parse errors are ours to report
 
     document = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True

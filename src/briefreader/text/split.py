@@ -86,16 +86,18 @@ def split_references(lines: list[str]) -> tuple[list[str], list[Reference]]:
     return lines[:start], references
 
 
-def find_article_headers(lines: list[str]) -> list[tuple[int, int]]:
+def find_article_headers(lines: list[str], rules: LineRules) -> list[tuple[int, int]]:
     """Find article headers: a title line repeated a few lines below (title, chrome, title).
 
-    Returns (first, last) line index pairs; the lines between are header chrome.
+    Returns (first, last) line index pairs; the lines between are header chrome (dates,
+    share buttons, a caption), never a body paragraph.
     """
     headers: list[tuple[int, int]] = []
     index = 0
     while index < len(lines):
         title = lines[index].strip()
-        end = _repeat_of(lines, index) if _is_title_like(title) else None
+        candidate = _is_title_like(title) and not rules.is_boilerplate(title)
+        end = _repeat_of(lines, index) if candidate else None
         if end is not None:
             headers.append((index, end))
             index = end + 1
@@ -113,14 +115,14 @@ def _repeat_of(lines: list[str], index: int) -> int | None:
             return later
         if candidate:
             seen += 1
-            if seen > _HEADER_WINDOW or len(candidate) > 400:
+            if seen > _HEADER_WINDOW or _is_full_sentence_paragraph(candidate):
                 return None
     return None
 
 
-def split_articles(lines: list[str]) -> list[tuple[str, list[str], list[str]]]:
+def split_articles(lines: list[str], rules: LineRules) -> list[tuple[str, list[str], list[str]]]:
     """Split a file's lines into (title, header-chrome lines, body lines) per article."""
-    headers = find_article_headers(lines)
+    headers = find_article_headers(lines, rules)
     if not headers:
         return [("", [], lines)]
     parts = []
@@ -159,14 +161,18 @@ def parse_article(title: str, header: list[str], body: list[str], rules: LineRul
 def _drop_chrome(lines: list[str], rules: LineRules, draft: Draft) -> list[str]:
     """Drop boilerplate, photo credits, captions, datelines and the tail after a tail marker."""
     kept: list[str] = []
-    seen_body = False
+    seen_body = in_tail = False
     for line in lines:
         stripped = line.strip()
         if not stripped:
             kept.append("")
             continue
         if seen_body and rules.is_tail_marker(stripped):
-            break
+            in_tail = True
+            continue
+        if in_tail and not _is_full_sentence_paragraph(stripped):
+            continue  # link lists and promos after "Related posts", "More from …"
+        in_tail = False
         date = parse_dateline(stripped)
         if date:
             draft.date = draft.date or date
@@ -176,6 +182,12 @@ def _drop_chrome(lines: list[str], rules: LineRules, draft: Draft) -> list[str]:
         kept.append(line.rstrip())
         seen_body = seen_body or len(stripped.split()) > 12
     return kept
+
+
+def _is_full_sentence_paragraph(text: str) -> bool:
+    """Body text resumes after a tail marker only with a real paragraph: a dozen words or more
+    ending like a sentence (promos and related-link titles are shorter or unpunctuated)."""
+    return len(text.split()) >= 12 and text.endswith((".", "!", "?", "”", '"', "’"))
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
