@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from briefreader import __version__
-from briefreader.cli import corpus, entities, notes, search
+from briefreader.cli import corpus, entities, notes, related, search
 from briefreader.cli.common import CommandError, fail
 
-SUBCOMMAND_MODULES = [corpus, search, notes, entities]
+SUBCOMMAND_MODULES = [corpus, search, notes, entities, related]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,78 @@
+"""``briefreader related``: passages of other articles about the same thing as one paragraph."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.text import Text
+
+from briefreader.cli.common import CommandError, out_console, print_json, workspace_from
+from briefreader.cli.corpus import open_library
+from briefreader.search.related import RelatedItem, RelatedResult, UnknownPassage, find_related
+from briefreader.text.decode import strip_control
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the related subcommand."""
+    parser = subparsers.add_parser(
+        "related",
+        help="passages of other articles related to a paragraph",
+        description="List the passages of other articles about the same event, claim, figure, "
+        "person or policy as the paragraph PASSAGE_ID (e.g. ARTICLE-ID:p3, as printed by "
+        "'search'); says so when nothing is related. Figures about the same subject are shown "
+        "side by side.",
+    )
+    parser.add_argument("passage_id", metavar="PASSAGE_ID")
+    parser.add_argument("-n", "--limit", type=int, default=5, help="number of passages (5)")
+    parser.add_argument("--json", action="store_true", help="JSON output (a list of passages)")
+    parser.set_defaults(handler=cmd_related)
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    library = open_library(workspace_from(args))
+    try:
+        result = find_related(library, args.passage_id, limit=args.limit)
+    except UnknownPassage as error:
+        raise CommandError(str(error)) from error
+    if args.json:
+        print_json([item_json(item) for item in result.items])
+    else:
+        print_result(result)
+    return 0
+
+
+def item_json(item: RelatedItem) -> dict[str, object]:
+    """The stable JSON form of a related passage."""
+    return {
+        "passage_id": item.passage_id,
+        "article_id": item.article_id,
+        "title": item.title,
+        "score": item.score,
+        "text": item.text,
+        "why": item.why,
+        "figures": [figure.label for figure in item.figures],
+    }
+
+
+def print_result(result: RelatedResult) -> None:
+    """Print the related passages for a person, or say that nothing is related."""
+    console = out_console()
+    if result.notice:
+        console.print(result.notice, markup=False)
+    if result.nothing_related:
+        hidden = (
+            f" ({result.below_threshold} weak matches hidden)" if result.below_threshold else ""
+        )
+        console.print(f"Nothing in the other articles is closely related.{hidden}", markup=False)
+        return
+    for line in result.figures_lines:
+        console.print(Text.assemble(("figures: ", "bold"), strip_control(line)))
+    for item in result.items:
+        console.print()
+        console.print(Text(strip_control(item.title), style="bold"))
+        console.print(Text(f"{item.passage_id} · score {item.score:.2f}", style="dim"))
+        console.print(Text(strip_control(item.text)))
+        if item.why:
+            console.print(Text(f"why: {strip_control(item.why)}", style="italic"))
