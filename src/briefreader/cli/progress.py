@@ -50,7 +50,10 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
     show = not quiet and sys.stderr.isatty()
     try:
         with progress_reporter(show) as progress:
-            return update_index(workspace, rebuild=rebuild, progress=progress)
+            report = update_index(workspace, rebuild=rebuild, progress=progress)
+        if report.changed:
+            _reanchor_notes(workspace, report)
+        return report
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:
@@ -61,3 +64,21 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
         ) from error
     except ValueError as error:  # bad settings such as an invalid boilerplate pattern
         raise CommandError(str(error)) from error
+
+
+def _reanchor_notes(workspace: Workspace, report: IndexReport) -> None:
+    """Find notes again in changed articles; a failure here never loses the index update."""
+    from briefreader.notes import NotesError
+    from briefreader.search.library import Library
+    from briefreader.sync import describe, reanchor_workspace_notes
+
+    try:
+        library = Library.open(workspace)
+        try:
+            message = describe(reanchor_workspace_notes(workspace, library))
+        finally:
+            library.close()
+    except NotesError as error:
+        message = f"notes were not re-anchored: {error}"
+    if message:
+        report.notices.append(message)

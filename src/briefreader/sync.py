@@ -1,0 +1,42 @@
+"""After the index changes: find every note again in the new text of its article.
+
+Lives above ``search`` and ``notes`` (it uses both) and below the CLI and the reader.
+"""
+
+from __future__ import annotations
+
+from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
+from briefreader.search.library import Library
+from briefreader.workspace import Workspace
+
+
+def reanchor_workspace_notes(workspace: Workspace, library: Library) -> ReanchorReport | None:
+    """Re-anchor the workspace's notes against the indexed articles (None if no notes yet).
+
+    Only the articles that have notes are read; a note whose article is gone is orphaned,
+    never dropped.
+    """
+    if not workspace.notes_db.exists():
+        return None
+    with NoteStore(workspace.notes_db) as store:
+        article_ids = {note.article_id for note in store.list(include_deleted=True)}
+        articles = []
+        for article_id in sorted(article_ids):
+            try:
+                articles.append(library.article(article_id))
+            except KeyError:
+                continue
+        return reanchor_all(store, articles, orphan_missing=True)
+
+
+def describe(report: ReanchorReport | None) -> str | None:
+    """One line for the user when re-anchoring changed anything."""
+    if report is None or not (report.moved or report.fuzzy or report.orphaned or report.restored):
+        return None
+    parts = [
+        f"{len(report.moved)} moved",
+        f"{len(report.fuzzy)} matched approximately",
+        f"{len(report.orphaned)} orphaned",
+        f"{len(report.restored)} found again",
+    ]
+    return "notes re-anchored: " + ", ".join(parts) + " (see 'briefreader notes list --orphans')"
