@@ -14,7 +14,7 @@ from pathlib import Path
 
 from briefreader.cli.common import CommandError, print_json, workspace_from
 from briefreader.models import Article
-from briefreader.notes.anchor import reanchor_all, selector_for_passage
+from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
 from briefreader.notes.model import Note, NotesError, article_id_from_passage_id
 from briefreader.notes.store import NoteStore
@@ -267,10 +267,19 @@ def _import(args: argparse.Namespace) -> int:
 
 @_domain_errors
 def _reanchor(args: argparse.Namespace) -> int:
+    from briefreader.search.indexer import update_index
+    from briefreader.search.library import Library
+    from briefreader.sync import reanchor_workspace_notes
+
     workspace = workspace_from(args)
-    articles = load_articles(workspace)
-    with NoteStore(workspace.notes_db) as store:
-        report = reanchor_all(store, articles)
+    NoteStore(workspace.notes_db).close()  # create the database if there is none yet
+    update_index(workspace)  # plain update: the re-anchoring below reports what it did
+    library = Library.open(workspace)
+    try:
+        report = reanchor_workspace_notes(workspace, library)
+    finally:
+        library.close()
+    assert report is not None
     print(
         f"checked {report.checked} notes: {len(report.moved)} moved, "
         f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "
