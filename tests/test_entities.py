@@ -322,3 +322,9 @@ def test_payload_round_trip() -> None:
     payload = to_payload(rows, "rules")
     assert from_payload(article, payload) == rows and payload_recogniser(payload) == "rules"
     assert from_payload(article, {}) is None
+
+
+def test_entity_of_a_mention() -> None:
+    table = resolve_entities(CORPUS)
+    entity = table.entity_of(CORPUS["c"][0])
+    assert entity is not None and entity is table.find("Mohammed Shia al-Sudani")

@@ -43,6 +43,7 @@ class EntityTable:
     entities: tuple[Entity, ...]
     mentions: dict[str, tuple[EntityMention, ...]]
     keys: dict[str, str]
+    owners: dict[tuple[str, int], str]
 
     def get(self, entity_id: str) -> Entity | None:
         """The entity with this id, or None."""
@@ -62,7 +63,7 @@ class EntityTable:
 
     def entity_of(self, mention: EntityMention) -> Entity | None:
         """The entity a mention belongs to (None if suppressed)."""
-        entity_id = _mention_index(self).get((mention.article_id, mention.start))
+        entity_id = self.owners.get((mention.article_id, mention.start))
         return self.get(entity_id) if entity_id else None
 
     def in_article(self, article_id: str) -> list[Entity]:
@@ -77,18 +78,6 @@ class EntityTable:
         """Index terms to search for a user's ``entity:text`` (its key if it is unknown)."""
         entity = self.find(text)
         return self.index_terms(entity.id) if entity else (name_key(text),)
-
-
-_INDEXES: dict[int, dict[tuple[str, int], str]] = {}
-
-
-def _mention_index(table: EntityTable) -> dict[tuple[str, int], str]:
-    index = _INDEXES.get(id(table))
-    if index is None:
-        index = {(m.article_id, m.start): eid for eid, ms in table.mentions.items() for m in ms}
-        _INDEXES.clear()
-        _INDEXES[id(table)] = index
-    return index
 
 
 def resolve_entities(
@@ -199,7 +188,8 @@ def _build_table(
         for key in names:
             keys.setdefault(key, entity.id)
     entities.sort(key=lambda e: (-e.mention_count, e.name.casefold()))
-    return EntityTable(tuple(entities), by_id, keys)
+    owners = {(m.article_id, m.start): eid for eid, ms in by_id.items() for m in ms}
+    return EntityTable(tuple(entities), by_id, keys, owners)
 
 
 def _entity(group: list[EntityMention], corrections: Corrections, used: set[str]) -> Entity:
