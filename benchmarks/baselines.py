@@ -1,0 +1,91 @@
+"""What a user would otherwise reach for: SQLite FTS5 (porter tokenizer) and ripgrep.
+
+Both see the same files as briefreader. FTS5 answers top 20 by bm25 with ``snippet()``;
+ripgrep scans the files with no index and prints the first matching line of each matching
+file (an AND runs one scan per word and intersects the file sets).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from benchmarks.queries import Query
+from benchmarks.timing import Skip
+
+
+class Fts5:
+    """An FTS5 index of the workspace's article files (title, body)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path)
+
+    @classmethod
+    def build(cls, articles_dir: Path, path: Path) -> Fts5:
+        """Index every ``*.txt`` file (first line the title, the rest the body).
+
+        Raises:
+            Skip: this Python's SQLite was built without FTS5.
+        """
+        fts = cls(path)
+        try:
+            fts.db.execute(
+                "CREATE VIRTUAL TABLE docs USING fts5("
+                "name UNINDEXED, title, body, tokenize='porter unicode61')"
+            )
+        except sqlite3.OperationalError as error:
+            raise Skip(f"SQLite has no FTS5 ({error})") from error
+        rows = (_row(file) for file in sorted(articles_dir.glob("*.txt")))
+        with fts.db:
+            fts.db.executemany("INSERT INTO docs(name, title, body) VALUES (?, ?, ?)", rows)
+        return fts
+
+    def search(self, query: Query, limit: int = 20) -> list[tuple[str, str]]:
+        """Top ``limit`` (name, snippet) pairs by bm25."""
+        sql = (
+            "SELECT name, snippet(docs, 2, '[', ']', '…', 32) FROM docs "
+            "WHERE docs MATCH ? ORDER BY rank LIMIT ?"
+        )
+        return self.db.execute(sql, (query.fts, limit)).fetchall()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _row(file: Path) -> tuple[str, str, str]:
+    text = file.read_text(encoding="utf-8")
+    title, _, body = text.partition("\n")
+    return file.name, title, body
+
+
+class Ripgrep:
+    """Run ``rg`` over the articles folder (no index)."""
+
+    def __init__(self, articles_dir: Path) -> None:
+        binary = shutil.which("rg")
+        if binary is None:
+            raise Skip("ripgrep is not installed (apt-get install -y ripgrep)")
+        self.binary = binary
+        self.articles_dir = articles_dir
+
+    def search(self, query: Query) -> set[str]:
+        """Names of the files that contain every pattern of the query."""
+        found: set[str] | None = None
+        for pattern in query.rg_patterns:
+            names = self._scan(pattern, query.rg_words)
+            found = names if found is None else found & names
+        return found or set()
+
+    def _scan(self, pattern: str, words: bool) -> set[str]:
+        command = [self.binary, "-i", "-m", "1", "--no-heading", "--with-filename"]
+        command += ["-w"] if words else []
+        command += ["-e", pattern, str(self.articles_dir)]
+        output = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+        return {line.split(":", 1)[0] for line in output.splitlines()}
+
+    def version(self) -> str:
+        result = subprocess.run([self.binary, "--version"], capture_output=True, text=True)
+        return result.stdout.splitlines()[0] if result.stdout else "unknown"

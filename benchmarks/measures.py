@@ -1,0 +1,303 @@
+"""The measurements: one small function each, raising ``Skip`` when its feature is missing.
+
+Every function takes the shared ``Bench`` state and returns a JSON-able dict. Order matters
+only in ``run.py``: measurements that change the corpus (incremental re-index) run last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from benchmarks.baselines import Fts5, Ripgrep
+from benchmarks.corpus import BenchCorpus
+from benchmarks.queries import Query, entity_queries
+from benchmarks.timing import Skip, summarize_ms, timed
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Bench:
+    """What the measurements share for one scale."""
+
+    corpus: BenchCorpus
+    queries: list[Query]
+    quick: bool
+    library: Any = None
+    fts: Fts5 | None = None
+    rg: Ripgrep | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workspace_dir(self) -> Path:
+        return self.corpus.workspace.root
+
+    @property
+    def scratch(self) -> Path:
+        return self.corpus.workspace.root.parent
+
+
+def _python_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def _run_probe(module: str, *args: str, timeout: float = 7200) -> dict[str, Any]:
+    command = [sys.executable, "-m", module, *args]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=_python_env(), timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{module} failed: {' | '.join(tail)}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _write_queries(bench: Bench, name: str, texts: list[str]) -> Path:
+    path = bench.scratch / name
+    path.write_text(json.dumps(texts), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- index build
+
+
+def measure_build(bench: Bench) -> dict[str, Any]:
+    """Full index build in a fresh process: MB/s, where the time goes, progress, peak RSS."""
+    result = _run_probe("benchmarks.probe", "build", str(bench.workspace_dir))
+    result["mb"] = round(bench.corpus.megabytes, 2)
+    result["files"] = bench.corpus.files
+    result["mb_per_s"] = round(bench.corpus.megabytes / result["seconds"], 3)
+    index_bytes = sum(p.stat().st_size for p in bench.corpus.workspace.index_dir.rglob("*"))
+    result["index_mb"] = round(index_bytes / 1e6, 1)
+    return result
+
+
+def measure_fts5_build(bench: Bench) -> dict[str, Any]:
+    """Build the SQLite FTS5 baseline over the same files."""
+    path = bench.scratch / "fts5.sqlite"
+    seconds, fts = timed(lambda: Fts5.build(bench.corpus.workspace.articles_dir, path))
+    bench.fts = fts
+    return {
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(bench.corpus.megabytes / seconds, 2),
+        "db_mb": round(path.stat().st_size / 1e6, 1),
+    }
+
+
+def open_library(bench: Bench) -> dict[str, Any]:
+    """Open the library once (kept for every in-process measurement)."""
+    from briefreader.search.library import Library
+
+    seconds, library = timed(lambda: Library.open(bench.corpus.workspace))
+    bench.library = library
+    return {"open_ms": round(seconds * 1000, 2)}
+
+
+# ---------------------------------------------------------------------------- queries
+
+
+def _entity_set(bench: Bench, count: int) -> list[Query]:
+    reader = bench.library.searcher.reader()
+    if "entity" not in bench.library.schema.names():
+        raise Skip("the index has no entity field")
+    names = [t.decode("utf-8") for t in islice(reader.lexicon("entity"), 200_000)]
+    if not names:
+        raise Skip("no entities in the index (NER is not wired into indexing yet)")
+    return entity_queries(names, count)
+
+
+def measure_queries(bench: Bench) -> dict[str, Any]:
+    """Top 20 with snippets, warm and in process, interleaved with FTS5 and ripgrep."""
+    queries = list(bench.queries)
+    per_kind = max(1, len(queries) // 5)
+    try:
+        queries += _entity_set(bench, per_kind)
+        entities_note = ""
+    except Skip as reason:
+        entities_note = str(reason)
+    try:
+        bench.rg = bench.rg or Ripgrep(bench.corpus.workspace.articles_dir)
+        rg_note = ""
+    except Skip as reason:
+        rg_note = str(reason)
+    for query in queries[:20]:  # warm-up: file cache, lazily loaded term infos
+        bench.library.search(query.brief, limit=20)
+    samples: dict[str, dict[str, list[float]]] = {}
+    errors: list[str] = []
+    for query in queries:
+        row = samples.setdefault(query.kind, {"briefreader": [], "fts5": [], "rg": []})
+        try:
+            row["briefreader"].append(timed(lambda q=query: _brief(bench, q))[0])
+        except Exception as error:  # a query our language rejects: count it, keep going
+            errors.append(f"{query.brief!r}: {error}")
+        if bench.fts is not None:
+            row["fts5"].append(timed(lambda q=query: bench.fts.search(q))[0])
+        if bench.rg is not None:
+            row["rg"].append(timed(lambda q=query: bench.rg.search(q))[0])
+    kinds = {
+        kind: _ratios({k: summarize_ms(v) for k, v in row.items()}) for kind, row in samples.items()
+    }
+    everything = {
+        system: summarize_ms([s for row in samples.values() for s in row[system]])
+        for system in ("briefreader", "fts5", "rg")
+    }
+    return {
+        "kinds": kinds,
+        "all": _ratios(everything),
+        "queries": len(queries),
+        "errors": errors[:10],
+        "skipped": {k: v for k, v in {"entity": entities_note, "rg": rg_note}.items() if v},
+    }
+
+
+def _brief(bench: Bench, query: Query) -> int:
+    result = bench.library.search(query.brief, limit=20)
+    return len(result.hits)
+
+
+def _ratios(stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    mine = stats.get("briefreader", {})
+    for other in ("fts5", "rg"):
+        theirs = stats.get(other, {})
+        for key in ("median_ms", "p95_ms"):
+            if mine.get(key) and theirs.get(key):
+                stats[f"x_{other}_{key.split('_')[0]}"] = round(mine[key] / theirs[key], 2)
+    return stats
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def measure_related(bench: Bench) -> dict[str, Any]:
+    """``find_related`` for one paragraph (first call per passage: no cache)."""
+    try:
+        from briefreader.search.related import find_related
+    except ImportError as error:
+        raise Skip(f"briefreader.search.related is not there yet ({error})") from error
+    summaries = sorted(bench.library.articles(), key=lambda s: s.id)
+    step = max(1, len(summaries) // (30 if bench.quick else 200))
+    passages = [f"{s.id}:p{min(2, s.passages)}" for s in summaries[::step] if s.passages]
+    find_related(bench.library, passages[0], limit=5)  # warm-up (settings, analyzers)
+    samples = [timed(lambda p=p: find_related(bench.library, p, limit=5))[0] for p in passages[1:]]
+    cached = [timed(lambda p=p: find_related(bench.library, p, limit=5))[0] for p in passages[1:21]]
+    return {"cold": summarize_ms(samples), "cached": summarize_ms(cached)}
+
+
+def measure_open_article(bench: Bench) -> dict[str, Any]:
+    """Load and parse the stored article (library level, not painted), longest first."""
+    longest = sorted(bench.library.articles(), key=lambda s: -s.passages)[:10]
+    samples = []
+    for summary in longest:
+        clear = getattr(getattr(bench.library, "_article_cache", None), "cache_clear", None)
+        if clear:
+            clear()
+        samples.append(timed(lambda s=summary: bench.library.article(s.id))[0])
+    return {"longest_passages": longest[0].passages, "load": summarize_ms(samples)}
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).with_name("briefreader")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "briefreader"]
+
+
+def measure_cli_search(bench: Bench) -> dict[str, Any]:
+    """``briefreader search`` in a cold process: wall time from spawn to exit."""
+    runs = 4 if bench.quick else 20
+    texts = [q.brief for q in bench.queries[:: max(1, len(bench.queries) // runs)]][:runs]
+    samples = []
+    for text in texts:
+        command = [*_cli(), "-w", str(bench.workspace_dir), "search", "--", text]
+        seconds, done = timed(
+            lambda c=command: subprocess.run(c, capture_output=True, env=_python_env())
+        )
+        if done.returncode in (0, 1):
+            samples.append(seconds)
+    if not samples:
+        raise Skip("briefreader search failed in every run")
+    return summarize_ms(samples)
+
+
+def measure_reader_memory(bench: Bench) -> dict[str, Any]:
+    """Peak memory of a process that opens the library, searches and opens articles."""
+    path = _write_queries(bench, "reader-queries.json", [q.brief for q in bench.queries])
+    return _run_probe("benchmarks.probe", "reader", str(bench.workspace_dir), str(path))
+
+
+def measure_tui(bench: Bench) -> dict[str, Any]:
+    """The reader headless (Pilot): cold start, keystroke → results, open, scroll, memory."""
+    try:
+        from briefreader.tui.app import ReaderApp  # noqa: F401
+    except ImportError as error:
+        raise Skip(f"briefreader.tui.app is not there yet ({error})") from error
+    count = 10 if bench.quick else 100
+    texts = [q.brief for q in bench.queries if q.brief[-1].isalnum() or q.brief[-1] in '"*']
+    texts = texts[:: max(1, len(texts) // count)][:count]
+    path = _write_queries(bench, "tui-queries.json", texts)
+    raw = _run_probe("benchmarks.tui_probe", str(bench.workspace_dir), str(path), str(time.time()))
+    opened = raw.get("open_longest", {})
+    return {
+        "first_paint_s": round(raw["first_paint_s"], 3),
+        "first_results_s": raw.get("first_results_s") and round(raw["first_results_s"], 3),
+        "keystroke": summarize_ms(raw.get("keystroke_s", [])),
+        "keystrokes_asked": len(texts),
+        "keystrokes_missing": raw.get("keystroke_missing", [])[:10],
+        "open_longest_ms": opened.get("open_s") and round(opened["open_s"] * 1000, 1),
+        "longest_passages": opened.get("passages"),
+        "scroll": summarize_ms(opened.get("scroll_s", [])),
+        "pilot_noop_key": summarize_ms(opened.get("noop_key_s", [])),
+        "peak_rss_mb": raw.get("peak_rss_mb"),
+    }
+
+
+# ---------------------------------------------------------------------------- updates
+
+
+def _touch(path: Path, round_number: int) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\nA late correction, number {round_number}, was added to this story.\n")
+
+
+def measure_incremental(bench: Bench) -> dict[str, Any]:
+    """Re-index after one file changes: in process (the reader's case) and the CLI."""
+    from briefreader.search.indexer import update_index
+
+    files = sorted(bench.corpus.workspace.articles_dir.glob("*.txt"))
+    picks = [files[(i * 7919) % len(files)] for i in range(6)]
+    in_process, timings = [], []
+    for number, path in enumerate(picks[:3]):
+        _touch(path, number)
+        seconds, report = timed(lambda: update_index(bench.corpus.workspace))
+        in_process.append(seconds)
+        timings.append({k: round(v, 3) for k, v in report.timings.items()})
+    cli = []
+    for number, path in enumerate(picks[3:], start=3):
+        _touch(path, number)
+        command = [*_cli(), "-w", str(bench.workspace_dir), "index", "-q"]
+        cli.append(timed(lambda c=command: subprocess.run(c, capture_output=True))[0])
+    refresh_s, _ = timed(bench.library.refresh)
+    return {
+        "in_process": summarize_ms(in_process),
+        "timings": timings,
+        "cli": summarize_ms(cli),
+        "library_refresh_ms": round(refresh_s * 1000, 2),
+    }
+
+
+def scratch_dir() -> Path:
+    """A temp folder for a whole run."""
+    return Path(tempfile.mkdtemp(prefix="briefbench-"))

@@ -1,0 +1,189 @@
+"""Targets from issue 7, the printed tables (rich) and the JSON results file."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target: how to read the value from a scale's results, the bound, the unit."""
+
+    name: str
+    path: tuple[str, ...]
+    bound: float
+    unit: str
+    higher_is_better: bool = False
+
+    def value(self, results: dict[str, Any]) -> float | None:
+        node: Any = results
+        for key in self.path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return float(node) if isinstance(node, int | float) else None
+
+    def verdict(self, value: float | None) -> str:
+        if value is None or math.isnan(value):
+            return "not measured"
+        good = value >= self.bound if self.higher_is_better else value <= self.bound
+        if good:
+            return "met"
+        if self.higher_is_better:
+            return f"missed: {self.bound / value:.1f}× too slow" if value > 0 else "missed"
+        return f"missed by {value - self.bound:.3g} {self.unit} ({value / self.bound:.1f}×)"
+
+
+TARGETS = (
+    Target("index build (MB/s of text)", ("build", "mb_per_s"), 1.0, "MB/s", True),
+    Target("incremental re-index, median", ("incremental", "in_process", "median_ms"), 2000, "ms"),
+    Target("query top 20 + snippets, p95", ("queries", "all", "briefreader", "p95_ms"), 50, "ms"),
+    Target("keystroke → results painted, p95", ("tui", "keystroke", "p95_ms"), 100, "ms"),
+    Target("related passages, p95", ("related", "cold", "p95_ms"), 100, "ms"),
+    Target("cold start → first paint", ("tui", "first_paint_s"), 1.0, "s"),
+    Target("open longest article → painted", ("tui", "open_longest_ms"), 150, "ms"),
+    Target("scroll a page, p95", ("tui", "scroll", "p95_ms"), 16, "ms"),
+    Target("reader peak memory (TUI)", ("tui", "peak_rss_mb"), 400, "MB"),
+    Target("reader peak memory (library)", ("reader_memory", "peak_rss_mb"), 400, "MB"),
+    Target("briefreader search, cold, median", ("cli_search", "median_ms"), 500, "ms"),
+)
+
+
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value and verdict."""
+    rows = []
+    for target in TARGETS:
+        value = target.value(results)
+        rows.append(
+            {
+                "target": target.name,
+                "bound": target.bound,
+                "unit": target.unit,
+                "value": value,
+                "verdict": target.verdict(value),
+            }
+        )
+    return rows
+
+
+def _ms(stats: dict[str, Any] | None, key: str = "median_ms") -> str:
+    if not stats or key not in stats:
+        return "-"
+    return f"{stats[key]:.2f}" if stats[key] < 10 else f"{stats[key]:.1f}"
+
+
+def _ratio(row: dict[str, Any], key: str) -> str:
+    return f"{row[key]:.2f}×" if key in row else "-"
+
+
+def query_table(scale: int, queries: dict[str, Any]) -> Table:
+    """briefreader vs FTS5 vs ripgrep per query kind (median and p95, ms; ratios)."""
+    table = Table(title=f"Queries at {scale}× — top 20 with snippets, warm (ms)")
+    for column in (
+        "kind",
+        "n",
+        "brief p50",
+        "brief p95",
+        "FTS5 p50",
+        "FTS5 p95",
+        "rg p50",
+        "rg p95",
+        "÷FTS5 p50",
+        "÷FTS5 p95",
+        "÷rg p50",
+    ):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    rows = {**queries.get("kinds", {}), "all": queries.get("all", {})}
+    for kind, row in rows.items():
+        mine = row.get("briefreader", {})
+        table.add_row(
+            kind,
+            str(mine.get("n", 0)),
+            _ms(mine),
+            _ms(mine, "p95_ms"),
+            _ms(row.get("fts5")),
+            _ms(row.get("fts5"), "p95_ms"),
+            _ms(row.get("rg")),
+            _ms(row.get("rg"), "p95_ms"),
+            _ratio(row, "x_fts5_median"),
+            _ratio(row, "x_fts5_p95"),
+            _ratio(row, "x_rg_median"),
+            end_section=kind == list(rows)[-2] if len(rows) > 1 else False,
+        )
+    return table
+
+
+def target_table(scale: int, rows: list[dict[str, Any]]) -> Table:
+    """Every target with the value measured at this scale."""
+    table = Table(title=f"Targets (issue 7; set for 16×) measured at {scale}×")
+    for column in ("cost", "measured", "target", "verdict"):
+        table.add_column(column)
+    for row in rows:
+        value = "-" if row["value"] is None else f"{row['value']:.3g} {row['unit']}"
+        sign = "≥" if row["target"].startswith("index build") else "≤"
+        style = (
+            "green" if row["verdict"] == "met" else ("dim" if "not" in row["verdict"] else "red")
+        )
+        table.add_row(
+            row["target"],
+            value,
+            f"{sign} {row['bound']:g} {row['unit']}",
+            row["verdict"],
+            style=style,
+        )
+    return table
+
+
+def build_table(scale: int, build: dict[str, Any], fts: dict[str, Any] | None) -> Table:
+    """Where the index build's time goes."""
+    table = Table(
+        title=f"Index build at {scale}× ({build.get('files')} files, {build.get('mb')} MB)"
+    )
+    for column in ("phase", "seconds", "share"):
+        table.add_column(column, justify="right" if column != "phase" else "left")
+    total = build.get("seconds") or 1.0
+    for phase, seconds in build.get("timings", {}).items():
+        table.add_row(phase, f"{seconds:.2f}", f"{seconds / total:.0%}")
+    table.add_row("total", f"{total:.2f}", f"{build.get('mb_per_s')} MB/s", end_section=True)
+    table.add_row("peak RSS", f"{build.get('peak_rss_mb')} MB", "")
+    table.add_row(
+        "longest progress silence",
+        f"{build.get('max_progress_gap_s')} s",
+        str(build.get("max_progress_gap_phase", "")),
+    )
+    table.add_row("index size", f"{build.get('index_mb')} MB", "")
+    if fts:
+        table.add_row("FTS5 build", f"{fts['seconds']:.2f}", f"{fts['mb_per_s']} MB/s")
+    return table
+
+
+def print_scale(console: Console, scale: int, results: dict[str, Any]) -> None:
+    """All tables for one scale, then the skipped measurements and why."""
+    if "build" in results:
+        console.print(build_table(scale, results["build"], results.get("fts5_build")))
+    if "queries" in results:
+        console.print(query_table(scale, results["queries"]))
+    console.print(target_table(scale, results.get("targets", [])))
+    for name, reason in results.get("skipped", {}).items():
+        console.print(f"[dim]skipped {name}: {reason}[/dim]")
+
+
+def write_results(payload: dict[str, Any], name: str, directory: Path = RESULTS_DIR) -> Path:
+    """Write the run's JSON (``<date>-<machine>.json``) and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+Printer = Callable[[str], None]

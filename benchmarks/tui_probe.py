@@ -1,0 +1,140 @@
+"""The reader (TUI) measured headless with Textual's Pilot, in a process of its own.
+
+``python -m benchmarks.tui_probe WORKSPACE QUERIES.json T0`` where ``T0`` is the parent's
+``time.time()`` just before starting this process: prints JSON with cold start to first paint,
+to the first results, keystroke → results painted per query, opening the longest article and
+scrolling a page, and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.timing import peak_rss_mb
+
+SIZE = (120, 40)
+TIMEOUT = 30.0
+
+
+async def _until(pilot: Any, ready: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
+    """Let the app run until ``ready()`` (then one more pause so it paints); False on timeout."""
+    deadline = time.perf_counter() + timeout
+    while not ready():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(0.0005)
+    await pilot.pause()
+    return True
+
+
+def _key(char: str) -> str:
+    from textual.keys import _character_to_key
+
+    return _character_to_key(char)
+
+
+async def _poll(ready: Callable[[], bool], timeout: float) -> bool:
+    """Yield to the app until ``ready()`` without Pilot's own waits; False on timeout."""
+    deadline = time.perf_counter() + timeout
+    while not ready():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(0.0005)
+    return True
+
+
+async def _keystrokes(pilot: Any, screen: Any, queries: list[str]) -> tuple[list[float], list[str]]:
+    """Seconds from the last key of each query to its results being in the results list.
+
+    The key is posted to the search field as a Textual key event (Pilot's ``press`` adds
+    ~100 ms of its own waiting, see ``noop_key_s``); painting follows on the next refresh.
+    Returns the samples and the queries whose results never showed (within 5 s).
+    """
+    from textual import events
+
+    field = screen.search_bar.input
+    samples, missing = [], []
+    for text in queries:
+        field.value = text[:-1]
+        field.cursor_position = len(field.value)
+        await _until(pilot, lambda: True)
+        start = time.perf_counter()
+        field.post_message(events.Key(_key(text[-1]), text[-1]))
+        if await _poll(lambda t=text: screen.results_query == t and field.value == t, 5):
+            samples.append(time.perf_counter() - start)
+        else:
+            missing.append(f"{text!r} -> {field.value!r}")
+    return samples, missing
+
+
+async def _open_longest(pilot: Any, screen: Any) -> dict[str, Any]:
+    """Open the article with the most passages; then page down a few times."""
+    from briefreader.tui.messages import OpenRequest
+
+    longest = max(screen.library.articles(), key=lambda s: s.passages)
+    screen.results_query = ""
+    start = time.perf_counter()
+    screen.open_article(OpenRequest(longest.id, passage=0), jump=False)
+    opened = await _until(pilot, lambda: screen.article_id == longest.id)
+    open_s = time.perf_counter() - start
+    screen.view.focus()
+    await pilot.pause()
+    noop = []
+    for _ in range(10):  # the harness's floor: a key nothing is bound to
+        start = time.perf_counter()
+        await pilot.press("f19")
+        await pilot.pause()
+        noop.append(time.perf_counter() - start)
+    scrolls = []
+    for _ in range(10):
+        start = time.perf_counter()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        scrolls.append(time.perf_counter() - start)
+    return {
+        "article_id": longest.id,
+        "passages": longest.passages,
+        "open_s": open_s if opened else None,
+        "scroll_s": scrolls,
+        "noop_key_s": noop,
+    }
+
+
+async def run(workspace_dir: Path, queries: list[str], t0: float) -> dict[str, Any]:
+    """One headless reader session; see the module docstring."""
+    from briefreader.tui.app import ReaderApp
+    from briefreader.workspace import Workspace
+
+    app = ReaderApp(Workspace(workspace_dir))
+    result: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        result["first_paint_s"] = time.time() - t0
+        screen = app.screen
+        ready = await _until(pilot, lambda: getattr(screen, "library", None) is not None)
+        result["first_results_s"] = time.time() - t0 if ready else None
+        await _until(pilot, lambda: not screen.query_one("#indexing").display, 120)
+        result["keystroke_s"], result["keystroke_missing"] = await _keystrokes(
+            pilot, screen, queries
+        )
+        result["open_longest"] = await _open_longest(pilot, screen)
+        result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def main(argv: list[str]) -> int:
+    """Run the session and print its JSON."""
+    workspace, queries_file, t0 = Path(argv[0]), Path(argv[1]), float(argv[2])
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    print(json.dumps(asyncio.run(run(workspace, queries, t0))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,59 @@
+"""Smoke test for ``python -m benchmarks --quick``: it runs and writes well-shaped JSON.
+
+No timing asserts: benchmarks live in ``benchmarks/``, never as timed unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import BBC_TARBALL
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run_quick(output: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)]
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.skipif(not BBC_TARBALL.is_file(), reason="../shared/corpora is absent")
+def test_quick_run_writes_results(tmp_path: Path) -> None:
+    done = _run_quick(tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    files = list(tmp_path.glob("*-quick-x1.json"))
+    assert len(files) == 1, done.stdout[-2000:]
+    payload = json.loads(files[0].read_text(encoding="utf-8"))
+    assert payload["quick"] is True
+    assert {"machine", "python", "cpus", "git_commit"} <= set(payload["info"])
+    scale = payload["scales"]["1"]
+    assert scale["files"] == 200
+    assert set(scale["build"]["timings"]) >= {"parsing", "indexing", "commit"}
+    assert scale["build"]["mb_per_s"] > 0
+    queries = scale["queries"]
+    assert queries["all"]["briefreader"]["n"] >= 25
+    assert {"common", "rare", "and", "phrase", "prefix"} <= set(queries["kinds"])
+    for stats in queries["kinds"].values():
+        assert {"median_ms", "p95_ms"} <= set(stats["briefreader"])
+    assert "fts5" in queries["all"]
+    verdicts = {row["target"]: row["verdict"] for row in scale["targets"]}
+    assert len(verdicts) >= 10
+    for name in ("related", "tui", "incremental", "cli_search"):
+        assert name in scale or name in scale["skipped"], name
+    assert "Targets" in done.stdout
+
+
+def test_missing_corpus_is_a_clear_skip(tmp_path: Path) -> None:
+    from benchmarks.corpus import CorpusMissing, read_sources
+
+    with pytest.raises(CorpusMissing, match="not found"):
+        read_sources(tmp_path / "absent.tar.gz")
