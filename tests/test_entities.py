@@ -328,3 +328,13 @@ def test_entity_of_a_mention() -> None:
     table = resolve_entities(CORPUS)
     entity = table.entity_of(CORPUS["c"][0])
     assert entity is not None and entity is table.find("Mohammed Shia al-Sudani")
+
+
+def test_plural_groups_and_first_names_join() -> None:
+    corpus = {
+        "a": [mention("a", "Iraqi", "GROUP"), mention("a", "Saddam Hussein", "PERSON", at=10)],
+        "b": [mention("b", "Iraqis", "GROUP"), mention("b", "Saddam", "PERSON", at=10)],
+    }
+    table = resolve_entities(corpus)
+    assert table.find("Iraqis") is table.find("Iraqi")
+    assert table.find("Saddam") is table.find("Saddam Hussein")

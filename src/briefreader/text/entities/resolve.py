@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from briefreader.text.entities.corrections import Corrections
 from briefreader.text.entities.keys import alias_table, name_key
-from briefreader.text.entities.model import PERSON, Entity, EntityMention
+from briefreader.text.entities.model import GROUP, PERSON, Entity, EntityMention
 
 
 class _Groups:
@@ -122,6 +122,7 @@ def _automatic_links(
             yield key, name_key(aliases[key][0])
     yield from _acronym_links(mentions, node_of)
     yield from _surname_links(mentions, node_of)
+    yield from _plural_links(mentions, node_of)
 
 
 def _acronym_links(
@@ -142,14 +143,26 @@ def _surname_links(
 ) -> Iterable[tuple[str, str]]:
     """A person known only by a surname joins the one full name ending in it."""
     people = {node_of[id(m)] for m in mentions if m.type == PERSON}
-    by_surname: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, set[str]] = defaultdict(set)
     for key in people:
-        if len(key.split()) > 1:
-            by_surname[key.split()[-1]].add(key)
+        words = key.split()
+        if len(words) > 1:
+            by_name[words[-1]].add(key)
+            by_name[words[0]].add(key)  # "Saddam" for "Saddam Hussein", if no one else
     for key in people:
-        owners = by_surname.get(key, set())
+        owners = by_name.get(key, set())
         if len(key.split()) == 1 and len(owners) == 1:
             yield key, next(iter(owners))
+
+
+def _plural_links(
+    mentions: list[EntityMention], node_of: dict[int, str]
+) -> Iterable[tuple[str, str]]:
+    """A group's plural joins its singular ("Iraqis" and "Iraqi", "Sunnis" and "Sunni")."""
+    groups = {node_of[id(m)] for m in mentions if m.type == GROUP}
+    for key in groups:
+        if key.endswith("s") and key[:-1] in groups:
+            yield key, key[:-1]
 
 
 def _apply_merges(
