@@ -47,3 +47,8 @@ def workspace_from(args: argparse.Namespace) -> Workspace:
 def print_json(data: Any) -> None:
     """Print data as stable, indented JSON on stdout."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def printable(text: str) -> str:
+    """A file name or other untrusted string made safe to print: control characters as ``?``."""
+    return "".join(char if char.isprintable() or char == " " else "?" for char in text)

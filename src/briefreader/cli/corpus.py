@@ -13,6 +13,7 @@ from briefreader.cli.common import (
     err_console,
     out_console,
     print_json,
+    printable,
     workspace_from,
 )
 from briefreader.cli.progress import run_index
@@ -87,9 +88,9 @@ def print_report(report: IndexReport) -> None:
     if report.rebuilt:
         console.print(f"index: {report.rebuilt}", markup=False)
     for notice in report.notices:
-        console.print(f"note: {notice}", markup=False)
+        console.print(f"note: {printable(notice)}", markup=False)
     for skipped in report.skipped:
-        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+        console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
     console.print(
         f"indexed {report.articles} articles: {len(report.added)} files added, "
         f"{len(report.updated)} updated, {len(report.removed)} removed, "

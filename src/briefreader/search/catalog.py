@@ -86,7 +86,7 @@ def read_catalog(index_dir: Path) -> Catalog | None:
 
 def write_catalog(index_dir: Path, catalog: Catalog) -> None:
     """Write the catalog atomically (temp file, fsync, rename)."""
-    payload = json.dumps(catalog.to_json(), ensure_ascii=False)
+    payload = json.dumps(catalog.to_json())
     fd, temp = tempfile.mkstemp(prefix=".catalog-", dir=index_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -30,7 +30,13 @@ from briefreader.search.store import (
     remove_stale_dirs,
     write_lock,
 )
-from briefreader.text.load import LoadOptions, disambiguate, list_article_files, load_file
+from briefreader.text.load import (
+    LoadOptions,
+    disambiguate,
+    list_article_files,
+    load_file,
+    relative_name,
+)
 from briefreader.workspace import Workspace
 
 ProgressFn = Callable[[str, int, int], None]
@@ -167,7 +173,7 @@ def _plan(
     plan = _Plan(root, [], [], {})
     seen = set()
     for done, path in enumerate(files, start=1):
-        relative = path.relative_to(root).as_posix()
+        relative = relative_name(path, root)
         seen.add(relative)
         entry = catalog.files.get(relative)
         stat = _stat(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -66,7 +67,7 @@ def list_article_files(root: Path, options: LoadOptions) -> tuple[list[Path], li
     files: list[Path] = []
     skipped: list[Skipped] = []
     for path in sorted(_walk(root)):
-        relative = _relative(path, root)
+        relative = relative_name(path, root)
         reason = _skip_reason(path, root, options)
         if reason:
             skipped.append(Skipped(relative, reason))
@@ -80,12 +81,18 @@ def _walk(root: Path) -> Iterator[Path]:
         parts = path.relative_to(root).parts
         if any(part.startswith(".") for part in parts):
             continue
-        if path.is_file() or path.is_symlink():
+        if not path.is_dir():  # pipes and devices are listed so they are reported, not read
             yield path
 
 
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+def relative_name(path: Path, root: Path) -> str:
+    """The file's name inside ``articles/`` as text that is always valid UTF-8.
+
+    Bytes that are not UTF-8 in a file name are shown as ``\\xNN``, so the name can be
+    stored, indexed and printed; the same file always gets the same name.
+    """
+    raw = os.fsencode(path.relative_to(root).as_posix())
+    return raw.decode("utf-8", errors="backslashreplace")
 
 
 def _skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:
@@ -97,12 +104,14 @@ def _skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:
             return "broken symbolic link"
         if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
             return "symbolic link to outside the workspace (set follow_symlinks to allow)"
+    if not path.is_file():
+        return "not a regular file (a pipe, socket or device)"
     return None
 
 
 def load_file(path: Path, root: Path, options: LoadOptions) -> LoadResult:
     """Load one file into its articles, or say why it was skipped. Never raises for bad input."""
-    relative = _relative(path, root)
+    relative = relative_name(path, root)
     try:
         size = path.stat().st_size
         if size > options.max_bytes:

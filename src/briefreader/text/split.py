@@ -392,14 +392,20 @@ def _chunks(text: str) -> list[str]:
     if len(text) <= MAX_PASSAGE_CHARS:
         return [text]
     chunks = []
-    while len(text) > MAX_PASSAGE_CHARS:
-        window = text[:MAX_PASSAGE_CHARS]
-        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
-        cut = cut + 1 if cut > MAX_PASSAGE_CHARS // 2 else window.rfind(" ")
-        if cut <= 0:
-            cut = MAX_PASSAGE_CHARS
-        chunks.append(text[:cut].strip())
-        text = text[cut:].strip()
-    if text:
-        chunks.append(text)
+    start = 0
+    while len(text) - start > MAX_PASSAGE_CHARS:
+        limit = start + MAX_PASSAGE_CHARS
+        cut = max(
+            text.rfind(". ", start, limit),
+            text.rfind("? ", start, limit),
+            text.rfind("! ", start, limit),
+        )
+        if cut > start + MAX_PASSAGE_CHARS // 2:
+            cut += 1
+        else:
+            cut = text.rfind(" ", start, limit)
+            cut = cut if cut > start else limit
+        chunks.append(text[start:cut].strip())
+        start = cut
+    chunks.append(text[start:].strip())
     return [chunk for chunk in chunks if chunk]
