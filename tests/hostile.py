@@ -31,7 +31,10 @@ def build_hostile_corpus(root: Path, huge: bool = True) -> Path:
     outside = root.parent / f"{root.name}-outside"
     outside.mkdir(exist_ok=True)
     (outside / "secret.txt").write_text(f"Secret document\n\n{PARAGRAPH} secretword")
-    write = lambda name, text: (articles / name).write_text(text, encoding="utf-8")
+
+    def write(name, text):
+        return (articles / name).write_text(text, encoding="utf-8")
+
     write("markup.txt", f"Markup [b]title[/b] here\n\n{MARKUP} {PARAGRAPH}\n\n{PARAGRAPH} [")
     write("escapes.txt", f"Escape \x1b[31mred\x1b[0m title\n\n{ESCAPES} {PARAGRAPH}")
     write("rtl.txt", f"عنوان المقال\n\n{RTL}\n\n{PARAGRAPH} {RTL}")
