@@ -64,11 +64,11 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, rows: list[HelpRow], focused: str) -> None:
         super().__init__()
         self.rows = rows
-        self.focused = focused
+        self.pane_name = focused
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static(Text(f"Keys for the {self.focused}", style="bold"), id="help-title")
+            yield Static(Text(f"Keys for the {self.pane_name}", style="bold"), id="help-title")
             with VerticalScroll(id="help-body"):
                 yield Static(self._table(), id="help-table")
             note = 'Remap any key by id in briefreader.toml, e.g. [keys] article.next-hit = "n"'

@@ -102,6 +102,7 @@ class SidePanel(Vertical):
                 options.append(None)
             options.append(Option(self._related_prompt(item), id=f"rel{index}"))
         panel.add_options(options)
+        panel.highlighted = panel.get_option_index("rel0")
 
     def _related_prompt(self, item: RelatedItem) -> Text:
         text = Text(item.title, style=self._rich("side-panel--title"))
