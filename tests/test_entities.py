@@ -338,3 +338,26 @@ def test_plural_groups_and_first_names_join() -> None:
     table = resolve_entities(corpus)
     assert table.find("Iraqis") is table.find("Iraqi")
     assert table.find("Saddam") is table.find("Saddam Hussein")
+
+
+def test_enrichment_for_the_indexer(tmp_path: Path) -> None:
+    from briefreader.models import Passage
+    from briefreader.text.entities import enrichment_for
+
+    text = "Gen. Qassim Suleimani visited Baghdad.\n\nThe PMF met in Najaf in March 2024."
+    passages = (
+        Passage("a:p1", "a", 1, 0, 38, text[:38]),
+        Passage("a:p2", "a", 2, 40, len(text), text[40:]),
+    )
+    article = Article("a", "a.txt", 0, "a", text, passages)
+    calls: list[tuple[int, int]] = []
+    data, extraction = enrichment_for(
+        [article], tmp_path / "c.json", {"recogniser": "rules"}, lambda d, t: calls.append((d, t))
+    )
+    assert calls == [(1, 1)] and extraction.recogniser.startswith("rules")
+    fields = data["a"]["fields"]
+    assert "qassim suleimani" in fields["person"] and "baghdad" in fields["place"]
+    assert "pmf" in fields["org"] and "march 2024" in fields["when"]
+    assert set(data["a"]["passage_fields"]) == {"a:p1", "a:p2"}
+    assert "najaf" in data["a"]["passage_fields"]["a:p2"]["place"]
+    assert data["a"]["payload"]["entities"]["mentions"]

@@ -18,6 +18,7 @@ from briefreader.text.entities.model import ENTITY_TYPES, Entity, EntityMention
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 from briefreader.text.entities.resolve import EntityTable, resolve_entities
 from briefreader.text.entities.store import (
+    enrichment_for,
     from_payload,
     index_fields,
     passage_index_fields,
@@ -43,6 +44,7 @@ __all__ = [
     "EntityTable",
     "Extraction",
     "choose_recogniser",
+    "enrichment_for",
     "ensure_loaded",
     "extract_entities",
     "from_payload",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
+from briefreader.text.entities.extract import Extraction, extract_entities
 from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, EntityMention
 
@@ -95,3 +96,26 @@ def read_mentions_file(path: Path) -> dict[str, list[EntityMention]] | None:
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def enrichment_for(
+    articles: Sequence[Article],
+    cache_path: Path | None,
+    options: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, dict[str, Any]], Extraction]:
+    """What the indexer stores per article: ``fields``, ``passage_fields`` and ``payload``.
+
+    The keys match the indexer's ``Enrichment`` dataclass, so it can build one with
+    ``Enrichment(**data)``; the ``Extraction`` tells which recogniser ran and any fallback notice.
+    """
+    extraction = extract_entities(articles, cache_path, progress, options)
+    result = {}
+    for article in articles:
+        mentions = extraction.mentions[article.id]
+        result[article.id] = {
+            "fields": index_fields(mentions),
+            "passage_fields": passage_index_fields(article, mentions),
+            "payload": to_payload(mentions, extraction.recogniser),
+        }
+    return result, extraction
