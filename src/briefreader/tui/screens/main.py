@@ -59,7 +59,7 @@ class MainScreen(Screen[None]):
     ]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="reader.search"),
+        Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
