@@ -25,6 +25,7 @@ lives in ``search/semantic.py`` and is imported only when asked for.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -48,11 +49,15 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-DEFAULT_THRESHOLD = 0.2
+DEFAULT_THRESHOLD = 0.18
 SEMANTIC_THRESHOLD = 0.3
 NAME_BOOST = 1.5
 ENTITY_WEIGHT = 0.35
 FIGURE_BONUS = 0.15
+COSINE_MIX = 0.5
+BIGRAM_BONUS = 0.1
+# Once the best match clears the threshold, weaker ones down to this share of it are listed.
+FLOOR_RATIO = 0.6
 _PASSAGE = query.Term("kind", "passage")
 _SENTENCE_END = re.compile(r"[.!?]['’\"”)\]]*\s*$")
 # Function words and reporting verbs: the index keeps them (phrase search needs them), but
@@ -155,6 +160,8 @@ class _Profile:
     """What a paragraph is about: weighted key terms, names, entities, figures."""
 
     weights: dict[str, float]
+    vector: dict[str, float]
+    bigrams: set[tuple[str, str]]
     surface: dict[str, str]
     names: set[str]
     entities: dict[str, float]
@@ -173,6 +180,64 @@ class _Candidate:
     figures: list[Figure] = field(default_factory=list)
     semantic: float | None = None
     score: float = 0.0
+
+
+class _SearcherStats:
+    """Per-searcher memo: the passage documents, document frequencies, analysed passages.
+
+    Bounded, and dropped with the searcher (``Library.refresh`` makes a new one), so it never
+    outlives the index it describes.
+    """
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.total = max(self.reader.doc_count(), 1)
+        self._passages: set[int] | None = None
+        self._df: dict[tuple[str, str], int] = {}
+        self._analysed: dict[str, tuple[Any, ...]] = {}
+
+    @property
+    def passages(self) -> set[int]:
+        """Document numbers of all passage documents (a Whoosh filter set)."""
+        if self._passages is None:
+            self._passages = set(self.searcher.docs_for_query(_PASSAGE))
+        return self._passages
+
+    def df(self, fieldname: str, term: str) -> int:
+        """Document frequency of a term, memoised."""
+        key = (fieldname, term)
+        found = self._df.get(key)
+        if found is None:
+            if len(self._df) > self.MAX_ENTRIES:
+                self._df.clear()
+            found = self._df[key] = self.reader.doc_frequency(fieldname, term)
+        return found
+
+    def idf(self, fieldname: str, term: str) -> float:
+        return _idf(self.total, max(self.df(fieldname, term), 1))
+
+    def analysed(self, analyzer: Any, key: str, text: str) -> tuple[Any, ...]:
+        """``_analyse`` of a passage text, memoised by passage id."""
+        found = self._analysed.get(key)
+        if found is None:
+            if len(self._analysed) > self.MAX_ENTRIES // 5:
+                self._analysed.clear()
+            found = self._analysed[key] = _analyse(analyzer, text)
+        return found
+
+
+_STATS: weakref.WeakKeyDictionary[Any, _SearcherStats] = weakref.WeakKeyDictionary()
+
+
+def _stats_for(searcher: Any) -> _SearcherStats:
+    """The memo of this searcher (call with the library lock held)."""
+    stats = _STATS.get(searcher)
+    if stats is None:
+        stats = _STATS[searcher] = _SearcherStats(searcher)
+    return stats
 
 
 # ---------------------------------------------------------------------------- public API
@@ -224,21 +289,26 @@ def _rank(
 ) -> RelatedResult:
     """Profile the paragraph, gather candidates, score, explain, cut at the threshold."""
     with library.lock:
-        searcher = library.searcher
-        profile = _profile(library, searcher, article, passage, options)
-        candidates = _lexical_candidates(searcher, article.id, passage.id, profile, options)
+        stats = _stats_for(library.searcher)
+        profile = _profile(library, stats, article, passage, options)
+        candidates = _lexical_candidates(stats, article.id, passage.id, profile, options)
         if options.entities and profile.entities:
-            _entity_candidates(searcher, article.id, profile, options, candidates)
+            _entity_candidates(stats, article.id, profile, options, candidates)
+        analyzer = library.schema["body"].analyzer
+        for candidate in candidates.values():
+            _rescore_lexical(candidate, profile, analyzer, stats, options)
     notice = ""
     for candidate in candidates.values():
         _score(candidate, profile, options)
     if options.semantic and candidates:
         notice = _semantic_rerank(library, passage, candidates)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
-    shown = [c for c in ranked if c.score >= options.cutoff][:limit]
+    gate_open = bool(ranked) and ranked[0].score >= options.cutoff
+    floor = options.cutoff * FLOOR_RATIO
+    shown = [c for c in ranked if gate_open and c.score >= floor][:limit]
     items = tuple(_item(library, c, profile) for c in shown)
     lines = _figure_lines(profile.figures, [c.figures for c in shown])
-    hidden = sum(1 for c in ranked if c.score < options.cutoff)
+    hidden = len(ranked) - len([c for c in ranked if gate_open and c.score >= floor])
     return RelatedResult(
         passage.id,
         article.id,
@@ -252,37 +322,43 @@ def _rank(
 
 
 def _profile(
-    library: Library, searcher: Any, article: Article, passage: Passage, options: RelatedOptions
+    library: Library,
+    stats: _SearcherStats,
+    article: Article,
+    passage: Passage,
+    options: RelatedOptions,
 ) -> _Profile:
     """Weighted key terms of the paragraph, its names, entities and figures."""
     analyzer = library.schema["body"].analyzer
-    counts, surface, names = _analyse(analyzer, passage.text)
+    counts, surface, names, sequence = _analyse(analyzer, passage.text)
     own = _own_article_frequencies(analyzer, article)
-    reader = searcher.reader()
-    total = max(reader.doc_count(), 1)
     weights = {}
     for term, count in counts.items():
-        outside = reader.doc_frequency("body", term) - own.get(term, 0)
+        outside = stats.df("body", term) - own.get(term, 0)
         if outside <= 0:
             continue
-        weight = (1.0 + math.log(count)) * _idf(total, outside)
+        weight = (1.0 + math.log(count)) * _idf(stats.total, outside)
         if options.names and term in names:
             weight *= NAME_BOOST
         weights[term] = weight
     top = dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: options.max_terms])
     entities, entity_names = (
-        _entity_keys(library, reader, article, passage) if options.entities else ({}, {})
+        _entity_keys(library, stats, article, passage) if options.entities else ({}, {})
     )
     figures = extract_figures(passage.text) if options.figures else []
-    return _Profile(top, surface, names & set(top), entities, entity_names, figures)
+    return _Profile(
+        top, weights, _bigrams(sequence), surface, names & set(top), entities, entity_names, figures
+    )
 
 
 def _idf(total: int, frequency: int) -> float:
     return math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
 
 
-def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], set[str]]:
-    """Stemmed term counts, a readable surface word per term, and the terms that are names."""
+def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], set[str], list[str]]:
+    """Stemmed term counts, a readable surface word per term, the terms that are names, and
+    the terms in order (stop words kept out)."""
+    sequence: list[str] = []
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
     names: set[str] = set()
@@ -293,6 +369,7 @@ def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], se
         if lowered in QUERY_STOP_WORDS:
             continue
         counts[term] += 1
+        sequence.append(term)
         surface.setdefault(term, lowered if not word[:1].isupper() else word)
         if (
             word[:1].isupper()
@@ -300,7 +377,11 @@ def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], se
             and not _starts_sentence(text, token.startchar)
         ):
             names.add(term)
-    return counts, surface, names
+    return counts, surface, names, sequence
+
+
+def _bigrams(sequence: Sequence[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(sequence))
 
 
 def _starts_sentence(text: str, position: int) -> bool:
@@ -332,16 +413,21 @@ def _own_article_frequencies(analyzer: Any, article: Article) -> Counter[str]:
 
 
 def _lexical_candidates(
-    searcher: Any, article_id: str, passage_id: str, profile: _Profile, options: RelatedOptions
+    stats: _SearcherStats,
+    article_id: str,
+    passage_id: str,
+    profile: _Profile,
+    options: RelatedOptions,
 ) -> dict[str, _Candidate]:
     """Passages of other articles matching the key-term query, scored against the self-score."""
     if not profile.weights:
         return {}
     terms = query.Or([query.Term("body", t, boost=w) for t, w in profile.weights.items()])
-    own_score = _self_score(searcher, terms, passage_id)
-    results = searcher.search(
-        query.And([_PASSAGE, terms]),
+    own_score = _self_score(stats.searcher, terms, passage_id)
+    results = stats.searcher.search(
+        terms,
         limit=options.candidates,
+        filter=stats.passages,
         mask=query.Term("article_id", article_id),
         terms=True,
     )
@@ -365,7 +451,7 @@ def _text(value: Any) -> str:
 
 
 def _entity_candidates(
-    searcher: Any,
+    stats: _SearcherStats,
     article_id: str,
     profile: _Profile,
     options: RelatedOptions,
@@ -373,9 +459,10 @@ def _entity_candidates(
 ) -> None:
     """Add passages sharing the paragraph's entities; record shared entities on each."""
     wanted = query.Or([query.Term("entity", k, boost=w) for k, w in profile.entities.items()])
-    results = searcher.search(
-        query.And([_PASSAGE, wanted]),
+    results = stats.searcher.search(
+        wanted,
         limit=options.candidates,
+        filter=stats.passages,
         mask=query.Term("article_id", article_id),
         terms=True,
     )
@@ -388,7 +475,7 @@ def _entity_candidates(
 
 
 def _entity_keys(
-    library: Library, reader: Any, article: Article, passage: Passage
+    library: Library, stats: _SearcherStats, article: Article, passage: Passage
 ) -> tuple[dict[str, float], dict[str, str]]:
     """The paragraph's entity keys weighted by idf, and a display name for each (or empty)."""
     mentions = _stored_mentions(library, article)
@@ -397,14 +484,13 @@ def _entity_keys(
         return {}, {}
     from briefreader.text.entities.store import mention_terms
 
-    total = max(reader.doc_count(), 1)
     keys: dict[str, float] = {}
     names: dict[str, str] = {}
     for mention in inside:
         for key in mention_terms(mention):
-            frequency = reader.doc_frequency("entity", key)
+            frequency = stats.df("entity", key)
             if frequency > 1:
-                keys[key] = _idf(total, frequency)
+                keys[key] = _idf(stats.total, frequency)
                 names.setdefault(key, mention.name or mention.text)
     return keys, names
 
@@ -423,6 +509,30 @@ def _stored_mentions(library: Library, article: Article) -> Sequence[Any]:
         return from_payload(article, payload) or ()
     except (KeyError, TypeError, ValueError):
         return ()
+
+
+def _rescore_lexical(
+    candidate: _Candidate,
+    profile: _Profile,
+    analyzer: Any,
+    stats: _SearcherStats,
+    options: RelatedOptions,
+) -> None:
+    """Cosine of tf-idf vectors (both sides), mixed with the query-side share, + bigrams."""
+    counts, _, names, sequence = stats.analysed(analyzer, candidate.passage_id, candidate.text)
+    dot = 0.0
+    norm = 0.0
+    for term, count in counts.items():
+        weight = (1.0 + math.log(count)) * stats.idf("body", term)
+        if options.names and term in names:
+            weight *= NAME_BOOST
+        norm += weight * weight
+        dot += weight * profile.vector.get(term, 0.0)
+    query_norm = math.sqrt(sum(w * w for w in profile.vector.values()))
+    cosine = dot / (math.sqrt(norm) * query_norm) if norm and query_norm else 0.0
+    candidate.lexical = COSINE_MIX * cosine + (1 - COSINE_MIX) * candidate.lexical
+    shared = len(profile.bigrams & _bigrams(sequence))
+    candidate.lexical += BIGRAM_BONUS * min(shared, 3) / 3
 
 
 def _score(candidate: _Candidate, profile: _Profile, options: RelatedOptions) -> None:
