@@ -91,6 +91,8 @@ def print_report(report: IndexReport) -> None:
         console.print(f"note: {printable(notice)}", markup=False)
     for skipped in report.skipped:
         console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
+    if report.recogniser:
+        console.print(f"entities: {report.recogniser}", markup=False)
     console.print(
         f"indexed {report.articles} articles: {len(report.added)} files added, "
         f"{len(report.updated)} updated, {len(report.removed)} removed, "

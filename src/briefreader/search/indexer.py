@@ -72,6 +72,7 @@ class IndexReport:
     notices: list[str] = field(default_factory=list)
     articles: int = 0
     rebuilt: str | None = None
+    recogniser: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -112,6 +113,10 @@ def update_index(
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
         write_catalog(folder, catalog)
+        report.recogniser = str(getattr(enricher, "recogniser", ""))
+        finish = getattr(enricher, "finish", None)
+        if finish is not None:
+            report.notices.extend(finish(folder, set(catalog.articles)))
         if fresh:
             activate(workspace.index_dir, folder)
         else:

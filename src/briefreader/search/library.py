@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from whoosh import query
@@ -20,6 +21,15 @@ from briefreader.search.indexer import _catalog_from_index, article_extra, artic
 from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
 from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
 from briefreader.search.store import active_dir, open_active
+from briefreader.text.entities import (
+    CORRECTIONS_FILE,
+    MENTIONS_FILE,
+    CorrectionError,
+    EntityTable,
+    load_corrections,
+    read_mentions_file,
+    resolve_entities,
+)
 from briefreader.workspace import Workspace
 
 __all__ = ["Library", "QueryError"]
@@ -41,6 +51,8 @@ class Library:
             catalog = _catalog_from_index(ix)
         self._catalog = catalog
         self._article_cache = lru_cache(maxsize=64)(self._load_article)
+        self._entity_table: EntityTable | None = None
+        self._entity_stamp: tuple[float, float, int] | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -153,6 +165,31 @@ class Library:
             return matches[0]
         raise KeyError(text if not matches else f"{text} (matches {len(matches)} articles)")
 
+    # ------------------------------------------------------------------ entities
+
+    def entity_table(self) -> EntityTable:
+        """The corpus's entities (canonical names, aliases) with the user's corrections.
+
+        Built from ``entities.json`` beside the index and ``entities.toml`` in the workspace;
+        rebuilt when either changes, so corrections apply without re-indexing.
+        """
+        folder = self._folder
+        mentions_path = folder / MENTIONS_FILE if folder else None
+        corrections_path = self.workspace.root / CORRECTIONS_FILE
+        stamp = (_mtime(mentions_path), _mtime(corrections_path), self._ix.latest_generation())
+        if self._entity_table is None or self._entity_stamp != stamp:
+            mentions = read_mentions_file(mentions_path) if mentions_path else None
+            try:
+                corrections = load_corrections(corrections_path)
+            except CorrectionError:
+                corrections = None
+            self._entity_table = resolve_entities(mentions or {}, corrections)
+            self._entity_stamp = stamp
+        return self._entity_table
+
+    def _expand_entity(self, value: str) -> tuple[str, ...]:
+        return self.entity_table().query_terms(value)
+
     # ------------------------------------------------------------------ searching
 
     def search(self, text: str, limit: int = 20) -> SearchResult:
@@ -162,7 +199,7 @@ class Library:
             QueryError: the query is malformed (the message says how).
         """
         with self._lock:
-            parsed = parse_query(text, self._ix.schema)
+            parsed = parse_query(text, self._ix.schema, self._expand_entity)
             searcher = self._searcher
             results = searcher.search(query.And([_ARTICLE, parsed.query]), limit=limit, terms=False)
             hits_raw = [(hit["doc_id"], hit.score) for hit in results]
@@ -279,6 +316,13 @@ class Library:
                 return self._highlight_terms(parse_query(text, self._ix.schema).query)
         except QueryError:
             return set()
+
+
+def _mtime(path: Path | None) -> float:
+    try:
+        return path.stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0
 
 
 def _analyzed(word: str) -> list[str]:

@@ -9,6 +9,7 @@ references, entity fields), ``date:2024``, ``date:2024-03..2025``, ``prefix*``, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from whoosh import qparser, query
@@ -50,7 +51,12 @@ class ParsedQuery:
     terms: tuple[str, ...]
 
 
-def parse_query(text: str, schema: Schema) -> ParsedQuery:
+EntityExpander = Callable[[str], Sequence[str]]
+
+
+def parse_query(
+    text: str, schema: Schema, expand_entity: EntityExpander | None = None
+) -> ParsedQuery:
     """Parse user text into a Whoosh query over article documents.
 
     Raises:
@@ -76,6 +82,8 @@ def parse_query(text: str, schema: Schema) -> ParsedQuery:
     if not parts:
         raise QueryError("the query is empty")
     combined = parts[0] if len(parts) == 1 else query.And(parts)
+    if expand_entity is not None:
+        combined = combined.accept(lambda node: _expand_entities(node, expand_entity))
     return ParsedQuery(text, combined.normalize(), _plain_terms(combined))
 
 
@@ -86,6 +94,27 @@ def _parser(schema: Schema) -> qparser.QueryParser:
     parser.remove_plugin_class(qparser.SingleQuotePlugin)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
+
+
+def _expand_entities(node: query.Query, expand: EntityExpander) -> query.Query:
+    """``entity:PMF`` → any of the entity's names (aliases, merges and corrections)."""
+    field = getattr(node, "fieldname", None)
+    if field not in ENTITY_FIELDS:
+        return node
+    if isinstance(node, query.Phrase):
+        value = " ".join(node.words)
+    elif isinstance(node, query.Term) and isinstance(node.text, str):
+        value = node.text
+    else:
+        return node
+    terms = [term for term in dict.fromkeys(expand(value)) if term]
+    if not terms:
+        return node
+    return (
+        query.Or([query.Term(field, term) for term in terms])
+        if len(terms) > 1
+        else query.Term(field, terms[0])
+    )
 
 
 def _check_balance(text: str) -> None:
