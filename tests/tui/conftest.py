@@ -38,7 +38,6 @@ Last paragraph cites a source.[ii]
 @pytest.fixture(scope="session")
 def reader_workspace_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus plus the hostile article, indexed once (no entity enrichment)."""
-    from briefreader.search.enrich import no_enrichment
     from briefreader.search.indexer import update_index
     from briefreader.workspace import Workspace
 
@@ -50,7 +49,7 @@ def reader_workspace_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in SAMPLE_DIR.iterdir():
         shutil.copyfile(path, root / "articles" / path.name)
     (root / "articles" / "zz_markup.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
-    update_index(Workspace(root), enricher=no_enrichment)
+    update_index(Workspace(root), enricher=lambda articles, progress: {})
     if old is None:
         os.environ.pop("BRIEFREADER_CONFIG", None)
     else:
