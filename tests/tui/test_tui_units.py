@@ -1,0 +1,81 @@
+"""Unit tests of the reader's non-Textual parts: wrapping, history, state, settings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.cells import cell_len
+
+from briefreader.models import Article, Passage, Snippet, Span
+from briefreader.tui.history import History, Location
+from briefreader.tui.settings import load_reader_settings
+from briefreader.tui.state import ReaderState, load_state, save_state
+from briefreader.tui.widgets.article_layout import ArticleLayout, wrap_offsets
+from briefreader.tui.widgets.results import trim_snippet
+from briefreader.workspace import Workspace
+
+
+def test_wrap_respects_cell_width_and_keeps_every_character() -> None:
+    text = "漢字の文 wide words and a verylongwordthatmustbesplitacrosslines here"
+    lines = wrap_offsets(text, 12)
+    assert "".join(text[s:e] for s, e in lines) == text
+    assert all(cell_len(text[s:e].rstrip()) <= 12 for s, e in lines)
+
+
+def test_wrap_breaks_at_newlines() -> None:
+    assert wrap_offsets("ab\ncd", 10) == [(0, 2), (3, 5)]
+
+
+def test_a_megabyte_article_wraps_quickly() -> None:
+    body = "Kataib Hezbollah said on Friday that the attacks would continue.[xii] " * 3
+    passages, texts, position = [], [], 0
+    for number in range(1, 5001):
+        text = body.strip()
+        passages.append(Passage(f"a:p{number}", "a", number, position, position + len(text), text))
+        texts.append(text)
+        position += len(text) + 2
+    article = Article("a", "a.txt", 0, "Big", "\n\n".join(texts), tuple(passages))
+    started = time.perf_counter()
+    wrapped = ArticleLayout(article).wrapped(80)
+    assert time.perf_counter() - started < 2.0
+    assert len(wrapped.lines) > 15000
+
+
+def test_history_back_and_forward() -> None:
+    history = History()
+    history.push(Location("a", 3))
+    assert history.back(Location("b", 0)) == Location("a", 3)
+    assert history.forward(Location("a", 3)) == Location("b", 0)
+    assert history.forward(Location("b", 0)) is None
+
+
+def test_state_is_written_atomically_and_survives_damage(tmp_path: Path) -> None:
+    state = ReaderState()
+    state.remember("x", 4)
+    save_state(tmp_path, state)
+    assert load_state(tmp_path) == ReaderState("x", {"x": 4})
+    (tmp_path / "reader.json").write_text("{not json", encoding="utf-8")
+    assert load_state(tmp_path) == ReaderState()
+    assert not list(tmp_path.glob(".reader-*"))
+
+
+def test_settings_turn_animation_off_over_ssh_unless_asked(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    remote = load_reader_settings(workspace, {"SSH_CONNECTION": "1 2 3 4"})
+    assert not remote.animations and not remote.cursor_blink
+    assert load_reader_settings(workspace, {}).animations
+    (tmp_path / "briefreader.toml").write_text(
+        '[reader]\nanimations = true\n[keys]\n"article.next-hit" = "x"\n', encoding="utf-8"
+    )
+    asked = load_reader_settings(workspace, {"SSH_CONNECTION": "1 2 3 4"})
+    assert asked.animations and not asked.cursor_blink
+    assert asked.keymap == {"article.next-hit": "x"}
+
+
+def test_trim_snippet_keeps_highlights_aligned() -> None:
+    text = "word " * 60 + "kataib " + "word " * 60
+    start = text.index("kataib")
+    shown, spans = trim_snippet(Snippet(text, (Span(start, start + 6),)), 80)
+    assert len(shown) <= 90
+    assert [shown[s.start : s.end] for s in spans] == ["kataib"]
