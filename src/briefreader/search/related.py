@@ -52,7 +52,10 @@ def _words(text: str) -> frozenset[str]:
 DEFAULT_THRESHOLD = 0.18
 SEMANTIC_THRESHOLD = 0.3
 NAME_BOOST = 1.5
-ENTITY_WEIGHT = 0.35
+ENTITY_WEIGHT = 0.1
+# Entities in more than this share of documents (the country every article is about) are
+# background, not a reason to relate two paragraphs.
+ENTITY_MAX_SHARE = 0.05
 FIGURE_BONUS = 0.15
 COSINE_MIX = 0.5
 BIGRAM_BONUS = 0.1
@@ -489,7 +492,7 @@ def _entity_keys(
     for mention in inside:
         for key in mention_terms(mention):
             frequency = stats.df("entity", key)
-            if frequency > 1:
+            if 1 < frequency <= ENTITY_MAX_SHARE * stats.total:
                 keys[key] = _idf(stats.total, frequency)
                 names.setdefault(key, mention.name or mention.text)
     return keys, names
