@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
 
 from briefreader.tui.commands import ReaderCommands
 from briefreader.tui.screens.help import HelpScreen, help_rows
@@ -42,12 +41,6 @@ class ReaderApp(App[int]):
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False)
         self.push_screen(MainScreen(self.workspace))
-
-    def on_descendant_mount(self) -> None:
-        """No blinking cursors unless the settings ask (idle bytes over SSH)."""
-        if not self.settings.cursor_blink:
-            for widget in self.query(Input):
-                widget.cursor_blink = False
 
     def action_help(self) -> None:
         """Show every binding of the focused pane."""

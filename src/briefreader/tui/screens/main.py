@@ -94,7 +94,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         """Paint at once; open (or build) the index in a worker."""
         self.query_one(ArticleView).set_placeholder("Opening the index…")
-        self.query_one(SearchBar).input.focus()
+        settings = getattr(self.app, "settings", None)
+        # A blinking cursor sends bytes while idle: off over SSH unless the settings ask.
+        self.search_bar.input.cursor_blink = bool(getattr(settings, "cursor_blink", True))
+        self.search_bar.input.focus()
         self.load_library()
 
     # ------------------------------------------------------------------ widgets
