@@ -50,7 +50,7 @@ def find_related_items(library: Any, passage_id: str, limit: int = 8) -> Related
     except ImportError as error:
         raise RelatedUnavailable("related passages are not available yet") from error
     try:
-        found = find_related(library, passage_id, limit=limit)
+        found: Any = find_related(library, passage_id, limit=limit)
     except KeyError:
         return RelatedAnswer([])
     except Exception as error:

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
-from briefreader.models import SearchResult
+from briefreader.models import SearchResult, Span
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
 from briefreader.tui.entities import article_mentions, entity_counts, entity_query
@@ -52,11 +52,7 @@ SAVE_DELAY = 1.0
 class MainScreen(Screen[None]):
     """Search, read, and follow related passages."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-tiny"),
-        (60, "-narrow"),
-        (110, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (110, "-wide")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
@@ -155,7 +151,7 @@ class MainScreen(Screen[None]):
 
     def _progress_poster(self) -> Any:
         """A progress callback that posts at most ~10 messages a second."""
-        last = {"phase": "", "time": 0.0}
+        last: dict[str, Any] = {"phase": "", "time": 0.0}
 
         def report(phase: str, done: int, total: int) -> None:
             now = time.monotonic()
@@ -505,7 +501,7 @@ def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str])
         matching = set(library.passages_matching(query, article.id))
     except QueryError:
         return []
-    hits = []
+    hits: list[tuple[int, Span]] = []
     for index, passage in enumerate(article.passages):
         if passage.id in matching:
             hits.extend((index, span) for span in term_spans(display_text(passage.text), terms))
