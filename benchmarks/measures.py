@@ -187,7 +187,7 @@ def measure_related(bench: Bench) -> dict[str, Any]:
     except ImportError as error:
         raise Skip(f"briefreader.search.related is not there yet ({error})") from error
     summaries = sorted(bench.library.articles(), key=lambda s: s.id)
-    step = max(1, len(summaries) // (30 if bench.quick else 200))
+    step = max(1, len(summaries) // (30 if bench.quick else 100))
     passages = [f"{s.id}:p{min(2, s.passages)}" for s in summaries[::step] if s.passages]
     find_related(bench.library, passages[0], limit=5)  # warm-up (settings, analyzers)
     samples = [timed(lambda p=p: find_related(bench.library, p, limit=5))[0] for p in passages[1:]]

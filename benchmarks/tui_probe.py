@@ -22,6 +22,33 @@ SIZE = (120, 40)
 TIMEOUT = 30.0
 
 
+class PaintClock:
+    """Wraps ``App._display`` to time every paint; renders segments as a terminal would."""
+
+    def __init__(self, app: Any) -> None:
+        self.times: list[float] = []
+        self.first_wall = 0.0
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            if renderable is not None and hasattr(renderable, "render_segments"):
+                renderable.render_segments(app.console)
+                self.times.append(time.perf_counter())
+                self.first_wall = self.first_wall or time.time()
+
+        app._display = display
+
+    async def after(self, moment: float, timeout: float = 5.0) -> float | None:
+        """The time of the first paint after ``moment`` (None on timeout)."""
+        deadline = time.perf_counter() + timeout
+        while not (self.times and self.times[-1] > moment):
+            if time.perf_counter() > deadline:
+                return None
+            await asyncio.sleep(0.0005)
+        return next(t for t in self.times if t > moment)
+
+
 async def _until(pilot: Any, ready: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
     """Let the app run until ``ready()`` (then one more pause so it paints); False on timeout."""
     deadline = time.perf_counter() + timeout
@@ -49,11 +76,14 @@ async def _poll(ready: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-async def _keystrokes(pilot: Any, screen: Any, queries: list[str]) -> tuple[list[float], list[str]]:
+async def _keystrokes(
+    pilot: Any, screen: Any, queries: list[str], clock: PaintClock
+) -> tuple[list[float], list[str]]:
     """Seconds from the last key of each query to its results being in the results list.
 
     The key is posted to the search field as a Textual key event (Pilot's ``press`` adds
-    ~100 ms of its own waiting, see ``noop_key_s``); painting follows on the next refresh.
+    ~100 ms of its own waiting, see ``noop_key_s``); the clock stops at the first paint after
+    the results are in the list.
     Returns the samples and the queries whose results never showed (within 5 s).
     """
     from textual import events
@@ -66,41 +96,51 @@ async def _keystrokes(pilot: Any, screen: Any, queries: list[str]) -> tuple[list
         await _until(pilot, lambda: True)
         start = time.perf_counter()
         field.post_message(events.Key(_key(text[-1]), text[-1]))
+        painted = None
         if await _poll(lambda t=text: screen.results_query == t and field.value == t, 5):
-            samples.append(time.perf_counter() - start)
+            painted = await clock.after(time.perf_counter())
+        if painted is not None:
+            samples.append(painted - start)
         else:
             missing.append(f"{text!r} -> {field.value!r}")
     return samples, missing
 
 
-async def _open_longest(pilot: Any, screen: Any) -> dict[str, Any]:
-    """Open the article with the most passages; then page down a few times."""
+async def _open_longest(pilot: Any, screen: Any, clock: PaintClock) -> dict[str, Any]:
+    """Open the article with the most passages (to its first paint); then page down."""
     from briefreader.tui.messages import OpenRequest
 
     longest = max(screen.library.articles(), key=lambda s: s.passages)
     screen.results_query = ""
     start = time.perf_counter()
     screen.open_article(OpenRequest(longest.id, passage=0), jump=False)
-    opened = await _until(pilot, lambda: screen.article_id == longest.id)
-    open_s = time.perf_counter() - start
-    screen.view.focus()
+    painted = None
+    if await _poll(lambda: screen.article_id == longest.id, 10):
+        painted = await clock.after(time.perf_counter())
+    view = screen.view
+    view.focus()
     await pilot.pause()
     noop = []
-    for _ in range(10):  # the harness's floor: a key nothing is bound to
-        start = time.perf_counter()
+    for _ in range(10):  # the harness's floor: Pilot's press on a key nothing is bound to
+        start_noop = time.perf_counter()
         await pilot.press("f19")
+        noop.append(time.perf_counter() - start_noop)
+    scrolls, action = [], "page_down"
+    for _ in range(30):
+        before = view.scroll_offset.y
+        start_scroll = time.perf_counter()
+        await screen.app.run_action(action, view)
+        if await _poll(lambda b=before: view.scroll_offset.y != b, 1):
+            moment = await clock.after(time.perf_counter())
+            if moment is not None:
+                scrolls.append(moment - start_scroll)
+        else:  # at an end of the article: page back the other way
+            action = "page_up" if action == "page_down" else "page_down"
         await pilot.pause()
-        noop.append(time.perf_counter() - start)
-    scrolls = []
-    for _ in range(10):
-        start = time.perf_counter()
-        await pilot.press("pagedown")
-        await pilot.pause()
-        scrolls.append(time.perf_counter() - start)
     return {
         "article_id": longest.id,
         "passages": longest.passages,
-        "open_s": open_s if opened else None,
+        "open_s": painted - start if painted else None,
         "scroll_s": scrolls,
         "noop_key_s": noop,
     }
@@ -112,18 +152,19 @@ async def run(workspace_dir: Path, queries: list[str], t0: float) -> dict[str, A
     from briefreader.workspace import Workspace
 
     app = ReaderApp(Workspace(workspace_dir))
+    clock = PaintClock(app)
     result: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        result["first_paint_s"] = time.time() - t0
+        await clock.after(0.0, TIMEOUT)
+        result["first_paint_s"] = clock.first_wall - t0
         screen = app.screen
-        ready = await _until(pilot, lambda: getattr(screen, "library", None) is not None)
+        ready = await _poll(lambda: getattr(screen, "library", None) is not None, TIMEOUT)
         result["first_results_s"] = time.time() - t0 if ready else None
         await _until(pilot, lambda: not screen.query_one("#indexing").display, 120)
         result["keystroke_s"], result["keystroke_missing"] = await _keystrokes(
-            pilot, screen, queries
+            pilot, screen, queries, clock
         )
-        result["open_longest"] = await _open_longest(pilot, screen)
+        result["open_longest"] = await _open_longest(pilot, screen, clock)
         result["peak_rss_mb"] = peak_rss_mb()
     return result
 

@@ -1,0 +1,319 @@
+"""Prototype speed-ups for ``search/`` measured side by side, without editing ``search/``.
+
+``python -m benchmarks.prototypes build [--limit N] [--variants a,b]`` builds the same corpus
+once per variant, each in a fresh process (monkeypatched), alternating the order, and prints
+seconds and MB/s. ``python -m benchmarks.prototypes query [--limit N]`` compares search
+variants in one process. Variants are described in ``BUILD_VARIANTS``/``patch_*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Collection
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import build_corpus, remove_corpus
+from benchmarks.measures import _python_env
+from benchmarks.probe import probe_build
+
+BUILD_VARIANTS = {
+    "baseline": "the indexer as it is",
+    "negcache": "cache 'no such column' in whoosh's W3PerDocReader._cached_reader",
+    "nospell": "negcache + no separate spelling field for body (spelling=False on body)",
+    "multiseg": "negcache + writer(multisegment=True)",
+    "procs2": "negcache + writer(procs=2, multisegment=True, limitmb=256)",
+    "all": "negcache + nospell + multisegment",
+}
+
+
+def patch_negcache() -> None:
+    """Whoosh re-checks the file system on every posting of a field with no lengths column."""
+    from whoosh.codec import whoosh3
+
+    missing = object()
+
+    def cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        found = self._readers.get(fieldname, missing)
+        if found is missing:
+            found = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+            self._readers[fieldname] = found
+        return found
+
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+def patch_nospell() -> None:
+    """Build the schema without a separate spelling field for ``body``."""
+    from whoosh import fields
+
+    from briefreader.search import schema, store
+
+    original = schema.build_schema
+
+    def build() -> Any:
+        built = original()
+        built.remove("body")
+        built.add("body", fields.TEXT(analyzer=schema.text_analyzer()))
+        return built
+
+    store.build_schema = build
+
+
+def patch_writer(**extra: Any) -> None:
+    """Add keyword arguments to every ``ix.writer()`` call."""
+    from whoosh.index import FileIndex
+
+    original = FileIndex.writer
+
+    def writer(self: Any, procs: int = 1, **kwargs: Any) -> Any:
+        kwargs.update(extra)
+        return original(self, procs=kwargs.pop("procs", procs), **kwargs)
+
+    FileIndex.writer = writer
+
+
+def apply_variant(name: str) -> None:
+    """Install the monkeypatches of a build variant."""
+    if name == "baseline":
+        return
+    patch_negcache()
+    if name in ("nospell", "all"):
+        patch_nospell()
+    if name in ("multiseg", "all"):
+        patch_writer(multisegment=True)
+    if name == "procs2":
+        patch_writer(procs=2, multisegment=True, limitmb=256)
+
+
+def _child(variant: str, workspace: str) -> None:
+    from briefreader.search import enrich
+
+    enrich.default_enricher = lambda workspace: enrich.NoEnrichment()  # Whoosh only
+    apply_variant(variant)
+    shutil.rmtree(Path(workspace) / "index", ignore_errors=True)
+    print(json.dumps(probe_build(Path(workspace))))
+
+
+def compare_builds(limit: int | None, scale: int, variants: list[str], rounds: int) -> None:
+    """Build once per variant per round in fresh processes; print a summary."""
+    corpus = build_corpus(scale, limit=limit)
+    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    try:
+        for round_number in range(rounds):
+            order = variants if round_number % 2 == 0 else list(reversed(variants))
+            for variant in order:
+                command = [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.prototypes",
+                    "_child",
+                    variant,
+                    str(corpus.workspace.root),
+                ]
+                done = subprocess.run(
+                    command, capture_output=True, text=True, env=_python_env(), check=True
+                )
+                results[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
+                row = results[variant][-1]
+                print(
+                    f"{variant:10s} {row['seconds']:7.2f} s  "
+                    f"{corpus.megabytes / row['seconds']:.3f} MB/s  {row['timings']}  "
+                    f"peak {row['peak_rss_mb']} MB",
+                    flush=True,
+                )
+    finally:
+        remove_corpus(corpus)
+    print(json.dumps({v: [r["seconds"] for r in rows] for v, rows in results.items()}))
+
+
+def main(argv: list[str]) -> int:
+    """Command line."""
+    if argv and argv[0] == "_child":
+        _child(argv[1], argv[2])
+        return 0
+    if argv and argv[0] == "queries":
+        compare_queries(Path(argv[1]), Path(argv[2]))
+        return 0
+    if argv and argv[0] == "snippets":
+        compare_snippets(Path(argv[1]), Path(argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.prototypes")
+    parser.add_argument("what", choices=["build"])
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--variants", default=",".join(BUILD_VARIANTS))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    compare_builds(args.limit, args.scale, args.variants.split(","), args.rounds)
+    print(f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+# ---------------------------------------------------------------------------- snippets
+
+_TOKEN = re.compile(r"\w+(\.?\w+)*")
+
+
+@lru_cache(maxsize=200_000)
+def _indexed_form(word: str) -> str:
+    """The analyzer's output for one token (stemming is per token, so this can be cached)."""
+    from briefreader.search.highlight import _ANALYZER
+
+    tokens = [t.text for t in _ANALYZER(word, removestops=False)]
+    return tokens[0] if tokens else ""
+
+
+def fast_term_spans(text: str, terms: Collection[str]) -> tuple[Any, ...]:
+    """``highlight.term_spans`` with a regex tokenizer and a per-word cache of the analyzer."""
+    from briefreader.models import Span
+
+    if not terms or not text:
+        return ()
+    wanted = set(terms)
+    return tuple(
+        Span(m.start(), m.end())
+        for m in _TOKEN.finditer(text)
+        if _indexed_form(m.group()) in wanted
+    )
+
+
+def compare_snippets(workspace: Path, queries_file: Path) -> None:
+    """Same spans? How much faster? Over the best passages of real search results."""
+    from briefreader.search import highlight
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    library = Library.open(Workspace(workspace))
+    cases = []
+    for text in json.loads(queries_file.read_text(encoding="utf-8")):
+        result = library.search(text, limit=20)
+        for hit in result.hits:
+            _, passage = library.passage(hit.passage_id)
+            cases.append((passage.text, set(result.terms)))
+    same = sum(highlight.term_spans(t, w) == fast_term_spans(t, w) for t, w in cases)
+    for name, function in (("term_spans", highlight.term_spans), ("fast", fast_term_spans)):
+        start = time.perf_counter()
+        for _ in range(3):
+            for text, wanted in cases:
+                function(text, wanted)
+        per = (time.perf_counter() - start) / (3 * len(cases)) * 1000
+        print(f"{name:10s} {per:.3f} ms per passage ({len(cases)} passages)")
+    print(f"identical spans: {same}/{len(cases)}")
+
+
+# ---------------------------------------------------------------------------- best passages
+
+
+def fast_best_passages(
+    library: Any, article_ids: list[str], parsed: Any, terms: set[str]
+) -> dict[str, tuple[str, str]]:
+    """``Library._best_passages`` without the ``Or`` of article ids: score only the passages
+    of the hit articles, by skipping each wanted term's matcher to their document numbers.
+
+    Same choice as the original: within one article the ``kind``/``article_id`` clauses add
+    the same score to every passage, so the best passage is the best by the wanted terms.
+    """
+    from whoosh import query
+
+    from briefreader.search.query import positive_leaves
+    from briefreader.search.schema import ENTITY_FIELDS
+
+    if not article_ids:
+        return {}
+    wanted: list[Any] = [query.Term(f, t) for t in terms for f in ("body", "heading")]
+    wanted += [
+        leaf
+        for leaf in positive_leaves(parsed)
+        if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
+    ]
+    if not wanted:
+        return {}
+    searcher = library.searcher
+    owner: dict[int, str] = {}
+    for article_id in article_ids:
+        for docnum in searcher.postings("article_id", article_id).all_ids():
+            owner[docnum] = article_id
+    docnums = sorted(owner)
+    scores: dict[int, float] = {}
+    for leaf in wanted:
+        matcher = leaf.matcher(searcher)
+        for docnum in docnums:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
+    chosen: dict[str, tuple[float, int]] = {}
+    for docnum, score in scores.items():
+        article_id = owner[docnum]
+        best = chosen.get(article_id)
+        if best is None or (score, -docnum) > (best[0], -best[1]):
+            fields = searcher.stored_fields(docnum)
+            if fields.get("kind") != "passage":
+                continue
+            chosen[article_id] = (score, docnum)
+    result = {}
+    for article_id, (_, docnum) in chosen.items():
+        fields = searcher.stored_fields(docnum)
+        result[article_id] = (fields["doc_id"], fields.get("text", ""))
+    return result
+
+
+def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3) -> None:
+    """Library.search as it is vs with fast best passages and fast snippets, interleaved."""
+    import statistics
+
+    from briefreader.search import highlight
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    library = Library.open(Workspace(workspace))
+    original_best, original_spans = library._best_passages, highlight.term_spans
+
+    def fast(ids: list[str], parsed: Any, terms: set[str]) -> dict[str, tuple[str, str]]:
+        return fast_best_passages(library, ids, parsed, terms)
+
+    variants = {
+        "as is": (original_best, original_spans),
+        "fast snippets": (original_best, fast_term_spans),
+        "fast best passage": (fast, original_spans),
+        "both": (fast, fast_term_spans),
+    }
+    texts = json.loads(queries_file.read_text(encoding="utf-8"))
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    answers: dict[str, list[Any]] = {name: [] for name in variants}
+    for round_number in range(rounds):
+        for text in texts:
+            for name, (best, spans) in variants.items():
+                library._best_passages, highlight.term_spans = best, spans
+                start = time.perf_counter()
+                result = library.search(text, limit=20)
+                times[name].append(time.perf_counter() - start)
+                if round_number == 0:
+                    answers[name].append(
+                        [(h.article_id, h.passage_id, h.snippet) for h in result.hits]
+                    )
+    library._best_passages, highlight.term_spans = original_best, original_spans
+    for name, samples in times.items():
+        ms = sorted(x * 1000 for x in samples)
+        same = sum(a == b for a, b in zip(answers[name], answers["as is"], strict=True))
+        print(
+            f"{name:18s} median {statistics.median(ms):6.2f} ms  "
+            f"p95 {ms[int(0.95 * len(ms)) - 1]:6.2f} ms  identical results {same}/{len(texts)}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
