@@ -361,3 +361,29 @@ def test_enrichment_for_the_indexer(tmp_path: Path) -> None:
     assert set(data["a"]["passage_fields"]) == {"a:p1", "a:p2"}
     assert "najaf" in data["a"]["passage_fields"]["a:p2"]["place"]
     assert data["a"]["payload"]["entities"]["mentions"]
+
+
+def test_long_text_windows_keep_offsets() -> None:
+    from briefreader.text.entities.recogniser import split_windows
+
+    text = ("Paragraph about Baghdad. " * 300 + "\n\n") * 40
+    windows = split_windows(text, size=10_000)
+    assert all(len(window) <= 10_000 for _, window in windows)
+    assert "".join(window for _, window in windows) == text
+    assert all(text[offset : offset + len(window)] == window for offset, window in windows)
+
+
+def test_article_longer_than_spacy_limit_is_recognised(tmp_path) -> None:
+    from briefreader.text.entities import extract_entities
+    from briefreader.text.load import default_options, load_bytes
+
+    body = "Officials in Baghdad met Antony Blinken on Friday to discuss the talks. " * 20_000
+    (article,) = load_bytes(
+        ("Long report\n\n" + body).encode(), "long.txt", default_options()
+    ).articles
+    assert len(article.text) > 1_000_000
+    extraction = extract_entities([article], options={"max_chars": 150_000})
+    mentions = extraction.mentions[article.id]
+    assert mentions and all(article.text[m.start : m.end] == m.text for m in mentions)
+    assert min(m.start for m in mentions) < 150_000  # recognised in the first window, and
+    assert max(m.end for m in mentions) > 1_000_000  # names found there are marked everywhere

@@ -8,6 +8,7 @@ name recognised once is recognised everywhere in the article with its majority t
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -58,14 +59,6 @@ def _named(text: str, item: Found) -> Found:
     return replace(item, name=text[item.start : item.end])
 
 
-def _overlapping_pieces_only(found: list[Found], start: int, end: int) -> list[Found] | None:
-    """Spans a new span at start..end would replace: None if one sticks out of it."""
-    clashes = _overlapping(found, start, end)
-    if all(start <= f.start and f.end <= end for f in clashes):
-        return clashes
-    return None
-
-
 def add_calendar_dates(scan: str, found: list[Found]) -> list[Found]:
     """Add calendar dates the model read as numbers ("by 2025") or missed."""
     result = list(found)
@@ -80,18 +73,20 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
 
     A known name wins over pieces of it ("Iraqi" + "Kurdistan" → "Iraqi Kurdistan").
     """
-    result = list(found)
+    spans = _SpanIndex(found)
     for surface, kind in _known_names():
         if surface not in scan:
             continue
         for start, end in _word_occurrences(scan, surface):
             if len(surface) <= 3 and in_caps_line(scan, start):
                 continue
-            clashes = _overlapping_pieces_only(result, start, end)
-            if clashes is not None and not any(c.start == start and c.end == end for c in clashes):
-                result = [f for f in result if f not in clashes]
-                result.append(Found(start, end, kind, text[start:end]))
-    return sorted(result, key=lambda f: f.start)
+            clashes = spans.overlapping(start, end)
+            inside = all(start <= c.start and c.end <= end for c in clashes)
+            if inside and not any(c.start == start and c.end == end for c in clashes):
+                for clash in clashes:
+                    spans.remove(clash)
+                spans.add(Found(start, end, kind, text[start:end]))
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 @lru_cache(maxsize=1)
@@ -110,15 +105,48 @@ def _known_names() -> tuple[tuple[str, str], ...]:
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:
     """Keep the longer of overlapping spans (the earlier one on ties), in text order."""
-    kept: list[Found] = []
+    kept = _SpanIndex([])
     for item in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
-        if not any(item.start < k.end and k.start < item.end for k in kept):
-            kept.append(item)
-    return sorted(kept, key=lambda f: f.start)
+        if not kept.overlapping(item.start, item.end):
+            kept.add(item)
+    return kept.items
 
 
 def _overlapping(found: list[Found], start: int, end: int) -> list[Found]:
     return [f for f in found if f.start < end and start < f.end]
+
+
+class _SpanIndex:
+    """Spans sorted by start, with overlap look-ups in logarithmic time (long articles have
+    tens of thousands of mentions; a scan per look-up would be quadratic)."""
+
+    def __init__(self, items: Iterable[Found]) -> None:
+        self.items = sorted(items, key=lambda f: (f.start, f.end))
+        self.starts = [f.start for f in self.items]
+        self.longest = max((f.end - f.start for f in self.items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[Found]:
+        index = bisect.bisect_left(self.starts, start - self.longest)
+        clashes = []
+        while index < len(self.items) and self.starts[index] < end:
+            item = self.items[index]
+            if item.end > start:
+                clashes.append(item)
+            index += 1
+        return clashes
+
+    def add(self, item: Found) -> None:
+        index = bisect.bisect_right(self.starts, item.start)
+        self.items.insert(index, item)
+        self.starts.insert(index, item.start)
+        self.longest = max(self.longest, item.end - item.start)
+
+    def remove(self, item: Found) -> None:
+        index = bisect.bisect_left(self.starts, item.start)
+        while self.items[index] != item:
+            index += 1
+        del self.items[index]
+        del self.starts[index]
 
 
 # --- acronyms -------------------------------------------------------------------------------
@@ -239,15 +267,16 @@ def propagate(text: str, found: list[Found]) -> list[Found]:
         surface = text[item.start : item.end]
         if item.type != DATE and surface[:1].isupper() and len(surface) > 1:
             forms.setdefault(surface, item)
-    result = list(found)
+    spans = _SpanIndex(found)
     for surface, item in sorted(forms.items(), key=lambda pair: -len(pair[0])):
         for start, end in _word_occurrences(text, surface):
             # A longer name wins over pieces of it ("Islamic" + "State" → "Islamic State").
-            clashes = _overlapping_pieces_only(result, start, end)
-            if clashes is not None:
-                result = [f for f in result if f not in clashes]
-                result.append(Found(start, end, item.type, item.name))
-    return sorted(result, key=lambda f: f.start)
+            clashes = spans.overlapping(start, end)
+            if all(start <= f.start and f.end <= end for f in clashes):
+                for clash in clashes:
+                    spans.remove(clash)
+                spans.add(Found(start, end, item.type, item.name))
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 # --- people's short names ------------------------------------------------------------------
@@ -259,10 +288,11 @@ def link_short_names(text: str, found: list[Found]) -> list[Found]:
     surnames = _unambiguous_surnames(full_names)
     result = list(found)
     for surname, full in surnames.items():
-        result = _retype_short_forms(result, surname, full)
+        spans = _SpanIndex(_retype_short_forms(result, surname, full))
         for start, end in _surname_occurrences(text, full, surname):
-            if not _overlapping(result, start, end):
-                result.append(Found(start, end, PERSON, full.name))
+            if not spans.overlapping(start, end):
+                spans.add(Found(start, end, PERSON, full.name))
+        result = spans.items
     return sorted(result, key=lambda f: f.start)
 
 

@@ -56,15 +56,49 @@ class SpacyRecogniser:
             self._nlp = load_ner_pipeline(self.model)
 
     def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]:
-        """Spans for each text, in order, batched with ``nlp.pipe``."""
+        """Spans for each text, in order, batched with ``nlp.pipe``.
+
+        Texts longer than spaCy's window are cut at paragraph breaks and their spans shifted
+        back, so any length works in bounded memory.
+        """
         self.load()
-        docs = self._nlp.pipe(texts, batch_size=16, n_process=self.processes)
-        for doc in docs:
-            yield [
-                RawSpan(ent.start_char, ent.end_char, LABEL_TO_TYPE[ent.label_])
+        pieces = (
+            (window, (number, offset))
+            for number, text in enumerate(texts)
+            for offset, window in split_windows(text)
+        )
+        docs = self._nlp.pipe(pieces, as_tuples=True, batch_size=16, n_process=self.processes)
+        current, spans = 0, []
+        for doc, (number, offset) in docs:
+            while number > current:
+                yield spans
+                current, spans = current + 1, []
+            spans.extend(
+                RawSpan(offset + ent.start_char, offset + ent.end_char, LABEL_TO_TYPE[ent.label_])
                 for ent in doc.ents
                 if ent.label_ in LABEL_TO_TYPE
-            ]
+            )
+        yield spans
+
+
+WINDOW_CHARS = 100_000
+
+
+def split_windows(text: str, size: int = WINDOW_CHARS) -> list[tuple[int, str]]:
+    """Cut text into (offset, window) pieces of at most ``size`` characters at paragraph
+    breaks (else spaces), so NER never sees a text over its limit."""
+    windows = []
+    start = 0
+    while len(text) - start > size:
+        cut = text.rfind("\n\n", start, start + size)
+        if cut <= start:
+            cut = text.rfind(" ", start, start + size)
+        if cut <= start:
+            cut = start + size
+        windows.append((start, text[start:cut]))
+        start = cut
+    windows.append((start, text[start:]))
+    return windows
 
 
 def load_ner_pipeline(model: str) -> Any:
