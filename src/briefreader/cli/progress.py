@@ -6,7 +6,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from briefreader.cli.common import CommandError, err_console
 from briefreader.search.indexer import IndexReport, ProgressFn, update_index
@@ -35,7 +42,7 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console(), transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:

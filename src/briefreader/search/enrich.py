@@ -67,7 +67,9 @@ class EntityEnricher:
             self._notices.append(extraction.notice)
         by_id = {article.id: article for article in articles}
         for article_id, item in data.items():
-            self._mentions[article_id] = list(from_payload(by_id[article_id], item["payload"]))
+            self._mentions[article_id] = list(
+                from_payload(by_id[article_id], item["payload"]) or ()
+            )
         return {article_id: Enrichment(**item) for article_id, item in data.items()}
 
     def finish(self, folder: Path, present: set[str]) -> list[str]:

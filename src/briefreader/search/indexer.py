@@ -244,9 +244,9 @@ def _apply(
     timer = time.perf_counter()
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
-        for path in plan.removed:
-            _delete_file(writer, catalog, path)
-            report.removed.append(path)
+        for relative in plan.removed:
+            _delete_file(writer, catalog, relative)
+            report.removed.append(relative)
         for done, result in enumerate(loaded, start=1):
             _index_result(writer, catalog, result, plan, enrichments, report)
             progress("indexing", done, len(loaded))

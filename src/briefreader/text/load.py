@@ -133,7 +133,7 @@ def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
         decoded = decode_bytes(data)
     except NotText as reason:
         return _skip(relative, str(reason))
-    notices = (decoded.notice,) if decoded.notice else ()
+    notices: tuple[str, ...] = (decoded.notice,) if decoded.notice else ()
     content_hash = hashlib.sha256(data).hexdigest()
     suffix = Path(relative).suffix.lower()
     if suffix in HTML_SUFFIXES:

@@ -125,7 +125,7 @@ def split_articles(lines: list[str], rules: LineRules) -> list[tuple[str, list[s
     headers = find_article_headers(lines, rules)
     if not headers:
         return [("", [], lines)]
-    parts = []
+    parts: list[tuple[str, list[str], list[str]]] = []
     first = headers[0][0]
     if any(line.strip() for line in lines[:first]):
         parts.append(("", [], lines[:first]))

@@ -68,7 +68,7 @@ class SpacyRecogniser:
             for offset, window in split_windows(text)
         )
         docs = self._nlp.pipe(pieces, as_tuples=True, batch_size=16, n_process=self.processes)
-        current, spans = 0, []
+        current, spans = 0, list[RawSpan]()
         for doc, (number, offset) in docs:
             while number > current:
                 yield spans
