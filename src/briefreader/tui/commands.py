@@ -1,4 +1,4 @@
-"""Command palette (ctrl+p): open an article by title, jump to an entity, toggle panels.
+"""Command palette (ctrl+p): open an article, jump to an entity, notes, toggle panels.
 
 Titles and entity names are data: they are highlighted with our own plain-text matching,
 because ``Matcher.highlight`` parses its argument as markup.
@@ -45,6 +45,9 @@ class ReaderCommands(Provider):
         yield ("Show related passages", partial(self._tab, "related"), "Side panel, Related tab")
         yield ("Show entities", partial(self._tab, "entities"), "Side panel, Entities tab")
         yield ("Go back", screen.action_back, "Undo the last jump (backspace)")
+        yield ("Notes: every note", screen.action_notes, "Filter by #tag, article:ID, words")
+        yield ("New note", screen.view.action_note, "On the paragraph or the selection (a)")
+        yield ("Show this article's notes", partial(self._tab, "notes"), "Side panel, Notes tab")
         if screen.library is not None:
             for summary in screen.library.articles():
                 title = summary.title or summary.id

@@ -14,12 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from briefreader.models import SearchResult, Span
+from briefreader.notes import NotesError
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
 from briefreader.tui.entities import article_mentions, entity_counts, entity_query
@@ -34,7 +34,9 @@ from briefreader.tui.messages import (
     RelatedFound,
     SearchFinished,
 )
+from briefreader.tui.notes_bridge import note_query
 from briefreader.tui.related import RelatedUnavailable, find_related_items
+from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
 from briefreader.tui.widgets.article_view import GUTTER, ArticleView
@@ -49,8 +51,8 @@ RELATED_DELAY = 0.25
 SAVE_DELAY = 1.0
 
 
-class MainScreen(Screen[None]):
-    """Search, read, and follow related passages."""
+class MainScreen(ReaderNotes):
+    """Search, read, follow related passages, and take notes (see :class:`ReaderNotes`)."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (110, "-wide")]  # noqa: RUF012
 
@@ -95,6 +97,7 @@ class MainScreen(Screen[None]):
         self.search_bar.input.cursor_blink = bool(getattr(settings, "cursor_blink", True))
         self.search_bar.input.focus()
         self.load_library()
+        self.start_notes()
 
     # ------------------------------------------------------------------ widgets
 
@@ -181,6 +184,8 @@ class MainScreen(Screen[None]):
         if first:
             self.view.set_placeholder("Search above, or pick an article from the list.")
             self._restore_last_article()
+        else:
+            self.load_notes(reanchor=True)  # the articles may have changed: find notes again
 
     def on_library_failed(self, message: LibraryFailed) -> None:
         """Say in plain words why there is nothing to read."""
@@ -209,7 +214,12 @@ class MainScreen(Screen[None]):
     def search_worker(self, query: str) -> None:
         """Run one query (or list the library for an empty one) off the UI thread."""
         library = self.library
-        if not query.strip():
+        if note_query(query) is not None:
+            try:
+                message = SearchFinished(query, result=self.note_search(query))
+            except NotesError as error:
+                message = SearchFinished(query, error=str(error))
+        elif not query.strip():
             message = SearchFinished(query, library=library.articles())
         else:
             try:
@@ -234,7 +244,7 @@ class MainScreen(Screen[None]):
             self.search_bar.set_status(f"{count} article{'s' if count != 1 else ''}, newest first")
         else:
             self.results.show_results(message.result)
-            self.search_bar.set_status(_result_status(message.result))
+            self.search_bar.set_status(_result_status(message.result, message.query))
         self._update_status()
 
     @on(Input.Submitted, "#query")
@@ -270,7 +280,8 @@ class MainScreen(Screen[None]):
         if jump:
             self.history.push(self.location)
         width = max(4, self.view.scrollable_content_region.width - GUTTER - 1)
-        self.article_worker(request, self.results_query, width)
+        query = "" if note_query(self.results_query) is not None else self.results_query
+        self.article_worker(request, query, width)
 
     @property
     def location(self) -> Location | None:
@@ -308,6 +319,7 @@ class MainScreen(Screen[None]):
         )
         self.side.show_entities(entity_counts(mentions))
         self._land(message)
+        self.load_notes()
 
     def _land(self, message: ArticleLoaded) -> None:
         request, view = message.request, self.view
@@ -491,6 +503,7 @@ class MainScreen(Screen[None]):
         """Save positions on the way out."""
         if self.article_id is not None:
             self.save_state()
+        self.close_notes()
 
 
 def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str]) -> list[Any]:
@@ -508,7 +521,10 @@ def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str])
     return hits
 
 
-def _result_status(result: SearchResult) -> str:
+def _result_status(result: SearchResult, query: str = "") -> str:
+    if note_query(query) is not None:
+        count = len(result.hits)
+        return {0: "No notes match", 1: "1 note matches"}.get(count, f"{count} notes match")
     if not result.hits:
         if result.suggestion:
             return f"No matches. Did you mean “{result.suggestion}”? (Enter)"

@@ -24,8 +24,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from briefreader.models import Article, Span
+from briefreader.notes import Anchor, Note
 from briefreader.search.highlight import term_spans
 from briefreader.tui.entities import Mention
+from briefreader.tui.notes_bridge import (
+    Selection,
+    article_sentences,
+    note_clip,
+    passage_clip,
+    passages_in,
+)
 from briefreader.tui.widgets.article_layout import (
     PARAGRAPH,
     REFERENCE,
@@ -36,7 +44,8 @@ from briefreader.tui.widgets.article_layout import (
 )
 
 GUTTER = 2
-CURSOR_MARK = "▌ "
+CURSOR_MARK = "▌"
+NOTE_MARK = "•"
 ENTITY_CLASSES = {
     kind: f"article-view--{kind.lower()}"
     for kind in ("PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT")
@@ -59,6 +68,9 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--current-hit",
         "article-view--footnote",
         "article-view--placeholder",
+        "article-view--note",
+        "article-view--note-mark",
+        "article-view--selection",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,7 +84,11 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("N", "previous_hit", "Prev hit", show=False, id="article.previous-hit"),
         Binding("f", "references", "Refs", id="article.references"),
         Binding("e", "toggle_entities", "Entities", show=False, id="article.toggle-entities"),
-        Binding("y", "copy_paragraph", "Copy paragraph", show=False, id="article.copy"),
+        Binding("y", "copy_paragraph", "Copy with citation", show=False, id="article.copy"),
+        Binding("v", "select", "Select sentences", show=False, id="article.select"),
+        Binding("a", "note", "Note", show=False, id="article.note"),
+        Binding("E", "edit_externally", "Note in $EDITOR", show=False, id="article.note-editor"),
+        Binding("escape", "leave_selection", "End selection", show=False, id="article.unselect"),
     ]
 
     @dataclass
@@ -96,6 +112,20 @@ class ArticleView(ScrollView, can_focus=True):
         article: Article
         passage: int
 
+    @dataclass
+    class NoteWanted(Message):
+        """``a``: write a note on ``article.text[start:end]``."""
+
+        article: Article
+        start: int
+        end: int
+
+    @dataclass
+    class NoteEditWanted(Message):
+        """``E`` on a noted paragraph: edit that note in the external editor."""
+
+        note: Note
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.layout_data: ArticleLayout | None = None
@@ -111,6 +141,9 @@ class ArticleView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self.placeholder = "Search above, or pick an article from the list."
+        self.notes: list[tuple[Note, Anchor]] = []
+        self.selection: Selection | None = None
+        self._noted: set[int] = set()
 
     # ------------------------------------------------------------------ content
 
@@ -133,6 +166,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.mentions = mentions
         self._mention_starts = [m.start for m in mentions]
         self.cursor = 0
+        self.notes, self._noted, self.selection = [], set(), None
         self._span_cache.clear()
         self._relayout()
         self.scroll_to(y=0, animate=False, immediate=True)
@@ -155,6 +189,30 @@ class ArticleView(ScrollView, can_focus=True):
         self._mention_starts = [m.start for m in mentions]
         self._span_cache.clear()
         self._invalidate()
+
+    def set_notes(self, notes: list[tuple[Note, Anchor]]) -> None:
+        """Mark noted passages (a gutter mark and the note style on the quoted text)."""
+        self.notes = notes
+        self._noted = set()
+        article = self.article
+        if article is not None:
+            for _, anchor in notes:
+                if anchor.found:
+                    self._noted.update(passages_in(article, anchor.start, anchor.end))
+        self._span_cache.clear()
+        self._invalidate()
+
+    def notes_at(self, passage: int) -> list[tuple[Note, Anchor]]:
+        """The notes whose text overlaps a paragraph, in text order."""
+        article = self.article
+        if article is None or not 0 <= passage < len(article.passages):
+            return []
+        here = article.passages[passage]
+        return [
+            (note, anchor)
+            for note, anchor in self.notes
+            if anchor.found and anchor.start < here.end and here.start < anchor.end
+        ]
 
     # ------------------------------------------------------------------ layout
 
@@ -221,8 +279,14 @@ class ArticleView(ScrollView, can_focus=True):
         text = Text(block.text[line.start : line.end], style=self._block_style(block), end="")
         self._apply_spans(text, line.block, line.start, line.end)
         on_cursor = block.passage >= 0 and block.passage == self.cursor
-        gutter = Segment(CURSOR_MARK if on_cursor else " " * GUTTER, self._gutter_style(on_cursor))
-        return self._strip([gutter], text, width, base)
+        return self._strip(self._gutter(block, on_cursor), text, width, base)
+
+    def _gutter(self, block: Block, on_cursor: bool) -> list[Segment]:
+        """The cursor mark, then the note mark for noted paragraphs."""
+        cursor = Segment(CURSOR_MARK if on_cursor else " ", self._gutter_style(on_cursor))
+        if block.passage >= 0 and block.passage in self._noted:
+            return [cursor, Segment(NOTE_MARK, self._style("article-view--note-mark", False))]
+        return [cursor, Segment(" ", self._gutter_style(on_cursor))]
 
     def _strip(self, head: list[Segment], text: Text, width: int, base: Style) -> Strip:
         console = self.app.console
@@ -246,8 +310,17 @@ class ArticleView(ScrollView, can_focus=True):
                 text.stylize(
                     self._style(name), max(0, span_start - start), min(end, span_end) - start
                 )
-        current = self.current_hit
         block = self.layout_data.blocks[block_index] if self.layout_data else None
+        if self.selection is not None and block is not None and block.exact:
+            sel_start, sel_end = self.selection.span
+            low, high = sel_start - block.offset, sel_end - block.offset
+            if high > start and low < end:
+                text.stylize(
+                    self._style("article-view--selection"),
+                    max(0, low - start),
+                    min(end, high) - start,
+                )
+        current = self.current_hit
         if current is not None and block is not None and block.passage == current[0]:
             span = current[1]
             if span.end > start and span.start < end:
@@ -267,9 +340,25 @@ class ArticleView(ScrollView, can_focus=True):
         spans = self._entity_spans(block) if self.show_entities else []
         if block.kind in (PARAGRAPH, REFERENCE):
             spans += [(s, e, "article-view--footnote") for s, e, _ in footnote_spans(block.text)]
+        spans += self._note_spans(block)
         spans += [(s.start, s.end, "article-view--hit") for s in term_spans(block.text, self.terms)]
         self._span_cache[block_index] = spans
         return spans
+
+    def _note_spans(self, block: Block) -> list[tuple[int, int, str]]:
+        """The noted text in a block (text shown changed by cleaning: the gutter mark only)."""
+        if not block.exact or block.offset < 0 or block.passage not in self._noted:
+            return []
+        end = block.offset + len(block.text)
+        return [
+            (
+                max(anchor.start, block.offset) - block.offset,
+                min(anchor.end, end) - block.offset,
+                "article-view--note",
+            )
+            for _, anchor in self.notes
+            if anchor.found and anchor.start < end and block.offset < anchor.end
+        ]
 
     def _entity_spans(self, block: Block) -> list[tuple[int, int, str]]:
         if not block.exact or block.offset < 0 or not self.mentions:
@@ -355,12 +444,18 @@ class ArticleView(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ actions
 
     def action_cursor_down(self) -> None:
-        """Move the cursor to the next paragraph."""
-        self.move_cursor(self.cursor + 1)
+        """Move the cursor to the next paragraph (while selecting: one sentence further)."""
+        if self.selection is not None:
+            self._extend_selection(1)
+        else:
+            self.move_cursor(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        """Move the cursor to the previous paragraph."""
-        self.move_cursor(self.cursor - 1)
+        """Move the cursor to the previous paragraph (while selecting: one sentence back)."""
+        if self.selection is not None:
+            self._extend_selection(-1)
+        else:
+            self.move_cursor(self.cursor - 1)
 
     def action_page_down(self) -> None:
         """Scroll a page down; the cursor goes to the first paragraph in view."""
@@ -444,11 +539,75 @@ class ArticleView(ScrollView, can_focus=True):
             self.notify(f"Entity highlighting {state}")
 
     def action_copy_paragraph(self) -> None:
-        """Copy the paragraph under the cursor to the clipboard (OSC 52 works over SSH)."""
+        """Copy the selection, else the note on this paragraph, else the paragraph, cited.
+
+        The clipboard gets the quoted text, the note, and ``— title · source · date ·
+        paragraph N`` (OSC 52, so it works over SSH).
+        """
         article = self.article
-        if article is not None and self.passage_count:
-            self.app.copy_to_clipboard(article.passages[self.cursor].text)
-            self.notify("Paragraph copied")
+        if article is None or not self.passage_count:
+            return
+        noted = self.notes_at(self.cursor)
+        if self.selection is not None:
+            clip, what = passage_clip(article, *self.selection.span), "Selection"
+        elif noted:
+            clip, what = note_clip(noted[0][0], article, noted[0][1]), "Note"
+        else:
+            passage = article.passages[self.cursor]
+            clip, what = passage_clip(article, passage.start, passage.end), "Paragraph"
+        self.app.copy_to_clipboard(clip)
+        self.notify(f"{what} copied with its citation")
+
+    # ------------------------------------------------------------------ notes
+
+    def action_select(self) -> None:
+        """Start selecting sentences at the paragraph under the cursor (j/k extend it)."""
+        article = self.article
+        if article is None or not self.passage_count:
+            return
+        self.selection = Selection.at_paragraph(article_sentences(article), self.cursor)
+        self._invalidate()
+        self.notify("Selecting: j/k add sentences, a writes a note, y copies, Esc stops")
+
+    def _extend_selection(self, step: int) -> None:
+        assert self.selection is not None
+        self.selection.extend(step)
+        self.cursor = self.selection.head_passage
+        self._invalidate()
+        self._scroll_to_cursor()
+        self.post_message(self.Moved(self, self.cursor, self.hit_index))
+
+    def action_leave_selection(self) -> None:
+        """Stop selecting."""
+        self.selection = None
+        self._invalidate()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc only acts while selecting; otherwise it is listed (disabled) and passes on."""
+        if action == "leave_selection" and self.selection is None:
+            return None
+        return True
+
+    def action_note(self) -> None:
+        """Write a note on the selection, or on the paragraph under the cursor."""
+        article = self.article
+        if article is None or not self.passage_count:
+            return
+        if self.selection is not None:
+            start, end = self.selection.span
+            self.action_leave_selection()
+        else:
+            passage = article.passages[self.cursor]
+            start, end = passage.start, passage.end
+        self.post_message(self.NoteWanted(article, start, end))
+
+    def action_edit_externally(self) -> None:
+        """Edit the note on this paragraph in ``$VISUAL``/``$EDITOR``."""
+        noted = self.notes_at(self.cursor)
+        if not noted:
+            self.notify("No note on this paragraph (a writes one)")
+            return
+        self.post_message(self.NoteEditWanted(noted[0][0]))
 
     def on_click(self, event: events.Click) -> None:
         """Clicking a paragraph puts the cursor on it."""

@@ -1,4 +1,4 @@
-"""The side panel: related passages of the current paragraph, and the article's entities."""
+"""The side panel: related passages of the current paragraph, the article's entities and notes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from briefreader.tui.entities import TYPE_LABELS, EntityCount
 from briefreader.tui.related import RelatedItem
 from briefreader.tui.widgets.article_view import ENTITY_CLASSES, ArticleView
+from briefreader.tui.widgets.notes_tab import NoteList
 
 
 class PanelList(OptionList):
@@ -30,7 +31,7 @@ class PanelList(OptionList):
 
 
 class SidePanel(Vertical):
-    """Tabs *Related* and *Entities*; Enter jumps to a passage or searches an entity."""
+    """Tabs *Related*, *Entities* and *Notes*; Enter jumps to a passage or searches an entity."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "side-panel--title",
@@ -62,6 +63,8 @@ class SidePanel(Vertical):
             with TabPane("Entities", id="tab-entities"):
                 yield Static(id="entity-legend")
                 yield PanelList(id="entity-list")
+            with TabPane("Notes", id="tab-notes"):
+                yield NoteList(id="note-list")
 
     def _rich(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -74,8 +77,13 @@ class SidePanel(Vertical):
         self.show_entities({})
 
     def show_tab(self, name: str) -> None:
-        """Switch to the ``related`` or ``entities`` tab."""
+        """Switch to the ``related``, ``entities`` or ``notes`` tab."""
         self.query_one(TabbedContent).active = f"tab-{name}"
+
+    @property
+    def note_list(self) -> NoteList:
+        """The *Notes* tab's list."""
+        return self.query_one(NoteList)
 
     def related_message(self, message: str) -> None:
         """Show a note instead of related passages."""
