@@ -220,3 +220,33 @@ async def test_note_search_in_the_search_bar_and_other_readers_notes_appear(
         await pilot.press("enter")
         await settle(pilot)
         assert view.article.id == article.id and view.cursor == 5
+
+
+def test_sentences_filters_and_the_external_editor_round_trip(tmp_path: Path) -> None:
+    from briefreader.tui.notes_bridge import (
+        NoEditor,
+        NoteFilter,
+        edit_in_editor,
+        editor_command,
+        note_query,
+        sentence_spans,
+    )
+
+    text = "One. “Two?” he said. Three… and four"
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "One.",
+        "“Two?”",
+        "he said.",
+        "Three…",
+        "and four",
+    ]
+    wanted = NoteFilter.parse("#Watch article:abc iran words")
+    assert wanted == NoteFilter(("watch",), "abc", "iran words")
+    assert note_query(" NOTE: iran ") == "iran" and note_query("iran") is None
+    with pytest.raises(NoEditor):
+        editor_command({})
+    assert editor_command({"EDITOR": "vi -n", "VISUAL": ""}) == ["vi", "-n"]
+    script = ["sh", "-c", 'printf "edited [b] #t\\n" > "$1"', "editor"]
+    assert edit_in_editor("before", script) == "edited [b] #t"
+    with pytest.raises(OSError):
+        edit_in_editor("before", ["sh", "-c", "exit 3", "editor"])
