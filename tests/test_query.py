@@ -96,3 +96,15 @@ def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
 def test_malformed_queries_explained(library: Library, text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         library.search(text)
+
+
+def test_prefix_matches_whole_words_not_only_stems(library: Library) -> None:
+    # "negotiating" is indexed as "negoti"; "negotia*" must still find it.
+    assert _articles(library, "negotia*") == _articles(
+        library, "negotiate OR negotiations OR negotiating OR negotiates"
+    )
+    hit = library.search("kidnapp*").hits[0]
+    assert any(
+        hit.snippet.text[s.start : s.end].lower().startswith("kidnapp")
+        for s in hit.snippet.highlights
+    )
