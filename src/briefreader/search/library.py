@@ -47,7 +47,11 @@ class Library:
         self._lock = threading.RLock()
         self._searcher: Searcher = ix.searcher()
         self._folder = active_dir(workspace.index_dir)
-        if catalog is None or catalog.generation != ix.latest_generation():
+        # Whoosh reads the schema and generation from disk on each access; keep them, so this
+        # snapshot keeps working even after a rebuild elsewhere replaced its folder.
+        self._schema = ix.schema
+        self._generation = ix.latest_generation()
+        if catalog is None or catalog.generation != self._generation:
             catalog = _catalog_from_index(ix)
         self._catalog = catalog
         self._article_cache = lru_cache(maxsize=64)(self._load_article)
@@ -81,10 +85,11 @@ class Library:
             if self._searcher.up_to_date():
                 return False
             self._searcher = self._searcher.refresh()
+            self._generation = self._ix.latest_generation()
             from briefreader.search.catalog import read_catalog
 
             catalog = read_catalog(folder) if folder else None
-            if catalog is None or catalog.generation != self._ix.latest_generation():
+            if catalog is None or catalog.generation != self._generation:
                 catalog = _catalog_from_index(self._ix)
             self._catalog = catalog
             self._article_cache.cache_clear()
@@ -93,7 +98,7 @@ class Library:
     @property
     def schema(self) -> Any:
         """The index schema."""
-        return self._ix.schema
+        return self._schema
 
     @property
     def lock(self) -> threading.RLock:
@@ -176,7 +181,7 @@ class Library:
         folder = self._folder
         mentions_path = folder / MENTIONS_FILE if folder else None
         corrections_path = self.workspace.root / CORRECTIONS_FILE
-        stamp = (_mtime(mentions_path), _mtime(corrections_path), self._ix.latest_generation())
+        stamp = (_mtime(mentions_path), _mtime(corrections_path), self._generation)
         if self._entity_table is None or self._entity_stamp != stamp:
             mentions = read_mentions_file(mentions_path) if mentions_path else None
             try:
@@ -214,7 +219,7 @@ class Library:
 
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
-        parsed = parse_query(text, self._ix.schema, self._expand_entity).query
+        parsed = parse_query(text, self._schema, self._expand_entity).query
         return parsed.accept(self._expand_prefix)
 
     def _expand_prefix(self, node: query.Query) -> query.Query:

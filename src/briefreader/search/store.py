@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,12 +87,27 @@ def activate(index_root: Path, folder: Path) -> None:
     remove_stale_dirs(index_root)
 
 
-def remove_stale_dirs(index_root: Path) -> None:
-    """Delete index folders that are not active (left by replaced or killed builds)."""
+STALE_GRACE_SECONDS = 300.0
+
+
+def remove_stale_dirs(index_root: Path, grace: float = STALE_GRACE_SECONDS) -> None:
+    """Delete index folders that are not active (left by replaced or killed builds).
+
+    A folder replaced less than ``grace`` seconds ago is kept: a reader open elsewhere may
+    still be reading it until its next refresh moves it to the new one.
+    """
     active = active_dir(index_root)
+    now = time.time()
     for path in index_root.glob("ix-*"):
-        if path.is_dir() and path != active:
+        if path.is_dir() and path != active and now - _last_change(path) > grace:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _last_change(path: Path) -> float:
+    try:
+        return max((p.stat().st_mtime for p in path.iterdir()), default=path.stat().st_mtime)
+    except OSError:
+        return 0.0
 
 
 @contextmanager

@@ -49,6 +49,7 @@ from briefreader.workspace import Workspace
 RESULT_LIMIT = 100
 RELATED_DELAY = 0.25
 SAVE_DELAY = 1.0
+INDEX_POLL_SECONDS = 3.0
 
 
 class MainScreen(ReaderNotes):
@@ -98,6 +99,7 @@ class MainScreen(ReaderNotes):
         self.search_bar.input.focus()
         self.load_library()
         self.start_notes()
+        self.set_interval(INDEX_POLL_SECONDS, self._watch_index)
 
     # ------------------------------------------------------------------ widgets
 
@@ -150,7 +152,27 @@ class MainScreen(ReaderNotes):
         except IndexUnavailable as error:
             self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
             return
+        if report.changed:
+            notice = " · ".join(x for x in (notice, _reanchor_notes(self.workspace, library)) if x)
         self.post_message(LibraryReady(library, notice or "Index ready"))
+
+    def _watch_index(self) -> None:
+        """Every few seconds, pick up an index that another process has updated."""
+        if self.library is not None:
+            self.refresh_library()
+
+    @work(thread=True, exclusive=True, group="library-refresh")
+    def refresh_library(self) -> None:
+        """Refresh the searcher if the index changed on disk (another ``briefreader index``)."""
+        from briefreader.search.store import IndexUnavailable
+
+        library = self.library
+        try:
+            changed = library.refresh()
+        except (IndexUnavailable, OSError):
+            return  # mid-swap or gone: the next tick tries again; the old snapshot stays usable
+        if changed:
+            self.post_message(LibraryReady(library, "The index was updated; results refreshed"))
 
     def _progress_poster(self) -> Any:
         """A progress callback that posts at most ~10 messages a second."""
@@ -186,6 +208,9 @@ class MainScreen(ReaderNotes):
             self._restore_last_article()
         else:
             self.load_notes(reanchor=True)  # the articles may have changed: find notes again
+            if self.article_id and self.library.summary(self.article_id) is not None:
+                request = OpenRequest(self.article_id, passage=self.view.cursor)
+                self.open_article(request, jump=False)  # show the article's new text
 
     def on_library_failed(self, message: LibraryFailed) -> None:
         """Say in plain words why there is nothing to read."""
@@ -558,3 +583,14 @@ def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
     if position is not None:
         parts.append(f"article {position[0]} of {position[1]}")
     return Text(" · ".join(parts))
+
+
+def _reanchor_notes(workspace: Workspace, library: Any) -> str:
+    """Find every note again after the index changed; a one-line notice, or ''."""
+    from briefreader.notes import NotesError
+    from briefreader.sync import describe, reanchor_workspace_notes
+
+    try:
+        return describe(reanchor_workspace_notes(workspace, library)) or ""
+    except NotesError as error:
+        return f"Notes not re-anchored: {error}"
