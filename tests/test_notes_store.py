@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -275,3 +276,31 @@ def test_a_second_store_sees_new_notes_on_refresh(db: Path) -> None:
         note_id = _add(first, "from the other login")
         assert second.data_version() != version
         assert [n.id for n in second.list()] == [note_id]
+
+
+def _two_writers_killed(db: Path, rng: random.Random) -> set[str]:
+    """Two writers at once, both killed with SIGKILL at a random moment: their acks."""
+    processes = [_writer(db, 100_000, f"p{n}") for n in range(2)]
+    time.sleep(rng.uniform(0.3, 1.2))
+    for process in processes:
+        os.kill(process.pid, signal.SIGKILL)
+    acknowledged: set[str] = set()
+    for process in processes:
+        out, _ = process.communicate(timeout=30)
+        acknowledged |= {line for line in out.split("\n")[:-1] if line}
+    return acknowledged
+
+
+def test_two_writers_killed_at_random_lose_no_acknowledged_note(
+    db: Path, request: pytest.FixtureRequest
+) -> None:
+    target = 1000 if request.config.getoption("--slow") else 150
+    rng = random.Random(20261122)
+    acknowledged: set[str] = set()
+    rounds = 0
+    while len(acknowledged) < target or rounds < 3:
+        acknowledged |= _two_writers_killed(db, rng)
+        rounds += 1
+        with NoteStore(db) as store:
+            assert store.integrity_check() == "ok"
+            assert acknowledged <= {note.id for note in store.list()}
