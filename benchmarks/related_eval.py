@@ -28,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from briefreader.models import Article
-from briefreader.search.enrich import no_enrichment
+from briefreader.search.enrich import NoEnrichment
 from briefreader.search.indexer import Enrichment, ProgressFn, update_index
 from briefreader.search.library import Library
 from briefreader.search.related import RelatedOptions, clear_cache, find_related
@@ -74,7 +74,7 @@ def build_workspace(root: Path, source: Path, entities: bool) -> Library:
     (root / "index").mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, root / "articles")
     workspace = Workspace(root)
-    update_index(workspace, enricher=entity_enricher if entities else no_enrichment)
+    update_index(workspace, enricher=entity_enricher if entities else NoEnrichment())
     return Library.open(workspace)
 
 

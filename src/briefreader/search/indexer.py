@@ -20,6 +20,7 @@ from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, Skipped
 from briefreader.search.catalog import ArticleSummary, Catalog, FileEntry, write_catalog
+from briefreader.search.related import passage_terms
 from briefreader.search.schema import ENTITY_FIELDS, SCHEMA_VERSION
 from briefreader.search.store import (
     IndexUnavailable,
@@ -326,6 +327,7 @@ def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> No
             source=article.source,
             date=article.date or "",
             text=passage.text,
+            terms=passage_terms(passage.text),
             footnote=",".join(passage.footnotes),
             **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
         )

@@ -25,6 +25,7 @@ lives in ``search/semantic.py`` and is imported only when asked for.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
@@ -35,10 +36,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from whoosh import query
-
 from briefreader.models import Article, Passage
 from briefreader.search.figures import Figure, extract_figures, shared_subjects, side_by_side
+from briefreader.search.postings import K1, PassageIndex
 
 if TYPE_CHECKING:
     from briefreader.search.library import Library
@@ -59,9 +59,13 @@ ENTITY_MAX_SHARE = 0.05
 FIGURE_BONUS = 0.15
 COSINE_MIX = 0.5
 BIGRAM_BONUS = 0.1
+BM25_B = 0.75
+# Candidate gathering reads at most about this many postings (a bound on latency at scale).
+POSTINGS_BUDGET = 40_000
+MIN_GATHER_TERMS = 4
+KEY_TERM_SHARE = 0.85
 # Once the best match clears the threshold, weaker ones down to this share of it are listed.
 FLOOR_RATIO = 0.6
-_PASSAGE = query.Term("kind", "passage")
 _SENTENCE_END = re.compile(r"[.!?]['’\"”)\]]*\s*$")
 # Function words and reporting verbs: the index keeps them (phrase search needs them), but
 # they say nothing about what a paragraph is about.
@@ -85,6 +89,32 @@ CALENDAR_WORDS = _words(
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
     friday saturday sunday
     """
+)
+
+# Different words for the same thing in news text, folded to one key term before weighting
+# and matching (general vocabulary, not tuned per corpus; see docs/related.md). One group
+# per line; a word's stem stands for every inflection ("withdrawal", "withdraw" share one).
+SYNONYM_GROUPS = (
+    "withdrawal withdraw withdrawn drawdown pullout",
+    "waiver exemption exempt waive",
+    "ceasefire truce",
+    "purchase buy bought",
+    "acquisition takeover",
+    "lawmaker legislator",
+    "film movie",
+    "kidnapping kidnap abduction abduct",
+    "militant insurgent",
+    "phone cellphone handset smartphone",
+    "poll survey",
+    "forecast prediction predict",
+    "resign quit",
+    "jail prison imprison",
+    "murder homicide",
+    "troop soldier",
+    "hostage captive",
+    "agreement accord pact",
+    "lawsuit litigation",
+    "unemployment jobless joblessness",
 )
 
 
@@ -164,6 +194,7 @@ class _Profile:
 
     weights: dict[str, float]
     vector: dict[str, float]
+    counts: Counter[str]
     bigrams: set[tuple[str, str]]
     surface: dict[str, str]
     names: set[str]
@@ -172,11 +203,22 @@ class _Profile:
     figures: list[Figure]
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """A passage's key terms: counts, the terms that are names, the sequence (for bigrams)."""
+
+    counts: Counter[str]
+    names: frozenset[str]
+    sequence: tuple[str, ...]
+
+
 @dataclass
 class _Candidate:
     passage_id: str
     article_id: str
     text: str
+    docnum: int
+    key_terms: _Terms
     lexical: float = 0.0
     terms: set[str] = field(default_factory=set)
     entities: set[str] = field(default_factory=set)
@@ -185,61 +227,113 @@ class _Candidate:
     score: float = 0.0
 
 
-class _SearcherStats:
-    """Per-searcher memo: the passage documents, document frequencies, analysed passages.
+class _SearcherStats(PassageIndex):
+    """Per-searcher memo: passage mask, document frequencies, candidates' stored key terms.
 
     Bounded, and dropped with the searcher (``Library.refresh`` makes a new one), so it never
     outlives the index it describes.
     """
 
-    MAX_ENTRIES = 50_000
+    MAX_STORED = 20_000
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.total = max(self.reader.doc_count(), 1)
-        self._passages: set[int] | None = None
-        self._df: dict[tuple[str, str], int] = {}
-        self._analysed: dict[str, tuple[Any, ...]] = {}
-
-    @property
-    def passages(self) -> set[int]:
-        """Document numbers of all passage documents (a Whoosh filter set)."""
-        if self._passages is None:
-            self._passages = set(self.searcher.docs_for_query(_PASSAGE))
-        return self._passages
-
-    def df(self, fieldname: str, term: str) -> int:
-        """Document frequency of a term, memoised."""
-        key = (fieldname, term)
-        found = self._df.get(key)
-        if found is None:
-            if len(self._df) > self.MAX_ENTRIES:
-                self._df.clear()
-            found = self._df[key] = self.reader.doc_frequency(fieldname, term)
-        return found
+    def __init__(self, searcher: Any, analyzer: Any) -> None:
+        super().__init__(searcher)
+        self.analyzer = analyzer
+        self.fold = _synonyms(analyzer)
+        self._stored: dict[int, tuple[dict[str, Any], _Terms]] = {}
+        self._average: float | None = None
+        self._idfs: dict[tuple[str, str], float] = {}
+        self._vectors: dict[tuple[int, bool], tuple[dict[str, float], float]] = {}
+        self._figures: dict[int, list[Figure]] = {}
 
     def idf(self, fieldname: str, term: str) -> float:
-        return _idf(self.total, max(self.df(fieldname, term), 1))
-
-    def analysed(self, analyzer: Any, key: str, text: str) -> tuple[Any, ...]:
-        """``_analyse`` of a passage text, memoised by passage id."""
-        found = self._analysed.get(key)
+        """idf of a key term (memoised)."""
+        key = (fieldname, term)
+        found = self._idfs.get(key)
         if found is None:
-            if len(self._analysed) > self.MAX_ENTRIES // 5:
-                self._analysed.clear()
-            found = self._analysed[key] = _analyse(analyzer, text)
+            if len(self._idfs) > self.MAX_DF_ENTRIES:
+                self._idfs.clear()
+            found = self._idfs[key] = _idf(self.total, max(self.key_df(fieldname, term), 1))
         return found
+
+    def vector(self, docnum: int, names: bool) -> tuple[dict[str, float], float]:
+        """A passage's tf-idf weights (names boosted when ``names``) and their norm (memoised)."""
+        key = (docnum, names)
+        found = self._vectors.get(key)
+        if found is None:
+            if len(self._vectors) > self.MAX_STORED:
+                self._vectors.clear()
+            terms = self.stored(docnum)[1]
+            weights = {}
+            for term, count in terms.counts.items():
+                weight = (1.0 + math.log(count)) * self.idf("body", term)
+                weights[term] = weight * NAME_BOOST if names and term in terms.names else weight
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            found = self._vectors[key] = (weights, norm)
+        return found
+
+    def figures(self, docnum: int, text: str) -> list[Figure]:
+        """``extract_figures`` of a passage (memoised)."""
+        found = self._figures.get(docnum)
+        if found is None:
+            if len(self._figures) > self.MAX_STORED:
+                self._figures.clear()
+            found = self._figures[docnum] = extract_figures(text)
+        return found
+
+    def key_df(self, fieldname: str, term: str) -> int:
+        """Document frequency of a key term: summed over its synonyms (an upper bound)."""
+        return sum(self.df(fieldname, member) for member in _members(term))
+
+    @property
+    def average_key_terms(self) -> float:
+        """Average key-term count of a passage, estimated from the ``body`` field length.
+
+        Article documents repeat their passages' text, so passages hold about half of the
+        field's tokens; key terms (query stop words out) are about 0.85 of the tokens.
+        """
+        if self._average is None:
+            tokens = self.reader.field_length("body") / 2
+            self._average = max(KEY_TERM_SHARE * tokens / max(self.passages, 1), 1.0)
+        return self._average
+
+    def stored(self, docnum: int) -> tuple[dict[str, Any], _Terms]:
+        """Stored fields of a passage document and its key terms (memoised)."""
+        found = self._stored.get(docnum)
+        if found is None:
+            if len(self._stored) > self.MAX_STORED:
+                self._stored.clear()
+            fields = self.reader.stored_fields(docnum)
+            packed = fields.get("terms")
+            if packed is None:  # an index written before key terms were stored
+                packed = passage_terms(fields.get("text", ""), self.analyzer)
+            found = self._stored[docnum] = (fields, _unpack_terms(packed, self.fold))
+        return found
+
+
+def _unpack_terms(packed: str, fold: dict[str, str]) -> _Terms:
+    """Parse ``passage_terms`` output, synonyms folded."""
+    sequence = []
+    names = set()
+    for word in packed.split():
+        if word.startswith(NAME_MARK):
+            word = fold.get(word[len(NAME_MARK) :], word[len(NAME_MARK) :])
+            names.add(word)
+        else:
+            word = fold.get(word, word)
+        sequence.append(word)
+    return _Terms(Counter(sequence), frozenset(names), tuple(sequence))
 
 
 _STATS: weakref.WeakKeyDictionary[Any, _SearcherStats] = weakref.WeakKeyDictionary()
 
 
-def _stats_for(searcher: Any) -> _SearcherStats:
-    """The memo of this searcher (call with the library lock held)."""
+def _stats_for(library: Library) -> _SearcherStats:
+    """The memo of the library's searcher (call with the library lock held)."""
+    searcher = library.searcher
     stats = _STATS.get(searcher)
     if stats is None:
-        stats = _STATS[searcher] = _SearcherStats(searcher)
+        stats = _STATS[searcher] = _SearcherStats(searcher, library.schema["body"].analyzer)
     return stats
 
 
@@ -292,17 +386,17 @@ def _rank(
 ) -> RelatedResult:
     """Profile the paragraph, gather candidates, score, explain, cut at the threshold."""
     with library.lock:
-        stats = _stats_for(library.searcher)
-        profile = _profile(library, stats, article, passage, options)
-        candidates = _lexical_candidates(stats, article.id, passage.id, profile, options)
+        stats = _stats_for(library)
+        own = {d for d in stats.docnums("article_id", article.id) if stats.mask[d]}
+        profile = _profile(library, stats, article, passage, own, options)
+        candidates = _lexical_candidates(stats, own, profile, options)
         if options.entities and profile.entities:
-            _entity_candidates(stats, article.id, profile, options, candidates)
-        analyzer = library.schema["body"].analyzer
+            _entity_candidates(stats, own, profile, options, candidates)
         for candidate in candidates.values():
-            _rescore_lexical(candidate, profile, analyzer, stats, options)
+            _rescore_lexical(candidate, profile, stats, options)
     notice = ""
     for candidate in candidates.values():
-        _score(candidate, profile, options)
+        _score(candidate, profile, stats, options)
     if options.semantic and candidates:
         notice = _semantic_rerank(library, passage, candidates)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
@@ -329,15 +423,15 @@ def _profile(
     stats: _SearcherStats,
     article: Article,
     passage: Passage,
+    own_docs: set[int],
     options: RelatedOptions,
 ) -> _Profile:
     """Weighted key terms of the paragraph, its names, entities and figures."""
-    analyzer = library.schema["body"].analyzer
-    counts, surface, names, sequence = _analyse(analyzer, passage.text)
-    own = _own_article_frequencies(analyzer, article)
+    counts, surface, names, sequence = _folded(_analyse(stats.analyzer, passage.text), stats.fold)
+    own = _own_article_frequencies(stats, own_docs)
     weights = {}
     for term, count in counts.items():
-        outside = stats.df("body", term) - own.get(term, 0)
+        outside = stats.key_df("body", term) - own.get(term, 0)
         if outside <= 0:
             continue
         weight = (1.0 + math.log(count)) * _idf(stats.total, outside)
@@ -350,8 +444,30 @@ def _profile(
     )
     figures = extract_figures(passage.text) if options.figures else []
     return _Profile(
-        top, weights, _bigrams(sequence), surface, names & set(top), entities, entity_names, figures
+        top,
+        weights,
+        counts,
+        _bigrams(sequence),
+        surface,
+        names & set(top),
+        entities,
+        entity_names,
+        figures,
     )
+
+
+def _folded(
+    analysed: tuple[Counter[str], dict[str, str], set[str], list[str]], fold: dict[str, str]
+) -> tuple[Counter[str], dict[str, str], set[str], list[str]]:
+    """``_analyse`` output with synonyms folded to their group's key term."""
+    counts, surface, names, sequence = analysed
+    folded: Counter[str] = Counter()
+    for term, count in counts.items():
+        folded[fold.get(term, term)] += count
+    words: dict[str, str] = {}
+    for term, word in surface.items():
+        words.setdefault(fold.get(term, term), word)
+    return folded, words, set(_fold(names, fold)), _fold(sequence, fold)
 
 
 def _idf(total: int, frequency: int) -> float:
@@ -383,6 +499,53 @@ def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], se
     return counts, surface, names, sequence
 
 
+NAME_MARK = "+"
+_INDEX_ANALYZER: Any = None
+
+
+def passage_terms(text: str, analyzer: Any = None) -> str:
+    """The paragraph's key-term sequence as stored with each passage document.
+
+    Analysed terms in order, query stop words left out, names marked with ``NAME_MARK``
+    ("+mansour chatham +hous"): candidates are re-scored from this stored field, without
+    analysing their text again. Changing the analysis here needs a ``SCHEMA_VERSION`` bump.
+    """
+    global _INDEX_ANALYZER
+    if analyzer is None:
+        if _INDEX_ANALYZER is None:
+            from briefreader.search.schema import text_analyzer
+
+            _INDEX_ANALYZER = text_analyzer()
+        analyzer = _INDEX_ANALYZER
+    _, _, names, sequence = _analyse(analyzer, text)
+    return " ".join(NAME_MARK + t if t in names else t for t in sequence)
+
+
+_FOLD: dict[str, str] = {}
+_MEMBERS: dict[str, tuple[str, ...]] = {}
+
+
+def _synonyms(analyzer: Any) -> dict[str, str]:
+    """Stem -> the group's key term (the first word's stem), built once with the analyzer."""
+    if not _FOLD:
+        for line in SYNONYM_GROUPS:
+            stems = [t.text for word in line.split() for t in analyzer(word, mode="query")]
+            members = tuple(dict.fromkeys(stems))
+            for stem in members:
+                _FOLD.setdefault(stem, members[0])
+            _MEMBERS[members[0]] = members
+    return _FOLD
+
+
+def _fold(terms: Iterable[str], fold: dict[str, str]) -> list[str]:
+    return [fold.get(t, t) for t in terms]
+
+
+def _members(term: str) -> tuple[str, ...]:
+    """The stems a key term stands for (itself unless it heads a synonym group)."""
+    return _MEMBERS.get(term, (term,))
+
+
 def _bigrams(sequence: Sequence[str]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(sequence))
 
@@ -392,89 +555,105 @@ def _starts_sentence(text: str, position: int) -> bool:
     return position == 0 or bool(_SENTENCE_END.search(before)) or before.endswith(("“", '"'))
 
 
-_OWN_CACHE: dict[str, Counter[str]] = {}
-_OWN_LOCK = threading.Lock()
-
-
-def _own_article_frequencies(analyzer: Any, article: Article) -> Counter[str]:
-    """Document frequency of each term inside the article (its passages plus the article)."""
-    key = f"{article.id}\0{article.content_hash}"
-    with _OWN_LOCK:
-        cached = _OWN_CACHE.get(key)
-    if cached is not None:
-        return cached
+def _own_article_frequencies(stats: _SearcherStats, own_docs: set[int]) -> Counter[str]:
+    """Document frequency of each key term inside the article (its passages plus the article)."""
     frequencies: Counter[str] = Counter()
-    for passage in article.passages:
-        frequencies.update({token.text for token in analyzer(passage.text, mode="query")})
+    for docnum in own_docs:
+        frequencies.update(stats.stored(docnum)[1].counts.keys())
     for term in frequencies:
         frequencies[term] += 1  # the article document holds every term of its passages
-    with _OWN_LOCK:
-        if len(_OWN_CACHE) > 256:
-            _OWN_CACHE.clear()
-        _OWN_CACHE[key] = frequencies
     return frequencies
 
 
+def _saturation(tf: float, length_ratio: float = 1.0) -> float:
+    """BM25's term-frequency saturation; ``length_ratio`` is length / average length."""
+    return tf * (K1 + 1) / (tf + K1 * (1 - BM25_B + BM25_B * length_ratio))
+
+
 def _lexical_candidates(
-    stats: _SearcherStats,
-    article_id: str,
-    passage_id: str,
-    profile: _Profile,
-    options: RelatedOptions,
+    stats: _SearcherStats, own: set[int], profile: _Profile, options: RelatedOptions
 ) -> dict[str, _Candidate]:
-    """Passages of other articles matching the key-term query, scored against the self-score."""
+    """Passages of other articles sharing the most key-term weight.
+
+    Term-at-a-time over the postings (``weight × idf × tf-saturation`` per term) picks twice
+    ``options.candidates``; those are re-scored with BM25's length norm from their stored key
+    terms and the best kept. A candidate's score is divided by the paragraph's score against
+    itself, which makes scores comparable between paragraphs.
+    """
     if not profile.weights:
         return {}
-    terms = query.Or([query.Term("body", t, boost=w) for t, w in profile.weights.items()])
-    own_score = _self_score(stats.searcher, terms, passage_id)
-    results = stats.searcher.search(
-        terms,
-        limit=options.candidates,
-        filter=stats.passages,
-        mask=query.Term("article_id", article_id),
-        terms=True,
-    )
-    candidates = {}
-    for hit in results:
-        candidate = _Candidate(hit["doc_id"], hit["article_id"], hit.get("text", ""))
-        candidate.lexical = min(hit.score / own_score, 1.0) if own_score else 0.0
-        candidate.terms = {_text(t) for f, t in hit.matched_terms() if f == "body"}
-        candidates[candidate.passage_id] = candidate
-    return candidates
+    weighted = {t: w * stats.idf("body", t) for t, w in profile.weights.items()}
+    scores: dict[int, float] = {}
+    stats.accumulate("body", _within_budget(stats, weighted), scores)
+    for docnum in own:
+        scores.pop(docnum, None)
+    wide = heapq.nlargest(2 * options.candidates, scores, key=lambda d: (scores[d], -d))
+    own_score = _bm25(weighted, profile.counts, sum(profile.counts.values()), stats)
+    found = [_candidate(stats, docnum) for docnum in wide]
+    for candidate in found:
+        counts = candidate.key_terms.counts
+        score = _bm25(weighted, counts, len(candidate.key_terms.sequence), stats)
+        candidate.lexical = min(score / own_score, 1.0) if own_score else 0.0
+    found.sort(key=lambda c: (-c.lexical, c.docnum))
+    return {c.passage_id: c for c in found[: options.candidates]}
 
 
-def _self_score(searcher: Any, terms: query.Query, passage_id: str) -> float:
-    """The paragraph's score against its own query: the scale that makes scores comparable."""
-    results = searcher.search(query.And([query.Term("doc_id", passage_id), terms]), limit=1)
-    return float(results[0].score) if results.scored_length() else 0.0
+def _within_budget(stats: _SearcherStats, weighted: dict[str, float]) -> list[tuple[str, float]]:
+    """The (stem, weight) pairs to gather candidates with: heaviest first, within a budget.
+
+    Each term costs its posting count. Heavy terms are taken while they fit in
+    ``POSTINGS_BUDGET`` (the first ``MIN_GATHER_TERMS`` always), so latency stays bounded as
+    the corpus grows; skipped terms (common ones, whose long lists say little) still count
+    when the gathered candidates are re-scored.
+    """
+    chosen: list[tuple[str, float]] = []
+    spent = 0
+    for term, weight in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0])):
+        cost = stats.key_df("body", term)
+        if spent + cost > POSTINGS_BUDGET and len(chosen) >= MIN_GATHER_TERMS:
+            continue
+        spent += cost
+        chosen.extend((member, weight) for member in _members(term))
+    return chosen
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+def _bm25(
+    weighted: dict[str, float], counts: Counter[str], length: int, stats: _SearcherStats
+) -> float:
+    """BM25 of a passage's key-term counts against the weighted key terms."""
+    ratio = length / stats.average_key_terms
+    return sum(w * _saturation(counts[t], ratio) for t, w in weighted.items() if t in counts)
+
+
+def _candidate(stats: _SearcherStats, docnum: int) -> _Candidate:
+    """A candidate from a passage document's stored fields."""
+    fields, terms = stats.stored(docnum)
+    return _Candidate(fields["doc_id"], fields["article_id"], fields.get("text", ""), docnum, terms)
 
 
 def _entity_candidates(
     stats: _SearcherStats,
-    article_id: str,
+    own: set[int],
     profile: _Profile,
     options: RelatedOptions,
     candidates: dict[str, _Candidate],
 ) -> None:
     """Add passages sharing the paragraph's entities; record shared entities on each."""
-    wanted = query.Or([query.Term("entity", k, boost=w) for k, w in profile.entities.items()])
-    results = stats.searcher.search(
-        wanted,
-        limit=options.candidates,
-        filter=stats.passages,
-        mask=query.Term("article_id", article_id),
-        terms=True,
-    )
-    for hit in results:
-        candidate = candidates.get(hit["doc_id"])
-        if candidate is None:
-            candidate = _Candidate(hit["doc_id"], hit["article_id"], hit.get("text", ""))
-            candidates[candidate.passage_id] = candidate
-        candidate.entities = {_text(t) for f, t in hit.matched_terms() if f == "entity"}
+    holders = {key: stats.docnums("entity", key) for key in profile.entities}
+    mask = stats.mask
+    scores: dict[int, float] = {}
+    for key, docnums in holders.items():
+        for docnum in docnums:
+            if mask[docnum] and docnum not in own:
+                scores[docnum] = scores.get(docnum, 0.0) + profile.entities[key]
+    by_id = {c.passage_id: c for c in candidates.values()}
+    for docnum, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: options.candidates]:
+        candidate = _candidate(stats, docnum)
+        candidate = by_id.setdefault(candidate.passage_id, candidate)
+        candidates[candidate.passage_id] = candidate
+    for candidate in candidates.values():
+        docnum = candidate.docnum
+        candidate.entities = {key for key, docnums in holders.items() if docnum in docnums}
 
 
 def _entity_keys(
@@ -517,28 +696,24 @@ def _stored_mentions(library: Library, article: Article) -> Sequence[Any]:
 def _rescore_lexical(
     candidate: _Candidate,
     profile: _Profile,
-    analyzer: Any,
     stats: _SearcherStats,
     options: RelatedOptions,
 ) -> None:
     """Cosine of tf-idf vectors (both sides), mixed with the query-side share, + bigrams."""
-    counts, _, names, sequence = stats.analysed(analyzer, candidate.passage_id, candidate.text)
-    dot = 0.0
-    norm = 0.0
-    for term, count in counts.items():
-        weight = (1.0 + math.log(count)) * stats.idf("body", term)
-        if options.names and term in names:
-            weight *= NAME_BOOST
-        norm += weight * weight
-        dot += weight * profile.vector.get(term, 0.0)
+    key_terms = candidate.key_terms
+    candidate.terms = {t for t in key_terms.counts if t in profile.weights}
+    weights, norm = stats.vector(candidate.docnum, options.names)
+    dot = sum(w * profile.vector.get(t, 0.0) for t, w in weights.items())
     query_norm = math.sqrt(sum(w * w for w in profile.vector.values()))
-    cosine = dot / (math.sqrt(norm) * query_norm) if norm and query_norm else 0.0
+    cosine = dot / (norm * query_norm) if norm and query_norm else 0.0
     candidate.lexical = COSINE_MIX * cosine + (1 - COSINE_MIX) * candidate.lexical
-    shared = len(profile.bigrams & _bigrams(sequence))
+    shared = len(profile.bigrams & _bigrams(key_terms.sequence))
     candidate.lexical += BIGRAM_BONUS * min(shared, 3) / 3
 
 
-def _score(candidate: _Candidate, profile: _Profile, options: RelatedOptions) -> None:
+def _score(
+    candidate: _Candidate, profile: _Profile, stats: _SearcherStats, options: RelatedOptions
+) -> None:
     """Lexical share, plus the share of entity weight, plus a bonus for a shared figure."""
     score = candidate.lexical
     if candidate.entities and profile.entities:
@@ -546,7 +721,7 @@ def _score(candidate: _Candidate, profile: _Profile, options: RelatedOptions) ->
         shared = sum(profile.entities.get(k, 0.0) for k in candidate.entities)
         score += ENTITY_WEIGHT * shared / total
     if options.figures and profile.figures:
-        candidate.figures = extract_figures(candidate.text)
+        candidate.figures = stats.figures(candidate.docnum, candidate.text)
         if shared_subjects(profile.figures, candidate.figures):
             score += FIGURE_BONUS
     candidate.score = score

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh import analysis, fields
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 
@@ -59,6 +59,8 @@ def build_schema() -> fields.Schema:
         date=fields.ID(stored=True),
         footnote=fields.KEYWORD(lowercase=True, commas=True),
         text=fields.STORED(),
+        # passage documents: key-term sequence for related passages (related.passage_terms)
+        terms=fields.STORED(),
         data=fields.STORED(),
         **{name: fields.KEYWORD(**keyword) for name in ENTITY_FIELDS},
     )
