@@ -39,6 +39,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument(
         "--only", default="", help=f"run only these measurements: {', '.join(n for n, _ in PLAN)}"
     )
+    parser.add_argument(
+        "--entities",
+        choices=["spacy", "rules", "off"],
+        default="spacy",
+        help="entity recogniser for the build: spacy (as shipped), rules (fast fallback), off",
+    )
     args = parser.parse_args(argv)
     try:
         scales = tuple(int(s) for s in args.scale.split(",") if s.strip())
@@ -48,7 +54,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         parser.error("--scale takes positive integers")
     queries = 30 if args.quick and args.queries == 250 else args.queries
     only = frozenset(n.strip() for n in args.only.split(",") if n.strip())
-    return Options(scales, args.quick, max(5, queries), args.keep, args.output, only)
+    return Options(scales, args.quick, max(5, queries), args.keep, args.output, only, args.entities)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

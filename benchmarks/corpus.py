@@ -40,6 +40,7 @@ class BenchCorpus:
     text_bytes: int
     scale: int
     limit: int | None
+    entities: str = "spacy"
 
     @property
     def megabytes(self) -> float:
@@ -88,20 +89,37 @@ def copy_name(name: str, copy: int) -> str:
     return f"{stem}-c{copy:02d}.{suffix}"
 
 
+ENTITY_SETTINGS = {
+    "spacy": "",
+    "rules": '[entities]\nrecogniser = "rules"\n',
+    "off": "[entities]\nenabled = false\n",
+}
+
+
 def build_corpus(
-    scale: int, limit: int | None = None, root: Path | None = None, tarball: Path = BBC_TARBALL
+    scale: int,
+    limit: int | None = None,
+    root: Path | None = None,
+    tarball: Path = BBC_TARBALL,
+    entities: str = "spacy",
 ) -> BenchCorpus:
-    """Create a fresh workspace (under ``root`` or a new temp folder) with ``scale`` copies."""
+    """Create a fresh workspace (under ``root`` or a new temp folder) with ``scale`` copies.
+
+    ``entities``: "spacy" (the default recogniser), "rules" (the fast fallback) or "off",
+    written to the workspace's ``briefreader.toml``.
+    """
     sources = read_sources(tarball, limit)
     base = Path(tempfile.mkdtemp(prefix=f"briefbench-x{scale}-", dir=root))
     workspace = init_workspace(base / "ws")
+    if ENTITY_SETTINGS[entities]:
+        workspace.settings_path.write_text(ENTITY_SETTINGS[entities], encoding="utf-8")
     total = 0
     for copy in range(scale):
         for source in sources:
             data = variant(source.text, copy).encode("utf-8")
             (workspace.articles_dir / copy_name(source.name, copy)).write_bytes(data)
             total += len(data)
-    return BenchCorpus(workspace, len(sources) * scale, total, scale, limit)
+    return BenchCorpus(workspace, len(sources) * scale, total, scale, limit, entities)
 
 
 def remove_corpus(corpus: BenchCorpus) -> None:

@@ -8,6 +8,7 @@ and opens the longest articles. Each prints one JSON object on stdout.
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -58,7 +59,15 @@ def probe_build(workspace_dir: Path) -> dict[str, Any]:
         "max_progress_gap_phase": log.max_gap_phase,
         "phase_starts_s": log.phases,
         "peak_rss_mb": peak_rss_mb(),
+        "cpu_s": round(cpu_seconds(), 2),
     }
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (contention-robust)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def probe_reader(workspace_dir: Path, queries_file: Path) -> dict[str, Any]:

@@ -30,6 +30,7 @@ BUILD_VARIANTS = {
     "nospell": "negcache + no separate spelling field for body (spelling=False on body)",
     "multiseg": "negcache + writer(multisegment=True)",
     "procs2": "negcache + writer(procs=2, multisegment=True, limitmb=256)",
+    "spellart": "negcache + spelling words from article documents only (a SpellField)",
     "all": "negcache + nospell + multisegment",
 }
 
@@ -67,6 +68,39 @@ def patch_nospell() -> None:
     store.build_schema = build
 
 
+def patch_spell_articles() -> None:
+    """No ``spell_body``; a ``spell_words`` field fed only by article documents' text."""
+    from whoosh import analysis, fields
+    from whoosh.writing import SegmentWriter
+
+    from briefreader.search import schema, store
+
+    original = schema.build_schema
+
+    def build() -> Any:
+        built = original()
+        built.remove("body")
+        built.add("body", fields.TEXT(analyzer=schema.text_analyzer()))
+        words = (
+            analysis.RegexTokenizer()
+            | analysis.LowercaseFilter()
+            | schema.DottedAcronymFilter()
+            | analysis.StopFilter(stoplist=schema.STOP_WORDS, minsize=2)
+        )  # no stemmer: SpellField's "nomorph" is misspelt in Whoosh and would not apply
+        built.add("spell_words", fields.SpellField(words))
+        return built
+
+    store.build_schema = build
+    add = SegmentWriter.add_document
+
+    def add_document(self: Any, **values: Any) -> None:
+        if values.get("kind") == "article" and values.get("body"):
+            values["spell_words"] = values["body"]
+        add(self, **values)
+
+    SegmentWriter.add_document = add_document
+
+
 def patch_writer(**extra: Any) -> None:
     """Add keyword arguments to every ``ix.writer()`` call."""
     from whoosh.index import FileIndex
@@ -87,6 +121,8 @@ def apply_variant(name: str) -> None:
     patch_negcache()
     if name in ("nospell", "all"):
         patch_nospell()
+    if name == "spellart":
+        patch_spell_articles()
     if name in ("multiseg", "all"):
         patch_writer(multisegment=True)
     if name == "procs2":
@@ -124,14 +160,16 @@ def compare_builds(limit: int | None, scale: int, variants: list[str], rounds: i
                 results[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
                 row = results[variant][-1]
                 print(
-                    f"{variant:10s} {row['seconds']:7.2f} s  "
+                    f"{variant:10s} {row['seconds']:7.2f} s  cpu {row['cpu_s']:7.2f} s  "
                     f"{corpus.megabytes / row['seconds']:.3f} MB/s  {row['timings']}  "
                     f"peak {row['peak_rss_mb']} MB",
                     flush=True,
                 )
     finally:
         remove_corpus(corpus)
-    print(json.dumps({v: [r["seconds"] for r in rows] for v, rows in results.items()}))
+    print(
+        json.dumps({v: [(r["seconds"], r["cpu_s"]) for r in rows] for v, rows in results.items()})
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -140,7 +178,8 @@ def main(argv: list[str]) -> int:
         _child(argv[1], argv[2])
         return 0
     if argv and argv[0] == "queries":
-        compare_queries(Path(argv[1]), Path(argv[2]))
+        limit = int(argv[3]) if len(argv) > 3 else 20
+        compare_queries(Path(argv[1]), Path(argv[2]), limit=limit)
         return 0
     if argv and argv[0] == "snippets":
         compare_snippets(Path(argv[1]), Path(argv[2]))
@@ -271,7 +310,32 @@ def fast_best_passages(
     return result
 
 
-def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3) -> None:
+def fast_suggest(library: Any, text: str) -> str | None:
+    """``Library._suggest`` with ``maxdist=1`` and no suggestion for ``prefix*`` words."""
+    from briefreader.search.library import _analyzed
+
+    reader = library.searcher.reader()
+    corrector = library.searcher.corrector("body")
+    changed = False
+    words = []
+    for word in text.split():
+        core = word.strip('"()*~-+').lower()
+        bare = core.split(":", 1)[-1]
+        if (
+            not word.endswith("*")
+            and bare.isalpha()
+            and bare.upper() not in {"AND", "OR", "NOT"}
+            and not any(reader.doc_frequency("body", term) for term in _analyzed(bare))
+        ):
+            suggestions = corrector.suggest(bare, limit=1, maxdist=1)
+            if suggestions and suggestions[0] != bare:
+                word = word.replace(bare, suggestions[0]) if bare in word else suggestions[0]
+                changed = True
+        words.append(word)
+    return " ".join(words) if changed else None
+
+
+def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit: int = 20) -> None:
     """Library.search as it is vs with fast best passages and fast snippets, interleaved."""
     import statistics
 
@@ -281,31 +345,38 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3) -> Non
 
     library = Library.open(Workspace(workspace))
     original_best, original_spans = library._best_passages, highlight.term_spans
+    original_suggest = library._suggest
+
+    def suggest(text: str) -> str | None:
+        return fast_suggest(library, text)
 
     def fast(ids: list[str], parsed: Any, terms: set[str]) -> dict[str, tuple[str, str]]:
         return fast_best_passages(library, ids, parsed, terms)
 
     variants = {
-        "as is": (original_best, original_spans),
-        "fast snippets": (original_best, fast_term_spans),
-        "fast best passage": (fast, original_spans),
-        "both": (fast, fast_term_spans),
+        "as is": (original_best, original_spans, original_suggest),
+        "fast snippets": (original_best, fast_term_spans, original_suggest),
+        "fast best passage": (fast, original_spans, original_suggest),
+        "both": (fast, fast_term_spans, original_suggest),
+        "both + suggest": (fast, fast_term_spans, suggest),
     }
     texts = json.loads(queries_file.read_text(encoding="utf-8"))
     times: dict[str, list[float]] = {name: [] for name in variants}
     answers: dict[str, list[Any]] = {name: [] for name in variants}
     for round_number in range(rounds):
         for text in texts:
-            for name, (best, spans) in variants.items():
+            for name, (best, spans, suggester) in variants.items():
                 library._best_passages, highlight.term_spans = best, spans
+                library._suggest = suggester
                 start = time.perf_counter()
-                result = library.search(text, limit=20)
+                result = library.search(text, limit=limit)
                 times[name].append(time.perf_counter() - start)
                 if round_number == 0:
                     answers[name].append(
                         [(h.article_id, h.passage_id, h.snippet) for h in result.hits]
                     )
     library._best_passages, highlight.term_spans = original_best, original_spans
+    library._suggest = original_suggest
     for name, samples in times.items():
         ms = sorted(x * 1000 for x in samples)
         same = sum(a == b for a, b in zip(answers[name], answers["as is"], strict=True))

@@ -50,6 +50,7 @@ class Options:
     keep: bool
     output: Path
     only: frozenset[str]
+    entities: str = "spacy"
 
 
 def machine_info() -> dict[str, Any]:
@@ -85,13 +86,14 @@ def run_scale(scale: int, options: Options, console: Console) -> dict[str, Any]:
     limit = 200 if options.quick else None
     per_kind = max(1, options.queries // 5)
     sources = read_sources(limit=limit)
-    corpus = build_corpus(scale, limit=limit)
+    corpus = build_corpus(scale, limit=limit, entities=options.entities)
     console.print(
         f"[bold]{scale}×[/bold]: {corpus.files} files, {corpus.megabytes:.1f} MB "
         f"in {corpus.workspace.root}"
     )
     bench = measures.Bench(corpus, query_sets(sources, per_kind), options.quick)
     results: dict[str, Any] = {
+        "entities": options.entities,
         "files": corpus.files,
         "mb": round(corpus.megabytes, 2),
         "skipped": {},
@@ -161,6 +163,8 @@ def run(options: Options) -> int:
         name += "-quick"
     if len(options.scales) == 1:
         name += f"-x{options.scales[0]}"
+    if options.entities != "spacy":
+        name += f"-entities-{options.entities}"
     path = write_results(payload, name, options.output)
     console.print(f"results written to {path}")
     return 0
