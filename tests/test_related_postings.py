@@ -1,0 +1,78 @@
+"""Related passages' fast path: stored key terms, posting blocks, deletions, synonyms, budget."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefreader.search import related
+from briefreader.search.indexer import update_index
+from briefreader.search.library import Library
+from briefreader.search.postings import PassageIndex, posting_blocks
+from briefreader.search.related import RelatedOptions, find_related, passage_terms
+from briefreader.workspace import Workspace
+
+WAIVER_004 = "004_6c8c47967f33c65d:p24"
+
+
+@pytest.fixture(scope="module")
+def library(sample_workspace: Path) -> Library:
+    return Library.open(Workspace(sample_workspace))
+
+
+def test_passage_terms_mark_names_and_drop_function_words() -> None:
+    packed = passage_terms("Officials said the troops met Renad Mansour in Baghdad.").split()
+    assert "+mansour" in packed and "+baghdad" in packed
+    assert "troop" in packed and "said" not in packed and "the" not in packed
+    assert "+offici" not in packed  # capitalised only because it starts the sentence
+
+
+def test_passage_documents_store_their_key_terms(library: Library) -> None:
+    with library.lock:
+        fields = library.searcher.document(doc_id=WAIVER_004)
+    assert fields["terms"] == passage_terms(fields["text"])
+
+
+def test_posting_blocks_match_whoosh_postings(library: Library) -> None:
+    reader = library.searcher.reader()
+    for leaf, _ in reader.leaf_readers():
+        for term in ("iraq", "electr", "troop", "nosuchterm"):
+            ids = [d for block, _ in posting_blocks(leaf, "body", term) for d in block]
+            expected = list(leaf.postings("body", term).all_ids()) if ids else []
+            assert ids == expected
+
+
+def test_mask_counts_live_passages(library: Library) -> None:
+    index = PassageIndex(library.searcher)
+    total = sum(s.passages for s in library.articles())
+    assert index.passages == total
+
+
+def test_deleted_articles_are_never_related(sample_workspace: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace, root)
+    workspace = Workspace(root)
+    target = next(p for p in (root / "articles").iterdir() if p.name.startswith("001"))
+    target.unlink()
+    update_index(workspace)
+    library = Library.open(workspace)
+    result = find_related(library, WAIVER_004, limit=8, options=RelatedOptions(threshold=0))
+    assert result.items and all(not i.article_id.startswith("001") for i in result.items)
+    assert PassageIndex(library.searcher).passages == sum(s.passages for s in library.articles())
+
+
+def test_synonyms_fold_to_one_key_term(library: Library) -> None:
+    fold = related._synonyms(library.schema["body"].analyzer)
+    assert fold["drawdown"] == fold["withdraw"] == fold["pullout"]
+    assert fold["exempt"] == fold["waiver"]
+    assert related._members(fold["waiver"])[0] == fold["waiver"]
+
+
+def test_budget_keeps_the_heaviest_terms(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(related, "POSTINGS_BUDGET", 0)
+    related.clear_cache(library)
+    result = find_related(library, WAIVER_004, limit=5, options=RelatedOptions(threshold=0))
+    related.clear_cache(library)
+    assert result.items  # the MIN_GATHER_TERMS heaviest terms still gather candidates
