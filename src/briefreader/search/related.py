@@ -2,12 +2,14 @@
 
 The ranking runs on the passage documents of the index:
 
-1. **Key terms.** The paragraph is analysed with the index's own analyzer (stemmed); each term
-   is weighted ``(1 + log tf) × idf``, where the document frequency leaves out the paragraph's
-   own article (a term only that article uses cannot find anything elsewhere). The top
-   ``max_terms`` terms (24, not ``more_like``'s 5) form one boosted OR query over passage
-   documents, the own article masked out. Proper names (capitalised inside a sentence) weigh
-   more, because they mark the event or person a paragraph is about.
+1. **Key terms.** The paragraph is analysed with the index's own analyzer (stemmed), general
+   news synonyms folded (``SYNONYM_GROUPS``); each term is weighted ``(1 + log tf) × idf``,
+   where the document frequency leaves out the paragraph's own article (a term only that
+   article uses cannot find anything elsewhere). Proper names (capitalised inside a sentence)
+   weigh more. The top ``max_terms`` terms (24, not ``more_like``'s 5) gather candidates by
+   term-at-a-time scoring over their posting blocks (``search/postings.py``, within a postings
+   budget), own article left out; the best are re-scored with BM25 and the tf-idf cosine from
+   the key terms each passage document stores (``passage_terms``), never re-analysing text.
 2. **Entities.** When the entities engine has stored mentions with the article, the paragraph's
    canonical entity keys query the ``entity`` field; a candidate's share of the paragraph's
    entity weight is added to its score. Without stored entities this part is silent.
@@ -394,9 +396,8 @@ def _rank(
             _entity_candidates(stats, own, profile, options, candidates)
         for candidate in candidates.values():
             _rescore_lexical(candidate, profile, stats, options)
+            _score(candidate, profile, stats, options)
     notice = ""
-    for candidate in candidates.values():
-        _score(candidate, profile, stats, options)
     if options.semantic and candidates:
         notice = _semantic_rerank(library, passage, candidates)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
