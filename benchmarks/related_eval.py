@@ -8,7 +8,8 @@ mentions), + the semantic extra (when installed).
 
 ``--sweep`` prints the metrics over a range of thresholds (to calibrate ``DEFAULT_THRESHOLD``);
 ``--latency`` times ``find_related`` per passage (p50/p95, cache off) on the sample and, with
-``--bbc``, on the BBC News corpus from ``../shared/corpora`` (index built in a temp folder).
+``--bbc``, on the BBC News corpus from ``../shared/corpora`` (index built in a temp folder), or
+with ``--workspace PATH`` on an indexed workspace (``benchmarks.corpus`` builds BBC ×4/×16).
 """
 
 from __future__ import annotations
@@ -251,11 +252,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", action="store_true", help="time find_related")
     parser.add_argument("--bbc", action="store_true", help="also time on the BBC corpus")
     parser.add_argument("-n", type=int, default=300, help="passages to time (300)")
+    parser.add_argument(
+        "--workspace", type=Path, help="with --latency: time an indexed workspace (e.g. BBC ×16)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="related-eval-") as name:
         tmp = Path(name)
         if args.sweep:
             sweep(tmp, args.semantic, args.entities)
+        elif args.latency and args.workspace:
+            options = RelatedOptions(semantic=args.semantic)
+            latency(Library.open(Workspace(args.workspace)), str(args.workspace), args.n, options)
         elif args.latency:
             options = RelatedOptions(semantic=args.semantic)
             latency(build_workspace(tmp / "s", SAMPLE, False), "sample", args.n, options)
