@@ -63,7 +63,7 @@ COSINE_MIX = 0.5
 BIGRAM_BONUS = 0.1
 BM25_B = 0.75
 # Candidate gathering reads at most about this many postings (a bound on latency at scale).
-POSTINGS_BUDGET = 40_000
+POSTINGS_BUDGET = 20_000
 MIN_GATHER_TERMS = 4
 KEY_TERM_SHARE = 0.85
 # Once the best match clears the threshold, weaker ones down to this share of it are listed.
