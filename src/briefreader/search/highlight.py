@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from briefreader.models import Snippet, Span
 from briefreader.search.schema import text_analyzer
 
 _ANALYZER = text_analyzer()
+# Whoosh's RegexTokenizer pattern: the same tokens, found without running the filter chain.
+_TOKEN = re.compile(r"\w+(\.?\w+)*")
 SNIPPET_CHARS = 240
 
 
@@ -17,10 +21,17 @@ def term_spans(text: str, terms: Collection[str]) -> tuple[Span, ...]:
         return ()
     wanted = set(terms)
     return tuple(
-        Span(token.startchar, token.endchar)
-        for token in _ANALYZER(text, chars=True, removestops=False)
-        if token.text in wanted
+        Span(match.start(), match.end())
+        for match in _TOKEN.finditer(text)
+        if _indexed_form(match.group()) in wanted
     )
+
+
+@lru_cache(maxsize=200_000)
+def _indexed_form(word: str) -> str:
+    """The analyzer's output for one token (analysis is per token, so it can be cached)."""
+    tokens = [token.text for token in _ANALYZER(word, removestops=False)]
+    return tokens[0] if tokens else ""
 
 
 def make_snippet(text: str, terms: Collection[str], width: int = SNIPPET_CHARS) -> Snippet:

@@ -298,6 +298,7 @@ def _index_result(
 def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
     """Write one article document and one document per passage."""
     entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
+    body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
         doc_id=article.id,
         kind="article",
@@ -305,7 +306,8 @@ def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> No
         path=article.path,
         content_hash=article.content_hash,
         title=article.title,
-        body="\n\n".join([*article.deck, article.text]),
+        body=body,
+        spell_words=body,
         heading=" ".join(h.text for h in article.headings),
         references="\n".join(r.text for r in article.references),
         source=article.source,

@@ -228,7 +228,7 @@ class Library:
         field = getattr(node, "fieldname", None)
         if not isinstance(node, query.Prefix) or field not in SEARCH_FIELDS:
             return node
-        spelling = "spell_title" if field == "title" else "spell_body"
+        spelling = "spell_title" if field == "title" else "spell_words"
         reader = self._searcher.reader()
         stems: list[query.Query] = []
         for count, word in enumerate(reader.expand_prefix(spelling, str(node.text))):
@@ -269,16 +269,7 @@ class Library:
         ]
         if not wanted:
             return {}
-        scope = query.Or([query.Term("article_id", a) for a in article_ids])
-        results = self._searcher.search(
-            query.And([_PASSAGE, scope, query.Or(wanted)]), limit=None, terms=False
-        )
-        best: dict[str, tuple[str, str]] = {}
-        for hit in results:
-            best.setdefault(hit["article_id"], (hit["doc_id"], hit.get("text", "")))
-            if len(best) == len(article_ids):
-                break
-        return best
+        return _best_by_skipping(self._searcher, article_ids, wanted)
 
     def _hit(
         self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
@@ -302,7 +293,7 @@ class Library:
     def _suggest(self, text: str) -> str | None:
         """Respell words the index has never seen, from its own vocabulary; None if nothing."""
         reader = self._searcher.reader()
-        corrector = self._searcher.corrector("body")
+        corrector = self._searcher.corrector("spell_words")
         changed = False
         words = []
         for word in text.split():
@@ -342,6 +333,45 @@ class Library:
                 return self._highlight_terms(self._parse(text))
         except QueryError:
             return set()
+
+
+def _best_by_skipping(
+    searcher: Searcher, article_ids: list[str], wanted: list[query.Query]
+) -> dict[str, tuple[str, str]]:
+    """The best passage of each hit article, scoring only those articles' passages.
+
+    Each wanted term's matcher skips (block by block) to the articles' document numbers instead
+    of intersecting with an ``Or`` of article ids, whose union matcher costs more than the
+    scoring (measured in benchmarks/prototypes.py). Ties go to the earlier passage.
+    """
+    owner: dict[int, str] = {}
+    for article_id in article_ids:
+        for docnum in searcher.postings("article_id", article_id).all_ids():
+            owner[docnum] = article_id
+    docnums = sorted(owner)
+    scores: dict[int, float] = {}
+    for leaf in wanted:
+        matcher = leaf.matcher(searcher)
+        for docnum in docnums:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
+    chosen: dict[str, tuple[float, int]] = {}
+    for docnum, score in scores.items():
+        best = chosen.get(owner[docnum])
+        is_better = best is None or (score, -docnum) > (best[0], -best[1])
+        if is_better and searcher.stored_fields(docnum).get("kind") == "passage":
+            chosen[owner[docnum]] = (score, docnum)
+    found = {}
+    for article_id, (_, docnum) in chosen.items():
+        fields = searcher.stored_fields(docnum)
+        found[article_id] = (fields["doc_id"], fields.get("text", ""))
+    return found
 
 
 def _mtime(path: Path | None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh import analysis, fields
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 
@@ -40,6 +40,16 @@ def text_analyzer() -> analysis.Analyzer:
     )
 
 
+def word_analyzer() -> analysis.Analyzer:
+    """``text_analyzer`` without the stemmer: whole words, for suggestions and prefixes."""
+    return (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | DottedAcronymFilter()
+        | analysis.StopFilter(stoplist=STOP_WORDS, minsize=2)
+    )
+
+
 def build_schema() -> fields.Schema:
     """Create the schema (a new object each time; Whoosh schemas are mutable)."""
     text = text_analyzer()
@@ -52,7 +62,11 @@ def build_schema() -> fields.Schema:
         content_hash=fields.STORED(),
         number=fields.STORED(),
         title=fields.TEXT(analyzer=text, stored=True, field_boost=2.5, spelling=True),
-        body=fields.TEXT(analyzer=text, spelling=True),
+        body=fields.TEXT(analyzer=text),
+        # Whole words of article documents only (passages repeat them): half the postings of
+        # spelling=True on body. Its own unstemmed analyzer, because Whoosh's SpellField
+        # misspells "nomorph" internally and would not switch the stemmer off.
+        spell_words=fields.SpellField(word_analyzer()),
         heading=fields.TEXT(analyzer=text, field_boost=1.5),
         references=fields.TEXT(analyzer=text),
         source=fields.TEXT(analyzer=analysis.SimpleAnalyzer(), stored=True),

@@ -19,11 +19,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3
 
 from briefreader.search.catalog import Catalog, read_catalog
 from briefreader.search.schema import SCHEMA_VERSION, build_schema
 
 CURRENT_FILE = "CURRENT"
+_NO_COLUMN = object()
+
+
+def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
+    """Whoosh's ``W3PerDocReader._cached_reader``, remembering "no such column" too.
+
+    Whoosh 2.7.5 checks the file system again for every posting of a field without a length
+    column (ID, KEYWORD, spelling fields) while it writes postings at commit: about a quarter
+    of the CPU of a build (benchmarks/prototypes.py, variant ``negcache``). whoosh-reloaded is
+    pinned to 2.7.5 in pyproject.toml, so this patch applies to the code it was measured on.
+    """
+    found = self._readers.get(fieldname, _NO_COLUMN)
+    if found is _NO_COLUMN:
+        found = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = found
+    return found
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 LOCK_FILE = ".lock"
 
 
