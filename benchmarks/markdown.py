@@ -40,8 +40,11 @@ def build_md(scale: str, results: dict[str, Any]) -> list[str]:
         "| phase | seconds | share |",
         "|---|---:|---:|",
     ]
+    recogniser = {"spacy": "spaCy NER", "rules": "rules recogniser", "off": "off"}.get(
+        results.get("entities", "spacy"), "?"
+    )
     for phase, seconds in build["timings"].items():
-        name = "entities (spaCy NER)" if phase == "enrichment" else phase
+        name = f"entities ({recogniser})" if phase == "enrichment" else phase
         lines.append(f"| {name} | {seconds:.1f} | {seconds / total:.0%} |")
     fts = results.get("fts5_build")
     if fts:

@@ -47,7 +47,19 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB (Linux reports kB, macOS bytes)."""
+    """This process's peak resident memory so far, in MB.
+
+    Linux: ``VmHWM`` of this process's own address space. Not ``ru_maxrss``: Linux carries it
+    over from the parent through fork and exec, so a child spawned by a big benchmark process
+    would report the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1e6 if sys.platform == "darwin" else 1024), 1)
 
