@@ -177,7 +177,7 @@ def test_unloadable_model_falls_back(tmp_path: Path) -> None:
 
 
 def test_cache_skips_the_recogniser(tmp_path: Path, spacy_choice: Choice) -> None:
-    cache = tmp_path / "entities-cache.json"
+    cache = tmp_path / "entities-cache.db"
     article = make_article(SUDANI)
     first = extract_entities([article], cache, choice=spacy_choice)
     assert first.computed == 1 and cache.is_file()
@@ -304,13 +304,27 @@ def test_index_fields_hold_name_and_surface_keys() -> None:
     assert set(fields["entity"]) >= set(fields["place"])
 
 
-def test_mentions_file_round_trip(tmp_path: Path) -> None:
-    from briefreader.text.entities import read_mentions_file, write_mentions_file
+def test_forms_resolve_like_mentions() -> None:
+    """The catalog's name forms give the same entities as every mention does."""
+    from briefreader.text.entities import mention_forms, resolve_forms
 
-    path = tmp_path / "index" / "entities.json"
-    write_mentions_file(path, CORPUS)
-    assert read_mentions_file(path) == CORPUS
-    assert read_mentions_file(tmp_path / "absent.json") is None
+    everything = [m for rows in CORPUS.values() for m in rows]
+    by_mentions = resolve_entities(CORPUS)
+    by_forms = resolve_forms(mention_forms(everything))
+    assert by_forms.entities == by_mentions.entities
+    assert by_forms.keys == by_mentions.keys
+    assert by_forms.query_terms("PMF") == by_mentions.query_terms("PMF")
+    assert by_forms.mentions == {} and by_mentions.mentions
+
+
+def test_damaged_cache_is_ignored_and_replaced(tmp_path: Path) -> None:
+    cache = tmp_path / "entities-cache.db"
+    cache.write_bytes(b"this is not a database" * 100)
+    choice = choose_recogniser({"recogniser": "rules"})
+    first = extract_entities([make_article(SUDANI)], cache, choice=choice)
+    assert first.computed == 1
+    second = extract_entities([make_article(SUDANI)], cache, choice=choice)
+    assert second.cached == 1 and second.mentions == first.mentions
 
 
 def test_payload_round_trip() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -101,8 +102,8 @@ def test_corrupt_index_is_rebuilt_with_message(tmp_path: Path) -> None:
 def test_other_schema_version_is_rebuilt(tmp_path: Path) -> None:
     ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
     update_index(ws)
-    catalog = active_dir(ws.index_dir) / "catalog.json"
-    catalog.write_text(catalog.read_text().replace('"schema_version": ', '"schema_version": 1'))
+    with sqlite3.connect(active_dir(ws.index_dir) / "catalog.db") as db:
+        db.execute("UPDATE info SET value = '1' WHERE key = 'schema_version'")
     report = update_index(ws)
     assert report.rebuilt and "another version" in report.rebuilt
 
@@ -110,7 +111,7 @@ def test_other_schema_version_is_rebuilt(tmp_path: Path) -> None:
 def test_stale_catalog_is_recovered_from_index(tmp_path: Path) -> None:
     ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
     update_index(ws)
-    (active_dir(ws.index_dir) / "catalog.json").unlink()
+    (active_dir(ws.index_dir) / "catalog.db").unlink()
     report = update_index(ws)
     assert any("catalog" in n for n in report.notices)
     assert report.updated == ["a.txt"] or report.unchanged == 1

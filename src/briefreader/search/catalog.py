@@ -1,20 +1,44 @@
-"""The catalog: a JSON file beside the index listing indexed files and article summaries.
+"""The catalog: an SQLite database beside the index (``catalog.db``) that lists indexed files,
+article summaries and the entity names each article uses.
 
-It makes incremental indexing cheap (size/mtime/hash per file) and the library view instant
-(no need to read every stored document). It is written atomically after each commit and tagged
-with the index generation; a catalog that does not match the index is rebuilt from the index.
+It makes incremental indexing cheap (size/mtime/hash per file; only the rows of changed articles
+are written), the library view instant (no need to read every stored document) and the corpus's
+entity names available without reading every article. It is written in one transaction after
+each Whoosh commit and tagged with the index generation; a catalog that does not match the
+index is rebuilt from the index.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-CATALOG_NAME = "catalog.json"
+from briefreader.text.entities import EntityForm
+
+CATALOG_NAME = "catalog.db"
+CATALOG_FORMAT = 1
+_BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL, articles TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, date TEXT,
+    path TEXT NOT NULL, passages INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS forms (
+    id INTEGER PRIMARY KEY, text TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+    mentions INTEGER NOT NULL, articles INTEGER NOT NULL, UNIQUE (text, name, type));
+CREATE TABLE IF NOT EXISTS article_forms (
+    article_id TEXT NOT NULL, form_id INTEGER NOT NULL, mentions INTEGER NOT NULL,
+    PRIMARY KEY (article_id, form_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_forms_by_form ON article_forms (form_id);
+"""
 
 
 @dataclass(frozen=True)
@@ -41,31 +65,47 @@ class FileEntry:
 
 @dataclass
 class Catalog:
-    """Indexed files and article summaries, tagged with the index generation and schema."""
+    """Indexed files and article summaries, tagged with the index generation and schema.
+
+    Change it through ``put_file``/``drop_file``/``put_article``/``drop_article``: they record
+    what changed, so ``write_catalog`` writes only those rows (or everything when ``complete``
+    is set: a new index, or a catalog recovered from the index).
+    """
 
     generation: int = -1
     schema_version: int = 0
     files: dict[str, FileEntry] = field(default_factory=dict)
     articles: dict[str, ArticleSummary] = field(default_factory=dict)
+    complete: bool = True
+    changed_files: set[str] = field(default_factory=set)
+    changed_articles: set[str] = field(default_factory=set)
+    forms: dict[str, tuple[EntityForm, ...]] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "generation": self.generation,
-            "schema_version": self.schema_version,
-            "files": {path: asdict(entry) for path, entry in self.files.items()},
-            "articles": [asdict(summary) for summary in self.articles.values()],
-        }
+    def put_file(self, path: str, entry: FileEntry) -> None:
+        """Record an indexed file."""
+        self.files[path] = entry
+        self.changed_files.add(path)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Catalog:
-        files = {
-            path: FileEntry(e["size"], e["mtime_ns"], e["content_hash"], tuple(e["articles"]))
-            for path, e in data.get("files", {}).items()
-        }
-        articles = {a["id"]: ArticleSummary(**a) for a in data.get("articles", [])}
-        return cls(
-            int(data.get("generation", -1)), int(data.get("schema_version", 0)), files, articles
-        )
+    def drop_file(self, path: str) -> FileEntry | None:
+        """Forget a file and its articles; return its entry."""
+        entry = self.files.pop(path, None)
+        if entry is not None:
+            self.changed_files.add(path)
+            for article_id in entry.articles:
+                self.drop_article(article_id)
+        return entry
+
+    def put_article(self, summary: ArticleSummary, forms: Sequence[EntityForm] = ()) -> None:
+        """Record an article's summary and the entity names it uses."""
+        self.articles[summary.id] = summary
+        self.forms[summary.id] = tuple(forms)
+        self.changed_articles.add(summary.id)
+
+    def drop_article(self, article_id: str) -> None:
+        """Forget an article."""
+        self.articles.pop(article_id, None)
+        self.forms.pop(article_id, None)
+        self.changed_articles.add(article_id)
 
     def newest_first(self) -> list[ArticleSummary]:
         """Summaries, newest date first (undated last), then by title."""
@@ -75,25 +115,173 @@ class Catalog:
         return dated + undated
 
 
-def read_catalog(index_dir: Path) -> Catalog | None:
-    """Read the catalog, or None when it is missing or unreadable."""
+@contextmanager
+def _connect(folder: Path, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+    path = folder / CATALOG_NAME
+    if not create and not path.is_file():
+        raise sqlite3.OperationalError("no catalog")
+    uri = f"file:{path}?mode={'rwc' if create else 'ro'}"
+    with closing(sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_MS / 1000)) as db:
+        if create:
+            db.execute("PRAGMA synchronous = FULL")
+        yield db
+
+
+def read_catalog(folder: Path) -> Catalog | None:
+    """Read the catalog (files and summaries), or None when it is missing or unreadable."""
     try:
-        data = json.loads((index_dir / CATALOG_NAME).read_text(encoding="utf-8"))
-        return Catalog.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError):
+        with _connect(folder) as db:
+            info = dict(db.execute("SELECT key, value FROM info"))
+            if int(info.get("format", 0)) != CATALOG_FORMAT:
+                return None
+            files = {
+                path: FileEntry(size, mtime, digest, tuple(json.loads(ids)))
+                for path, size, mtime, digest, ids in db.execute(
+                    "SELECT path, size, mtime_ns, content_hash, articles FROM files"
+                )
+            }
+            articles = {
+                row[0]: ArticleSummary(*row)
+                for row in db.execute(
+                    "SELECT id, title, source, date, path, passages FROM articles"
+                )
+            }
+    except (sqlite3.Error, ValueError, TypeError):
         return None
+    return Catalog(
+        int(info.get("generation", -1)),
+        int(info.get("schema_version", 0)),
+        files,
+        articles,
+        complete=False,
+    )
 
 
-def write_catalog(index_dir: Path, catalog: Catalog) -> None:
-    """Write the catalog atomically (temp file, fsync, rename)."""
-    payload = json.dumps(catalog.to_json())
-    fd, temp = tempfile.mkstemp(prefix=".catalog-", dir=index_dir)
+def catalog_generation(folder: Path) -> int | None:
+    """The index generation the catalog describes (None if it is missing or unreadable)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, index_dir / CATALOG_NAME)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        with _connect(folder) as db:
+            row = db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row else None
+
+
+def write_catalog(folder: Path, catalog: Catalog) -> None:
+    """Write what changed in the catalog, in one transaction (all of it if ``complete``).
+
+    Raises:
+        OSError: the database could not be written (disk full, read-only…); the previous
+            catalog is unchanged, and a generation mismatch makes readers recover it.
+    """
+    try:
+        with _connect(folder, create=True) as db, db:
+            db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
+            if catalog.complete:
+                for table in ("files", "articles", "forms", "article_forms"):
+                    db.execute(f"DELETE FROM {table}")
+            _write_files(db, catalog, catalog.files if catalog.complete else catalog.changed_files)
+            _write_articles(
+                db, catalog, catalog.articles if catalog.complete else catalog.changed_articles
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO info VALUES (?, ?)",
+                [
+                    ("format", str(CATALOG_FORMAT)),
+                    ("generation", str(catalog.generation)),
+                    ("schema_version", str(catalog.schema_version)),
+                ],
+            )
+    except sqlite3.Error as error:
+        raise OSError(f"catalog not written: {error}") from error
+    catalog.complete = False
+    catalog.changed_files.clear()
+    catalog.changed_articles.clear()
+    catalog.forms.clear()
+
+
+def _write_files(db: sqlite3.Connection, catalog: Catalog, paths: Iterable[str]) -> None:
+    for path in paths:
+        entry = catalog.files.get(path)
+        if entry is None:
+            db.execute("DELETE FROM files WHERE path = ?", (path,))
+        else:
+            db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                (path, entry.size, entry.mtime_ns, entry.content_hash, json.dumps(entry.articles)),
+            )
+
+
+def _write_articles(db: sqlite3.Connection, catalog: Catalog, ids: Iterable[str]) -> None:
+    for article_id in ids:
+        _forget_forms(db, article_id)
+        summary = catalog.articles.get(article_id)
+        if summary is None:
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            continue
+        db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                summary.id,
+                summary.title,
+                summary.source,
+                summary.date,
+                summary.path,
+                summary.passages,
+            ),
+        )
+        for form in catalog.forms.get(article_id, ()):
+            _add_form(db, article_id, form)
+
+
+def _forget_forms(db: sqlite3.Connection, article_id: str) -> None:
+    """Take an article's entity names out of the corpus totals."""
+    db.execute(
+        "UPDATE forms SET mentions = forms.mentions - af.used, articles = forms.articles - 1 "
+        "FROM (SELECT form_id, mentions AS used FROM article_forms WHERE article_id = ?) AS af "
+        "WHERE forms.id = af.form_id",
+        (article_id,),
+    )
+    db.execute("DELETE FROM article_forms WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM forms WHERE articles <= 0")
+
+
+def _add_form(db: sqlite3.Connection, article_id: str, form: EntityForm) -> None:
+    db.execute(
+        "INSERT INTO forms (text, name, type, mentions, articles) VALUES (?, ?, ?, ?, 1) "
+        "ON CONFLICT (text, name, type) DO UPDATE SET "
+        "mentions = forms.mentions + excluded.mentions, articles = forms.articles + 1",
+        (form.text, form.name, form.type, form.mentions),
+    )
+    (form_id,) = db.execute(
+        "SELECT id FROM forms WHERE text = ? AND name = ? AND type = ?",
+        (form.text, form.name, form.type),
+    ).fetchone()
+    db.execute(
+        "INSERT OR REPLACE INTO article_forms VALUES (?, ?, ?)",
+        (article_id, form_id, form.mentions),
+    )
+
+
+def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[EntityForm] | None:
+    """The corpus's entity names with mention totals (and the articles using each, if asked).
+
+    None when the catalog is missing or unreadable.
+    """
+    try:
+        with _connect(folder) as db:
+            rows = db.execute(
+                "SELECT id, text, name, type, mentions FROM forms WHERE articles > 0 ORDER BY id"
+            ).fetchall()
+            articles: dict[int, list[str]] = {}
+            if with_articles:
+                for form_id, article_id in db.execute(
+                    "SELECT form_id, article_id FROM article_forms ORDER BY article_id"
+                ):
+                    articles.setdefault(form_id, []).append(article_id)
+    except sqlite3.Error:
+        return None
+    return [
+        EntityForm(text, name, kind, mentions, tuple(articles.get(form_id, ())))
+        for form_id, text, name, kind, mentions in rows
+    ]

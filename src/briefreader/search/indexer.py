@@ -31,6 +31,7 @@ from briefreader.search.store import (
     remove_stale_dirs,
     write_lock,
 )
+from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
@@ -51,6 +52,7 @@ class Enrichment:
     fields: dict[str, list[str]] = field(default_factory=dict)
     passage_fields: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     payload: dict[str, Any] = field(default_factory=dict)
+    forms: tuple[EntityForm, ...] = ()
 
 
 class Enricher(Protocol):
@@ -114,10 +116,11 @@ def update_index(
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
         write_catalog(folder, catalog)
+        _remove_legacy_files(workspace.index_dir, folder)
         report.recogniser = str(getattr(enricher, "recogniser", ""))
         finish = getattr(enricher, "finish", None)
         if finish is not None:
-            report.notices.extend(finish(folder, set(catalog.articles)))
+            report.notices.extend(finish())
         if fresh:
             activate(workspace.index_dir, folder)
         else:
@@ -125,6 +128,13 @@ def update_index(
     report.articles = len(catalog.articles)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_legacy_files(index_root: Path, folder: Path) -> None:
+    """Delete the JSON files earlier versions kept (now in ``catalog.db`` and the cache db)."""
+    for path in (folder / "catalog.json", folder / "entities.json"):
+        path.unlink(missing_ok=True)
+    (index_root / "entities-cache.json").unlink(missing_ok=True)
 
 
 def _open_or_create(
@@ -151,14 +161,17 @@ def _open_or_create(
 
 def _catalog_from_index(ix: Any) -> Catalog:
     """Rebuild the catalog from stored article documents (after a kill between two writes)."""
+    from briefreader.text.entities import from_payload, mention_forms
+
     catalog = Catalog(schema_version=SCHEMA_VERSION)
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="article"):
             article = article_from_json(fields["data"])
+            mentions = from_payload(article, article_extra(fields["data"])) or []
             entry = catalog.files.get(article.path)
             ids = (*(entry.articles if entry else ()), article.id)
-            catalog.files[article.path] = FileEntry(-1, -1, article.content_hash, ids)
-            catalog.articles[article.id] = summarize(article)
+            catalog.put_file(article.path, FileEntry(-1, -1, article.content_hash, ids))
+            catalog.put_article(summarize(article), mention_forms(mentions))
     return catalog
 
 
@@ -188,7 +201,7 @@ def _plan(
         else:
             digest = _hash(path)
             if entry and stat and digest == entry.content_hash:
-                catalog.files[relative] = FileEntry(stat[0], stat[1], digest, entry.articles)
+                catalog.put_file(relative, FileEntry(stat[0], stat[1], digest, entry.articles))
                 report.unchanged += 1
             else:
                 plan.to_load.append(path)
@@ -264,9 +277,7 @@ def _apply(
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
     writer.delete_by_term("path", relative)
-    entry = catalog.files.pop(relative, None)
-    for article_id in entry.articles if entry else ():
-        catalog.articles.pop(article_id, None)
+    catalog.drop_file(relative)
 
 
 def _index_result(
@@ -288,10 +299,11 @@ def _index_result(
     for notice in result.notices:
         report.notices.append(f"{relative}: {notice}")
     for article in result.articles:
-        _add_article(writer, article, enrichments.get(article.id, Enrichment()))
-        catalog.articles[article.id] = summarize(article)
+        extra = enrichments.get(article.id, Enrichment())
+        _add_article(writer, article, extra)
+        catalog.put_article(summarize(article), extra.forms)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
-    catalog.files[relative] = FileEntry(size, mtime, digest, tuple(a.id for a in result.articles))
+    catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))
     (report.updated if existed else report.added).append(relative)
 
 

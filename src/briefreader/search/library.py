@@ -15,7 +15,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet
-from briefreader.search.catalog import ArticleSummary, Catalog
+from briefreader.search.catalog import ArticleSummary, Catalog, read_catalog, read_entity_forms
 from briefreader.search.highlight import make_snippet
 from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
 from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
@@ -23,12 +23,10 @@ from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
 from briefreader.search.store import active_dir, open_active
 from briefreader.text.entities import (
     CORRECTIONS_FILE,
-    MENTIONS_FILE,
     CorrectionError,
     EntityTable,
     load_corrections,
-    read_mentions_file,
-    resolve_entities,
+    resolve_forms,
 )
 from briefreader.workspace import Workspace
 
@@ -56,7 +54,8 @@ class Library:
         self._catalog = catalog
         self._article_cache = lru_cache(maxsize=64)(self._load_article)
         self._entity_table: EntityTable | None = None
-        self._entity_stamp: tuple[float, float, int] | None = None
+        self._entity_stamp: tuple[float, int] | None = None
+        self._entity_lock = threading.Lock()
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -86,8 +85,6 @@ class Library:
                 return False
             self._searcher = self._searcher.refresh()
             self._generation = self._ix.latest_generation()
-            from briefreader.search.catalog import read_catalog
-
             catalog = read_catalog(folder) if folder else None
             if catalog is None or catalog.generation != self._generation:
                 catalog = _catalog_from_index(self._ix)
@@ -175,22 +172,23 @@ class Library:
     def entity_table(self) -> EntityTable:
         """The corpus's entities (canonical names, aliases) with the user's corrections.
 
-        Built from ``entities.json`` beside the index and ``entities.toml`` in the workspace;
-        rebuilt when either changes, so corrections apply without re-indexing.
+        Resolved from the entity name forms in the catalog and ``entities.toml`` in the
+        workspace; resolved again when either changes, so corrections apply without
+        re-indexing. Thread-safe: the reader warms it up in a worker.
         """
-        folder = self._folder
-        mentions_path = folder / MENTIONS_FILE if folder else None
         corrections_path = self.workspace.root / CORRECTIONS_FILE
-        stamp = (_mtime(mentions_path), _mtime(corrections_path), self._generation)
-        if self._entity_table is None or self._entity_stamp != stamp:
-            mentions = read_mentions_file(mentions_path) if mentions_path else None
-            try:
-                corrections = load_corrections(corrections_path)
-            except CorrectionError:
-                corrections = None
-            self._entity_table = resolve_entities(mentions or {}, corrections)
-            self._entity_stamp = stamp
-        return self._entity_table
+        stamp = (_mtime(corrections_path), self._generation)
+        with self._entity_lock:
+            if self._entity_table is None or self._entity_stamp != stamp:
+                folder = self._folder
+                forms = read_entity_forms(folder) if folder else None
+                try:
+                    corrections = load_corrections(corrections_path)
+                except CorrectionError:
+                    corrections = None
+                self._entity_table = resolve_forms(forms or [], corrections)
+                self._entity_stamp = stamp
+            return self._entity_table
 
     def _expand_entity(self, value: str) -> tuple[str, ...]:
         return self.entity_table().query_terms(value)

@@ -14,32 +14,35 @@ from briefreader.text.entities.corrections import (
 )
 from briefreader.text.entities.extract import Extraction, extract_entities, postprocess
 from briefreader.text.entities.keys import name_key
-from briefreader.text.entities.model import ENTITY_TYPES, Entity, EntityMention
+from briefreader.text.entities.model import (
+    ENTITY_TYPES,
+    Entity,
+    EntityForm,
+    EntityMention,
+    mention_forms,
+)
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
-from briefreader.text.entities.resolve import EntityTable, resolve_entities
+from briefreader.text.entities.resolve import EntityTable, resolve_entities, resolve_forms
 from briefreader.text.entities.store import (
     enrichment_for,
     from_payload,
     index_fields,
     passage_index_fields,
     payload_recogniser,
-    read_mentions_file,
     to_payload,
-    write_mentions_file,
 )
 
-CACHE_FILE = "entities-cache.json"
-MENTIONS_FILE = "entities.json"
+CACHE_FILE = "entities-cache.db"
 
 __all__ = [
     "CACHE_FILE",
     "CORRECTIONS_FILE",
     "ENTITY_TYPES",
-    "MENTIONS_FILE",
     "Choice",
     "CorrectionError",
     "Corrections",
     "Entity",
+    "EntityForm",
     "EntityMention",
     "EntityTable",
     "Extraction",
@@ -50,13 +53,13 @@ __all__ = [
     "from_payload",
     "index_fields",
     "load_corrections",
+    "mention_forms",
     "name_key",
     "passage_index_fields",
     "payload_recogniser",
     "postprocess",
-    "read_mentions_file",
     "resolve_entities",
+    "resolve_forms",
     "save_corrections",
     "to_payload",
-    "write_mentions_file",
 ]

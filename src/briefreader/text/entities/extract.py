@@ -6,10 +6,10 @@ re-indexing an unchanged article costs nothing and never loads the model.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import os
-import tempfile
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,6 @@ from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensu
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
 PIPELINE_VERSION = 8
-CACHE_FORMAT = 1
 
 Progress = Callable[[int, int], None]
 
@@ -51,7 +50,7 @@ def extract_entities(
 
     Args:
         articles: the articles (their ``text`` and ``headings`` are used).
-        cache_path: JSON cache file (e.g. ``index/entities-cache.json``); None for no cache.
+        cache_path: SQLite cache file (e.g. ``index/entities-cache.db``); None for no cache.
         progress: called as ``progress(done, total)`` while computing.
         options: the ``[entities]`` settings (``recogniser``, ``model``).
         choice: a recogniser already chosen (tests, benchmarks); overrides ``options``.
@@ -135,46 +134,77 @@ def cache_key(article: Article, recogniser_id: str) -> str:
 
 
 class EntityCache:
-    """A JSON file of mention rows by cache key; unreadable or absent means empty."""
+    """Mention rows by cache key, in an SQLite file; unreadable or absent means empty.
 
-    def __init__(self, path: Path | None, entries: dict[str, list[list[Any]]]) -> None:
+    Lookups read single rows and ``save`` writes only the new ones, so the cost of a
+    re-index does not grow with the size of the cache (that is, of the corpus).
+    """
+
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.entries = entries
-        self.dirty = False
+        self._db: sqlite3.Connection | None = None
+        self._pending: dict[str, list[list[Any]]] = {}
+        if path is not None and path.is_file():
+            self._db = _open_cache(path)
 
     @classmethod
     def open(cls, path: Path | None) -> EntityCache:
-        """Read the cache file (an empty cache if it is missing, damaged or of another format)."""
-        if path is None or not path.is_file():
-            return cls(path, {})
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls(path, {})
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return cls(path, {})
-        return cls(path, dict(data.get("entries", {})))
+        """Open the cache file (an empty cache if it is missing, damaged or of another format)."""
+        return cls(path)
 
     def get(self, key: str) -> list[list[Any]] | None:
         """Rows for a key, or None."""
-        return self.entries.get(key)
+        if key in self._pending:
+            return self._pending[key]
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT rows FROM cache WHERE key = ?", (key,)).fetchone()
+            return list(json.loads(row[0])) if row else None
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
 
     def put(self, key: str, rows: list[list[Any]]) -> None:
         """Store rows for a key (written by ``save``)."""
-        self.entries[key] = rows
-        self.dirty = True
+        self._pending[key] = rows
 
     def save(self) -> None:
-        """Write the file atomically if anything changed."""
-        if self.path is None or not self.dirty:
+        """Write the new rows in one transaction; a cache that cannot be written is skipped
+        (it only saves time), except for a full disk, which is reported as ``OSError``."""
+        if self.path is None or not self._pending:
+            self.close()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, ensure_ascii=False)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(payload)
-        os.replace(temp, self.path)
-        self.dirty = False
+        rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in self._pending.items()]
+        try:
+            db = self._db or _open_cache(self.path)
+            with db:
+                db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?)", rows)
+            self._db = db
+        except sqlite3.DatabaseError as error:
+            if "full" in str(error):
+                raise OSError(errno.ENOSPC, f"entity cache not written: {error}") from error
+            self.path.unlink(missing_ok=True)  # damaged: start afresh next time
+        self._pending.clear()
+        self.close()
+
+    def close(self) -> None:
+        """Release the database file."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _open_cache(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, rows TEXT NOT NULL)")
+    except sqlite3.DatabaseError:
+        db.close()
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(path, timeout=10)
+        db.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, rows TEXT NOT NULL)")
+    return db
 
 
 DEFAULT_MAX_CHARS = 200_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +105,33 @@ class Entity:
             "mention_count": self.mention_count,
             "articles": list(self.article_ids),
         }
+
+
+@dataclass(frozen=True)
+class EntityForm:
+    """A name as written (``text``) for an article-level ``name`` and type, with its mentions.
+
+    Per article it is what the catalog stores; across the corpus (``article_ids`` filled in
+    when asked) it is what entity resolution needs, without every mention's offsets.
+    """
+
+    text: str
+    name: str
+    type: str
+    mentions: int
+    article_ids: tuple[str, ...] = ()
+
+
+def mention_forms(mentions: Sequence[EntityMention]) -> list[EntityForm]:
+    """One form per distinct (text, name, type) of the mentions, in first-use order."""
+    counts: Counter[tuple[str, str, str]] = Counter((m.text, m.name, m.type) for m in mentions)
+    articles: dict[tuple[str, str, str], dict[str, None]] = {}
+    for mention in mentions:
+        key = (mention.text, mention.name, mention.type)
+        articles.setdefault(key, {})[mention.article_id] = None
+    return [
+        EntityForm(
+            text, name, kind, counts[(text, name, kind)], tuple(articles[(text, name, kind)])
+        )
+        for text, name, kind in counts
+    ]

@@ -1,10 +1,11 @@
 """Across articles: one canonical entity per real-world name, with aliases and corrections.
 
-Each mention stands for its article-level name (``EntityMention.name``). Names are joined when
-their keys are equal (case, hyphens, dots, "al-"), when the shipped alias table says so
-(U.S. = United States), when an acronym was defined as that name in some article (PMF), when
-a lone surname matches exactly one full name of a person, and when the user merged them.
-Nothing here loads a model: it runs on stored mentions.
+Each mention (or name form: text, name and type, with counts) stands for its article-level
+name (``EntityMention.name``). Names are joined when their keys are equal (case, hyphens, dots,
+"al-"), when the shipped alias table says so (U.S. = United States), when an acronym was
+defined as that name in some article (PMF), when a lone surname matches exactly one full name
+of a person, and when the user merged them. Nothing here loads a model: it runs on stored
+mentions, or on the catalog's name forms (the same result without the offsets).
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from briefreader.text.entities.corrections import Corrections
 from briefreader.text.entities.keys import alias_table, name_key
-from briefreader.text.entities.model import GROUP, PERSON, Entity, EntityMention
+from briefreader.text.entities.model import (
+    GROUP,
+    PERSON,
+    Entity,
+    EntityForm,
+    EntityMention,
+    mention_forms,
+)
 
 
 class _Groups:
@@ -38,16 +46,30 @@ class _Groups:
 
 @dataclass(frozen=True)
 class EntityTable:
-    """The resolved entities of a corpus, and how to find them by any of their names."""
+    """The resolved entities of a corpus, and how to find them by any of their names.
+
+    ``mentions`` and ``owners`` are filled only when the table was built from mentions
+    (``resolve_entities``); a table built from catalog forms (``resolve_forms``) has names,
+    aliases and counts, which is all that searching needs.
+    """
 
     entities: tuple[Entity, ...]
     mentions: dict[str, tuple[EntityMention, ...]]
     keys: dict[str, str]
     owners: dict[tuple[str, int], str]
+    by_id: dict[str, Entity] = field(default_factory=dict, repr=False, compare=False)
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_id.update((e.id, e) for e in self.entities)
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for key, entity_id in self.keys.items():
+            grouped[entity_id].append(key)
+        self.terms.update((eid, tuple(sorted(keys))) for eid, keys in grouped.items())
 
     def get(self, entity_id: str) -> Entity | None:
         """The entity with this id, or None."""
-        return next((e for e in self.entities if e.id == entity_id), None)
+        return self.by_id.get(entity_id)
 
     def find(self, name: str) -> Entity | None:
         """The entity a name (or id) refers to, or None."""
@@ -72,7 +94,7 @@ class EntityTable:
 
     def index_terms(self, entity_id: str) -> tuple[str, ...]:
         """The index terms (name keys) of every name of the entity, for an OR query."""
-        return tuple(sorted(k for k, v in self.keys.items() if v == entity_id))
+        return self.terms.get(entity_id, ())
 
     def query_terms(self, text: str) -> tuple[str, ...]:
         """Index terms to search for a user's ``entity:text`` (its key if it is unknown)."""
@@ -85,64 +107,88 @@ def resolve_entities(
     corrections: Corrections | None = None,
 ) -> EntityTable:
     """Build the canonical entity table from per-article mentions and user corrections."""
-    corrections = corrections or Corrections()
+    mentions = [m for ms in mentions_by_article.values() for m in ms]
+    order = {article_id: n for n, article_id in enumerate(mentions_by_article)}
+    resolved = _resolve(mention_forms(mentions), corrections or Corrections(), order)
+    by_id: dict[str, list[EntityMention]] = defaultdict(list)
+    for mention in mentions:
+        entity_id = resolved.entity_of_form.get((mention.text, mention.name, mention.type))
+        if entity_id is not None:
+            by_id[entity_id].append(mention)
+    table = resolved.table
+    table.mentions.update(
+        (eid, tuple(sorted(ms, key=lambda m: (m.article_id, m.start)))) for eid, ms in by_id.items()
+    )
+    table.owners.update(((m.article_id, m.start), eid) for eid, ms in by_id.items() for m in ms)
+    return table
+
+
+def resolve_forms(
+    forms: Sequence[EntityForm], corrections: Corrections | None = None
+) -> EntityTable:
+    """Build the entity table from corpus-wide name forms (the catalog's), without mentions."""
+    return _resolve(forms, corrections or Corrections(), {}).table
+
+
+@dataclass
+class _Resolved:
+    table: EntityTable
+    entity_of_form: dict[tuple[str, str, str], str]
+
+
+def _resolve(
+    all_forms: Sequence[EntityForm], corrections: Corrections, order: Mapping[str, int]
+) -> _Resolved:
     splits = {name_key(s) for s in corrections.splits}
     suppressed = {name_key(s) for s in corrections.suppressed}
-    mentions = [
-        m
-        for ms in mentions_by_article.values()
-        for m in ms
-        if name_key(m.text) not in suppressed and name_key(m.name) not in suppressed
+    forms = [
+        f
+        for f in all_forms
+        if name_key(f.text) not in suppressed and name_key(f.name) not in suppressed
     ]
-    node_of = {id(m): _node(m, splits) for m in mentions}
+    node_of = [_node(f, splits) for f in forms]
     groups = _Groups()
-    for key in node_of.values():
+    for key in node_of:
         groups.find(key)
-    for a, b in _automatic_links(mentions, node_of):
+    for a, b in _automatic_links(forms, node_of):
         if a not in splits and b not in splits:
             groups.union(a, b)
-    _apply_merges(groups, corrections, mentions, node_of)
-    return _build_table(mentions, node_of, groups, corrections)
+    _apply_merges(groups, corrections, forms, node_of)
+    return _build_table(forms, node_of, groups, corrections, order)
 
 
-def _node(mention: EntityMention, splits: set[str]) -> str:
-    """The name key a mention stands for (its own text if the user split that out)."""
-    surface = name_key(mention.text)
-    return surface if surface in splits else name_key(mention.name)
+def _node(form: EntityForm, splits: set[str]) -> str:
+    """The name key a form stands for (its own text if the user split that out)."""
+    surface = name_key(form.text)
+    return surface if surface in splits else name_key(form.name)
 
 
-def _automatic_links(
-    mentions: list[EntityMention], node_of: dict[int, str]
-) -> Iterable[tuple[str, str]]:
+def _automatic_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
     """Pairs of name keys that are the same entity without any user input."""
-    nodes = set(node_of.values())
     aliases = alias_table()
-    for key in nodes:
+    for key in set(node_of):
         if key in aliases:
             yield key, name_key(aliases[key][0])
-    yield from _acronym_links(mentions, node_of)
-    yield from _surname_links(mentions, node_of)
-    yield from _plural_links(mentions, node_of)
+    yield from _acronym_links(forms, node_of)
+    yield from _surname_links(forms, node_of)
+    yield from _plural_links(forms, node_of)
 
 
-def _acronym_links(
-    mentions: list[EntityMention], node_of: dict[int, str]
-) -> Iterable[tuple[str, str]]:
+def _acronym_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
     """An acronym defined in one article (PMF → Popular Mobilization Forces) joins elsewhere."""
     definitions: dict[str, set[str]] = defaultdict(set)
-    for mention in mentions:
-        if re.fullmatch(r"[A-Z][A-Z0-9&.\-–]+", mention.text) and mention.name != mention.text:
-            definitions[name_key(mention.text)].add(node_of[id(mention)])
+    for form, node in zip(forms, node_of, strict=True):
+        if re.fullmatch(r"[A-Z][A-Z0-9&.\-–]+", form.text) and form.name != form.text:
+            definitions[name_key(form.text)].add(node)
+    nodes = set(node_of)
     for acronym, targets in definitions.items():
-        if len(targets) == 1 and acronym in node_of.values():
+        if len(targets) == 1 and acronym in nodes:
             yield acronym, next(iter(targets))
 
 
-def _surname_links(
-    mentions: list[EntityMention], node_of: dict[int, str]
-) -> Iterable[tuple[str, str]]:
+def _surname_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
     """A person known only by a surname joins the one full name ending in it."""
-    people = {node_of[id(m)] for m in mentions if m.type == PERSON}
+    people = {node for f, node in zip(forms, node_of, strict=True) if f.type == PERSON}
     by_name: dict[str, set[str]] = defaultdict(set)
     for key in people:
         words = key.split()
@@ -155,24 +201,19 @@ def _surname_links(
             yield key, next(iter(owners))
 
 
-def _plural_links(
-    mentions: list[EntityMention], node_of: dict[int, str]
-) -> Iterable[tuple[str, str]]:
+def _plural_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
     """A group's plural joins its singular ("Iraqis" and "Iraqi", "Sunnis" and "Sunni")."""
-    groups = {node_of[id(m)] for m in mentions if m.type == GROUP}
+    groups = {node for f, node in zip(forms, node_of, strict=True) if f.type == GROUP}
     for key in groups:
         if key.endswith("s") and key[:-1] in groups:
             yield key, key[:-1]
 
 
 def _apply_merges(
-    groups: _Groups,
-    corrections: Corrections,
-    mentions: list[EntityMention],
-    node_of: dict[int, str],
+    groups: _Groups, corrections: Corrections, forms: list[EntityForm], node_of: list[str]
 ) -> None:
     """Join the names the user merged (a name may be any alias of an entity)."""
-    surface_node = {name_key(m.text): node_of[id(m)] for m in mentions}
+    surface_node = {name_key(f.text): node for f, node in zip(forms, node_of, strict=True)}
     for names in corrections.merges:
         keys = [k if k in groups.parent else surface_node.get(k, k) for k in map(name_key, names)]
         for other in keys[1:]:
@@ -180,63 +221,72 @@ def _apply_merges(
 
 
 def _build_table(
-    mentions: list[EntityMention],
-    node_of: dict[int, str],
+    forms: list[EntityForm],
+    node_of: list[str],
     groups: _Groups,
     corrections: Corrections,
-) -> EntityTable:
-    members: dict[str, list[EntityMention]] = defaultdict(list)
-    for mention in mentions:
-        members[groups.find(node_of[id(mention)])].append(mention)
+    order: Mapping[str, int],
+) -> _Resolved:
+    members: dict[str, list[int]] = defaultdict(list)
+    for n, node in enumerate(node_of):
+        members[groups.find(node)].append(n)
     entities: list[Entity] = []
-    by_id: dict[str, tuple[EntityMention, ...]] = {}
     keys: dict[str, str] = {}
+    entity_of_form: dict[tuple[str, str, str], str] = {}
     used_ids: set[str] = set()
-    for root, group in members.items():
-        entity = _entity(group, corrections, used_ids)
+    for root, positions in members.items():
+        group = [forms[n] for n in positions]
+        entity = _entity(group, corrections, used_ids, order)
         entities.append(entity)
-        by_id[entity.id] = tuple(sorted(group, key=lambda m: (m.article_id, m.start)))
-        names = {root, name_key(entity.name), *(node_of[id(m)] for m in group)}
-        names |= {name_key(m.text) for m in group}
+        names = {root, name_key(entity.name), *(node_of[n] for n in positions)}
+        names |= {name_key(f.text) for f in group}
         for key in names:
             keys.setdefault(key, entity.id)
+        entity_of_form.update(((f.text, f.name, f.type), entity.id) for f in group)
     entities.sort(key=lambda e: (-e.mention_count, e.name.casefold()))
-    owners = {(m.article_id, m.start): eid for eid, ms in by_id.items() for m in ms}
-    return EntityTable(tuple(entities), by_id, keys, owners)
+    return _Resolved(EntityTable(tuple(entities), {}, keys, {}), entity_of_form)
 
 
-def _entity(group: list[EntityMention], corrections: Corrections, used: set[str]) -> Entity:
-    """One canonical entity from its mentions: name, type, aliases, articles."""
+def _entity(
+    group: list[EntityForm], corrections: Corrections, used: set[str], order: Mapping[str, int]
+) -> Entity:
+    """One canonical entity from its forms: name, type, aliases, articles."""
     name = _canonical_name(group)
-    names = {name_key(name)} | {name_key(m.text) for m in group} | {name_key(m.name) for m in group}
-    kind = Counter(m.type for m in group).most_common(1)[0][0]
+    names = {name_key(name)} | {name_key(f.text) for f in group} | {name_key(f.name) for f in group}
+    kinds: Counter[str] = Counter()
+    for form in group:
+        kinds[form.type] += form.mentions
+    kind = kinds.most_common(1)[0][0]
     entity_id = _unique_id(f"{kind.lower()}:{name_key(name).replace(' ', '-')}", used)
     kind = _override(corrections.retypes, names) or kind
     name = _override(corrections.renames, names) or name
-    aliases = _aliases(group, name)
-    articles = tuple(dict.fromkeys(m.article_id for m in group))
-    return Entity(entity_id, name, kind, aliases, len(group), articles)
+    articles = {a for f in group for a in f.article_ids}
+    ordered = sorted(articles, key=lambda a: (order.get(a, 0), a))
+    mentions = sum(f.mentions for f in group)
+    return Entity(entity_id, name, kind, _aliases(group, name), mentions, tuple(ordered))
 
 
-def _canonical_name(group: list[EntityMention]) -> str:
+def _canonical_name(group: list[EntityForm]) -> str:
     """The shipped canonical name if one applies, else the most used full name."""
     table = alias_table()
-    for mention in group:
-        known = table.get(name_key(mention.name))
+    for form in group:
+        known = table.get(name_key(form.name))
         if known is not None:
             return known[0]
-    counts = Counter(m.name for m in group)
+    counts: Counter[str] = Counter()
+    for form in group:
+        counts[form.name] += form.mentions
     return max(counts, key=lambda n: (counts[n], len(n), n))
 
 
-def _aliases(group: list[EntityMention], name: str) -> tuple[str, ...]:
+def _aliases(group: list[EntityForm], name: str) -> tuple[str, ...]:
     """Distinct surface forms (by key, the most used spelling of each), the name excluded."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for mention in group:
-        for form in (mention.text, mention.name):
-            spellings[form.casefold()][form] += 1
-    forms = [counter.most_common(1)[0][0] for counter in spellings.values()]
-    return tuple(sorted((f for f in forms if f.casefold() != name.casefold()), key=str.casefold))
+    for form in group:
+        for written in (form.text, form.name):
+            spellings[written.casefold()][written] += form.mentions
+    chosen = [counter.most_common(1)[0][0] for counter in spellings.values()]
+    return tuple(sorted((f for f in chosen if f.casefold() != name.casefold()), key=str.casefold))
 
 
 def _override(table: dict[str, str], names: set[str]) -> str | None:

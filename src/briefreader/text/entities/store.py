@@ -6,8 +6,6 @@ article; the TUI and the CLI rebuild mentions with ``from_payload`` without load
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,15 @@ from typing import Any
 from briefreader.models import Article
 from briefreader.text.entities.extract import Extraction, extract_entities
 from briefreader.text.entities.keys import name_key
-from briefreader.text.entities.model import DATE, GROUP, ORG, PERSON, PLACE, EntityMention
+from briefreader.text.entities.model import (
+    DATE,
+    GROUP,
+    ORG,
+    PERSON,
+    PLACE,
+    EntityMention,
+    mention_forms,
+)
 
 # Index field for each type; LAW and EVENT are only in the general ``entity`` field.
 TYPE_FIELDS = {PERSON: "person", ORG: "org", PLACE: "place", GROUP: "group", DATE: "when"}
@@ -70,41 +76,14 @@ def payload_recogniser(payload: dict[str, Any]) -> str | None:
     return str(data.get("recogniser")) if isinstance(data, dict) else None
 
 
-def write_mentions_file(path: Path, mentions: Mapping[str, Sequence[EntityMention]]) -> None:
-    """Write every article's mentions to one JSON file (e.g. ``index/entities.json``).
-
-    Readers (search, the TUI's entity list) resolve the corpus table from it without opening
-    each stored article. Rows carry the surface text, so no article text is needed to read it.
-    """
-    data = {
-        article_id: [[m.start, m.end, m.type, m.text, m.name] for m in rows]
-        for article_id, rows in mentions.items()
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps({"format": 1, "mentions": data}, ensure_ascii=False), "utf-8")
-    os.replace(temp, path)
-
-
-def read_mentions_file(path: Path) -> dict[str, list[EntityMention]] | None:
-    """Mentions from ``write_mentions_file`` (None if the file is missing or unreadable)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            article_id: [EntityMention(article_id, s, e, t, k, n) for s, e, k, t, n in rows]
-            for article_id, rows in data["mentions"].items()
-        }
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def enrichment_for(
     articles: Sequence[Article],
     cache_path: Path | None,
     options: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], Extraction]:
-    """What the indexer stores per article: ``fields``, ``passage_fields`` and ``payload``.
+    """What the indexer stores per article: ``fields``, ``passage_fields``, ``payload``, and the
+    name ``forms`` the catalog keeps for resolving entities across the corpus.
 
     The keys match the indexer's ``Enrichment`` dataclass, so it can build one with
     ``Enrichment(**data)``; the ``Extraction`` tells which recogniser ran and any fallback notice.
@@ -117,5 +96,6 @@ def enrichment_for(
             "fields": index_fields(mentions),
             "passage_fields": passage_index_fields(article, mentions),
             "payload": to_payload(mentions, extraction.recogniser),
+            "forms": tuple(mention_forms(mentions)),
         }
     return result, extraction

@@ -1,0 +1,107 @@
+"""The catalog database: incremental writes, entity name totals, damage and recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefreader.search.catalog import (
+    ArticleSummary,
+    Catalog,
+    FileEntry,
+    catalog_generation,
+    read_catalog,
+    read_entity_forms,
+    write_catalog,
+)
+from briefreader.search.indexer import update_index
+from briefreader.search.library import Library
+from briefreader.search.store import active_dir
+from briefreader.text.entities import EntityForm
+from briefreader.workspace import Workspace
+from tests.conftest import make_workspace
+
+BAGHDAD = EntityForm("Baghdad", "Baghdad", "PLACE", 2)
+SUDANI = EntityForm("Sudani", "Mohammed Shia al-Sudani", "PERSON", 3)
+
+
+def _summary(article_id: str, date: str | None = None) -> ArticleSummary:
+    return ArticleSummary(article_id, f"Title {article_id}", "Source", date, f"{article_id}.txt", 2)
+
+
+def _two_articles() -> Catalog:
+    catalog = Catalog(generation=1, schema_version=7)
+    for article_id, forms in (("a", [BAGHDAD, SUDANI]), ("b", [BAGHDAD])):
+        catalog.put_file(f"{article_id}.txt", FileEntry(10, 20, "hash", (article_id,)))
+        catalog.put_article(_summary(article_id), forms)
+    return catalog
+
+
+def _totals(folder: Path) -> dict[str, tuple[int, tuple[str, ...]]]:
+    forms = read_entity_forms(folder, with_articles=True) or []
+    return {f.text: (f.mentions, f.article_ids) for f in forms}
+
+
+def test_round_trip_and_entity_totals(tmp_path: Path) -> None:
+    write_catalog(tmp_path, _two_articles())
+    catalog = read_catalog(tmp_path)
+    assert catalog is not None and catalog.generation == 1 and catalog.schema_version == 7
+    assert catalog.files["a.txt"] == FileEntry(10, 20, "hash", ("a",))
+    assert catalog.articles["b"] == _summary("b")
+    assert _totals(tmp_path) == {"Baghdad": (4, ("a", "b")), "Sudani": (3, ("a",))}
+    assert catalog_generation(tmp_path) == 1
+
+
+def test_incremental_write_changes_only_what_changed(tmp_path: Path) -> None:
+    write_catalog(tmp_path, _two_articles())
+    catalog = read_catalog(tmp_path)
+    assert catalog is not None
+    catalog.drop_file("a.txt")
+    catalog.put_article(_summary("b", "2024-01-02"), [EntityForm("Tehran", "Tehran", "PLACE", 1)])
+    catalog.generation = 2
+    write_catalog(tmp_path, catalog)
+    again = read_catalog(tmp_path)
+    assert again is not None and set(again.articles) == {"b"} and set(again.files) == {"b.txt"}
+    assert again.articles["b"].date == "2024-01-02"
+    assert _totals(tmp_path) == {"Tehran": (1, ("b",))}
+
+
+def test_missing_or_damaged_catalog_reads_as_none(tmp_path: Path) -> None:
+    assert read_catalog(tmp_path) is None and read_entity_forms(tmp_path) is None
+    (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)
+    assert read_catalog(tmp_path) is None and catalog_generation(tmp_path) is None
+
+
+def test_unwritable_catalog_is_an_os_error(tmp_path: Path) -> None:
+    (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)
+    with pytest.raises(OSError, match="catalog not written"):
+        write_catalog(tmp_path, _two_articles())
+
+
+def test_entity_search_follows_an_edited_article(tmp_path: Path) -> None:
+    """An article's names leave the corpus table when it changes, without a rebuild."""
+    ws = Workspace(
+        make_workspace(
+            tmp_path,
+            {
+                "a.txt": "Harbour talks\n\nThe minister Karim Nadeem met traders in Basra today.",
+                "b.txt": "Port news\n\nNadeem said the port of Basra would reopen next week.",
+            },
+        )
+    )
+    (ws.root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n', "utf-8")
+    update_index(ws)
+    library = Library.open(ws)
+    assert library.entity_table().find("Karim Nadeem") is not None
+    library.close()
+    (ws.articles_dir / "a.txt").write_text("Harbour talks\n\nTraders met in Basra today.", "utf-8")
+    (ws.articles_dir / "b.txt").write_text("Port news\n\nThe port of Basra reopens.", "utf-8")
+    report = update_index(ws)
+    assert sorted(report.updated) == ["a.txt", "b.txt"]
+    library = Library.open(ws)
+    assert library.entity_table().find("Karim Nadeem") is None
+    assert library.entity_table().find("Basra") is not None
+    folder = active_dir(ws.index_dir)
+    assert folder is not None and "Nadeem" not in _totals(folder)
+    library.close()
