@@ -108,3 +108,14 @@ def test_prefix_matches_whole_words_not_only_stems(library: Library) -> None:
         hit.snippet.text[s.start : s.end].lower().startswith("kidnapp")
         for s in hit.snippet.highlights
     )
+
+
+def test_offset_pages_through_the_same_ranking(library: Library) -> None:
+    whole = library.search("Iraq", limit=6)
+    first = library.search("Iraq", limit=3)
+    second = library.search("Iraq", limit=3, offset=3)
+    assert [h.article_id for h in first.hits + second.hits] == [h.article_id for h in whole.hits]
+    # a page that reaches the end counts exactly; a full page may only estimate (Whoosh)
+    assert second.total == whole.total == len(whole.hits) <= first.total
+    assert second.hits[0].snippet.text and second.suggestion is None
+    assert not library.search("Iraq", limit=3, offset=whole.total).hits

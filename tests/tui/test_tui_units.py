@@ -9,6 +9,7 @@ from rich.cells import cell_len
 
 from briefreader.models import Article, Passage, Snippet, Span
 from briefreader.tui.history import History, Location
+from briefreader.tui.paging import PageRequest, ResultPager, near_end
 from briefreader.tui.settings import load_reader_settings
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, wrap_offsets
@@ -79,3 +80,42 @@ def test_trim_snippet_keeps_highlights_aligned() -> None:
     shown, spans = trim_snippet(Snippet(text, (Span(start, start + 6),)), 80)
     assert len(shown) <= 90
     assert [shown[s.start : s.end] for s in spans] == ["kataib"]
+
+
+def test_pager_asks_for_one_page_at_a_time_and_drops_stale_ones() -> None:
+    pager = ResultPager()
+    pager.start("lighthouse", 20, 60)
+    first = pager.request()
+    assert first == PageRequest("lighthouse", 20, first.ticket if first else -1)
+    assert pager.request() is None  # one page on its way at a time
+    assert pager.accept(first, 20, 60) and pager.shown == 40 and pager.has_more
+    assert not pager.accept(first, 20, 60)  # the same page twice
+    second = pager.request()
+    assert second is not None and second.offset == 40
+    pager.start("harbour", 20, 30)  # the query changed: the lighthouse page is stale
+    assert not pager.accept(second, 20, 60) and pager.shown == 20
+    third = pager.request()
+    assert third is not None and third != second and third.offset == 20
+    assert pager.accept(third, 10, 30) and not pager.has_more
+    assert pager.request() is None
+
+
+def test_pager_cancel_and_short_pages() -> None:
+    pager = ResultPager()
+    pager.start("q", 20, 25)
+    request = pager.request()
+    assert request is not None
+    pager.cancel()
+    assert not pager.accept(request, 5, 25)
+    request = pager.request()
+    assert request is not None
+    # the total was an estimate: a short (or empty) page ends the list
+    assert pager.accept(request, 0, 25) and pager.total == 20 and not pager.has_more
+    pager.start("q", 3, 3)
+    assert not pager.has_more and pager.request() is None
+
+
+def test_near_end() -> None:
+    assert not near_end(0, 20) and not near_end(16, 20)
+    assert near_end(17, 20) and near_end(19, 20)
+    assert near_end(0, 2) and not near_end(0, 0)

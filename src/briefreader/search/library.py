@@ -195,8 +195,12 @@ class Library:
 
     # ------------------------------------------------------------------ searching
 
-    def search(self, text: str, limit: int = 20) -> SearchResult:
+    def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
         """Ranked articles for a query, each with its best passage and a snippet.
+
+        ``offset`` skips the best ``offset`` articles (the next page of a list): Whoosh ranks
+        them again, but only the ``limit`` returned ones cost a best passage and a snippet.
+        ``total`` counts every match, not just this page.
 
         Raises:
             QueryError: the query is malformed (the message says how).
@@ -204,14 +208,15 @@ class Library:
         with self._lock:
             parsed = self._parse(text)
             searcher = self._searcher
-            results = searcher.search(query.And([_ARTICLE, parsed]), limit=limit, terms=False)
-            hits_raw = [(hit["doc_id"], hit.score) for hit in results]
+            wanted = offset + limit
+            results = searcher.search(query.And([_ARTICLE, parsed]), limit=wanted, terms=False)
+            hits_raw = [(hit["doc_id"], hit.score) for hit in results[offset:]]
             scored = results.scored_length()
-            exact = scored < limit
+            exact = scored < wanted
             total = scored if exact else results.estimated_length()
             terms = self._highlight_terms(parsed)
             best = self._best_passages([doc for doc, _ in hits_raw], parsed, terms)
-            suggestion = None if hits_raw else self._suggest(text)
+            suggestion = None if scored else self._suggest(text)
         hits = tuple(self._hit(doc, score, best.get(doc), terms) for doc, score in hits_raw)
         return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)))
 

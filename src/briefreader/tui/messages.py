@@ -9,6 +9,7 @@ from textual.message import Message
 
 from briefreader.models import Article, SearchResult, Span
 from briefreader.search.catalog import ArticleSummary
+from briefreader.tui.paging import PageRequest
 from briefreader.tui.related import RelatedItem
 
 
@@ -44,6 +45,15 @@ class SearchFinished(Message):
     query: str
     result: SearchResult | None = None
     library: list[ArticleSummary] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class ResultsPage(Message):
+    """The next page of a query's results (``request`` says which), or why it failed."""
+
+    request: PageRequest
+    result: SearchResult | None = None
     error: str = ""
 
 

@@ -7,6 +7,7 @@ article, related passages); they only post messages, and the handlers here updat
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -32,9 +33,11 @@ from briefreader.tui.messages import (
     LibraryReady,
     OpenRequest,
     RelatedFound,
+    ResultsPage,
     SearchFinished,
 )
 from briefreader.tui.notes_bridge import note_query
+from briefreader.tui.paging import PAGE_SIZE, PageRequest, ResultPager
 from briefreader.tui.related import RelatedUnavailable, find_related_items
 from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
@@ -46,7 +49,6 @@ from briefreader.tui.widgets.search_bar import SearchBar
 from briefreader.tui.widgets.side_panel import SidePanel
 from briefreader.workspace import Workspace
 
-RESULT_LIMIT = 100
 RELATED_DELAY = 0.25
 SAVE_DELAY = 1.0
 INDEX_POLL_SECONDS = 3.0
@@ -74,6 +76,8 @@ class MainScreen(ReaderNotes):
         self.state: ReaderState = load_state(workspace.state_dir)
         self.results_query = ""
         self.result: SearchResult | None = None
+        self.pager = ResultPager()
+        self._continue_from: tuple[int, str] | None = None  # n past the last loaded result
         self.article_id: str | None = None
         self._restored = False
         self._related_timer: Timer | None = None
@@ -232,6 +236,7 @@ class MainScreen(ReaderNotes):
 
     def run_search(self, query: str) -> None:
         """Search in a worker; only the latest query's answer is shown."""
+        self._drop_page()
         if self.library is not None:
             self.search_worker(query)
 
@@ -248,7 +253,7 @@ class MainScreen(ReaderNotes):
             message = SearchFinished(query, library=library.articles())
         else:
             try:
-                message = SearchFinished(query, result=library.search(query, limit=RESULT_LIMIT))
+                message = SearchFinished(query, result=library.search(query, limit=PAGE_SIZE))
             except QueryError as error:
                 message = SearchFinished(query, error=str(error))
         if not get_current_worker().is_cancelled:
@@ -264,13 +269,77 @@ class MainScreen(ReaderNotes):
         self.results_query = message.query
         self.result = message.result
         if message.result is None:
+            self.pager.start(message.query, 0, 0)
             self.results.show_library(message.library)
             count = len(message.library)
             self.search_bar.set_status(f"{count} article{'s' if count != 1 else ''}, newest first")
         else:
-            self.results.show_results(message.result)
+            self.pager.start(message.query, len(message.result.hits), message.result.total)
+            self.results.show_results(message.result, more=self.pager.has_more)
             self.search_bar.set_status(_result_status(message.result, message.query))
         self._update_status()
+
+    # ------------------------------------------------------------------ more results
+
+    def on_results_list_more_wanted(self, _message: ResultsList.MoreWanted) -> None:
+        """The reader neared the end of the results: fetch the next page."""
+        self._fetch_next_page()
+
+    def _fetch_next_page(self) -> None:
+        if self.library is None or self.pager.query != self.search_bar.input.value:
+            self.results.page_dropped()  # the bar holds a newer query: its results will come
+            return
+        request = self.pager.request()
+        if request is not None:
+            self.page_worker(request)
+
+    @work(thread=True, exclusive=True, group="search-page")
+    def page_worker(self, request: PageRequest) -> None:
+        """Fetch one more page of a query's results off the UI thread."""
+        try:
+            result = self.library.search(request.query, limit=request.limit, offset=request.offset)
+            message = ResultsPage(request, result=result)
+        except QueryError as error:
+            message = ResultsPage(request, error=str(error))
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
+
+    def on_results_page(self, message: ResultsPage) -> None:
+        """Append the page below the results, unless the query changed since it was asked for."""
+        page, current = message.result, self.result
+        if page is None or current is None:
+            if message.request == self.pager.pending:
+                self._drop_page()
+                self.notify(f"Could not load more results: {message.error}", markup=False)
+            return
+        if not self.pager.accept(message.request, len(page.hits), page.total):
+            return  # stale: a newer query (or a newer first page) replaced that list
+        self.results.append_results(page.hits, more=self.pager.has_more)
+        self.result = replace(current, hits=current.hits + page.hits, total=self.pager.total)
+        self.search_bar.set_status(_result_status(self.result, self.results_query))
+        self._update_status()
+        self._continue_hits()
+
+    def _drop_page(self) -> None:
+        """Forget the page on its way (and where ``n`` was heading)."""
+        if self.pager.pending is not None:
+            self.pager.cancel()
+            self.workers.cancel_group(self, "search-page")
+            self.results.page_dropped()
+        self._continue_from = None
+
+    def _continue_hits(self) -> None:
+        """``n`` ran past the last loaded result: carry on into the page that just came."""
+        if self._continue_from is None:
+            return
+        target, origin = self._continue_from
+        self._continue_from = None
+        if origin != self.article_id:
+            return  # the reader went elsewhere meanwhile
+        if target < len(self.results.entries):
+            self._open_entry(target, land="first-hit")
+        else:
+            self.notify("No more hits: this is the last result")
 
     @on(Input.Submitted, "#query")
     def _query_submitted(self, event: Input.Submitted) -> None:
@@ -388,6 +457,10 @@ class MainScreen(ReaderNotes):
             return
         here = ids.index(self.article_id) if self.article_id in ids else -1
         target = here + message.direction
+        if target == len(ids) and self.pager.has_more and self.article_id is not None:
+            self._continue_from = (target, self.article_id)  # opened when the page comes
+            self._fetch_next_page()
+            return
         if not 0 <= target < len(ids):
             edge = "last" if message.direction > 0 else "first"
             self.notify(f"No more hits: this is the {edge} result")
@@ -404,7 +477,7 @@ class MainScreen(ReaderNotes):
         ids = [entry.article_id for entry in self.results.entries]
         if self.article_id not in ids:
             return None
-        return ids.index(self.article_id) + 1, len(ids)
+        return ids.index(self.article_id) + 1, max(len(ids), self.result.total)
 
     def _schedule_save(self) -> None:
         if self._save_timer is not None:

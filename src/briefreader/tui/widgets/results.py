@@ -1,4 +1,8 @@
-"""The results list: library (newest first) for an empty query, ranked hits otherwise."""
+"""The results list: library (newest first) for an empty query, ranked hits otherwise.
+
+Ranked hits come a page at a time: a last "more…" row says there are more, and the list asks
+for them (:class:`ResultsList.MoreWanted`) when the reader nears its end.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,17 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from briefreader.models import SearchResult, Snippet, Span
+from briefreader.models import Hit, SearchResult, Snippet, Span
 from briefreader.search.catalog import ArticleSummary
 from briefreader.text.decode import strip_control
+from briefreader.tui.paging import near_end
 
 SNIPPET_CHARS = 150
+MORE_ID = "more"
 
 
 @dataclass(frozen=True)
@@ -44,9 +51,14 @@ class ResultsList(OptionList):
         Binding("enter", "select", "Open", id="results.open"),
     ]
 
+    class MoreWanted(Message):
+        """The reader neared the end of a list that has more results: fetch the next page."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: list[ResultEntry] = []
+        self.more = False
+        self._asked = False  # MoreWanted posted, no page arrived since: do not ask again
 
     def _rich(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -55,24 +67,96 @@ class ResultsList(OptionList):
         """List every article (newest first) with date, source and title."""
         self.entries = [ResultEntry(summary.id) for summary in summaries]
         prompts = [self._prompt(s.title or s.id, s.source, s.date, None) for s in summaries]
-        self._fill(prompts)
+        self._fill(prompts, more=False)
 
-    def show_results(self, result: SearchResult) -> None:
-        """List search hits with their best snippet, query terms highlighted."""
+    def show_results(self, result: SearchResult, *, more: bool = False) -> None:
+        """List search hits with their best snippet, query terms highlighted.
+
+        Args:
+            result: the first page of hits.
+            more: the query has more hits than these (a "more…" row ends the list).
+        """
         self.entries = [ResultEntry(hit.article_id, hit.passage_id) for hit in result.hits]
-        prompts = [self._prompt(h.title, h.source, h.date, h.snippet) for h in result.hits]
-        self._fill(prompts)
+        self._fill(self._hit_prompts(result.hits), more=more)
 
-    def _fill(self, prompts: list[Text]) -> None:
+    def append_results(self, hits: tuple[Hit, ...], *, more: bool) -> None:
+        """Add the next page of hits below the others; the highlight and scroll stay put."""
+        first = len(self.entries)
+        self.entries += [ResultEntry(hit.article_id, hit.passage_id) for hit in hits]
+        self._set_more(False)
+        self.add_options(self._options_for(self._hit_prompts(hits), first))
+        self._set_more(more)
+        self._asked = False
+
+    def page_dropped(self) -> None:
+        """The page asked for will not come (it failed, or the query changed)."""
+        self._asked = False
+        if self.more:
+            self.replace_option_prompt(MORE_ID, self._more_prompt())
+
+    def _hit_prompts(self, hits: tuple[Hit, ...]) -> list[Text]:
+        return [self._prompt(h.title, h.source, h.date, h.snippet) for h in hits]
+
+    def _fill(self, prompts: list[Text], *, more: bool) -> None:
+        self.more = False  # no "more…" row while the new rows go in
+        self._asked = False
         self.clear_options()
+        self.add_options(self._options_for(prompts, 0))
+        self._set_more(more)
+        if prompts:
+            self.highlighted = 0
+
+    @staticmethod
+    def _options_for(prompts: list[Text], first: int) -> list[Option | None]:
+        """Options ``r<first>``, ``r<first + 1>``…, a divider before each but the list's first."""
         options: list[Option | None] = []
-        for index, prompt in enumerate(prompts):
+        for index, prompt in enumerate(prompts, start=first):
             if index:
                 options.append(None)
             options.append(Option(prompt, id=f"r{index}"))
-        self.add_options(options)
-        if prompts:
-            self.highlighted = 0
+        return options
+
+    def _set_more(self, more: bool) -> None:
+        """Add or remove the last "more…" row (never highlighted: it is not a result)."""
+        if self.more and not more:
+            self.remove_option(MORE_ID)
+        elif more and not self.more:
+            self.add_options([None, Option(self._more_prompt(), id=MORE_ID, disabled=True)])
+        self.more = more
+
+    def _more_prompt(self, loading: bool = False) -> Text:
+        label = "loading more…" if loading else "more…"
+        return Text(label, style=self._rich("results-list--meta"))
+
+    # ------------------------------------------------------------------ paging
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        """Ask for the next page when the highlight nears the last result."""
+        super().watch_highlighted(highlighted)
+        position = self.highlighted_position
+        if self.more and position is not None and near_end(position, len(self.entries)):
+            self._want_more()
+            if position == len(self.entries) - 1:
+                self.scroll_end(animate=False, immediate=True)  # show the "more…" row too
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Ask for the next page when the list is scrolled (mouse wheel…) to its bottom."""
+        super().watch_scroll_y(old_value, new_value)
+        if 0 < self.max_scroll_y <= new_value:
+            self._want_more()
+
+    def action_cursor_down(self) -> None:
+        """Down; on the last result of a longer list, wait for the next page (no wrap)."""
+        if self.more and self.highlighted_position == len(self.entries) - 1:
+            self._want_more()
+            return
+        super().action_cursor_down()
+
+    def _want_more(self) -> None:
+        if self.more and not self._asked:
+            self._asked = True
+            self.replace_option_prompt(MORE_ID, self._more_prompt(loading=True))
+            self.post_message(self.MoreWanted())
 
     def _prompt(self, title: str, source: str, date: str | None, snippet: Snippet | None) -> Text:
         text = Text(strip_control(title) or "(untitled)", style=self._rich("results-list--title"))
@@ -98,12 +182,22 @@ class ResultsList(OptionList):
         index = self.highlighted
         return self.entry_for_option(index) if index is not None else None
 
+    @property
+    def highlighted_position(self) -> int | None:
+        """The position in ``entries`` of the entry under the list cursor."""
+        index = self.highlighted
+        return self._position(index) if index is not None else None
+
     def entry_for_option(self, option_index: int) -> ResultEntry | None:
         """The entry of an option index (dividers are not options)."""
+        position = self._position(option_index)
+        return self.entries[position] if position is not None else None
+
+    def _position(self, option_index: int) -> int | None:
         option = self.get_option_at_index(option_index)
-        if option.id is None:
+        if option.id is None or option.id == MORE_ID:
             return None
-        return self.entries[int(option.id[1:])]
+        return int(option.id[1:])
 
     def select_entry(self, position: int) -> None:
         """Move the list cursor to the n-th entry."""

@@ -1,0 +1,252 @@
+"""Pilot tests of the paged results list: one page per keystroke, more as the reader nears the end.
+
+The corpus: 60 small articles that all say "lighthouse" (one hit each), every sixth also
+"harbour", indexed without entities.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.widgets.option_list import OptionDoesNotExist
+
+from briefreader.search.library import Library
+from briefreader.tui.app import ReaderApp
+from briefreader.tui.messages import ResultsPage
+from briefreader.tui.paging import PAGE_SIZE
+from briefreader.tui.screens.main import MainScreen
+from briefreader.tui.settings import ReaderSettings
+from briefreader.tui.widgets.article_view import ArticleView
+from briefreader.tui.widgets.results import MORE_ID
+from briefreader.workspace import Workspace
+from tests.tui.helpers import screen_text, settle
+
+pytestmark = pytest.mark.anyio
+ARTICLES = 60
+
+
+@pytest.fixture(scope="module")
+def paged_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with three pages of "lighthouse" hits, indexed once."""
+    from briefreader.search.indexer import update_index
+
+    old = os.environ.get("BRIEFREADER_CONFIG")
+    os.environ["BRIEFREADER_CONFIG"] = ""
+    root = tmp_path_factory.mktemp("paged")
+    (root / "articles").mkdir()
+    (root / "index").mkdir()
+    for number in range(ARTICLES):
+        harbour = " The harbour master agreed." if number % 6 == 0 else ""
+        (root / "articles" / f"dispatch{number:02d}.txt").write_text(
+            f"Dispatch {number:02d} from the coast\n\n"
+            f"The lighthouse keeper filed report number {number} about the night storm and "
+            f"the ships that passed the point.{harbour}\n\n"
+            "Later the town council met to discuss repairs to the pier and the road.\n",
+            encoding="utf-8",
+        )
+    update_index(Workspace(root), enricher=lambda articles, progress: {})
+    if old is None:
+        os.environ.pop("BRIEFREADER_CONFIG", None)
+    else:
+        os.environ["BRIEFREADER_CONFIG"] = old
+    return root
+
+
+@pytest.fixture
+def paged_app(paged_root: Path) -> Iterator[ReaderApp]:
+    """The reader on that workspace, with no remembered state."""
+    workspace = Workspace(paged_root)
+    shutil.rmtree(workspace.state_dir, ignore_errors=True)
+    yield ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
+    shutil.rmtree(workspace.state_dir, ignore_errors=True)
+
+
+class PageGate:
+    """Holds back every page after the first until ``release`` is set (a slow corpus)."""
+
+    def __init__(self, library: Library) -> None:
+        self.original = library.search
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+
+    def search(self, text: str, limit: int = 20, offset: int = 0) -> Any:
+        if offset:
+            self.waiting.set()
+            self.release.wait(10)
+        return self.original(text, limit=limit, offset=offset)
+
+
+async def search(pilot: Any, query: str) -> MainScreen:
+    """Settle, put a query in the search bar, and wait for its first page."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    screen.search_bar.input.value = query
+    await settle(pilot)
+    return screen
+
+
+async def pause_until(pilot: Any, condition: Callable[[], bool]) -> None:
+    """Pause until ``condition`` holds (settle would wait for a held-back worker)."""
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition never held")
+
+
+def gate_pages(screen: MainScreen, monkeypatch: pytest.MonkeyPatch) -> PageGate:
+    gate = PageGate(screen.library)
+    monkeypatch.setattr(screen.library, "search", gate.search)
+    return gate
+
+
+def ranked(screen: MainScreen, query: str) -> list[str]:
+    return [hit.article_id for hit in screen.library.search(query, limit=ARTICLES).hits]
+
+
+async def test_a_keystroke_lists_one_page_and_the_total(paged_app: ReaderApp) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        assert len(results.entries) == PAGE_SIZE
+        assert "60 articles match; showing 20" in screen_text(pilot.app)
+        assert results.more and "more…" in str(results.get_option(MORE_ID).prompt)
+        assert results.highlighted_position == 0
+
+
+async def test_end_appends_pages_and_keeps_highlight_and_scroll(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        first_page = list(results.entries)
+        scrolls: list[tuple[float, float]] = []
+        append = results.append_results
+
+        def recording_append(hits: Any, *, more: bool) -> None:
+            before = results.scroll_y
+            append(hits, more=more)
+            scrolls.append((before, results.scroll_y))
+
+        monkeypatch.setattr(results, "append_results", recording_append)
+        results.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        assert len(results.entries) == 2 * PAGE_SIZE
+        assert results.entries[:PAGE_SIZE] == first_page
+        assert results.highlighted_position == PAGE_SIZE - 1
+        assert "60 articles match; showing 40" in screen_text(pilot.app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert len(results.entries) == ARTICLES
+        assert results.highlighted_position == 2 * PAGE_SIZE - 1
+        assert len(scrolls) == 2 and all(before == after for before, after in scrolls)
+        await pilot.press("end")
+        await settle(pilot)
+        assert results.highlighted_position == ARTICLES - 1
+        assert not results.more
+        with pytest.raises(OptionDoesNotExist):
+            results.get_option(MORE_ID)
+        text = screen_text(pilot.app)
+        assert "60 articles match" in text and "showing" not in text
+        assert [entry.article_id for entry in results.entries] == ranked(screen, "lighthouse")
+
+
+async def test_moving_down_loads_the_next_page_on_the_way(paged_app: ReaderApp) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        results.focus()
+        for _ in range(PAGE_SIZE + 5):
+            await pilot.press("down")
+            await settle(pilot, rounds=1)
+        assert results.highlighted_position == PAGE_SIZE + 5
+        assert len(results.entries) == 2 * PAGE_SIZE
+        ids = [entry.article_id for entry in results.entries]
+        assert ids == ranked(screen, "lighthouse")[: 2 * PAGE_SIZE]
+
+
+async def test_mouse_wheel_to_the_bottom_loads_more(paged_app: ReaderApp) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        wheel = events.MouseScrollDown(results, 1, 1, 0, 1, 0, False, False, False)
+        for _ in range(200):
+            if screen.pager.pending is not None or len(results.entries) > PAGE_SIZE:
+                break  # the wheel reached the bottom
+            results.post_message(wheel)
+            await pilot.pause()
+        assert results.scroll_y == results.max_scroll_y or len(results.entries) > PAGE_SIZE
+        bottom = results.scroll_y
+        await settle(pilot)
+        assert len(results.entries) == 2 * PAGE_SIZE
+        assert results.highlighted_position == 0 and results.scroll_y == bottom
+        assert results.max_scroll_y > bottom  # the new page lies below, to scroll on to
+
+
+async def test_a_changed_query_discards_the_pending_page(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        gate = gate_pages(screen, monkeypatch)
+        results.focus()
+        await pilot.press("end")
+        await pause_until(pilot, gate.waiting.is_set)
+        stale = screen.pager.pending
+        assert stale is not None
+        assert "loading more…" in str(results.get_option(MORE_ID).prompt)
+        await pilot.press("down")  # the last loaded result: wait for the page, do not wrap
+        assert results.highlighted_position == PAGE_SIZE - 1
+        screen.search_bar.input.value = "harbour"
+        await pause_until(pilot, lambda: screen.results_query == "harbour")
+        gate.release.set()
+        await settle(pilot)
+        harbour = ranked(screen, "harbour")
+        assert len(harbour) == ARTICLES // 6
+        assert [entry.article_id for entry in results.entries] == harbour
+        assert not results.more and "10 articles match" in screen_text(pilot.app)
+        # a page of the old query that still arrives is dropped
+        page = gate.original("lighthouse", limit=PAGE_SIZE, offset=PAGE_SIZE)
+        screen.post_message(ResultsPage(stale, result=page))
+        await settle(pilot)
+        assert [entry.article_id for entry in results.entries] == harbour
+
+
+async def test_n_carries_on_into_the_next_page(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results = screen.results
+        view = screen.query_one(ArticleView)
+        gate = gate_pages(screen, monkeypatch)
+        results.focus()
+        await pilot.press("end")
+        await pause_until(pilot, gate.waiting.is_set)
+        last = results.entries[PAGE_SIZE - 1].article_id
+        await pilot.press("enter")
+        await pause_until(pilot, lambda: screen.article_id == last and bool(view.hits))
+        assert view.hit_index == 0 and len(view.hits) == 1
+        assert f"article {PAGE_SIZE} of 60" in screen_text(pilot.app)
+        await pilot.press("n")  # past the last hit of the last loaded result
+        gate.release.set()
+        await settle(pilot)
+        assert len(results.entries) == 2 * PAGE_SIZE
+        assert screen.article_id == results.entries[PAGE_SIZE].article_id
+        assert view.hit_index == 0
+        assert results.highlighted_position == PAGE_SIZE
+        assert f"article {PAGE_SIZE + 1} of 60" in screen_text(pilot.app)
+        await pilot.press("N")
+        await settle(pilot)
+        assert screen.article_id == last
