@@ -10,7 +10,7 @@ from briefreader.search.catalog import (
     ArticleSummary,
     Catalog,
     FileEntry,
-    catalog_generation,
+    StoredCatalog,
     read_catalog,
     read_entity_forms,
     write_catalog,
@@ -50,7 +50,13 @@ def test_round_trip_and_entity_totals(tmp_path: Path) -> None:
     assert catalog.files["a.txt"] == FileEntry(10, 20, "hash", ("a",))
     assert catalog.articles["b"] == _summary("b")
     assert _totals(tmp_path) == {"Baghdad": (4, ("a", "b")), "Sudani": (3, ("a",))}
-    assert catalog_generation(tmp_path) == 1
+    stored = StoredCatalog.open(tmp_path)
+    assert stored is not None and stored.generation == 1
+    assert stored.summary("a") == _summary("a") and stored.summary("zzz") is None
+    assert stored.articles_of_file("b.txt") == ("b",) and stored.articles_of_file("x") == ()
+    assert stored.ids_starting_with("a") == ["a"]
+    assert stored.newest_first() == catalog.newest_first()
+    stored.close()
 
 
 def test_incremental_write_changes_only_what_changed(tmp_path: Path) -> None:
@@ -70,7 +76,7 @@ def test_incremental_write_changes_only_what_changed(tmp_path: Path) -> None:
 def test_missing_or_damaged_catalog_reads_as_none(tmp_path: Path) -> None:
     assert read_catalog(tmp_path) is None and read_entity_forms(tmp_path) is None
     (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)
-    assert read_catalog(tmp_path) is None and catalog_generation(tmp_path) is None
+    assert read_catalog(tmp_path) is None and StoredCatalog.open(tmp_path) is None
 
 
 def test_unwritable_catalog_is_an_os_error(tmp_path: Path) -> None:

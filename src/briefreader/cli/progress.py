@@ -79,6 +79,8 @@ def _reanchor_notes(workspace: Workspace, report: IndexReport) -> None:
     from briefreader.search.library import Library
     from briefreader.sync import describe, reanchor_workspace_notes
 
+    if not workspace.notes_db.exists():
+        return  # no notes: no need to open the index again
     try:
         library = Library.open(workspace)
         try:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from briefreader.text.entities import EntityForm
 
@@ -109,10 +111,107 @@ class Catalog:
 
     def newest_first(self) -> list[ArticleSummary]:
         """Summaries, newest date first (undated last), then by title."""
-        dated = sorted((a for a in self.articles.values() if a.date), key=lambda a: a.title)
-        dated.sort(key=lambda a: a.date or "", reverse=True)
-        undated = sorted((a for a in self.articles.values() if not a.date), key=lambda a: a.title)
-        return dated + undated
+        return _newest_first(self.articles.values())
+
+    def summary(self, article_id: str) -> ArticleSummary | None:
+        """One article's summary, or None."""
+        return self.articles.get(article_id)
+
+    def articles_of_file(self, path: str) -> tuple[str, ...]:
+        """The ids of the articles a file produced (empty if it is not indexed)."""
+        entry = self.files.get(path)
+        return entry.articles if entry else ()
+
+    def ids_starting_with(self, prefix: str) -> list[str]:
+        """Article ids that start with ``prefix``."""
+        return [a for a in self.articles if a.startswith(prefix)]
+
+
+def _newest_first(summaries: Iterable[ArticleSummary]) -> list[ArticleSummary]:
+    items = list(summaries)
+    dated = sorted((a for a in items if a.date), key=lambda a: a.title)
+    dated.sort(key=lambda a: a.date or "", reverse=True)
+    undated = sorted((a for a in items if not a.date), key=lambda a: a.title)
+    return dated + undated
+
+
+class StoredCatalog:
+    """The catalog as a reader uses it: rows read from ``catalog.db`` when asked for.
+
+    Opening it reads one row, so a one-shot ``briefreader search`` does not load 35,000
+    summaries to show 20; the library view loads them all once. Thread-safe.
+    """
+
+    def __init__(self, db: sqlite3.Connection, generation: int, schema_version: int) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self.generation = generation
+        self.schema_version = schema_version
+        self._summaries: dict[str, ArticleSummary | None] = {}
+        self._all: list[ArticleSummary] | None = None
+
+    @classmethod
+    def open(cls, folder: Path) -> StoredCatalog | None:
+        """Open ``folder``'s catalog (None if it is missing, damaged or of another format)."""
+        path = folder / CATALOG_NAME
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(
+                f"file:{path}?mode=ro",
+                uri=True,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            info = dict(db.execute("SELECT key, value FROM info"))
+            if int(info.get("format", 0)) != CATALOG_FORMAT:
+                db.close()
+                return None
+            return cls(db, int(info.get("generation", -1)), int(info.get("schema_version", 0)))
+        except (sqlite3.Error, ValueError):
+            return None
+
+    def close(self) -> None:
+        """Release the database file."""
+        with self._lock:
+            self._db.close()
+
+    def _rows(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error:
+                return []
+
+    def newest_first(self) -> list[ArticleSummary]:
+        """Every summary, newest date first (undated last), then by title."""
+        if self._all is None:
+            rows = self._rows("SELECT id, title, source, date, path, passages FROM articles")
+            self._all = _newest_first(ArticleSummary(*row) for row in rows)
+            self._summaries = {a.id: a for a in self._all}
+        return self._all
+
+    def summary(self, article_id: str) -> ArticleSummary | None:
+        """One article's summary, or None."""
+        if article_id not in self._summaries and self._all is None:
+            rows = self._rows(
+                "SELECT id, title, source, date, path, passages FROM articles WHERE id = ?",
+                article_id,
+            )
+            self._summaries[article_id] = ArticleSummary(*rows[0]) if rows else None
+        return self._summaries.get(article_id)
+
+    def articles_of_file(self, path: str) -> tuple[str, ...]:
+        """The ids of the articles a file produced (empty if it is not indexed)."""
+        rows = self._rows("SELECT articles FROM files WHERE path = ?", path)
+        return tuple(json.loads(rows[0][0])) if rows else ()
+
+    def ids_starting_with(self, prefix: str) -> list[str]:
+        """Article ids that start with ``prefix``."""
+        rows = self._rows(
+            "SELECT id FROM articles WHERE substr(id, 1, ?) = ? ORDER BY id", len(prefix), prefix
+        )
+        return [row[0] for row in rows]
 
 
 @contextmanager
@@ -155,16 +254,6 @@ def read_catalog(folder: Path) -> Catalog | None:
         articles,
         complete=False,
     )
-
-
-def catalog_generation(folder: Path) -> int | None:
-    """The index generation the catalog describes (None if it is missing or unreadable)."""
-    try:
-        with _connect(folder) as db:
-            row = db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0]) if row else None
 
 
 def write_catalog(folder: Path, catalog: Catalog) -> None:

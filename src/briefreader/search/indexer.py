@@ -19,7 +19,13 @@ from typing import Any, Protocol
 from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, Skipped
-from briefreader.search.catalog import ArticleSummary, Catalog, FileEntry, write_catalog
+from briefreader.search.catalog import (
+    ArticleSummary,
+    Catalog,
+    FileEntry,
+    read_catalog,
+    write_catalog,
+)
 from briefreader.search.related import passage_terms
 from briefreader.search.schema import ENTITY_FIELDS, SCHEMA_VERSION
 from briefreader.search.store import (
@@ -143,7 +149,7 @@ def _open_or_create(
     """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
     if not rebuild:
         try:
-            ix, catalog = open_active(index_root)
+            ix, catalog = open_active(index_root, read_catalog)
             if catalog is None or catalog.generation != ix.latest_generation():
                 report.notices.append("index catalog was out of date; recovered it from the index")
                 catalog = _catalog_from_index(ix)

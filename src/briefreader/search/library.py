@@ -5,7 +5,9 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
+import heapq
 import threading
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +17,12 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet
-from briefreader.search.catalog import ArticleSummary, Catalog, read_catalog, read_entity_forms
+from briefreader.search.catalog import (
+    ArticleSummary,
+    Catalog,
+    StoredCatalog,
+    read_entity_forms,
+)
 from briefreader.search.highlight import make_snippet
 from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
 from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
@@ -33,13 +40,16 @@ from briefreader.workspace import Workspace
 __all__ = ["Library", "QueryError"]
 _ARTICLE = query.Term("kind", "article")
 _PASSAGE = query.Term("kind", "passage")
-_EXPAND_LIMIT = 50
+_EXPAND_LIMIT = 50  # words (and stems) a prefix stands for: the most frequent ones
+_EXPAND_SCAN = 5_000  # terms with the prefix looked at to choose them
 
 
 class Library:
     """Search and read the indexed articles of a workspace."""
 
-    def __init__(self, workspace: Workspace, ix: Any, catalog: Catalog | None) -> None:
+    def __init__(
+        self, workspace: Workspace, ix: Any, catalog: StoredCatalog | Catalog | None
+    ) -> None:
         self.workspace = workspace
         self._ix = ix
         self._lock = threading.RLock()
@@ -49,9 +59,7 @@ class Library:
         # snapshot keeps working even after a rebuild elsewhere replaced its folder.
         self._schema = ix.schema
         self._generation = ix.latest_generation()
-        if catalog is None or catalog.generation != self._generation:
-            catalog = _catalog_from_index(ix)
-        self._catalog = catalog
+        self._catalog = _matching_catalog(ix, self._folder, catalog, self._generation)
         self._article_cache = lru_cache(maxsize=64)(self._load_article)
         self._entity_table: EntityTable | None = None
         self._entity_stamp: tuple[float, int] | None = None
@@ -64,31 +72,36 @@ class Library:
         Raises:
             IndexUnavailable: there is no usable index (run ``briefreader index``).
         """
-        ix, catalog = open_active(workspace.index_dir)
+        ix, catalog = open_active(workspace.index_dir, StoredCatalog.open)
         return cls(workspace, ix, catalog)
 
     def close(self) -> None:
-        """Release the searcher's files."""
+        """Release the searcher's and the catalog's files."""
         with self._lock:
             self._searcher.close()
+            self._close_catalog()
+
+    def _close_catalog(self) -> None:
+        if isinstance(self._catalog, StoredCatalog):
+            self._catalog.close()
 
     def refresh(self) -> bool:
         """Pick up a newer index (another process re-indexed); True if anything changed."""
         with self._lock:
             folder = active_dir(self.workspace.index_dir)
             if folder != self._folder:
-                ix, catalog = open_active(self.workspace.index_dir)
+                ix, catalog = open_active(self.workspace.index_dir, StoredCatalog.open)
                 self._searcher.close()
+                self._close_catalog()
                 self.__init__(self.workspace, ix, catalog)  # type: ignore[misc]
                 return True
             if self._searcher.up_to_date():
                 return False
             self._searcher = self._searcher.refresh()
             self._generation = self._ix.latest_generation()
-            catalog = read_catalog(folder) if folder else None
-            if catalog is None or catalog.generation != self._generation:
-                catalog = _catalog_from_index(self._ix)
-            self._catalog = catalog
+            self._close_catalog()
+            catalog = StoredCatalog.open(folder) if folder else None
+            self._catalog = _matching_catalog(self._ix, folder, catalog, self._generation)
             self._article_cache.cache_clear()
             return True
 
@@ -115,7 +128,7 @@ class Library:
 
     def summary(self, article_id: str) -> ArticleSummary | None:
         """The library summary of one article, or None."""
-        return self._catalog.articles.get(article_id)
+        return self._catalog.summary(article_id)
 
     def article(self, article_id: str) -> Article:
         """The full cleaned article.
@@ -155,14 +168,14 @@ class Library:
         Raises:
             KeyError: nothing, or more than one article, matches.
         """
-        if text in self._catalog.articles:
+        if self._catalog.summary(text) is not None:
             return text
-        by_path = self._catalog.files.get(text) or self._catalog.files.get(
+        by_path = self._catalog.articles_of_file(text) or self._catalog.articles_of_file(
             text.removeprefix("articles/")
         )
-        if by_path and by_path.articles:
-            return by_path.articles[0]
-        matches = [a for a in self._catalog.articles if a.startswith(text)]
+        if by_path:
+            return by_path[0]
+        matches = self._catalog.ids_starting_with(text)
         if len(matches) == 1:
             return matches[0]
         raise KeyError(text if not matches else f"{text} (matches {len(matches)} articles)")
@@ -226,20 +239,23 @@ class Library:
         return parsed.accept(self._expand_prefix)
 
     def _expand_prefix(self, node: query.Query) -> query.Query:
-        """``chasi*`` → also the stems of the indexed words starting with ``chasi``
-        (``chasing`` is indexed as ``chase``, which the stemmed prefix alone would miss)."""
+        """``chasi*`` → the stems of the indexed words starting with ``chasi`` (``chasing`` is
+        indexed as ``chase``, which a prefix over stems alone would miss), and the stems that
+        start with it: at most the ``_EXPAND_LIMIT`` most frequent of each, so a short prefix
+        costs a bounded number of postings lists."""
         field = getattr(node, "fieldname", None)
         if not isinstance(node, query.Prefix) or field not in SEARCH_FIELDS:
             return node
         spelling = "spell_title" if field == "title" else "spell_words"
         reader = self._searcher.reader()
-        stems: list[query.Query] = []
-        for count, word in enumerate(reader.expand_prefix(spelling, str(node.text))):
-            if count >= _EXPAND_LIMIT:
-                break
-            text = word.decode("utf-8") if isinstance(word, bytes) else str(word)
-            stems.extend(query.Term(field, term) for term in _analyzed(text))
-        return query.Or([node, *stems]) if stems else node
+        prefix = str(node.text)
+        stems = {
+            stem for word in _most_frequent(reader, spelling, prefix) for stem in _analyzed(word)
+        }
+        stems.update(_most_frequent(reader, field, prefix))
+        if not stems:
+            return node
+        return query.Or([query.Term(field, stem) for stem in sorted(stems)])
 
     def _highlight_terms(self, parsed: query.Query) -> set[str]:
         """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
@@ -277,7 +293,7 @@ class Library:
     def _hit(
         self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
     ) -> Hit:
-        summary = self._catalog.articles.get(article_id)
+        summary = self._catalog.summary(article_id)
         if best is None:
             article = self.article(article_id)
             first = article.passages[0] if article.passages else None
@@ -375,6 +391,43 @@ def _best_by_skipping(
         fields = searcher.stored_fields(docnum)
         found[article_id] = (fields["doc_id"], fields.get("text", ""))
     return found
+
+
+_CATALOG_WAIT_SECONDS = 3.0
+
+
+def _matching_catalog(
+    ix: Any, folder: Path | None, catalog: StoredCatalog | Catalog | None, generation: int
+) -> StoredCatalog | Catalog:
+    """The catalog of the index generation a reader opened.
+
+    An indexer writes the catalog just after its Whoosh commit: a reader that opens in
+    between waits a moment for it (a catalog ahead of the searcher is used as it is); after
+    a kill in between, it rebuilds the catalog from the stored documents (slow on a big
+    corpus, and rare).
+    """
+    deadline = time.monotonic() + _CATALOG_WAIT_SECONDS
+    # A catalog one update ahead of the searcher (written since it opened) is good enough.
+    while catalog is None or catalog.generation < generation:
+        if isinstance(catalog, StoredCatalog):
+            catalog.close()
+        if folder is None or catalog is None or time.monotonic() > deadline:
+            return _catalog_from_index(ix)
+        time.sleep(0.1)
+        catalog = StoredCatalog.open(folder)
+    return catalog
+
+
+def _most_frequent(reader: Any, field: str, prefix: str) -> list[str]:
+    """The ``_EXPAND_LIMIT`` indexed terms of ``field`` starting with ``prefix`` found in most
+    documents (of the first ``_EXPAND_SCAN`` in term order)."""
+    found = []
+    for count, term in enumerate(reader.expand_prefix(field, prefix)):
+        if count >= _EXPAND_SCAN:
+            break
+        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        found.append((reader.doc_frequency(field, text), text))
+    return [text for _, text in heapq.nlargest(_EXPAND_LIMIT, found)]
 
 
 def _mtime(path: Path | None) -> float:

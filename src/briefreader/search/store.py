@@ -14,36 +14,18 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh import index as whoosh_index
-from whoosh.codec import whoosh3
 
-from briefreader.search.catalog import Catalog, read_catalog
+from briefreader.search import whoosh_patches  # noqa: F401 - applied on import
+from briefreader.search.catalog import Catalog, StoredCatalog
 from briefreader.search.schema import SCHEMA_VERSION, build_schema
 
 CURRENT_FILE = "CURRENT"
-_NO_COLUMN = object()
-
-
-def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
-    """Whoosh's ``W3PerDocReader._cached_reader``, remembering "no such column" too.
-
-    Whoosh 2.7.5 checks the file system again for every posting of a field without a length
-    column (ID, KEYWORD, spelling fields) while it writes postings at commit: about a quarter
-    of the CPU of a build (benchmarks/prototypes.py, variant ``negcache``). whoosh-reloaded is
-    pinned to 2.7.5 in pyproject.toml, so this patch applies to the code it was measured on.
-    """
-    found = self._readers.get(fieldname, _NO_COLUMN)
-    if found is _NO_COLUMN:
-        found = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
-        self._readers[fieldname] = found
-    return found
-
-
-whoosh3.W3PerDocReader._cached_reader = _cached_reader
 LOCK_FILE = ".lock"
 
 
@@ -67,8 +49,14 @@ def active_dir(index_root: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
-def open_active(index_root: Path) -> tuple[whoosh_index.Index, Catalog | None]:
-    """Open the active index and its catalog.
+C = TypeVar("C", Catalog, StoredCatalog)
+
+
+def open_active(
+    index_root: Path, open_catalog: Callable[[Path], C | None]
+) -> tuple[whoosh_index.Index, C | None]:
+    """Open the active index and its catalog (read with ``open_catalog``: ``read_catalog``
+    for the indexer, ``StoredCatalog.open`` for readers).
 
     Raises:
         IndexUnavailable: no index yet, a corrupt index, or one from another schema version.
@@ -80,7 +68,7 @@ def open_active(index_root: Path) -> tuple[whoosh_index.Index, Catalog | None]:
         ix = whoosh_index.open_dir(str(folder))
     except Exception as error:  # Whoosh raises many types for damaged files
         raise IndexUnavailable(f"the index could not be opened ({type(error).__name__})") from error
-    catalog = read_catalog(folder)
+    catalog = open_catalog(folder)
     if set(ix.schema.names()) != set(build_schema().names()) or (
         catalog is not None and catalog.schema_version != SCHEMA_VERSION
     ):

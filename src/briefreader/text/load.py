@@ -66,23 +66,44 @@ def list_article_files(root: Path, options: LoadOptions) -> tuple[list[Path], li
     """List candidate files under ``root`` (sorted), with reasons for those skipped up front."""
     files: list[Path] = []
     skipped: list[Skipped] = []
-    for path in sorted(_walk(root)):
-        relative = relative_name(path, root)
-        reason = _skip_reason(path, root, options)
+    found = sorted(_walk(str(root)), key=lambda item: item[0].split("/"))
+    for relative, entry in found:
+        reason = _skip_reason(Path(entry.path), root, options, entry)
         if reason:
-            skipped.append(Skipped(relative, reason))
+            skipped.append(Skipped(_printable(relative), reason))
         else:
-            files.append(path)
+            files.append(Path(entry.path))
     return files, skipped
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for path in root.rglob("*"):
-        parts = path.relative_to(root).parts
-        if any(part.startswith(".") for part in parts):
+def _walk(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Files below ``folder`` (not hidden, not inside hidden or linked folders), with their
+    path relative to it. Pipes and devices are listed so that they are reported, not read."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
             continue
-        if not path.is_dir():  # pipes and devices are listed so they are reported, not read
-            yield path
+        relative = prefix + entry.name
+        if _is_dir(entry):
+            if not entry.is_symlink():
+                yield from _walk(entry.path, relative + "/")
+            continue
+        yield relative, entry
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _printable(relative: str) -> str:
+    return os.fsencode(relative).decode("utf-8", errors="backslashreplace")
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -91,22 +112,33 @@ def relative_name(path: Path, root: Path) -> str:
     Bytes that are not UTF-8 in a file name are shown as ``\\xNN``, so the name can be
     stored, indexed and printed; the same file always gets the same name.
     """
-    raw = os.fsencode(path.relative_to(root).as_posix())
-    return raw.decode("utf-8", errors="backslashreplace")
+    text, base = str(path), str(root)
+    if text.startswith(base + "/"):  # the common case, without pathlib's parsing
+        return _printable(text[len(base) + 1 :])
+    return _printable(path.relative_to(root).as_posix())
 
 
-def _skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:
+def _skip_reason(
+    path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str] | None = None
+) -> str | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
-    if path.is_symlink():
+    if entry.is_symlink() if entry is not None else path.is_symlink():
         target = path.resolve()
         if not target.exists():
             return "broken symbolic link"
         if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
             return "symbolic link to outside the workspace (set follow_symlinks to allow)"
-    if not path.is_file():
+    if not (_is_file(entry) if entry is not None else path.is_file()):
         return "not a regular file (a pipe, socket or device)"
     return None
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def load_file(path: Path, root: Path, options: LoadOptions) -> LoadResult:

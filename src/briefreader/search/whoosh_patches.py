@@ -1,0 +1,105 @@
+"""Two measured fixes to Whoosh 2.7.5 (whoosh-reloaded is pinned to it in pyproject.toml).
+
+Imported by ``search.store`` before any index is opened. Each patch replaces one method with
+the same behaviour minus a cost measured by the benchmarks (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.codec import whoosh3
+from whoosh.filedb import structfile
+
+_NO_COLUMN = object()
+
+
+def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
+    """Whoosh's ``W3PerDocReader._cached_reader``, remembering "no such column" too.
+
+    Whoosh checks the file system again for every posting of a field without a length
+    column (ID, KEYWORD, spelling fields) while it writes postings at commit: about a quarter
+    of the CPU of a build (benchmarks/prototypes.py, variant ``negcache``).
+    """
+    found = self._readers.get(fieldname, _NO_COLUMN)
+    if found is _NO_COLUMN:
+        found = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = found
+    return found
+
+
+class MemoryReader:
+    """A read-only file over a buffer (a slice of the memory-mapped segment), without a copy.
+
+    Whoosh's ``BufferFile`` wraps the slice in ``io.BytesIO``, which copies it: opening a
+    reader copied every file of every segment into memory (393 MB, 0.3 s, for the 16×
+    benchmark corpus), where the mapping alone costs only the pages a query touches.
+    """
+
+    def __init__(self, buffer: Any) -> None:
+        self._view = memoryview(buffer)
+        self._position = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes from the current position (all that is left if negative)."""
+        start = self._position
+        end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
+        self._position = max(end, start)
+        return bytes(self._view[start:end])
+
+    def readinto(self, target: Any) -> int:
+        """Fill ``target`` from the current position; the number of bytes copied."""
+        chunk = self.read(len(memoryview(target)))
+        memoryview(target).cast("B")[: len(chunk)] = chunk
+        return len(chunk)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Bytes up to and including the next newline (or ``size`` bytes, or the end)."""
+        line = bytearray()
+        while size is None or size < 0 or len(line) < size:
+            want = 256 if size is None or size < 0 else min(256, size - len(line))
+            chunk = self.read(want)
+            if not chunk:
+                break
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                self._position -= len(chunk) - newline - 1
+                line += chunk[: newline + 1]
+                break
+            line += chunk
+        return bytes(line)
+
+    def __iter__(self) -> Any:
+        line = self.readline()
+        while line:
+            yield line
+            line = self.readline()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Move the position (``whence`` as for files)."""
+        base = (0, self._position, len(self._view))[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        """The current position."""
+        return self._position
+
+    def close(self) -> None:
+        """Release the view of the buffer."""
+        self.closed = True
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None):  # type: ignore[no-untyped-def]
+    """``BufferFile.__init__`` reading through ``MemoryReader`` instead of a ``BytesIO`` copy."""
+    self._buf = buf
+    self._name = name
+    self.file = MemoryReader(buf)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
+structfile.BufferFile.__init__ = _buffer_file_init

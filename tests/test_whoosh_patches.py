@@ -1,0 +1,61 @@
+"""The Whoosh patches behave like the code they replace, minus its cost."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from briefreader.search.whoosh_patches import MemoryReader
+
+
+@given(st.binary(max_size=2000), st.lists(st.integers(-1, 600), max_size=12))
+def test_memory_reader_reads_like_bytesio(data: bytes, sizes: list[int]) -> None:
+    ours, theirs = MemoryReader(memoryview(data)), io.BytesIO(data)
+    for n, size in enumerate(sizes):
+        if n % 3 == 0:
+            assert ours.readline(size) == theirs.readline(size)
+        elif n % 3 == 1:
+            assert ours.read(size) == theirs.read(size)
+        else:
+            position = abs(size) % (len(data) + 1)
+            assert ours.seek(position) == theirs.seek(position)
+        assert ours.tell() == theirs.tell()
+    target_ours, target_theirs = bytearray(7), bytearray(7)
+    assert ours.readinto(target_ours) == theirs.readinto(target_theirs)
+    assert target_ours == target_theirs
+
+
+def test_memory_reader_unpickles_and_seeks_from_the_end() -> None:
+    payload = {"a": [1, 2, 3], "b": "text\nwith lines"}
+    data = b"header" + pickle.dumps(payload, protocol=0) + pickle.dumps(payload, protocol=-1)
+    reader = MemoryReader(data)
+    reader.seek(6)
+    assert pickle.load(reader) == payload  # type: ignore[arg-type]
+    assert pickle.load(reader) == payload  # type: ignore[arg-type]
+    assert reader.seek(-3, 2) == len(data) - 3 and reader.read() == data[-3:]
+    assert list(MemoryReader(b"one\ntwo\nthree")) == [b"one\n", b"two\n", b"three"]
+
+
+def test_an_open_index_reads_from_the_mapping_not_a_copy(sample_workspace: Path) -> None:
+    from whoosh.filedb.structfile import BufferFile
+
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    library = Library.open(Workspace(sample_workspace))
+    try:
+        assert library.search("Sudani").hits
+        reader = library.searcher.reader()
+        parts = [reader, *(getattr(reader, "readers", lambda: [])())]
+        parts += [
+            p for r in parts for p in (getattr(r, "_terms", None), getattr(r, "_perdoc", None))
+        ]
+        files = [f for part in parts if part for f in vars(part).values()]
+        files = [f for f in files if isinstance(f, BufferFile)]
+        assert files and all(isinstance(f.file, MemoryReader) for f in files)
+    finally:
+        library.close()
