@@ -350,3 +350,15 @@ async def test_over_ssh_no_animation_and_no_blinking_cursor(
         await settle(pilot)
         assert app.animation_level == "none"
         assert not pilot.app.screen.query_one(Input).cursor_blink
+
+
+async def test_entity_table_is_resolved_in_the_background(make_app: Any) -> None:
+    """The first entity: search does not wait for the corpus's entities to be resolved."""
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main(pilot.app)
+        library = screen.library
+        assert library is not None and library._entity_table is not None
+        warmed = library._entity_table
+        await type_query(pilot, 'entity:"Popular Mobilization Forces"')
+        assert screen.result is not None and library._entity_table is warmed

@@ -24,8 +24,11 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
-    """The normal form of a name: lower case, no accents/dots/apostrophes, no "al-"/"the"."""
+    """The normal form of a name: lower case, no accents/dots/apostrophes, no "al-"/"the".
+
+    Cached: resolving a corpus's entities asks for the same few names again and again."""
     text = strip_accents(name.translate(_APOSTROPHES)).casefold()
     text = re.sub(r"'s$", "", text)
     text = _DROP.sub("", text)

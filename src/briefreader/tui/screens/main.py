@@ -206,6 +206,7 @@ class MainScreen(ReaderNotes):
             self.notify(message.notice, markup=False)
         if message.final:
             self.query_one(IndexingStatus).display = False
+            self.warm_entity_table()
         self.run_search(self.search_bar.input.value)
         if first:
             self.view.set_placeholder("Search above, or pick an article from the list.")
@@ -215,6 +216,13 @@ class MainScreen(ReaderNotes):
             if self.article_id and self.library.summary(self.article_id) is not None:
                 request = OpenRequest(self.article_id, passage=self.view.cursor)
                 self.open_article(request, jump=False)  # show the article's new text
+
+    @work(thread=True, exclusive=True, group="entity-table")
+    def warm_entity_table(self) -> None:
+        """Resolve the corpus's entities off the UI thread, so that the first ``entity:``
+        search (typed, or Enter in the Entities tab) does not wait for it."""
+        if self.library is not None:
+            self.library.entity_table()
 
     def on_library_failed(self, message: LibraryFailed) -> None:
         """Say in plain words why there is nothing to read."""
