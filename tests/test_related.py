@@ -176,3 +176,18 @@ def test_cli_errors_are_one_line(sample_workspace: Path, capsys) -> None:
     assert err.strip().count("\n") == 0 and "no passage with id 'missing:p1'" in err
     code, _, err = run(capsys, "-w", str(sample_workspace), "related", GANGS, "-n", "0")
     assert code == 2 and "--limit" in err
+
+
+def test_semantic_setting_without_the_extra_falls_back_to_the_default(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.search import semantic
+    from briefreader.search.related import DEFAULT_THRESHOLD
+
+    monkeypatch.setattr(semantic, "available", lambda: "sentence-transformers is not installed")
+    clear_cache(library)
+    result = find_related(library, ATTACKS_160, limit=5, options=RelatedOptions(semantic=True))
+    assert result.notice.startswith("semantic ranking off: sentence-transformers")
+    assert result.threshold == DEFAULT_THRESHOLD
+    assert top_ids(result) == top_ids(find_related(library, ATTACKS_160, limit=5))
+    clear_cache(library)

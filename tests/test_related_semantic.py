@@ -5,20 +5,29 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from briefreader.search import semantic
 from briefreader.search.library import Library
-from briefreader.search.related import RelatedOptions, find_related
+from briefreader.search.related import RelatedOptions, clear_cache, find_related
 from briefreader.workspace import Workspace
 
 REASON = semantic.available()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"semantic extra: {REASON}")
 
+ATTACKS_160 = "002_ea0493244cfba2d5:p12"
+ATTACKS_91 = "004_6c8c47967f33c65d:p8"
+ATTACKS_70 = "003_d982830aa2fa4bf9:p9"
+TROOPS_2000 = "004_6c8c47967f33c65d:p5"
+TROOPS_2500 = "003_d982830aa2fa4bf9:p8"
+GANGS = "000_4b7c8a7470fbc100:p19"
+SEMANTIC = RelatedOptions(semantic=True)
+
 
 @pytest.fixture(scope="module")
 def library(sample_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Library:
-    # A private copy: the embedding cache file is written into the index folder.
+    # A private copy: the embedding files are written into the index folder.
     root = tmp_path_factory.mktemp("semantic") / "ws"
     shutil.copytree(sample_workspace, root)
     return Library.open(Workspace(root))
@@ -39,13 +48,104 @@ def test_similarity_prefers_the_same_subject(library: Library) -> None:
     assert scores[0] > scores[1] + 0.2
 
 
-def test_semantic_reranking_finds_the_examples_and_caches_vectors(library: Library) -> None:
-    options = RelatedOptions(semantic=True)
-    result = find_related(library, "002_ea0493244cfba2d5:p12", limit=5, options=options)
-    ids = {item.passage_id for item in result.items}
-    assert {"004_6c8c47967f33c65d:p8", "003_d982830aa2fa4bf9:p9"} <= ids
-    quiet = find_related(library, "000_4b7c8a7470fbc100:p19", limit=5, options=options)
-    assert quiet.nothing_related
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (ATTACKS_160, {ATTACKS_91, ATTACKS_70}),
+        (ATTACKS_91, {ATTACKS_160, ATTACKS_70}),
+        (ATTACKS_70, {ATTACKS_160, ATTACKS_91}),
+        (TROOPS_2000, {TROOPS_2500}),
+        (TROOPS_2500, {TROOPS_2000}),
+    ],
+)
+def test_issue_examples_hold_with_the_extra(
+    library: Library, query: str, expected: set[str]
+) -> None:
+    result = find_related(library, query, limit=5, options=SEMANTIC)
+    assert expected <= {item.passage_id for item in result.items}
+    assert result.notice == ""
+
+
+def test_gangs_and_kidnappers_stays_quiet_with_the_extra(library: Library) -> None:
+    assert find_related(library, GANGS, limit=5, options=SEMANTIC).nothing_related
+
+
+def test_small_corpus_is_embedded_once_and_reloads(library: Library) -> None:
+    find_related(library, ATTACKS_160, limit=5, options=SEMANTIC)
     store = semantic.store_for(library)
-    assert store.path.is_file() and len(store.vectors) > 10
-    assert len(semantic.EmbeddingStore(store.path).vectors) == len(store.vectors)
+    passages = sum(s.passages for s in library.articles())
+    assert store.path.is_file() and store.rows == passages
+    again = semantic.EmbeddingStore(store.folder)
+    assert again.ids == store.ids and again.hashes == store.hashes
+    assert np.allclose(np.asarray(again.matrix), np.asarray(store.matrix))
+    assert isinstance(again.matrix, np.memmap)
+    assert len(list(store.folder.glob(f"{semantic.VECTOR_PREFIX}*.npy"))) == 1
+    assert semantic.update_embeddings(library) == 0  # already complete: nothing rewritten
+
+
+def test_centred_cosine_matches_the_explicit_computation(library: Library) -> None:
+    store = semantic.prepare(library)
+    mean = np.asarray(store.matrix).mean(axis=0)
+    query = np.asarray(store.matrix[3])
+    hits = store.nearest(query, 5)
+    assert hits[0][0] == store.ids[3] and hits[0][2] == pytest.approx(1.0, abs=1e-5)
+    for passage_id, _, score in hits:
+        other = np.asarray(store.matrix[store.ids.index(passage_id)])
+        a, b = query - mean, other - mean
+        explicit = float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+        assert score == pytest.approx(explicit, abs=1e-5)
+        assert store.centred_cosines(query, [other])[0] == pytest.approx(explicit, abs=1e-5)
+
+
+def test_nearest_passages_leave_out_the_own_article(library: Library) -> None:
+    article, passage = library.passage(ATTACKS_160)
+    found, notice = semantic.nearest_passages(library, passage, count=10)
+    assert notice == "" and len(found) == 20
+    assert all(not pid.startswith(article.id + ":") for pid, _ in found)
+    assert ATTACKS_91 in {pid for pid, _ in found[:10]}
+
+
+def test_nearest_candidates_are_checked_against_the_index(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A passage found only by embedding joins the candidates if its text is the one that was
+    embedded; a stale row (text changed since) or a passage gone from the index does not."""
+    huawei = "000_4b7c8a7470fbc100-2:p15"  # shares no key term with the gangs paragraph
+    text = library.passage(huawei)[1].text
+    everything = RelatedOptions(semantic=True, threshold=0)
+
+    def candidates(nearest: list[tuple[str, str]]) -> set[str]:
+        monkeypatch.setattr(semantic, "nearest_passages", lambda *a, **k: (nearest, ""))
+        clear_cache(library)
+        result = find_related(library, GANGS, limit=200, options=everything)
+        return {item.passage_id for item in result.items}
+
+    assert huawei not in candidates([])
+    assert huawei in candidates([(huawei, semantic.text_hash(text))])
+    assert huawei not in candidates([(huawei, semantic.text_hash(text + " edited"))])
+    assert "gone:p1" not in candidates([("gone:p1", "0" * 20)])
+    clear_cache(library)
+
+
+def test_small_corpus_store_follows_index_updates(sample_workspace: Path, tmp_path: Path) -> None:
+    from briefreader.search.indexer import update_index
+
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace, root)
+    workspace = Workspace(root)
+    library = Library.open(workspace)
+    find_related(library, GANGS, limit=5, options=SEMANTIC)
+    before = semantic.store_for(library).rows
+    (root / "articles" / "extra.md").write_text(
+        "---\ntitle: Troop levels\n---\n\nAbout 2,500 American soldiers remain stationed in "
+        "Iraq, officials said, as talks on a withdrawal timeline continue.\n",
+        encoding="utf-8",
+    )
+    update_index(workspace)
+    library.refresh()
+    result = find_related(library, "extra:p1", limit=5, options=SEMANTIC)
+    store = semantic.store_for(library)
+    assert store.rows == before + 1 == sum(s.passages for s in library.articles())
+    assert "extra:p1" in store.ids
+    assert result.items[0].passage_id == TROOPS_2500
+    library.close()

