@@ -119,3 +119,14 @@ def test_offset_pages_through_the_same_ranking(library: Library) -> None:
     assert second.total == whole.total == len(whole.hits) <= first.total
     assert second.hits[0].snippet.text and second.suggestion is None
     assert not library.search("Iraq", limit=3, offset=whole.total).hits
+
+
+def test_count_is_exact_where_search_estimates(library: Library) -> None:
+    page = library.search("Iraq", limit=3)
+    whole = library.search("Iraq", limit=100)
+    assert not page.exact and whole.exact
+    assert library.count("Iraq") == whole.total == len(whole.hits)
+    assert library.count("Iraq", should_stop=lambda: True) in (None, whole.total)
+    assert library.count("nonexistentwordzz") == 0
+    with pytest.raises(QueryError):
+        library.count('"unclosed')

@@ -137,3 +137,4 @@ class SearchResult:
     total: int
     suggestion: str | None = None
     terms: tuple[str, ...] = ()
+    exact: bool = True  # False: ``total`` is Whoosh's estimate (an upper bound)

@@ -1,7 +1,8 @@
 """Pilot tests of the paged results list: one page per keystroke, more as the reader nears the end.
 
 The corpus: 60 small articles that all say "lighthouse" (one hit each), every sixth also
-"harbour", indexed without entities.
+"harbour", and 30 that do not (so Whoosh's estimate of the count is too high), indexed
+without entities.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def paged_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"The lighthouse keeper filed report number {number} about the night storm and "
             f"the ships that passed the point.{harbour}\n\n"
             "Later the town council met to discuss repairs to the pier and the road.\n",
+            encoding="utf-8",
+        )
+    for number in range(ARTICLES // 2):
+        (root / "articles" / f"notice{number:02d}.txt").write_text(
+            f"Notice {number:02d}\n\nThe pier and the road are closed for repairs.\n",
             encoding="utf-8",
         )
     update_index(Workspace(root), enricher=lambda articles, progress: {})
@@ -120,6 +126,35 @@ async def test_a_keystroke_lists_one_page_and_the_total(paged_app: ReaderApp) ->
         assert "60 articles match; showing 20" in screen_text(pilot.app)
         assert results.more and "more…" in str(results.get_option(MORE_ID).prompt)
         assert results.highlighted_position == 0
+
+
+async def test_an_estimated_count_is_replaced_by_the_exact_one(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        first = screen.library.search("lighthouse")
+        assert not first.exact and first.total > ARTICLES  # Whoosh over-estimates here
+        statuses: list[str] = []
+        set_status = screen.search_bar.set_status
+        monkeypatch.setattr(
+            screen.search_bar,
+            "set_status",
+            lambda text, **kw: (statuses.append(text), set_status(text, **kw))[-1],
+        )
+        await search(pilot, "lighthouse")
+        assert statuses[0] == "at least 20 articles match (counting…); showing 20"
+        assert statuses[-1] == "60 articles match; showing 20"
+        assert screen.result is not None and screen.result.exact and screen.result.total == 60
+        screen.results.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        assert len(screen.results.entries) == ARTICLES and not screen.results.more
+        assert screen.result.total == ARTICLES and screen.result.exact
 
 
 async def test_end_appends_pages_and_keeps_highlight_and_scroll(

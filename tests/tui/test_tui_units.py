@@ -115,6 +115,16 @@ def test_pager_cancel_and_short_pages() -> None:
     assert not pager.has_more and pager.request() is None
 
 
+def test_pager_keeps_an_exact_count_over_later_estimates() -> None:
+    pager = ResultPager()
+    pager.start("q", 20, 90, exact=False)
+    assert not pager.counted("other", 60) and not pager.exact
+    assert pager.counted("q", 60) and pager.exact and pager.total == 60
+    request = pager.request()
+    assert request is not None and pager.accept(request, 20, 90)
+    assert pager.total == 60 and pager.has_more  # the page's estimate does not undo it
+
+
 def test_near_end() -> None:
     assert not near_end(0, 20) and not near_end(16, 20)
     assert near_end(17, 20) and near_end(19, 20)

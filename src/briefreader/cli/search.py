@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from rich.text import Text
 
@@ -57,6 +58,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json([hit_json(hit) for hit in result.hits])
     else:
+        if not result.exact:  # Whoosh only estimated the count: say the true one
+            result = replace(result, total=library.count(text) or result.total, exact=True)
         print_result(result)
     return 0 if result.hits else 1
 
@@ -84,8 +87,9 @@ def print_result(result: SearchResult) -> None:
             message += f"; did you mean: {result.suggestion}"
         console.print(message, markup=False)
         return
-    count = f"{result.total}" if result.total <= len(result.hits) else f"about {result.total}"
-    console.print(f"{count} articles match; showing {len(result.hits)}", style="dim", markup=False)
+    count = f"{result.total}" if result.exact else f"about {result.total}"
+    noun = "article matches" if result.total == 1 else "articles match"
+    console.print(f"{count} {noun}; showing {len(result.hits)}", style="dim", markup=False)
     for rank, hit in enumerate(result.hits, start=1):
         console.print(_hit_text(rank, hit))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,8 @@ class Library:
         self._entity_table: EntityTable | None = None
         self._entity_stamp: tuple[float, int] | None = None
         self._entity_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._count_searcher: Searcher | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -80,6 +82,13 @@ class Library:
         with self._lock:
             self._searcher.close()
             self._close_catalog()
+            self._close_count_searcher()
+
+    def _close_count_searcher(self) -> None:
+        with self._count_lock:
+            if self._count_searcher is not None:
+                self._count_searcher.close()
+                self._count_searcher = None
 
     def _close_catalog(self) -> None:
         if isinstance(self._catalog, StoredCatalog):
@@ -93,11 +102,13 @@ class Library:
                 ix, catalog = open_active(self.workspace.index_dir, StoredCatalog.open)
                 self._searcher.close()
                 self._close_catalog()
+                self._close_count_searcher()
                 self.__init__(self.workspace, ix, catalog)  # type: ignore[misc]
                 return True
             if self._searcher.up_to_date():
                 return False
             self._searcher = self._searcher.refresh()
+            self._close_count_searcher()
             self._generation = self._ix.latest_generation()
             self._close_catalog()
             catalog = StoredCatalog.open(folder) if folder else None
@@ -231,7 +242,28 @@ class Library:
             best = self._best_passages([doc for doc, _ in hits_raw], parsed, terms)
             suggestion = None if scored else self._suggest(text)
         hits = tuple(self._hit(doc, score, best.get(doc), terms) for doc, score in hits_raw)
-        return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)))
+        return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)), exact)
+
+    def count(self, text: str, should_stop: Callable[[], bool] | None = None) -> int | None:
+        """The exact number of articles matching a query (``search`` only estimates it when
+        there are more than it returns); None if ``should_stop`` said so before the end.
+
+        It walks every match, up to ~250 ms at 35,000 articles for the commonest words, on a
+        searcher of its own, so searches in other threads do not wait for it.
+
+        Raises:
+            QueryError: the query is malformed.
+        """
+        with self._lock:
+            parsed = query.And([_ARTICLE, self._parse(text)])
+        with self._count_lock:
+            if self._count_searcher is None:
+                self._count_searcher = self._ix.searcher()
+            found = 0
+            for found, _ in enumerate(self._count_searcher.docs_for_query(parsed), start=1):
+                if found % 2048 == 0 and should_stop is not None and should_stop():
+                    return None
+            return found
 
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""

@@ -49,6 +49,14 @@ class SearchFinished(Message):
 
 
 @dataclass
+class MatchesCounted(Message):
+    """The exact number of articles matching ``query`` (the first page only estimated it)."""
+
+    query: str
+    total: int
+
+
+@dataclass
 class ResultsPage(Message):
     """The next page of a query's results (``request`` says which), or why it failed."""
 

@@ -31,13 +31,22 @@ class ResultPager:
     query: str = ""
     shown: int = 0
     total: int = 0
+    exact: bool = True  # False while ``total`` is Whoosh's estimate (an upper bound)
     pending: PageRequest | None = None
     _tickets: count[int] = field(default_factory=count, repr=False)
 
-    def start(self, query: str, shown: int, total: int) -> None:
+    def start(self, query: str, shown: int, total: int, exact: bool = True) -> None:
         """A first page is listed: any page on its way belongs to an older list."""
         self.query, self.shown, self.total = query, shown, max(total, shown)
+        self.exact = exact
         self.pending = None
+
+    def counted(self, query: str, total: int) -> bool:
+        """The exact count of the query's matches arrived; False if it is for another list."""
+        if query != self.query:
+            return False
+        self.total, self.exact = max(total, self.shown), True
+        return True
 
     def cancel(self) -> None:
         """Drop the page on its way (the query changed, or the page failed)."""
@@ -64,7 +73,10 @@ class ResultPager:
             return False
         self.pending = None
         self.shown += received
-        self.total = max(total, self.shown) if received >= request.limit else self.shown
+        if received < request.limit:
+            self.total, self.exact = self.shown, True
+        elif not self.exact:
+            self.total = max(total, self.shown)
         return True
 
 

@@ -31,6 +31,7 @@ from briefreader.tui.messages import (
     IndexProgress,
     LibraryFailed,
     LibraryReady,
+    MatchesCounted,
     OpenRequest,
     RelatedFound,
     ResultsPage,
@@ -282,9 +283,35 @@ class MainScreen(ReaderNotes):
             count = len(message.library)
             self.search_bar.set_status(f"{count} article{'s' if count != 1 else ''}, newest first")
         else:
-            self.pager.start(message.query, len(message.result.hits), message.result.total)
-            self.results.show_results(message.result, more=self.pager.has_more)
-            self.search_bar.set_status(_result_status(message.result, message.query))
+            result = message.result
+            self.pager.start(message.query, len(result.hits), result.total, result.exact)
+            self.results.show_results(result, more=self.pager.has_more)
+            self.search_bar.set_status(_result_status(result, message.query))
+            if not result.exact:
+                self.count_worker(message.query)
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="search-count")
+    def count_worker(self, query: str) -> None:
+        """Count a query's matches exactly, off the UI thread (given up when the query changes)."""
+        worker = get_current_worker()
+        try:
+            total = self.library.count(query, should_stop=lambda: worker.is_cancelled)
+        except QueryError:
+            return
+        if total is not None and not worker.is_cancelled:
+            self.post_message(MatchesCounted(query, total))
+
+    def on_matches_counted(self, message: MatchesCounted) -> None:
+        """Put the exact count in place of the estimate."""
+        if self.result is None or message.query != self.results_query:
+            return
+        if not self.pager.counted(message.query, message.total):
+            return
+        self.result = replace(self.result, total=self.pager.total, exact=True)
+        if not self.pager.has_more and self.pager.pending is None:
+            self.results.set_more(False)  # the estimate promised more than there are
+        self.search_bar.set_status(_result_status(self.result, self.results_query))
         self._update_status()
 
     # ------------------------------------------------------------------ more results
@@ -323,7 +350,12 @@ class MainScreen(ReaderNotes):
         if not self.pager.accept(message.request, len(page.hits), page.total):
             return  # stale: a newer query (or a newer first page) replaced that list
         self.results.append_results(page.hits, more=self.pager.has_more)
-        self.result = replace(current, hits=current.hits + page.hits, total=self.pager.total)
+        self.result = replace(
+            current,
+            hits=current.hits + page.hits,
+            total=self.pager.total,
+            exact=self.pager.exact,
+        )
         self.search_bar.set_status(_result_status(self.result, self.results_query))
         self._update_status()
         self._continue_hits()
@@ -636,6 +668,8 @@ def _result_status(result: SearchResult, query: str = "") -> str:
             return f"No matches. Did you mean “{result.suggestion}”? (Enter)"
         return "No matches"
     shown = len(result.hits)
+    if not result.exact:
+        return f"at least {shown} articles match (counting…); showing {shown}"
     noun = "article matches" if result.total == 1 else "articles match"
     if result.total > shown:
         return f"{result.total} {noun}; showing {shown}"

@@ -88,6 +88,11 @@ class ResultsList(OptionList):
         self._set_more(more)
         self._asked = False
 
+    def set_more(self, more: bool) -> None:
+        """Say whether there are more results than those listed (the exact count arrived)."""
+        self._set_more(more)
+        self._asked = False
+
     def page_dropped(self) -> None:
         """The page asked for will not come (it failed, or the query changed)."""
         self._asked = False
