@@ -149,3 +149,26 @@ def test_small_corpus_store_follows_index_updates(sample_workspace: Path, tmp_pa
     assert "extra:p1" in store.ids
     assert result.items[0].passage_id == TROOPS_2500
     library.close()
+
+
+def test_index_embeds_every_passage_when_semantic_is_on(
+    sample_workspace: Path, tmp_path: Path
+) -> None:
+    from briefreader.search.indexer import update_index
+
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace, root)
+    (root / "briefreader.toml").write_text("[related]\nsemantic = true\n", encoding="utf-8")
+    (root / "articles" / "extra.md").write_text(
+        "---\ntitle: Troop levels\n---\n\nAbout 2,500 American soldiers remain in Iraq.\n",
+        encoding="utf-8",
+    )
+    phases: list[str] = []
+    report = update_index(Workspace(root), progress=lambda phase, done, total: phases.append(phase))
+    assert "embedding" in phases and "embedding" in report.timings
+    library = Library.open(Workspace(root))
+    try:
+        store = semantic.store_for(library)
+        assert store.rows == sum(s.passages for s in library.articles())
+    finally:
+        library.close()

@@ -138,3 +138,14 @@ class SearchResult:
     suggestion: str | None = None
     terms: tuple[str, ...] = ()
     exact: bool = True  # False: ``total`` is Whoosh's estimate (an upper bound)
+
+
+# The phases an index run reports through ``progress(phase, done, total)``, as users read them.
+INDEX_PHASES = {
+    "scanning": "Checking files",
+    "parsing": "Reading articles",
+    "entities": "Finding entities",
+    "indexing": "Indexing",
+    "committing": "Saving index",
+    "embedding": "Embedding passages",
+}

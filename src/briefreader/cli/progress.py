@@ -16,17 +16,12 @@ from rich.progress import (
 )
 
 from briefreader.cli.common import CommandError, err_console
+from briefreader.models import INDEX_PHASES
 from briefreader.search.indexer import IndexReport, ProgressFn, update_index
 from briefreader.search.store import IndexBusy
 from briefreader.workspace import Workspace
 
-PHASES = {
-    "scanning": "Checking files",
-    "parsing": "Reading articles",
-    "entities": "Finding entities",
-    "indexing": "Indexing",
-    "committing": "Saving index",
-}
+PHASES = INDEX_PHASES
 
 
 @contextmanager

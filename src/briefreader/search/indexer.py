@@ -131,9 +131,32 @@ def update_index(
             activate(workspace.index_dir, folder)
         else:
             remove_stale_dirs(workspace.index_dir)
+        _update_embeddings(workspace, report, progress)
     report.articles = len(catalog.articles)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _update_embeddings(workspace: Workspace, report: IndexReport, progress: ProgressFn) -> None:
+    """With ``[related] semantic = true``: embed the passages that have no vector yet (the
+    semantic extra's index-time step), so related passages never wait for the model."""
+    if not workspace.settings().section("related").get("semantic", False):
+        return
+    from briefreader.search import semantic
+    from briefreader.search.library import Library
+
+    reason = semantic.available()
+    if reason is not None:
+        report.notices.append(f"semantic related passages are off: {reason}")
+        return
+    timer = time.perf_counter()
+    library = Library.open(workspace)
+    try:
+        if report.changed or not semantic.store_for(library).rows:
+            semantic.update_embeddings(library, progress)
+    finally:
+        library.close()
+    report.timings["embedding"] = time.perf_counter() - timer
 
 
 def _remove_legacy_files(index_root: Path, folder: Path) -> None:

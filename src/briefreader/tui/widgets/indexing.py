@@ -7,13 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-PHASES = {
-    "scanning": "Checking files",
-    "parsing": "Reading articles",
-    "entities": "Finding entities",
-    "indexing": "Indexing",
-    "committing": "Saving index",
-}
+from briefreader.models import INDEX_PHASES
+
+PHASES = INDEX_PHASES
 
 
 class IndexingStatus(Horizontal):
