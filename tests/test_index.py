@@ -186,3 +186,23 @@ def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebui
     update_index(clean)
     assert _ids(ws) == _ids(clean)
     assert len(Library.open(ws).search("harbour", limit=100).hits) == 31
+
+
+def test_commit_reports_progress_through_the_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.search import indexer
+
+    monkeypatch.setattr(indexer, "COMMIT_REPORT_EVERY", 10)
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}", b=f"Port talks\n\n{BODY} More words here.")
+    seen: list[tuple[int, int]] = []
+    update_index(
+        ws,
+        progress=lambda phase, done, total: (
+            seen.append((done, total)) if phase == "committing" else None
+        ),
+    )
+    totals = {total for _, total in seen}
+    assert len(totals) == 1 and next(iter(totals)) > 10
+    dones = [done for done, _ in seen]
+    assert dones == sorted(dones) and len(dones) > 3 and dones[-1] == seen[-1][1]

@@ -37,6 +37,7 @@ from briefreader.search.store import (
     remove_stale_dirs,
     write_lock,
 )
+from briefreader.search.whoosh_patches import pool_size
 from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import (
     LoadOptions,
@@ -293,15 +294,35 @@ def _apply(
         for done, result in enumerate(loaded, start=1):
             _index_result(writer, catalog, result, plan, enrichments, report)
             progress("indexing", done, len(loaded))
-        progress("committing", 0, 1)
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
-        writer.commit()
+        _commit(writer, progress)
         report.timings["commit"] = time.perf_counter() - timer
-        progress("committing", 1, 1)
     except BaseException:
         writer.cancel()
         raise
+
+
+COMMIT_REPORT_EVERY = 50_000  # postings
+
+
+def _commit(writer: Any, progress: ProgressFn) -> None:
+    """Commit, reporting progress through the postings Whoosh writes (most of a commit)."""
+    pool = getattr(writer, "pool", None)
+    total = pool_size(pool) if pool is not None else 0
+    progress("committing", 0, total + 1)
+    if pool is not None and total:
+        postings = pool.iter_postings
+
+        def counted() -> Any:
+            for done, item in enumerate(postings(), start=1):
+                if done % COMMIT_REPORT_EVERY == 0:  # merged segments add postings: cap
+                    progress("committing", min(done, total), total + 1)
+                yield item
+
+        pool.iter_postings = counted
+    writer.commit()
+    progress("committing", total + 1, total + 1)
 
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:

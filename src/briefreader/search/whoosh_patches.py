@@ -1,4 +1,4 @@
-"""Two measured fixes to Whoosh 2.7.5 (whoosh-reloaded is pinned to it in pyproject.toml).
+"""Measured fixes to Whoosh 2.7.5 (whoosh-reloaded is pinned to it in pyproject.toml).
 
 Imported by ``search.store`` before any index is opened. Each patch replaces one method with
 the same behaviour minus a cost measured by the benchmarks (see docs/performance.md).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 
@@ -101,5 +102,21 @@ def _buffer_file_init(self, buf, name=None, onclose=None):  # type: ignore[no-un
     self.is_closed = False
 
 
+_pool_save = writing.PostingPool.save
+
+
+def _counting_save(self):  # type: ignore[no-untyped-def]
+    """``PostingPool.save`` that also counts the postings it spills to disk, so that a
+    commit can report how far it has got through them (see ``pool_size``)."""
+    self.saved_postings = getattr(self, "saved_postings", 0) + len(self.current)
+    _pool_save(self)
+
+
+def pool_size(pool: Any) -> int:
+    """How many postings a writer's pool holds (spilled runs and the current one)."""
+    return int(getattr(pool, "saved_postings", 0)) + len(getattr(pool, "current", ()))
+
+
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 structfile.BufferFile.__init__ = _buffer_file_init
+writing.PostingPool.save = _counting_save
