@@ -285,3 +285,30 @@ async def test_n_carries_on_into_the_next_page(
         await pilot.press("N")
         await settle(pilot)
         assert screen.article_id == last
+
+
+async def test_the_library_list_grows_as_the_reader_scrolls(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.tui.widgets import results as results_module
+
+    monkeypatch.setattr(results_module, "LIBRARY_PAGE", 25)
+    total = ARTICLES + ARTICLES // 2
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "")
+        results = screen.results
+        assert len(results.entries) == 25 and results.more
+        assert f"{total} articles, newest first" in screen_text(pilot.app)
+        results.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        assert len(results.entries) == 50 and results.highlighted_position == 24
+        for _ in range(30):
+            await pilot.press("down")
+        await settle(pilot)
+        assert len(results.entries) >= 75 and results.highlighted_position == 54
+        await pilot.press("end", "end", "end")
+        await settle(pilot)
+        assert len(results.entries) == total and not results.more
+        everything = screen.library.articles()
+        assert [e.article_id for e in results.entries] == [a.id for a in everything]

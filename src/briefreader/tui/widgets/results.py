@@ -23,6 +23,7 @@ from briefreader.tui.paging import near_end
 
 SNIPPET_CHARS = 150
 MORE_ID = "more"
+LIBRARY_PAGE = 200  # rows of the library list (empty query) added at a time
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,30 @@ class ResultsList(OptionList):
         self.entries: list[ResultEntry] = []
         self.more = False
         self._asked = False  # MoreWanted posted, no page arrived since: do not ask again
+        self._library_rest: list[ArticleSummary] = []  # library rows not listed yet
 
     def _rich(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
     def show_library(self, summaries: list[ArticleSummary]) -> None:
-        """List every article (newest first) with date, source and title."""
-        self.entries = [ResultEntry(summary.id) for summary in summaries]
-        prompts = [self._prompt(s.title or s.id, s.source, s.date, None) for s in summaries]
-        self._fill(prompts, more=False)
+        """List every article (newest first) with date, source and title, ``LIBRARY_PAGE`` rows
+        at a time: the rest are added as the reader nears the end (35,000 rows at once would
+        hold up the screen)."""
+        first, self._library_rest = summaries[:LIBRARY_PAGE], summaries[LIBRARY_PAGE:]
+        self.entries = [ResultEntry(summary.id) for summary in first]
+        self._fill(self._library_prompts(first), more=bool(self._library_rest))
+
+    def _library_prompts(self, summaries: list[ArticleSummary]) -> list[Text]:
+        return [self._prompt(s.title or s.id, s.source, s.date, None) for s in summaries]
+
+    def _next_library_page(self) -> None:
+        page = self._library_rest[:LIBRARY_PAGE]
+        self._library_rest = self._library_rest[LIBRARY_PAGE:]
+        first = len(self.entries)
+        self.entries += [ResultEntry(summary.id) for summary in page]
+        self._set_more(False)
+        self.add_options(self._options_for(self._library_prompts(page), first))
+        self._set_more(bool(self._library_rest))
 
     def show_results(self, result: SearchResult, *, more: bool = False) -> None:
         """List search hits with their best snippet, query terms highlighted.
@@ -76,6 +92,7 @@ class ResultsList(OptionList):
             result: the first page of hits.
             more: the query has more hits than these (a "more…" row ends the list).
         """
+        self._library_rest = []
         self.entries = [ResultEntry(hit.article_id, hit.passage_id) for hit in result.hits]
         self._fill(self._hit_prompts(result.hits), more=more)
 
@@ -154,10 +171,14 @@ class ResultsList(OptionList):
         """Down; on the last result of a longer list, wait for the next page (no wrap)."""
         if self.more and self.highlighted_position == len(self.entries) - 1:
             self._want_more()
-            return
+            if not self._library_rest and self.more:
+                return  # a page of results is on its way
         super().action_cursor_down()
 
     def _want_more(self) -> None:
+        if self.more and self._library_rest:
+            self._next_library_page()  # in memory already: no worker needed
+            return
         if self.more and not self._asked:
             self._asked = True
             self.replace_option_prompt(MORE_ID, self._more_prompt(loading=True))
