@@ -130,3 +130,19 @@ def test_count_is_exact_where_search_estimates(library: Library) -> None:
     assert library.count("nonexistentwordzz") == 0
     with pytest.raises(QueryError):
         library.count('"unclosed')
+
+
+def test_a_stale_search_gives_up_between_steps(library: Library) -> None:
+    from briefreader.search.library import SearchCancelled
+
+    with pytest.raises(SearchCancelled):
+        library.search("Iraq", should_stop=lambda: True)
+    asked: list[int] = []
+
+    def after_first_check() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(SearchCancelled):
+        library.search("Iraq", should_stop=after_first_check)
+    assert library.search("Iraq", should_stop=lambda: False).hits

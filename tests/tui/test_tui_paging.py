@@ -82,11 +82,11 @@ class PageGate:
         self.waiting = threading.Event()
         self.release = threading.Event()
 
-    def search(self, text: str, limit: int = 20, offset: int = 0) -> Any:
+    def search(self, text: str, limit: int = 20, offset: int = 0, **options: Any) -> Any:
         if offset:
             self.waiting.set()
             self.release.wait(10)
-        return self.original(text, limit=limit, offset=offset)
+        return self.original(text, limit=limit, offset=offset, **options)
 
 
 async def search(pilot: Any, query: str) -> MainScreen:

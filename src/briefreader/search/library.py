@@ -37,11 +37,24 @@ from briefreader.text.entities import (
 )
 from briefreader.workspace import Workspace
 
-__all__ = ["Library", "QueryError"]
+__all__ = ["Library", "QueryError", "SearchCancelled"]
 _ARTICLE = query.Term("kind", "article")
 _PASSAGE = query.Term("kind", "passage")
 _EXPAND_LIMIT = 50  # words (and stems) a prefix stands for: the most frequent ones
 _EXPAND_SCAN = 5_000  # terms with the prefix looked at to choose them
+
+
+class SearchCancelled(Exception):
+    """A search was given up because its caller no longer wanted it."""
+
+
+def _never() -> bool:
+    return False
+
+
+def _check(should_stop: Callable[[], bool]) -> None:
+    if should_stop():
+        raise SearchCancelled
 
 
 class Library:
@@ -219,21 +232,34 @@ class Library:
 
     # ------------------------------------------------------------------ searching
 
-    def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
+    def search(
+        self,
+        text: str,
+        limit: int = 20,
+        offset: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> SearchResult:
         """Ranked articles for a query, each with its best passage and a snippet.
 
         ``offset`` skips the best ``offset`` articles (the next page of a list): Whoosh ranks
         them again, but only the ``limit`` returned ones cost a best passage and a snippet.
         ``total`` counts every match, not just this page.
 
+        ``should_stop`` is asked between the steps (a reader typing on makes a query stale):
+        a stale search gives the library back at once instead of finishing.
+
         Raises:
             QueryError: the query is malformed (the message says how).
+            SearchCancelled: ``should_stop`` said so.
         """
+        stop = should_stop or _never
         with self._lock:
+            _check(stop)
             parsed = self._parse(text)
             searcher = self._searcher
             wanted = offset + limit
             results = searcher.search(query.And([_ARTICLE, parsed]), limit=wanted, terms=False)
+            _check(stop)
             hits_raw = [(hit["doc_id"], hit.score) for hit in results[offset:]]
             scored = results.scored_length()
             exact = scored < wanted

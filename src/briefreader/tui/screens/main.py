@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from briefreader.models import SearchResult, Span
 from briefreader.notes import NotesError
 from briefreader.search.highlight import term_spans
+from briefreader.search.library import SearchCancelled
 from briefreader.search.query import QueryError
 from briefreader.tui.entities import article_mentions, entity_counts, entity_query
 from briefreader.tui.history import History, Location
@@ -261,10 +262,16 @@ class MainScreen(ReaderNotes):
         elif not query.strip():
             message = SearchFinished(query, library=library.articles())
         else:
+            worker = get_current_worker()
             try:
-                message = SearchFinished(query, result=library.search(query, limit=PAGE_SIZE))
+                result = library.search(
+                    query, limit=PAGE_SIZE, should_stop=lambda: worker.is_cancelled
+                )
+                message = SearchFinished(query, result=result)
             except QueryError as error:
                 message = SearchFinished(query, error=str(error))
+            except SearchCancelled:
+                return  # the reader typed on: a newer search is running
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
