@@ -401,3 +401,23 @@ def test_article_longer_than_spacy_limit_is_recognised(tmp_path) -> None:
     assert mentions and all(article.text[m.start : m.end] == m.text for m in mentions)
     assert min(m.start for m in mentions) < 150_000  # recognised in the first window, and
     assert max(m.end for m in mentions) > 1_000_000  # names found there are marked everywhere
+
+
+def test_default_pipeline_loads_without_importing_torch(spacy_choice: Choice) -> None:
+    """thinc would import torch when the semantic extra is installed: 1.5 s NER never uses."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from briefreader.text.entities.recogniser import choose_recogniser, ensure_loaded\n"
+        "choice = ensure_loaded(choose_recogniser({}))\n"
+        "assert choice.recogniser.id.startswith('spacy/'), choice.recogniser.id\n"
+        "assert 'torch' not in sys.modules\n"
+        "import importlib.util\n"
+        "if importlib.util.find_spec('torch'):\n"
+        "    import torch  # still importable afterwards, for the semantic extra\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr

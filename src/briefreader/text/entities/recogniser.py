@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,10 +102,30 @@ def split_windows(text: str, size: int = WINDOW_CHARS) -> list[tuple[int, str]]:
     return windows
 
 
+def _import_spacy(without_torch: bool) -> Any:
+    """Import spaCy; for the small CNN pipelines, without letting thinc import torch.
+
+    thinc imports torch whenever it is installed (the semantic extra installs it): 1.5 s of
+    a cold ``briefreader index`` that NER with ``en_core_web_sm`` never uses. A pipeline named
+    in the settings (a transformer one may need torch) imports spaCy as usual.
+    """
+    if not without_torch or "torch" in sys.modules or "spacy" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail fast
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 def load_ner_pipeline(model: str) -> Any:
     """Load ``model`` keeping only ``ner`` and the components it listens to."""
     try:
-        import spacy
+        spacy = _import_spacy(without_torch=model in DEFAULT_MODELS)
     except ImportError as error:
         raise ModelUnavailable(f"spaCy is not installed ({error})") from error
     try:
