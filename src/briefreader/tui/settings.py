@@ -14,7 +14,7 @@ class ReaderSettings:
     """What the reader takes from the settings file.
 
     ``animations`` and ``cursor_blink`` default to on, and to off over SSH (each costs bytes
-    on the wire); ``keymap`` maps binding ids to keys (``"article.next-hit" = "n,ctrl+n"``).
+    on the wire); ``keymap`` maps binding ids to keys (``"article.next-hit" = "n,f3"``).
     """
 
     animations: bool = True
