@@ -267,12 +267,10 @@ def write_catalog(folder: Path, catalog: Catalog) -> None:
         with _connect(folder, create=True) as db, db:
             db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
             if catalog.complete:
-                for table in ("files", "articles", "forms", "article_forms"):
-                    db.execute(f"DELETE FROM {table}")
-            _write_files(db, catalog, catalog.files if catalog.complete else catalog.changed_files)
-            _write_articles(
-                db, catalog, catalog.articles if catalog.complete else catalog.changed_articles
-            )
+                _write_everything(db, catalog)
+            else:
+                _write_files(db, catalog, catalog.changed_files)
+                _write_articles(db, catalog, catalog.changed_articles)
             db.executemany(
                 "INSERT OR REPLACE INTO info VALUES (?, ?)",
                 [
@@ -287,6 +285,40 @@ def write_catalog(folder: Path, catalog: Catalog) -> None:
     catalog.changed_files.clear()
     catalog.changed_articles.clear()
     catalog.forms.clear()
+
+
+def _write_everything(db: sqlite3.Connection, catalog: Catalog) -> None:
+    """Replace every row (a new index, or a recovered catalog), in bulk."""
+    for table in ("files", "articles", "forms", "article_forms"):
+        db.execute(f"DELETE FROM {table}")
+    db.executemany(
+        "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+        [
+            (path, e.size, e.mtime_ns, e.content_hash, json.dumps(e.articles))
+            for path, e in catalog.files.items()
+        ],
+    )
+    db.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+        [(a.id, a.title, a.source, a.date, a.path, a.passages) for a in catalog.articles.values()],
+    )
+    form_ids: dict[tuple[str, str, str], int] = {}
+    totals: dict[int, list[int]] = {}
+    uses = []
+    for article_id, forms in catalog.forms.items():
+        if article_id not in catalog.articles:
+            continue
+        for form in forms:
+            form_id = form_ids.setdefault((form.text, form.name, form.type), len(form_ids) + 1)
+            total = totals.setdefault(form_id, [0, 0])
+            total[0] += form.mentions
+            total[1] += 1
+            uses.append((article_id, form_id, form.mentions))
+    db.executemany(
+        "INSERT INTO forms VALUES (?, ?, ?, ?, ?, ?)",
+        [(form_id, *key, *totals[form_id]) for key, form_id in form_ids.items()],
+    )
+    db.executemany("INSERT INTO article_forms VALUES (?, ?, ?)", uses)
 
 
 def _write_files(db: sqlite3.Connection, catalog: Catalog, paths: Iterable[str]) -> None:
