@@ -29,6 +29,15 @@ def test_memory_reader_reads_like_bytesio(data: bytes, sizes: list[int]) -> None
     assert target_ours == target_theirs
 
 
+@given(st.binary(max_size=2000), st.integers(0, 2000), st.integers(-1, 3000))
+def test_peek_shows_what_comes_next_without_moving(data: bytes, start: int, size: int) -> None:
+    reader = MemoryReader(data)
+    reader.seek(start)
+    ahead = reader.peek(size)
+    assert reader.tell() == start and data[start:].startswith(ahead)
+    assert ahead or start >= len(data)
+
+
 def test_memory_reader_unpickles_and_seeks_from_the_end() -> None:
     payload = {"a": [1, 2, 3], "b": "text\nwith lines"}
     data = b"header" + pickle.dumps(payload, protocol=0) + pickle.dumps(payload, protocol=-1)
