@@ -17,9 +17,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from briefreader.text.entities import EntityForm
+if TYPE_CHECKING:  # the reader imports this module at start: keep it light
+    from briefreader.text.entities import EntityForm
 
 CATALOG_NAME = "catalog.db"
 CATALOG_FORMAT = 1
@@ -389,6 +390,8 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
 
     None when the catalog is missing or unreadable.
     """
+    from briefreader.text.entities import EntityForm
+
     try:
         with _connect(folder) as db:
             rows = db.execute(

@@ -22,7 +22,6 @@ from textual.worker import get_current_worker
 from briefreader.models import SearchResult, Span
 from briefreader.notes import NotesError
 from briefreader.search.highlight import term_spans
-from briefreader.search.library import SearchCancelled
 from briefreader.search.query import QueryError
 from briefreader.tui.entities import article_mentions, entity_counts, entity_query
 from briefreader.tui.history import History, Location
@@ -262,6 +261,8 @@ class MainScreen(ReaderNotes):
         elif not query.strip():
             message = SearchFinished(query, library=library.articles())
         else:
+            from briefreader.search.library import SearchCancelled
+
             worker = get_current_worker()
             try:
                 result = library.search(
