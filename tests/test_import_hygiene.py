@@ -28,3 +28,19 @@ def test_sample_copy_in_package_matches_articles() -> None:
     articles = SRC.parent.parent / "articles"
     for path in articles.iterdir():
         assert (SRC / "sample" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_reader_starts_without_the_heavy_modules() -> None:
+    """First paint comes before the index is opened: importing the reader must not pull in
+    spaCy, torch, the entity pipeline or the search library (each is imported when used)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import briefreader.tui.app\n"
+        "heavy = ('spacy', 'torch', 'briefreader.text.entities', 'briefreader.search.library')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
