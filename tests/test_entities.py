@@ -421,3 +421,18 @@ def test_default_pipeline_loads_without_importing_torch(spacy_choice: Choice) ->
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_cache_of_earlier_versions_is_carried_over(tmp_path: Path) -> None:
+    import json
+
+    from briefreader.text.entities.extract import cache_key
+
+    choice = choose_recogniser({"recogniser": "rules"})
+    article = make_article(SUDANI)
+    rows = [[0, 7, "PERSON", "Mohammed Shia al-Sudani"]]
+    legacy = {"format": 1, "entries": {cache_key(article, choice.recogniser.id): rows}}
+    (tmp_path / "entities-cache.json").write_text(json.dumps(legacy), encoding="utf-8")
+    first = extract_entities([article], tmp_path / "entities-cache.db", choice=choice)
+    assert first.cached == 1 and first.mentions["a"][0].name == "Mohammed Shia al-Sudani"
+    assert (tmp_path / "entities-cache.db").is_file()

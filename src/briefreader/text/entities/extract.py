@@ -146,6 +146,8 @@ class EntityCache:
         self._pending: dict[str, list[list[Any]]] = {}
         if path is not None and path.is_file():
             self._db = _open_cache(path)
+        elif path is not None:
+            self._pending = _legacy_entries(path.with_suffix(".json"))
 
     @classmethod
     def open(cls, path: Path | None) -> EntityCache:
@@ -193,6 +195,17 @@ class EntityCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _legacy_entries(path: Path) -> dict[str, list[list[Any]]]:
+    """Rows of the JSON cache earlier versions wrote (``entities-cache.json``), so that an
+    upgrade keeps hours of recognition; empty if there is none or it is unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["entries"] if data.get("format") == 1 else {}
+        return {str(k): list(v) for k, v in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _open_cache(path: Path) -> sqlite3.Connection:
