@@ -123,6 +123,7 @@ async def test_a_keystroke_lists_one_page_and_the_total(paged_app: ReaderApp) ->
         screen = await search(pilot, "lighthouse")
         results = screen.results
         assert len(results.entries) == PAGE_SIZE
+        await pause_until(pilot, lambda: screen.result is not None and screen.result.exact)
         assert "60 articles match; showing 20" in screen_text(pilot.app)
         assert results.more and "more…" in str(results.get_option(MORE_ID).prompt)
         assert results.highlighted_position == 0
@@ -146,6 +147,7 @@ async def test_an_estimated_count_is_replaced_by_the_exact_one(
         )
         await search(pilot, "lighthouse")
         assert statuses[0] == "at least 20 articles match (counting…); showing 20"
+        await pause_until(pilot, lambda: len(statuses) > 1)
         assert statuses[-1] == "60 articles match; showing 20"
         assert screen.result is not None and screen.result.exact and screen.result.total == 60
         screen.results.focus()
@@ -312,3 +314,40 @@ async def test_the_library_list_grows_as_the_reader_scrolls(
         assert len(results.entries) == total and not results.more
         everything = screen.library.articles()
         assert [e.article_id for e in results.entries] == [a.id for a in everything]
+
+
+async def test_the_count_waits_for_typing_to_pause(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each keystroke would otherwise start a full count that competes with the next search."""
+    from briefreader.tui.screens import main as main_module
+
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        counted: list[str] = []
+        count = screen.library.count
+        monkeypatch.setattr(
+            screen.library, "count", lambda text, **kw: (counted.append(text), count(text, **kw))[1]
+        )
+        monkeypatch.setattr(main_module, "COUNT_DELAY", 2.0)
+        screen.search_bar.input.value = "lighthouse"  # not exact: a count is due in 2 s
+        await pause_until(pilot, lambda: screen.results_query == "lighthouse")
+        await pilot.pause(0.3)
+        assert counted == []  # still waiting for typing to pause
+        screen.search_bar.input.value = "harbour"  # typed on: that count never starts
+        await pause_until(pilot, lambda: screen.results_query == "harbour")
+        await pilot.pause(2.3)
+        assert counted == [] and screen.result is not None and screen.result.total == 10
+        monkeypatch.setattr(main_module, "COUNT_DELAY", 0.05)
+        screen.search_bar.input.value = "lighthouse"
+        await pause_until(
+            pilot,
+            lambda: (
+                screen.results_query == "lighthouse"
+                and screen.result is not None
+                and screen.result.exact
+            ),
+        )
+        assert counted == ["lighthouse"] and screen.result.total == ARTICLES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -51,6 +52,7 @@ from briefreader.tui.widgets.side_panel import SidePanel
 from briefreader.workspace import Workspace
 
 RELATED_DELAY = 0.25
+COUNT_DELAY = 0.2  # seconds of no typing before the exact count of matches is started
 SAVE_DELAY = 1.0
 INDEX_POLL_SECONDS = 3.0
 
@@ -82,6 +84,7 @@ class MainScreen(ReaderNotes):
         self.article_id: str | None = None
         self._restored = False
         self._related_timer: Timer | None = None
+        self._count_timer: Timer | None = None
         self._save_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -246,6 +249,7 @@ class MainScreen(ReaderNotes):
     def run_search(self, query: str) -> None:
         """Search in a worker; only the latest query's answer is shown."""
         self._drop_page()
+        self._stop_counting()  # the count of the previous query would slow this search down
         if self.library is not None:
             self.search_worker(query)
 
@@ -296,8 +300,19 @@ class MainScreen(ReaderNotes):
             self.results.show_results(result, more=self.pager.has_more)
             self.search_bar.set_status(_result_status(result, message.query))
             if not result.exact:
-                self.count_worker(message.query)
+                self._count_later(message.query)
         self._update_status()
+
+    def _count_later(self, query: str) -> None:
+        """Count the matches once typing has paused (``COUNT_DELAY``), not on every key."""
+        self._stop_counting()
+        self._count_timer = self.set_timer(COUNT_DELAY, partial(self.count_worker, query))
+
+    def _stop_counting(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        self.workers.cancel_group(self, "search-count")
 
     @work(thread=True, exclusive=True, group="search-count")
     def count_worker(self, query: str) -> None:
