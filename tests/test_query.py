@@ -146,3 +146,27 @@ def test_a_stale_search_gives_up_between_steps(library: Library) -> None:
     with pytest.raises(SearchCancelled):
         library.search("Iraq", should_stop=after_first_check)
     assert library.search("Iraq", should_stop=lambda: False).hits
+
+
+def test_a_prefix_is_the_one_typed_not_its_stem(tmp_path: Path) -> None:
+    """Whoosh's parser stems ``games*`` to ``game*``, which would also match "gamer"."""
+    from briefreader.search.indexer import update_index
+    from tests.conftest import make_workspace
+
+    ws = Workspace(
+        make_workspace(
+            tmp_path,
+            {
+                "a.txt": "Console news\n\nThe games sold well this winter.",
+                "b.txt": "Players\n\nA gamer bought a new console.",
+                "c.txt": "Shows\n\nThe gameshows drew a large audience.",
+            },
+        )
+    )
+    update_index(ws, enricher=lambda articles, progress: {})
+    library = Library.open(ws)
+    try:
+        assert sorted(h.article_id for h in library.search("games*").hits) == ["a", "c"]
+        assert sorted(h.article_id for h in library.search("game*").hits) == ["a", "b", "c"]
+    finally:
+        library.close()

@@ -6,6 +6,7 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 from __future__ import annotations
 
 import heapq
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -294,19 +295,21 @@ class Library:
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
         parsed = parse_query(text, self._schema, self._expand_entity).query
-        return parsed.accept(self._expand_prefix)
+        typed = _typed_prefixes(text)
+        return parsed.accept(lambda node: self._expand_prefix(node, typed))
 
-    def _expand_prefix(self, node: query.Query) -> query.Query:
+    def _expand_prefix(self, node: query.Query, typed: dict[str, str]) -> query.Query:
         """``chasi*`` → the stems of the indexed words starting with ``chasi`` (``chasing`` is
         indexed as ``chase``, which a prefix over stems alone would miss), and the stems that
         start with it: at most the ``_EXPAND_LIMIT`` most frequent of each, so a short prefix
-        costs a bounded number of postings lists."""
+        costs a bounded number of postings lists. The prefix is the one typed: Whoosh's parser
+        stems it (``games*`` would become ``game*`` and match "gamer")."""
         field = getattr(node, "fieldname", None)
         if not isinstance(node, query.Prefix) or field not in SEARCH_FIELDS:
             return node
         spelling = "spell_title" if field == "title" else "spell_words"
         reader = self._searcher.reader()
-        prefix = str(node.text)
+        prefix = typed.get(str(node.text), str(node.text))
         stems = {
             stem for word in _most_frequent(reader, spelling, prefix) for stem in _analyzed(word)
         }
@@ -474,6 +477,19 @@ def _matching_catalog(
         time.sleep(0.1)
         catalog = StoredCatalog.open(folder)
     return catalog
+
+
+_TYPED_PREFIX = re.compile(r"([\w'’-]+)\*")
+
+
+def _typed_prefixes(text: str) -> dict[str, str]:
+    """The prefixes typed before ``*``, by the form the parser gives them (stemmed)."""
+    found = {}
+    for raw in _TYPED_PREFIX.findall(text.casefold()):
+        analyzed = _analyzed(raw)
+        if len(analyzed) == 1 and raw.startswith(analyzed[0]):
+            found[analyzed[0]] = raw
+    return found
 
 
 def _most_frequent(reader: Any, field: str, prefix: str) -> list[str]:
