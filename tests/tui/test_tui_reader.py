@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -360,5 +361,6 @@ async def test_entity_table_is_resolved_in_the_background(make_app: Any) -> None
         library = screen.library
         assert library is not None and library._entity_table is not None
         warmed = library._entity_table
+        assert gc.get_freeze_count() > 0  # and what lives as long as the reader is frozen
         await type_query(pilot, 'entity:"Popular Mobilization Forces"')
         assert screen.result is not None and library._entity_table is warmed
