@@ -206,3 +206,17 @@ def test_commit_reports_progress_through_the_postings(
     assert len(totals) == 1 and next(iter(totals)) > 10
     dones = [done for done, _ in seen]
     assert dones == sorted(dones) and len(dones) > 3 and dones[-1] == seen[-1][1]
+
+
+def test_an_old_entity_cache_is_kept_until_carried_over(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    (ws.root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n', "utf-8")
+    update_index(ws)
+    (ws.index_dir / "entities-cache.db").unlink()
+    legacy = ws.index_dir / "entities-cache.json"
+    legacy.write_text('{"format": 1, "entries": {}}', encoding="utf-8")
+    update_index(ws)  # nothing changed: no recognition ran, nothing was carried over
+    assert legacy.is_file()
+    (ws.articles_dir / "a.txt").write_text(f"Harbour plan\n\n{BODY} More.", encoding="utf-8")
+    update_index(ws)
+    assert (ws.index_dir / "entities-cache.db").is_file() and not legacy.exists()

@@ -38,6 +38,7 @@ from briefreader.search.store import (
     write_lock,
 )
 from briefreader.search.whoosh_patches import pool_size
+from briefreader.text.entities import CACHE_FILE
 from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import (
     LoadOptions,
@@ -164,7 +165,8 @@ def _remove_legacy_files(index_root: Path, folder: Path) -> None:
     """Delete the JSON files earlier versions kept (now in ``catalog.db`` and the cache db)."""
     for path in (folder / "catalog.json", folder / "entities.json"):
         path.unlink(missing_ok=True)
-    (index_root / "entities-cache.json").unlink(missing_ok=True)
+    if (index_root / CACHE_FILE).is_file():  # its rows were carried over on first use
+        (index_root / "entities-cache.json").unlink(missing_ok=True)
 
 
 def _open_or_create(
