@@ -364,3 +364,26 @@ async def test_entity_table_is_resolved_in_the_background(make_app: Any) -> None
         assert gc.get_freeze_count() > 0  # and what lives as long as the reader is frozen
         await type_query(pilot, 'entity:"Popular Mobilization Forces"')
         assert screen.result is not None and library._entity_table is warmed
+
+
+async def test_an_unreadable_index_is_reported_not_fatal(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search that fails reading the index (replaced or damaged by another process) says
+    so in the search bar; the reader keeps running and the next search works."""
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main(pilot.app)
+        library = screen.library
+        original = library.search
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(library, "search", failing)
+        await type_query(pilot, "waiver")
+        assert "the index could not be read" in screen_text(pilot.app)
+        monkeypatch.setattr(library, "search", original)
+        await type_query(pilot, "Kataib")
+        assert screen.result is not None and screen.result.hits
+        assert pilot.app.is_running

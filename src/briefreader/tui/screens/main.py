@@ -280,6 +280,8 @@ class MainScreen(ReaderNotes):
                 message = SearchFinished(query, error=str(error))
             except SearchCancelled:
                 return  # the reader typed on: a newer search is running
+            except _index_failures() as error:  # replaced or damaged under us: say so, go on
+                message = SearchFinished(query, error=_index_failure_text(error))
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
@@ -325,6 +327,8 @@ class MainScreen(ReaderNotes):
             total = self.library.count(query, should_stop=lambda: worker.is_cancelled)
         except QueryError:
             return
+        except _index_failures():
+            return  # the estimate stays
         if total is not None and not worker.is_cancelled:
             self.post_message(MatchesCounted(query, total))
 
@@ -362,6 +366,8 @@ class MainScreen(ReaderNotes):
             message = ResultsPage(request, result=result)
         except QueryError as error:
             message = ResultsPage(request, error=str(error))
+        except _index_failures() as error:
+            message = ResultsPage(request, error=_index_failure_text(error))
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
@@ -668,6 +674,17 @@ class MainScreen(ReaderNotes):
         if self.article_id is not None:
             self.save_state()
         self.close_notes()
+
+
+def _index_failures() -> tuple[type[Exception], ...]:
+    """What reading the index can raise when another process replaces or damages it."""
+    from briefreader.search.store import IndexUnavailable
+
+    return (IndexUnavailable, OSError)
+
+
+def _index_failure_text(error: Exception) -> str:
+    return f"the index could not be read ({error}); try again in a moment"
 
 
 def _freeze_long_lived() -> None:
