@@ -256,13 +256,15 @@ def fast_best_passages(
     library: Any, article_ids: list[str], parsed: Any, terms: set[str]
 ) -> dict[str, tuple[str, str]]:
     """``Library._best_passages`` without the ``Or`` of article ids: score only the passages
-    of the hit articles, by skipping each wanted term's matcher to their document numbers.
+    of the hit articles, by skipping each wanted term's matcher to their document numbers
+    (landed in ``search.library._best_by_skipping``, which this now calls).
 
     Same choice as the original: within one article the ``kind``/``article_id`` clauses add
     the same score to every passage, so the best passage is the best by the wanted terms.
     """
     from whoosh import query
 
+    from briefreader.search.library import _best_by_skipping
     from briefreader.search.query import positive_leaves
     from briefreader.search.schema import ENTITY_FIELDS
 
@@ -276,38 +278,7 @@ def fast_best_passages(
     ]
     if not wanted:
         return {}
-    searcher = library.searcher
-    owner: dict[int, str] = {}
-    for article_id in article_ids:
-        for docnum in searcher.postings("article_id", article_id).all_ids():
-            owner[docnum] = article_id
-    docnums = sorted(owner)
-    scores: dict[int, float] = {}
-    for leaf in wanted:
-        matcher = leaf.matcher(searcher)
-        for docnum in docnums:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == docnum:
-                scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
-    chosen: dict[str, tuple[float, int]] = {}
-    for docnum, score in scores.items():
-        article_id = owner[docnum]
-        best = chosen.get(article_id)
-        if best is None or (score, -docnum) > (best[0], -best[1]):
-            fields = searcher.stored_fields(docnum)
-            if fields.get("kind") != "passage":
-                continue
-            chosen[article_id] = (score, docnum)
-    result = {}
-    for article_id, (_, docnum) in chosen.items():
-        fields = searcher.stored_fields(docnum)
-        result[article_id] = (fields["doc_id"], fields.get("text", ""))
-    return result
+    return _best_by_skipping(library.searcher, article_ids, wanted)
 
 
 def fast_suggest(library: Any, text: str) -> str | None:

@@ -7,12 +7,13 @@ change when the entities engine changes; entity display is tested with injected 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tui.helpers import indexed_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "articles"
@@ -38,23 +39,9 @@ Last paragraph cites a source.[ii]
 @pytest.fixture(scope="session")
 def reader_workspace_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus plus the hostile article, indexed once (no entity enrichment)."""
-    from briefreader.search.indexer import update_index
-    from briefreader.workspace import Workspace
-
-    old = os.environ.get("BRIEFREADER_CONFIG")
-    os.environ["BRIEFREADER_CONFIG"] = ""
-    root = tmp_path_factory.mktemp("reader")
-    (root / "articles").mkdir()
-    (root / "index").mkdir()
-    for path in SAMPLE_DIR.iterdir():
-        shutil.copyfile(path, root / "articles" / path.name)
-    (root / "articles" / "zz_markup.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
-    update_index(Workspace(root), enricher=lambda articles, progress: {})
-    if old is None:
-        os.environ.pop("BRIEFREADER_CONFIG", None)
-    else:
-        os.environ["BRIEFREADER_CONFIG"] = old
-    return root
+    files: dict[str, str | bytes] = {path.name: path.read_bytes() for path in SAMPLE_DIR.iterdir()}
+    files["zz_markup.md"] = HOSTILE_ARTICLE
+    return indexed_workspace(tmp_path_factory.mktemp("reader"), files)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+from pathlib import Path
 
 from rich.console import Console
 from textual.app import App
@@ -34,3 +36,26 @@ def screen_text(app: App[object]) -> str:
 def notifications(app: App[object]) -> list[str]:
     """The messages of the notifications (toasts) the app has raised and still shows."""
     return [str(notification.message) for notification in app._notifications]
+
+
+def indexed_workspace(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A workspace in ``root`` with these article files, indexed without entity enrichment
+    and with no user config file in the way."""
+    from briefreader.search.indexer import update_index
+    from briefreader.workspace import Workspace
+
+    old = os.environ.get("BRIEFREADER_CONFIG")
+    os.environ["BRIEFREADER_CONFIG"] = ""
+    try:
+        (root / "articles").mkdir(parents=True, exist_ok=True)
+        (root / "index").mkdir(exist_ok=True)
+        for name, content in files.items():
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            (root / "articles" / name).write_bytes(data)
+        update_index(Workspace(root), enricher=lambda articles, progress: {})
+    finally:
+        if old is None:
+            os.environ.pop("BRIEFREADER_CONFIG", None)
+        else:
+            os.environ["BRIEFREADER_CONFIG"] = old
+    return root

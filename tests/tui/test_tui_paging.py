@@ -7,7 +7,6 @@ without entities.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from briefreader.tui.settings import ReaderSettings
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.results import MORE_ID
 from briefreader.workspace import Workspace
-from tests.tui.helpers import screen_text, settle
+from tests.tui.helpers import indexed_workspace, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 ARTICLES = 60
@@ -36,33 +35,20 @@ ARTICLES = 60
 @pytest.fixture(scope="module")
 def paged_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with three pages of "lighthouse" hits, indexed once."""
-    from briefreader.search.indexer import update_index
-
-    old = os.environ.get("BRIEFREADER_CONFIG")
-    os.environ["BRIEFREADER_CONFIG"] = ""
-    root = tmp_path_factory.mktemp("paged")
-    (root / "articles").mkdir()
-    (root / "index").mkdir()
+    files: dict[str, str | bytes] = {}
     for number in range(ARTICLES):
         harbour = " The harbour master agreed." if number % 6 == 0 else ""
-        (root / "articles" / f"dispatch{number:02d}.txt").write_text(
+        files[f"dispatch{number:02d}.txt"] = (
             f"Dispatch {number:02d} from the coast\n\n"
             f"The lighthouse keeper filed report number {number} about the night storm and "
             f"the ships that passed the point.{harbour}\n\n"
-            "Later the town council met to discuss repairs to the pier and the road.\n",
-            encoding="utf-8",
+            "Later the town council met to discuss repairs to the pier and the road.\n"
         )
     for number in range(ARTICLES // 2):
-        (root / "articles" / f"notice{number:02d}.txt").write_text(
-            f"Notice {number:02d}\n\nThe pier and the road are closed for repairs.\n",
-            encoding="utf-8",
+        files[f"notice{number:02d}.txt"] = (
+            f"Notice {number:02d}\n\nThe pier and the road are closed for repairs.\n"
         )
-    update_index(Workspace(root), enricher=lambda articles, progress: {})
-    if old is None:
-        os.environ.pop("BRIEFREADER_CONFIG", None)
-    else:
-        os.environ["BRIEFREADER_CONFIG"] = old
-    return root
+    return indexed_workspace(tmp_path_factory.mktemp("paged"), files)
 
 
 @pytest.fixture
@@ -89,11 +75,17 @@ class PageGate:
         return self.original(text, limit=limit, offset=offset, **options)
 
 
-async def search(pilot: Any, query: str) -> MainScreen:
-    """Settle, put a query in the search bar, and wait for its first page."""
+async def ready(pilot: Any) -> MainScreen:
+    """Let the reader open the index; its main screen."""
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def search(pilot: Any, query: str) -> MainScreen:
+    """Settle, put a query in the search bar, and wait for its first page."""
+    screen = await ready(pilot)
     screen.search_bar.input.value = query
     await settle(pilot)
     return screen
@@ -133,9 +125,7 @@ async def test_an_estimated_count_is_replaced_by_the_exact_one(
     paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with paged_app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await ready(pilot)
         first = screen.library.search("lighthouse")
         assert not first.exact and first.total > ARTICLES  # Whoosh over-estimates here
         statuses: list[str] = []
@@ -323,9 +313,7 @@ async def test_the_count_waits_for_typing_to_pause(
     from briefreader.tui.screens import main as main_module
 
     async with paged_app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await ready(pilot)
         counted: list[str] = []
         count = screen.library.count
         monkeypatch.setattr(

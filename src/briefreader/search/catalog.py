@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the reader imports this module at start: keep it light
     from briefreader.text.entities import EntityForm
 
 CATALOG_NAME = "catalog.db"
+_SUMMARIES = "SELECT id, title, source, date, path, passages FROM articles"
 CATALOG_FORMAT = 1
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -187,7 +188,7 @@ class StoredCatalog:
     def newest_first(self) -> list[ArticleSummary]:
         """Every summary, newest date first (undated last), then by title."""
         if self._all is None:
-            rows = self._rows("SELECT id, title, source, date, path, passages FROM articles")
+            rows = self._rows(_SUMMARIES)
             self._all = _newest_first(ArticleSummary(*row) for row in rows)
             self._summaries = {a.id: a for a in self._all}
         return self._all
@@ -196,7 +197,7 @@ class StoredCatalog:
         """One article's summary, or None."""
         if article_id not in self._summaries and self._all is None:
             rows = self._rows(
-                "SELECT id, title, source, date, path, passages FROM articles WHERE id = ?",
+                _SUMMARIES + " WHERE id = ?",
                 article_id,
             )
             self._summaries[article_id] = ArticleSummary(*rows[0]) if rows else None
@@ -240,12 +241,7 @@ def read_catalog(folder: Path) -> Catalog | None:
                     "SELECT path, size, mtime_ns, content_hash, articles FROM files"
                 )
             }
-            articles = {
-                row[0]: ArticleSummary(*row)
-                for row in db.execute(
-                    "SELECT id, title, source, date, path, passages FROM articles"
-                )
-            }
+            articles = {row[0]: ArticleSummary(*row) for row in db.execute(_SUMMARIES)}
     except (sqlite3.Error, ValueError, TypeError):
         return None
     return Catalog(

@@ -119,17 +119,17 @@ def relative_name(path: Path, root: Path) -> str:
 
 
 def _skip_reason(
-    path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str] | None = None
+    path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str]
 ) -> str | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
-    if entry.is_symlink() if entry is not None else path.is_symlink():
+    if entry.is_symlink():
         target = path.resolve()
         if not target.exists():
             return "broken symbolic link"
         if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
             return "symbolic link to outside the workspace (set follow_symlinks to allow)"
-    if not (_is_file(entry) if entry is not None else path.is_file()):
+    if not _is_file(entry):
         return "not a regular file (a pipe, socket or device)"
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,14 +123,10 @@ class EntityForm:
 
 def mention_forms(mentions: Sequence[EntityMention]) -> list[EntityForm]:
     """One form per distinct (text, name, type) of the mentions, in first-use order."""
-    counts: Counter[tuple[str, str, str]] = Counter((m.text, m.name, m.type) for m in mentions)
+    counts: dict[tuple[str, str, str], int] = {}
     articles: dict[tuple[str, str, str], dict[str, None]] = {}
     for mention in mentions:
         key = (mention.text, mention.name, mention.type)
+        counts[key] = counts.get(key, 0) + 1
         articles.setdefault(key, {})[mention.article_id] = None
-    return [
-        EntityForm(
-            text, name, kind, counts[(text, name, kind)], tuple(articles[(text, name, kind)])
-        )
-        for text, name, kind in counts
-    ]
+    return [EntityForm(*key, count, tuple(articles[key])) for key, count in counts.items()]
