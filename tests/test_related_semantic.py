@@ -172,3 +172,153 @@ def test_index_embeds_every_passage_when_semantic_is_on(
         assert store.rows == sum(s.passages for s in library.articles())
     finally:
         library.close()
+
+
+# ---------------------------------------------------------------- the store across updates
+
+
+@pytest.fixture(scope="module")
+def embedded_workspace(sample_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with ``[related] semantic = true``, indexed and embedded once (copy it)."""
+    from briefreader.search.indexer import update_index
+
+    root = tmp_path_factory.mktemp("embedded") / "ws"
+    shutil.copytree(sample_workspace, root)
+    (root / "briefreader.toml").write_text("[related]\nsemantic = true\n", encoding="utf-8")
+    update_index(Workspace(root))
+    return root
+
+
+@pytest.fixture
+def embedded_copy(embedded_workspace: Path, tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    shutil.copytree(embedded_workspace, root)
+    return Workspace(root)
+
+
+class EncodeSpy:
+    """Records every text handed to the model (and which articles were read)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts: list[str] = []
+        self.articles: list[str] = []
+        encode, entries = semantic.encode, semantic._entries
+
+        def spy_encode(texts: list[str]) -> object:
+            self.texts.extend(texts)
+            return encode(texts)
+
+        def spy_entries(article: object) -> list[tuple[str, str, str]]:
+            self.articles.append(article.id)  # type: ignore[attr-defined]
+            return entries(article)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(semantic, "encode", spy_encode)
+        monkeypatch.setattr(semantic, "_entries", spy_entries)
+
+
+def stored_rows(workspace: Workspace) -> tuple[int, int]:
+    """(vectors in a freshly read store, passages in the index)."""
+    library = Library.open(workspace)
+    try:
+        store = semantic.EmbeddingStore(workspace.index_dir / semantic.STORE_DIR)
+        return store.rows, sum(s.passages for s in library.articles())
+    finally:
+        library.close()
+
+
+def test_rebuild_keeps_the_vectors(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.search.indexer import update_index
+
+    spy = EncodeSpy(monkeypatch)
+    semantic._STORES.clear()
+    report = update_index(embedded_copy, rebuild=True)
+    assert report.rebuilt and spy.texts == []  # every text already has its vector
+    rows, passages = stored_rows(embedded_copy)
+    assert rows == passages
+
+
+def test_update_reads_and_embeds_only_the_changed_article(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.search.indexer import update_index
+
+    path = next(embedded_copy.articles_dir.glob("001_*"))
+    text = path.read_text(encoding="utf-8")
+    paragraph = "Officials in Baghdad said the electricity waiver would be renewed again."
+    middle = text.index("\n", len(text) // 3)  # one paragraph a line in this file
+    path.write_text(f"{text[:middle]}\n{paragraph}{text[middle:]}", encoding="utf-8")
+    spy = EncodeSpy(monkeypatch)
+    semantic._STORES.clear()
+    update_index(embedded_copy)
+    assert {a.split("-")[0] for a in spy.articles} == {path.stem}
+    assert len(spy.texts) == 1 and spy.texts[0].endswith(paragraph)
+    rows, passages = stored_rows(embedded_copy)
+    assert rows == passages
+
+
+def test_removed_article_loses_its_vectors(embedded_copy: Workspace) -> None:
+    from briefreader.search.indexer import update_index
+
+    path = next(embedded_copy.articles_dir.glob("002_*"))
+    path.unlink()
+    semantic._STORES.clear()
+    update_index(embedded_copy)
+    store = semantic.EmbeddingStore(embedded_copy.index_dir / semantic.STORE_DIR)
+    assert store.rows and not any(i.startswith(path.stem) for i in store.ids)
+    assert stored_rows(embedded_copy)[0] == stored_rows(embedded_copy)[1]
+
+
+def test_index_run_completes_a_partial_store(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store filled only in part (the setting turned on after indexing, a lazy fill) is
+    completed by the next index run even when no article changed."""
+    from briefreader.search.indexer import update_index
+
+    folder = embedded_copy.index_dir / semantic.STORE_DIR
+    store = semantic.EmbeddingStore(folder)
+    keep = [(i, h, "") for i, h in zip(store.ids, store.hashes, strict=True)][:40]
+    store.write(keep)
+    spy = EncodeSpy(monkeypatch)
+    semantic._STORES.clear()
+    report = update_index(embedded_copy)
+    assert not report.changed
+    rows, passages = stored_rows(embedded_copy)
+    assert rows == passages and len(spy.texts) == passages - 40
+
+
+def test_reader_picks_up_vectors_written_by_another_process(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "RELOAD_CHECK_SECONDS", 0.0)
+    folder = embedded_copy.index_dir / semantic.STORE_DIR
+    reader = semantic.EmbeddingStore(folder)
+    before = reader.rows
+    writer = semantic.EmbeddingStore(folder)  # stands for the indexer's process
+    writer.write([(i, h, "") for i, h in zip(writer.ids, writer.hashes, strict=True)][:10])
+    assert reader.reload_if_changed() and reader.rows == 10 < before
+    assert not reader.reload_if_changed()
+
+
+def test_vectors_of_an_earlier_version_are_moved_not_recomputed(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Earlier versions kept the vectors inside the active index folder."""
+    from briefreader.search.indexer import update_index
+    from briefreader.search.store import active_dir
+
+    folder = embedded_copy.index_dir / semantic.STORE_DIR
+    active = active_dir(embedded_copy.index_dir)
+    assert active is not None
+    for path in folder.iterdir():
+        shutil.move(str(path), active / path.name)
+    folder.rmdir()
+    spy = EncodeSpy(monkeypatch)
+    semantic._STORES.clear()
+    update_index(embedded_copy, rebuild=True)
+    assert spy.texts == []
+    assert not list(active.glob("related-embeddings*"))  # moved, not copied
+    rows, passages = stored_rows(embedded_copy)
+    assert rows == passages

@@ -118,6 +118,10 @@ def update_index(
     report = IndexReport()
     started = time.perf_counter()
     with write_lock(workspace.index_dir, report.notices):
+        if workspace.settings().section("related").get("semantic", False):
+            from briefreader.search.semantic import move_legacy_store
+
+            move_legacy_store(workspace.index_dir)  # before a rebuild can delete it
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
         _apply(ix, catalog, plan, options, enricher, report, progress)
@@ -133,15 +137,33 @@ def update_index(
             activate(workspace.index_dir, folder)
         else:
             remove_stale_dirs(workspace.index_dir)
-        _update_embeddings(workspace, report, progress)
+        _update_embeddings(workspace, report, progress, _changed_articles(catalog, report))
     report.articles = len(catalog.articles)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _update_embeddings(workspace: Workspace, report: IndexReport, progress: ProgressFn) -> None:
+def _changed_articles(catalog: Catalog, report: IndexReport) -> set[str] | None:
+    """The ids of the articles of added and updated files (None after a rebuild: all)."""
+    if report.rebuilt:
+        return None
+    changed: set[str] = set()
+    for path in (*report.added, *report.updated):
+        entry = catalog.files.get(path)
+        if entry is not None:
+            changed.update(entry.articles)
+    return changed
+
+
+def _update_embeddings(
+    workspace: Workspace,
+    report: IndexReport,
+    progress: ProgressFn,
+    changed: set[str] | None,
+) -> None:
     """With ``[related] semantic = true``: embed the passages that have no vector yet (the
-    semantic extra's index-time step), so related passages never wait for the model."""
+    semantic extra's index-time step), so related passages never wait for the model. Only
+    the ``changed`` articles and those missing from the store are read."""
     if not workspace.settings().section("related").get("semantic", False):
         return
     from briefreader.search import semantic
@@ -154,8 +176,7 @@ def _update_embeddings(workspace: Workspace, report: IndexReport, progress: Prog
     timer = time.perf_counter()
     library = Library.open(workspace)
     try:
-        if report.changed or not semantic.store_for(library).rows:
-            semantic.update_embeddings(library, progress)
+        semantic.update_embeddings(library, progress, changed)
     finally:
         library.close()
     report.timings["embedding"] = time.perf_counter() - timer

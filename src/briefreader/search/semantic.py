@@ -16,10 +16,12 @@ for words: what is left is what two passages share beyond the corpus's common su
 weight and the threshold were chosen by leave-one-query-out cross-validation on the judged
 set (docs/related.md).
 
-Storage, in the active index folder: ``related-embeddings.json`` (recipe, passage ids, text
-hashes, the vector file's name) and ``related-embeddings-<token>.npy`` (float32 unit vectors,
-one row per passage, memory-mapped, never parsed per call). ``update_embeddings`` writes
-both for every passage (meant for index time); a corpus of up to ``LAZY_PASSAGES`` passages
+Storage, in ``index/embeddings/`` (beside the index folders, so a rebuild keeps them):
+``related-embeddings.json`` (recipe, passage ids, text hashes, the vector file's name) and
+``related-embeddings-<token>.npy`` (float32 unit vectors, one row per passage, memory-mapped,
+never parsed per call). Vectors are found by text hash, so only new or changed text is ever
+embedded. ``update_embeddings`` brings both up to date at index time, re-reading only the
+articles that changed; a corpus of up to ``LAZY_PASSAGES`` passages
 is filled on its first query, a larger one gets a sample of that size (for the mean) and its
 other passages are embedded when a ranking needs them (kept in memory). Nothing here is
 imported unless ``[related] semantic = true``; heavy imports happen inside functions.
@@ -37,7 +39,7 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from briefreader.models import Article, Passage
     from briefreader.search.library import Library
 
+STORE_DIR = "embeddings"  # under the index root, shared by successive index folders
 STORE_FILE = "related-embeddings.json"
 VECTOR_PREFIX = "related-embeddings-"
 OLD_CACHE_FILE = "related-embeddings.npz"  # the previous format (hash -> vector), removed
@@ -58,6 +61,7 @@ LAZY_PASSAGES = 500
 MIN_CENTRING_ROWS = 100
 MEMORY_VECTORS = 20_000
 BATCH = 32
+RELOAD_CHECK_SECONDS = 1.0  # how often a reader looks for vectors written by another process
 ProgressFn = Callable[[str, int, int], None]
 
 _MODEL: Any = None
@@ -149,6 +153,8 @@ class EmbeddingStore:
         self.row_of_hash: dict[str, int] = {}
         self.memory: dict[str, Any] = {}
         self._centring: tuple[Any, Any, Any, float] | None = None
+        self._signature: tuple[int, int] | None = None
+        self._checked = 0.0
         self._load()
 
     @property
@@ -159,20 +165,25 @@ class EmbeddingStore:
     def _load(self) -> None:
         import numpy as np
 
-        ids: list[str] = []
-        hashes: list[str] = []
-        matrix = np.zeros((0, DIM), dtype=np.float32)
-        try:
-            meta = json.loads(self.path.read_text(encoding="utf-8"))
-            if meta.get("recipe") == RECIPE and meta.get("dim") == DIM:
-                loaded = np.load(self.folder / Path(meta["vectors"]).name, mmap_mode="r")
-                if loaded.shape == (len(meta["ids"]), DIM) == (len(meta["hashes"]), DIM):
-                    ids, hashes, matrix = list(meta["ids"]), list(meta["hashes"]), loaded
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        self._signature = _signature(self.path)
+        found = _read_store(self.folder)
+        ids, hashes, matrix = found or ([], [], np.zeros((0, DIM), dtype=np.float32))
         self.ids, self.hashes, self.matrix = ids, hashes, matrix
         self.row_of_hash = {key: row for row, key in enumerate(hashes)}
         self._centring = None
+
+    def reload_if_changed(self) -> bool:
+        """Pick up vectors another process wrote since they were read (at most one check a
+        second; a stat call). True if the store was reloaded."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self._checked < RELOAD_CHECK_SECONDS:
+                return False
+            self._checked = now
+            if _signature(self.path) == self._signature:
+                return False
+            self._load()
+            return True
 
     def vector(self, key: str) -> Any | None:
         """The vector of a text hash (stored or computed on demand), or None."""
@@ -304,30 +315,95 @@ class EmbeddingStore:
                 pass
 
 
-def store_for(library: Library) -> EmbeddingStore:
-    """The embedding store of the library's active index folder (one per process)."""
+def _signature(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size) of a store's index file, or None when there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _read_store(folder: Path) -> tuple[list[str], list[str], Any] | None:
+    """(ids, hashes, memory-mapped matrix) stored in ``folder`` with this recipe, or None."""
+    import numpy as np
+
+    try:
+        meta = json.loads((folder / STORE_FILE).read_text(encoding="utf-8"))
+        if meta.get("recipe") != RECIPE or meta.get("dim") != DIM:
+            return None
+        loaded = np.load(folder / Path(meta["vectors"]).name, mmap_mode="r")
+        if loaded.shape == (len(meta["ids"]), DIM) == (len(meta["hashes"]), DIM):
+            return list(meta["ids"]), list(meta["hashes"]), loaded
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def move_legacy_store(index_root: Path) -> None:
+    """Move the vectors an earlier version kept inside the active index folder to
+    ``index/embeddings/`` (vector file first, then the file naming it), unless it has its
+    own already. Called before an index run, so a rebuild cannot delete them first."""
     from briefreader.search.store import active_dir
 
-    folder = active_dir(library.workspace.index_dir) or library.workspace.index_dir
+    folder = index_root / STORE_DIR
+    old = active_dir(index_root)
+    if old is None or (folder / STORE_FILE).exists() or not (old / STORE_FILE).exists():
+        return
+    try:
+        meta = json.loads((old / STORE_FILE).read_text(encoding="utf-8"))
+        name = Path(str(meta["vectors"])).name
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(old / name, folder / name)
+        os.replace(old / STORE_FILE, folder / STORE_FILE)
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # unreadable or moved by another process: embedded again when needed
+
+
+def store_for(library: Library) -> EmbeddingStore:
+    """The library's embedding store, ``index/embeddings/`` (one object per process)."""
+    root = library.workspace.index_dir
+    folder = root / STORE_DIR
     with _MODEL_LOCK:
         store = _STORES.get(folder)
         if store is None:
+            move_legacy_store(root)
             store = _STORES[folder] = EmbeddingStore(folder)
         return store
 
 
-def update_embeddings(library: Library, progress: ProgressFn | None = None) -> int:
-    """Embed every passage of the library that has no vector yet and drop the vectors of
-    passages that are gone (the index-time step). Returns how many passages were embedded."""
+def update_embeddings(
+    library: Library,
+    progress: ProgressFn | None = None,
+    changed: Collection[str] | None = None,
+) -> int:
+    """Bring the stored vectors up to date with the library (the index-time step): embed the
+    passages that have no vector and drop those of passages that are gone. Returns how many
+    texts were embedded.
+
+    ``changed`` names the articles whose text may have changed since the last call (the
+    indexer passes those of added and updated files); only those, and articles with no or
+    the wrong number of stored rows, are read. None reads every article.
+    """
     store = store_for(library)
+    store.reload_if_changed()
+    summaries = library.articles()
+    with store.lock:
+        stored = list(zip(store.ids, store.hashes, strict=True))
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for passage_id, key in stored:
+        rows.setdefault(passage_id.rsplit(":p", 1)[0], []).append((passage_id, key))
     entries: list[tuple[str, str, str]] = []
-    for summary in library.articles():
+    for summary in summaries:
+        kept = rows.get(summary.id, [])
+        if changed is not None and summary.id not in changed and len(kept) == summary.passages:
+            entries.extend((passage_id, key, "") for passage_id, key in kept)
+            continue
         try:
             entries.extend(_entries(library.article(summary.id)))
         except KeyError:
             continue
-    current = list(zip(store.ids, store.hashes, strict=True))
-    if current == [(e[0], e[1]) for e in entries]:
+    if [(e[0], e[1]) for e in entries] == stored:
         return 0
     return store.write(entries, progress)
 
@@ -341,6 +417,7 @@ def prepare(library: Library) -> EmbeddingStore:
     ``update_embeddings`` has run at index time).
     """
     store = store_for(library)
+    store.reload_if_changed()
     searcher = library.searcher
     if _PREPARED.get(searcher):
         return store
