@@ -61,6 +61,7 @@ LAZY_PASSAGES = 500
 MIN_CENTRING_ROWS = 100
 MEMORY_VECTORS = 20_000
 BATCH = 32
+COPY_ROWS = 20_000  # stored vectors copied per step when the store is rewritten (30 MB)
 RELOAD_CHECK_SECONDS = 1.0  # how often a reader looks for vectors written by another process
 ProgressFn = Callable[[str, int, int], None]
 
@@ -268,13 +269,22 @@ class EmbeddingStore:
             out = np.lib.format.open_memmap(
                 temp, mode="w+", dtype=np.float32, shape=(len(entries), DIM)
             )
-            for row, (_, key, text) in enumerate(entries):
-                found = self.vector(key)
-                if found is None:
-                    missing.setdefault(key, []).append(row)
-                    texts[key] = text
-                else:
-                    out[row] = found
+            with self.lock:
+                matrix, row_of_hash = self.matrix, self.row_of_hash
+                targets, sources = [], []  # rows copied from the stored matrix in one go
+                for row, (_, key, text) in enumerate(entries):
+                    source = row_of_hash.get(key)
+                    if source is not None:
+                        targets.append(row)
+                        sources.append(source)
+                    elif key in self.memory:
+                        out[row] = self.memory[key]
+                    else:
+                        missing.setdefault(key, []).append(row)
+                        texts[key] = text
+                for start in range(0, len(targets), COPY_ROWS):  # bounded memory
+                    block = slice(start, start + COPY_ROWS)
+                    out[targets[block]] = matrix[sources[block]]
             keys = list(missing)
             for start in range(0, len(keys), BATCH * 8):
                 report("embedding", start, len(keys))
