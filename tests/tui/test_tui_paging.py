@@ -339,3 +339,32 @@ async def test_the_count_waits_for_typing_to_pause(
             ),
         )
         assert counted == ["lighthouse"] and screen.result.total == ARTICLES
+
+
+@pytest.mark.parametrize("query", ["lighthouse", ""])
+async def test_an_index_refresh_keeps_the_place_in_the_list(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """Another process updated the index: the list is fetched again as long as it was, and
+    the highlight stays on the same entry (not back at the top)."""
+    from briefreader.tui.messages import LibraryReady
+    from briefreader.tui.widgets import results as results_module
+
+    monkeypatch.setattr(results_module, "LIBRARY_PAGE", 25)
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, query)
+        results = screen.results
+        results.focus()
+        for _ in range(PAGE_SIZE + 10):
+            await pilot.press("down")
+            await settle(pilot, rounds=1)
+        await settle(pilot)
+        before = results.highlighted_entry
+        listed = len(results.entries)
+        assert before is not None and results.highlighted_position == PAGE_SIZE + 10
+        screen.post_message(LibraryReady(screen.library, "The index was updated"))
+        await settle(pilot)
+        assert results.highlighted_entry == before
+        assert len(results.entries) >= min(listed, PAGE_SIZE + 11)
+        await pilot.press("down")
+        assert results.highlighted_position == PAGE_SIZE + 11  # moves on from there

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -11,6 +11,9 @@ from briefreader.models import Article, SearchResult, Span
 from briefreader.search.catalog import ArticleSummary
 from briefreader.tui.paging import PageRequest
 from briefreader.tui.related import RelatedItem
+
+if TYPE_CHECKING:
+    from briefreader.tui.widgets.results import ResultEntry
 
 
 @dataclass
@@ -46,6 +49,7 @@ class SearchFinished(Message):
     result: SearchResult | None = None
     library: list[ArticleSummary] = field(default_factory=list)
     error: str = ""
+    keep: ResultEntry | None = None  # the entry to leave the highlight on (index refreshed)
 
 
 @dataclass

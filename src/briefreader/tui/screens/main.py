@@ -47,7 +47,7 @@ from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
 from briefreader.tui.widgets.article_view import GUTTER, ArticleView
 from briefreader.tui.widgets.indexing import IndexingStatus
-from briefreader.tui.widgets.results import ResultsList
+from briefreader.tui.widgets.results import ResultEntry, ResultsList
 from briefreader.tui.widgets.search_bar import SearchBar
 from briefreader.tui.widgets.side_panel import SidePanel
 from briefreader.workspace import Workspace
@@ -212,7 +212,7 @@ class MainScreen(ReaderNotes):
         if message.final:
             self.query_one(IndexingStatus).display = False
             self.warm_entity_table()
-        self.run_search(self.search_bar.input.value)
+        self.run_search(self.search_bar.input.value, keep_place=not first)
         if first:
             self.view.set_placeholder("Search above, or pick an article from the list.")
             self._restore_last_article()
@@ -249,15 +249,25 @@ class MainScreen(ReaderNotes):
     def _query_changed(self, event: Input.Changed) -> None:
         self.run_search(event.value)
 
-    def run_search(self, query: str) -> None:
-        """Search in a worker; only the latest query's answer is shown."""
+    def run_search(self, query: str, *, keep_place: bool = False) -> None:
+        """Search in a worker; only the latest query's answer is shown.
+
+        ``keep_place`` (the index changed under the same query): fetch as many results as
+        the list holds and leave the highlight on the same entry, wherever it moved.
+        """
+        keep, limit = None, PAGE_SIZE
+        if keep_place and query == self.results_query:
+            keep = self.results.highlighted_entry
+            limit = max(PAGE_SIZE, len(self.results.entries))
         self._drop_page()
         self._stop_counting()  # the count of the previous query would slow this search down
         if self.library is not None:
-            self.search_worker(query)
+            self.search_worker(query, limit, keep)
 
     @work(thread=True, exclusive=True, group="search")
-    def search_worker(self, query: str) -> None:
+    def search_worker(
+        self, query: str, limit: int = PAGE_SIZE, keep: ResultEntry | None = None
+    ) -> None:
         """Run one query (or list the library for an empty one) off the UI thread."""
         library = self.library
         if note_query(query) is not None:
@@ -272,9 +282,7 @@ class MainScreen(ReaderNotes):
 
             worker = get_current_worker()
             try:
-                result = library.search(
-                    query, limit=PAGE_SIZE, should_stop=lambda: worker.is_cancelled
-                )
+                result = library.search(query, limit=limit, should_stop=lambda: worker.is_cancelled)
                 message = SearchFinished(query, result=result)
             except QueryError as error:
                 message = SearchFinished(query, error=str(error))
@@ -283,6 +291,7 @@ class MainScreen(ReaderNotes):
             except _index_failures() as error:  # replaced or damaged under us: say so, go on
                 message = SearchFinished(query, error=_index_failure_text(error))
         if not get_current_worker().is_cancelled:
+            message.keep = keep
             self.post_message(message)
 
     def on_search_finished(self, message: SearchFinished) -> None:
@@ -306,6 +315,8 @@ class MainScreen(ReaderNotes):
             self.search_bar.set_status(_result_status(result, message.query))
             if not result.exact:
                 self._count_later(message.query)
+        if message.keep is not None:
+            self.results.reveal(message.keep)
         self._update_status()
 
     def _count_later(self, query: str) -> None:

@@ -225,6 +225,24 @@ class ResultsList(OptionList):
             return None
         return int(option.id[1:])
 
+    def reveal(self, entry: ResultEntry) -> bool:
+        """Highlight ``entry`` (the same passage, else the same article) if the list holds it,
+        listing more library rows if it is further down. False if it is not there."""
+        while (position := self._find(entry)) is None:
+            if not self._library_rest:
+                return False
+            self._next_library_page()
+        self.select_entry(position)
+        return True
+
+    def _find(self, entry: ResultEntry) -> int | None:
+        """The position of ``entry`` in the list, else of the first row of its article."""
+        for matches in (entry.__eq__, lambda row: row.article_id == entry.article_id):
+            found = next((i for i, row in enumerate(self.entries) if matches(row)), None)
+            if found is not None:
+                return found
+        return None
+
     def select_entry(self, position: int) -> None:
         """Move the list cursor to the n-th entry."""
         if 0 <= position < len(self.entries):
