@@ -250,3 +250,35 @@ def test_sentences_filters_and_the_external_editor_round_trip(tmp_path: Path) ->
     assert edit_in_editor("before", script) == "edited [b] #t"
     with pytest.raises(OSError):
         edit_in_editor("before", ["sh", "-c", "exit 3", "editor"])
+
+
+async def test_the_notes_list_shows_notes_saved_elsewhere_and_keeps_its_highlight(
+    notes_app: Any, notes_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.tui.screens import notes as notes_module
+
+    monkeypatch.setattr(notes_module, "POLL_SECONDS", 0.2)
+    async with notes_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = await open_article(pilot, passage=0)
+        article = view.article
+        with NoteStore(notes_workspace.notes_db) as other:
+            for number in (1, 2):
+                passage = article.passages[number]
+                add_note(other, article, passage.start, passage.end, body=f"older {number}")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        notes_screen = pilot.app.screen
+        assert isinstance(notes_screen, NotesScreen)
+        assert [n.body for n in notes_screen.notes] == ["older 2", "older 1"]
+        await pilot.press("down", "down")  # from the filter to the list, then to "older 1"
+        listing = notes_screen.query_one("#notes-list")
+        assert notes_screen.notes[listing.highlighted].body == "older 1"
+        with NoteStore(notes_workspace.notes_db) as other:  # another reader saves one
+            passage = article.passages[3]
+            add_note(other, article, passage.start, passage.end, body="saved elsewhere")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert [n.body for n in notes_screen.notes] == ["saved elsewhere", "older 2", "older 1"]
+        assert "saved elsewhere" in screen_text(pilot.app)
+        assert notes_screen.notes[listing.highlighted].body == "older 1"

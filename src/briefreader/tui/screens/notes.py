@@ -1,7 +1,9 @@
 """Every note of the workspace, newest first; filter by words, ``#tag`` and ``article:ID``.
 
 ctrl+o switches to the orphans (notes whose text is no longer in their article). Enter opens
-the article at the note, through the reader's history (backspace comes back).
+the article at the note, through the reader's history (backspace comes back). Notes saved by
+another process while the list is open appear within ``POLL_SECONDS`` (the highlight stays
+on its note).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from briefreader.notes import ORPHANED, Note, NotesError, NoteStore
 from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes
 
 LIMIT = 500
+POLL_SECONDS = 2.0  # how often the open list looks for notes saved by another process
 
 
 class NotesFilter(Input):
@@ -61,6 +64,13 @@ class NotesScreen(ModalScreen[Note | None]):
         key: tuple[str, bool]
         notes: list[Note]
         error: str = ""
+        keep_place: bool = False  # a poll's refresh: the highlight stays on its note
+
+    @dataclass
+    class Polled(Message):
+        """The store's ``data_version`` (it changes when another process saved)."""
+
+        version: int
 
     def __init__(self, store: NoteStore, title_of: Callable[[str], str], query: str = "") -> None:
         super().__init__()
@@ -69,6 +79,7 @@ class NotesScreen(ModalScreen[Note | None]):
         self.initial = query
         self.orphans = False
         self.notes: list[Note] = []
+        self._version: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="notes-dialog"):
@@ -85,6 +96,7 @@ class NotesScreen(ModalScreen[Note | None]):
         """List every note (or those matching the filter given)."""
         self.query_one(NotesFilter).focus()
         self.refresh_list()
+        self.set_interval(POLL_SECONDS, self.poll_worker)
 
     @on(Input.Changed, "#notes-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -94,12 +106,12 @@ class NotesScreen(ModalScreen[Note | None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self._open(0)
 
-    def refresh_list(self) -> None:
+    def refresh_list(self, keep_place: bool = False) -> None:
         """Ask the store again (in a worker) for the current filter."""
-        self.list_worker(self.query_one(NotesFilter).value, self.orphans)
+        self.list_worker(self.query_one(NotesFilter).value, self.orphans, keep_place)
 
     @work(thread=True, exclusive=True, group="notes-list")
-    def list_worker(self, text: str, orphans: bool) -> None:
+    def list_worker(self, text: str, orphans: bool, keep_place: bool = False) -> None:
         """Read the matching notes off the UI thread; the latest filter wins."""
         wanted = NoteFilter.parse(text)
         try:
@@ -107,23 +119,42 @@ class NotesScreen(ModalScreen[Note | None]):
             found = self.store.list(
                 article_id=wanted.article_id, tag=tag, text=wanted.words or None, orphans=orphans
             )
-            message = self.Found((text, orphans), filter_notes(found, wanted)[:LIMIT])
+            notes = filter_notes(found, wanted)[:LIMIT]
+            message = self.Found((text, orphans), notes, keep_place=keep_place)
         except NotesError as error:
             message = self.Found((text, orphans), [], str(error))
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
+    @work(thread=True, exclusive=True, group="notes-poll")
+    def poll_worker(self) -> None:
+        """Read ``data_version`` (cheap) off the UI thread."""
+        try:
+            self.post_message(self.Polled(self.store.data_version()))
+        except NotesError:
+            return  # a busy store: the next poll tries again
+
+    def on_notes_screen_polled(self, message: Polled) -> None:
+        """Another process saved notes: list again."""
+        changed = self._version is not None and message.version != self._version
+        self._version = message.version
+        if changed:
+            self.refresh_list(keep_place=True)
+
     def on_notes_screen_found(self, message: Found) -> None:
-        """Show the notes (unless the filter changed since)."""
+        """Show the notes (unless the filter changed since); the highlight stays on its note."""
         if message.key != (self.query_one(NotesFilter).value, self.orphans):
             return
-        self.notes = message.notes
         listing = self.query_one(AllNotesList)
+        before = listing.highlighted if message.keep_place else None
+        kept = self.notes[before].id if before is not None and before < len(self.notes) else None
+        self.notes = message.notes
         listing.clear_options()
         for index, note in enumerate(message.notes):
             listing.add_option(Option(self._prompt(note), id=f"n{index}"))
         if message.notes:
-            listing.highlighted = 0
+            ids = [note.id for note in message.notes]
+            listing.highlighted = ids.index(kept) if kept in ids else 0
         self._set_status(message.error)
 
     def _set_status(self, error: str) -> None:
