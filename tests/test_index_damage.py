@@ -43,3 +43,31 @@ def test_an_index_run_rebuilds_a_damaged_index(damaged: Workspace) -> None:
         assert library.search("militia attacks").hits
     finally:
         library.close()
+
+
+def test_a_reader_keeps_its_snapshot_when_the_update_is_damaged(
+    sample_workspace: Path, tmp_path: Path
+) -> None:
+    """Another process added a segment that is cut short: refresh says so, the old snapshot
+    stays usable."""
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace, root)
+    workspace = Workspace(root)
+    library = Library.open(workspace)
+    try:
+        folder = active_dir(workspace.index_dir)
+        assert folder is not None
+        before = set(folder.glob("*.seg"))
+        (root / "articles" / "late.txt").write_text(
+            "A late dispatch\n\nThe delegation arrived after the militia attacks had ended.\n",
+            encoding="utf-8",
+        )
+        update_index(workspace, enricher=lambda articles, progress: {})
+        for segment in set(folder.glob("*.seg")) - before:
+            with open(segment, "r+b") as handle:
+                handle.truncate(1000)
+        with pytest.raises(IndexUnavailable):
+            library.refresh()
+        assert library.search("militia attacks").hits
+    finally:
+        library.close()

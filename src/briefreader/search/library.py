@@ -28,7 +28,7 @@ from briefreader.search.highlight import make_snippet
 from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
 from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
 from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
-from briefreader.search.store import active_dir, open_active
+from briefreader.search.store import IndexUnavailable, active_dir, open_active
 from briefreader.text.entities import (
     CORRECTIONS_FILE,
     CorrectionError,
@@ -121,7 +121,13 @@ class Library:
                 return True
             if self._searcher.up_to_date():
                 return False
-            self._searcher = self._searcher.refresh()
+            try:
+                fresh = self._searcher.refresh()
+            except Exception as error:  # new segments damaged: keep reading this snapshot
+                raise IndexUnavailable(
+                    f"the updated index could not be opened ({type(error).__name__})"
+                ) from error
+            self._searcher = fresh
             self._close_count_searcher()
             self._generation = self._ix.latest_generation()
             self._close_catalog()
