@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefreader.cli.common import CommandError, print_json, workspace_from
+from briefreader.cli.common import CommandError, print_json, workspace_from, write_file
 from briefreader.models import Article
 from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
@@ -249,7 +247,7 @@ def _export(args: argparse.Namespace) -> int:
     lookup = article_source(workspace) if args.format != "json" else None
     text = export_notes(notes, args.format, lookup)
     if args.output and args.output != "-":
-        _write_atomically(Path(args.output), text)
+        write_file(args.output, text)
         print(f"exported {len(notes)} notes to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -295,17 +293,3 @@ def _read_input(name: str) -> str:
         return Path(name).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read {name}: {error}") from error
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a failed export never leaves half a file."""
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as error:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise CommandError(f"cannot write {path}: {error.strerror or error}") from error
