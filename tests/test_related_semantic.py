@@ -322,3 +322,34 @@ def test_vectors_of_an_earlier_version_are_moved_not_recomputed(
     assert not list(active.glob("related-embeddings*"))  # moved, not copied
     rows, passages = stored_rows(embedded_copy)
     assert rows == passages
+
+
+def test_a_new_section_heading_re_embeds_its_paragraphs(
+    embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vectors are kept by the paragraph's text, but what is embedded includes its heading:
+    a renamed section gets new vectors for its paragraphs, and only for them."""
+    from briefreader.search.indexer import update_index
+
+    path = embedded_copy.articles_dir / "briefing.md"
+    body = (
+        "---\ntitle: Briefing\n---\n\n## Talks\n\n"
+        "The delegation left Baghdad on Friday after two days of talks.\n\n"
+        "## {heading}\n\n"
+        "Officials said the electricity waiver would be renewed for another four months.\n"
+    )
+    path.write_text(body.format(heading="Power"), encoding="utf-8")
+    semantic._STORES.clear()
+    update_index(embedded_copy)
+    spy = EncodeSpy(monkeypatch)
+    path.write_text(body.format(heading="Electricity from Iran"), encoding="utf-8")
+    semantic._STORES.clear()
+    update_index(embedded_copy)
+    assert spy.texts == [
+        "Electricity from Iran. Officials said the electricity waiver would be renewed for "
+        "another four months."
+    ]
+    spy.texts.clear()
+    semantic._STORES.clear()
+    update_index(embedded_copy, rebuild=True)
+    assert spy.texts == []

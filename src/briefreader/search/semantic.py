@@ -150,6 +150,7 @@ class EmbeddingStore:
         self.fill_lock = threading.Lock()  # one lazy fill at a time
         self.ids: list[str] = []
         self.hashes: list[str] = []
+        self.contexts: list[str] = []  # per row: hash of the text embedded ("" = unknown)
         self.matrix: Any = None
         self.row_of_hash: dict[str, int] = {}
         self.memory: dict[str, Any] = {}
@@ -168,8 +169,8 @@ class EmbeddingStore:
 
         self._signature = _signature(self.path)
         found = _read_store(self.folder)
-        ids, hashes, matrix = found or ([], [], np.zeros((0, DIM), dtype=np.float32))
-        self.ids, self.hashes, self.matrix = ids, hashes, matrix
+        ids, hashes, contexts, matrix = found or ([], [], [], np.zeros((0, DIM), np.float32))
+        self.ids, self.hashes, self.contexts, self.matrix = ids, hashes, contexts, matrix
         self.row_of_hash = {key: row for row, key in enumerate(hashes)}
         self._centring = None
 
@@ -256,7 +257,11 @@ class EmbeddingStore:
         self, entries: Sequence[tuple[str, str, str]], progress: ProgressFn | None = None
     ) -> int:
         """Replace the stored rows by ``entries`` (id, hash, text to embed), embedding only
-        texts without a vector; atomic (new vector file, then the index file). How many."""
+        texts without a vector; atomic (new vector file, then the index file). How many.
+
+        An entry with no text keeps the stored vector of its hash. One with a text whose
+        stored vector was made from another text (a new section heading) is embedded again.
+        """
         import numpy as np
 
         report = progress or (lambda phase, done, total: None)
@@ -265,6 +270,7 @@ class EmbeddingStore:
         temp = self.folder / f".{name}.{os.getpid()}.tmp"
         missing: dict[str, list[int]] = {}
         texts: dict[str, str] = {}
+        contexts: list[str] = []
         try:
             out = np.lib.format.open_memmap(
                 temp, mode="w+", dtype=np.float32, shape=(len(entries), DIM)
@@ -274,10 +280,13 @@ class EmbeddingStore:
                 targets, sources = [], []  # rows copied from the stored matrix in one go
                 for row, (_, key, text) in enumerate(entries):
                     source = row_of_hash.get(key)
-                    if source is not None:
+                    stored = self.contexts[source] if source is not None else ""
+                    context = text_hash(text) if text else stored
+                    contexts.append(context)
+                    if source is not None and stored in ("", context):
                         targets.append(row)
                         sources.append(source)
-                    elif key in self.memory:
+                    elif source is None and key in self.memory:
                         out[row] = self.memory[key]
                     else:
                         missing.setdefault(key, []).append(row)
@@ -301,6 +310,7 @@ class EmbeddingStore:
                 "vectors": name,
                 "ids": [e[0] for e in entries],
                 "hashes": [e[1] for e in entries],
+                "contexts": contexts,
             }
             temp_meta = self.path.with_name(f".{STORE_FILE}.{os.getpid()}.tmp")
             temp_meta.write_text(json.dumps(meta), encoding="utf-8")
@@ -334,8 +344,9 @@ def _signature(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _read_store(folder: Path) -> tuple[list[str], list[str], Any] | None:
-    """(ids, hashes, memory-mapped matrix) stored in ``folder`` with this recipe, or None."""
+def _read_store(folder: Path) -> tuple[list[str], list[str], list[str], Any] | None:
+    """(ids, hashes, contexts, memory-mapped matrix) stored in ``folder`` with this recipe,
+    or None. Stores written before contexts were kept have "" (unknown) for each row."""
     import numpy as np
 
     try:
@@ -343,8 +354,10 @@ def _read_store(folder: Path) -> tuple[list[str], list[str], Any] | None:
         if meta.get("recipe") != RECIPE or meta.get("dim") != DIM:
             return None
         loaded = np.load(folder / Path(meta["vectors"]).name, mmap_mode="r")
-        if loaded.shape == (len(meta["ids"]), DIM) == (len(meta["hashes"]), DIM):
-            return list(meta["ids"]), list(meta["hashes"]), loaded
+        rows = len(meta["ids"])
+        contexts = list(meta.get("contexts") or [""] * rows)
+        if loaded.shape == (rows, DIM) == (len(meta["hashes"]), DIM) == (len(contexts), DIM):
+            return list(meta["ids"]), list(meta["hashes"]), contexts, loaded
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -399,9 +412,9 @@ def update_embeddings(
     store.reload_if_changed()
     summaries = library.articles()
     with store.lock:
-        stored = list(zip(store.ids, store.hashes, strict=True))
+        stored = list(zip(store.ids, store.hashes, store.contexts, strict=True))
     rows: dict[str, list[tuple[str, str]]] = {}
-    for passage_id, key in stored:
+    for passage_id, key, _ in stored:
         rows.setdefault(passage_id.rsplit(":p", 1)[0], []).append((passage_id, key))
     entries: list[tuple[str, str, str]] = []
     for summary in summaries:
@@ -413,7 +426,9 @@ def update_embeddings(
             entries.extend(_entries(library.article(summary.id)))
         except KeyError:
             continue
-    if [(e[0], e[1]) for e in entries] == stored:
+    context_of = {passage_id: context for passage_id, _, context in stored}
+    planned = [(i, key, text_hash(text) if text else context_of[i]) for i, key, text in entries]
+    if planned == stored:
         return 0
     return store.write(entries, progress)
 
