@@ -6,8 +6,11 @@ otherwise); no test writes to a real file under /dev.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +24,29 @@ ARTICLE = (
     "Port closes at night\n\n"
     "The council voted to close the port at night after a long and bitter debate.\n"
 )
+LONG = "".join(f"Paragraph {n} says the harbour stayed open until dawn.\n\n" for n in range(1500))
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return make_workspace(tmp_path / "ws", {"port.txt": ARTICLE})
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, capsys) -> Path:
+    """An indexed workspace: 40 short articles and a long one (more than a pipe's buffer)."""
+    files = {
+        f"h{n}.txt": f"Harbour note {n}\n\nThe harbour stayed open on day {n}.\n" for n in range(40)
+    }
+    root = make_workspace(tmp_path / "big", {**files, "long.txt": "Long\n\n" + LONG})
+    (root / "briefreader.toml").write_text("[entities]\nenabled = false\n", encoding="utf-8")
+    assert main(["-w", str(root), "index", "--quiet"]) == 0
+    capsys.readouterr()
+    return root
+
+
+def briefreader(*argv: str, **kwargs) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "briefreader", *argv], **kwargs)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -145,3 +166,103 @@ def test_export_over_a_file_keeps_its_mode(workspace: Path, tmp_path: Path, caps
     assert code == 0, err
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert '"briefreader-notes"' in target.read_text(encoding="utf-8")
+
+
+# --- 2. stdout full, closed or failing: one line (or silence for a closed pipe) ----------------
+
+
+class FullStdout:
+    """A stdout on a full disk: every write fails with ENOSPC."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("search", "harbour"), ("search", "--json", "harbour"), ("articles",), ("notes", "export")],
+)
+def test_full_stdout_is_one_line_exit_74(
+    indexed: Path, capsys, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...]
+) -> None:
+    monkeypatch.setattr(sys, "stdout", FullStdout())
+    code = main(["-w", str(indexed), *argv])
+    err = capsys.readouterr().err
+    assert code == 74 and one_line(err) and "No space left on device" in err
+
+
+@pytest.mark.parametrize("argv", [("show", "long"), ("show", "--json", "long")])
+def test_stdout_on_a_full_device_in_a_real_process(
+    indexed: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    full = tmp_path / "full"
+    mknod_char(full, 1, 7)  # what /dev/full is
+    with full.open("wb") as out:
+        process = briefreader("-w", str(indexed), *argv, stdout=out, stderr=subprocess.PIPE)
+        _, err_bytes = process.communicate(timeout=60)
+    err = err_bytes.decode()
+    assert process.returncode == 74 and one_line(err) and "No space left on device" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("articles",),
+        ("search", "harbour", "--limit", "40"),
+        ("articles", "--json"),
+        ("show", "long"),
+        ("show", "--json", "long"),
+    ],
+)
+def test_closed_pipe_is_quiet_exit_0(indexed: Path, argv: tuple[str, ...]) -> None:
+    process = briefreader("-w", str(indexed), *argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()  # like `| head -1`
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0 and err == ""
+
+
+# `-o /dev/stdout` and friends name an open descriptor: written through it, as a shell does.
+# (Tests use /dev/fd/N: a regression could never rename a file over /dev/stdout.)
+
+
+def test_descriptor_names() -> None:
+    assert common._descriptor_named("/dev/stdout") == 1
+    assert common._descriptor_named("/dev/stderr") == 2
+    assert common._descriptor_named("/dev/fd/5") == 5
+    assert common._descriptor_named("/proc/self/fd/1") == 1
+    assert common._descriptor_named("/dev/null") is None
+    assert common._descriptor_named("notes/dev/fd/1") is None
+
+
+def export_in_process(workspace: Path, name: str, stdout: object) -> tuple[int, bytes, bytes]:
+    argv = ("-w", str(workspace), "notes", "export", "--format", "json", "-o", name)
+    process = briefreader(*argv, stdout=stdout, stderr=subprocess.PIPE)
+    out, err = process.communicate(timeout=60)
+    return process.returncode, out or b"", err
+
+
+@pytest.mark.parametrize("name", ["/dev/fd/1", "/proc/self/fd/1"])
+def test_export_to_stdout_by_name_into_a_pipe(workspace: Path, name: str) -> None:
+    code, out, err = export_in_process(workspace, name, subprocess.PIPE)
+    assert code == 0, err
+    assert b'"briefreader-notes"' in out
+
+
+def test_export_to_stdout_by_name_appends_to_a_file(workspace: Path, tmp_path: Path) -> None:
+    target = tmp_path / "log.json"
+    target.write_text("earlier\n", encoding="utf-8")
+    with target.open("a", encoding="utf-8") as out:
+        code, _, err = export_in_process(workspace, "/dev/fd/1", out)
+    assert code == 0, err
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("earlier\n") and '"briefreader-notes"' in text

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 from briefreader import __version__
 from briefreader.cli import corpus, entities, notes, related, search
-from briefreader.cli.common import CommandError, fail
+from briefreader.cli.common import (
+    EXIT_WRITE_FAILED,
+    CommandError,
+    GuardedStdout,
+    StdoutError,
+    discard_stdout,
+    fail,
+)
 
 SUBCOMMAND_MODULES = [corpus, search, notes, entities, related]
 
@@ -46,16 +53,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
+    stdout = sys.stdout
     if handler is None:
         from briefreader.cli.reader import open_reader
 
-        handler = open_reader
+        handler = open_reader  # the reader owns the terminal: stdout is left as it is
+    else:
+        sys.stdout = GuardedStdout(stdout)  # type: ignore[assignment]
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a full disk shows here, not as "Exception ignored" at exit
+        return code
     except CommandError as error:
         return fail(str(error), error.code)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
-        sys.stderr.close()
+        # The reader went away (`| head`): it has what it wanted; stay quiet.
+        discard_stdout()
         return 0
+    except StdoutError as error:
+        discard_stdout()
+        return fail(f"cannot write the output: {error.strerror}", EXIT_WRITE_FAILED)
+    finally:
+        sys.stdout = stdout

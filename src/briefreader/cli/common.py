@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -37,9 +38,61 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+class _OutConsole(Console):
+    """A Console that leaves a closed pipe to ``main`` (rich itself would exit with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    return _OutConsole(highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+class StdoutError(OSError):
+    """Standard output could not be written (disk full, device error…); not a closed pipe."""
+
+
+class GuardedStdout:
+    """Wraps ``sys.stdout`` so that a failed write is told apart from any other OSError."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self.stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise StdoutError(error.errno, error.strerror or str(error)) from error
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise StdoutError(error.errno, error.strerror or str(error)) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def discard_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so output still buffered is dropped at exit
+    instead of failing again (and printing "Exception ignored …")."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
 
 
 def err_console() -> Console:
@@ -75,23 +128,47 @@ def write_file(name: str, text: str) -> None:
     replaced. A symbolic link is followed: what it points to is written, the link stays.
     """
     shown = printable(name)
-    target = Path(os.path.realpath(name))
+    data = text.encode("utf-8")
+    descriptor = _descriptor_named(name)
+    if descriptor == 1:  # `-o /dev/stdout`: this process's stdout, even when it is a file
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if descriptor is not None:
+        _write_descriptor(descriptor, data, shown)
+        return
     try:
-        info: os.stat_result | None = os.stat(target)
+        info: os.stat_result | None = os.stat(name)  # follows symbolic links
     except FileNotFoundError:
         info = None
     except OSError as error:
         raise CommandError(f"cannot write {shown}: {error.strerror or error}") from error
-    data = text.encode("utf-8")
     if info is None or stat.S_ISREG(info.st_mode):
         mode = stat.S_IMODE(info.st_mode) if info is not None else _default_file_mode()
-        _replace_file(target, data, mode, shown)
+        _replace_file(Path(os.path.realpath(name)), data, mode, shown)
     elif stat.S_ISDIR(info.st_mode):
         raise CommandError(f"cannot write {shown}: it is a folder; give a file name")
     elif stat.S_ISBLK(info.st_mode):
         raise CommandError(f"cannot write {shown}: it is a block device (a disk); not writing")
     else:
-        _write_in_place(target, data, shown)
+        _write_in_place(name, data, shown, is_fifo=stat.S_ISFIFO(info.st_mode))
+
+
+_DESCRIPTOR_PATH = re.compile(r"/dev/(?:std(out|err)|fd/(\d+))|/proc/self/fd/(\d+)")
+
+
+def _descriptor_named(name: str) -> int | None:
+    """The open file descriptor a name such as /dev/stdout or /dev/fd/3 stands for.
+
+    Such a name is written through its descriptor, as a shell does: reopening it would start
+    at offset 0 of a file opened for appending, and a pipe has no path to rename over.
+    """
+    match = _DESCRIPTOR_PATH.fullmatch(os.path.normpath(name))
+    if match is None:
+        return None
+    if match[1]:
+        return 1 if match[1] == "out" else 2
+    return int(match[2] or match[3])
 
 
 def _default_file_mode() -> int:
@@ -120,9 +197,9 @@ def _replace_file(target: Path, data: bytes, mode: int, shown: str) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
-def _write_in_place(target: Path, data: bytes, shown: str) -> None:
+def _write_in_place(target: str, data: bytes, shown: str, is_fifo: bool) -> None:
     """Write to a FIFO or device as it is; a FIFO nobody reads is an error, not a hang."""
-    deadline = time.monotonic() + FIFO_READER_WAIT
+    deadline = time.monotonic() + (FIFO_READER_WAIT if is_fifo else 0)
     while True:
         try:
             fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
@@ -131,7 +208,7 @@ def _write_in_place(target: Path, data: bytes, shown: str) -> None:
             if error.errno == errno.ENXIO and time.monotonic() < deadline:
                 time.sleep(0.05)  # a named pipe with no reader yet: give one a moment
                 continue
-            if error.errno == errno.ENXIO:
+            if error.errno == errno.ENXIO and is_fifo:
                 message = (
                     f"cannot write {shown}: nothing read from this named pipe "
                     f"within {FIFO_READER_WAIT:g} s"
@@ -141,12 +218,17 @@ def _write_in_place(target: Path, data: bytes, shown: str) -> None:
             raise CommandError(message, EXIT_WRITE_FAILED) from error
     try:
         os.set_blocking(fd, True)
-        view = memoryview(data)
+        _write_descriptor(fd, data, shown)
+    finally:
+        os.close(fd)
+
+
+def _write_descriptor(fd: int, data: bytes, shown: str) -> None:
+    view = memoryview(data)
+    try:
         while view:
             view = view[os.write(fd, view) :]
     except OSError as error:
         raise CommandError(
             f"cannot write {shown}: {error.strerror or error}", EXIT_WRITE_FAILED
         ) from error
-    finally:
-        os.close(fd)
