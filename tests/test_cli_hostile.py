@@ -266,3 +266,22 @@ def test_export_to_stdout_by_name_appends_to_a_file(workspace: Path, tmp_path: P
     assert code == 0, err
     text = target.read_text(encoding="utf-8")
     assert text.startswith("earlier\n") and '"briefreader-notes"' in text
+
+
+# --- 3. a damaged catalog.db: the message says how to fix it ------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_damaged_catalog_suggests_rebuild(indexed: Path, capsys, damage: str) -> None:
+    folder = indexed / "index" / (indexed / "index" / "CURRENT").read_text().strip()
+    catalog = folder / "catalog.db"
+    if damage == "garbage":
+        catalog.write_bytes(bytes(range(256)) * 4)
+    else:
+        os.truncate(catalog, catalog.stat().st_size // 2)
+    (indexed / "articles" / "new.txt").write_text(ARTICLE, encoding="utf-8")
+    code, _, err = run(capsys, "-w", str(indexed), "index")
+    assert code == 74 and one_line(err)
+    assert f"briefreader -w {indexed} index --rebuild" in err
+    assert run(capsys, "-w", str(indexed), "index", "--rebuild")[0] == 0
+    assert run(capsys, "-w", str(indexed), "index")[0] == 0

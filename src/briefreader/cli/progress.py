@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from briefreader.cli.common import CommandError, err_console
+from briefreader.cli.common import CommandError, err_console, printable
 from briefreader.models import INDEX_PHASES
 from briefreader.search.indexer import IndexReport, ProgressFn, update_index
 from briefreader.search.store import IndexBusy
@@ -59,6 +59,12 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:
+        if _damaged_database(error):
+            raise CommandError(
+                f"could not write the index: it is damaged ({error.strerror or error}); "
+                f"rebuild it with: briefreader -w {printable(str(workspace.root))} index --rebuild",
+                74,
+            ) from error
         raise CommandError(
             f"could not write the index: {error.strerror or error} "
             "(the previous index is unchanged)",
@@ -66,6 +72,20 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
         ) from error
     except ValueError as error:  # bad settings such as an invalid boilerplate pattern
         raise CommandError(str(error)) from error
+
+
+def _damaged_database(error: BaseException) -> bool:
+    """Whether an error comes from an SQLite file of the index that is garbage or truncated."""
+    import sqlite3
+
+    damaged = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+    cause: BaseException | None = error
+    while cause is not None:
+        code = getattr(cause, "sqlite_errorcode", None)
+        if isinstance(cause, sqlite3.DatabaseError) and code is not None and code & 0xFF in damaged:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _reanchor_notes(workspace: Workspace, report: IndexReport) -> None:
