@@ -285,3 +285,34 @@ def test_damaged_catalog_suggests_rebuild(indexed: Path, capsys, damage: str) ->
     assert f"briefreader -w {indexed} index --rebuild" in err
     assert run(capsys, "-w", str(indexed), "index", "--rebuild")[0] == 0
     assert run(capsys, "-w", str(indexed), "index")[0] == 0
+
+
+# --- 4. index/ is a file (or a broken link): said plainly, by every command that needs it ------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("index",),
+        ("search", "port"),
+        ("articles",),
+        ("show", "port"),
+        ("related", "port:p1"),
+        ("entities",),
+    ],
+)
+@pytest.mark.parametrize("kind", ["file", "broken symbolic link"])
+def test_index_that_is_not_a_folder(
+    tmp_path: Path, capsys, argv: tuple[str, ...], kind: str
+) -> None:
+    root = tmp_path / "ws"
+    (root / "articles").mkdir(parents=True)
+    (root / "articles" / "port.txt").write_text(ARTICLE, encoding="utf-8")
+    if kind == "file":
+        (root / "index").write_text("not a folder", encoding="utf-8")
+    else:
+        (root / "index").symlink_to(tmp_path / "nowhere")
+    code, out, err = run(capsys, "-w", str(root), *argv)
+    assert code == 2 and out == "" and one_line(err)
+    assert f"{root / 'index'} is a {kind}, not a folder" in err
+    assert run(capsys, "-w", str(root), "notes", "list")[0] == 0  # notes do not need it

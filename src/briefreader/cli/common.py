@@ -108,6 +108,21 @@ def workspace_from(args: argparse.Namespace) -> Workspace:
         raise CommandError(str(error)) from error
 
 
+def check_index_folder(workspace: Workspace) -> None:
+    """Raise a CommandError when the workspace's ``index`` is there but is not a folder."""
+    index = workspace.index_dir
+    if index.is_dir() or not (index.exists() or index.is_symlink()):
+        return  # a folder (or a link to one), or not there yet: the indexer creates it
+    if index.is_symlink() and not index.exists():
+        what = "a broken symbolic link"
+    else:
+        what = "a file" if index.is_file() else "not a folder"
+    raise CommandError(
+        f"{printable(str(index))} is {what}, not a folder: briefreader keeps the search index "
+        "there; move it away (the index is rebuilt from articles/)"
+    )
+
+
 def print_json(data: Any) -> None:
     """Print data as stable, indented JSON on stdout."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from briefreader.cli.common import (
     CommandError,
+    check_index_folder,
     err_console,
     out_console,
     print_json,
@@ -168,6 +169,7 @@ def _computed_mentions(workspace: Workspace) -> tuple[dict[str, list[EntityMenti
     options = default_options(settings.boilerplate, settings.max_file_mb, settings.follow_symlinks)
     results, _skipped = load_corpus(workspace.articles_dir, options)
     articles: list[Article] = [a for result in results for a in result.articles]
+    check_index_folder(workspace)  # the entity cache lives in index/
     try:
         extraction = extract_entities(
             articles,

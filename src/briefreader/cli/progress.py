@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from briefreader.cli.common import CommandError, err_console, printable
+from briefreader.cli.common import CommandError, check_index_folder, err_console, printable
 from briefreader.models import INDEX_PHASES
 from briefreader.search.indexer import IndexReport, ProgressFn, update_index
 from briefreader.search.store import IndexBusy
@@ -49,6 +49,7 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
 
 def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = False) -> IndexReport:
     """Update the index, showing progress on a terminal; user-facing errors as CommandError."""
+    check_index_folder(workspace)
     show = not quiet and sys.stderr.isatty()
     try:
         with progress_reporter(show) as progress:
