@@ -122,8 +122,10 @@ def update_index(
             from briefreader.search.semantic import move_legacy_store
 
             move_legacy_store(workspace.index_dir)  # before a rebuild can delete it
+        earlier = _earlier_ids(workspace.index_dir)  # before a rebuild replaces the catalog
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
+        plan.earlier = earlier if fresh else {}
         _apply(ix, catalog, plan, options, enricher, report, progress)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
@@ -228,12 +230,20 @@ def _catalog_from_index(ix: Any) -> Catalog:
     return catalog
 
 
+def _earlier_ids(index_root: Path) -> dict[str, tuple[str, ...]]:
+    """The article ids of each file in the active index's catalog (empty if unreadable)."""
+    folder = active_dir(index_root)
+    catalog = read_catalog(folder) if folder is not None else None
+    return {path: entry.articles for path, entry in catalog.files.items()} if catalog else {}
+
+
 @dataclass
 class _Plan:
     root: Path
     to_load: list[Path]
     removed: list[str]
     stats: dict[str, tuple[int, int, str]]
+    earlier: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ids before a rebuild
 
 
 def _plan(
@@ -300,7 +310,7 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
-    loaded = disambiguate(loaded)
+    loaded = disambiguate(loaded, *_held_ids(catalog, plan))
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
     timer = time.perf_counter()
@@ -314,8 +324,11 @@ def _apply(
         for relative in plan.removed:
             _delete_file(writer, catalog, relative)
             report.removed.append(relative)
+        existed = {r.path for r in loaded if r.path in catalog.files}
+        for result in loaded:  # all first: a freed id may go to a file that comes earlier
+            _delete_file(writer, catalog, result.path)
         for done, result in enumerate(loaded, start=1):
-            _index_result(writer, catalog, result, plan, enrichments, report)
+            _index_result(writer, catalog, result, plan, enrichments, report, existed)
             progress("indexing", done, len(loaded))
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
@@ -324,6 +337,18 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[str, ...]]]:
+    """The ids held by indexed files that stay as they are (no new file may take one), and
+    the ids of the files about to be re-loaded (each keeps its own)."""
+    root = plan.root
+    reloaded = {relative_name(path, root) for path in plan.to_load}
+    gone = set(plan.removed) | reloaded
+    taken = {i for path, entry in catalog.files.items() if path not in gone for i in entry.articles}
+    previous = {path: plan.earlier[path] for path in reloaded if path in plan.earlier}
+    previous.update((path, catalog.files[path].articles) for path in reloaded & set(catalog.files))
+    return taken, previous
 
 
 COMMIT_REPORT_EVERY = 50_000  # postings
@@ -360,13 +385,12 @@ def _index_result(
     plan: _Plan,
     enrichments: dict[str, Enrichment],
     report: IndexReport,
+    existed: set[str],
 ) -> None:
     relative = result.path
-    existed = relative in catalog.files
-    _delete_file(writer, catalog, relative)
     if result.skipped:
         report.skipped.append(result.skipped)
-        if existed:
+        if relative in existed:
             report.removed.append(relative)
         return
     for notice in result.notices:
@@ -377,7 +401,7 @@ def _index_result(
         catalog.put_article(summarize(article), extra.forms)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
     catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))
-    (report.updated if existed else report.added).append(relative)
+    (report.updated if relative in existed else report.added).append(relative)
 
 
 def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -313,34 +314,78 @@ def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str,
 
 
 def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
-    """Load every file under ``root``; ids made unique where two files share a stem."""
+    """Load every file under ``root``; every article gets an id no other article has."""
     files, skipped = list_article_files(root, options)
     results = [load_file(path, root, options) for path in files]
     return disambiguate(results), skipped
 
 
-def disambiguate(results: list[LoadResult]) -> list[LoadResult]:
-    """Give files that share a stem (``a.txt``, ``a.md``) distinct ids by adding the suffix."""
-    owners: dict[str, list[int]] = {}
+def disambiguate(
+    results: list[LoadResult],
+    taken: Collection[str] = (),
+    previous: Mapping[str, Sequence[str]] | None = None,
+) -> list[LoadResult]:
+    """Give every article an id that no other article holds.
+
+    ``taken`` are the ids of indexed files that are not among ``results`` (an incremental run);
+    ``previous`` maps a re-loaded file to the ids it had, which it keeps (notes anchor to them).
+    Otherwise the first file (in order) gets its path's id; a later file sharing it gets the
+    suffix added (``a.txt``, ``a.md`` → ``a``, ``a-md``), then a number, until the id is free.
+    """
+    previous = previous or {}
+    used = set(taken)
+    kept: dict[int, dict[int, str]] = {}
     for index, result in enumerate(results):
-        owners.setdefault(article_base_id(result.path), []).append(index)
-    for indices in owners.values():
-        if len(indices) < 2:
-            continue
-        for index in indices[1:]:
-            result = results[index]
-            suffix = Path(result.path).suffix.lstrip(".").lower() or "file"
-            results[index] = replace(
-                result,
-                articles=tuple(
-                    _renamed(a, f"{article_base_id(result.path)}-{suffix}") for a in result.articles
-                ),
-            )
+        held = previous.get(result.path, ())
+        for article in result.articles:
+            old = held[article.part - 1] if article.part <= len(held) else None
+            if old is not None and old not in used:
+                kept.setdefault(index, {})[article.part] = old
+                used.add(old)
+    for index, result in enumerate(results):
+        if result.articles:
+            results[index] = _with_ids(result, kept.get(index, {}), used, previous)
     return results
 
 
-def _renamed(article: Article, base: str) -> Article:
-    new_id = base if article.part == 1 else f"{base}-{article.part}"
+def _with_ids(
+    result: LoadResult,
+    kept: dict[int, str],
+    used: set[str],
+    previous: Mapping[str, Sequence[str]],
+) -> LoadResult:
+    """The result with each article renamed to its kept id or the first free candidate."""
+    fresh = [a for a in result.articles if a.part not in kept]
+    stems = _stem_candidates(result.path, previous.get(result.path, ()))
+    for stem in stems:
+        ids = {a.part: _part_id(stem, a.part) for a in fresh}
+        if not set(ids.values()) & used and len(set(ids.values())) == len(ids):
+            break
+    used.update(ids.values())
+    ids.update(kept)
+    articles = tuple(
+        a if ids[a.part] == a.id else _renamed(a, ids[a.part]) for a in result.articles
+    )
+    return replace(result, articles=articles)
+
+
+def _stem_candidates(relative: str, held: Sequence[str]) -> Iterator[str]:
+    """Ids to try for a file's first article (later parts add ``-N``): endless, all distinct."""
+    base = article_base_id(relative)
+    if held:
+        yield held[0]
+    yield base
+    suffixed = f"{base}-{Path(relative).suffix.lstrip('.').lower() or 'file'}"
+    yield suffixed
+    for number in itertools.count(2):
+        yield f"{suffixed}{number}"
+
+
+def _part_id(stem: str, part: int) -> str:
+    return stem if part == 1 else f"{stem}-{part}"
+
+
+def _renamed(article: Article, new_id: str) -> Article:
     passages = tuple(
         replace(p, id=f"{new_id}:p{p.number}", article_id=new_id) for p in article.passages
     )
