@@ -47,7 +47,9 @@ def test_search_nothing_and_did_you_mean(sample_workspace: Path, capsys) -> None
     assert code == 1 and "did you mean: electricity" in out
 
 
-@pytest.mark.parametrize("query", ["title:(", '"open', "AND", "iraq NOT"])
+@pytest.mark.parametrize(
+    "query", ["title:(", '"open', "AND", "iraq NOT", "date:2024-13", "date:2025..2023"]
+)
 def test_malformed_query_one_line_exit_2(sample_workspace: Path, capsys, query: str) -> None:
     code, out, err = run(capsys, "-w", str(sample_workspace), "search", query)
     assert code == 2 and out == ""

@@ -84,6 +84,14 @@ def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
         ("(iraq", "never closed"),
         ("iraq)", "without a matching"),
         ("date:soon", "bad date"),
+        ("date:2024-13", "bad date 2024-13: no such month"),
+        ("date:2024-00", "no such month"),
+        ("date:2023-02-29", "no such day"),
+        ("date:2024-04-31..2024-06", "no such day"),
+        ("date:0000", "no such year"),
+        ("date:2025..2023", r"2025\.\.2023 is reversed.*date:2023\.\.2025"),
+        ("date:2024-06..2024-05", r"reversed.*date:2024-05\.\.2024-06"),
+        ("date:2024-05-10..2024-05-09", "reversed"),
         ("the of and", "no searchable words"),
         ("*", "lone"),
         ("a*", "'a\\*' is too broad"),
@@ -96,6 +104,12 @@ def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
 def test_malformed_queries_explained(library: Library, text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         library.search(text)
+
+
+def test_date_ranges_that_are_valid(library: Library) -> None:
+    assert _articles(library, "date:2024-02-29..2026") == ["000", "000"]  # a leap day
+    assert _articles(library, "date:2026-02..2026") == ["000"]  # in that year, from February
+    assert _articles(library, "date:2025-07-29..2025-07") == ["000"]  # that day to month's end
 
 
 def test_prefix_matches_whole_words_not_only_stems(library: Library) -> None:

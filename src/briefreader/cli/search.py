@@ -26,7 +26,8 @@ query language:
   word~              fuzzy: words within one edit (word~2: two edits)
 Anything else is searched as plain words: U.S., al-Sudani's and [i] just work.
 When nothing matches, a spelling correction from the index is suggested.
-A malformed query (unbalanced quote or parenthesis, a lone AND) exits with code 2.
+A malformed query (unbalanced quote or parenthesis, a lone AND, a date that does not exist
+or a reversed date range) exits with code 2.
 """
 
 

@@ -8,6 +8,7 @@ references, entity fields), ``date:2024``, ``date:2024-03..2025``, ``prefix*``, 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -159,13 +160,41 @@ def _extract_dates(text: str) -> tuple[str, list[query.Query]]:
 def _date_filter(value: str) -> query.Query:
     match = _DATE_VALUE.match(value)
     if not value or match is None or not (match.group(1) or match.group(3)):
-        raise QueryError(f"bad date '{value}': use date:2024, date:2024-05 or date:2023..2024-06")
+        raise QueryError(
+            f"bad date {quoted(value)}: use date:2024, date:2024-05 or date:2023..2024-06"
+        )
     low, dots, high = match.groups()
+    for part in (low, high):
+        if part:
+            _check_date(part)
     if not dots:
         high = low
     start = low or None
     end = (high + "\uffff") if high else None
+    if start is not None and end is not None and start > end:
+        raise QueryError(
+            f"date range {low}..{high} is reversed (the later date comes first): "
+            f"use date:{high}..{low}"
+        )
     return query.TermRange("date", start, end)
+
+
+def _check_date(part: str) -> None:
+    """A year, year-month or full date that exists on the calendar (not 2024-13 or 2023-02-29)."""
+    year, month, day = (int(x) for x in [*part.split("-"), "1", "1"][:3])
+    try:
+        datetime.date(year, month, day)
+    except ValueError as error:
+        what = "month" if not 1 <= month <= 12 else "day" if year else "year"
+        raise QueryError(
+            f"bad date {part}: no such {what} (use YYYY, YYYY-MM or YYYY-MM-DD)"
+        ) from error
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """User input to echo in a message: in quotes, shortened to ``limit`` characters."""
+    text = "".join(char if char.isprintable() else "?" for char in text)
+    return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"
 
 
 def _escape_unknown_fields(text: str) -> str:
