@@ -47,6 +47,12 @@ def test_search_nothing_and_did_you_mean(sample_workspace: Path, capsys) -> None
     assert code == 1 and "did you mean: electricity" in out
 
 
+def test_unknown_field_is_not_spell_corrected(sample_workspace: Path, capsys) -> None:
+    code, out, err = run(capsys, "-w", str(sample_workspace), "search", "foo:bar")
+    assert code == 2 and out == "" and "did you mean" not in err
+    assert err.startswith("briefreader: bad query: unknown field 'foo:'") and "title" in err
+
+
 @pytest.mark.parametrize(
     "query", ["title:(", '"open', "AND", "iraq NOT", "date:2024-13", "date:2025..2023"]
 )

@@ -84,6 +84,10 @@ def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
         ("(iraq", "never closed"),
         ("iraq)", "without a matching"),
         ("date:soon", "bad date"),
+        ("foo:bar", "unknown field 'foo:'; the fields are title, text, source"),
+        ("waiver (foo:bar)", "unknown field 'foo:'"),
+        ("titl:iraq", "unknown field 'titl:'; did you mean title:"),
+        ("persn:Sudani", "did you mean person:"),
         ("date:2024-13", "bad date 2024-13: no such month"),
         ("date:2024-00", "no such month"),
         ("date:2023-02-29", "no such day"),
@@ -104,6 +108,13 @@ def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
 def test_malformed_queries_explained(library: Library, text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         library.search(text)
+
+
+def test_colons_that_are_not_fields(library: Library) -> None:
+    assert _articles(library, "Iraq: waiver") == ["001", "004"]  # a space after the colon
+    assert _articles(library, "TEXT:waiver") == ["001", "004"]  # an alias, any case
+    assert not library.search('"foo:bar"').hits  # in a phrase: text, no error
+    assert not library.search("https://example.com/x").hits  # a web address: text
 
 
 def test_date_ranges_that_are_valid(library: Library) -> None:

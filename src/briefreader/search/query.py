@@ -9,6 +9,7 @@ references, entity fields), ``date:2024``, ``date:2024-03..2025``, ``prefix*``, 
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from briefreader.search.schema import ENTITY_FIELDS
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
 USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
+# The fields a user is told about (``date:`` is handled apart; aliases are accepted too).
+KNOWN_FIELDS = ("title", "text", "source", "heading", "references", *ENTITY_FIELDS, "date")
 FIELD_ALIASES = {
     "text": "body",
     "ref": "references",
@@ -198,16 +201,30 @@ def quoted(text: str, limit: int = 80) -> str:
 
 
 def _escape_unknown_fields(text: str) -> str:
-    """Treat ``word:`` as a field only when the word names one; otherwise it is plain text."""
+    """Check ``word:value``: a known field (or alias) is kept, an unknown one is an error.
+
+    Inside a phrase, and in a web address (``https://…``), a colon is just text.
+    """
 
     def replace(match: re.Match[str]) -> str:
+        if text.count('"', 0, match.start()) % 2 or text.startswith("//", match.end()):
+            return f"{match.group(1)} "
         name = match.group(1).lower()
         name = FIELD_ALIASES.get(name, name)
         if name in USER_FIELDS:
             return f"{name}:"
-        return f"{match.group(1)} "
+        raise QueryError(_unknown_field_message(match.group(1)))
 
     return _FIELD_RE.sub(replace, text)
+
+
+def _unknown_field_message(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), KNOWN_FIELDS, n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}:? " if close else ""
+    return (
+        f"unknown field {quoted(name + ':')}; {hint}the fields are {', '.join(KNOWN_FIELDS)} "
+        "(to search the words, leave out the colon)"
+    )
 
 
 def _check_operators(text: str) -> None:
