@@ -316,3 +316,41 @@ def test_index_that_is_not_a_folder(
     assert code == 2 and out == "" and one_line(err)
     assert f"{root / 'index'} is a {kind}, not a folder" in err
     assert run(capsys, "-w", str(root), "notes", "list")[0] == 0  # notes do not need it
+
+
+# --- 7. a 10 KB argument is not echoed whole ----------------------------------------------------
+
+HUGE = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("related", HUGE),
+        ("related", f"{HUGE}:p1"),
+        ("show", HUGE),
+        ("entities", HUGE),
+        ("notes", "delete", HUGE),
+        ("notes", "add", f"{HUGE}:p1", "--text", "x"),
+        ("notes", "import", HUGE),
+        ("search", f"date:{HUGE}"),
+        ("search", f"{HUGE}:value"),
+        ("search", "--limit", HUGE, "x"),
+        ("notes", "export", "--format", HUGE),
+        (HUGE,),
+    ],
+)
+def test_long_input_is_shortened_in_errors(indexed: Path, capsys, argv: tuple[str, ...]) -> None:
+    try:
+        code = main(["-w", str(indexed), *argv])
+    except SystemExit as exit_:  # argparse's own errors
+        code = int(exit_.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2 and err and "Traceback" not in err
+    assert max(len(line) for line in err.splitlines()) < 400 and "x" * 81 not in err
+    assert "x" * 79 + "…" in err
+
+
+def test_long_query_is_shortened_when_nothing_matches(indexed: Path, capsys) -> None:
+    code, out, _ = run(capsys, "-w", str(indexed), "search", "y" * 10_000)
+    assert code == 1 and len(out) < 200 and "y" * 79 + "…" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from briefreader import __version__
 from briefreader.cli import corpus, entities, notes, related, search
@@ -20,14 +21,23 @@ from briefreader.cli.common import (
     StdoutError,
     discard_stdout,
     fail,
+    shorten_echoes,
 )
 
 SUBCOMMAND_MODULES = [corpus, search, notes, entities, related]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with echoed arguments cut short in its errors (a 10 KB value is not shown)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {shorten_echoes(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="briefreader",
         description=(
             "A terminal reader for analysts. With no command, opens the reader (TUI) on the "

@@ -34,8 +34,33 @@ class CommandError(Exception):
 
 def fail(message: str, code: int = 2) -> int:
     """Print ``briefreader: message`` to stderr and return the exit code."""
-    err_console().print(f"briefreader: {message}", markup=False, highlight=False, soft_wrap=True)
+    err_console().print(
+        f"briefreader: {shorten_echoes(message)}", markup=False, highlight=False, soft_wrap=True
+    )
     return code
+
+
+ECHO_LIMIT = 80  # characters of a quoted piece of user input kept in a message
+WORD_LIMIT = 200  # characters of any other unbroken run (a path, an id without quotes)
+_QUOTED = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+_LONG_WORD = re.compile(rf"\S{{{WORD_LIMIT + 1},}}")
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with ``…``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shorten_echoes(message: str) -> str:
+    """A message whose echoed user input (a 10 KB id, a pasted paragraph) is cut short:
+    quoted pieces to ECHO_LIMIT characters, other unbroken runs to WORD_LIMIT."""
+
+    def quoted(match: re.Match[str]) -> str:
+        quote = match.group(0)[0]
+        return quote + shorten(match.group(0)[1:-1]) + quote
+
+    message = _QUOTED.sub(quoted, message)
+    return _LONG_WORD.sub(lambda match: shorten(match.group(0), WORD_LIMIT), message)
 
 
 class _OutConsole(Console):

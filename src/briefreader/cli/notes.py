@@ -292,4 +292,6 @@ def _read_input(name: str) -> str:
     try:
         return Path(name).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {name}: {error}") from error
+        if isinstance(error, OSError):
+            raise CommandError(f"cannot read {name!r}: {error.strerror or error}") from error
+        raise CommandError(f"cannot read {name!r}: not UTF-8 text ({error.reason})") from error

@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from rich.text import Text
 
-from briefreader.cli.common import CommandError, out_console, print_json, workspace_from
+from briefreader.cli.common import (
+    CommandError,
+    out_console,
+    print_json,
+    shorten,
+    workspace_from,
+)
 from briefreader.cli.corpus import open_library
 from briefreader.models import Hit, SearchResult
 from briefreader.search.query import QueryError
@@ -83,9 +89,9 @@ def print_result(result: SearchResult) -> None:
     """Print hits for a person: title, source · date · id, snippet with terms highlighted."""
     console = out_console()
     if not result.hits:
-        message = f"no articles match {result.query!r}"
+        message = f"no articles match {shorten(result.query)!r}"
         if result.suggestion:
-            message += f"; did you mean: {result.suggestion}"
+            message += f"; did you mean: {shorten(result.suggestion)}"
         console.print(message, markup=False)
         return
     count = f"{result.total}" if result.exact else f"about {result.total}"
