@@ -1,5 +1,5 @@
 """A hostile corpus, made by the tests (never downloaded): markup, escapes, binary, huge files,
-odd names, links out of the workspace, scripts, right-to-left text."""
+odd names, links out of the workspace and in loops, scripts, right-to-left text."""
 
 from __future__ import annotations
 
@@ -57,5 +57,9 @@ def build_hostile_corpus(root: Path, huge: bool = True) -> Path:
             handle.write(b"Huge file\n\n" + line * (HUGE_BYTES // len(line) + 1))
     os.symlink(outside / "secret.txt", articles / "link-out.txt")
     os.symlink(outside, articles / "linked-dir")
+    os.symlink("self.txt", articles / "self.txt")  # links that lead back to themselves
+    os.symlink("loop-b.txt", articles / "loop-a.txt")
+    os.symlink("loop-a.txt", articles / "loop-b.txt")
+    os.symlink("..", articles / "up")  # a folder that contains itself
     os.mkfifo(articles / "pipe.txt")
     return root

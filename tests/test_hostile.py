@@ -40,6 +40,8 @@ def test_index_reports_every_skip_with_a_reason(indexed, capsys) -> None:
     assert "skipped front-only.md: no article text" in err
     assert "skipped link-out.txt: symbolic link to outside the workspace" in err
     assert "skipped pipe.txt: not a regular file" in err
+    for name in ("self.txt", "loop-a.txt", "loop-b.txt"):
+        assert f"skipped {name}: symbolic link loop" in err
     assert "\x1b" not in err and "skipped new?line.txt" not in err
 
 

@@ -7,6 +7,7 @@ Entry points: ``list_article_files`` (what is in the corpus, with skip reasons),
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import itertools
 import logging
@@ -125,13 +126,28 @@ def _skip_reason(
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
     if entry.is_symlink():
-        target = path.resolve()
-        if not target.exists():
-            return "broken symbolic link"
-        if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
-            return "symbolic link to outside the workspace (set follow_symlinks to allow)"
+        reason = _link_skip_reason(path, root, options)
+        if reason:
+            return reason
     if not _is_file(entry):
         return "not a regular file (a pipe, socket or device)"
+    return None
+
+
+def _link_skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:
+    try:
+        target = path.resolve()
+        exists = target.exists()
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symbolic link loop"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot follow symbolic link: {error.strerror or error}"
+    if not exists:
+        return "broken symbolic link"
+    if not options.follow_symlinks and not target.is_relative_to(root.resolve()):
+        return "symbolic link to outside the workspace (set follow_symlinks to allow)"
     return None
 
 
