@@ -37,6 +37,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_RULE = re.compile(r"^ {0,3}([-*_])[ \t]*(?:\1[ \t]*){2,}$")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
 
 
@@ -186,7 +187,8 @@ def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
     content_hash = hashlib.sha256(data).hexdigest()
     suffix = Path(relative).suffix.lower()
     if suffix in HTML_SUFFIXES:
-        drafts, meta = _parse_html(decoded.text, options)
+        drafts, meta, more = _parse_html(decoded.text, options)
+        notices += more
     elif suffix in MARKDOWN_SUFFIXES:
         drafts, meta, more = _parse_markdown(decoded.text, options)
         notices += more
@@ -244,6 +246,27 @@ def _merge_untitled_lead(drafts: list[Draft]) -> None:
         del drafts[0]
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that keeps scalars as typed (``2024-13-45``, ``yes``, ``1984`` stay text, to be
+    checked by us) and refuses aliases, so a small file cannot expand into gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted in front matter", mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _scalar_text(loader: _FrontMatterLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+for _tag in ("bool", "int", "float", "timestamp"):
+    _FrontMatterLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _scalar_text)
+
+
 def _parse_markdown(
     text: str, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
@@ -252,40 +275,80 @@ def _parse_markdown(
     notices: tuple[str, ...] = ()
     match = _FRONT_MATTER.match(text)
     if match:
-        try:
-            loaded = yaml.safe_load(match.group("yaml"))
-            meta = _clean_meta(loaded) if isinstance(loaded, dict) else {}
-        except yaml.YAMLError as error:
-            notices = (f"front matter ignored: invalid YAML ({_first_line(str(error))})",)
+        meta, notices = _read_front_matter(match.group("yaml"))
         text = text[match.end() :]
+    elif re.match(r"---[ \t]*(\n|\Z)", text):
+        notices = ("front matter not closed (no second '---' line): read as text",)
     body = "\n".join(_markdown_line(line) for line in text.split("\n"))
     return _parse_plain(body, options), meta, notices
 
 
+def _read_front_matter(source: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Front-matter metadata and notices; YAML that cannot be read is ignored with a notice."""
+    try:
+        loaded = yaml.load(source, Loader=_FrontMatterLoader)  # a SafeLoader
+    except yaml.YAMLError as error:
+        return {}, (f"front matter ignored: invalid YAML ({_first_line(str(error))})",)
+    except RecursionError:
+        return {}, ("front matter ignored: nested too deeply",)
+    return _clean_meta(loaded) if isinstance(loaded, dict) else ({}, ())
+
+
 def _markdown_line(line: str) -> str:
-    """Strip Markdown heading marks and turn ``[text](url)`` links into their text."""
+    """Strip Markdown heading marks and turn ``[text](url)`` links into their text; a rule
+    line (``---``, ``***``) is not text."""
+    if _RULE.match(line):
+        return ""
     line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
     return re.sub(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)", r"\1", line)
 
 
-def _clean_meta(loaded: dict[Any, Any]) -> dict[str, Any]:
+def _clean_meta(loaded: dict[Any, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Title, source, url, author (text only), a checked date and tags, with notices."""
     meta: dict[str, Any] = {}
+    notices: tuple[str, ...] = ()
     for key in ("title", "source", "url", "author"):
-        if loaded.get(key) is not None:
-            meta[key] = " ".join(normalize_text(str(loaded[key])).split())
-    date = loaded.get("date")
-    if isinstance(date, dt.datetime):
-        meta["date"] = date.date().isoformat()
-    elif isinstance(date, dt.date):
-        meta["date"] = date.isoformat()
-    elif date is not None:
-        meta["date"] = find_date(str(date)) or _iso_prefix(str(date))
+        value = _meta_text(loaded.get(key))
+        if value:
+            meta[key] = value
+        elif loaded.get(key) is not None and not isinstance(loaded.get(key), str):
+            notices += (f"{key} ignored: not text",)
+    date, notice = _meta_date(loaded.get("date"))
+    meta["date"] = date
+    notices += (notice,) if notice else ()
     tags = loaded.get("tags")
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",")]
     if isinstance(tags, list):
-        meta["tags"] = tuple(str(t) for t in tags if str(t).strip())
-    return {k: v for k, v in meta.items() if v}
+        meta["tags"] = tuple(t for t in (_meta_text(t) for t in tags) if t)
+    return {k: v for k, v in meta.items() if v}, notices
+
+
+def _meta_text(value: Any) -> str | None:
+    """A metadata value as one line of text: a string, or strings in a list joined by ', '."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        value = ", ".join(v.strip() for v in value if v.strip())
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return " ".join(normalize_text(str(value)).split()) or None
+    return None
+
+
+def _meta_date(value: Any) -> tuple[str | None, str | None]:
+    """A front-matter or page date as ``YYYY-MM-DD``, or a notice saying why it was ignored."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat(), None
+    if isinstance(value, dt.date):
+        return value.isoformat(), None
+    text = _meta_text(value)
+    if text:
+        found = find_date(text) or _iso_prefix(text)
+        try:
+            return dt.date.fromisoformat(found or "").isoformat(), None
+        except ValueError:
+            return None, f"date ignored: not a valid date ({text[:40]})"
+    return None, "date ignored: not a valid date"
 
 
 def _iso_prefix(text: str) -> str | None:
@@ -297,7 +360,9 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
-def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str, Any]]:
+def _parse_html(
+    html: str, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
     """Main-text extraction with trafilatura; page metadata (title, date, site, author)."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
@@ -309,10 +374,10 @@ def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str,
         html, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
     )
     if document is None:
-        return [], {}
+        return [], {}, ()
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = normalize_text(data.get("text") or "")
-    meta = _clean_meta(
+    meta, notices = _clean_meta(
         {
             "title": data.get("title"),
             "date": data.get("date"),
@@ -326,7 +391,7 @@ def _parse_html(html: str, options: LoadOptions) -> tuple[list[Draft], dict[str,
     if len(drafts) > 1:  # a web page is one article: headers repeated by the page don't split it
         merged = Draft(blocks=[b for d in drafts for b in d.blocks])
         drafts = [merged]
-    return drafts, meta
+    return drafts, meta, notices
 
 
 def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
