@@ -205,3 +205,21 @@ def test_unreadable_vanished_and_too_large(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(Path, "read_bytes", deny)
     result = load_file(locked, root, default_options())
     assert result.skipped and "permission" in result.skipped.reason
+
+
+def test_short_paragraphs_are_text_not_navigation() -> None:
+    lines = "\n\n".join(f"Line {n} here." for n in range(1, 11))
+    for text in (
+        f"Many lines title\n\n{lines}",
+        f"Home\n\nWorld\n\nSport\n\nMany lines title\n\n{lines}",
+    ):
+        (article,) = _load(text).articles
+        assert article.title == "Many lines title"
+        assert [p.text for p in article.passages] == [f"Line {n} here." for n in range(1, 11)]
+    unpunctuated = "\n\n".join(f"Item {n} here" for n in range(1, 6))
+    (article,) = _load(f"List title\n\n{unpunctuated}").articles
+    assert (article.title, len(article.passages)) == ("List title", 5)
+    quotes = "No.\n\nHe declined to comment.\n\nShe left."
+    (article,) = _load(f"Home\n\nWorld\n\nNews\n\nMinister quits\n\n{quotes}\n\n{BODY}").articles
+    assert article.title == "Minister quits"
+    assert [p.text for p in article.passages][:3] == quotes.split("\n\n")

@@ -223,11 +223,20 @@ def _is_hard_wrapped(block: list[str]) -> bool:
 
 
 def _skip_leading_navigation(paragraphs: list[str]) -> list[str]:
-    """Drop leading site-navigation lines ("My Blog", "World News") before the title."""
+    """Drop leading site-navigation lines ("My Blog", "World News") before the title.
+
+    Navigation is short and unpunctuated, and comes before a body: a short sentence ("He
+    declined.") is text (the short line before it is the title), and a file of short lines
+    has no navigation to skip.
+    """
     index = 0
     while index < len(paragraphs) - 2 and len(paragraphs[index].split()) <= 3:
+        if paragraphs[index].rstrip().endswith(_TERMINAL):
+            return paragraphs[index - 1 :] if index > 2 else paragraphs
         index += 1
-    return paragraphs[index:] if index >= 2 else paragraphs
+    if index < 2 or all(len(p.split()) <= 3 for p in paragraphs[index:]):
+        return paragraphs
+    return paragraphs[index:]
 
 
 def _take_title(paragraphs: list[str]) -> tuple[str, list[str]]:
