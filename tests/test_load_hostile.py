@@ -131,3 +131,31 @@ def test_unclosed_front_matter_gives_no_rule_title() -> None:
     )
     assert ruled.articles[0].title == "Rule title"
     assert not any(set(p.text) <= set("-* ") for p in ruled.articles[0].passages)
+
+
+INLINE = BODY.replace("harbour authority", "<b>harbour</b> <i>authority</i>")
+
+
+def _deep_page(depth: int) -> bytes:
+    return (
+        "<html><head><title>Deep page</title><style>p {color: red}</style></head><body>"
+        "<script>document.write('evil')</script>" + "<div>" * depth + f"<p>{INLINE}</p>"
+        f"<p>{BODY} Second &amp; last.</p>" + "</div>" * depth + "</body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("depth", [10, 300, 2000, 5000, 100_000])
+def test_deeply_nested_html_keeps_its_text(depth: int) -> None:
+    result = load_bytes(_deep_page(depth), "deep.html", default_options())
+    (article,) = result.articles
+    assert article.title == "Deep page"
+    assert [p.text for p in article.passages] == [BODY, f"{BODY} Second & last."]
+    assert "evil" not in article.text and "color" not in article.text
+    plain = [n for n in result.notices if "nested too deeply" in n]
+    assert bool(plain) == (depth > 2048)  # past the parser's hard limit: text without layout
+
+
+def test_html_without_text_is_still_skipped() -> None:
+    page = "<html><body>" + "<div>" * 400 + "<script>x()</script>" + "</div>" * 400
+    result = load_bytes(page.encode(), "empty.html", default_options())
+    assert result.skipped and "no article text" in result.skipped.reason

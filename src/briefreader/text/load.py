@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -363,7 +364,89 @@ def _first_line(text: str) -> str:
 def _parse_html(
     html: str, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
-    """Main-text extraction with trafilatura; page metadata (title, date, site, author)."""
+    """Main-text extraction with trafilatura; page metadata (title, date, site, author).
+
+    A page nested deeper than the HTML parser goes (256 elements) is parsed again without
+    that limit; past the parser's hard limit its text is read without the page's layout.
+    """
+    found = _extract_html(html, options)
+    if any(draft.blocks for draft in found[0]) or not _html_tree(html, huge=False)[1]:
+        return found
+    tree, truncated = _html_tree(html, huge=True)
+    if tree is not None and not truncated:
+        return _extract_html(tree, options)
+    return _plain_html(html, options)
+
+
+def _html_tree(html: str, huge: bool) -> tuple[Any, bool]:
+    """The page parsed by lxml, and whether it was cut short for nesting too deeply."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser(huge_tree=huge)
+    try:
+        tree = lxml_html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    too_deep = any("Excessive depth" in error.message for error in parser.error_log)
+    return tree, too_deep
+
+
+def _plain_html(
+    html: str, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """The page's text, a paragraph per block element, without trafilatura's layout analysis."""
+    reader = _HtmlText()
+    reader.feed(html)
+    reader.close()
+    drafts = _one_article(_parse_plain(normalize_text("".join(reader.parts)), options))
+    meta, notices = _clean_meta({"title": "".join(reader.title)})
+    notice = "page nested too deeply to analyse its layout: all of its text is kept"
+    return drafts, meta, (*notices, notice)
+
+
+class _HtmlText(HTMLParser):
+    """Collects a page's text (not scripts or styles) with blank lines between blocks."""
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "svg"})
+    BLOCKS = re.compile(
+        r"p|div|br|hr|li|[uod]l|d[dt]|h[1-6]|tr|table|section|article|blockquote|pre|header"
+        r"|footer|nav|aside|main|figure|figcaption"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self.skipping: list[str] = []
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_title = tag == "title"
+        if tag in self.SKIP:
+            self.skipping.append(tag)
+        elif self.BLOCKS.fullmatch(tag):
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_title = False
+        if tag in self.skipping:
+            while self.skipping.pop() != tag:
+                pass
+        elif self.BLOCKS.fullmatch(tag):
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        elif not self.skipping:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def _extract_html(
+    html: Any, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """Main text and metadata of a page (its source, or an lxml tree) found by trafilatura."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
     logging.getLogger("trafilatura").setLevel(
@@ -387,11 +470,14 @@ def _parse_html(
             "tags": data.get("tags") or None,
         }
     )
-    drafts = _parse_plain(text, options)
-    if len(drafts) > 1:  # a web page is one article: headers repeated by the page don't split it
-        merged = Draft(blocks=[b for d in drafts for b in d.blocks])
-        drafts = [merged]
-    return drafts, meta, notices
+    return _one_article(_parse_plain(text, options)), meta, notices
+
+
+def _one_article(drafts: list[Draft]) -> list[Draft]:
+    """A web page is one article: headers repeated by the page don't split it."""
+    if len(drafts) > 1:
+        return [Draft(blocks=[b for d in drafts for b in d.blocks])]
+    return drafts
 
 
 def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
