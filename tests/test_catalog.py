@@ -79,10 +79,21 @@ def test_missing_or_damaged_catalog_reads_as_none(tmp_path: Path) -> None:
     assert read_catalog(tmp_path) is None and StoredCatalog.open(tmp_path) is None
 
 
-def test_unwritable_catalog_is_an_os_error(tmp_path: Path) -> None:
+def test_a_damaged_catalog_is_replaced_by_a_complete_write(tmp_path: Path) -> None:
     (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)
+    write_catalog(tmp_path, _two_articles())  # every row is written anyway
+    catalog = read_catalog(tmp_path)
+    assert catalog is not None and set(catalog.files) == {"a.txt", "b.txt"}
+
+
+def test_a_damaged_catalog_under_a_partial_write_is_an_os_error(tmp_path: Path) -> None:
+    """Changed rows alone cannot stand in for a lost catalog: the write fails, and the next
+    reader or index run recovers the catalog from the index."""
+    (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)
+    catalog = _two_articles()
+    catalog.complete = False
     with pytest.raises(OSError, match="catalog not written"):
-        write_catalog(tmp_path, _two_articles())
+        write_catalog(tmp_path, catalog)
 
 
 def test_entity_search_follows_an_edited_article(tmp_path: Path) -> None:

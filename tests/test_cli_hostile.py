@@ -268,11 +268,11 @@ def test_export_to_stdout_by_name_appends_to_a_file(workspace: Path, tmp_path: P
     assert text.startswith("earlier\n") and '"briefreader-notes"' in text
 
 
-# --- 3. a damaged catalog.db: the message says how to fix it ------------------------------------
+# --- 3. a damaged catalog.db: recovered from the index by the next index run ---------------
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_damaged_catalog_suggests_rebuild(indexed: Path, capsys, damage: str) -> None:
+def test_damaged_catalog_is_recovered(indexed: Path, capsys, damage: str) -> None:
     folder = indexed / "index" / (indexed / "index" / "CURRENT").read_text().strip()
     catalog = folder / "catalog.db"
     if damage == "garbage":
@@ -280,10 +280,11 @@ def test_damaged_catalog_suggests_rebuild(indexed: Path, capsys, damage: str) ->
     else:
         os.truncate(catalog, catalog.stat().st_size // 2)
     (indexed / "articles" / "new.txt").write_text(ARTICLE, encoding="utf-8")
-    code, _, err = run(capsys, "-w", str(indexed), "index")
-    assert code == 74 and one_line(err)
-    assert f"briefreader -w {indexed} index --rebuild" in err
-    assert run(capsys, "-w", str(indexed), "index", "--rebuild")[0] == 0
+    code, out, err = run(capsys, "-w", str(indexed), "index")
+    assert code == 0, err
+    assert "recovered it from the index" in out + err and "1 files added" in out + err
+    code, out, _ = run(capsys, "-w", str(indexed), "articles", "--json")
+    assert code == 0 and '"new"' in out
     assert run(capsys, "-w", str(indexed), "index")[0] == 0
 
 

@@ -256,32 +256,55 @@ def read_catalog(folder: Path) -> Catalog | None:
 def write_catalog(folder: Path, catalog: Catalog) -> None:
     """Write what changed in the catalog, in one transaction (all of it if ``complete``).
 
+    A complete write over a file that is not a database (damaged, truncated) replaces
+    the file: every row is being written anyway.
+
     Raises:
         OSError: the database could not be written (disk full, read-only…); the previous
             catalog is unchanged, and a generation mismatch makes readers recover it.
     """
     try:
-        with _connect(folder, create=True) as db, db:
-            db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
-            if catalog.complete:
-                _write_everything(db, catalog)
-            else:
-                _write_files(db, catalog, catalog.changed_files)
-                _write_articles(db, catalog, catalog.changed_articles)
-            db.executemany(
-                "INSERT OR REPLACE INTO info VALUES (?, ?)",
-                [
-                    ("format", str(CATALOG_FORMAT)),
-                    ("generation", str(catalog.generation)),
-                    ("schema_version", str(catalog.schema_version)),
-                ],
-            )
+        _write(folder, catalog)
+    except sqlite3.DatabaseError as error:
+        if not (catalog.complete and _damaged(error)):
+            raise OSError(f"catalog not written: {error}") from error
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (folder / f"{CATALOG_NAME}{suffix}").unlink(missing_ok=True)
+        try:
+            _write(folder, catalog)
+        except sqlite3.Error as again:
+            raise OSError(f"catalog not written: {again}") from again
     except sqlite3.Error as error:
         raise OSError(f"catalog not written: {error}") from error
     catalog.complete = False
     catalog.changed_files.clear()
     catalog.changed_articles.clear()
     catalog.forms.clear()
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    """Is this SQLite's "not a database" or "malformed" (not a full disk or a lock)?"""
+    text = str(error).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def _write(folder: Path, catalog: Catalog) -> None:
+    """One transaction writing the catalog's changed rows (all of them if ``complete``)."""
+    with _connect(folder, create=True) as db, db:
+        db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
+        if catalog.complete:
+            _write_everything(db, catalog)
+        else:
+            _write_files(db, catalog, catalog.changed_files)
+            _write_articles(db, catalog, catalog.changed_articles)
+        db.executemany(
+            "INSERT OR REPLACE INTO info VALUES (?, ?)",
+            [
+                ("format", str(CATALOG_FORMAT)),
+                ("generation", str(catalog.generation)),
+                ("schema_version", str(catalog.schema_version)),
+            ],
+        )
 
 
 def _write_everything(db: sqlite3.Connection, catalog: Catalog) -> None:
