@@ -126,13 +126,22 @@ def test_id_freed_by_a_shrinking_file_goes_to_a_new_one_intact(tmp_path: Path) -
 def test_removed_files_id_goes_to_the_file_added_with_it(tmp_path: Path) -> None:
     ws = _ws(tmp_path, {"a b.txt": _story("alpha"), "other.txt": _story("beta")})
     update_index(ws)
+    (ws.articles_dir / "a b.txt").unlink()
+    _add(ws, "a-b.txt", _story("gamma"))
+    update_index(ws)
+    assert _state(ws) == {"a-b": ("a-b.txt", "gamma"), "other": ("other.txt", "beta")}
+
+
+def test_a_renamed_file_keeps_its_id_when_another_takes_its_name(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"a b.txt": _story("alpha"), "other.txt": _story("beta")})
+    update_index(ws)
     (ws.articles_dir / "a b.txt").rename(ws.articles_dir / "renamed.txt")
     _add(ws, "a-b.txt", _story("gamma"))
     update_index(ws)
     assert _state(ws) == {
-        "a-b": ("a-b.txt", "gamma"),
+        "a-b": ("renamed.txt", "alpha"),
+        "a-b-txt": ("a-b.txt", "gamma"),
         "other": ("other.txt", "beta"),
-        "renamed": ("renamed.txt", "alpha"),
     }
 
 
@@ -167,3 +176,34 @@ def test_rebuild_keeps_the_ids_files_had(tmp_path: Path) -> None:
             "a-b-txt": ("a b.txt", "beta"),
         }
     )
+
+
+def test_a_moved_file_keeps_its_ids_and_notes(tmp_path: Path) -> None:
+    """Renaming or moving a file (same bytes) keeps its article ids, so notes stay on it;
+    a copy that stays beside the original gets an id of its own."""
+    from briefreader.notes import NoteStore, add_note
+    from briefreader.notes.anchor import reanchor
+
+    ws = _ws(tmp_path, {"a.txt": _story("alpha"), "b.txt": _story("beta")})
+    update_index(ws)
+    library = Library.open(ws)
+    article = library.article("a")
+    passage = article.passages[-1]
+    library.close()
+    with NoteStore(ws.notes_db) as store:
+        note = add_note(store, article, passage.start, passage.end, body="keep me")
+    (ws.articles_dir / "archive").mkdir()
+    (ws.articles_dir / "a.txt").rename(ws.articles_dir / "archive" / "renamed.txt")
+    shutil.copy(ws.articles_dir / "b.txt", ws.articles_dir / "b-copy.txt")
+    update_index(ws)
+    state = _state(ws)
+    assert state["a"] == ("archive/renamed.txt", "alpha")
+    assert state["b"] == ("b.txt", "beta") and state["b-copy"] == ("b-copy.txt", "beta")
+    library = Library.open(ws)
+    try:
+        with NoteStore(ws.notes_db) as store:
+            anchor = reanchor(store, note, library.article("a"))
+        assert anchor.status != "orphaned"
+        assert library.article("a").text[anchor.start : anchor.end] == passage.text
+    finally:
+        library.close()

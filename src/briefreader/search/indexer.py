@@ -348,7 +348,25 @@ def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[
     taken = {i for path, entry in catalog.files.items() if path not in gone for i in entry.articles}
     previous = {path: plan.earlier[path] for path in reloaded if path in plan.earlier}
     previous.update((path, catalog.files[path].articles) for path in reloaded & set(catalog.files))
+    for path, ids in _moved_files(catalog, plan, reloaded).items():
+        previous.setdefault(path, ids)
     return taken, previous
+
+
+def _moved_files(catalog: Catalog, plan: _Plan, reloaded: set[str]) -> dict[str, tuple[str, ...]]:
+    """New files with the same bytes as a file that is gone (renamed or moved), each with the
+    gone file's ids, so that notes and passage ids stay with the text."""
+    gone: dict[str, list[tuple[str, ...]]] = {}
+    for path in plan.removed:
+        entry = catalog.files.get(path)
+        if entry is not None and entry.content_hash:
+            gone.setdefault(entry.content_hash, []).append(entry.articles)
+    moved: dict[str, tuple[str, ...]] = {}
+    for path in sorted(reloaded - set(catalog.files)):
+        digest = plan.stats.get(path, (0, 0, ""))[2]
+        if digest and gone.get(digest):
+            moved[path] = gone[digest].pop(0)
+    return moved
 
 
 COMMIT_REPORT_EVERY = 50_000  # postings
