@@ -126,3 +126,23 @@ def test_help_documents_query_language(capsys) -> None:
     out = capsys.readouterr().out
     for piece in ('"a phrase"', "OR", "NOT", "-word", "date:2024", "prefix*", "word~"):
         assert piece in out
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("latin.txt", "Caf\xe9 talks\n\nThe caf\xe9 reopened.\n".encode("cp1252"), "café reopened"),
+        ("utf16.txt", "Talks\n\nThe café reopened.\n".encode("utf-16"), "The café reopened."),
+        ("mac.txt", b"Old Mac talks\r\rFirst line.\rSecond line.\r", "First line.\nSecond line."),
+    ],
+)
+def test_show_raw_decodes_as_the_loader_does(
+    tmp_path: Path, capsys, name: str, data: bytes, expected: str
+) -> None:
+    """``show --raw`` prints the file's text, decoded like the index read it: not UTF-8
+    replacement characters, not a byte-order mark, not lines glued at bare CRs."""
+    root = make_workspace(tmp_path, {})
+    (root / "articles" / name).write_bytes(data)
+    code, out, _ = run(capsys, "-w", str(root), "show", Path(name).stem, "--raw")
+    assert code == 0 and expected in out
+    assert "\ufffd" not in out and "\ufeff" not in out and "\r" not in out

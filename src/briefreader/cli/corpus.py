@@ -21,7 +21,7 @@ from briefreader.models import Article
 from briefreader.search.indexer import IndexReport
 from briefreader.search.library import Library
 from briefreader.search.store import IndexUnavailable
-from briefreader.text.decode import strip_control
+from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.workspace import Workspace, init_workspace
 
 
@@ -169,9 +169,19 @@ def _show_raw(workspace: Workspace, article: Article) -> int:
         data = path.read_bytes()
     except OSError as error:
         raise CommandError(f"cannot read {article.path}: {error.strerror or error}") from error
-    text = data.decode("utf-8", errors="replace")
-    out_console().print(Text(strip_control(text)))
+    out_console().print(Text(strip_control(raw_text(data))))
     return 0
+
+
+def raw_text(data: bytes) -> str:
+    """A file's text as the loader decodes it (UTF-16 by its byte-order mark, cp1252 when
+    not UTF-8), with every kind of line end as a newline; undecodable data as UTF-8 with
+    replacement characters."""
+    try:
+        text = decode_bytes(data).text
+    except NotText:
+        text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def render_article(article: Article) -> Text:
