@@ -117,15 +117,16 @@ def update_index(
     enricher = enricher if enricher is not None else default_enricher(workspace)
     report = IndexReport()
     started = time.perf_counter()
+    semantic = bool(workspace.settings().section("related").get("semantic", False))
     with write_lock(workspace.index_dir, report.notices):
-        if workspace.settings().section("related").get("semantic", False):
+        if semantic:
             from briefreader.search.semantic import move_legacy_store
 
             move_legacy_store(workspace.index_dir)  # before a rebuild can delete it
-        earlier = _earlier_ids(workspace.index_dir)  # before a rebuild replaces the catalog
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
-        plan.earlier = earlier if fresh else {}
+        if fresh:  # the old index is still the active one until ``activate`` below
+            plan.earlier = _earlier_ids(workspace.index_dir)
         _apply(ix, catalog, plan, options, enricher, report, progress)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
@@ -139,7 +140,8 @@ def update_index(
             activate(workspace.index_dir, folder)
         else:
             remove_stale_dirs(workspace.index_dir)
-        _update_embeddings(workspace, report, progress, _changed_articles(catalog, report))
+        if semantic:
+            _update_embeddings(workspace, report, progress, _changed_articles(catalog, report))
     report.articles = len(catalog.articles)
     report.seconds = time.perf_counter() - started
     return report
@@ -166,8 +168,6 @@ def _update_embeddings(
     """With ``[related] semantic = true``: embed the passages that have no vector yet (the
     semantic extra's index-time step), so related passages never wait for the model. Only
     the ``changed`` articles and those missing from the store are read."""
-    if not workspace.settings().section("related").get("semantic", False):
-        return
     from briefreader.search import semantic
     from briefreader.search.library import Library
 
