@@ -22,7 +22,7 @@ from typing import Any
 
 from benchmarks.corpus import CorpusMissing, build_corpus
 from briefreader.search import semantic
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 
 SETTINGS = "[entities]\nenabled = false\n[related]\nsemantic = true\n"

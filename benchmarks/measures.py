@@ -274,7 +274,7 @@ def _touch(path: Path, round_number: int) -> None:
 
 def measure_incremental(bench: Bench) -> dict[str, Any]:
     """Re-index after one file changes: in process (the reader's case) and the CLI."""
-    from briefreader.search.indexer import update_index
+    from briefreader.search.index.indexer import update_index
 
     files = sorted(bench.corpus.workspace.articles_dir.glob("*.txt"))
     picks = [files[(i * 7919) % len(files)] for i in range(6)]

@@ -43,7 +43,7 @@ class ProgressLog:
 
 def probe_build(workspace_dir: Path) -> dict[str, Any]:
     """Build the index from scratch; timings per phase, progress gaps, peak memory."""
-    from briefreader.search.indexer import update_index
+    from briefreader.search.index.indexer import update_index
     from briefreader.workspace import Workspace
 
     log = ProgressLog()

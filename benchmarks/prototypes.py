@@ -55,7 +55,7 @@ def patch_nospell() -> None:
     """Build the schema without a separate spelling field for ``body``."""
     from whoosh import fields
 
-    from briefreader.search import schema, store
+    from briefreader.search.index import schema, store
 
     original = schema.build_schema
 
@@ -73,7 +73,7 @@ def patch_spell_articles() -> None:
     from whoosh import analysis, fields
     from whoosh.writing import SegmentWriter
 
-    from briefreader.search import schema, store
+    from briefreader.search.index import schema, store
 
     original = schema.build_schema
 
@@ -130,7 +130,7 @@ def apply_variant(name: str) -> None:
 
 
 def _child(variant: str, workspace: str) -> None:
-    from briefreader.search import enrich
+    from briefreader.search.index import enrich
 
     enrich.default_enricher = lambda workspace: enrich.NoEnrichment()  # Whoosh only
     apply_variant(variant)
@@ -264,9 +264,9 @@ def fast_best_passages(
     """
     from whoosh import query
 
+    from briefreader.search.index.schema import ENTITY_FIELDS
     from briefreader.search.library import _best_by_skipping
     from briefreader.search.query import positive_leaves
-    from briefreader.search.schema import ENTITY_FIELDS
 
     if not article_ids:
         return {}
@@ -283,7 +283,7 @@ def fast_best_passages(
 
 def fast_suggest(library: Any, text: str) -> str | None:
     """``Library._suggest`` with ``maxdist=1`` and no suggestion for ``prefix*`` words."""
-    from briefreader.search.library import _analyzed
+    from briefreader.search.query import analyzed as _analyzed
 
     reader = library.searcher.reader()
     corrector = library.searcher.corrector("body")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from benchmarks.corpus import Source
-from briefreader.search.schema import STOP_WORDS
+from briefreader.search.index.schema import STOP_WORDS
 
 SEED = 20050101
 WORD = re.compile(r"[A-Za-z]+")

@@ -58,7 +58,7 @@ def make_workspace(
 @pytest.fixture(scope="session")
 def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A workspace with the sample corpus, indexed once per session (treat as read-only)."""
-    from briefreader.search.indexer import update_index
+    from briefreader.search.index.indexer import update_index
     from briefreader.workspace import Workspace
 
     old = os.environ.get("BRIEFREADER_CONFIG")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefreader.search.catalog import (
+from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
     FileEntry,
@@ -15,9 +15,9 @@ from briefreader.search.catalog import (
     read_entity_forms,
     write_catalog,
 )
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.store import active_dir
 from briefreader.search.library import Library
-from briefreader.search.store import active_dir
 from briefreader.text.entities import EntityForm
 from briefreader.workspace import Workspace
 from tests.conftest import make_workspace

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 from tests.conftest import make_workspace
@@ -90,7 +90,7 @@ def test_two_indexers_at_once_one_refuses(tmp_path: Path) -> None:
 KILLABLE = """
 import sys
 from pathlib import Path
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.workspace import Workspace
 update_index(Workspace(Path(sys.argv[1])), rebuild=sys.argv[2] == "1")
 """

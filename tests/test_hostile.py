@@ -10,7 +10,7 @@ import pytest
 
 from briefreader.cli import main
 from briefreader.cli.corpus import print_report
-from briefreader.search.indexer import IndexReport, update_index
+from briefreader.search.index.indexer import IndexReport, update_index
 from briefreader.workspace import Workspace
 from tests.hostile import build_hostile_corpus
 

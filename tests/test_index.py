@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.store import CURRENT_FILE, IndexBusy, active_dir, write_lock
 from briefreader.search.library import Library
-from briefreader.search.store import CURRENT_FILE, IndexBusy, active_dir, write_lock
 from briefreader.workspace import Workspace
 from tests.conftest import make_workspace
 
@@ -149,7 +149,7 @@ def test_index_write_failure_keeps_previous_index(tmp_path: Path, monkeypatch) -
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.workspace import Workspace
 def progress(phase, done, total):
     if phase == sys.argv[2]:
@@ -191,7 +191,7 @@ def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebui
 def test_commit_reports_progress_through_the_postings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefreader.search import indexer
+    from briefreader.search.index import indexer
 
     monkeypatch.setattr(indexer, "COMMIT_REPORT_EVERY", 10)
     ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}", b=f"Port talks\n\n{BODY} More words here.")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.store import IndexUnavailable, active_dir
 from briefreader.search.library import Library
-from briefreader.search.store import IndexUnavailable, active_dir
 from briefreader.workspace import Workspace
 
 

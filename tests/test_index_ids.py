@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from briefreader.cli import main
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 from tests.conftest import SAMPLE_DIR, make_workspace

@@ -12,7 +12,7 @@ import pytest
 
 from briefreader.cli import main
 from briefreader.models import LoadResult
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 from briefreader.text.load import default_options, list_article_files, load_bytes
 from briefreader.workspace import Workspace

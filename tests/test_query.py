@@ -175,7 +175,7 @@ def test_a_stale_search_gives_up_between_steps(library: Library) -> None:
 
 def test_a_prefix_is_the_one_typed_not_its_stem(tmp_path: Path) -> None:
     """Whoosh's parser stems ``games*`` to ``game*``, which would also match "gamer"."""
-    from briefreader.search.indexer import update_index
+    from briefreader.search.index.indexer import update_index
     from tests.conftest import make_workspace
 
     ws = Workspace(

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from briefreader.search import related
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.terms import passage_terms
 from briefreader.search.library import Library
 from briefreader.search.postings import PassageIndex, posting_blocks
-from briefreader.search.related import RelatedOptions, find_related, passage_terms
+from briefreader.search.related import RelatedOptions, find_related
 from briefreader.workspace import Workspace
 
 WAIVER_004 = "004_6c8c47967f33c65d:p24"

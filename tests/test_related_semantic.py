@@ -128,7 +128,7 @@ def test_nearest_candidates_are_checked_against_the_index(
 
 
 def test_small_corpus_store_follows_index_updates(sample_workspace: Path, tmp_path: Path) -> None:
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     root = tmp_path / "ws"
     shutil.copytree(sample_workspace, root)
@@ -141,7 +141,7 @@ def test_small_corpus_store_follows_index_updates(sample_workspace: Path, tmp_pa
         "Iraq, officials said, as talks on a withdrawal timeline continue.\n",
         encoding="utf-8",
     )
-    update_index(workspace)
+    run_index(workspace)
     library.refresh()
     result = find_related(library, "extra:p1", limit=5, options=SEMANTIC)
     store = semantic.store_for(library)
@@ -154,7 +154,7 @@ def test_small_corpus_store_follows_index_updates(sample_workspace: Path, tmp_pa
 def test_index_embeds_every_passage_when_semantic_is_on(
     sample_workspace: Path, tmp_path: Path
 ) -> None:
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     root = tmp_path / "ws"
     shutil.copytree(sample_workspace, root)
@@ -164,7 +164,8 @@ def test_index_embeds_every_passage_when_semantic_is_on(
         encoding="utf-8",
     )
     phases: list[str] = []
-    report = update_index(Workspace(root), progress=lambda phase, done, total: phases.append(phase))
+    run = run_index(Workspace(root), progress=lambda phase, done, total: phases.append(phase))
+    report = run.report
     assert "embedding" in phases and "embedding" in report.timings
     library = Library.open(Workspace(root))
     try:
@@ -180,12 +181,12 @@ def test_index_embeds_every_passage_when_semantic_is_on(
 @pytest.fixture(scope="module")
 def embedded_workspace(sample_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with ``[related] semantic = true``, indexed and embedded once (copy it)."""
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     root = tmp_path_factory.mktemp("embedded") / "ws"
     shutil.copytree(sample_workspace, root)
     (root / "briefreader.toml").write_text("[related]\nsemantic = true\n", encoding="utf-8")
-    update_index(Workspace(root))
+    run_index(Workspace(root))
     return root
 
 
@@ -229,11 +230,11 @@ def stored_rows(workspace: Workspace) -> tuple[int, int]:
 def test_rebuild_keeps_the_vectors(
     embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     spy = EncodeSpy(monkeypatch)
     semantic._STORES.clear()
-    report = update_index(embedded_copy, rebuild=True)
+    report = run_index(embedded_copy, rebuild=True).report
     assert report.rebuilt and spy.texts == []  # every text already has its vector
     rows, passages = stored_rows(embedded_copy)
     assert rows == passages
@@ -242,7 +243,7 @@ def test_rebuild_keeps_the_vectors(
 def test_update_reads_and_embeds_only_the_changed_article(
     embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     path = next(embedded_copy.articles_dir.glob("001_*"))
     text = path.read_text(encoding="utf-8")
@@ -251,7 +252,7 @@ def test_update_reads_and_embeds_only_the_changed_article(
     path.write_text(f"{text[:middle]}\n{paragraph}{text[middle:]}", encoding="utf-8")
     spy = EncodeSpy(monkeypatch)
     semantic._STORES.clear()
-    update_index(embedded_copy)
+    run_index(embedded_copy)
     assert {a.split("-")[0] for a in spy.articles} == {path.stem}
     assert len(spy.texts) == 1 and spy.texts[0].endswith(paragraph)
     rows, passages = stored_rows(embedded_copy)
@@ -259,12 +260,12 @@ def test_update_reads_and_embeds_only_the_changed_article(
 
 
 def test_removed_article_loses_its_vectors(embedded_copy: Workspace) -> None:
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     path = next(embedded_copy.articles_dir.glob("002_*"))
     path.unlink()
     semantic._STORES.clear()
-    update_index(embedded_copy)
+    run_index(embedded_copy)
     store = semantic.EmbeddingStore(embedded_copy.index_dir / semantic.STORE_DIR)
     assert store.rows and not any(i.startswith(path.stem) for i in store.ids)
     assert stored_rows(embedded_copy)[0] == stored_rows(embedded_copy)[1]
@@ -275,7 +276,7 @@ def test_index_run_completes_a_partial_store(
 ) -> None:
     """A store filled only in part (the setting turned on after indexing, a lazy fill) is
     completed by the next index run even when no article changed."""
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     folder = embedded_copy.index_dir / semantic.STORE_DIR
     store = semantic.EmbeddingStore(folder)
@@ -283,7 +284,7 @@ def test_index_run_completes_a_partial_store(
     store.write(keep)
     spy = EncodeSpy(monkeypatch)
     semantic._STORES.clear()
-    report = update_index(embedded_copy)
+    report = run_index(embedded_copy).report
     assert not report.changed
     rows, passages = stored_rows(embedded_copy)
     assert rows == passages and len(spy.texts) == passages - 40
@@ -306,8 +307,8 @@ def test_vectors_of_an_earlier_version_are_moved_not_recomputed(
     embedded_copy: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Earlier versions kept the vectors inside the active index folder."""
-    from briefreader.search.indexer import update_index
-    from briefreader.search.store import active_dir
+    from briefreader.pipeline import run_index
+    from briefreader.search.index.store import active_dir
 
     folder = embedded_copy.index_dir / semantic.STORE_DIR
     active = active_dir(embedded_copy.index_dir)
@@ -317,7 +318,7 @@ def test_vectors_of_an_earlier_version_are_moved_not_recomputed(
     folder.rmdir()
     spy = EncodeSpy(monkeypatch)
     semantic._STORES.clear()
-    update_index(embedded_copy, rebuild=True)
+    run_index(embedded_copy, rebuild=True)
     assert spy.texts == []
     assert not list(active.glob("related-embeddings*"))  # moved, not copied
     rows, passages = stored_rows(embedded_copy)
@@ -329,7 +330,7 @@ def test_a_new_section_heading_re_embeds_its_paragraphs(
 ) -> None:
     """Vectors are kept by the paragraph's text, but what is embedded includes its heading:
     a renamed section gets new vectors for its paragraphs, and only for them."""
-    from briefreader.search.indexer import update_index
+    from briefreader.pipeline import run_index
 
     path = embedded_copy.articles_dir / "briefing.md"
     body = (
@@ -340,16 +341,16 @@ def test_a_new_section_heading_re_embeds_its_paragraphs(
     )
     path.write_text(body.format(heading="Power"), encoding="utf-8")
     semantic._STORES.clear()
-    update_index(embedded_copy)
+    run_index(embedded_copy)
     spy = EncodeSpy(monkeypatch)
     path.write_text(body.format(heading="Electricity from Iran"), encoding="utf-8")
     semantic._STORES.clear()
-    update_index(embedded_copy)
+    run_index(embedded_copy)
     assert spy.texts == [
         "Electricity from Iran. Officials said the electricity waiver would be renewed for "
         "another four months."
     ]
     spy.texts.clear()
     semantic._STORES.clear()
-    update_index(embedded_copy, rebuild=True)
+    run_index(embedded_copy, rebuild=True)
     assert spy.texts == []

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefreader.search.whoosh_patches import MemoryReader
+from briefreader.search.index.whoosh_patches import MemoryReader
 
 
 @given(st.binary(max_size=2000), st.lists(st.integers(-1, 600), max_size=12))

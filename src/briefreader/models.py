@@ -6,6 +6,7 @@ Offsets are character offsets into ``Article.text`` (the article's clean text), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -139,6 +140,9 @@ class SearchResult:
     terms: tuple[str, ...] = ()
     exact: bool = True  # False: ``total`` is Whoosh's estimate (an upper bound)
 
+
+# The one progress callback of an index run: ``progress(phase, done, total)``.
+ProgressFn = Callable[[str, int, int], None]
 
 # The phases an index run reports through ``progress(phase, done, total)``, as users read them.
 INDEX_PHASES = {

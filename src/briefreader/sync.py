@@ -5,28 +5,35 @@ Lives above ``search`` and ``notes`` (it uses both) and below the CLI and the re
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
 
-def reanchor_workspace_notes(workspace: Workspace, library: Library) -> ReanchorReport | None:
+def reanchor_workspace_notes(
+    workspace: Workspace, library: Library, article_ids: Collection[str] | None = None
+) -> ReanchorReport | None:
     """Re-anchor the workspace's notes against the indexed articles (None if no notes yet).
 
-    Only the articles that have notes are read; a note whose article is gone is orphaned,
-    never dropped.
+    Only the articles that have notes are read, and with ``article_ids`` (what an index run
+    changed) only those among them: the notes of other articles are left as they are. A note
+    whose article is gone is orphaned, never dropped.
     """
     if not workspace.notes_db.exists():
         return None
     with NoteStore(workspace.notes_db) as store:
-        article_ids = {note.article_id for note in store.list(include_deleted=True)}
+        noted = {note.article_id for note in store.list(include_deleted=True)}
+        if article_ids is not None:
+            noted &= set(article_ids)
         articles = []
-        for article_id in sorted(article_ids):
+        for article_id in sorted(noted):
             try:
                 articles.append(library.article(article_id))
             except KeyError:
                 continue
-        return reanchor_all(store, articles, orphan_missing=True)
+        return reanchor_all(store, articles, orphan_missing=True, only=article_ids)
 
 
 def describe(report: ReanchorReport | None) -> str | None:

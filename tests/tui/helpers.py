@@ -41,7 +41,7 @@ def notifications(app: App[object]) -> list[str]:
 def indexed_workspace(root: Path, files: dict[str, str | bytes]) -> Path:
     """A workspace in ``root`` with these article files, indexed without entity enrichment
     and with no user config file in the way."""
-    from briefreader.search.indexer import update_index
+    from briefreader.search.index.indexer import update_index
     from briefreader.workspace import Workspace
 
     old = os.environ.get("BRIEFREADER_CONFIG")

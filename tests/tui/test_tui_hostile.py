@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from briefreader.search.indexer import update_index
+from briefreader.search.index.indexer import update_index
 from briefreader.tui.app import ReaderApp
 from briefreader.tui.messages import OpenRequest
 from briefreader.tui.settings import ReaderSettings

@@ -18,9 +18,9 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.progress import run_index
 from briefreader.models import Article
-from briefreader.search.indexer import IndexReport
+from briefreader.search.index.indexer import IndexReport
+from briefreader.search.index.store import IndexUnavailable
 from briefreader.search.library import Library
-from briefreader.search.store import IndexUnavailable
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.workspace import Workspace, init_workspace
 

@@ -109,8 +109,8 @@ def article_source(workspace: Workspace) -> ArticleLookup:
 
     Without an index, the articles are loaded from ``articles/`` directly (same cleaning).
     """
+    from briefreader.search.index.store import IndexUnavailable
     from briefreader.search.library import Library
-    from briefreader.search.store import IndexUnavailable
 
     try:
         library = Library.open(workspace)
@@ -140,7 +140,7 @@ def load_articles(workspace: Workspace) -> list[Article]:
 
 
 def _load_corpus(workspace: Workspace) -> list[Article]:
-    from briefreader.search.enrich import load_options_for
+    from briefreader.search.index.enrich import load_options_for
     from briefreader.text.load import load_corpus
 
     results, _skipped = load_corpus(workspace.articles_dir, load_options_for(workspace))
@@ -265,19 +265,14 @@ def _import(args: argparse.Namespace) -> int:
 
 @_domain_errors
 def _reanchor(args: argparse.Namespace) -> int:
-    from briefreader.search.indexer import update_index
-    from briefreader.search.library import Library
-    from briefreader.sync import reanchor_workspace_notes
+    from briefreader.cli.progress import run_indexing
 
     workspace = workspace_from(args)
     NoteStore(workspace.notes_db).close()  # create the database if there is none yet
-    update_index(workspace)  # plain update: the re-anchoring below reports what it did
-    library = Library.open(workspace)
-    try:
-        report = reanchor_workspace_notes(workspace, library)
-    finally:
-        library.close()
-    assert report is not None
+    run = run_indexing(workspace, quiet=True, reanchor="all")
+    if run.notes is None:
+        raise CommandError(run.notes_notice or "notes were not re-anchored")
+    report = run.notes
     print(
         f"checked {report.checked} notes: {len(report.moved)} moved, "
         f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "

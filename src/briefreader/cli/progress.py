@@ -16,9 +16,11 @@ from rich.progress import (
 )
 
 from briefreader.cli.common import CommandError, check_index_folder, err_console, printable
-from briefreader.models import INDEX_PHASES
-from briefreader.search.indexer import IndexReport, ProgressFn, update_index
-from briefreader.search.store import IndexBusy
+from briefreader.models import INDEX_PHASES, ProgressFn
+from briefreader.pipeline import IndexRun, Reanchor
+from briefreader.pipeline import run_index as run_pipeline
+from briefreader.search.index.indexer import IndexReport
+from briefreader.search.index.store import IndexBusy
 from briefreader.workspace import Workspace
 
 PHASES = INDEX_PHASES
@@ -49,14 +51,26 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
 
 def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = False) -> IndexReport:
     """Update the index, showing progress on a terminal; user-facing errors as CommandError."""
+    run = run_indexing(workspace, rebuild=rebuild, quiet=quiet)
+    if run.notes_notice:
+        run.report.notices.append(run.notes_notice)
+    return run.report
+
+
+def run_indexing(
+    workspace: Workspace,
+    *,
+    rebuild: bool = False,
+    quiet: bool = False,
+    reanchor: Reanchor = "changed",
+) -> IndexRun:
+    """The whole index run (``briefreader.pipeline``) with a progress bar on a terminal;
+    user-facing errors as CommandError."""
     check_index_folder(workspace)
     show = not quiet and sys.stderr.isatty()
     try:
         with progress_reporter(show) as progress:
-            report = update_index(workspace, rebuild=rebuild, progress=progress)
-        if report.changed:
-            _reanchor_notes(workspace, report)
-        return report
+            return run_pipeline(workspace, rebuild=rebuild, progress=progress, reanchor=reanchor)
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:
@@ -87,23 +101,3 @@ def _damaged_database(error: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
-
-
-def _reanchor_notes(workspace: Workspace, report: IndexReport) -> None:
-    """Find notes again in changed articles; a failure here never loses the index update."""
-    from briefreader.notes import NotesError
-    from briefreader.search.library import Library
-    from briefreader.sync import describe, reanchor_workspace_notes
-
-    if not workspace.notes_db.exists():
-        return  # no notes: no need to open the index again
-    try:
-        library = Library.open(workspace)
-        try:
-            message = describe(reanchor_workspace_notes(workspace, library))
-        finally:
-            library.close()
-    except NotesError as error:
-        message = f"notes were not re-anchored: {error}"
-    if message:
-        report.notices.append(message)

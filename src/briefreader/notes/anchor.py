@@ -11,7 +11,7 @@ Resolution order for a selector against an article's current text:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -174,11 +174,15 @@ def reanchor(store: NoteStore, note: Note, article: Article) -> Anchor:
 
 
 def reanchor_all(
-    store: NoteStore, articles: Iterable[Article], orphan_missing: bool = True
+    store: NoteStore,
+    articles: Iterable[Article],
+    orphan_missing: bool = True,
+    only: Collection[str] | None = None,
 ) -> ReanchorReport:
     """Re-anchor every note (deleted ones too) after re-indexing; run it with the full corpus.
 
     Notes whose article is no longer among ``articles`` are orphaned when ``orphan_missing``.
+    With ``only`` (article ids), the notes of other articles are left as they are.
     """
     by_id = {article.id: article for article in articles}
     moved: list[str] = []
@@ -186,6 +190,8 @@ def reanchor_all(
     orphaned: list[str] = []
     restored: list[str] = []
     notes = store.list(include_deleted=True)
+    if only is not None:
+        notes = [note for note in notes if note.article_id in only]
     for note in notes:
         article = by_id.get(note.article_id)
         if article is None:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from functools import lru_cache
 
 from briefreader.models import Snippet, Span
-from briefreader.search.schema import text_analyzer
+from briefreader.search.index.schema import text_analyzer
 
 _ANALYZER = text_analyzer()
 # Whoosh's RegexTokenizer pattern: the same tokens, found without running the filter chain.

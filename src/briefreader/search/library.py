@@ -5,11 +5,9 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
-import heapq
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,25 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet
-from briefreader.search.catalog import (
+from briefreader.search.highlight import make_snippet
+from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
     StoredCatalog,
     read_entity_forms,
 )
-from briefreader.search.highlight import make_snippet
-from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
-from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
-from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
-from briefreader.search.store import IndexUnavailable, active_dir, open_active
+from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
+from briefreader.search.index.schema import ENTITY_FIELDS
+from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
+from briefreader.search.query import (
+    QueryError,
+    expand_prefix,
+    highlight_terms,
+    parse_query,
+    positive_leaves,
+    suggest_respelling,
+    typed_prefixes,
+)
 from briefreader.text.entities import (
     CORRECTIONS_FILE,
     CorrectionError,
@@ -41,8 +47,6 @@ from briefreader.workspace import Workspace
 __all__ = ["Library", "QueryError", "SearchCancelled"]
 _ARTICLE = query.Term("kind", "article")
 _PASSAGE = query.Term("kind", "passage")
-_EXPAND_LIMIT = 50  # words (and stems) a prefix stands for: the most frequent ones
-_EXPAND_SCAN = 5_000  # terms with the prefix looked at to choose them
 
 
 class SearchCancelled(Exception):
@@ -301,45 +305,13 @@ class Library:
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
         parsed = parse_query(text, self._schema, self._expand_entity).query
-        typed = _typed_prefixes(text)
-        return parsed.accept(lambda node: self._expand_prefix(node, typed))
-
-    def _expand_prefix(self, node: query.Query, typed: dict[str, str]) -> query.Query:
-        """``chasi*`` → the stems of the indexed words starting with ``chasi`` (``chasing`` is
-        indexed as ``chase``, which a prefix over stems alone would miss), and the stems that
-        start with it: at most the ``_EXPAND_LIMIT`` most frequent of each, so a short prefix
-        costs a bounded number of postings lists. The prefix is the one typed: Whoosh's parser
-        stems it (``games*`` would become ``game*`` and match "gamer")."""
-        field = getattr(node, "fieldname", None)
-        if not isinstance(node, query.Prefix) or field not in SEARCH_FIELDS:
-            return node
-        spelling = "spell_title" if field == "title" else "spell_words"
+        typed = typed_prefixes(text)
         reader = self._searcher.reader()
-        prefix = typed.get(str(node.text), str(node.text))
-        stems = {
-            stem for word in _most_frequent(reader, spelling, prefix) for stem in _analyzed(word)
-        }
-        stems.update(_most_frequent(reader, field, prefix))
-        if not stems:
-            return node
-        return query.Or([query.Term(field, stem) for stem in sorted(stems)])
+        return parsed.accept(lambda node: expand_prefix(node, reader, typed))
 
     def _highlight_terms(self, parsed: query.Query) -> set[str]:
         """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
-        reader = self._searcher.reader()
-        terms: set[str] = set()
-        for leaf in positive_leaves(parsed):
-            if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
-                continue
-            if isinstance(leaf, query.Term):
-                terms.add(str(leaf.text))
-            elif isinstance(leaf, query.PatternQuery | query.FuzzyTerm):
-                expanded = leaf._btexts(reader) if hasattr(leaf, "_btexts") else []
-                for count, btext in enumerate(expanded):
-                    if count >= _EXPAND_LIMIT:
-                        break
-                    terms.add(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
-        return terms
+        return highlight_terms(parsed, self._searcher.reader())
 
     def _best_passages(
         self, article_ids: list[str], parsed: query.Query, terms: set[str]
@@ -378,25 +350,9 @@ class Library:
 
     def _suggest(self, text: str) -> str | None:
         """Respell words the index has never seen, from its own vocabulary; None if nothing."""
-        reader = self._searcher.reader()
-        corrector = self._searcher.corrector("spell_words")
-        changed = False
-        words = []
-        for word in text.split():
-            core = word.strip('"()*~-+').lower()
-            bare = core.split(":", 1)[-1]
-            if (
-                bare.isalpha()
-                and bare.upper() not in {"AND", "OR", "NOT"}
-                and not any(reader.doc_frequency("body", term) for term in _analyzed(bare))
-            ):
-                # prefix=1: the first letter is rarely the typo, and it makes this 30× cheaper
-                suggestions = corrector.suggest(bare, limit=1, maxdist=2, prefix=1)
-                if suggestions and suggestions[0] != bare:
-                    word = word.replace(bare, suggestions[0]) if bare in word else suggestions[0]
-                    changed = True
-            words.append(word)
-        return " ".join(words) if changed else None
+        return suggest_respelling(
+            text, self._searcher.reader(), self._searcher.corrector("spell_words")
+        )
 
     def passages_matching(self, text: str, article_id: str) -> list[str]:
         """Ids of this article's passages that match the query's words (for n/N in the reader)."""
@@ -479,35 +435,10 @@ def _matching_catalog(
         if isinstance(catalog, StoredCatalog):
             catalog.close()
         if folder is None or catalog is None or time.monotonic() > deadline:
-            return _catalog_from_index(ix)
+            return catalog_from_index(ix)
         time.sleep(0.1)
         catalog = StoredCatalog.open(folder)
     return catalog
-
-
-_TYPED_PREFIX = re.compile(r"([\w'’-]+)\*")
-
-
-def _typed_prefixes(text: str) -> dict[str, str]:
-    """The prefixes typed before ``*``, by the form the parser gives them (stemmed)."""
-    found = {}
-    for raw in _TYPED_PREFIX.findall(text.casefold()):
-        analyzed = _analyzed(raw)
-        if len(analyzed) == 1 and raw.startswith(analyzed[0]):
-            found[analyzed[0]] = raw
-    return found
-
-
-def _most_frequent(reader: Any, field: str, prefix: str) -> list[str]:
-    """The ``_EXPAND_LIMIT`` indexed terms of ``field`` starting with ``prefix`` found in most
-    documents (of the first ``_EXPAND_SCAN`` in term order)."""
-    found = []
-    for count, term in enumerate(reader.expand_prefix(field, prefix)):
-        if count >= _EXPAND_SCAN:
-            break
-        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-        found.append((reader.doc_frequency(field, text), text))
-    return [text for _, text in heapq.nlargest(_EXPAND_LIMIT, found)]
 
 
 def _mtime(path: Path | None) -> float:
@@ -515,12 +446,3 @@ def _mtime(path: Path | None) -> float:
         return path.stat().st_mtime if path else 0.0
     except OSError:
         return 0.0
-
-
-def _analyzed(word: str) -> list[str]:
-    return [token.text for token in text_analyzer()(word)]
-
-
-def summaries_by_id(summaries: Iterable[ArticleSummary]) -> dict[str, ArticleSummary]:
-    """Index summaries by article id."""
-    return {summary.id: summary for summary in summaries}

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import heapq
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from whoosh import qparser, query
 from whoosh.fields import Schema
 
-from briefreader.search.schema import ENTITY_FIELDS
+from briefreader.search.index.schema import ENTITY_FIELDS, text_analyzer
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
 USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
@@ -287,3 +289,96 @@ def positive_leaves(node: query.Query) -> list[query.Query]:
     for child in node.children():
         leaves.extend(positive_leaves(child))
     return leaves
+
+
+# ---------------------------------------------------------------- against an index's vocabulary
+
+EXPAND_LIMIT = 50  # words (and stems) a prefix stands for: the most frequent ones
+EXPAND_SCAN = 5_000  # terms with the prefix looked at to choose them
+_TYPED_PREFIX = re.compile(r"([\w'’-]+)\*")
+
+
+def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> query.Query:
+    """``chasi*`` → the stems of the indexed words starting with ``chasi`` (``chasing`` is
+    indexed as ``chase``, which a prefix over stems alone would miss), and the stems that
+    start with it: at most the ``EXPAND_LIMIT`` most frequent of each, so a short prefix
+    costs a bounded number of postings lists. The prefix is the one typed (``typed``, from
+    ``typed_prefixes``): Whoosh's parser stems it (``games*`` would become ``game*`` and
+    match "gamer")."""
+    field = getattr(node, "fieldname", None)
+    if not isinstance(node, query.Prefix) or field not in SEARCH_FIELDS:
+        return node
+    spelling = "spell_title" if field == "title" else "spell_words"
+    prefix = typed.get(str(node.text), str(node.text))
+    stems = {
+        stem for word in most_frequent_terms(reader, spelling, prefix) for stem in analyzed(word)
+    }
+    stems.update(most_frequent_terms(reader, field, prefix))
+    if not stems:
+        return node
+    return query.Or([query.Term(field, stem) for stem in sorted(stems)])
+
+
+def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
+    """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
+    terms: set[str] = set()
+    for leaf in positive_leaves(parsed):
+        if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
+            continue
+        if isinstance(leaf, query.Term):
+            terms.add(str(leaf.text))
+        elif isinstance(leaf, query.PatternQuery | query.FuzzyTerm):
+            expanded = leaf._btexts(reader) if hasattr(leaf, "_btexts") else []
+            for count, btext in enumerate(expanded):
+                if count >= EXPAND_LIMIT:
+                    break
+                terms.add(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
+    return terms
+
+
+def suggest_respelling(text: str, reader: Any, corrector: Any) -> str | None:
+    """Respell words the index has never seen, from its own vocabulary; None if nothing."""
+    changed = False
+    words = []
+    for word in text.split():
+        core = word.strip('"()*~-+').lower()
+        bare = core.split(":", 1)[-1]
+        if (
+            bare.isalpha()
+            and bare.upper() not in {"AND", "OR", "NOT"}
+            and not any(reader.doc_frequency("body", term) for term in analyzed(bare))
+        ):
+            # prefix=1: the first letter is rarely the typo, and it makes this 30× cheaper
+            suggestions = corrector.suggest(bare, limit=1, maxdist=2, prefix=1)
+            if suggestions and suggestions[0] != bare:
+                word = word.replace(bare, suggestions[0]) if bare in word else suggestions[0]
+                changed = True
+        words.append(word)
+    return " ".join(words) if changed else None
+
+
+def typed_prefixes(text: str) -> dict[str, str]:
+    """The prefixes typed before ``*``, by the form the parser gives them (stemmed)."""
+    found = {}
+    for raw in _TYPED_PREFIX.findall(text.casefold()):
+        stems = analyzed(raw)
+        if len(stems) == 1 and raw.startswith(stems[0]):
+            found[stems[0]] = raw
+    return found
+
+
+def most_frequent_terms(reader: Any, field: str, prefix: str) -> list[str]:
+    """The ``EXPAND_LIMIT`` indexed terms of ``field`` starting with ``prefix`` found in most
+    documents (of the first ``EXPAND_SCAN`` in term order)."""
+    found = []
+    for count, term in enumerate(reader.expand_prefix(field, prefix)):
+        if count >= EXPAND_SCAN:
+            break
+        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        found.append((reader.doc_frequency(field, text), text))
+    return [text for _, text in heapq.nlargest(EXPAND_LIMIT, found)]
+
+
+def analyzed(word: str) -> list[str]:
+    """The indexed terms (stems) of a word, as the text fields analyse it."""
+    return [token.text for token in text_analyzer()(word)]

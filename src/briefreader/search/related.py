@@ -31,7 +31,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import re
 import threading
 import weakref
 from collections import Counter
@@ -41,15 +40,11 @@ from typing import TYPE_CHECKING, Any
 
 from briefreader.models import Article, Passage
 from briefreader.search.figures import Figure, extract_figures, shared_subjects, side_by_side
+from briefreader.search.index.terms import NAME_MARK, AnalysedTerms, analyse_terms, passage_terms
 from briefreader.search.postings import K1, PassageIndex
 
 if TYPE_CHECKING:
     from briefreader.search.library import Library
-
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as one string (easier to read and edit than a list literal)."""
-    return frozenset(text.split())
 
 
 DEFAULT_THRESHOLD = 0.18
@@ -71,31 +66,6 @@ MIN_GATHER_TERMS = 4
 KEY_TERM_SHARE = 0.85
 # Once the best match clears the threshold, weaker ones down to this share of it are listed.
 FLOOR_RATIO = 0.6
-_SENTENCE_END = re.compile(r"[.!?]['’\"”)\]]*\s*$")
-# Function words and reporting verbs: the index keeps them (phrase search needs them), but
-# they say nothing about what a paragraph is about.
-QUERY_STOP_WORDS = _words(
-    """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each even
-    few for from further had has have having he her here hers herself him himself his how i
-    if in into is it its itself just like many me might more most much must my myself no nor
-    not now of off on once only or other our ours ourselves out over own same she should so
-    some still such than that the their theirs them themselves then there these they this
-    those through to too under until up upon very was we were what when where which while
-    who whom why will with would yet you your yours yourself said says say saying told tells
-    according added asked one two three new last first next later since already however
-    meanwhile mr ms mrs dr
-    """
-)
-CALENDAR_WORDS = _words(
-    """
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
-    friday saturday sunday
-    """
-)
-
 # Different words for the same thing in news text, folded to one key term before weighting
 # and matching (general vocabulary, not tuned per corpus; see docs/related.md). One group
 # per line; a word's stem stands for every inflection ("withdrawal", "withdraw" share one).
@@ -450,7 +420,9 @@ def _profile(
     options: RelatedOptions,
 ) -> _Profile:
     """Weighted key terms of the paragraph, its names, entities and figures."""
-    counts, surface, names, sequence = _folded(_analyse(stats.analyzer, passage.text), stats.fold)
+    counts, surface, names, sequence = _folded(
+        analyse_terms(stats.analyzer, passage.text), stats.fold
+    )
     own = _own_article_frequencies(stats, own_docs)
     weights = {}
     for term, count in counts.items():
@@ -479,10 +451,8 @@ def _profile(
     )
 
 
-def _folded(
-    analysed: tuple[Counter[str], dict[str, str], set[str], list[str]], fold: dict[str, str]
-) -> tuple[Counter[str], dict[str, str], set[str], list[str]]:
-    """``_analyse`` output with synonyms folded to their group's key term."""
+def _folded(analysed: AnalysedTerms, fold: dict[str, str]) -> AnalysedTerms:
+    """``analyse_terms`` output with synonyms folded to their group's key term."""
     counts, surface, names, sequence = analysed
     folded: Counter[str] = Counter()
     for term, count in counts.items():
@@ -495,53 +465,6 @@ def _folded(
 
 def _idf(total: int, frequency: int) -> float:
     return math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
-
-
-def _analyse(analyzer: Any, text: str) -> tuple[Counter[str], dict[str, str], set[str], list[str]]:
-    """Stemmed term counts, a readable surface word per term, the terms that are names, and
-    the terms in order (stop words kept out)."""
-    sequence: list[str] = []
-    counts: Counter[str] = Counter()
-    surface: dict[str, str] = {}
-    names: set[str] = set()
-    for token in analyzer(text, chars=True, mode="query"):
-        term = token.text
-        word = text[token.startchar : token.endchar]
-        lowered = word.lower().strip(".'’")
-        if lowered in QUERY_STOP_WORDS:
-            continue
-        counts[term] += 1
-        sequence.append(term)
-        surface.setdefault(term, lowered if not word[:1].isupper() else word)
-        if (
-            word[:1].isupper()
-            and lowered not in CALENDAR_WORDS
-            and not _starts_sentence(text, token.startchar)
-        ):
-            names.add(term)
-    return counts, surface, names, sequence
-
-
-NAME_MARK = "+"
-_INDEX_ANALYZER: Any = None
-
-
-def passage_terms(text: str, analyzer: Any = None) -> str:
-    """The paragraph's key-term sequence as stored with each passage document.
-
-    Analysed terms in order, query stop words left out, names marked with ``NAME_MARK``
-    ("+mansour chatham +hous"): candidates are re-scored from this stored field, without
-    analysing their text again. Changing the analysis here needs a ``SCHEMA_VERSION`` bump.
-    """
-    global _INDEX_ANALYZER
-    if analyzer is None:
-        if _INDEX_ANALYZER is None:
-            from briefreader.search.schema import text_analyzer
-
-            _INDEX_ANALYZER = text_analyzer()
-        analyzer = _INDEX_ANALYZER
-    _, _, names, sequence = _analyse(analyzer, text)
-    return " ".join(NAME_MARK + t if t in names else t for t in sequence)
 
 
 _FOLD: dict[str, str] = {}
@@ -571,11 +494,6 @@ def _members(term: str) -> tuple[str, ...]:
 
 def _bigrams(sequence: Sequence[str]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(sequence))
-
-
-def _starts_sentence(text: str, position: int) -> bool:
-    before = text[max(0, position - 4) : position]
-    return position == 0 or bool(_SENTENCE_END.search(before)) or before.endswith(("“", '"'))
 
 
 def _own_article_frequencies(stats: _SearcherStats, own_docs: set[int]) -> Counter[str]:

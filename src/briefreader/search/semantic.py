@@ -367,7 +367,7 @@ def move_legacy_store(index_root: Path) -> None:
     """Move the vectors an earlier version kept inside the active index folder to
     ``index/embeddings/`` (vector file first, then the file naming it), unless it has its
     own already. Called before an index run, so a rebuild cannot delete them first."""
-    from briefreader.search.store import active_dir
+    from briefreader.search.index.store import active_dir
 
     folder = index_root / STORE_DIR
     old = active_dir(index_root)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from briefreader.models import Article, SearchResult, Span
-from briefreader.search.catalog import ArticleSummary
+from briefreader.search.index.catalog import ArticleSummary
 from briefreader.tui.paging import PageRequest
 from briefreader.tui.related import RelatedItem
 

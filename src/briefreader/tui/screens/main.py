@@ -133,9 +133,9 @@ class MainScreen(ReaderNotes):
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
         """Open the index at once if there is one, then bring it up to date."""
-        from briefreader.search.indexer import update_index
+        from briefreader.pipeline import run_index
+        from briefreader.search.index.store import IndexBusy, IndexUnavailable
         from briefreader.search.library import Library
-        from briefreader.search.store import IndexBusy, IndexUnavailable
 
         library = None
         try:
@@ -144,26 +144,21 @@ class MainScreen(ReaderNotes):
         except IndexUnavailable:
             pass
         try:
-            report = update_index(self.workspace, progress=self._progress_poster())
+            run = run_index(
+                self.workspace, progress=self._progress_poster(), library=library, keep_open=True
+            )
+        except IndexUnavailable as error:
+            self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
+            return
         except (IndexBusy, OSError, ValueError) as error:
             if library is None:
                 self.post_message(LibraryFailed(f"Cannot build the index: {error}"))
             else:
                 self.post_message(LibraryReady(library, f"Index not updated: {error}"))
             return
-        notice = _report_notice(report)
-        try:
-            if library is None:
-                library = Library.open(self.workspace)
-            elif not (report.changed and library.refresh()):
-                self.post_message(LibraryReady(library, notice))
-                return
-        except IndexUnavailable as error:
-            self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
-            return
-        if report.changed:
-            notice = " · ".join(x for x in (notice, _reanchor_notes(self.workspace, library)) if x)
-        self.post_message(LibraryReady(library, notice or "Index ready"))
+        notice = " · ".join(x for x in (_report_notice(run.report), run.notes_notice) if x)
+        first = "Index ready" if library is None else ""  # a reader already open says nothing
+        self.post_message(LibraryReady(run.library, notice or first))
 
     def _watch_index(self) -> None:
         """Every few seconds, pick up an index that another process has updated."""
@@ -173,7 +168,7 @@ class MainScreen(ReaderNotes):
     @work(thread=True, exclusive=True, group="library-refresh")
     def refresh_library(self) -> None:
         """Refresh the searcher if the index changed on disk (another ``briefreader index``)."""
-        from briefreader.search.store import IndexUnavailable
+        from briefreader.search.index.store import IndexUnavailable
 
         library = self.library
         try:
@@ -689,7 +684,7 @@ class MainScreen(ReaderNotes):
 
 def _index_failures() -> tuple[type[Exception], ...]:
     """What reading the index can raise when another process replaces or damages it."""
-    from briefreader.search.store import IndexUnavailable
+    from briefreader.search.index.store import IndexUnavailable
 
     return (IndexUnavailable, OSError)
 
@@ -762,14 +757,3 @@ def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
     if position is not None:
         parts.append(f"article {position[0]} of {position[1]}")
     return Text(" · ".join(parts))
-
-
-def _reanchor_notes(workspace: Workspace, library: Any) -> str:
-    """Find every note again after the index changed; a one-line notice, or ''."""
-    from briefreader.notes import NotesError
-    from briefreader.sync import describe, reanchor_workspace_notes
-
-    try:
-        return describe(reanchor_workspace_notes(workspace, library)) or ""
-    except NotesError as error:
-        return f"Notes not re-anchored: {error}"

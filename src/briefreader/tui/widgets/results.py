@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from briefreader.models import Hit, SearchResult, Snippet, Span
-from briefreader.search.catalog import ArticleSummary
+from briefreader.search.index.catalog import ArticleSummary
 from briefreader.text.decode import strip_control
 from briefreader.tui.paging import near_end
 

@@ -9,17 +9,37 @@ loading spaCy or every article.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from briefreader.models import Article
-from briefreader.search.indexer import Enrichment, ProgressFn
+from briefreader.models import Article, ProgressFn
 from briefreader.text.entities import CACHE_FILE, enrichment_for
+from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import LoadOptions, default_options
-from briefreader.workspace import Workspace
+from briefreader.workspace import Settings, Workspace
 
 
-def load_options_for(workspace: Workspace) -> LoadOptions:
+@dataclass(frozen=True)
+class Enrichment:
+    """Extra index data for one article (entities…): field values and a stored payload."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    passage_fields: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    forms: tuple[EntityForm, ...] = ()
+
+
+class Enricher(Protocol):
+    """Computes enrichments for a batch of articles (called during indexing)."""
+
+    def __call__(
+        self, articles: Sequence[Article], progress: ProgressFn
+    ) -> dict[str, Enrichment]: ...
+
+
+def load_options_for(workspace: Workspace, settings: Settings | None = None) -> LoadOptions:
     """Loading options from the workspace settings (extra boilerplate, size limit, symlinks)."""
-    settings = workspace.settings()
+    settings = settings or workspace.settings()
     return default_options(settings.boilerplate, settings.max_file_mb, settings.follow_symlinks)
 
 
@@ -38,8 +58,8 @@ class NoEnrichment:
 class EntityEnricher:
     """Recognise entities for the articles being indexed (cached by content)."""
 
-    def __init__(self, workspace: Workspace) -> None:
-        self.options = workspace.settings().section("entities")
+    def __init__(self, workspace: Workspace, settings: Settings | None = None) -> None:
+        self.options = (settings or workspace.settings()).section("entities")
         self.cache_path = workspace.index_dir / CACHE_FILE
         self.recogniser = ""
         self._notices: list[str] = []
@@ -62,8 +82,11 @@ class EntityEnricher:
         return self._notices
 
 
-def default_enricher(workspace: Workspace) -> EntityEnricher | NoEnrichment:
+def default_enricher(
+    workspace: Workspace, settings: Settings | None = None
+) -> EntityEnricher | NoEnrichment:
     """The entity enricher, unless ``[entities] enabled = false`` in the settings."""
-    if workspace.settings().section("entities").get("enabled", True) is False:
+    settings = settings or workspace.settings()
+    if settings.section("entities").get("enabled", True) is False:
         return NoEnrichment()
-    return EntityEnricher(workspace)
+    return EntityEnricher(workspace, settings)

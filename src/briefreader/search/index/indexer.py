@@ -9,26 +9,25 @@ the old one and switches to it atomically.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from whoosh.writing import IndexWriter
 
-from briefreader.models import Article, Skipped
-from briefreader.search.catalog import (
-    ArticleSummary,
-    Catalog,
-    FileEntry,
-    read_catalog,
-    write_catalog,
+from briefreader.models import ProgressFn, Skipped
+from briefreader.search.index.catalog import Catalog, FileEntry, read_catalog, write_catalog
+from briefreader.search.index.documents import add_article, catalog_from_index, summarize
+from briefreader.search.index.enrich import (
+    Enricher,
+    Enrichment,
+    default_enricher,
+    load_options_for,
 )
-from briefreader.search.related import passage_terms
-from briefreader.search.schema import ENTITY_FIELDS, SCHEMA_VERSION
-from briefreader.search.store import (
+from briefreader.search.index.schema import SCHEMA_VERSION
+from briefreader.search.index.store import (
     IndexUnavailable,
     activate,
     active_dir,
@@ -37,9 +36,8 @@ from briefreader.search.store import (
     remove_stale_dirs,
     write_lock,
 )
-from briefreader.search.whoosh_patches import pool_size
+from briefreader.search.index.whoosh_patches import pool_size
 from briefreader.text.entities import CACHE_FILE
-from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
@@ -49,31 +47,18 @@ from briefreader.text.load import (
 )
 from briefreader.workspace import Workspace
 
-ProgressFn = Callable[[str, int, int], None]
 WRITER_LIMIT_MB = 256
-
-
-@dataclass(frozen=True)
-class Enrichment:
-    """Extra index data for one article (entities…): field values and a stored payload."""
-
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    passage_fields: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    payload: dict[str, Any] = field(default_factory=dict)
-    forms: tuple[EntityForm, ...] = ()
-
-
-class Enricher(Protocol):
-    """Computes enrichments for a batch of articles (called during indexing)."""
-
-    def __call__(
-        self, articles: Sequence[Article], progress: ProgressFn
-    ) -> dict[str, Enrichment]: ...
 
 
 @dataclass
 class IndexReport:
-    """What an index run did, for the user."""
+    """What an index run did, for the user.
+
+    ``changed_articles`` names the articles whose text may have changed: the ids the added,
+    updated and removed files held before the run and hold after it (None after a rebuild:
+    any article may have changed). The steps after an update (embeddings, notes) read only
+    these.
+    """
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -86,10 +71,15 @@ class IndexReport:
     recogniser: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    changed_articles: frozenset[str] | None = frozenset()
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+
+# A step that runs while the index lock is held (see ``update_index``).
+LockedStep = Callable[[IndexReport, ProgressFn], None]
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -103,30 +93,32 @@ def update_index(
     progress: ProgressFn | None = None,
     options: LoadOptions | None = None,
     enricher: Enricher | None = None,
+    before: LockedStep | None = None,
+    after: LockedStep | None = None,
 ) -> IndexReport:
     """Bring the index up to date with ``articles/`` and report what changed.
+
+    ``before`` runs under the index lock before the index is opened (moving data a rebuild
+    would delete), ``after`` under the lock once the updated index is active (embeddings):
+    ``briefreader.pipeline.run_index`` passes them.
 
     Raises:
         IndexBusy: another process holds the index lock.
         OSError: the disk is full or not writable (the previous index stays intact).
     """
-    from briefreader.search.enrich import default_enricher, load_options_for
-
     progress = progress or _no_progress
     options = options or load_options_for(workspace)
     enricher = enricher if enricher is not None else default_enricher(workspace)
     report = IndexReport()
     started = time.perf_counter()
-    semantic = bool(workspace.settings().section("related").get("semantic", False))
     with write_lock(workspace.index_dir, report.notices):
-        if semantic:
-            from briefreader.search.semantic import move_legacy_store
-
-            move_legacy_store(workspace.index_dir)  # before a rebuild can delete it
+        if before is not None:
+            before(report, progress)
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
         if fresh:  # the old index is still the active one until ``activate`` below
             plan.earlier = _earlier_ids(workspace.index_dir)
+        held_before = _ids_held(catalog, plan)
         _apply(ix, catalog, plan, options, enricher, report, progress)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
@@ -140,48 +132,33 @@ def update_index(
             activate(workspace.index_dir, folder)
         else:
             remove_stale_dirs(workspace.index_dir)
-        if semantic:
-            _update_embeddings(workspace, report, progress, _changed_articles(catalog, report))
+        report.changed_articles = _changed_articles(catalog, report, held_before)
+        if after is not None:
+            after(report, progress)
     report.articles = len(catalog.articles)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _changed_articles(catalog: Catalog, report: IndexReport) -> set[str] | None:
-    """The ids of the articles of added and updated files (None after a rebuild: all)."""
+def _ids_held(catalog: Catalog, plan: _Plan) -> set[str]:
+    """The ids the files about to be re-loaded or removed hold now."""
+    paths = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+    return {i for path in paths if (entry := catalog.files.get(path)) for i in entry.articles}
+
+
+def _changed_articles(
+    catalog: Catalog, report: IndexReport, held_before: set[str]
+) -> frozenset[str] | None:
+    """The ids of the articles of added, updated and removed files, before and after the
+    run (None after a rebuild: all)."""
     if report.rebuilt:
         return None
-    changed: set[str] = set()
+    changed = set(held_before)
     for path in (*report.added, *report.updated):
         entry = catalog.files.get(path)
         if entry is not None:
             changed.update(entry.articles)
-    return changed
-
-
-def _update_embeddings(
-    workspace: Workspace,
-    report: IndexReport,
-    progress: ProgressFn,
-    changed: set[str] | None,
-) -> None:
-    """With ``[related] semantic = true``: embed the passages that have no vector yet (the
-    semantic extra's index-time step), so related passages never wait for the model. Only
-    the ``changed`` articles and those missing from the store are read."""
-    from briefreader.search import semantic
-    from briefreader.search.library import Library
-
-    reason = semantic.available()
-    if reason is not None:
-        report.notices.append(f"semantic related passages are off: {reason}")
-        return
-    timer = time.perf_counter()
-    library = Library.open(workspace)
-    try:
-        semantic.update_embeddings(library, progress, changed)
-    finally:
-        library.close()
-    report.timings["embedding"] = time.perf_counter() - timer
+    return frozenset(changed)
 
 
 def _remove_legacy_files(index_root: Path, folder: Path) -> None:
@@ -201,7 +178,7 @@ def _open_or_create(
             ix, catalog = open_active(index_root, read_catalog)
             if catalog is None or catalog.generation != ix.latest_generation():
                 report.notices.append("index catalog was out of date; recovered it from the index")
-                catalog = _catalog_from_index(ix)
+                catalog = catalog_from_index(ix)
             return ix, catalog, False
         except IndexUnavailable as reason:
             if active_dir(index_root) is not None:
@@ -212,22 +189,6 @@ def _open_or_create(
     from whoosh import index as whoosh_index
 
     return whoosh_index.open_dir(str(folder)), Catalog(schema_version=SCHEMA_VERSION), True
-
-
-def _catalog_from_index(ix: Any) -> Catalog:
-    """Rebuild the catalog from stored article documents (after a kill between two writes)."""
-    from briefreader.text.entities import from_payload, mention_forms
-
-    catalog = Catalog(schema_version=SCHEMA_VERSION)
-    with ix.searcher() as searcher:
-        for fields in searcher.documents(kind="article"):
-            article = article_from_json(fields["data"])
-            mentions = from_payload(article, article_extra(fields["data"])) or []
-            entry = catalog.files.get(article.path)
-            ids = (*(entry.articles if entry else ()), article.id)
-            catalog.put_file(article.path, FileEntry(-1, -1, article.content_hash, ids))
-            catalog.put_article(summarize(article), mention_forms(mentions))
-    return catalog
 
 
 def _earlier_ids(index_root: Path) -> dict[str, tuple[str, ...]]:
@@ -415,83 +376,8 @@ def _index_result(
         report.notices.append(f"{relative}: {notice}")
     for article in result.articles:
         extra = enrichments.get(article.id, Enrichment())
-        _add_article(writer, article, extra)
+        add_article(writer, article, extra)
         catalog.put_article(summarize(article), extra.forms)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
     catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))
     (report.updated if relative in existed else report.added).append(relative)
-
-
-def _add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage."""
-    entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
-    body = "\n\n".join([*article.deck, article.text])
-    writer.add_document(
-        doc_id=article.id,
-        kind="article",
-        article_id=article.id,
-        path=article.path,
-        content_hash=article.content_hash,
-        title=article.title,
-        body=body,
-        spell_words=body,
-        heading=" ".join(h.text for h in article.headings),
-        references="\n".join(r.text for r in article.references),
-        source=article.source,
-        date=article.date or "",
-        footnote=",".join(sorted({label for p in article.passages for label in p.footnotes})),
-        data=article_to_json(article, extra.payload),
-        **{k: v for k, v in entity_fields.items() if v},
-    )
-    for passage in article.passages:
-        fields = extra.passage_fields.get(passage.id, {})
-        writer.add_document(
-            doc_id=passage.id,
-            kind="passage",
-            article_id=article.id,
-            path=article.path,
-            number=passage.number,
-            body=passage.text,
-            heading=passage.heading,
-            source=article.source,
-            date=article.date or "",
-            text=passage.text,
-            terms=passage_terms(passage.text),
-            footnote=",".join(passage.footnotes),
-            **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
-        )
-
-
-def summarize(article: Article) -> ArticleSummary:
-    """The library-list summary of an article."""
-    return ArticleSummary(
-        article.id, article.title, article.source, article.date, article.path, len(article.passages)
-    )
-
-
-def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
-    """Serialise an article (and enrichment payload) for the index's stored field."""
-    data = asdict(article)
-    data["extra"] = payload or {}
-    return json.dumps(data, ensure_ascii=False)
-
-
-def article_from_json(text: str) -> Article:
-    """Rebuild an ``Article`` from ``article_to_json`` output."""
-    from briefreader.models import Heading, Passage, Reference
-
-    data = json.loads(text)
-    data.pop("extra", None)
-    data["passages"] = tuple(
-        Passage(**{**p, "footnotes": tuple(p["footnotes"])}) for p in data["passages"]
-    )
-    data["headings"] = tuple(Heading(**h) for h in data["headings"])
-    data["references"] = tuple(Reference(**r) for r in data["references"])
-    for key in ("tags", "deck", "notices"):
-        data[key] = tuple(data[key])
-    return Article(**data)
-
-
-def article_extra(text: str) -> dict[str, Any]:
-    """The enrichment payload stored with an article (entities…)."""
-    return dict(json.loads(text).get("extra") or {})

@@ -21,9 +21,9 @@ from typing import TypeVar
 
 from whoosh import index as whoosh_index
 
-from briefreader.search import whoosh_patches  # noqa: F401 - applied on import
-from briefreader.search.catalog import Catalog, StoredCatalog
-from briefreader.search.schema import SCHEMA_VERSION, build_schema
+from briefreader.search.index import whoosh_patches  # noqa: F401 - applied on import
+from briefreader.search.index.catalog import Catalog, StoredCatalog
+from briefreader.search.index.schema import SCHEMA_VERSION, build_schema
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"

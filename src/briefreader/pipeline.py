@@ -1,0 +1,147 @@
+"""The index run, owned in one place: the CLI and the reader both call ``run_index``.
+
+One run reads the settings once, moves legacy data, updates the index (with the entity
+enricher), embeds new passages (``[related] semantic = true``), opens or refreshes the library
+and re-anchors the notes of the articles the run changed. Progress goes through one callback,
+``ProgressFn``. Lives above ``search`` and ``notes`` (it uses both) and below the CLI and the
+reader; no Textual here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from briefreader.models import ProgressFn
+from briefreader.notes import NotesError, ReanchorReport
+from briefreader.search.index.enrich import default_enricher, load_options_for
+from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
+from briefreader.search.library import Library
+from briefreader.sync import describe, reanchor_workspace_notes
+from briefreader.workspace import Workspace
+
+# Which notes a run re-anchors: those of the articles it changed (nothing if it changed
+# nothing), or every note (``briefreader notes reanchor``).
+Reanchor = Literal["changed", "all"]
+
+
+@dataclass
+class IndexRun:
+    """What a run did: the index report, the library (when kept open), the notes' report.
+
+    ``notes_notice`` is one line for the user when re-anchoring changed anything or failed.
+    """
+
+    report: IndexReport
+    library: Library | None = None
+    notes: ReanchorReport | None = None
+    notes_notice: str = ""
+
+
+def run_index(
+    workspace: Workspace,
+    *,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+    library: Library | None = None,
+    keep_open: bool = False,
+    reanchor: Reanchor = "changed",
+) -> IndexRun:
+    """Bring the index up to date, then embed and re-anchor notes as the settings ask.
+
+    ``library`` is a library already open on this workspace (the reader's): it is refreshed
+    if the index changed. ``keep_open`` returns an open library in ``IndexRun.library`` (the
+    caller closes it); otherwise one opened here is closed before returning.
+
+    Raises:
+        IndexBusy: another process holds the index lock.
+        OSError: the disk is full or not writable (the previous index stays intact).
+        ValueError: bad settings (an invalid boilerplate pattern).
+        IndexUnavailable: the updated index could not be opened.
+    """
+    settings = workspace.settings()
+    semantic = bool(settings.section("related").get("semantic", False))
+    report = update_index(
+        workspace,
+        rebuild=rebuild,
+        progress=progress,
+        options=load_options_for(workspace, settings),
+        enricher=default_enricher(workspace, settings),
+        before=_move_legacy_vectors(workspace) if semantic else None,
+        after=_embed(workspace) if semantic else None,
+    )
+    run = IndexRun(report)
+    wanted = _notes_to_reanchor(workspace, report, reanchor)
+    if not (keep_open or library is not None or wanted != frozenset()):
+        return run
+    opened = library is None
+    library = Library.open(workspace) if library is None else library
+    try:
+        if not opened and report.changed:
+            library.refresh()
+        if wanted != frozenset():
+            _reanchor(workspace, library, wanted, run)
+    finally:
+        if opened and not keep_open:
+            library.close()
+    run.library = library if keep_open or not opened else None
+    return run
+
+
+def _notes_to_reanchor(
+    workspace: Workspace, report: IndexReport, reanchor: Reanchor
+) -> frozenset[str] | None:
+    """The article ids whose notes to re-anchor: None for all, empty for none."""
+    if not workspace.notes_db.exists():
+        return frozenset()
+    if reanchor == "all":
+        return None
+    return report.changed_articles if report.changed else frozenset()
+
+
+def _reanchor(
+    workspace: Workspace, library: Library, wanted: frozenset[str] | None, run: IndexRun
+) -> None:
+    """Re-anchor notes; a failure here never loses the index update (it becomes a notice)."""
+    try:
+        run.notes = reanchor_workspace_notes(workspace, library, wanted)
+    except NotesError as error:
+        run.notes_notice = f"notes were not re-anchored: {error}"
+        return
+    run.notes_notice = describe(run.notes) or ""
+
+
+def _move_legacy_vectors(workspace: Workspace) -> LockedStep:
+    """The step before an update: move vectors an earlier version kept in the index folder
+    (before a rebuild can delete them)."""
+
+    def step(report: IndexReport, progress: ProgressFn) -> None:
+        from briefreader.search.semantic import move_legacy_store
+
+        move_legacy_store(workspace.index_dir)
+
+    return step
+
+
+def _embed(workspace: Workspace) -> LockedStep:
+    """The step after an update (semantic extra): embed the passages that have no vector yet,
+    so related passages never wait for the model. Only the changed articles and those
+    missing from the store are read."""
+
+    def step(report: IndexReport, progress: ProgressFn) -> None:
+        from briefreader.search import semantic
+
+        reason = semantic.available()
+        if reason is not None:
+            report.notices.append(f"semantic related passages are off: {reason}")
+            return
+        timer = time.perf_counter()
+        library = Library.open(workspace)
+        try:
+            semantic.update_embeddings(library, progress, report.changed_articles)
+        finally:
+            library.close()
+        report.timings["embedding"] = time.perf_counter() - timer
+
+    return step

@@ -1,0 +1,109 @@
+"""The documents the index holds per article: one article document (its stored JSON and its
+searchable fields) and one document per passage; and the way back, from stored fields to an
+``Article`` and to a catalog.
+
+Both sides use it: the indexer writes these documents, the library reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from whoosh.writing import IndexWriter
+
+from briefreader.models import Article, Heading, Passage, Reference
+from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
+from briefreader.search.index.enrich import Enrichment
+from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION
+from briefreader.search.index.terms import passage_terms
+
+
+def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
+    """Write one article document and one document per passage."""
+    entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
+    body = "\n\n".join([*article.deck, article.text])
+    writer.add_document(
+        doc_id=article.id,
+        kind="article",
+        article_id=article.id,
+        path=article.path,
+        content_hash=article.content_hash,
+        title=article.title,
+        body=body,
+        spell_words=body,
+        heading=" ".join(h.text for h in article.headings),
+        references="\n".join(r.text for r in article.references),
+        source=article.source,
+        date=article.date or "",
+        footnote=",".join(sorted({label for p in article.passages for label in p.footnotes})),
+        data=article_to_json(article, extra.payload),
+        **{k: v for k, v in entity_fields.items() if v},
+    )
+    for passage in article.passages:
+        fields = extra.passage_fields.get(passage.id, {})
+        writer.add_document(
+            doc_id=passage.id,
+            kind="passage",
+            article_id=article.id,
+            path=article.path,
+            number=passage.number,
+            body=passage.text,
+            heading=passage.heading,
+            source=article.source,
+            date=article.date or "",
+            text=passage.text,
+            terms=passage_terms(passage.text),
+            footnote=",".join(passage.footnotes),
+            **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
+        )
+
+
+def summarize(article: Article) -> ArticleSummary:
+    """The library-list summary of an article."""
+    return ArticleSummary(
+        article.id, article.title, article.source, article.date, article.path, len(article.passages)
+    )
+
+
+def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
+    """Serialise an article (and enrichment payload) for the index's stored field."""
+    data = asdict(article)
+    data["extra"] = payload or {}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def article_from_json(text: str) -> Article:
+    """Rebuild an ``Article`` from ``article_to_json`` output."""
+    data = json.loads(text)
+    data.pop("extra", None)
+    data["passages"] = tuple(
+        Passage(**{**p, "footnotes": tuple(p["footnotes"])}) for p in data["passages"]
+    )
+    data["headings"] = tuple(Heading(**h) for h in data["headings"])
+    data["references"] = tuple(Reference(**r) for r in data["references"])
+    for key in ("tags", "deck", "notices"):
+        data[key] = tuple(data[key])
+    return Article(**data)
+
+
+def article_extra(text: str) -> dict[str, Any]:
+    """The enrichment payload stored with an article (entities…)."""
+    return dict(json.loads(text).get("extra") or {})
+
+
+def catalog_from_index(ix: Any) -> Catalog:
+    """Rebuild the catalog from stored article documents (after a kill between two writes)."""
+    from briefreader.text.entities import from_payload, mention_forms
+
+    catalog = Catalog(schema_version=SCHEMA_VERSION)
+    with ix.searcher() as searcher:
+        for fields in searcher.documents(kind="article"):
+            article = article_from_json(fields["data"])
+            mentions = from_payload(article, article_extra(fields["data"])) or []
+            entry = catalog.files.get(article.path)
+            ids = (*(entry.articles if entry else ()), article.id)
+            catalog.put_file(article.path, FileEntry(-1, -1, article.content_hash, ids))
+            catalog.put_article(summarize(article), mention_forms(mentions))
+    return catalog
