@@ -12,16 +12,19 @@ from typing import Any
 
 import pytest
 
-from briefreader.tui.related import RelatedAnswer, RelatedItem
+from briefreader.search.related import RelatedItem
+from briefreader.tui.related import RelatedAnswer
 from tests.tui.helpers import settle
 
 PINNED_RELATED = RelatedAnswer(
     [
         RelatedItem(
-            "000_4b7c8a7470fbc100:p17",
-            "Iraq’s prime minister seeks closer US ties while keeping armed groups at bay",
-            "Her family believes she is being held by the Iraqi militia Kataib Hezbollah.",
-            "terms: Kataib, Hezbollah",
+            passage_id="000_4b7c8a7470fbc100:p17",
+            article_id="000_4b7c8a7470fbc100",
+            title="Iraq’s prime minister seeks closer US ties while keeping armed groups at bay",
+            score=0.5,
+            text="Her family believes she is being held by the Iraqi militia Kataib Hezbollah.",
+            why="terms: Kataib, Hezbollah",
         )
     ]
 )

@@ -41,11 +41,11 @@ class EntityCount:
 
 def article_mentions(article: Article, extra: dict[str, Any]) -> list[Mention]:
     """The mentions stored with an article, sorted by offset; [] when there are none."""
-    try:
-        from briefreader.text.entities.store import from_payload
+    from briefreader.text.entities.store import from_payload
 
+    try:
         stored = from_payload(article, extra) or []
-    except Exception:  # a payload from another version must never break reading
+    except (KeyError, IndexError, TypeError, ValueError):  # rows of another shape (version)
         return []
     mentions = [
         Mention(m.start, m.end, m.type, m.name or m.text)

@@ -10,9 +10,9 @@ from textual.message import Message
 from briefreader.models import Article, SearchResult, Span
 from briefreader.search.index.catalog import ArticleSummary
 from briefreader.tui.paging import PageRequest
-from briefreader.tui.related import RelatedItem
 
 if TYPE_CHECKING:
+    from briefreader.search.related import RelatedItem
     from briefreader.tui.widgets.results import ResultEntry
 
 

@@ -1,90 +1,56 @@
-"""Related passages for the reader, through ``briefreader.search.related`` when it exists.
+"""Related passages for the reader: the ranking's own typed result (``search.related``), made
+ready for display (control characters out) in the worker that asked for it.
 
-The related-passages engine is developed separately; this adapter tolerates its absence and
-small differences in the shape of its results (attribute names), so the reader never breaks.
+``search.related`` is imported when first asked for, so the reader paints before Whoosh loads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from briefreader.text.decode import strip_control
 
-
-class RelatedUnavailable(Exception):
-    """The related-passages engine is not installed or cannot answer."""
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    """A related passage as the side panel shows it."""
-
-    passage_id: str
-    title: str
-    excerpt: str
-    why: str
-    score: float = 0.0
-
-    @property
-    def article_id(self) -> str:
-        return self.passage_id.rsplit(":p", 1)[0]
+if TYPE_CHECKING:
+    from briefreader.search.library import Library
+    from briefreader.search.related import RelatedItem, RelatedResult
 
 
 @dataclass(frozen=True)
 class RelatedAnswer:
-    """Related passages of one paragraph, and notes to show with them (figures, notices)."""
+    """Related passages of one paragraph (the ranking's ``RelatedItem``s, cleaned for display)
+    and the lines to show with them (figures side by side, a notice)."""
 
     items: list[RelatedItem]
     notes: tuple[str, ...] = ()
 
 
-def find_related_items(library: Any, passage_id: str, limit: int = 8) -> RelatedAnswer:
-    """Related passages of a passage, normalised for display.
+def find_related_items(library: Library, passage_id: str, limit: int = 8) -> RelatedAnswer:
+    """Related passages of a passage, ready for the side panel (none for an unknown id).
 
     Raises:
-        RelatedUnavailable: no engine (yet), or it failed.
+        IndexUnavailable, OSError: the index was replaced or damaged under the reader.
     """
+    from briefreader.search.related import UnknownPassage, find_related
+
     try:
-        from briefreader.search.related import find_related
-    except ImportError as error:
-        raise RelatedUnavailable("related passages are not available yet") from error
-    try:
-        found: Any = find_related(library, passage_id, limit=limit)
-    except KeyError:
+        result = find_related(library, passage_id, limit=limit)
+    except UnknownPassage:
         return RelatedAnswer([])
-    except Exception as error:
-        raise RelatedUnavailable(f"related passages failed: {error}") from error
-    raw_items = getattr(found, "items", found)
-    items = [item for item in (_normalise(raw) for raw in raw_items) if item is not None]
-    notes = [str(line) for line in getattr(found, "figures_lines", ()) or ()]
-    if getattr(found, "notice", ""):
-        notes.append(str(found.notice))
-    return RelatedAnswer(items, tuple(strip_control(note) for note in notes))
+    return RelatedAnswer([_displayed(item) for item in result.items], related_notes(result))
 
 
-def _normalise(raw: Any) -> RelatedItem | None:
-    passage_id = _field(raw, "passage_id", "id")
-    if not passage_id:
-        return None
-    excerpt = _field(raw, "excerpt", "snippet", "text")
-    return RelatedItem(
-        passage_id=passage_id,
-        title=strip_control(_field(raw, "title") or passage_id),
-        excerpt=strip_control(excerpt),
-        why=strip_control(_field(raw, "why", "reason", "explanation")),
-        score=float(getattr(raw, "score", 0.0) or 0.0),
+def related_notes(result: RelatedResult) -> tuple[str, ...]:
+    """The lines shown above the related passages: figures side by side, then any notice."""
+    lines = [*result.figures_lines, *([result.notice] if result.notice else [])]
+    return tuple(strip_control(line) for line in lines)
+
+
+def _displayed(item: RelatedItem) -> RelatedItem:
+    """An item with its article text, title and reason as plain printable text."""
+    return replace(
+        item,
+        title=strip_control(item.title or item.passage_id),
+        text=strip_control(item.text),
+        why=strip_control(item.why),
     )
-
-
-def _field(raw: Any, *names: str) -> str:
-    for name in names:
-        value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
-        if value is None:
-            continue
-        if hasattr(value, "text"):  # a Snippet
-            value = value.text
-        if isinstance(value, list | tuple):
-            value = "; ".join(str(v) for v in value)
-        return str(value)
-    return ""

@@ -41,7 +41,7 @@ from briefreader.tui.messages import (
 )
 from briefreader.tui.notes_bridge import note_query
 from briefreader.tui.paging import PAGE_SIZE, PageRequest, ResultPager
-from briefreader.tui.related import RelatedUnavailable, find_related_items
+from briefreader.tui.related import find_related_items
 from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
@@ -590,8 +590,8 @@ class MainScreen(ReaderNotes):
         try:
             answer = find_related_items(self.library, passage_id)
             message = RelatedFound(passage_id, answer.items, notes=answer.notes)
-        except RelatedUnavailable as error:
-            message = RelatedFound(passage_id, [], str(error))
+        except _index_failures() as error:  # replaced or damaged under us: say so, go on
+            message = RelatedFound(passage_id, [], _index_failure_text(error))
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -15,9 +15,11 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from briefreader.tui.entities import TYPE_LABELS, EntityCount
-from briefreader.tui.related import RelatedItem
 from briefreader.tui.widgets.article_view import ENTITY_CLASSES, ArticleView
 from briefreader.tui.widgets.notes_tab import NoteList
+
+if TYPE_CHECKING:
+    from briefreader.search.related import RelatedItem
 
 
 class PanelList(OptionList):
@@ -114,7 +116,7 @@ class SidePanel(Vertical):
 
     def _related_prompt(self, item: RelatedItem) -> Text:
         text = Text(item.title, style=self._rich("side-panel--title"))
-        excerpt = item.excerpt if len(item.excerpt) <= 160 else item.excerpt[:157] + "…"
+        excerpt = item.text if len(item.text) <= 160 else item.text[:157] + "…"
         text.append("\n" + excerpt)
         if item.why:
             text.append("\n" + item.why, style=self._rich("side-panel--why"))
