@@ -27,9 +27,34 @@ class Heading:
     end: int
 
 
+PASSAGE_MARK = ":p"  # a passage id is ``<article-id>:p<n>`` (n from 1)
+
+
+def make_passage_id(article_id: str, number: int) -> str:
+    """The id of passage ``number`` of an article: ``<article-id>:p<number>``."""
+    return f"{article_id}{PASSAGE_MARK}{number}"
+
+
+def parse_passage_id(passage_id: str) -> tuple[str, int] | None:
+    """``(article id, passage number)`` of a passage id, or None if it has another shape."""
+    article_id, mark, number = passage_id.rpartition(PASSAGE_MARK)
+    if not (mark and article_id and number.isascii() and number.isdigit()):
+        return None
+    return article_id, int(number)
+
+
+def article_id_of(passage_id: str) -> str:
+    """The article id part of a passage id (the text itself if it is not a passage id)."""
+    parsed = parse_passage_id(passage_id)
+    return parsed[0] if parsed else passage_id
+
+
 @dataclass(frozen=True)
 class Passage:
-    """A paragraph of an article: the unit of search hits, related passages and notes."""
+    """A paragraph of an article: the unit of search hits, related passages and notes.
+
+    Its ``id`` is ``make_passage_id(article_id, number)``; ``parse_passage_id`` reads one.
+    """
 
     id: str
     article_id: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,11 +15,11 @@ from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
 from briefreader.notes.model import Note, NotesError, article_id_from_passage_id
 from briefreader.notes.store import NoteStore
+from briefreader.text.decode import strip_control
 from briefreader.workspace import Workspace
 
 Handler = Callable[[argparse.Namespace], int]
 ArticleLookup = Callable[[str], Article | None]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -149,7 +148,7 @@ def _load_corpus(workspace: Workspace) -> list[Article]:
 
 def _clean(text: str) -> str:
     """One display line: control characters and escapes removed, whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(strip_control(text, " ").split())
 
 
 def _short(text: str, width: int) -> str:

@@ -29,6 +29,7 @@ from briefreader.notes.model import (
     passage_number_from_id,
 )
 from briefreader.notes.store import NoteStore, utc_now
+from briefreader.text.decode import strip_control
 
 FORMATS = ("md", "json", "w3c")
 JSON_FORMAT = "briefreader-notes"
@@ -340,7 +341,6 @@ def import_notes(store: NoteStore, text: str) -> ImportReport:
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
 _BLOCK_START = re.compile(r"^(#|>|[-+=])")
 _ORDERED_START = re.compile(r"^(\d+)([.)])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def md_escape(text: str) -> str:
@@ -348,7 +348,7 @@ def md_escape(text: str) -> str:
 
     Control characters become spaces: they have no place in a report (NUL is not Markdown).
     """
-    text = _INLINE_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text).strip())
+    text = _INLINE_SPECIAL.sub(r"\\\1", strip_control(text, " ").strip())
     text = _ORDERED_START.sub(r"\1\\\2", text)
     return _BLOCK_START.sub(lambda m: "\\" + m.group(1), text)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from briefreader.models import parse_passage_id
+
 ANCHORED = "anchored"
 FUZZY = "fuzzy"
 ORPHANED = "orphaned"
@@ -92,13 +94,13 @@ def parse_tags(body: str) -> tuple[str, ...]:
 
 def passage_number_from_id(passage_id: str) -> int | None:
     """Return ``n`` from a passage id ``<article-id>:p<n>``, or None if it has another shape."""
-    _, sep, number = passage_id.rpartition(":p")
-    return int(number) if sep and number.isdigit() else None
+    parsed = parse_passage_id(passage_id)
+    return parsed[1] if parsed else None
 
 
 def article_id_from_passage_id(passage_id: str) -> str:
     """Return the article id part of a passage id ``<article-id>:p<n>``."""
-    article_id, sep, number = passage_id.rpartition(":p")
-    if not sep or not number.isdigit() or not article_id:
+    parsed = parse_passage_id(passage_id)
+    if parsed is None:
         raise NotesError(f"not a passage id: {passage_id!r} (expected ARTICLE-ID:pN)")
-    return article_id
+    return parsed[0]

@@ -15,7 +15,7 @@ from typing import Any
 from whoosh import query
 from whoosh.searching import Searcher
 
-from briefreader.models import Article, Hit, Passage, SearchResult, Snippet
+from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
     ArticleSummary,
@@ -190,8 +190,7 @@ class Library:
         Raises:
             KeyError: no such passage.
         """
-        article_id = passage_id.rsplit(":p", 1)[0]
-        article = self.article(article_id)
+        article = self.article(article_id_of(passage_id))
         passage = article.passage(passage_id)
         if passage is None:
             raise KeyError(passage_id)

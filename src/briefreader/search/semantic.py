@@ -39,9 +39,11 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from briefreader.models import ProgressFn, article_id_of
 
 if TYPE_CHECKING:
     from briefreader.models import Article, Passage
@@ -63,7 +65,6 @@ MEMORY_VECTORS = 20_000
 BATCH = 32
 COPY_ROWS = 20_000  # stored vectors copied per step when the store is rewritten (30 MB)
 RELOAD_CHECK_SECONDS = 1.0  # how often a reader looks for vectors written by another process
-ProgressFn = Callable[[str, int, int], None]
 
 _MODEL: Any = None
 _MODEL_LOCK = threading.Lock()
@@ -415,7 +416,7 @@ def update_embeddings(
         stored = list(zip(store.ids, store.hashes, store.contexts, strict=True))
     rows: dict[str, list[tuple[str, str]]] = {}
     for passage_id, key, _ in stored:
-        rows.setdefault(passage_id.rsplit(":p", 1)[0], []).append((passage_id, key))
+        rows.setdefault(article_id_of(passage_id), []).append((passage_id, key))
     entries: list[tuple[str, str, str]] = []
     for summary in summaries:
         kept = rows.get(summary.id, [])
@@ -495,7 +496,7 @@ def nearest_passages(
     query = store.vector(key)
     own = passage.article_id
     found = store.nearest(query, 2 * count + 48)
-    others = [(pid, h) for pid, h, _ in found if pid.rsplit(":p", 1)[0] != own]
+    others = [(pid, h) for pid, h, _ in found if article_id_of(pid) != own]
     return others[: 2 * count], ""
 
 

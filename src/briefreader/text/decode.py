@@ -69,14 +69,17 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u00ad"), None)
 
 
-def strip_control(text: str) -> str:
+def strip_control(text: str, replacement: str = "") -> str:
     """Remove escape sequences and control characters, keeping newlines and tabs as spaces.
 
-    Lone surrogates (possible in text built from other sources) become U+FFFD.
+    The one definition of what may not reach a terminal or a report: the reader, the CLI and
+    the Markdown export all use it. Each escape sequence and control character becomes
+    ``replacement`` (nothing by default; a space where it separated words). Lone surrogates
+    (possible in text built from other sources) become U+FFFD.
     """
-    text = _ESCAPES.sub("", text)
+    text = _ESCAPES.sub(replacement, text)
     text = text.translate(_INVISIBLE).replace("\t", " ")
-    text = _CONTROLS.sub("", text)
+    text = _CONTROLS.sub(replacement, text)
     return _SURROGATES.sub("\ufffd", text)
 
 

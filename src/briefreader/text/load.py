@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from briefreader.models import Article, LoadResult, Skipped
+from briefreader.models import Article, LoadResult, Skipped, make_passage_id
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
 from briefreader.text.split import (
@@ -554,6 +554,7 @@ def _part_id(stem: str, part: int) -> str:
 
 def _renamed(article: Article, new_id: str) -> Article:
     passages = tuple(
-        replace(p, id=f"{new_id}:p{p.number}", article_id=new_id) for p in article.passages
+        replace(p, id=make_passage_id(new_id, p.number), article_id=new_id)
+        for p in article.passages
     )
     return replace(article, id=new_id, passages=passages)

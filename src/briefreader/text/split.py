@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from briefreader.models import Article, Heading, Passage, Reference
+from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.text.clean import (
     LineRules,
     bullet_text,
@@ -368,7 +368,7 @@ def build_article(draft: Draft, article_id: str, path: str, part: int, **meta: o
                 )
                 passages.append(
                     Passage(
-                        f"{article_id}:p{number}",
+                        make_passage_id(article_id, number),
                         article_id,
                         number,
                         start,
