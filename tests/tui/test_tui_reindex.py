@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from briefreader.tui.app import ReaderApp
+from briefreader.tui.screens import main as main_module
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings
 from briefreader.workspace import Workspace
@@ -22,8 +23,11 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 async def test_reader_picks_up_an_index_rebuilt_by_another_process(
-    reader_workspace_root: Path, tmp_path: Path
+    reader_workspace_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The reader's own poll (every few seconds) would race the check of the old snapshot
+    # below: it never fires during this test, which triggers the poll itself.
+    monkeypatch.setattr(main_module, "INDEX_POLL_SECONDS", 3600.0)
     root = tmp_path / "ws"
     shutil.copytree(reader_workspace_root, root)
     shutil.rmtree(root / "index" / "state", ignore_errors=True)
