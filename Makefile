@@ -35,6 +35,7 @@ check: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_import_hygiene.py
 
 bench: install
 	$(BIN)/python -m benchmarks --scale 1

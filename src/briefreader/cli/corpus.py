@@ -113,22 +113,6 @@ def open_library(workspace: Workspace, quiet: bool = True) -> Library:
         return Library.open(workspace)
 
 
-def ensure_fresh_library(workspace: Workspace) -> Library:
-    """Bring the index up to date (quietly unless it has work to do) and open it."""
-    report = run_index(workspace, quiet=False) if _needs_index(workspace) else None
-    if report and (report.changed or report.skipped):
-        print_report(report)
-    return Library.open(workspace)
-
-
-def _needs_index(workspace: Workspace) -> bool:
-    try:
-        Library.open(workspace).close()
-    except IndexUnavailable:
-        return True
-    return False
-
-
 def cmd_articles(args: argparse.Namespace) -> int:
     library = open_library(workspace_from(args))
     summaries = library.articles()

@@ -125,19 +125,6 @@ def article_source(workspace: Workspace) -> ArticleLookup:
     return lookup
 
 
-def load_articles(workspace: Workspace) -> list[Article]:
-    """Every article of the workspace, after bringing the index up to date with ``articles/``."""
-    from briefreader.cli.progress import run_index
-    from briefreader.search.library import Library
-
-    run_index(workspace, quiet=True)
-    library = Library.open(workspace)
-    try:
-        return [library.article(summary.id) for summary in library.articles()]
-    finally:
-        library.close()
-
-
 def _load_corpus(workspace: Workspace) -> list[Article]:
     from briefreader.search.index.enrich import load_options_for
     from briefreader.text.load import load_corpus

@@ -23,8 +23,6 @@ from briefreader.search.index.indexer import IndexReport
 from briefreader.search.index.store import IndexBusy
 from briefreader.workspace import Workspace
 
-PHASES = INDEX_PHASES
-
 
 @contextmanager
 def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
@@ -43,7 +41,9 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
 
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
-                tasks[phase] = bar.add_task(PHASES.get(phase, phase.capitalize()), total=total)
+                tasks[phase] = bar.add_task(
+                    INDEX_PHASES.get(phase, phase.capitalize()), total=total
+                )
             bar.update(tasks[phase], completed=done, total=total)
 
         yield report

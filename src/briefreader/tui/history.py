@@ -46,11 +46,3 @@ class History:
         if current is not None:
             self._back.append(current)
         return self._forward.pop()
-
-    @property
-    def can_go_back(self) -> bool:
-        return bool(self._back)
-
-    @property
-    def can_go_forward(self) -> bool:
-        return bool(self._forward)

@@ -23,7 +23,6 @@ from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
 
 ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
 _LONG_FORM_WORDS = 12
-_LINKING_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "al", "el", "&", "–", "-"})
 
 
 @dataclass(frozen=True)

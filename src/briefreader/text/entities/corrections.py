@@ -36,10 +36,6 @@ class Corrections:
     retypes: dict[str, str] = field(default_factory=dict)
     suppressed: tuple[str, ...] = ()
 
-    def is_empty(self) -> bool:
-        """Whether there is nothing to apply."""
-        return not (self.merges or self.splits or self.renames or self.retypes or self.suppressed)
-
     def merge(self, names: list[str]) -> Corrections:
         """Make the named entities one (the first name's group absorbs the others)."""
         keys = {name_key(n) for n in names}

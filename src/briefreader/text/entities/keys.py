@@ -37,11 +37,6 @@ def name_key(name: str) -> str:
     return " ".join(kept or words)
 
 
-def key_tokens(key: str) -> list[str]:
-    """The words of a key."""
-    return key.split()
-
-
 @lru_cache(maxsize=1)
 def alias_entries() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """Shipped alias sets as (canonical name, type, aliases)."""

@@ -9,8 +9,6 @@ from textual.widgets import ProgressBar, Static
 
 from briefreader.models import INDEX_PHASES
 
-PHASES = INDEX_PHASES
-
 
 class IndexingStatus(Horizontal):
     """A label and a progress bar; hidden once the library is ready."""
@@ -21,6 +19,6 @@ class IndexingStatus(Horizontal):
 
     def update_progress(self, phase: str, done: int, total: int) -> None:
         """Show a phase of the index build and how far along it is."""
-        label = PHASES.get(phase, phase.capitalize())
+        label = INDEX_PHASES.get(phase, phase.capitalize())
         self.query_one("#indexing-label", Static).update(Text(f"{label} {done}/{total}"))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
