@@ -1,7 +1,7 @@
 """What the semantic extra adds to an index run after a one-file change.
 
 ``python -m benchmarks.embedding_update --scale 4`` builds BBC News ×SCALE (entities off,
-``[related] semantic = true``), then changes one file at a time and times ``update_index``
+``[related] semantic = true``), then changes one file at a time and times ``run_index``
 and its embedding step. The model is replaced by a deterministic stand-in (a unit vector
 seeded by the text's hash) so that what is timed is the store's own work: listing the
 articles, reading the changed ones, copying the stored vectors into the new file, writing the
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.corpus import CorpusMissing, build_corpus
+from briefreader.pipeline import run_index
 from briefreader.search import semantic
-from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 
 SETTINGS = "[entities]\nenabled = false\n[related]\nsemantic = true\n"
@@ -48,7 +48,7 @@ def run(scale: int, updates: int) -> None:
     workspace = corpus.workspace
     try:
         workspace.settings_path.write_text(SETTINGS, encoding="utf-8")
-        report = update_index(workspace)
+        report = run_index(workspace).report
         library = Library.open(workspace)
         passages = sum(summary.passages for summary in library.articles())
         library.close()
@@ -63,7 +63,7 @@ def run(scale: int, updates: int) -> None:
             path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
             semantic._STORES.clear()  # as a fresh `briefreader index` process
             started = time.perf_counter()
-            report = update_index(workspace)
+            report = run_index(workspace).report
             totals.append(time.perf_counter() - started)
             steps.append(report.timings.get("embedding", 0.0))
         print("| one-file update | median | max |")

@@ -32,9 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from briefreader.models import Article
-from briefreader.search.index.enrich import NoEnrichment
-from briefreader.search.index.indexer import Enrichment, ProgressFn, update_index
+from briefreader.models import Article, ProgressFn
+from briefreader.search.index.enrich import Enrichment, NoEnrichment
+from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
 from briefreader.search.related import RelatedOptions, clear_cache, find_related, shown_count
 from briefreader.workspace import Workspace

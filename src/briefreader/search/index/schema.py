@@ -73,7 +73,7 @@ def build_schema() -> fields.Schema:
         date=fields.ID(stored=True),
         footnote=fields.KEYWORD(lowercase=True, commas=True),
         text=fields.STORED(),
-        # passage documents: key-term sequence for related passages (related.passage_terms)
+        # passage documents: key-term sequence for related passages (index/terms.passage_terms)
         terms=fields.STORED(),
         data=fields.STORED(),
         **{name: fields.KEYWORD(**keyword) for name in ENTITY_FIELDS},
