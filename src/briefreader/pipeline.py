@@ -73,14 +73,15 @@ def run_index(
     )
     run = IndexRun(report)
     wanted = _notes_to_reanchor(workspace, report, reanchor)
-    if not (keep_open or library is not None or wanted != frozenset()):
-        return run
+    has_notes_to_move = wanted != frozenset()
+    if library is None and not (keep_open or has_notes_to_move):
+        return run  # nothing needs the index open
     opened = library is None
     library = Library.open(workspace) if library is None else library
     try:
         if not opened and report.changed:
             library.refresh()
-        if wanted != frozenset():
+        if has_notes_to_move:
             _reanchor(workspace, library, wanted, run)
     finally:
         if opened and not keep_open:
