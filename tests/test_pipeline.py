@@ -121,12 +121,16 @@ def test_the_embedding_step_runs_under_the_index_lock_with_the_changed_articles(
     assert "embedding" in run.report.timings
 
 
-def test_without_the_extra_the_run_says_semantic_is_off(tmp_path: Path) -> None:
+def test_without_the_extra_the_run_says_semantic_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from briefreader.search import semantic
 
-    if semantic.available() is None:
-        pytest.skip("the semantic extra is installed here")
+    monkeypatch.setattr(semantic, "available", lambda: "sentence-transformers is not installed")
     root = make_workspace(tmp_path, {"port.txt": f"Port story\n\n{HARBOUR}"})
     (root / "briefreader.toml").write_text("[related]\nsemantic = true\n")
     report = run_index(Workspace(root)).report
-    assert any(n.startswith("semantic related passages are off") for n in report.notices)
+    assert "semantic related passages are off: sentence-transformers is not installed" in (
+        report.notices
+    )
+    assert "embedding" not in report.timings
