@@ -84,3 +84,30 @@ def test_a_failure_reading_entities_is_not_hidden(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(store, "from_payload", broken)
     with pytest.raises(ZeroDivisionError):
         article_mentions(_article(), {"entities": {"mentions": []}})
+
+
+@pytest.mark.anyio
+async def test_a_settings_file_broken_while_reading_is_reported_in_the_panel(
+    reader_workspace_root: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from briefreader.tui.app import ReaderApp
+    from briefreader.tui.settings import ReaderSettings
+    from tests.tui.helpers import settle
+
+    root = tmp_path / "ws"
+    shutil.copytree(reader_workspace_root, root)
+    app = ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        (root / "briefreader.toml").write_text("[related\nthreshold = ", encoding="utf-8")
+        await pilot.press("j")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        panel = app.screen.query_one("#related-list")
+        shown = str(panel.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        assert shown.startswith("Cannot read settings file")
+        assert app.is_running

@@ -141,11 +141,12 @@ def _corrections(workspace: Workspace) -> Corrections:
 
 def _stored_mentions(workspace: Workspace) -> tuple[dict[str, list[EntityMention]], str] | None:
     """Mentions stored in the index, if there is an index and every article has them."""
-    try:
-        from briefreader.search.library import Library
+    from briefreader.search.index.store import IndexUnavailable
+    from briefreader.search.library import Library
 
+    try:
         library = Library.open(workspace)
-    except Exception:  # no index yet, or an index from another version: compute instead
+    except IndexUnavailable:  # no index yet, or an index from another version: compute instead
         return None
     try:
         mentions: dict[str, list[EntityMention]] = {}

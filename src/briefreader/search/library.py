@@ -42,7 +42,7 @@ from briefreader.text.entities import (
     load_corrections,
     resolve_forms,
 )
-from briefreader.workspace import Workspace
+from briefreader.workspace import Settings, Workspace, user_config_path
 
 __all__ = ["Library", "QueryError", "SearchCancelled"]
 _ARTICLE = query.Term("kind", "article")
@@ -84,6 +84,7 @@ class Library:
         self._entity_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._count_searcher: Searcher | None = None
+        self._settings: tuple[tuple[float, ...], Settings] | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -213,6 +214,21 @@ class Library:
         if len(matches) == 1:
             return matches[0]
         raise KeyError(text if not matches else f"{text} (matches {len(matches)} articles)")
+
+    def settings(self) -> Settings:
+        """The workspace's settings, read again only when a settings file changed (related
+        passages ask on every cursor move).
+
+        Raises:
+            WorkspaceError: a settings file cannot be read (the message says which).
+        """
+        stamp = (_mtime(user_config_path()), _mtime(self.workspace.settings_path))
+        cached = self._settings
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        settings = self.workspace.settings()
+        self._settings = (stamp, settings)
+        return settings
 
     # ------------------------------------------------------------------ entities
 
@@ -442,6 +458,6 @@ def _matching_catalog(
 
 def _mtime(path: Path | None) -> float:
     try:
-        return path.stat().st_mtime if path else 0.0
+        return path.stat().st_mtime_ns if path else 0.0
     except OSError:
         return 0.0

@@ -348,7 +348,7 @@ def find_related(
 
 def options_for(library: Library) -> RelatedOptions:
     """Options from the workspace's ``[related]`` settings (``semantic``, ``threshold``)."""
-    section = library.workspace.settings().section("related")
+    section = library.settings().section("related")
     options = RelatedOptions(semantic=bool(section.get("semantic", False)))
     if isinstance(section.get("threshold"), int | float):
         options = replace(options, threshold=float(section["threshold"]))

@@ -50,7 +50,7 @@ from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.results import ResultEntry, ResultsList
 from briefreader.tui.widgets.search_bar import SearchBar
 from briefreader.tui.widgets.side_panel import SidePanel
-from briefreader.workspace import Workspace
+from briefreader.workspace import Workspace, WorkspaceError
 
 RELATED_DELAY = 0.25
 COUNT_DELAY = 0.2  # seconds of no typing before the exact count of matches is started
@@ -592,6 +592,8 @@ class MainScreen(ReaderNotes):
             message = RelatedFound(passage_id, answer.items, notes=answer.notes)
         except _index_failures() as error:  # replaced or damaged under us: say so, go on
             message = RelatedFound(passage_id, [], _index_failure_text(error))
+        except WorkspaceError as error:  # a settings file being edited: say which, go on
+            message = RelatedFound(passage_id, [], str(error))
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
