@@ -70,3 +70,19 @@ def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         os.environ.pop("BRIEFREADER_CONFIG", None)
     else:
         os.environ["BRIEFREADER_CONFIG"] = old
+
+
+@pytest.fixture
+def settings_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every ``Workspace.settings()`` call from now on, by workspace root (a read of the files)."""
+    from briefreader.workspace import Workspace
+
+    reads: list[Path] = []
+    original = Workspace.settings
+
+    def counted(self: Workspace) -> object:
+        reads.append(self.root)
+        return original(self)
+
+    monkeypatch.setattr(Workspace, "settings", counted)
+    return reads

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -78,19 +77,11 @@ def test_an_unchanged_run_touches_no_notes_and_all_reanchors_every_one(tmp_path:
     assert rebuilt.notes is not None and rebuilt.notes.checked == 2
 
 
-def test_a_run_reads_the_settings_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_reads_the_settings_once(tmp_path: Path, settings_reads: list[Path]) -> None:
     root = make_workspace(tmp_path, {"port.txt": f"Port story\n\n{HARBOUR}"})
     (root / "briefreader.toml").write_text('[cleaning]\nboilerplate = ["share this"]\n')
-    reads = []
-    original = Workspace.settings
-
-    def counted(self: Workspace) -> Any:
-        reads.append(1)
-        return original(self)
-
-    monkeypatch.setattr(Workspace, "settings", counted)
     run_index(Workspace(root))
-    assert len(reads) == 1
+    assert len(settings_reads) == 1
 
 
 def test_the_embedding_step_runs_under_the_index_lock_with_the_changed_articles(

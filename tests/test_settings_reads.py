@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from briefreader.search.library import Library
 from briefreader.search.related import clear_cache, find_related
@@ -15,18 +12,11 @@ from briefreader.workspace import Workspace
 
 
 def test_related_passages_read_the_settings_once_until_a_file_changes(
-    sample_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_workspace: Path, tmp_path: Path, settings_reads: list[Path]
 ) -> None:
     root = tmp_path / "ws"
     shutil.copytree(sample_workspace, root)
-    reads = []
-    original = Workspace.settings
-
-    def counted(self: Workspace) -> Any:
-        reads.append(1)
-        return original(self)
-
-    monkeypatch.setattr(Workspace, "settings", counted)
+    reads = settings_reads
     library = Library.open(Workspace(root))
     try:
         ids = [s.id for s in library.articles()]
