@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.progress import run_index
 from briefreader.models import Article
+from briefreader.notes.store import articles_with_tag
 from briefreader.search.indexer import IndexReport
 from briefreader.search.library import Library
 from briefreader.search.store import IndexUnavailable
@@ -105,12 +107,12 @@ def print_report(report: IndexReport) -> None:
 def open_library(workspace: Workspace, quiet: bool = True) -> Library:
     """Open the index, building or repairing it first when needed."""
     try:
-        return Library.open(workspace)
+        return with_note_tags(Library.open(workspace))
     except IndexUnavailable:
         report = run_index(workspace, quiet=quiet)
         if report.rebuilt or report.added:
             err_console().print(f"index built: {report.articles} articles", markup=False)
-        return Library.open(workspace)
+        return with_note_tags(Library.open(workspace))
 
 
 def ensure_fresh_library(workspace: Workspace) -> Library:
@@ -118,7 +120,13 @@ def ensure_fresh_library(workspace: Workspace) -> Library:
     report = run_index(workspace, quiet=False) if _needs_index(workspace) else None
     if report and (report.changed or report.skipped):
         print_report(report)
-    return Library.open(workspace)
+    return with_note_tags(Library.open(workspace))
+
+
+def with_note_tags(library: Library) -> Library:
+    """Let the library's queries filter by note tags (``tag:name``) from the workspace's notes."""
+    library.tag_articles = partial(articles_with_tag, library.workspace.notes_db)
+    return library
 
 
 def _needs_index(workspace: Workspace) -> bool:

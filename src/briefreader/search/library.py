@@ -9,7 +9,8 @@ import heapq
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,13 @@ from briefreader.search.catalog import (
 )
 from briefreader.search.highlight import make_snippet
 from briefreader.search.indexer import _catalog_from_index, article_extra, article_from_json
-from briefreader.search.query import SEARCH_FIELDS, QueryError, parse_query, positive_leaves
+from briefreader.search.query import (
+    SEARCH_FIELDS,
+    QueryError,
+    TagResolver,
+    parse_query,
+    positive_leaves,
+)
 from briefreader.search.schema import ENTITY_FIELDS, text_analyzer
 from briefreader.search.store import IndexUnavailable, active_dir, open_active
 from briefreader.text.entities import (
@@ -80,6 +87,8 @@ class Library:
         self._entity_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._count_searcher: Searcher | None = None
+        # Set by the CLI and the reader (from the notes) so that ``tag:name`` filters work.
+        self.tag_articles: TagResolver | None = getattr(self, "tag_articles", None)
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -287,20 +296,46 @@ class Library:
         Raises:
             QueryError: the query is malformed.
         """
-        with self._lock:
-            parsed = query.And([_ARTICLE, self._parse(text)])
-        with self._count_lock:
-            if self._count_searcher is None:
-                self._count_searcher = self._ix.searcher()
+        parsed = self.article_query(text)
+        with self.counting_searcher() as searcher:
             found = 0
-            for found, _ in enumerate(self._count_searcher.docs_for_query(parsed), start=1):
+            for found, _ in enumerate(searcher.docs_for_query(parsed), start=1):
                 if found % 2048 == 0 and should_stop is not None and should_stop():
                     return None
             return found
 
+    def article_query(self, text: str) -> query.Query:
+        """The Whoosh query for the articles a user's query text matches.
+
+        Raises:
+            QueryError: the query is malformed.
+        """
+        with self._lock:
+            return query.And([_ARTICLE, self._parse(text)])
+
+    @contextmanager
+    def counting_searcher(self) -> Iterator[Searcher]:
+        """A searcher of its own for walking every match (counts, facets), held under its lock,
+        so searches in other threads do not wait for it. Its document numbers stay valid only
+        inside the ``with`` block (a refresh replaces it)."""
+        with self._count_lock:
+            if self._count_searcher is None:
+                self._count_searcher = self._ix.searcher()
+            yield self._count_searcher
+
+    @property
+    def generation(self) -> int:
+        """The index generation this snapshot reads (it changes after each index run)."""
+        return int(self._generation)
+
+    @property
+    def folder(self) -> Path | None:
+        """The active index folder this snapshot reads (None without one)."""
+        return self._folder
+
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
-        parsed = parse_query(text, self._schema, self._expand_entity).query
+        parsed = parse_query(text, self._schema, self._expand_entity, self.tag_articles).query
         typed = _typed_prefixes(text)
         return parsed.accept(lambda node: self._expand_prefix(node, typed))
 
