@@ -57,7 +57,9 @@ def compare(library: Any, queries: list[Query]) -> dict[str, Any]:
     brief, whoosh = stats["briefreader"], stats["whoosh"]
     return {
         **stats,
-        "p95_ratio_vs_whoosh": round(brief["p95_ms"] / whoosh["p95_ms"], 2) if whoosh["n"] else None,
+        "p95_ratio_vs_whoosh": round(brief["p95_ms"] / whoosh["p95_ms"], 2)
+        if whoosh["n"]
+        else None,
         "queries": len(queries),
         "errors": errors[:10],
         "cpu_seconds": round(time.process_time() - cpu_start, 2),

@@ -14,13 +14,11 @@ from briefreader.cli import main
 from briefreader.cli.corpus import with_note_tags
 from briefreader.notes import NoteStore, TextSelector
 from briefreader.search.facets import (
-    add_filter,
     build_timeline,
-    filters_in,
     query_facets,
-    remove_filter,
     sparkline,
 )
+from briefreader.search.filters import add_filter, filters_in, remove_filter
 from briefreader.search.indexer import update_index
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
@@ -48,12 +46,16 @@ def _article(rng: random.Random, number: int, paragraphs: list[str]) -> str:
     return "---\n" + "\n".join(front) + "\n---\n\n" + body + "\n"
 
 
+def corpus_files(rng: random.Random, count: int = 40) -> dict[str, str | bytes]:
+    """Articles made of the sample's paragraphs, with mixed sources and dates."""
+    paragraphs = _paragraphs()
+    return {f"gen{n:02d}.md": _article(rng, n, paragraphs) for n in range(count)}
+
+
 @pytest.fixture(scope="module")
 def facet_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Forty articles from the sample's paragraphs, with mixed sources and dates, some noted."""
-    rng = random.Random(20261206)
-    paragraphs = _paragraphs()
-    files = {f"gen{n:02d}.md": _article(rng, n, paragraphs) for n in range(40)}
+    """Forty generated articles (entities by the rules recogniser), some noted."""
+    files = corpus_files(random.Random(20261206))
     root = make_workspace(tmp_path_factory.mktemp("facets"), files)
     (root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n', encoding="utf-8")
     update_index(Workspace(root))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -19,7 +18,7 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.progress import run_index
 from briefreader.models import Article
-from briefreader.notes.store import articles_with_tag
+from briefreader.notes.store import tag_resolver
 from briefreader.search.indexer import IndexReport
 from briefreader.search.library import Library
 from briefreader.search.store import IndexUnavailable
@@ -125,7 +124,7 @@ def ensure_fresh_library(workspace: Workspace) -> Library:
 
 def with_note_tags(library: Library) -> Library:
     """Let the library's queries filter by note tags (``tag:name``) from the workspace's notes."""
-    library.tag_articles = partial(articles_with_tag, library.workspace.notes_db)
+    library.tag_articles = tag_resolver(library.workspace.notes_db)
     return library
 
 

@@ -9,7 +9,14 @@ from rich.text import Text
 from briefreader.cli.common import CommandError, out_console, print_json, shorten, workspace_from
 from briefreader.cli.corpus import open_library
 from briefreader.notes.store import read_tags_by_article
-from briefreader.search.facets import FACET_TYPES, Facets, FacetValue, Timeline, query_facets
+from briefreader.search.facets import (
+    FACET_TYPES,
+    Facets,
+    FacetValue,
+    Timeline,
+    bar_length,
+    query_facets,
+)
 from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
 from briefreader.workspace import Workspace
@@ -140,6 +147,6 @@ def timeline_rows(timeline: Timeline, width: int = BAR_WIDTH) -> list[str]:
     peak = max((b.count for b in timeline.buckets), default=0)
     rows = []
     for bucket in timeline.buckets:
-        size = 0 if not peak else max(1 if bucket.count else 0, round(bucket.count * width / peak))
+        size = bar_length(bucket.count, peak, width)
         rows.append(f"  {bucket.label:<7}  {'█' * size:<{width}}  {bucket.count}")
     return rows

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -558,3 +559,8 @@ def articles_with_tag(notes_db: Path, tag: str) -> set[str]:
     """The articles whose live notes carry ``tag`` (any case, with or without ``#``)."""
     wanted = normalize_tag(tag)
     return {a for a, tags in read_tags_by_article(notes_db).items() if wanted in tags}
+
+
+def tag_resolver(notes_db: Path) -> Callable[[str], set[str]]:
+    """``articles_with_tag`` bound to a notes database: what a library's ``tag:`` filter asks."""
+    return partial(articles_with_tag, notes_db)

@@ -12,13 +12,12 @@ date prefixes), which is 3-6x faster than Whoosh's own ``FieldFacet`` grouping o
 from __future__ import annotations
 
 import heapq
-import re
 import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from itertools import chain
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from whoosh import analysis
@@ -326,6 +325,13 @@ def _month_labels(first: str, last: str) -> list[str]:
     return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(start, end + 1)]
 
 
+def bar_length(count: int, peak: int, width: int) -> int:
+    """Cells of a histogram bar: scaled to the busiest bucket, at least one for any count."""
+    if not peak or not count:
+        return 0
+    return max(1, round(count * width / peak))
+
+
 def sparkline(counts: Iterable[int]) -> str:
     """One character per bucket, eight levels, blank for zero (no colour needed)."""
     values = list(counts)
@@ -345,69 +351,3 @@ def tag_facet(
         counts.update(set(tags_by_article.get(article_id, ())))
     values = [FacetValue(f"#{tag}", n, f"tag:{tag}") for tag, n in counts.items()]
     return tuple(_top(values, limit))
-
-
-FILTER_FIELDS = ("source", "entity", *FACET_TYPES, "date", "tag")
-_FILTER_RE = re.compile(
-    r'(?<![\w"])(?:' + "|".join(FILTER_FIELDS) + r')(?::"[^"]*"|:[^\s()"]+)', re.IGNORECASE
-)
-
-
-def filters_in(text: str) -> list[str]:
-    """The facet filters written in a query (``source:"…"``, ``date:…``, …), in order:
-    the chips the reader shows."""
-    return [m.group(0) for m in _FILTER_RE.finditer(text) if not _in_phrase(text, m.start())]
-
-
-def add_filter(text: str, facet_filter: str) -> str:
-    """The query narrowed by a filter (kept once). A query with a top-level OR is put in
-    parentheses first, so the filter narrows all of it."""
-    text = " ".join(text.split())
-    if facet_filter.casefold() in (f.casefold() for f in filters_in(text)):
-        return text
-    if not text:
-        return facet_filter
-    if _has_top_level_or(text):
-        text = f"({text})"
-    return f"{text} {facet_filter}"
-
-
-def remove_filter(text: str, facet_filter: str) -> str:
-    """The query without one filter (the chip removed); the rest is left as typed."""
-    for match in _FILTER_RE.finditer(text):
-        if match.group(0).casefold() == facet_filter.casefold() and not _in_phrase(
-            text, match.start()
-        ):
-            text = text[: match.start()] + text[match.end() :]
-            break
-    text = " ".join(text.split())
-    if text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        return text[1:-1].strip()  # the parentheses add_filter put around a lone OR query
-    return text
-
-
-def _in_phrase(text: str, position: int) -> bool:
-    return text.count('"', 0, position) % 2 == 1
-
-
-def _has_top_level_or(text: str) -> bool:
-    depth = 0
-    for index, word in enumerate(_words_outside_phrases(text)):
-        depth += word.count("(") - word.count(")")
-        if word == "OR" and depth == 0 and index:
-            return True
-    return False
-
-
-def _words_outside_phrases(text: str) -> list[str]:
-    parts = text.split('"')
-    return [w for i, part in enumerate(parts) if i % 2 == 0 for w in part.split()]
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in "".join(_words_outside_phrases(text)):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
