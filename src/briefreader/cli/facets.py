@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import CommandError, out_console, print_json, shorten, workspace_from
-from briefreader.cli.corpus import open_library
-from briefreader.notes.store import read_tags_by_article
-from briefreader.search.facets import (
-    FACET_TYPES,
-    Facets,
-    FacetValue,
-    Timeline,
-    bar_length,
-    query_facets,
-)
-from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
-from briefreader.workspace import Workspace
+
+if TYPE_CHECKING:  # the index, the entities and rich load only when a command runs
+    from briefreader.search.facets import Facets, FacetValue, Timeline
+    from briefreader.workspace import Workspace
 
 FACETS_SCHEMA = 1
 TYPE_TITLES = {"person": "People", "org": "Organisations", "place": "Places", "group": "Groups"}
@@ -55,6 +46,11 @@ def add_facet_options(parser: argparse.ArgumentParser) -> None:
 
 def compute_facets(workspace: Workspace, text: str, limit: int) -> Facets:
     """Open the library and count the facets of a query (with the notes' tags)."""
+    from briefreader.cli.corpus import open_library
+    from briefreader.notes.store import read_tags_by_article
+    from briefreader.search.facets import query_facets
+    from briefreader.search.query import QueryError
+
     if limit < 1:
         raise CommandError("--facet-limit must be at least 1")
     library = open_library(workspace)
@@ -95,6 +91,8 @@ def print_facets(facets: Facets) -> None:
     """Facets for a person: one block per facet, each value with its count and filter."""
     if not _print_header(facets):
         return
+    from briefreader.search.facets import FACET_TYPES
+
     _print_block("Sources", facets.sources)
     for kind in FACET_TYPES:
         _print_block(TYPE_TITLES[kind], facets.entities.get(kind, ()))
@@ -115,6 +113,8 @@ def _print_header(facets: Facets) -> bool:
 
 
 def _print_block(title: str, values: tuple[FacetValue, ...]) -> None:
+    from rich.text import Text
+
     console = out_console()
     console.print(Text(f"\n{title}", style="bold"))
     if not values:
@@ -130,6 +130,8 @@ def _print_block(title: str, values: tuple[FacetValue, ...]) -> None:
 
 def print_timeline(facets: Facets, header: bool = True) -> None:
     """One row per bucket: label, a bar scaled to the busiest bucket, the count."""
+    from rich.text import Text
+
     console = out_console()
     timeline = facets.timeline
     if header and not _print_header(facets):
@@ -144,6 +146,8 @@ def print_timeline(facets: Facets, header: bool = True) -> None:
 
 def timeline_rows(timeline: Timeline, width: int = BAR_WIDTH) -> list[str]:
     """Plain-text histogram rows (``2024-05 ██████ 12``), empty buckets included."""
+    from briefreader.search.facets import bar_length
+
     peak = max((b.count for b in timeline.buckets), default=0)
     rows = []
     for bucket in timeline.buckets:
