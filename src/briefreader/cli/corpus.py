@@ -18,6 +18,7 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.progress import run_index
 from briefreader.models import Article
+from briefreader.notes.store import tag_resolver
 from briefreader.search.index.indexer import IndexReport
 from briefreader.search.index.store import IndexUnavailable
 from briefreader.search.library import Library
@@ -105,12 +106,18 @@ def print_report(report: IndexReport) -> None:
 def open_library(workspace: Workspace, quiet: bool = True) -> Library:
     """Open the index, building or repairing it first when needed."""
     try:
-        return Library.open(workspace)
+        return with_note_tags(Library.open(workspace))
     except IndexUnavailable:
         report = run_index(workspace, quiet=quiet)
         if report.rebuilt or report.added:
             err_console().print(f"index built: {report.articles} articles", markup=False)
-        return Library.open(workspace)
+        return with_note_tags(Library.open(workspace))
+
+
+def with_note_tags(library: Library) -> Library:
+    """Let the library's queries filter by note tags (``tag:name``) from the workspace's notes."""
+    library.tag_articles = tag_resolver(library.workspace.notes_db)
+    return library
 
 
 def cmd_articles(args: argparse.Namespace) -> int:

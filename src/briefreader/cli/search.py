@@ -15,6 +15,7 @@ from briefreader.cli.common import (
     workspace_from,
 )
 from briefreader.cli.corpus import open_library
+from briefreader.cli.facets import add_facet_options, cmd_facets
 from briefreader.models import Hit, SearchResult
 from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
@@ -28,8 +29,11 @@ query language:
   field:value        title:, source:, heading:, references:, and the entity fields
                      entity:, person:, org:, place:, group:, when:  (e.g. entity:"Kataib Hezbollah")
   date:2024          dates: date:2024-05, date:2023..2024-06, date:..2024, date:2025..
+  tag:name           articles with a note tagged #name
   prefix*            words starting with prefix
   word~              fuzzy: words within one edit (word~2: two edits)
+--facets prints, instead of hits, the sources, entities, note tags and months of every
+matching article with counts; each value's filter (e.g. source:"BBC News") narrows to it.
 Anything else is searched as plain words: U.S., al-Sudani's and [i] just work.
 When nothing matches, a spelling correction from the index is suggested.
 A malformed query (unbalanced quote or parenthesis, a lone AND, a date that does not exist
@@ -50,14 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("query", nargs="+", metavar="QUERY", help="the query (see below)")
     parser.add_argument("-n", "--limit", type=int, default=10, help="number of results (10)")
     parser.add_argument("--json", action="store_true", help="JSON output (a list of hits)")
+    add_facet_options(parser)
     parser.set_defaults(handler=cmd_search)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")
-    library = open_library(workspace_from(args))
     text = " ".join(args.query)
+    if args.facets:
+        return cmd_facets(args, text)
+    library = open_library(workspace_from(args))
     try:
         result = library.search(text, limit=args.limit)
     except QueryError as error:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -311,6 +312,18 @@ class NoteStore:
         notes = [_note_from_row(row) for row in rows]
         return [n for n in notes if _matches_text(n, text)] if text else notes
 
+    def tags_by_article(self) -> dict[str, set[str]]:
+        """The tags of each article's live notes (for tag facets and ``tag:`` filters)."""
+        sql = (
+            "SELECT notes.article_id, note_tags.tag FROM note_tags "
+            "JOIN notes ON notes.id = note_tags.note_id WHERE notes.deleted_at IS NULL"
+        )
+        rows = self._read(lambda c: c.execute(sql).fetchall())
+        tags: dict[str, set[str]] = {}
+        for article_id, tag in rows:
+            tags.setdefault(article_id, set()).add(tag)
+        return tags
+
     def search(self, text: str) -> builtins.list[Note]:
         """Live notes whose body, quote, tags or article id contain every word of ``text``."""
         return self.list(text=text)
@@ -531,3 +544,23 @@ def _like_escape(text: str) -> str:
 
 
 __all__ = ["SCHEMA_VERSION", "NoteStore", "NotesError", "migrate", "parse_tags", "utc_now"]
+
+
+def read_tags_by_article(notes_db: Path) -> dict[str, set[str]]:
+    """The tags of each article's live notes; empty when there is no notes database yet
+    (it is not created)."""
+    if not notes_db.exists():
+        return {}
+    with NoteStore(notes_db) as store:
+        return store.tags_by_article()
+
+
+def articles_with_tag(notes_db: Path, tag: str) -> set[str]:
+    """The articles whose live notes carry ``tag`` (any case, with or without ``#``)."""
+    wanted = normalize_tag(tag)
+    return {a for a, tags in read_tags_by_article(notes_db).items() if wanted in tags}
+
+
+def tag_resolver(notes_db: Path) -> Callable[[str], set[str]]:
+    """``articles_with_tag`` bound to a notes database: what a library's ``tag:`` filter asks."""
+    return partial(articles_with_tag, notes_db)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from briefreader.search.index.schema import ENTITY_FIELDS
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.query import (
     QueryError,
+    TagResolver,
     expand_prefix,
     highlight_terms,
     parse_query,
@@ -85,6 +87,8 @@ class Library:
         self._count_lock = threading.Lock()
         self._count_searcher: Searcher | None = None
         self._settings: tuple[tuple[float, ...], Settings] | None = None
+        # Set by the CLI and the reader (from the notes) so that ``tag:name`` filters work.
+        self.tag_articles: TagResolver | None = getattr(self, "tag_articles", None)
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -306,20 +310,46 @@ class Library:
         Raises:
             QueryError: the query is malformed.
         """
-        with self._lock:
-            parsed = query.And([_ARTICLE, self._parse(text)])
-        with self._count_lock:
-            if self._count_searcher is None:
-                self._count_searcher = self._ix.searcher()
+        parsed = self.article_query(text)
+        with self.counting_searcher() as searcher:
             found = 0
-            for found, _ in enumerate(self._count_searcher.docs_for_query(parsed), start=1):
+            for found, _ in enumerate(searcher.docs_for_query(parsed), start=1):
                 if found % 2048 == 0 and should_stop is not None and should_stop():
                     return None
             return found
 
+    def article_query(self, text: str) -> query.Query:
+        """The Whoosh query for the articles a user's query text matches.
+
+        Raises:
+            QueryError: the query is malformed.
+        """
+        with self._lock:
+            return query.And([_ARTICLE, self._parse(text)])
+
+    @contextmanager
+    def counting_searcher(self) -> Iterator[Searcher]:
+        """A searcher of its own for walking every match (counts, facets), held under its lock,
+        so searches in other threads do not wait for it. Its document numbers stay valid only
+        inside the ``with`` block (a refresh replaces it)."""
+        with self._count_lock:
+            if self._count_searcher is None:
+                self._count_searcher = self._ix.searcher()
+            yield self._count_searcher
+
+    @property
+    def generation(self) -> int:
+        """The index generation this snapshot reads (it changes after each index run)."""
+        return int(self._generation)
+
+    @property
+    def folder(self) -> Path | None:
+        """The active index folder this snapshot reads (None without one)."""
+        return self._folder
+
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
-        parsed = parse_query(text, self._schema, self._expand_entity).query
+        parsed = parse_query(text, self._schema, self._expand_entity, self.tag_articles).query
         typed = typed_prefixes(text)
         reader = self._searcher.reader()
         return parsed.accept(lambda node: expand_prefix(node, reader, typed))

@@ -12,7 +12,7 @@ import datetime
 import difflib
 import heapq
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from briefreader.search.index.schema import ENTITY_FIELDS, text_analyzer
 SEARCH_FIELDS = ("title", "body", "heading", "references")
 USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
 # The fields a user is told about (``date:`` is handled apart; aliases are accepted too).
-KNOWN_FIELDS = ("title", "text", "source", "heading", "references", *ENTITY_FIELDS, "date")
+KNOWN_FIELDS = ("title", "text", "source", "heading", "references", *ENTITY_FIELDS, "date", "tag")
 FIELD_ALIASES = {
     "text": "body",
     "ref": "references",
@@ -41,6 +41,7 @@ MIN_PATTERN_PREFIX = 2
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _DATE_RE = re.compile(r"(?<![\w\"])date:(\S*)", re.IGNORECASE)
+_TAG_FILTER_RE = re.compile(r'(?<![\w"])tag:(?:"([^"]*)"|(\S*))', re.IGNORECASE)
 _DATE_VALUE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)?(\.\.)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
 
 
@@ -58,10 +59,15 @@ class ParsedQuery:
 
 
 EntityExpander = Callable[[str], Sequence[str]]
+# The articles whose notes carry a tag (the notes layer answers; search never imports it).
+TagResolver = Callable[[str], Collection[str]]
 
 
 def parse_query(
-    text: str, schema: Schema, expand_entity: EntityExpander | None = None
+    text: str,
+    schema: Schema,
+    expand_entity: EntityExpander | None = None,
+    tag_articles: TagResolver | None = None,
 ) -> ParsedQuery:
     """Parse user text into a Whoosh query over article documents.
 
@@ -72,10 +78,11 @@ def parse_query(
     text = " ".join(text.split())
     _check_balance(text)
     text, date_filters = _extract_dates(text)
+    text, tag_filters = _extract_tags(text, tag_articles)
     text = _FOOTNOTE_RE.sub(r"footnote:\1", text)
     text = _escape_unknown_fields(_rewrite_plus_minus(text))
     _check_operators(text)
-    parts: list[query.Query] = list(date_filters)
+    parts: list[query.Query] = [*date_filters, *tag_filters]
     if text:
         try:
             parsed = _parser(schema).parse(text)
@@ -160,6 +167,31 @@ def _extract_dates(text: str) -> tuple[str, list[query.Query]]:
         return " "
 
     return " ".join(_DATE_RE.sub(replace, text).split()), filters
+
+
+def _extract_tags(text: str, resolve: TagResolver | None) -> tuple[str, list[query.Query]]:
+    """``tag:name`` → the articles whose notes carry that tag (a filter, not ranked)."""
+    filters: list[query.Query] = []
+
+    def replace(match: re.Match[str]) -> str:
+        if text.count('"', 0, match.start()) % 2:
+            return match.group(0)
+        filters.append(_tag_filter(match.group(1) or match.group(2) or "", resolve))
+        return " "
+
+    return " ".join(_TAG_FILTER_RE.sub(replace, text).split()), filters
+
+
+def _tag_filter(tag: str, resolve: TagResolver | None) -> query.Query:
+    name = tag.strip().lstrip("#").strip()
+    if not name:
+        raise QueryError("tag: needs a tag name, e.g. tag:militias")
+    if resolve is None:
+        raise QueryError("tag: filters need the workspace's notes, which are not open here")
+    ids = sorted(resolve(name))
+    if not ids:
+        return query.NullQuery
+    return query.Or([query.Term("article_id", article_id) for article_id in ids])
 
 
 def _date_filter(value: str) -> query.Query:

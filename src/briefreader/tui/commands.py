@@ -45,6 +45,11 @@ class ReaderCommands(Provider):
         yield ("Show related passages", partial(self._tab, "related"), "Side panel, Related tab")
         yield ("Show entities", partial(self._tab, "entities"), "Side panel, Entities tab")
         yield ("Go back", screen.action_back, "Undo the last jump (backspace)")
+        yield (
+            "Facets of this query",
+            screen.action_facets,
+            "Sources, entities, note tags, timeline; narrow with Enter (F)",
+        )
         yield ("Notes: every note", screen.action_notes, "Filter by #tag, article:ID, words")
         yield ("New note", screen.view.action_note, "On the paragraph or the selection (a)")
         yield ("Show this article's notes", partial(self._tab, "notes"), "Side panel, Notes tab")

@@ -428,3 +428,21 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
         EntityForm(text, name, kind, mentions, tuple(articles.get(form_id, ())))
         for form_id, text, name, kind, mentions in rows
     ]
+
+
+def read_article_names(folder: Path) -> dict[str, list[tuple[str, str]]] | None:
+    """Each article's entity name forms as (text, name) pairs, for per-article entity facets.
+
+    None when the catalog is missing or unreadable.
+    """
+    names: dict[str, list[tuple[str, str]]] = {}
+    try:
+        with _connect(folder) as db:
+            for article_id, text, name in db.execute(
+                "SELECT article_forms.article_id, forms.text, forms.name FROM article_forms "
+                "JOIN forms ON forms.id = article_forms.form_id"
+            ):
+                names.setdefault(article_id, []).append((text, name))
+    except sqlite3.Error:
+        return None
+    return names

@@ -25,6 +25,7 @@ from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensu
 from briefreader.text.entities.resolve import EntityTable, resolve_entities, resolve_forms
 from briefreader.text.entities.store import (
     enrichment_for,
+    form_terms,
     from_payload,
     index_fields,
     passage_index_fields,
@@ -50,6 +51,7 @@ __all__ = [
     "enrichment_for",
     "ensure_loaded",
     "extract_entities",
+    "form_terms",
     "from_payload",
     "index_fields",
     "load_corrections",

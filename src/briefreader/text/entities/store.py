@@ -30,7 +30,12 @@ PAYLOAD_KEY = "entities"
 
 def mention_terms(mention: EntityMention) -> set[str]:
     """Index terms of a mention: the keys of its text and of the name it stands for."""
-    return {key for key in (name_key(mention.text), name_key(mention.name)) if key}
+    return form_terms(mention.text, mention.name)
+
+
+def form_terms(text: str, name: str) -> set[str]:
+    """Index terms of a name form (surface text, the name it stands for): their keys."""
+    return {key for key in (name_key(text), name_key(name)) if key}
 
 
 def index_fields(mentions: Sequence[EntityMention]) -> dict[str, list[str]]:

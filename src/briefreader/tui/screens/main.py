@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from briefreader.models import SearchResult, Span
 from briefreader.notes import NotesError
+from briefreader.notes.store import tag_resolver
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
 from briefreader.tui.entities import article_mentions, entity_counts, entity_query
@@ -46,6 +47,7 @@ from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
 from briefreader.tui.widgets.article_view import GUTTER, ArticleView
+from briefreader.tui.widgets.filter_chips import FilterChips
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.results import ResultEntry, ResultsList
 from briefreader.tui.widgets.search_bar import SearchBar
@@ -70,6 +72,7 @@ class MainScreen(ReaderNotes):
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
         Binding("a", "focus_article", "Article", show=False, id="reader.article"),
+        Binding("F", "facets", "Facets", show=False, id="reader.facets"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -90,6 +93,7 @@ class MainScreen(ReaderNotes):
 
     def compose(self) -> ComposeResult:
         yield SearchBar(id="search-bar")
+        yield FilterChips(id="filter-chips")
         with Horizontal(id="body"):
             yield ResultsList(id="results")
             with Vertical(id="article-pane"):
@@ -202,6 +206,7 @@ class MainScreen(ReaderNotes):
         """The index is open: run the current query and restore the last article."""
         first = self.library is None
         self.library = message.library
+        self.library.tag_articles = tag_resolver(self.workspace.notes_db)  # ``tag:`` filters
         if message.notice:
             self.notify(message.notice, markup=False)
         if message.final:
@@ -242,6 +247,7 @@ class MainScreen(ReaderNotes):
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
+        self.query_one(FilterChips).show_query(event.value)
         self.run_search(event.value)
 
     def run_search(self, query: str, *, keep_place: bool = False) -> None:
@@ -615,6 +621,22 @@ class MainScreen(ReaderNotes):
     def on_side_panel_entity_chosen(self, message: SidePanel.EntityChosen) -> None:
         """Search the corpus for an entity."""
         self.search_for(entity_query(message.name))
+
+    def action_facets(self) -> None:
+        """Show the facets of the current query (sources, entities, tags, timeline)."""
+        from briefreader.tui.screens.facets import FacetsScreen
+
+        if self.library is None:
+            self.notify("The index is not open yet", timeout=3)
+            return
+        query = self.search_bar.input.value
+        self.app.push_screen(
+            FacetsScreen(self.library, query, self.workspace.notes_db, self._apply_facet_query)
+        )
+
+    def _apply_facet_query(self, query: str) -> None:
+        """A facet narrowed or widened the query: search it (the facets follow it)."""
+        self.search_bar.input.value = query
 
     def search_for(self, query: str) -> None:
         """Put a query in the search bar and show its results."""

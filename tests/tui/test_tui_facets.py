@@ -1,0 +1,103 @@
+"""Pilot: the facet view narrows the query by a source and a month, chips follow, x widens."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import OptionList
+
+from briefreader.search.filters import filters_in
+from briefreader.tui.screens.facets import FacetsScreen
+from briefreader.tui.screens.main import MainScreen
+from tests.test_facets import corpus_files
+from tests.tui.helpers import indexed_workspace, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def facet_reader_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return indexed_workspace(
+        tmp_path_factory.mktemp("facet-reader"), corpus_files(random.Random(5))
+    )
+
+
+def _app(root: Path) -> Any:
+    from briefreader.tui.app import ReaderApp
+    from briefreader.tui.settings import ReaderSettings
+    from briefreader.workspace import Workspace
+
+    return ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+
+
+def _choose(pilot: Any, prefix: str) -> str:
+    """Highlight the first option whose id starts with ``prefix`` (a count above zero)."""
+    options = pilot.app.screen.query_one(OptionList)
+    for index in range(options.option_count):
+        option = options.get_option_at_index(index)
+        if (option.id or "").startswith(prefix) and not str(option.prompt).rstrip().endswith(" 0"):
+            options.highlighted = index
+            return option.id or ""
+    raise AssertionError(f"no option {prefix}")
+
+
+async def test_facets_narrow_by_source_and_month_then_widen(facet_reader_root: Path) -> None:
+    async with _app(facet_reader_root).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        screen.search_bar.input.value = "militia"
+        await settle(pilot)
+        before = screen.result.total
+        await pilot.press("escape", "F")  # leave the search box, open the facets
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, FacetsScreen)
+        assert "Sources" in screen_text(pilot.app) and "Timeline" in screen_text(pilot.app)
+        source = _choose(pilot, "value:source:")
+        await pilot.press("enter")
+        await settle(pilot)
+        month = _choose(pilot, "bucket:")
+        await pilot.press("enter")
+        await settle(pilot)
+        query = screen.search_bar.input.value
+        chosen = filters_in(query)
+        assert chosen[0] == source.removeprefix("value:") and chosen[1].startswith("date:")
+        narrowed = screen.library.count(query)
+        assert screen.result.total == narrowed < before
+        _choose(pilot, "active:date:")
+        await pilot.press("x")
+        await settle(pilot)
+        assert filters_in(screen.search_bar.input.value) == chosen[:1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert screen.result.total == screen.library.count(screen.search_bar.input.value)
+        assert screen.result.total > narrowed or month  # widened again
+        assert "Filters:" in screen_text(pilot.app)  # the remaining chip
+
+
+async def test_timeline_span_with_space_then_enter(facet_reader_root: Path) -> None:
+    async with _app(facet_reader_root).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.search_bar.input.value = "iraq OR iran"
+        await settle(pilot)
+        await pilot.press("escape", "F")  # leave the search box, open the facets
+        await settle(pilot)
+        options = pilot.app.screen.query_one(OptionList)
+        buckets = [
+            i
+            for i in range(options.option_count)
+            if (options.get_option_at_index(i).id or "").startswith("bucket:")
+        ]
+        options.highlighted = buckets[0]
+        await pilot.press("space")
+        options.highlighted = buckets[-1]
+        await pilot.press("enter")
+        await settle(pilot)
+        query = screen.search_bar.input.value
+        assert query.startswith("(iraq OR iran) date:") and ".." in query
+        assert screen.result.total == screen.library.count(query)
