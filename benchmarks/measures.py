@@ -79,6 +79,8 @@ def measure_build(bench: Bench) -> dict[str, Any]:
     result["mb"] = round(bench.corpus.megabytes, 2)
     result["files"] = bench.corpus.files
     result["mb_per_s"] = round(bench.corpus.megabytes / result["seconds"], 3)
+    if result.get("cpu_s"):
+        result["mb_per_cpu_s"] = round(bench.corpus.megabytes / result["cpu_s"], 3)
     index_bytes = sum(p.stat().st_size for p in bench.corpus.workspace.index_dir.rglob("*"))
     result["index_mb"] = round(index_bytes / 1e6, 1)
     return result

@@ -8,13 +8,12 @@ and opens the longest articles. Each prints one JSON object on stdout.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.timing import current_rss_mb, peak_rss_mb
+from benchmarks.timing import cpu_seconds, current_rss_mb, peak_rss_mb
 
 
 class ProgressLog:
@@ -43,9 +42,9 @@ class ProgressLog:
 
 def probe_build(workspace_dir: Path) -> dict[str, Any]:
     """Build the index from scratch; timings per phase, progress gaps, peak memory."""
-    from briefreader.search.index.indexer import update_index
     from briefreader.workspace import Workspace
 
+    update_index = _update_index_function()
     log = ProgressLog()
     started = time.perf_counter()
     report = update_index(Workspace(workspace_dir), rebuild=True, progress=log)
@@ -63,11 +62,21 @@ def probe_build(workspace_dir: Path) -> dict[str, Any]:
     }
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished children (contention-robust)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def _update_index_function() -> Any:
+    """The whole index run as the app does it, wherever this version keeps it
+    (``benchmarks.compare`` runs older commits): a function ``(workspace, rebuild, progress)``
+    returning the index report."""
+    try:
+        from briefreader.pipeline import run_index
+    except ImportError:
+        from briefreader.search.indexer import update_index  # before the index run had one owner
+
+        return update_index
+
+    def run(workspace: Any, rebuild: bool, progress: Any) -> Any:
+        return run_index(workspace, rebuild=rebuild, progress=progress).report
+
+    return run
 
 
 def probe_reader(workspace_dir: Path, queries_file: Path) -> dict[str, Any]:

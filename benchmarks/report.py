@@ -46,6 +46,7 @@ class Target:
 
 TARGETS = (
     Target("index build (MB/s of text)", ("build", "mb_per_s"), 1.0, "MB/s", True),
+    Target("index build (MB per CPU-second)", ("build", "mb_per_cpu_s"), 0.6, "MB/CPU-s", True),
     Target("incremental re-index, median", ("incremental", "in_process", "median_ms"), 2000, "ms"),
     Target(
         "incremental re-index, CLI (cold process)", ("incremental", "cli", "median_ms"), 2000, "ms"
@@ -163,6 +164,8 @@ def build_table(scale: int, build: dict[str, Any], fts: dict[str, Any] | None) -
     for phase, seconds in build.get("timings", {}).items():
         table.add_row(phase, f"{seconds:.2f}", f"{seconds / total:.0%}")
     table.add_row("total", f"{total:.2f}", f"{build.get('mb_per_s')} MB/s", end_section=True)
+    per_cpu = f"{build.get('mb_per_cpu_s')} MB/CPU-s"
+    table.add_row("CPU (user+sys)", f"{build.get('cpu_s')} s", per_cpu)
     table.add_row("peak RSS", f"{build.get('peak_rss_mb')} MB", "")
     table.add_row(
         "longest progress silence",
@@ -175,12 +178,29 @@ def build_table(scale: int, build: dict[str, Any], fts: dict[str, Any] | None) -
     return table
 
 
+def cost_table(scale: int, results: dict[str, Any]) -> Table:
+    """Wall and CPU seconds of each measurement, with the load average after it."""
+    table = Table(title=f"Cost of each measurement at {scale}× (load: 1, 5, 15 min averages)")
+    for column in ("measurement", "wall s", "CPU s", "load"):
+        table.add_column(column, justify="left" if column == "measurement" else "right")
+    for name, wall in results.get("seconds", {}).items():
+        load = results.get("load", {}).get(name)
+        table.add_row(
+            name,
+            f"{wall:.1f}",
+            str(results.get("cpu_s", {}).get(name, "-")),
+            " ".join(f"{x:.2f}" for x in load) if load else "-",
+        )
+    return table
+
+
 def print_scale(console: Console, scale: int, results: dict[str, Any]) -> None:
     """All tables for one scale, then the skipped measurements and why."""
     if "build" in results:
         console.print(build_table(scale, results["build"], results.get("fts5_build")))
     if "queries" in results:
         console.print(query_table(scale, results["queries"]))
+    console.print(cost_table(scale, results))
     console.print(target_table(scale, results.get("targets", [])))
     for name, reason in results.get("skipped", {}).items():
         console.print(f"[dim]skipped {name}: {reason}[/dim]")

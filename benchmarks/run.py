@@ -20,7 +20,7 @@ from benchmarks import measures
 from benchmarks.corpus import CorpusMissing, build_corpus, read_sources, remove_corpus
 from benchmarks.queries import query_sets
 from benchmarks.report import RESULTS_DIR, check_targets, print_scale, write_results
-from benchmarks.timing import Skip
+from benchmarks.timing import Skip, cpu_seconds
 
 Measure = Callable[[measures.Bench], dict[str, Any]]
 
@@ -127,7 +127,7 @@ def _run_one(
         results["skipped"][name] = "the library could not be opened"
         return
     console.print(f"  {name}…", end="")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
         results[name] = measure(bench)
         console.print(f" {time.perf_counter() - started:.1f} s")
@@ -138,6 +138,10 @@ def _run_one(
         results["skipped"][name] = f"failed: {type(error).__name__}: {error}"
         console.print(f" [red]failed[/red]: {type(error).__name__}: {error}")
     results["seconds"][name] = round(time.perf_counter() - started, 2)
+    # CPU seconds (this process and the probes it ran) and the load: with them a reader can
+    # tell a loaded machine from a regression.
+    results.setdefault("cpu_s", {})[name] = round(cpu_seconds() - cpu_started, 2)
+    results.setdefault("load", {})[name] = [round(x, 2) for x in os.getloadavg()]
 
 
 def run(options: Options) -> int:

@@ -72,3 +72,10 @@ def current_rss_mb() -> float:
     except (OSError, ValueError, IndexError):
         return peak_rss_mb()
     return round(pages * resource.getpagesize() / 1e6, 1)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children that have finished."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

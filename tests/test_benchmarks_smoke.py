@@ -44,6 +44,8 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
     assert scale["entities"] == "rules"
     assert set(scale["build"]["timings"]) >= {"parsing", "indexing", "commit"}
     assert scale["build"]["mb_per_s"] > 0
+    assert scale["build"]["mb_per_cpu_s"] > 0
+    assert scale["cpu_s"]["queries"] > 0 and len(scale["load"]["queries"]) == 3
     queries = scale["queries"]
     assert queries["all"]["briefreader"]["n"] >= 25
     assert {"common", "rare", "and", "phrase", "prefix"} <= set(queries["kinds"])
@@ -62,3 +64,18 @@ def test_missing_corpus_is_a_clear_skip(tmp_path: Path) -> None:
 
     with pytest.raises(CorpusMissing, match="not found"):
         read_sources(tmp_path / "absent.tar.gz")
+
+
+@pytest.mark.skipif(not BBC_TARBALL.is_file(), reason="../shared/corpora is absent")
+def test_compare_runs_two_commits_side_by_side(tmp_path: Path) -> None:
+    """``benchmarks.compare HEAD --quick``: both sides build and answer every query."""
+    from benchmarks import compare
+
+    result = compare.compare("HEAD", 1, 2, 60, "rules")
+    tree, ref = result["sides"]
+    assert set(result["build"]) == {tree, ref}
+    for side in (tree, ref):
+        assert result["build"][side]["cpu_s"] > 0 and result["build"][side]["index_mb"] > 0
+        assert result["queries"]["kinds"]["all"][side]["n"] == 10
+        assert result["queries"]["errors"][side] == 0
+    assert list(result["queries"]["kinds"])[-1] == "all"
