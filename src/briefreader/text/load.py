@@ -24,6 +24,7 @@ import yaml
 from briefreader.models import Article, LoadResult, Skipped
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
+from briefreader.text.formats import Unreadable, require
 from briefreader.text.split import (
     Draft,
     build_article,
@@ -185,16 +186,33 @@ def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
     except NotText as reason:
         return _skip(relative, str(reason))
     notices: tuple[str, ...] = (decoded.notice,) if decoded.notice else ()
-    content_hash = hashlib.sha256(data).hexdigest()
-    suffix = Path(relative).suffix.lower()
+    try:
+        drafts, meta, more = _parse_text(decoded.text, Path(relative).suffix.lower(), options)
+    except Unreadable as reason:
+        return _skip(relative, str(reason), notices)
+    return _build_result(data, relative, drafts, meta, notices + more)
+
+
+def _parse_text(
+    text: str, suffix: str, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """Drafts, metadata and notices of a decoded file, by its suffix."""
     if suffix in HTML_SUFFIXES:
-        drafts, meta, more = _parse_html(decoded.text, options)
-        notices += more
-    elif suffix in MARKDOWN_SUFFIXES:
-        drafts, meta, more = _parse_markdown(decoded.text, options)
-        notices += more
-    else:
-        drafts, meta = _parse_plain(normalize_text(decoded.text), options), {}
+        return _parse_html(text, options)
+    if suffix in MARKDOWN_SUFFIXES:
+        return _parse_markdown(text, options)
+    return _parse_plain(normalize_text(text), options), {}, ()
+
+
+def _build_result(
+    data: bytes,
+    relative: str,
+    drafts: list[Draft],
+    meta: dict[str, Any],
+    notices: tuple[str, ...],
+) -> LoadResult:
+    """The file's articles from its drafts (ids from its path), or why there are none."""
+    content_hash = hashlib.sha256(data).hexdigest()
     drafts = [d for d in drafts if d.blocks]
     if not drafts:
         return _skip(relative, "no article text after cleaning", notices)
@@ -447,14 +465,22 @@ def _extract_html(
     html: Any, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
     """Main text and metadata of a page (its source, or an lxml tree) found by trafilatura."""
-    import trafilatura  # imported lazily: it is slow to import and only HTML needs it
+    # Imported lazily (slow to import, only HTML needs it); a plain `pip install` can leave
+    # out lxml's html_clean part, which trafilatura needs: that is a skip reason, not a crash.
+    trafilatura = require("trafilatura", "lxml_html_clean", "HTML")
 
     logging.getLogger("trafilatura").setLevel(
         logging.CRITICAL
     )  # its parse errors are ours to report
 
     document = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_recall=True,
+        # The extensive search takes any year in the text ("since 2018") as the page's date.
+        date_extraction_params={"extensive_search": False},
     )
     if document is None:
         return [], {}, ()
