@@ -73,3 +73,55 @@ def test_impossible_dateline_date_is_no_date() -> None:
     text = f"Budget talks stall\n\nPublished 31 Feb 2024\n\n{BODY}\n\n{BODY}"
     result = load_bytes(text.encode(), "a.txt", default_options())
     assert result.articles and result.articles[0].date != "2024-02-31"
+
+
+def test_arabic_cp1256_file_is_decoded_and_says_which_encoding(tmp_path: Path, capsys) -> None:
+    arabic = "العراق وإيران تتفاوضان على اتفاق جديد بشأن المياه والطاقة في بغداد اليوم."
+    decoded = decode_bytes(f"{arabic}\n\n{arabic}".encode("cp1256"))
+    assert arabic in decoded.text
+    assert "cp1256" in (decoded.notice or "")
+    root = make_workspace(tmp_path, {"news.txt": f"أخبار\n\n{arabic}\n\n{arabic}".encode("cp1256")})
+    assert main(["-w", str(root), "index"]) == 0
+    assert "cp1256" in " ".join(capsys.readouterr().err.split())
+    assert main(["-w", str(root), "show", "news"]) == 0
+    assert arabic in capsys.readouterr().out
+
+
+def test_western_legacy_text_stays_cp1252() -> None:
+    for text in ("café “quoted”", "Grüße aus München, schöne Straße"):
+        decoded = decode_bytes(text.encode("cp1252"))
+        assert decoded.text == text and "cp1252" in (decoded.notice or "")
+
+
+def test_nfc_query_finds_decomposed_text_and_back(tmp_path: Path, capsys) -> None:
+    composed, decomposed = "café", unicodedata.normalize("NFD", "café")
+    assert composed != decomposed
+    root = make_workspace(
+        tmp_path,
+        {
+            "stored-nfd.txt": f"Harbour {decomposed} talks\n\n{BODY} The {decomposed} closed.",
+            "other.txt": f"Unrelated note\n\n{BODY}",
+        },
+    )
+    assert main(["-w", str(root), "index", "--quiet"]) == 0
+    for typed in (composed, decomposed):
+        capsys.readouterr()
+        assert main(["-w", str(root), "search", typed, "--json"]) == 0
+        assert "stored-nfd" in capsys.readouterr().out
+
+
+def test_markdown_syntax_does_not_leak_into_the_text() -> None:
+    source = (
+        "# The **budget** talks\n\n"
+        "Members *argued* for `several` hours ![chart](chart.png) about <span>schools</span>"
+        " and [roads](https://example.org/roads), __again__.\n\n"
+        '<div class="promo">Subscribe today</div>\n\n'
+        f"{BODY}\n"
+    )
+    result = load_bytes(source.encode(), "a.md", default_options())
+    article = result.articles[0]
+    assert article.title == "The budget talks"
+    for leak in ("**", "*", "`", "![", "chart.png", "<span", "</span>", "<div", "__", "]("):
+        assert leak not in article.text, leak
+    assert "Members argued for several hours about schools and roads, again." in article.text
+    assert "Subscribe today" in article.text  # raw HTML blocks keep their text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ def parse_query(
         QueryError: unbalanced quotes or parentheses, a dangling operator, a bad date range,
             an unknown field, or a query with no searchable words.
     """
-    text = " ".join(text.split())
+    # NFC, as the loader stores text: "café" typed decomposed finds "café" stored composed.
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     _check_balance(text)
     text, date_filters = _extract_dates(text)
     text = _FOOTNOTE_RE.sub(r"footnote:\1", text)

@@ -25,6 +25,7 @@ from briefreader.models import Article, LoadResult, Skipped
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
 from briefreader.text.formats import Unreadable, require
+from briefreader.text.formats.markdown import markdown_to_text
 from briefreader.text.split import (
     Draft,
     build_article,
@@ -39,7 +40,6 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_RULE = re.compile(r"^ {0,3}([-*_])[ \t]*(?:\1[ \t]*){2,}$")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
 
 
@@ -298,8 +298,7 @@ def _parse_markdown(
         text = text[match.end() :]
     elif re.match(r"---[ \t]*(\n|\Z)", text):
         notices = ("front matter not closed (no second '---' line): read as text",)
-    body = "\n".join(_markdown_line(line) for line in text.split("\n"))
-    return _parse_plain(body, options), meta, notices
+    return _parse_plain(markdown_to_text(text), options), meta, notices
 
 
 def _read_front_matter(source: str) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -311,15 +310,6 @@ def _read_front_matter(source: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     except RecursionError:
         return {}, ("front matter ignored: nested too deeply",)
     return _clean_meta(loaded) if isinstance(loaded, dict) else ({}, ())
-
-
-def _markdown_line(line: str) -> str:
-    """Strip Markdown heading marks and turn ``[text](url)`` links into their text; a rule
-    line (``---``, ``***``) is not text."""
-    if _RULE.match(line):
-        return ""
-    line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
-    return re.sub(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)", r"\1", line)
 
 
 def _clean_meta(loaded: dict[Any, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
