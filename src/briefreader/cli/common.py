@@ -11,12 +11,14 @@ import stat
 import sys
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from briefreader.workspace import Workspace, WorkspaceError, find_workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_WRITE_FAILED = 74  # EX_IOERR: output could not be written (disk full, closed pipe…)
 
@@ -63,17 +65,25 @@ def shorten_echoes(message: str) -> str:
     return _LONG_WORD.sub(lambda match: shorten(match.group(0), WORD_LIMIT), message)
 
 
-class _OutConsole(Console):
-    """A Console that leaves a closed pipe to ``main`` (rich itself would exit with 1)."""
+@cache
+def _out_console_class() -> type[Console]:
+    """rich's Console, told to leave a closed pipe to ``main`` (rich itself would exit with 1).
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+    Made on first use: rich is imported only by commands that print, not by ``--help``.
+    """
+    from rich.console import Console
+
+    class OutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return OutConsole
 
 
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return _OutConsole(highlight=False, soft_wrap=not sys.stdout.isatty())
+    return _out_console_class()(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 class StdoutError(OSError):
@@ -122,6 +132,8 @@ def discard_stdout() -> None:
 
 def err_console() -> Console:
     """Console for messages and progress."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
     CommandError,
@@ -16,13 +15,15 @@ from briefreader.cli.common import (
     printable,
     workspace_from,
 )
-from briefreader.cli.progress import run_index
 from briefreader.models import Article
-from briefreader.search.indexer import IndexReport
-from briefreader.search.library import Library
-from briefreader.search.store import IndexUnavailable
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:  # the index modules are imported by the commands that use them
+    from rich.text import Text
+
+    from briefreader.search.indexer import IndexReport
+    from briefreader.search.library import Library
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -75,6 +76,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from briefreader.cli.progress import run_index
+
     workspace = workspace_from(args)
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
@@ -104,6 +107,10 @@ def print_report(report: IndexReport) -> None:
 
 def open_library(workspace: Workspace, quiet: bool = True) -> Library:
     """Open the index, building or repairing it first when needed."""
+    from briefreader.cli.progress import run_index
+    from briefreader.search.library import Library
+    from briefreader.search.store import IndexUnavailable
+
     try:
         return Library.open(workspace)
     except IndexUnavailable:
@@ -115,6 +122,9 @@ def open_library(workspace: Workspace, quiet: bool = True) -> Library:
 
 def ensure_fresh_library(workspace: Workspace) -> Library:
     """Bring the index up to date (quietly unless it has work to do) and open it."""
+    from briefreader.cli.progress import run_index
+    from briefreader.search.library import Library
+
     report = run_index(workspace, quiet=False) if _needs_index(workspace) else None
     if report and (report.changed or report.skipped):
         print_report(report)
@@ -122,6 +132,9 @@ def ensure_fresh_library(workspace: Workspace) -> Library:
 
 
 def _needs_index(workspace: Workspace) -> bool:
+    from briefreader.search.library import Library
+    from briefreader.search.store import IndexUnavailable
+
     try:
         Library.open(workspace).close()
     except IndexUnavailable:
@@ -130,6 +143,8 @@ def _needs_index(workspace: Workspace) -> bool:
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     library = open_library(workspace_from(args))
     summaries = library.articles()
     if args.json:
@@ -164,6 +179,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _show_raw(workspace: Workspace, article: Article) -> int:
+    from rich.text import Text
+
     path = workspace.articles_dir / article.path
     try:
         data = path.read_bytes()
@@ -186,6 +203,8 @@ def raw_text(data: bytes) -> str:
 
 def render_article(article: Article) -> Text:
     """The cleaned article as rich Text (plain strings only: article text is never markup)."""
+    from rich.text import Text
+
     text = Text()
     text.append(strip_control(article.title) + "\n", style="bold")
     meta = " · ".join(

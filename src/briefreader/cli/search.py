@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
     CommandError,
@@ -16,8 +15,10 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.corpus import open_library
 from briefreader.models import Hit, SearchResult
-from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 QUERY_HELP = """\
 query language:
@@ -54,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from briefreader.search.query import QueryError
+
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")
     library = open_library(workspace_from(args))
@@ -102,6 +105,8 @@ def print_result(result: SearchResult) -> None:
 
 
 def _hit_text(rank: int, hit: Hit) -> Text:
+    from rich.text import Text
+
     text = Text()
     text.append(f"\n{rank}. ")
     text.append(strip_control(hit.title), style="bold")
