@@ -24,7 +24,13 @@ import yaml
 from briefreader.models import Article, LoadResult, Skipped
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
-from briefreader.text.formats import Unreadable, require
+from briefreader.text.formats import (
+    DOCUMENT_SUFFIXES,
+    Document,
+    Unreadable,
+    document_readers,
+    require,
+)
 from briefreader.text.formats.markdown import markdown_to_text
 from briefreader.text.split import (
     Draft,
@@ -37,7 +43,8 @@ from briefreader.text.split import (
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | DOCUMENT_SUFFIXES
+SUPPORTED_LIST = ".txt, .md, .html, .pdf, .docx, .epub, .eml"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
@@ -127,7 +134,7 @@ def _skip_reason(
     path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str]
 ) -> str | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
+        return f"unsupported file type '{path.suffix}' (supported: {SUPPORTED_LIST})"
     if entry.is_symlink():
         reason = _link_skip_reason(path, root, options)
         if reason:
@@ -181,16 +188,61 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> LoadResult:
 
 def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
     """Decode and parse a file's bytes (its path relative to ``articles/`` names it)."""
+    suffix = Path(relative).suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return _load_document(data, relative, suffix, options)
     try:
         decoded = decode_bytes(data)
     except NotText as reason:
         return _skip(relative, str(reason))
     notices: tuple[str, ...] = (decoded.notice,) if decoded.notice else ()
     try:
-        drafts, meta, more = _parse_text(decoded.text, Path(relative).suffix.lower(), options)
+        drafts, meta, more = _parse_text(decoded.text, suffix, options)
     except Unreadable as reason:
         return _skip(relative, str(reason), notices)
     return _build_result(data, relative, drafts, meta, notices + more)
+
+
+def _load_document(data: bytes, relative: str, suffix: str, options: LoadOptions) -> LoadResult:
+    """A PDF, Word, EPUB or e-mail file through its format reader (``text/formats``)."""
+    drafts: list[Draft] = []
+    notices: tuple[str, ...] = ()
+    shared: dict[str, Any] = {}  # author, url, tags: one set per file
+    try:
+        for document in document_readers()[suffix](data):
+            found, meta, more = _document_drafts(document, options)
+            drafts += found
+            notices += more
+            shared = shared or {k: meta[k] for k in ("url", "author", "tags") if k in meta}
+    except Unreadable as reason:
+        return _skip(relative, str(reason))
+    return _build_result(data, relative, drafts, shared, tuple(dict.fromkeys(notices)))
+
+
+def _document_drafts(
+    document: Document, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """A format reader's document as drafts (its stated title, date and source applied), with
+    its metadata and notices."""
+    meta, notices = _clean_meta({"title": document.title, **document.meta})
+    if document.html is not None:
+        drafts, page_meta, more = _parse_html(document.html, options)
+        notices += more
+    elif document.text is not None:
+        drafts, page_meta = _one_article(_parse_plain(normalize_text(document.text), options)), {}
+    else:
+        blocks = [
+            replace(block, text=normalize_text(block.text))
+            for block in document.blocks
+            if not options.rules.is_boilerplate(block.text)
+        ]
+        if not meta.get("title") and blocks and blocks[0].kind == "heading":
+            meta["title"] = blocks.pop(0).text
+        drafts, page_meta = [Draft(blocks=blocks)], {}
+    meta = {**page_meta, **meta}
+    for draft in drafts:
+        _meta_for(draft, meta)
+    return drafts, meta, notices
 
 
 def _parse_text(

@@ -9,6 +9,7 @@ broken or encrypted file, a scanned PDF without text). A parser library that is 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -26,11 +27,25 @@ class FormatUnavailable(Unreadable):
 
 @dataclass
 class Document:
-    """One article as a format reader found it, before cleaning and ids."""
+    """One article as a format reader found it, before cleaning and ids.
+
+    The body is one of: ``blocks`` (headings and paragraphs the format marks), ``text``
+    (paragraphs separated by blank lines; headings and the title found as for a .txt file) or
+    ``html`` (a page, extracted as an .html file is). ``meta`` holds what the file states:
+    ``date`` (text or datetime), ``source``, ``author``, ``url``, ``tags``.
+    """
 
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
+    text: str | None = None
+    html: str | None = None
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message as one short line (for a skip reason)."""
+    text = str(error).strip().split("\n", 1)[0] or type(error).__name__
+    return text[:160]
 
 
 def require(module: str, package: str, what: str) -> ModuleType:
@@ -50,3 +65,16 @@ def paragraph_blocks(paragraphs: list[str]) -> list[Block]:
     """Paragraph blocks from texts, whitespace runs collapsed, empty ones dropped."""
     texts = (" ".join(text.split()) for text in paragraphs)
     return [Block("paragraph", text) for text in texts if text]
+
+
+def document_readers() -> dict[str, Callable[[bytes], list[Document]]]:
+    """The reader for each suffix of a binary or packaged format (imported when used)."""
+    from briefreader.text.formats.docx import read_docx
+    from briefreader.text.formats.epub import read_epub
+    from briefreader.text.formats.mail import read_email
+    from briefreader.text.formats.pdf import read_pdf
+
+    return {".pdf": read_pdf, ".docx": read_docx, ".epub": read_epub, ".eml": read_email}
+
+
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".docx", ".epub", ".eml"})
