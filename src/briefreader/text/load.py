@@ -24,6 +24,7 @@ import yaml
 from briefreader.models import Article, LoadResult, Skipped
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
+from briefreader.text.duplicates import drop_duplicates
 from briefreader.text.formats import (
     DOCUMENT_SUFFIXES,
     Document,
@@ -551,7 +552,7 @@ def _one_article(drafts: list[Draft]) -> list[Draft]:
 def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
     """Load every file under ``root``; every article gets an id no other article has."""
     files, skipped = list_article_files(root, options)
-    results = [load_file(path, root, options) for path in files]
+    results = drop_duplicates([load_file(path, root, options) for path in files])
     return disambiguate(results), skipped
 
 
