@@ -174,7 +174,9 @@ def _one_of_each(root: Path) -> dict[str, bytes | str]:
         "d-report.pdf": make_pdf([PAGE_ONE, PAGE_TWO]),
         "e-book.epub": make_epub("A book", [("The only chapter", [BODY + " Book."])]),
         "f-brief.docx": make_docx("A Word brief", [("Summary", [BODY + " Word."])]),
-        "g-letter.eml": make_email("A newsletter", "Gulf Letter <n@g.example>", MAIL_DATE, BODY),
+        "g-letter.eml": make_email(
+            "A newsletter", "Gulf Letter <n@g.example>", MAIL_DATE, BODY + "!"
+        ),
         "h-broken.pdf": b"%PDF-1.4 truncated",
     }
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from briefreader import __version__
-from briefreader.cli import corpus, entities, notes, related, search
+from briefreader.cli import add, corpus, entities, notes, related, search
 from briefreader.cli.common import (
     EXIT_WRITE_FAILED,
     CommandError,
@@ -24,7 +24,7 @@ from briefreader.cli.common import (
     shorten_echoes,
 )
 
-SUBCOMMAND_MODULES = [corpus, search, notes, entities, related]
+SUBCOMMAND_MODULES = [corpus, add, search, notes, entities, related]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import hashlib
 import itertools
-import logging
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -30,8 +29,8 @@ from briefreader.text.formats import (
     Document,
     Unreadable,
     document_readers,
-    require,
 )
+from briefreader.text.formats.html import page_data
 from briefreader.text.formats.markdown import markdown_to_text
 from briefreader.text.split import (
     Draft,
@@ -508,26 +507,9 @@ def _extract_html(
     html: Any, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
     """Main text and metadata of a page (its source, or an lxml tree) found by trafilatura."""
-    # Imported lazily (slow to import, only HTML needs it); a plain `pip install` can leave
-    # out lxml's html_clean part, which trafilatura needs: that is a skip reason, not a crash.
-    trafilatura = require("trafilatura", "lxml_html_clean", "HTML")
-
-    logging.getLogger("trafilatura").setLevel(
-        logging.CRITICAL
-    )  # its parse errors are ours to report
-
-    document = trafilatura.bare_extraction(
-        html,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        favor_recall=True,
-        # The extensive search takes any year in the text ("since 2018") as the page's date.
-        date_extraction_params={"extensive_search": False},
-    )
-    if document is None:
+    data = page_data(html)
+    if data is None:
         return [], {}, ()
-    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = normalize_text(data.get("text") or "")
     meta, notices = _clean_meta(
         {
