@@ -135,7 +135,7 @@ def test_add_feed_local_file_and_url_dedup_by_url_and_text(
     capsys.readouterr()
     assert main(["-w", str(root), "articles", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    rows = listed["articles"] if isinstance(listed, dict) else listed
+    rows = listed["articles"]
     assert len(rows) == 3
 
 

@@ -19,7 +19,7 @@ def _titles(root: Path, capsys) -> list[str]:
     capsys.readouterr()
     assert main(["-w", str(root), "articles", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    rows = listed["articles"] if isinstance(listed, dict) else listed
+    rows = listed["articles"]
     return sorted(row["path"] for row in rows)
 
 

@@ -189,7 +189,7 @@ def test_index_one_file_of_each_format_and_list_them(tmp_path: Path, capsys) -> 
     assert "h-broken.pdf: cannot read this PDF" in said and "Traceback" not in said
     assert main(["-w", str(root), "articles", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    rows = listed["articles"] if isinstance(listed, dict) else listed
+    rows = listed["articles"]
     assert {row["title"] for row in rows} == {
         "A plain note",
         "A markdown post",

@@ -154,7 +154,7 @@ def test_cli_incremental_index_lists_both_files(
     assert main(["-w", str(root), "index"]) == 0
     assert "indexed 2 articles" in capsys.readouterr().err
     assert main(["-w", str(root), "articles", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["articles"]
     assert sorted((r["id"], r["title"]) for r in rows) == [
         ("a-b", "Story about alpha"),
         ("a-b-txt", "Story about beta"),

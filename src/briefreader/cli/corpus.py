@@ -13,6 +13,7 @@ from briefreader.cli.common import (
     out_console,
     print_json,
     printable,
+    verbosity,
     workspace_from,
 )
 from briefreader.models import Article
@@ -103,6 +104,9 @@ def print_report(report: IndexReport) -> None:
         f"({report.seconds:.1f}s)",
         markup=False,
     )
+    if verbosity() > 0 and report.timings:
+        phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+        console.print(f"timings: {phases}", markup=False)
 
 
 def open_library(workspace: Workspace, quiet: bool = True) -> Library:
@@ -148,7 +152,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
     library = open_library(workspace_from(args))
     summaries = library.articles()
     if args.json:
-        print_json([asdict(s) for s in summaries])
+        print_json({"articles": [asdict(s) for s in summaries]})
         return 0
     console = out_console()
     for s in summaries:

@@ -159,7 +159,7 @@ def _short(text: str, width: int) -> str:
 
 def _print_notes(notes: list[Note], as_json: bool) -> None:
     if as_json:
-        print_json([note_to_dict(note) for note in notes])
+        print_json({"notes": [note_to_dict(note) for note in notes]})
         return
     if not notes:
         print("no notes")

@@ -40,7 +40,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     except UnknownPassage as error:
         raise CommandError(str(error)) from error
     if args.json:
-        print_json([item_json(item) for item in result.items])
+        print_json({"passage_id": args.passage_id, "items": [item_json(i) for i in result.items]})
     else:
         print_result(result)
     return 0

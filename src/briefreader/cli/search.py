@@ -65,11 +65,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = library.search(text, limit=args.limit)
     except QueryError as error:
         raise CommandError(f"bad query: {error}") from error
+    if not result.exact:  # Whoosh only estimated the count: say the true one
+        result = replace(result, total=library.count(text) or result.total, exact=True)
     if args.json:
-        print_json([hit_json(hit) for hit in result.hits])
+        hits = [hit_json(hit) for hit in result.hits]
+        print_json({"query": text, "total": result.total, "hits": hits})
     else:
-        if not result.exact:  # Whoosh only estimated the count: say the true one
-            result = replace(result, total=library.count(text) or result.total, exact=True)
         print_result(result)
     return 0 if result.hits else 1
 
