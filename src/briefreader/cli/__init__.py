@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from briefreader import __version__
-from briefreader.cli import add, completion, corpus, entities, notes, related, search
+from briefreader.cli import add, completion, corpus, entities, notes, related, search, serve
 from briefreader.cli.common import (
     EXIT_WRITE_FAILED,
     CommandError,
@@ -25,7 +25,7 @@ from briefreader.cli.common import (
     shorten_echoes,
 )
 
-SUBCOMMAND_MODULES = [corpus, add, search, notes, entities, related, completion]
+SUBCOMMAND_MODULES = [corpus, add, search, notes, entities, related, serve, completion]
 
 
 class _Parser(argparse.ArgumentParser):
