@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from briefreader.cli.common import CommandError, err_console, out_console, workspace_from
+from briefreader.cli.common import CommandError, fail, out_console, workspace_from
 
 if TYPE_CHECKING:
     from briefreader.text.web import Saved, WebArticle
@@ -113,5 +113,4 @@ def _say(line: str) -> None:
 
 
 def _failed(message: str) -> int:
-    err_console().print(f"briefreader: {message}", markup=False, highlight=False)
-    return 1
+    return fail(message, 1)  # printed even with -q: it is an error
