@@ -97,6 +97,11 @@ def test_docx_headings_and_paragraphs() -> None:
     assert [p.heading for p in article.passages] == ["Overview", "Schools"]
 
 
+def test_docx_made_from_python_docx_template_has_no_made_up_date_or_author() -> None:
+    (article,) = _load(make_docx("Untouched properties", [("One", [BODY])]), "t.docx").articles
+    assert article.date is None and article.author == ""  # not 2013-12-23, not "python-docx"
+
+
 def test_epub_is_one_article_per_chapter_with_the_book_as_source() -> None:
     data = make_epub(
         "River Book",

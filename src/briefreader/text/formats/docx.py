@@ -7,6 +7,7 @@ core properties.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -57,12 +58,17 @@ def _table_rows(table: Any) -> list[str]:
     return rows
 
 
+# python-docx's blank template says this of every file made from it: not the article's.
+_TEMPLATE_AUTHOR = "python-docx"
+_TEMPLATE_CREATED = dt.datetime(2013, 12, 23, 23, 15, tzinfo=dt.UTC)
+
+
 def _metadata(properties: Any) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if properties.title:
         meta["title"] = properties.title
-    if properties.author:
+    if properties.author and properties.author != _TEMPLATE_AUTHOR:
         meta["author"] = properties.author
-    if properties.created is not None:
+    if properties.created is not None and properties.created != _TEMPLATE_CREATED:
         meta["date"] = properties.created
     return meta
