@@ -85,11 +85,11 @@ class Tab:
             self.page.wait_for_timeout(250)
         return False
 
-    def keys(self, *keys: str, pause: int = 800) -> None:
+    def key(self, key: str, until: str) -> None:
+        """Press ``key`` and wait until the screen shows ``until`` (the app took it)."""
         self.received.clear()
-        for key in keys:
-            self.page.keyboard.press(key)
-            self.page.wait_for_timeout(pause)
+        self.page.keyboard.press(key)
+        assert self.wait_for(until), f"after {key}: no {until!r} on the screen"
 
     def type(self, text: str) -> None:
         self.received.clear()
@@ -113,16 +113,17 @@ def test_browser_open_search_article_related_note(served: tuple[str, Path], caps
             tab.page.wait_for_timeout(1500)
             tab.shot("1-open")
             tab.page.click("#terminal")  # keys go to the terminal, as a user's would
-            tab.keys("/")
+            tab.key("/", until="Leave search")
             tab.type("Kataib")
             assert tab.wait_for("Kataib Hezbollah"), "no search results"
             tab.shot("2-search")
-            tab.keys("Enter", pause=2500)
-            assert tab.wait_for("Related") and tab.wait_for("¶"), "the article did not open"
+            tab.key("Enter", until="¶")  # the article's status line: paragraph n of N
+            assert tab.wait_for("Related")
+            tab.page.wait_for_timeout(1000)
             tab.shot("3-article-related")
-            tab.keys("a")
+            tab.key("a", until="ctrl+s save")  # the note editor
             tab.type("browser note #web")
-            tab.keys("Control+s", pause=2000)
+            tab.key("Control+s", until="Note saved")
             tab.shot("4-note")
         finally:
             browser.close()
