@@ -1,8 +1,8 @@
 """Duplicates: the same text under two names is indexed once, and the copy is reported.
 
 A file is a copy when its bytes are those of an indexed file that stays, or when every article
-in it has the text (whitespace and case aside; under 40 words, the title too) of an article of
-a file loaded before it in the same run (files load in path order, so the first name wins). A
+in it has the title and text (whitespace and case aside) of an article of a file loaded before
+it in the same run (files load in path order, so the first name wins). A
 file with only some articles seen before keeps the others, with a notice. A copy is skipped
 with the reason, like any other file: it is read again on each run, and indexed once the file
 it copies is gone.
@@ -19,11 +19,14 @@ from briefreader.models import Article, LoadResult, Skipped
 SHORT_WORDS = 40  # a text this short may recur by chance: its title must match too
 
 
-def text_fingerprint(article: Article) -> str:
-    """A hash of the article's clean text (with its title when the text is short), whitespace
-    runs and case ignored."""
+def text_fingerprint(article: Article, with_title: bool = True) -> str:
+    """A hash of the article's title and clean text, whitespace runs and case ignored.
+
+    Without ``with_title`` (a page saved again under another headline), the title counts only
+    when the text is short.
+    """
     words = article.text.split()
-    if len(words) < SHORT_WORDS:
+    if with_title or len(words) < SHORT_WORDS:
         words = [*article.title.split(), "\n", *words]
     return hashlib.sha256(" ".join(words).casefold().encode("utf-8")).hexdigest()
 

@@ -205,7 +205,7 @@ def saved_articles(articles_dir: Path) -> Saved:
         for article in result.articles:
             if article.url:
                 saved.urls.setdefault(normalize_url(article.url), relative)
-            saved.texts.setdefault(text_fingerprint(article), relative)
+            saved.texts.setdefault(text_fingerprint(article, with_title=False), relative)
     return saved
 
 
@@ -220,7 +220,7 @@ def save_article(articles_dir: Path, article: WebArticle, saved: Saved) -> tuple
         return known, False
     text = to_markdown(article)
     loaded = load_bytes(text.encode("utf-8"), "new.md", default_options()).articles
-    fingerprints = [text_fingerprint(a) for a in loaded]
+    fingerprints = [text_fingerprint(a, with_title=False) for a in loaded]
     for fingerprint in fingerprints:
         if fingerprint in saved.texts:
             return saved.texts[fingerprint], False
