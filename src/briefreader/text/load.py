@@ -31,7 +31,6 @@ from briefreader.text.formats import (
     document_readers,
 )
 from briefreader.text.formats.html import page_data
-from briefreader.text.formats.markdown import markdown_to_text
 from briefreader.text.split import (
     Draft,
     build_article,
@@ -350,6 +349,8 @@ def _parse_markdown(
         text = text[match.end() :]
     elif re.match(r"---[ \t]*(\n|\Z)", text):
         notices = ("front matter not closed (no second '---' line): read as text",)
+    from briefreader.text.formats.markdown import markdown_to_text  # only .md needs it
+
     return _parse_plain(markdown_to_text(text), options), meta, notices
 
 
