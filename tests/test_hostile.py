@@ -52,7 +52,7 @@ def test_nothing_outside_the_workspace_is_indexed(hostile: Path, capsys) -> None
 
 def test_odd_names_and_long_line_are_searchable(hostile: Path, capsys) -> None:
     _code, out, _ = run(capsys, hostile, "articles", "--json")
-    titles = {row["title"] for row in json.loads(out)}
+    titles = {row["title"] for row in json.loads(out)["articles"]}
     assert {"Spaces in the name", "Newline in the name", "Latin name"} <= titles
     assert any(t.startswith("Long line") or "word" in t for t in titles)
     for word in ("spacedword", "newlineword"):

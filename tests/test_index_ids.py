@@ -154,7 +154,7 @@ def test_cli_incremental_index_lists_both_files(
     assert main(["-w", str(root), "index"]) == 0
     assert "indexed 2 articles" in capsys.readouterr().err
     assert main(["-w", str(root), "articles", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["articles"]
     assert sorted((r["id"], r["title"]) for r in rows) == [
         ("a-b", "Story about alpha"),
         ("a-b-txt", "Story about beta"),
@@ -180,7 +180,7 @@ def test_rebuild_keeps_the_ids_files_had(tmp_path: Path) -> None:
 
 def test_a_moved_file_keeps_its_ids_and_notes(tmp_path: Path) -> None:
     """Renaming or moving a file (same bytes) keeps its article ids, so notes stay on it;
-    a copy that stays beside the original gets an id of its own."""
+    a copy that stays beside the original is a duplicate: indexed once (issue 18)."""
     from briefreader.notes import NoteStore, add_note
     from briefreader.notes.anchor import reanchor
 
@@ -198,7 +198,7 @@ def test_a_moved_file_keeps_its_ids_and_notes(tmp_path: Path) -> None:
     update_index(ws)
     state = _state(ws)
     assert state["a"] == ("archive/renamed.txt", "alpha")
-    assert state["b"] == ("b.txt", "beta") and state["b-copy"] == ("b-copy.txt", "beta")
+    assert state["b"] == ("b.txt", "beta") and "b-copy" not in state
     library = Library.open(ws)
     try:
         with NoteStore(ws.notes_db) as store:

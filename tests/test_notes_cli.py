@@ -51,8 +51,9 @@ def test_add_list_search_delete_undelete(workspace: Path, capsys) -> None:
     assert note["selector"]["exact"] == "bitter debate" and note["tags"] == ["port"]
     code, out, _ = run(capsys, "list")
     assert code == 0 and note["id"][:8] in out and "[b]x[/] 🎉" in out
-    assert json.loads(run(capsys, "list", "--tag", "PORT", "--json")[1])[0]["id"] == note["id"]
-    assert json.loads(run(capsys, "list", "--article", "other", "--json")[1]) == []
+    tagged = json.loads(run(capsys, "list", "--tag", "PORT", "--json")[1])["notes"]
+    assert tagged[0]["id"] == note["id"]
+    assert json.loads(run(capsys, "list", "--article", "other", "--json")[1])["notes"] == []
     assert note["id"][:8] in run(capsys, "search", "why CLOSE")[1]
     assert run(capsys, "delete", note["id"][:8])[0] == 0
     assert run(capsys, "list")[1].strip() == "no notes"
@@ -99,7 +100,7 @@ def test_edits_keep_notes_on_their_words_or_orphan_them(workspace: Path, capsys)
     # Insert a paragraph above the noted text, re-index: same words, next paragraph number.
     article.write_text(ARTICLE.replace(INTRO, f"A new first paragraph.\n\n{INTRO}"), "utf-8")
     assert run(capsys, "reanchor")[0] == 0
-    listed = json.loads(run(capsys, "list", "--json")[1])[0]
+    listed = json.loads(run(capsys, "list", "--json")[1])["notes"][0]
     assert (
         listed["status"] == "anchored" and listed["selector"]["exact"] == note["selector"]["exact"]
     )
@@ -108,6 +109,6 @@ def test_edits_keep_notes_on_their_words_or_orphan_them(workspace: Path, capsys)
     article.write_text(ARTICLE.replace(REPLY, "Nobody else spoke."), "utf-8")
     _code, out, _ = run(capsys, "reanchor")
     assert "1 orphaned" in out
-    orphans = json.loads(run(capsys, "list", "--orphans", "--json")[1])
+    orphans = json.loads(run(capsys, "list", "--orphans", "--json")[1])["notes"]
     assert [o["id"] for o in orphans] == [note["id"]]
     assert "orphaned" in run(capsys, "export", "--format", "md")[1]

@@ -173,7 +173,7 @@ def test_markdown_brief_groups_quotes_and_cites(store: NoteStore) -> None:
     assert "Residents said *the* decision [b]ignored[/] them 🎉" in _plain(html)
     assert "[b]bold[/]" in _plain(html) and "# not a heading" in _plain(html)
     assert "— Port \\[closes\\] at \\*night\\*, paragraph 2" in text
-    assert "Tags: \\#policy, \\#port" in text
+    assert "Tags: #policy #port" in text  # Obsidian reads `#tag`, not `\\#tag`
     assert "deleted later" not in text
 
 

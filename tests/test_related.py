@@ -147,7 +147,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_cli_json_shape(sample_workspace: Path, capsys) -> None:
     code, out, _ = run(capsys, "-w", str(sample_workspace), "related", ATTACKS_160, "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["items"]
     assert code == 0 and 1 <= len(rows) <= 5
     assert set(rows[0]) == {
         "passage_id",
@@ -167,7 +167,7 @@ def test_cli_nothing_related(sample_workspace: Path, capsys) -> None:
     code, out, _ = run(capsys, "-w", str(sample_workspace), "related", GANGS)
     assert code == 0 and "Nothing in the other articles is closely related" in out
     code, out, _ = run(capsys, "-w", str(sample_workspace), "related", GANGS, "--json")
-    assert json.loads(out) == []
+    assert json.loads(out)["items"] == []
 
 
 def test_cli_errors_are_one_line(sample_workspace: Path, capsys) -> None:

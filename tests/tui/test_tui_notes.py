@@ -124,7 +124,7 @@ async def test_done_when_select_two_sentences_note_reopen_find_export(
     assert cli_main(["-w", str(notes_workspace.root), "notes", "export", "--format", "md"]) == 0
     brief = capsys.readouterr().out
     first_sentence = quote.split(". ")[0]
-    assert first_sentence in brief and "Two sentences" in brief and "\\#watch" in brief
+    assert first_sentence in brief and "Two sentences" in brief and "#watch" in brief
     assert f"paragraph {view.article.passages[target].number}" in brief
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from briefreader import __version__
-from briefreader.cli import corpus, entities, facets, notes, related, search
+from briefreader.cli import add, completion, corpus, entities, facets, notes, related, search, serve
 from briefreader.cli.common import (
     EXIT_WRITE_FAILED,
     CommandError,
@@ -21,10 +21,11 @@ from briefreader.cli.common import (
     StdoutError,
     discard_stdout,
     fail,
+    set_verbosity,
     shorten_echoes,
 )
 
-SUBCOMMAND_MODULES = [corpus, search, facets, notes, entities, related]
+SUBCOMMAND_MODULES = [corpus, add, search, facets, notes, entities, related, serve, completion]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,13 +56,42 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMAND_MODULES:
         module.register(subparsers)
+    add_verbosity_options(parser, top=True)
     return parser
+
+
+def add_verbosity_options(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    """``-v/--verbose`` and ``-q/--quiet`` on the parser and on every subcommand's, so they
+    work before or after the command name (``briefreader -q index`` = ``index -q``)."""
+    options = parser._option_string_actions
+    default = 0 if top else argparse.SUPPRESS  # a subcommand's default must not undo `-v cmd`
+    if "-v" not in options:
+        parser.add_argument(
+            "-v", "--verbose", action="count", default=default, help="say more (-vv: debug)"
+        )
+    if "-q" in options:
+        options["-q"].default = False if top else argparse.SUPPRESS
+    else:
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=False if top else argparse.SUPPRESS,
+            help="only errors on stderr: no progress, notes or summaries",
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                add_verbosity_options(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.quiet and args.verbose:
+        return fail("-q and -v contradict each other: give one")
+    set_verbosity(-1 if args.quiet else args.verbose)
     handler = getattr(args, "handler", None)
     stdout = sys.stdout
     if handler is None:

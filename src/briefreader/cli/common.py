@@ -11,12 +11,14 @@ import stat
 import sys
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from briefreader.workspace import Workspace, WorkspaceError, find_workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_WRITE_FAILED = 74  # EX_IOERR: output could not be written (disk full, closed pipe…)
 
@@ -32,9 +34,33 @@ class CommandError(Exception):
         self.code = code
 
 
+_verbosity = 0  # -q: -1, default 0, -v: 1, -vv: 2 (set once by ``main``)
+
+
+def set_verbosity(level: int) -> None:
+    """How much to say on stderr: below 0 (``-q``) only errors; above 0 (``-v``) also the
+    library's log (INFO, with ``-vv`` DEBUG) and the timings of an index run."""
+    global _verbosity
+    _verbosity = level
+    if level > 0:
+        import logging
+
+        logging.basicConfig(
+            level=logging.DEBUG if level > 1 else logging.INFO,
+            format="briefreader: %(name)s: %(message)s",
+        )
+
+
+def verbosity() -> int:
+    """The level set by ``-v``/``-q`` (0 by default)."""
+    return _verbosity
+
+
 def fail(message: str, code: int = 2) -> int:
-    """Print ``briefreader: message`` to stderr and return the exit code."""
-    err_console().print(
+    """Print ``briefreader: message`` to stderr (even with ``-q``) and return the exit code."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(
         f"briefreader: {shorten_echoes(message)}", markup=False, highlight=False, soft_wrap=True
     )
     return code
@@ -63,17 +89,25 @@ def shorten_echoes(message: str) -> str:
     return _LONG_WORD.sub(lambda match: shorten(match.group(0), WORD_LIMIT), message)
 
 
-class _OutConsole(Console):
-    """A Console that leaves a closed pipe to ``main`` (rich itself would exit with 1)."""
+@cache
+def _out_console_class() -> type[Console]:
+    """rich's Console, told to leave a closed pipe to ``main`` (rich itself would exit with 1).
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+    Made on first use: rich is imported only by commands that print, not by ``--help``.
+    """
+    from rich.console import Console
+
+    class OutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return OutConsole
 
 
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return _OutConsole(highlight=False, soft_wrap=not sys.stdout.isatty())
+    return _out_console_class()(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 class StdoutError(OSError):
@@ -121,8 +155,10 @@ def discard_stdout() -> None:
 
 
 def err_console() -> Console:
-    """Console for messages and progress."""
-    return Console(stderr=True, highlight=False)
+    """Console for messages and progress (silent with ``-q``; errors go through ``fail``)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, quiet=_verbosity < 0)
 
 
 def workspace_from(args: argparse.Namespace) -> Workspace:
@@ -148,9 +184,14 @@ def check_index_folder(workspace: Workspace) -> None:
     )
 
 
-def print_json(data: Any) -> None:
-    """Print data as stable, indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+JSON_SCHEMA = 1  # the version of every --json document (docs/json.md); bumped on a change
+
+
+def print_json(data: dict[str, Any]) -> None:
+    """Print a ``--json`` document on stdout: stable, indented JSON, an object whose first
+    field is ``"schema"`` (the format's version)."""
+    document = {"schema": JSON_SCHEMA, **data}
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def printable(text: str) -> str:

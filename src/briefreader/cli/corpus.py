@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
     CommandError,
@@ -14,16 +13,18 @@ from briefreader.cli.common import (
     out_console,
     print_json,
     printable,
+    verbosity,
     workspace_from,
 )
-from briefreader.cli.progress import run_index
 from briefreader.models import Article
-from briefreader.notes.store import tag_resolver
-from briefreader.search.index.indexer import IndexReport
-from briefreader.search.index.store import IndexUnavailable
-from briefreader.search.library import Library
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:  # the index modules are imported by the commands that use them
+    from rich.text import Text
+
+    from briefreader.search.index.indexer import IndexReport
+    from briefreader.search.library import Library
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,6 +77,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from briefreader.cli.progress import run_index
+
     workspace = workspace_from(args)
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
@@ -101,10 +104,17 @@ def print_report(report: IndexReport) -> None:
         f"({report.seconds:.1f}s)",
         markup=False,
     )
+    if verbosity() > 0 and report.timings:
+        phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+        console.print(f"timings: {phases}", markup=False)
 
 
 def open_library(workspace: Workspace, quiet: bool = True) -> Library:
     """Open the index, building or repairing it first when needed."""
+    from briefreader.cli.progress import run_index
+    from briefreader.search.index.store import IndexUnavailable
+    from briefreader.search.library import Library
+
     try:
         return with_note_tags(Library.open(workspace))
     except IndexUnavailable:
@@ -116,15 +126,19 @@ def open_library(workspace: Workspace, quiet: bool = True) -> Library:
 
 def with_note_tags(library: Library) -> Library:
     """Let the library's queries filter by note tags (``tag:name``) from the workspace's notes."""
+    from briefreader.notes.store import tag_resolver
+
     library.tag_articles = tag_resolver(library.workspace.notes_db)
     return library
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     library = open_library(workspace_from(args))
     summaries = library.articles()
     if args.json:
-        print_json([asdict(s) for s in summaries])
+        print_json({"articles": [asdict(s) for s in summaries]})
         return 0
     console = out_console()
     for s in summaries:
@@ -155,6 +169,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _show_raw(workspace: Workspace, article: Article) -> int:
+    from rich.text import Text
+
     path = workspace.articles_dir / article.path
     try:
         data = path.read_bytes()
@@ -177,6 +193,8 @@ def raw_text(data: bytes) -> str:
 
 def render_article(article: Article) -> Text:
     """The cleaned article as rich Text (plain strings only: article text is never markup)."""
+    from rich.text import Text
+
     text = Text()
     text.append(strip_control(article.title) + "\n", style="bold")
     meta = " · ".join(

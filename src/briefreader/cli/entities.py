@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from briefreader.cli.common import (
     CommandError,
@@ -23,24 +21,10 @@ from briefreader.cli.common import (
     workspace_from,
 )
 from briefreader.models import Article
-from briefreader.text.entities import (
-    CACHE_FILE,
-    CORRECTIONS_FILE,
-    ENTITY_TYPES,
-    CorrectionError,
-    Corrections,
-    Entity,
-    EntityMention,
-    EntityTable,
-    extract_entities,
-    from_payload,
-    load_corrections,
-    payload_recogniser,
-    resolve_entities,
-    save_corrections,
-)
-from briefreader.text.entities.recogniser import ModelUnavailable
 from briefreader.workspace import Workspace
+
+if TYPE_CHECKING:  # imported by the functions that use them: `--help` stays fast
+    from briefreader.text.entities import Corrections, Entity, EntityMention, EntityTable
 
 ACTIONS = ("merge", "unmerge", "rename", "retype", "suppress")
 EPILOG = """\
@@ -97,6 +81,8 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def _entity_type(value: str | None) -> str | None:
+    from briefreader.text.entities import ENTITY_TYPES
+
     if value is None:
         return None
     kind = value.upper()
@@ -121,6 +107,8 @@ class CorpusEntities:
 
 def load_entities(workspace: Workspace) -> CorpusEntities:
     """Entities from the index when it stores them, else computed (cached) from the articles."""
+    from briefreader.text.entities import resolve_entities
+
     corrections = _corrections(workspace)
     stored = _stored_mentions(workspace)
     if stored is not None:
@@ -133,6 +121,8 @@ def load_entities(workspace: Workspace) -> CorpusEntities:
 
 
 def _corrections(workspace: Workspace) -> Corrections:
+    from briefreader.text.entities import CORRECTIONS_FILE, CorrectionError, load_corrections
+
     try:
         return load_corrections(workspace.root / CORRECTIONS_FILE)
     except CorrectionError as error:
@@ -143,6 +133,7 @@ def _stored_mentions(workspace: Workspace) -> tuple[dict[str, list[EntityMention
     """Mentions stored in the index, if there is an index and every article has them."""
     from briefreader.search.index.store import IndexUnavailable
     from briefreader.search.library import Library
+    from briefreader.text.entities import from_payload, payload_recogniser
 
     try:
         library = Library.open(workspace)
@@ -164,6 +155,8 @@ def _stored_mentions(workspace: Workspace) -> tuple[dict[str, list[EntityMention
 
 
 def _computed_mentions(workspace: Workspace) -> tuple[dict[str, list[EntityMention]], str, str]:
+    from briefreader.text.entities import CACHE_FILE, extract_entities
+    from briefreader.text.entities.recogniser import ModelUnavailable
     from briefreader.text.load import default_options, load_corpus
 
     settings = workspace.settings()
@@ -230,6 +223,8 @@ def listing_json(
 
 def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: str | None) -> None:
     """A table of entities, after a line naming the recogniser."""
+    from rich.table import Table
+
     console = out_console()
     console.print(f"recogniser: {corpus.recogniser}", markup=False)
     if corpus.notice:
@@ -257,6 +252,8 @@ def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: st
 
 def correct(workspace: Workspace, action: str, names: list[str], undo: bool) -> int:
     """Apply one correction to ``entities.toml`` and show the result."""
+    from briefreader.text.entities import CORRECTIONS_FILE, CorrectionError, save_corrections
+
     path = workspace.root / CORRECTIONS_FILE
     corrections = _corrections(workspace)
     table = load_entities(workspace).table
@@ -278,6 +275,8 @@ def correct(workspace: Workspace, action: str, names: list[str], undo: bool) -> 
 def _apply(
     corrections: Corrections, table: EntityTable, action: str, names: list[str], undo: bool
 ) -> Corrections:
+    from briefreader.text.entities import CorrectionError
+
     expected = {"merge": (2, 99), "unmerge": (1, 1), "suppress": (1, 1)}
     low, high = expected.get(action, (1, 1) if undo else (2, 2))
     if not low <= len(names) <= high:
@@ -296,6 +295,8 @@ def _apply(
 
 
 def _require_known(table: EntityTable, names: list[str]) -> None:
+    from briefreader.text.entities import CorrectionError
+
     unknown = [n for n in names if table.find(n) is None]
     if unknown:
         raise CorrectionError(f"no entity named {', '.join(map(repr, unknown))}")

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from briefreader.cli.common import CommandError, print_json, workspace_from, write_file
 from briefreader.models import Article
@@ -41,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action.add_argument("id", help="note id (a unique prefix is enough)")
         action.set_defaults(handler=_delete if name == "delete" else _undelete)
     _register_export(actions)
-    imp = actions.add_parser("import", help="import a json or w3c export (duplicates skipped)")
+    imp = actions.add_parser(
+        "import",
+        help="import a json, w3c or Hypothesis export (duplicates skipped)",
+        description="Import notes: a briefreader json or w3c export, W3C annotations of other "
+        "tools whose target is an article id or the web address of a saved article, or a "
+        "Hypothesis JSON export. Duplicates are skipped.",
+    )
     imp.add_argument("file", help="export file to read ('-' for stdin)")
     imp.set_defaults(handler=_import)
     reanchor = actions.add_parser(
@@ -73,8 +80,16 @@ def _register_add(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _register_export(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = actions.add_parser("export", help="export notes as a brief (md), json or w3c")
-    export.add_argument("--format", choices=FORMATS, default="md", help="output format")
+    export = actions.add_parser(
+        "export", help="export notes as a brief (md), json, w3c, csv or ris (Zotero)"
+    )
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="md",
+        help="md: a brief with a source link per quote; json: backup; w3c: Web Annotations; "
+        "csv: a row per note; ris: a record per article, notes as N1 (Zotero)",
+    )
     export.add_argument("--tag", help="only notes with this tag")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
     export.set_defaults(handler=_export)
@@ -145,7 +160,7 @@ def _short(text: str, width: int) -> str:
 
 def _print_notes(notes: list[Note], as_json: bool) -> None:
     if as_json:
-        print_json([note_to_dict(note) for note in notes])
+        print_json({"notes": [note_to_dict(note) for note in notes]})
         return
     if not notes:
         print("no notes")
@@ -231,7 +246,7 @@ def _export(args: argparse.Namespace) -> int:
         # The json backup keeps deleted notes too, so restoring it loses nothing.
         notes = store.list(tag=args.tag, include_deleted=args.format == "json")
     lookup = article_source(workspace) if args.format != "json" else None
-    text = export_notes(notes, args.format, lookup)
+    text = export_notes(notes, args.format, lookup, workspace.articles_dir)
     if args.output and args.output != "-":
         write_file(args.output, text)
         print(f"exported {len(notes)} notes to {args.output}", file=sys.stderr)
@@ -243,10 +258,56 @@ def _export(args: argparse.Namespace) -> int:
 @_domain_errors
 def _import(args: argparse.Namespace) -> int:
     text = _read_input(args.file)
-    with _store(args) as store:
-        report = import_notes(store, text)
+    workspace = workspace_from(args)
+    resolver = _UrlResolver(workspace)
+    try:
+        with _store(args) as store:
+            report = import_notes(store, text, resolver)
+        if resolver.library is not None and report.added:
+            from briefreader.sync import reanchor_workspace_notes
+
+            reanchor_workspace_notes(workspace, resolver.library)  # find web quotes' passages
+    finally:
+        resolver.close()
     print(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
     return 0
+
+
+class _UrlResolver:
+    """The article saved from a web address (``url`` in its front matter or page), read from
+    the index on the first web-page target (W3C annotations of other tools, Hypothesis)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.library: Any = None
+        self.urls: dict[str, str] | None = None
+
+    def __call__(self, url: str) -> str | None:
+        from briefreader.text.web import normalize_url
+
+        if self.urls is None:
+            self.urls = self._read()
+        return self.urls.get(normalize_url(url))
+
+    def _read(self) -> dict[str, str]:
+        from briefreader.search.index.store import IndexUnavailable
+        from briefreader.search.library import Library
+        from briefreader.text.web import normalize_url
+
+        try:
+            self.library = Library.open(self.workspace)
+        except IndexUnavailable as error:
+            raise CommandError(f"web-page notes need the index: {error}") from error
+        urls: dict[str, str] = {}
+        for summary in self.library.articles():
+            url = self.library.article(summary.id).url
+            if url:
+                urls.setdefault(normalize_url(url), summary.id)
+        return urls
+
+    def close(self) -> None:
+        if self.library is not None:
+            self.library.close()
 
 
 @_domain_errors

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import CommandError, out_console, print_json, workspace_from
 from briefreader.cli.corpus import open_library
-from briefreader.search.related import RelatedItem, RelatedResult, UnknownPassage, find_related
 from briefreader.text.decode import strip_control
+
+if TYPE_CHECKING:
+    from briefreader.search.related import RelatedItem, RelatedResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from briefreader.search.related import UnknownPassage, find_related
+
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")
     library = open_library(workspace_from(args))
@@ -37,7 +40,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     except UnknownPassage as error:
         raise CommandError(str(error)) from error
     if args.json:
-        print_json([item_json(item) for item in result.items])
+        print_json({"passage_id": args.passage_id, "items": [item_json(i) for i in result.items]})
     else:
         print_result(result)
     return 0
@@ -58,6 +61,8 @@ def item_json(item: RelatedItem) -> dict[str, object]:
 
 def print_result(result: RelatedResult) -> None:
     """Print the related passages for a person, or say that nothing is related."""
+    from rich.text import Text
+
     console = out_console()
     if result.notice:
         console.print(result.notice, markup=False)

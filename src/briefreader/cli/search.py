@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
     CommandError,
@@ -17,8 +16,10 @@ from briefreader.cli.common import (
 from briefreader.cli.corpus import open_library
 from briefreader.cli.facets import add_facet_options, cmd_facets
 from briefreader.models import Hit, SearchResult
-from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 QUERY_HELP = """\
 query language:
@@ -59,6 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from briefreader.search.query import QueryError
+
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")
     text = " ".join(args.query)
@@ -69,11 +72,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = library.search(text, limit=args.limit)
     except QueryError as error:
         raise CommandError(f"bad query: {error}") from error
+    if not result.exact:  # Whoosh only estimated the count: say the true one
+        result = replace(result, total=library.count(text) or result.total, exact=True)
     if args.json:
-        print_json([hit_json(hit) for hit in result.hits])
+        hits = [hit_json(hit) for hit in result.hits]
+        print_json({"query": text, "total": result.total, "hits": hits})
     else:
-        if not result.exact:  # Whoosh only estimated the count: say the true one
-            result = replace(result, total=library.count(text) or result.total, exact=True)
         print_result(result)
     return 0 if result.hits else 1
 
@@ -109,6 +113,8 @@ def print_result(result: SearchResult) -> None:
 
 
 def _hit_text(rank: int, hit: Hit) -> Text:
+    from rich.text import Text
+
     text = Text()
     text.append(f"\n{rank}. ")
     text.append(strip_control(hit.title), style="bold")

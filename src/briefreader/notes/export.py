@@ -13,10 +13,19 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
 from briefreader.models import Article
+from briefreader.notes.interchange import (
+    hypothesis_annotations,
+    is_hypothesis,
+    markdown_link,
+    source_link,
+    to_csv,
+    to_ris,
+)
 from briefreader.notes.model import (
     ANCHORED,
     ORPHANED,
@@ -31,7 +40,7 @@ from briefreader.notes.model import (
 from briefreader.notes.store import NoteStore, utc_now
 from briefreader.text.decode import strip_control
 
-FORMATS = ("md", "json", "w3c")
+FORMATS = ("md", "json", "w3c", "csv", "ris")
 JSON_FORMAT = "briefreader-notes"
 JSON_VERSION = 1
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -39,6 +48,7 @@ ARTICLE_URN = "urn:briefreader:article:"
 NOTE_URN = "urn:uuid:"
 
 ArticleLookup = Callable[[str], Article | None]
+UrlLookup = Callable[[str], str | None]  # a web address → the id of the article saved from it
 
 
 @dataclass(frozen=True)
@@ -49,16 +59,27 @@ class ImportReport:
     duplicates: int
 
 
-def export_notes(notes: Iterable[Note], fmt: str, article: ArticleLookup | None = None) -> str:
-    """Render notes in ``fmt`` (``md``, ``json`` or ``w3c``); ``article`` gives titles."""
+def export_notes(
+    notes: Iterable[Note],
+    fmt: str,
+    article: ArticleLookup | None = None,
+    articles_dir: Path | None = None,
+) -> str:
+    """Render notes in ``fmt`` (``md``, ``json``, ``w3c``, ``csv`` or ``ris``); ``article``
+    gives titles and sources, ``articles_dir`` the files to link to when an article has no
+    web address."""
     lookup = article or (lambda _id: None)
     notes = list(notes)
     if fmt == "md":
-        return to_markdown(notes, lookup)
+        return to_markdown(notes, lookup, articles_dir)
     if fmt == "json":
         return _dump(to_json(notes))
     if fmt == "w3c":
         return _dump(to_w3c(notes, lookup))
+    if fmt == "csv":
+        return to_csv(notes, lookup, articles_dir)
+    if fmt == "ris":
+        return to_ris(notes, lookup, articles_dir)
     raise NotesError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
@@ -199,8 +220,12 @@ def _target(note: Note, article: Article | None) -> dict[str, Any]:
     return target
 
 
-def annotation_to_note(annotation: Mapping[str, Any]) -> Note:
-    """Read a W3C Annotation back into a note (ours fully; others' as far as they go)."""
+def annotation_to_note(annotation: Mapping[str, Any], resolve_url: UrlLookup | None = None) -> Note:
+    """Read a W3C Annotation back into a note (ours fully; others' as far as they go).
+
+    A target that is a web page (``http(s)://…``) is the article saved from that address
+    (``resolve_url``); its passage is found again by the quote when notes are re-anchored.
+    """
     if not isinstance(annotation, Mapping) or annotation.get("type") != "Annotation":
         raise NotesError("not a W3C Annotation (type must be 'Annotation')")
     extra = annotation.get("briefreader") or {}
@@ -211,7 +236,9 @@ def annotation_to_note(annotation: Mapping[str, Any]) -> Note:
     bodies = [b for b in _as_list(annotation.get("body")) if isinstance(b, Mapping)]
     comment = "".join(str(b.get("value", "")) for b in bodies if b.get("purpose") != "tagging")
     tags = [str(b.get("value", "")) for b in bodies if b.get("purpose") == "tagging"]
-    article_id = extra.get("article_id") or _article_from_source(str(target.get("source", "")))
+    article_id = extra.get("article_id") or _article_from_source(
+        str(target.get("source", "")), resolve_url
+    )
     passage_id = str(extra.get("passage_id", ""))
     creator = annotation.get("creator")
     return Note(
@@ -253,7 +280,15 @@ def _tags_not_in_body(tags: list[str], body: str) -> tuple[str, ...]:
     return tuple(t for t in (normalize_tag(tag) for tag in tags) if t and t not in in_body)
 
 
-def _article_from_source(source: str) -> str:
+def _article_from_source(source: str, resolve_url: UrlLookup | None = None) -> str:
+    if source.startswith(("http://", "https://")):
+        found = resolve_url(source) if resolve_url else None
+        if found is None:
+            raise NotesError(
+                f"annotation target {source!r} is no article of this workspace "
+                "(save the page first: briefreader add URL)"
+            )
+        return found
     if not source.startswith(ARTICLE_URN):
         raise NotesError(f"annotation target {source!r} is not a briefreader article")
     return unquote(source[len(ARTICLE_URN) :])
@@ -281,28 +316,29 @@ def _as_list(value: Any) -> list[Any]:
 # --- import -----------------------------------------------------------------------------------
 
 
-def parse_export(text: str) -> list[Note]:
-    """Notes from a ``json`` or ``w3c`` export (format detected from the content)."""
+def parse_export(text: str, resolve_url: UrlLookup | None = None) -> list[Note]:
+    """Notes from a ``json``, ``w3c`` or Hypothesis export (detected from the content);
+    ``resolve_url`` finds the article of a web-page target."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         message = f"not a notes export (invalid JSON: {error.msg} at line {error.lineno})"
         raise NotesError(message) from None
     try:
-        return _notes_from_data(data)
+        return _notes_from_data(data, resolve_url)
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise NotesError(f"malformed notes export: {type(error).__name__} {error}") from error
 
 
-def _notes_from_data(data: Any) -> list[Note]:
+def _notes_from_data(data: Any, resolve_url: UrlLookup | None) -> list[Note]:
     if isinstance(data, Mapping) and data.get("format") == JSON_FORMAT:
         if int(data.get("version", 0)) > JSON_VERSION:
             raise NotesError("this notes export is from a newer briefreader")
         return [note_from_dict(item) for item in data["notes"]]
-    annotations = _annotations(data)
+    annotations = hypothesis_annotations(data) if is_hypothesis(data) else _annotations(data)
     if annotations is None:
-        raise NotesError("not a briefreader json or W3C annotation export")
-    return [annotation_to_note(item) for item in annotations]
+        raise NotesError("not a briefreader json, W3C annotation or Hypothesis export")
+    return [annotation_to_note(item, resolve_url) for item in annotations]
 
 
 def _annotations(data: Any) -> list[Any] | None:
@@ -325,10 +361,10 @@ def _annotations(data: Any) -> list[Any] | None:
     return None
 
 
-def import_notes(store: NoteStore, text: str) -> ImportReport:
-    """Import a ``json`` or ``w3c`` export into the store, skipping duplicates."""
+def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = None) -> ImportReport:
+    """Import a ``json``, ``w3c`` or Hypothesis export into the store, skipping duplicates."""
     added = duplicates = 0
-    for note in parse_export(text):
+    for note in parse_export(text, resolve_url):
         if store.import_note(note):
             added += 1
         else:
@@ -369,35 +405,42 @@ def md_lines(text: str, prefix: str = "") -> list[str]:
     return lines
 
 
-def to_markdown(notes: Iterable[Note], article: ArticleLookup) -> str:
+def to_markdown(
+    notes: Iterable[Note], article: ArticleLookup, articles_dir: Path | None = None
+) -> str:
     """A brief: notes grouped by article (in first-note order), oldest note first within one."""
     groups: dict[str, list[Note]] = {}
     for note in sorted(notes, key=lambda n: (n.created, n.id)):
         groups.setdefault(note.article_id, []).append(note)
     lines = ["# Notes", ""]
     for article_id, group in groups.items():
-        lines += _md_article(article_id, article(article_id), group)
+        lines += _md_article(article_id, article(article_id), group, articles_dir)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _md_article(article_id: str, article: Article | None, notes: list[Note]) -> list[str]:
+def _md_article(
+    article_id: str, article: Article | None, notes: list[Note], articles_dir: Path | None
+) -> list[str]:
     title = article.title if article and article.title else article_id
     meta = [part for part in (article.source, article.date) if part] if article else []
     lines = [f"## {md_escape(title)}", ""]
     if meta:
         lines += [md_escape(" · ".join(str(p) for p in meta)), ""]
+    link = source_link(article, articles_dir)
     for note in notes:
-        lines += _md_note(note, article, title)
+        lines += _md_note(note, article, title, link)
     return lines
 
 
-def _md_note(note: Note, article: Article | None, title: str) -> list[str]:
+def _md_note(note: Note, article: Article | None, title: str, link: str) -> list[str]:
     lines = [*md_lines(note.selector.exact, "> "), ""]
     if note.body.strip():
         lines += [*md_lines(note.body), ""]
     if note.tags:
-        lines += ["Tags: " + ", ".join(md_escape(f"#{tag}") for tag in note.tags), ""]
-    cite = f"— {md_escape(title)}, {_paragraphs(note, article)}"
+        # `#tag`, not `\#tag`: Obsidian and other tools read these as tags
+        lines += ["Tags: " + " ".join(f"#{md_escape(tag)}" for tag in note.tags), ""]
+    source = markdown_link(md_escape(title), link) if link else md_escape(title)
+    cite = f"— {source}, {_paragraphs(note, article)}"
     if note.status == ORPHANED:
         cite += " (orphaned: this text is no longer in the article)"
     return [*lines, cite, "", "---", ""]

@@ -12,6 +12,7 @@ import datetime
 import difflib
 import heapq
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,8 @@ def parse_query(
         QueryError: unbalanced quotes or parentheses, a dangling operator, a bad date range,
             an unknown field, or a query with no searchable words.
     """
-    text = " ".join(text.split())
+    # NFC, as the loader stores text: "café" typed decomposed finds "café" stored composed.
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     _check_balance(text)
     text, date_filters = _extract_dates(text)
     text, tag_filters = _extract_tags(text, tag_articles)

@@ -7,6 +7,7 @@ regular expressions that users extend with ``[cleaning] boilerplate = [...]`` in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,9 +148,10 @@ def find_date(text: str) -> str | None:
     month_text = groups["m1"] or groups["m2"] or groups["m3"]
     day = groups["d1"] or groups["d2"] or groups["d3"]
     month = int(month_text) if month_text.isdigit() else _month_number(month_text)
-    if not 1 <= month <= 12 or not 1 <= int(day) <= 31:
+    try:  # a calendar date: "31 Feb 2024" is no date at all
+        return dt.date(int(year), month, int(day)).isoformat()
+    except ValueError:
         return None
-    return f"{int(year):04d}-{month:02d}-{int(day):02d}"
 
 
 _MONTH_PREFIXES = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -46,13 +47,46 @@ def decode_bytes(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         where = f"byte {error.start}"
-    try:
-        text = data.decode("cp1252")
-        encoding = "cp1252"
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-        encoding = "latin-1"
+    text, encoding = decode_legacy(data)
     return Decoded(text, f"not valid UTF-8 (at {where}); decoded as {encoding}")
+
+
+def decode_legacy(data: bytes) -> tuple[str, str]:
+    """Decode bytes that are not UTF-8: a detected non-Latin code page (Arabic cp1256,
+    Cyrillic cp1251…) when the detection reads as real words, else cp1252 (else latin-1).
+
+    charset-normalizer guesses short Western text poorly (``café`` as cp1125 ``cafщ``);
+    such a guess mixes scripts inside words, and is not taken.
+    """
+    from charset_normalizer import from_bytes  # imported lazily: only legacy files need it
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding and _reads_as_other_script(str(best)):
+        return str(best), best.encoding
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _reads_as_other_script(text: str) -> bool:
+    """Whether the text has words in a non-Latin script and (almost) no word mixing it with
+    Latin letters, the mark of a wrong code page."""
+    other = mixed = 0
+    for word in _WORD.findall(text):
+        foreign = sum(1 for char in word if not _is_latin(char))
+        if foreign:
+            other += 1
+            mixed += foreign < len(word)
+    return other > 0 and mixed <= other * 0.05
+
+
+def _is_latin(char: str) -> bool:
+    point = ord(char)
+    return point < 0x250 or 0x1E00 <= point < 0x1F00
 
 
 # ANSI/VT escape sequences: CSI, OSC (BEL or ST terminated), DCS/PM/APC strings, 2-char ESC.
@@ -84,7 +118,8 @@ def strip_control(text: str, replacement: str = "") -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Normalise line breaks to ``\\n``, remove control characters, non-breaking spaces."""
+    """Normalise line breaks to ``\\n`` and Unicode to NFC; remove control characters and
+    non-breaking spaces."""
     text = _LINE_BREAKS.sub("\n", text)
-    text = strip_control(text)
+    text = unicodedata.normalize("NFC", strip_control(text))
     return text.replace("\u00a0", " ").replace("\u202f", " ")

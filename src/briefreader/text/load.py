@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import hashlib
 import itertools
-import logging
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -24,6 +23,14 @@ import yaml
 from briefreader.models import Article, LoadResult, Skipped, make_passage_id
 from briefreader.text.clean import LineRules, compile_rules, find_date
 from briefreader.text.decode import NotText, decode_bytes, normalize_text
+from briefreader.text.duplicates import drop_duplicates
+from briefreader.text.formats import (
+    DOCUMENT_SUFFIXES,
+    Document,
+    Unreadable,
+    document_readers,
+)
+from briefreader.text.formats.html import page_data
 from briefreader.text.split import (
     Draft,
     build_article,
@@ -35,10 +42,10 @@ from briefreader.text.split import (
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | DOCUMENT_SUFFIXES
+SUPPORTED_LIST = ".txt, .md, .html, .pdf, .docx, .epub, .eml"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_RULE = re.compile(r"^ {0,3}([-*_])[ \t]*(?:\1[ \t]*){2,}$")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
 
 
@@ -126,7 +133,7 @@ def _skip_reason(
     path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str]
 ) -> str | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type '{path.suffix}' (supported: .txt, .md, .html)"
+        return f"unsupported file type '{path.suffix}' (supported: {SUPPORTED_LIST})"
     if entry.is_symlink():
         reason = _link_skip_reason(path, root, options)
         if reason:
@@ -180,21 +187,83 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> LoadResult:
 
 def load_bytes(data: bytes, relative: str, options: LoadOptions) -> LoadResult:
     """Decode and parse a file's bytes (its path relative to ``articles/`` names it)."""
+    suffix = Path(relative).suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return _load_document(data, relative, suffix, options)
     try:
         decoded = decode_bytes(data)
     except NotText as reason:
         return _skip(relative, str(reason))
     notices: tuple[str, ...] = (decoded.notice,) if decoded.notice else ()
-    content_hash = hashlib.sha256(data).hexdigest()
-    suffix = Path(relative).suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        drafts, meta, more = _parse_html(decoded.text, options)
+    try:
+        drafts, meta, more = _parse_text(decoded.text, suffix, options)
+    except Unreadable as reason:
+        return _skip(relative, str(reason), notices)
+    return _build_result(data, relative, drafts, meta, notices + more)
+
+
+def _load_document(data: bytes, relative: str, suffix: str, options: LoadOptions) -> LoadResult:
+    """A PDF, Word, EPUB or e-mail file through its format reader (``text/formats``)."""
+    drafts: list[Draft] = []
+    notices: tuple[str, ...] = ()
+    shared: dict[str, Any] = {}  # author, url, tags: one set per file
+    try:
+        for document in document_readers()[suffix](data):
+            found, meta, more = _document_drafts(document, options)
+            drafts += found
+            notices += more
+            shared = shared or {k: meta[k] for k in ("url", "author", "tags") if k in meta}
+    except Unreadable as reason:
+        return _skip(relative, str(reason))
+    return _build_result(data, relative, drafts, shared, tuple(dict.fromkeys(notices)))
+
+
+def _document_drafts(
+    document: Document, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """A format reader's document as drafts (its stated title, date and source applied), with
+    its metadata and notices."""
+    meta, notices = _clean_meta({"title": document.title, **document.meta})
+    if document.html is not None:
+        drafts, page_meta, more = _parse_html(document.html, options)
         notices += more
-    elif suffix in MARKDOWN_SUFFIXES:
-        drafts, meta, more = _parse_markdown(decoded.text, options)
-        notices += more
+    elif document.text is not None:
+        drafts, page_meta = _one_article(_parse_plain(normalize_text(document.text), options)), {}
     else:
-        drafts, meta = _parse_plain(normalize_text(decoded.text), options), {}
+        blocks = [
+            replace(block, text=normalize_text(block.text))
+            for block in document.blocks
+            if not options.rules.is_boilerplate(block.text)
+        ]
+        if not meta.get("title") and blocks and blocks[0].kind == "heading":
+            meta["title"] = blocks.pop(0).text
+        drafts, page_meta = [Draft(blocks=blocks)], {}
+    meta = {**page_meta, **meta}
+    for draft in drafts:
+        _meta_for(draft, meta)
+    return drafts, meta, notices
+
+
+def _parse_text(
+    text: str, suffix: str, options: LoadOptions
+) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
+    """Drafts, metadata and notices of a decoded file, by its suffix."""
+    if suffix in HTML_SUFFIXES:
+        return _parse_html(text, options)
+    if suffix in MARKDOWN_SUFFIXES:
+        return _parse_markdown(text, options)
+    return _parse_plain(normalize_text(text), options), {}, ()
+
+
+def _build_result(
+    data: bytes,
+    relative: str,
+    drafts: list[Draft],
+    meta: dict[str, Any],
+    notices: tuple[str, ...],
+) -> LoadResult:
+    """The file's articles from its drafts (ids from its path), or why there are none."""
+    content_hash = hashlib.sha256(data).hexdigest()
     drafts = [d for d in drafts if d.blocks]
     if not drafts:
         return _skip(relative, "no article text after cleaning", notices)
@@ -280,8 +349,9 @@ def _parse_markdown(
         text = text[match.end() :]
     elif re.match(r"---[ \t]*(\n|\Z)", text):
         notices = ("front matter not closed (no second '---' line): read as text",)
-    body = "\n".join(_markdown_line(line) for line in text.split("\n"))
-    return _parse_plain(body, options), meta, notices
+    from briefreader.text.formats.markdown import markdown_to_text  # only .md needs it
+
+    return _parse_plain(markdown_to_text(text), options), meta, notices
 
 
 def _read_front_matter(source: str) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -293,15 +363,6 @@ def _read_front_matter(source: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     except RecursionError:
         return {}, ("front matter ignored: nested too deeply",)
     return _clean_meta(loaded) if isinstance(loaded, dict) else ({}, ())
-
-
-def _markdown_line(line: str) -> str:
-    """Strip Markdown heading marks and turn ``[text](url)`` links into their text; a rule
-    line (``---``, ``***``) is not text."""
-    if _RULE.match(line):
-        return ""
-    line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
-    return re.sub(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)", r"\1", line)
 
 
 def _clean_meta(loaded: dict[Any, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -447,18 +508,9 @@ def _extract_html(
     html: Any, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
     """Main text and metadata of a page (its source, or an lxml tree) found by trafilatura."""
-    import trafilatura  # imported lazily: it is slow to import and only HTML needs it
-
-    logging.getLogger("trafilatura").setLevel(
-        logging.CRITICAL
-    )  # its parse errors are ours to report
-
-    document = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
-    )
-    if document is None:
+    data = page_data(html)
+    if data is None:
         return [], {}, ()
-    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = normalize_text(data.get("text") or "")
     meta, notices = _clean_meta(
         {
@@ -483,7 +535,7 @@ def _one_article(drafts: list[Draft]) -> list[Draft]:
 def load_corpus(root: Path, options: LoadOptions) -> tuple[list[LoadResult], list[Skipped]]:
     """Load every file under ``root``; every article gets an id no other article has."""
     files, skipped = list_article_files(root, options)
-    results = [load_file(path, root, options) for path in files]
+    results = drop_duplicates([load_file(path, root, options) for path in files])
     return disambiguate(results), skipped
 
 

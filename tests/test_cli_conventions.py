@@ -1,0 +1,115 @@
+"""Command-line conventions: shell completion (bash, zsh, fish) and -v/-q on every command."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefreader.cli import build_parser, main
+from tests.conftest import make_workspace
+
+BODY = (
+    "The council met on Tuesday to discuss the budget for the coming year, and members "
+    "argued for several hours about the share given to schools and roads."
+)
+
+
+def _script(shell: str, tmp_path: Path) -> Path:
+    result = subprocess.run(
+        [sys.executable, "-m", "briefreader", "completion", shell],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    target = tmp_path / f"completion.{shell}"
+    target.write_text(result.stdout)
+    return target
+
+
+def _bash_complete(script: Path, words: list[str]) -> list[str]:
+    line = " ".join(words)
+    program = (
+        f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; "
+        f'COMP_LINE="{line}"; COMP_POINT=${{#COMP_LINE}}; _shtab_briefreader; '
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    result = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=30)
+    return result.stdout.split()
+
+
+def test_bash_completion_completes_commands_and_options(tmp_path: Path) -> None:
+    script = _script("bash", tmp_path)
+    assert sorted(_bash_complete(script, ["briefreader", "in"])) == ["index", "init"]
+    assert _bash_complete(script, ["briefreader", "index", "--re"]) == ["--rebuild"]
+    assert "--feed" in _bash_complete(script, ["briefreader", "add", "--f"])
+
+
+def test_fish_completion_lists_every_command_and_option(tmp_path: Path) -> None:
+    text = _script("fish", tmp_path).read_text()
+    for name in ("init", "index", "articles", "show", "search", "add", "notes", "completion"):
+        assert f"-n __fish_use_subcommand -a {name} " in text
+    assert "'__fish_seen_subcommand_from index' -l rebuild" in text
+    assert "'__fish_seen_subcommand_from notes' -a export" in text
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed here")
+def test_fish_completion_runs_in_fish(tmp_path: Path) -> None:
+    script = _script("fish", tmp_path)
+    result = subprocess.run(
+        ["fish", "-c", f"source {script}; complete -C 'briefreader in'"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert {line.split("\t")[0] for line in result.stdout.splitlines()} >= {"index", "init"}
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed here")
+def test_zsh_completion_is_valid_zsh(tmp_path: Path) -> None:
+    script = _script("zsh", tmp_path)
+    assert subprocess.run(["zsh", "-n", str(script)], timeout=30).returncode == 0
+
+
+def test_every_command_takes_v_and_q() -> None:
+    parser = build_parser()
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        assert {"-v", "--verbose", "-q", "--quiet"} <= set(current._option_string_actions)
+        for action in current._actions:
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict):
+                stack.extend(choices.values())
+
+
+def _workspace(tmp_path: Path) -> Path:
+    root = make_workspace(tmp_path, {"a.txt": f"Budget talks\n\n{BODY}", "x.xlsx": b"PK"})
+    (root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n')
+    return root
+
+
+@pytest.mark.parametrize("argv", [["-q", "index"], ["index", "-q"], ["index", "--quiet"]])
+def test_quiet_says_nothing_but_errors(tmp_path: Path, capsys, argv: list[str]) -> None:
+    root = _workspace(tmp_path)
+    assert main(["-w", str(root), *argv]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["-w", str(root), "-q", "show", "no-such-article"]) == 2
+    assert "no article 'no-such-article'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["-v", "index"], ["index", "-v"]])
+def test_verbose_adds_timings(tmp_path: Path, capsys, argv: list[str]) -> None:
+    root = _workspace(tmp_path)
+    assert main(["-w", str(root), *argv, "--rebuild"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped x.xlsx" in err and "timings: parsing" in err
+
+
+def test_quiet_and_verbose_together_is_an_error(tmp_path: Path, capsys) -> None:
+    assert main(["-w", str(_workspace(tmp_path)), "-q", "articles", "-v"]) == 2
+    assert "contradict" in capsys.readouterr().err

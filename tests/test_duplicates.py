@@ -1,0 +1,63 @@
+"""Duplicates: the same text under two names is indexed once, and the copy is reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from briefreader.cli import main
+from tests.conftest import make_workspace
+
+BODY = (
+    "The council met on Tuesday to discuss the budget for the coming year, and members "
+    "argued for several hours about the share given to schools and roads."
+)
+TEXT = f"Budget talks stall\n\n{BODY}\n\n{BODY} Again."
+
+
+def _titles(root: Path, capsys) -> list[str]:
+    capsys.readouterr()
+    assert main(["-w", str(root), "articles", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    rows = listed["articles"]
+    return sorted(row["path"] for row in rows)
+
+
+def _index(root: Path, capsys) -> str:
+    (root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n')
+    capsys.readouterr()
+    assert main(["-w", str(root), "index"]) == 0
+    return " ".join(capsys.readouterr().err.split())
+
+
+def test_same_bytes_and_same_text_are_indexed_once_and_reported(tmp_path: Path, capsys) -> None:
+    crlf = TEXT.replace("\n", "\r\n") + "  \r\n"
+    root = make_workspace(
+        tmp_path,
+        {"a.txt": TEXT, "copy.txt": TEXT, "z-crlf.txt": crlf.encode(), "other.txt": "Other\n\nx"},
+    )
+    said = _index(root, capsys)
+    assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert "z-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+    assert _titles(root, capsys) == ["a.txt", "other.txt"]
+
+
+def test_copy_of_an_indexed_file_then_the_original_removed(tmp_path: Path, capsys) -> None:
+    root = make_workspace(tmp_path, {"a.txt": TEXT})
+    _index(root, capsys)
+    (root / "articles" / "b-copy.txt").write_text(TEXT)
+    said = _index(root, capsys)
+    assert "b-copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert _titles(root, capsys) == ["a.txt"]
+    (root / "articles" / "a.txt").unlink()
+    _index(root, capsys)
+    assert _titles(root, capsys) == ["b-copy.txt"]  # the copy is indexed once it is alone
+
+
+def test_renamed_file_is_not_a_duplicate(tmp_path: Path, capsys) -> None:
+    root = make_workspace(tmp_path, {"a.txt": TEXT})
+    _index(root, capsys)
+    (root / "articles" / "a.txt").rename(root / "articles" / "renamed.txt")
+    said = _index(root, capsys)
+    assert "duplicate" not in said
+    assert _titles(root, capsys) == ["renamed.txt"]
