@@ -243,5 +243,5 @@ def test_cli_facets_bad_query_and_nothing(facet_workspace: Path, capsys) -> None
 
 def test_cli_search_tag_filter(facet_workspace: Path, capsys) -> None:
     code, out, _ = _run(capsys, "-w", str(facet_workspace), "search", "tag:militias", "--json")
-    ids = {hit["article_id"] for hit in json.loads(out)}
+    ids = {hit["article_id"] for hit in json.loads(out)["hits"]}
     assert code == 0 and ids == {"gen01", "gen02"}

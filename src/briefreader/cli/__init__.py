@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in SUBCOMMAND_MODULES:
         module.register(subparsers)
     add_verbosity_options(parser, top=True)
+    parser.set_defaults(root_parser=parser)  # ``completion`` describes the whole command
     return parser
 
 

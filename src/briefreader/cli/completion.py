@@ -35,9 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_completion(args: argparse.Namespace) -> int:
     """Print the script for the chosen shell."""
-    from briefreader.cli import build_parser
-
-    parser = build_parser()
+    parser = args.root_parser  # set by briefreader.cli.build_parser (no import cycle)
     if args.shell == "fish":
         script = fish_script(parser)
     else:

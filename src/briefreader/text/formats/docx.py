@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from briefreader.text.formats import Document, Unreadable, first_line, require
+from briefreader.text.formats.base import Document, Unreadable, first_line, require
 from briefreader.text.split import Block
 
 

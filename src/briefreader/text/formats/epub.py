@@ -15,7 +15,7 @@ import zipfile
 from io import BytesIO
 from typing import Any
 
-from briefreader.text.formats import Document, Unreadable, first_line, paragraph_blocks
+from briefreader.text.formats.base import Document, Unreadable, first_line, paragraph_blocks
 from briefreader.text.split import Block
 
 MAX_MEMBER_BYTES = 50 * 1024 * 1024  # a chapter larger than this unpacked is not read

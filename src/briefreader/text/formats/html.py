@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from briefreader.text.formats import require
+from briefreader.text.formats.base import require
 
 
 def page_data(html: Any, url: str | None = None) -> dict[str, Any] | None:

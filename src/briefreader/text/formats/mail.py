@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
-from briefreader.text.formats import Document, Unreadable, first_line
+from briefreader.text.formats.base import Document, Unreadable, first_line
 
 _HEADERS = ("from", "subject", "date", "to", "message-id")
 

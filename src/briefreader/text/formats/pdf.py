@@ -17,7 +17,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from briefreader.text.formats import Document, Unreadable, first_line, require
+from briefreader.text.formats.base import Document, Unreadable, first_line, require
 
 _PAGE_NUMBER = re.compile(
     r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|[ivxlc]{1,7}", re.I
