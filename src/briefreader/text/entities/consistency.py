@@ -13,10 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from briefreader.text.entities.cleanup import LAW_WORDS
-from briefreader.text.entities.gazetteer import org_words, places
+from briefreader.text.entities.gazetteer import name_table, org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
 from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
@@ -89,7 +88,7 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     return sorted(spans.items, key=lambda f: f.start)
 
 
-@lru_cache(maxsize=1)
+@name_table
 def _known_names() -> tuple[tuple[str, str], ...]:
     """Alias-table names and multi-word places, longest first."""
     names: dict[str, str] = {}

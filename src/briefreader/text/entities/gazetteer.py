@@ -2,8 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import Any, TypeVar
+
+_Table = TypeVar("_Table", bound=Callable[[], Any])
+_NAME_TABLE_CACHES: list[Any] = []
+_SETTINGS = {"name_tables": True}
+
+
+def name_table(function: _Table) -> _Table:
+    """Cache a table of names (places, groups, aliases, or anything derived from them) so
+    that ``use_name_tables`` can switch them all off and on again."""
+    cached = lru_cache(maxsize=1)(function)
+    _NAME_TABLE_CACHES.append(cached)
+    return cached  # type: ignore[return-value]
+
+
+def name_tables_enabled() -> bool:
+    """Whether the shipped name tables (places, groups, aliases) are in use."""
+    return _SETTINGS["name_tables"]
+
+
+def use_name_tables(enabled: bool) -> None:
+    """Use the shipped name tables or not (evaluation: what the recogniser finds on its own).
+
+    Word lists that describe shapes (titles, organisation and place words, the stoplist) stay.
+    """
+    _SETTINGS["name_tables"] = enabled
+    for cached in _NAME_TABLE_CACHES:
+        cached.cache_clear()
 
 
 def _read_list(name: str) -> tuple[str, ...]:
@@ -38,16 +67,16 @@ def place_words() -> frozenset[str]:
     return frozenset(_read_list("entity_place_words.txt"))
 
 
-@lru_cache(maxsize=1)
+@name_table
 def places() -> frozenset[str]:
     """Country, region and city names."""
-    return frozenset(_read_list("entity_places.txt"))
+    return frozenset(_read_list("entity_places.txt") if name_tables_enabled() else ())
 
 
-@lru_cache(maxsize=1)
+@name_table
 def groups() -> frozenset[str]:
     """Nationalities and religious, ethnic and political groups."""
-    return frozenset(_read_list("entity_groups.txt"))
+    return frozenset(_read_list("entity_groups.txt") if name_tables_enabled() else ())
 
 
 @lru_cache(maxsize=1)
