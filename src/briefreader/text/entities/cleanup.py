@@ -49,7 +49,7 @@ _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _PREFIXES = frozenset({"pro", "anti", "non", "ex", "pre", "post", "neo"})
 LAW_WORDS = frozenset(
     {"Act", "Agreement", "Accord", "Accords", "Treaty", "Convention", "Resolution"}
-    | {"Charter", "Protocol", "Law", "Amendment"}
+    | {"Charter", "Protocol", "Law", "Amendment", "Bill"}
 )
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _DATE_MODIFIER = re.compile(
@@ -60,11 +60,31 @@ _TRAILING_LOWER = re.compile(r"(?:\s+[a-z][a-z’'-]*)+$")
 
 
 def mask_text(text: str) -> str:
-    """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened."""
-    masked = text.translate(_QUOTES)
+    """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened,
+    lines in capitals written in title case (the model misses names in "BELGRADE 1996-08-30"
+    or a results table's "NEW YORK 74 62"), always one character for one."""
+    masked = _CAPS_LINE.sub(_soften_line, text.translate(_QUOTES))
     for pattern in (FOOTNOTE_MARKER, URL):
         masked = pattern.sub(lambda m: " " * len(m.group()), masked)
     return masked
+
+
+_CAPS_LINE = re.compile(r"^[^\n\S]*[^a-z\n]*[A-Z][^a-z\n]*$", re.MULTILINE)
+_CAPS_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _soften_line(match: re.Match[str]) -> str:
+    """A line in capitals in title case, word by word, each word keeping its length."""
+    line = match.group()
+    if sum(ch.isalpha() for ch in line) < 3:
+        return line
+    return _CAPS_WORD.sub(_title_word, line)
+
+
+def _title_word(match: re.Match[str]) -> str:
+    word = match.group()
+    softened = word[0] + word[1:].lower()
+    return softened if len(softened) == len(word) else word
 
 
 def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from briefreader.text.entities.cleanup import LAW_WORDS
+from briefreader.text.entities.evidence import Occurrence, decide_types
 from briefreader.text.entities.gazetteer import name_table, org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
@@ -245,17 +245,13 @@ def _word_occurrences(text: str, surface: str) -> list[tuple[int, int]]:
 
 
 def vote_types(text: str, found: list[Found]) -> list[Found]:
-    """Give every span of the same name key its majority type (first seen wins ties)."""
-    votes: dict[str, Counter[str]] = {}
-    for item in found:
-        if item.type != DATE:
-            votes.setdefault(name_key(item.name), Counter())[item.type] += 1
+    """Give every span of the same name key one type, decided from all the article's
+    evidence (``evidence.decide_types``): a confident type is never outvoted by guesses."""
+    decided = decide_types(text, [Occurrence(f.start, f.end, f.type, f.name) for f in found])
     result = []
     for item in found:
-        counter = votes.get(name_key(item.name))
-        if counter:
-            item = replace(item, type=counter.most_common(1)[0][0])
-        result.append(item)
+        kind = decided.get(name_key(item.name)) if item.type != DATE else None
+        result.append(replace(item, type=kind) if kind else item)
     return result
 
 

@@ -74,6 +74,16 @@ def places() -> frozenset[str]:
 
 
 @name_table
+def countries() -> frozenset[str]:
+    """Country names: the head of the places list, before its "Regions and cities" line."""
+    if not name_tables_enabled():
+        return frozenset()
+    path = resources.files("briefreader.text") / "data" / "entity_places.txt"
+    text = path.read_text(encoding="utf-8").split("# Regions and cities", 1)[0]
+    return frozenset(line.strip() for line in text.splitlines()[1:] if line.strip())
+
+
+@name_table
 def groups() -> frozenset[str]:
     """Nationalities and religious, ethnic and political groups."""
     return frozenset(_read_list("entity_groups.txt") if name_tables_enabled() else ())
