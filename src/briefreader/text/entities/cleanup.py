@@ -104,9 +104,14 @@ def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:
 
 def _pieces(text: str, span: RawSpan) -> list[RawSpan]:
     """A date span cut down to its calendar parts ("Between 1997 and 2002" → two); other
-    spans split at the hyphens of known compounds."""
+    spans split at list commas and "v"/"at" ("Surrey v Kent"), cut of trailing scores, then
+    split at the hyphens of known compounds."""
     if span.type != DATE:
-        return split_compound(text, span)
+        return [
+            piece
+            for part in split_list(text, span)
+            for piece in split_compound(text, cut_score(text, part))
+        ]
     return [
         RawSpan(span.start + m.start(), span.start + m.end(), DATE)
         for m in DATE_CORE.finditer(text[span.start : span.end])
@@ -117,6 +122,37 @@ def clean_span(masked: str, span: RawSpan) -> RawSpan | None:
     """One span through ``clean_spans`` (the first piece if it was split)."""
     pieces = clean_spans(masked, [span])
     return pieces[0] if pieces else None
+
+
+_LIST_SEPARATOR = re.compile(r",\s+|\s+(?:at|v|vs\.?|versus)\s+")
+_TRAILING_SCORE = re.compile(r"(?:\s+\d+(?:[-/]\d+)?)+$")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[-/.]\d+)?(?![\w])")
+
+
+def split_list(text: str, span: RawSpan) -> list[RawSpan]:
+    """Pieces of a span that lists names ("Dell, Samsung", "Yorkshire at Headingley")."""
+    surface = text[span.start : span.end]
+    if not _LIST_SEPARATOR.search(surface):
+        return [span]
+    pieces, start = [], span.start
+    for match in _LIST_SEPARATOR.finditer(surface):
+        pieces.append(RawSpan(start, span.start + match.start(), span.type))
+        start = span.start + match.end()
+    return [*pieces, RawSpan(start, span.end, span.type)]
+
+
+def cut_score(text: str, span: RawSpan) -> RawSpan:
+    """A span without the score or table figures after the name ("Surrey 429-7", "Lotte 5"
+    in a results line); a number that is part of a name ("Radio 4") stays."""
+    match = _TRAILING_SCORE.search(text[span.start : span.end])
+    if match is None or match.start() == 0:
+        return span
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if "-" in match.group() or "/" in match.group() or len(_NUMBER.findall(line)) >= 3:
+        return RawSpan(span.start, span.start + match.start(), span.type)
+    return span
 
 
 def split_compound(text: str, span: RawSpan) -> list[RawSpan]:
@@ -195,6 +231,8 @@ def is_junk(surface: str, kind: str) -> bool:
         return True
     if name_key(surface) in stoplist() or len(surface.split()) > 8:
         return True
+    if _HEADLINE_DASH.search(surface) or _abbreviation_run(surface):
+        return True
     if kind == DATE:
         return not _CALENDAR.search(surface)
     if not any(ch.isupper() for ch in surface):
@@ -202,6 +240,16 @@ def is_junk(surface: str, kind: str) -> bool:
     if _INITIALS.match(surface) and canonical_alias(surface) is None:
         return True
     return bool(kind == PERSON and (any(ch.isdigit() for ch in surface) or _only_titles(surface)))
+
+
+_HEADLINE_DASH = re.compile(r"\s[-–—]\s")
+
+
+def _abbreviation_run(surface: str) -> bool:
+    """Table headers read as a name: three or more words of at most three letters
+    ("W L PCT GB", "W L T GF GA")."""
+    words = surface.split()
+    return len(words) >= 3 and all(len(word) <= 3 for word in words)
 
 
 def _only_titles(surface: str) -> bool:

@@ -51,6 +51,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
 _WORD_AFTER = re.compile(r"^\W{0,3}([A-Za-z]+)")
 
 CUE_WEIGHT = 2
+TEAM_WEIGHT = 3  # a side's score or result outweighs the model's reading of a town as a place
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,11 @@ def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
         if confident is not None:
             sure.setdefault(key, Counter())[confident] += 1
         cue = context_cue(text, item.start, item.end, sporty)
+        weight = CUE_WEIGHT
         if cue == "TEAM":
-            cue = _team_type(item, key in people)
+            cue, weight = _team_type(item, key in people), TEAM_WEIGHT
         if cue is not None:
-            counter[cue] += CUE_WEIGHT
+            counter[cue] += weight
     decided = {}
     for key, counter in votes.items():
         if key in sure:
@@ -164,7 +166,7 @@ def is_match_report(text: str) -> bool:
 
 def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:
     """Keys of single words that end (or start) a multi-word person name of the article."""
-    tails = set()
+    tails: set[str] = set()
     for item in items:
         words = name_key(item.name).split()
         if item.type == PERSON and len(words) > 1:
