@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_workspace
+
+from briefreader.cli import main
 from briefreader.text.entities import Corrections, EntityMention, resolve_entities
 
 
@@ -104,3 +111,28 @@ def test_a_users_merge_is_explained() -> None:
     acme = table.find("Acme Holdings")
     assert acme is not None and acme is table.find("Acme")
     assert table.explain(acme.id) == ("'Acme Holdings' = 'Acme': merged by you (entities.toml)",)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sample workspace (no index: entities are computed and cached)."""
+    return make_workspace(tmp_path_factory.mktemp("merges"), sample=True)
+
+
+def test_show_why_explains_each_join(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-w", str(sample), "entities", "show", "PMF", "--why"]) == 0
+    out = capsys.readouterr().out
+    assert "Popular Mobilization Forces" in out and "why:" in out
+    assert "'PMF'" in out and "entities unmerge NAME" in out
+    assert main(["-w", str(sample), "entities", "show", "U.S.", "--why", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "United States"
+    assert any("shipped alias table" in line for line in data["why"])
+
+
+def test_show_an_unknown_name_is_one_clear_line(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-w", str(sample), "entities", "show", "Nobody Atall", "--why"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Nobody Atall" in err
