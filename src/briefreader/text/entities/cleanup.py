@@ -63,10 +63,17 @@ def mask_text(text: str) -> str:
     """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened,
     lines in capitals written in title case (the model misses names in "BELGRADE 1996-08-30"
     or a results table's "NEW YORK 74 62"), always one character for one."""
-    masked = _CAPS_LINE.sub(_soften_line, text.translate(_QUOTES))
+    if any(quote in text for quote in _CURLY):
+        text = text.translate(_QUOTES)
+    masked = _CAPS_LINE.sub(_soften_line, text)
     for pattern in (FOOTNOTE_MARKER, URL):
-        masked = pattern.sub(lambda m: " " * len(m.group()), masked)
+        if pattern is not URL or _MAYBE_URL.search(masked):  # URL is slow to run everywhere
+            masked = pattern.sub(lambda m: " " * len(m.group()), masked)
     return masked
+
+
+_CURLY = "’‘“”ʼ"
+_MAYBE_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|gov|edu|int|io|info)\b", re.I)
 
 
 _CAPS_LINE = re.compile(r"^[^\n\S]*[^a-z\n]*[A-Z][^a-z\n]*$", re.MULTILINE)
@@ -260,7 +267,7 @@ def _only_titles(surface: str) -> bool:
 def inside_title(text: str, start: int, end: int) -> bool:
     """Whether the span is part of a title ("State" in "Secretary of State")."""
     surface = text[start:end]
-    for title in titles():
+    for title in _titles_with_word().get(surface.split(" ", 1)[0], ()):
         offset = title.find(surface)
         if offset < 0 or (offset > 0 and title[offset - 1] != " "):
             continue
@@ -269,6 +276,16 @@ def inside_title(text: str, start: int, end: int) -> bool:
         if text[start - offset : start - offset + len(title)] == title:
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _titles_with_word() -> dict[str, tuple[str, ...]]:
+    """Titles by each of their words: the few a span's first word can be part of."""
+    found: dict[str, list[str]] = {}
+    for title in titles():
+        for word in set(title.split()):
+            found.setdefault(word, []).append(title)
+    return {word: tuple(group) for word, group in found.items()}
 
 
 def retype_known(surface: str, kind: str) -> str:

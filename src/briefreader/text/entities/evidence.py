@@ -41,11 +41,12 @@ _CUES_AFTER = {
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
 _SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:[ \t]|$|,|\))")
-_SPORT_WORDS = re.compile(
-    r"\b(?:beat|defeated|drew|innings|wickets|goals?|scored|halftime|half-time|league|"
-    r"cup|championship|tournament|seeds?|match|season|points)\b",
-    re.IGNORECASE,
+_SPORT_WORDS = frozenset(
+    {"beat", "defeated", "drew", "innings", "wickets", "goal", "goals", "scored", "halftime"}
+    | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
+    | {"points"}
 )
+_LOWER_WORD = re.compile(r"[a-z]+")
 _SCORE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}(?![\d-])")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
 _WORD_AFTER = re.compile(r"^\W{0,3}([A-Za-z]+)")
@@ -105,18 +106,16 @@ def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
             cue, weight = _team_type(item, key in people), TEAM_WEIGHT
         if cue is not None:
             counter[cue] += weight
+    first: dict[str, int] = {}  # ties go to the type the article used first
+    for position, item in enumerate(items):
+        first.setdefault(item.type, position)
     decided = {}
     for key, counter in votes.items():
         if key in sure:
             decided[key] = sure[key].most_common(1)[0][0]
         else:
-            decided[key] = max(counter, key=lambda kind: (counter[kind], -_first(items, kind)))
+            decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
     return decided
-
-
-def _first(items: Sequence[Occurrence], kind: str) -> int:
-    """Position of the first vote for a type (earlier wins ties)."""
-    return next((n for n, item in enumerate(items) if item.type == kind), len(items))
 
 
 def _confident(text: str, item: Occurrence) -> str | None:
@@ -161,7 +160,9 @@ def _team_type(item: Occurrence, has_full_name: bool) -> str | None:
 
 def is_match_report(text: str) -> bool:
     """Whether the article reports matches (several sport words or scores)."""
-    return len(_SPORT_WORDS.findall(text[:20_000])) + len(_SCORE.findall(text[:20_000])) >= 3
+    head = text[:20_000]
+    words = sum(1 for word in _LOWER_WORD.findall(head.lower()) if word in _SPORT_WORDS)
+    return words + len(_SCORE.findall(head)) >= 3
 
 
 def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:
