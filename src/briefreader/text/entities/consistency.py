@@ -44,8 +44,11 @@ def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = No
     scan = masked if masked is not None else text
     found = drop_overlaps([Found(s.start, s.end, s.type, text[s.start : s.end]) for s in spans])
     found = add_calendar_dates(scan, found)
+    found = extend_org_names(text, found)
     for acronym, long_form in find_acronyms(scan, found):
         found = apply_acronym(text, found, acronym, _named(text, long_form))
+    for alias, long_form in find_bracketed_aliases(scan, found):
+        found = apply_acronym(text, found, alias, long_form)
     found = add_known_names(text, scan, found)
     found = vote_types(text, found)
     found = propagate(text, found)
@@ -148,6 +151,54 @@ class _SpanIndex:
         del self.starts[index]
 
 
+# --- names that run on -----------------------------------------------------------------------
+
+_NAME_WORD = r"[A-Z][\w'’-]*"
+_RUN_ON = re.compile(
+    rf"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{_NAME_WORD}"
+    rf"(?:[ \t]+(?:(?:of|and|for|the)[ \t]+)?{_NAME_WORD})*"
+)
+_LOWER_SUBJECT = re.compile(r"[ \t]+(?:of|for)[ \t]+([a-z]+)(?=[\s,.;:)])")
+_SUBJECT_HEADS = frozenset({"Ministry", "Department", "Minister", "Office", "Committee"})
+
+
+def extend_org_names(text: str, found: list[Found]) -> list[Found]:
+    """An organisation named up to its organisation word runs on over "of"/"for" and the
+    name after it ("Komala Party" of Iranian Kurdistan, "Syrian Ministry" of
+    telecommunications): the pieces the model split it into become one name."""
+    result = list(found)
+    for item in found:
+        if item.type != ORG or text[item.start : item.end].split()[-1] not in org_words():
+            continue
+        match = _RUN_ON.match(text, item.end)
+        head = text[item.start : item.end].split()[-1]
+        if match is None and head in _SUBJECT_HEADS:
+            match = _LOWER_SUBJECT.match(text, item.end)
+        if match is None:
+            continue
+        end = match.end()
+        result = [f for f in result if not (item.start <= f.start and f.end <= end)]
+        result.append(Found(item.start, end, ORG, text[item.start : end]))
+    return drop_overlaps(result)
+
+
+def find_bracketed_aliases(text: str, found: list[Found]) -> list[tuple[Found, Found]]:
+    """``Name (Other Name)``: a name of the same type in brackets right after a name is
+    another name of it ("Kataib Hezbollah (Hezbollah Brigades)"); pairs (alias, name)."""
+    by_start = {f.start: f for f in found}
+    pairs = []
+    for item in found:
+        opening = text.find("(", item.end, item.end + 3)
+        inner = by_start.get(opening + 1) if opening >= 0 else None
+        if inner is None or inner.type != item.type or item.type in (DATE, GROUP):
+            continue
+        closed = text[inner.end : inner.end + 1] == ")" and not text[item.end : opening].strip()
+        if closed and len(text[inner.start : inner.end].split()) > 1:  # acronyms: see below
+            alias = Found(inner.start, inner.end, item.type, item.name)
+            pairs.append((alias, replace(item, name=text[item.start : item.end])))
+    return pairs
+
+
 # --- acronyms -------------------------------------------------------------------------------
 
 
@@ -194,9 +245,17 @@ def _long_form_by_initials(text: str, paren: int, acronym: str) -> tuple[int, in
         if not head[:1].isupper():
             continue
         initials = "".join(w.group()[0] for w in chosen if w.group()[:1].isupper())
-        if initials == letters and len(chosen) > 1:
+        spelled = "".join(_initials_of(w.group()) for w in chosen)  # "UN Assistance…": UNA…
+        if letters in (initials, spelled) and len(chosen) > 1:
             return line_start + chosen[0].start(), line_start + chosen[-1].end()
     return None
+
+
+def _initials_of(word: str) -> str:
+    """A capitalised word's initial, or all of a short acronym ("UN" gives "UN")."""
+    if word.isupper() and word.isalpha() and len(word) <= 4:
+        return word
+    return word[0] if word[:1].isupper() else ""
 
 
 def _long_form_by_span(text: str, found: list[Found], paren: int) -> tuple[int, int] | None:

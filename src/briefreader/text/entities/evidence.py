@@ -35,12 +35,12 @@ _CUES_AFTER = {
     **dict.fromkeys(("ministry", "party", "company", "firm", "corporation", "club"), ORG),
     **dict.fromkeys(("bank", "shares", "spokesman", "spokeswoman", "officials"), ORG),
     **dict.fromkeys(("chairman", "executives", "subsidiary", "unit", "newspaper"), ORG),
-    **dict.fromkeys(("himself", "herself", "told"), PERSON),
+    **dict.fromkeys(("himself", "herself", "told", "reported", "contributed"), PERSON),
 }
 # Match reports: a side is the subject or object of these, or followed by its score.
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
-_SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:[ \t]|$|,|\))")
+_SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
 _SPORT_WORDS = frozenset(
     {"beat", "defeated", "drew", "innings", "wickets", "goal", "goals", "scored", "halftime"}
     | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
@@ -77,6 +77,9 @@ def sure_type(name: str) -> str | None:
     if last in LAW_WORDS and len(words) > 1:
         return LAW
     if last in org_words() and len(words) > 1:
+        return ORG
+    heads = [n for n, word in enumerate(words[:-2]) if word in org_words()]
+    if heads and words[heads[0] + 1] in ("of", "for"):  # "UN Assistance Mission for Iraq"
         return ORG
     if last in place_words() and len(words) > 1:
         return PLACE

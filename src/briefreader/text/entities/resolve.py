@@ -174,7 +174,8 @@ def _resolve(
     for key in node_of:
         groups.find(key)
     links: list[Link] = []
-    for finder in (_automatic_links, _surname_links):  # surnames use what the others joined
+    # surnames and spellings use what the shipped tables and definitions joined first
+    for finder in (_automatic_links, _surname_links, _spelling_links):
         for link in list(finder(forms, node_of, groups)):
             if key_of(link.a) not in splits and key_of(link.b) not in splits:
                 groups.union(link.a, link.b)
@@ -277,6 +278,30 @@ def _surname_links(forms: list[EntityForm], node_of: list[str], groups: _Groups)
 
 
 MIN_SHARED = 2
+
+
+def _spelling_links(forms: list[EntityForm], node_of: list[str], groups: _Groups) -> Iterable[Link]:
+    """Two spellings of one person's full name (Ahmad / Ahmed al-Sharaa: the same surname
+    and the same consonants), when their articles name other people or organisations in
+    common."""
+    by_skeleton: dict[str, list[str]] = defaultdict(list)
+    for form, node in zip(forms, node_of, strict=True):
+        words = key_of(node).split()
+        if form.type == PERSON and len(words) > 1 and node not in by_skeleton[_skeleton(words)]:
+            by_skeleton[_skeleton(words)].append(node)
+    context = _article_context(forms, node_of, groups)
+    for nodes in by_skeleton.values():
+        first = sorted(nodes)[0]
+        for other in sorted(nodes)[1:]:
+            shared = _shared_context(context, groups.find(first), groups.find(other))
+            if len(shared) >= MIN_SHARED and any(kind in (PERSON, ORG) for _, kind in shared):
+                names = ", ".join(name for name, _ in shared)
+                yield Link(other, first, f"spellings of one name; their articles also name {names}")
+
+
+def _skeleton(words: list[str]) -> str:
+    """A full name without the vowels of its first words (the surname kept as it is)."""
+    return " ".join([*(re.sub(r"[aeiouy]", "", w) for w in words[:-1]), words[-1]])
 
 
 def _article_context(
