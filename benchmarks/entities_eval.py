@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tarfile
@@ -297,6 +298,31 @@ def print_identity_checks(articles: Sequence[Article], choice: Choice) -> None:
     print(f"junk entity names (markers, URLs, initials, 'Short Url'): {junk or 'none'}\n")
 
 
+def rules_speed() -> None:
+    """CPU seconds of the rules fallback (recognition and clean-up) per MB of text, on
+    CoNLL-2003 dev and the whole BBC corpus, with the load average (a loaded machine shares
+    its cores, so CPU time is the fairer measure)."""
+    rules = choose_recogniser({"recogniser": "rules"})
+    corpora: list[tuple[str, list[Article]]] = []
+    if CONLL_DEV.is_file():
+        corpora.append(("CoNLL-2003 dev", [d.article for d in read_documents(CONLL_DEV)]))
+    with tempfile.TemporaryDirectory() as folder:
+        if BBC.is_file():
+            with tarfile.open(BBC) as archive:
+                archive.extractall(folder, filter="data")
+            corpora.append(("BBC News", load_articles(Path(folder))))
+        for name, articles in corpora:
+            size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
+            started = time.process_time()
+            extract_entities(articles, None, choice=rules)
+            cpu = time.process_time() - started
+            load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+            print(
+                f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s = "
+                f"{size / cpu:.2f} MB per CPU-second (load average {load})"
+            )
+
+
 def speed(processes: Sequence[int]) -> None:
     if not BBC.is_file():
         print(f"speed: skipped, {BBC} is absent")
@@ -335,6 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.entities_eval", description=__doc__)
     parser.add_argument("--speed", action="store_true", help="also time the BBC corpus")
     parser.add_argument("--processes", default="1,2", help="process counts to time (1,2)")
+    parser.add_argument(
+        "--rules-speed", action="store_true", help="CPU seconds per MB of the rules fallback"
+    )
     parser.add_argument("--errors", action="store_true", help="list the default's errors")
     parser.add_argument(
         "--sets",
@@ -346,7 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [name for name in sets if name not in DATA_SETS]
     if unknown:
         parser.error(f"unknown data set {', '.join(unknown)}; use {', '.join(DATA_SETS)}")
-    quality(args.errors, sets)
+    if sets:
+        quality(args.errors, sets)
+    if args.rules_speed:
+        rules_speed()
     if args.speed:
         speed([int(n) for n in args.processes.split(",")])
     return 0
