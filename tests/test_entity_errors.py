@@ -225,3 +225,12 @@ def test_rules_fallback_reads_sides_in_a_results_table() -> None:
     found = rules_entities(text)
     assert found.get("Lotte") == {"ORG"} and found.get("Hanwha") == {"ORG"}
     assert found.get("Kent") == {"ORG"}
+
+
+def test_a_club_before_its_players_name_is_an_organisation() -> None:
+    text = (
+        "Chelsea's Damien Duff is out of the Champions League match. Chelsea won the league "
+        "last season after a 2-0 win."
+    )
+    found = consistent(text, ("Chelsea", "PLACE"), ("Damien Duff", "PERSON"))
+    assert found["Chelsea"] == {"ORG"} and found["Damien Duff"] == {"PERSON"}

@@ -41,6 +41,7 @@ _CUES_AFTER = {
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
 _SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
+_PLAYER_AFTER = re.compile(r"['’]s[ \t]+(?:[a-z-]+[ \t]+)?[A-Z][a-z]+[ \t]+[A-Z][a-z]+")
 _SPORT_WORDS = frozenset(
     {"beat", "defeated", "drew", "innings", "wickets", "goal", "goals", "scored", "halftime"}
     | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
@@ -141,6 +142,7 @@ def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
         word_before in _TEAM_BEFORE
         or word_after in _TEAM_AFTER
         or _SCORE_AFTER.match(text, end) is not None
+        or _PLAYER_AFTER.match(text, end) is not None  # "Chelsea's Damien Duff"
     ):
         return "TEAM"
     return _CUES_AFTER.get(word_after) or _CUES_BEFORE.get(word_before)
