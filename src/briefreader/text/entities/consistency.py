@@ -76,8 +76,9 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     A known name wins over pieces of it ("Iraqi" + "Kurdistan" → "Iraqi Kurdistan").
     """
     spans = _SpanIndex(found)
-    for surface, kind in _known_names():
-        if surface not in scan:
+    words = _words_in(scan)  # a name's first word must be in the text
+    for surface, kind, first_word in _known_names():
+        if first_word not in words or surface not in scan:
             continue
         for start, end in _word_occurrences(scan, surface):
             if len(surface) <= 3 and in_caps_line(scan, start):
@@ -91,9 +92,19 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     return sorted(spans.items, key=lambda f: f.start)
 
 
+_WORD = re.compile(r"[^\s\-–—/(),;:\"“”‘\[\]]+")
+
+
+def _words_in(text: str) -> set[str]:
+    """The words of a text, as written and without end punctuation or a possessive."""
+    words = set(_WORD.findall(text))
+    bare = {w.rstrip(".!?'’") for w in words}
+    return words | bare | {w[:-2] for w in bare if w.endswith(("'s", "’s"))}
+
+
 @name_table
-def _known_names() -> tuple[tuple[str, str], ...]:
-    """Alias-table names and multi-word places, longest first."""
+def _known_names() -> tuple[tuple[str, str, str], ...]:
+    """Alias-table names and multi-word places, longest first, with their first word."""
     names: dict[str, str] = {}
     for entry in alias_entries():
         for alias in (entry[0], *entry[2]):
@@ -102,7 +113,8 @@ def _known_names() -> tuple[tuple[str, str], ...]:
     for place in places():
         if " " in place:
             names.setdefault(place, PLACE)
-    return tuple(sorted(names.items(), key=lambda pair: -len(pair[0])))
+    ordered = sorted(names.items(), key=lambda pair: -len(pair[0]))
+    return tuple((name, kind, _WORD.findall(name)[0]) for name, kind in ordered)
 
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:
@@ -356,14 +368,14 @@ def link_short_names(text: str, found: list[Found]) -> list[Found]:
     """Surnames ("Sudani", "Al-Sudani") of a full PERSON name become that person."""
     full_names = _full_person_names(found)
     surnames = _unambiguous_surnames(full_names)
-    result = list(found)
+    if not surnames:
+        return found
+    spans = _SpanIndex(_retype_short_forms(found, surnames))
     for surname, full in surnames.items():
-        spans = _SpanIndex(_retype_short_forms(result, surname, full))
         for start, end in _surname_occurrences(text, full, surname):
             if not spans.overlapping(start, end):
                 spans.add(Found(start, end, PERSON, full.name))
-        result = spans.items
-    return sorted(result, key=lambda f: f.start)
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 def _full_person_names(found: list[Found]) -> dict[str, Found]:
@@ -392,14 +404,14 @@ def _unambiguous_surnames(full_names: dict[str, Found]) -> dict[str, Found]:
     return result
 
 
-def _retype_short_forms(found: list[Found], surname: str, full: Found) -> list[Found]:
-    """Spans whose key is a tail of the full name take its type and name."""
-    full_tokens = name_key(full.name).split()
+def _retype_short_forms(found: list[Found], surnames: dict[str, Found]) -> list[Found]:
+    """Spans whose key is a tail of a full name (ending in one of ``surnames``) take its type
+    and name."""
     result = []
     for item in found:
         tokens = name_key(item.name).split()
-        is_tail = tokens and tokens[-1] == surname and full_tokens[-len(tokens) :] == tokens
-        if is_tail and item.type != DATE:
+        full = surnames.get(tokens[-1]) if tokens and item.type != DATE else None
+        if full is not None and name_key(full.name).split()[-len(tokens) :] == tokens:
             item = replace(item, type=PERSON, name=full.name)
         result.append(item)
     return result
