@@ -1,25 +1,29 @@
-"""Entity quality and speed: precision/recall per type against the hand-made gold file.
+"""Entity quality and speed: precision/recall/F1 per type on four data sets.
 
-Run ``python -m benchmarks.entities_eval`` (quality on the sample corpus) and add ``--speed``
-to time the BBC corpus from ``../shared/corpora`` (skipped with a reason when it is absent).
-Systems compared: the raw spaCy model, spaCy with clean-up only, the default (spaCy with
-clean-up and consistency) and the rules fallback.
+``python -m benchmarks.entities_eval`` scores the sample corpus (``entities_gold.json``), the
+BBC development set (``data/bbc_entities_dev.json``, 3 articles per category, annotated to
+``data/entity_guidelines.md``), the three held-out BBC articles and CoNLL-2003 dev (read from
+``../shared/data``); each set is skipped with a reason when its source is absent. Systems: the
+raw spaCy model, the default (spaCy, clean-up, consistency) and the rules fallback, the last
+two with and without the shipped name tables. ``--speed`` times the BBC corpus.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from benchmarks.conll import CONLL_DEV, CONLL_TYPES, as_conll, read_documents
 from briefreader.models import Article
 from briefreader.text.entities import (
     Choice,
@@ -29,15 +33,17 @@ from briefreader.text.entities import (
     extract_entities,
     resolve_entities,
 )
-from briefreader.text.entities.cleanup import clean_span, heading_debris, mask_text
-from briefreader.text.entities.model import ENTITY_TYPES
+from briefreader.text.entities.model import ENTITY_TYPES, RawSpan
 from briefreader.text.entities.recogniser import SpacyRecogniser
+from briefreader.text.entities.tables import use_name_tables
 from briefreader.text.load import default_options, load_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = Path(__file__).with_name("entities_gold.json")
+BBC_DEV = Path(__file__).with_name("data") / "bbc_entities_dev.json"
 BBC = REPO.parent / "shared" / "corpora" / "bbc-news.tar.gz"
 
+DATA_SETS = ("sample", "bbc", "heldout", "conll")
 Span = tuple[int, int, str]
 System = Callable[[Sequence[Article]], dict[str, set[Span]]]
 
@@ -85,22 +91,6 @@ def raw_model(choice: Choice) -> System:
     return run
 
 
-def cleanup_only(choice: Choice) -> System:
-    """Masked input and span clean-up, without the consistency rules."""
-
-    def run(articles: Sequence[Article]) -> dict[str, set[Span]]:
-        result = {}
-        spans = choice.recogniser.recognise_many(mask_text(a.text) for a in articles)
-        for article, raw in zip(articles, spans, strict=True):
-            heads = [(h.start, h.end) for h in article.headings]
-            kept = [c for c in (clean_span(article.text, s) for s in raw) if c is not None]
-            kept = [s for s in kept if not heading_debris(article.text, s, heads)]
-            result[article.id] = {(s.start, s.end, s.type) for s in kept}
-        return result
-
-    return run
-
-
 def full_pipeline(choice: Choice) -> System:
     def run(articles: Sequence[Article]) -> dict[str, set[Span]]:
         return as_spans(extract_entities(articles, None, choice=choice).mentions)
@@ -109,11 +99,11 @@ def full_pipeline(choice: Choice) -> System:
 
 
 def score(
-    gold: dict[str, set[Span]], found: dict[str, set[Span]]
+    gold: dict[str, set[Span]], found: dict[str, set[Span]], types: Sequence[str] = ENTITY_TYPES
 ) -> dict[str, tuple[float, float, float, int]]:
     """Precision, recall, F1 and gold count per type (exact span and type), plus ALL."""
     table = {}
-    for kind in (*ENTITY_TYPES, "ALL"):
+    for kind in (*types, "ALL"):
         tp = fp = fn = 0
         for article_id, gold_set in gold.items():
             g, f = _of_type(gold_set, kind), _of_type(found.get(article_id, set()), kind)
@@ -131,35 +121,112 @@ def _of_type(spans: set[Span], kind: str) -> set[Span]:
     return spans if kind == "ALL" else {s for s in spans if s[2] == kind}
 
 
-def quality(show_errors: bool) -> None:
-    articles = [a for a in load_articles(REPO / "articles")]
-    data = json.loads(GOLD.read_text(encoding="utf-8"))["articles"]
-    articles = [a for a in articles if a.id in data]
-    gold = {a.id: gold_spans(a, data[a.id]["entities"]) for a in articles}
+@dataclass(frozen=True)
+class Dataset:
+    """Articles with gold spans, the types scored, and how system types are folded."""
+
+    name: str
+    articles: list[Article]
+    gold: dict[str, set[Span]]
+    types: tuple[str, ...] = ENTITY_TYPES
+    fold: Callable[[set[Span]], set[Span]] = lambda spans: spans
+
+
+class RememberingRecogniser:
+    """Runs a recogniser once per text and replays its spans: the raw spans do not depend on
+    the name tables, so the with/without-tables runs share one pass of the model."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.id = inner.id
+        self.description = inner.description
+        self.seen: dict[str, list[RawSpan]] = {}
+
+    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]:
+        """Spans of each text, computed on first sight."""
+        texts = list(texts)
+        fresh = [t for t in dict.fromkeys(texts) if t not in self.seen]
+        if fresh:
+            self.seen.update(zip(fresh, self.inner.recognise_many(fresh), strict=True))
+        for text in texts:
+            yield self.seen[text]
+
+
+def tables(enabled: bool, system: System) -> System:
+    """The system run with the shipped name tables on or off."""
+
+    def run(articles: Sequence[Article]) -> dict[str, set[Span]]:
+        use_name_tables(enabled)
+        try:
+            return system(articles)
+        finally:
+            use_name_tables(True)
+
+    return run
+
+
+def build_systems() -> dict[str, System]:
+    """Raw spaCy, the default and the rules fallback, with and without the name tables."""
     spacy_choice = ensure_loaded(choose_recogniser())
     systems: dict[str, System] = {}
     if isinstance(spacy_choice.recogniser, SpacyRecogniser):
-        systems["raw spaCy"] = raw_model(spacy_choice)
-        systems["spaCy + clean-up"] = cleanup_only(spacy_choice)
-        systems["default"] = full_pipeline(spacy_choice)
+        remembered = Choice(RememberingRecogniser(spacy_choice.recogniser))
+        systems["raw spaCy"] = raw_model(remembered)
+        systems["default"] = tables(True, full_pipeline(remembered))
+        systems["default, no tables"] = tables(False, full_pipeline(remembered))
     else:
         print(f"spaCy unavailable ({spacy_choice.notice}); only the fallback is measured")
-    systems["rules fallback"] = full_pipeline(choose_recogniser({"recogniser": "rules"}))
-    results = {name: score(gold, run(articles)) for name, run in systems.items()}
-    print(f"sample corpus ({len(articles)} articles; also the development set)")
-    print_table(results)
-    if show_errors and "default" in systems:
-        print_errors(articles, gold, systems["default"](articles))
-    heldout(json.loads(GOLD.read_text(encoding="utf-8"))["heldout"], systems, show_errors)
-    print_identity_checks(articles, spacy_choice)
+    rules = choose_recogniser({"recogniser": "rules"})
+    systems["rules"] = tables(True, full_pipeline(rules))
+    systems["rules, no tables"] = tables(False, full_pipeline(rules))
+    return systems
 
 
-def heldout(data: dict[str, Any], systems: dict[str, System], show_errors: bool) -> None:
-    """Score the held-out BBC articles (never used for tuning), read from the archive."""
+def quality(show_errors: bool, sets: Sequence[str]) -> None:
+    """Score every system on the chosen data sets (sample, bbc, heldout, conll)."""
+    systems = build_systems()
+    loaders = dict(zip(DATA_SETS, (sample_set, bbc_dev_set, heldout_set, conll_set), strict=True))
+    for name in sets:
+        dataset = loaders[name]()
+        if isinstance(dataset, str):
+            print(f"{name}: skipped, {dataset}\n")
+            continue
+        results = {}
+        for system_name, run in systems.items():
+            found = {k: dataset.fold(v) for k, v in run(dataset.articles).items()}
+            results[system_name] = score(dataset.gold, found, dataset.types)
+            if show_errors and system_name == "default":
+                print_errors(dataset.articles, dataset.gold, found)
+        print(f"{dataset.name}: {len(dataset.articles)} articles")
+        print_table(results)
+    if "sample" in sets:
+        print_identity_checks(sample_set().articles, ensure_loaded(choose_recogniser()))
+
+
+def sample_set() -> Dataset:
+    """The sample corpus and its gold file (also the set the rules were first written on)."""
+    articles = load_articles(REPO / "articles")
+    data = json.loads(GOLD.read_text(encoding="utf-8"))["articles"]
+    articles = [a for a in articles if a.id in data]
+    gold = {a.id: gold_spans(a, data[a.id]["entities"]) for a in articles}
+    return Dataset("sample corpus (development set)", articles, gold)
+
+
+def bbc_dev_set() -> Dataset | str:
+    """The BBC development articles (3 per category), annotated to the written guidelines."""
+    data = json.loads(BBC_DEV.read_text(encoding="utf-8"))["articles"]
+    return _bbc_set("BBC development set (benchmarks/data/bbc_entities_dev.json)", data)
+
+
+def heldout_set() -> Dataset | str:
+    """The three held-out BBC articles (never used for tuning)."""
+    data = json.loads(GOLD.read_text(encoding="utf-8"))["heldout"]["articles"]
+    return _bbc_set("BBC held-out set (entities_gold.json, never tuned on)", data)
+
+
+def _bbc_set(name: str, wanted: dict[str, Any]) -> Dataset | str:
     if not BBC.is_file():
-        print(f"held-out set: skipped, {BBC} is absent\n")
-        return
-    wanted = data["articles"]
+        return f"{BBC} is absent"
     with tempfile.TemporaryDirectory() as folder:
         with tarfile.open(BBC) as archive:
             members = [m for m in archive.getmembers() if Path(m.name).stem in wanted]
@@ -167,26 +234,36 @@ def heldout(data: dict[str, Any], systems: dict[str, System], show_errors: bool)
         articles = [a for a in load_articles(Path(folder)) if a.id.split("/")[-1] in wanted]
     articles = [replace(a, id=a.id.split("/")[-1]) for a in articles]
     gold = {a.id: gold_spans(a, wanted[a.id]["entities"]) for a in articles}
-    results = {name: score(gold, run(articles)) for name, run in systems.items()}
-    print(
-        f"held-out: {len(articles)} BBC articles, annotated before any run (see docs/entities.md)"
+    return Dataset(name, articles, gold)
+
+
+def conll_set() -> Dataset | str:
+    """CoNLL-2003 dev (``eng.testa``), read from ``../shared/data``; never copied here."""
+    if not CONLL_DEV.is_file():
+        return f"{CONLL_DEV} is absent (evaluation data, not shipped with the project)"
+    documents = read_documents(CONLL_DEV)
+    articles = [d.article for d in documents]
+    gold = {d.article.id: d.gold for d in documents}
+    return Dataset(
+        "CoNLL-2003 dev (PER/ORG/LOC/MISC; GROUP, LAW, EVENT as MISC; DATE dropped)",
+        articles,
+        gold,
+        CONLL_TYPES,
+        as_conll,
     )
-    print_table(results)
-    if show_errors and "default" in systems:
-        print_errors(articles, gold, systems["default"](articles))
 
 
 def print_table(results: dict[str, dict[str, tuple[float, float, float, int]]]) -> None:
-    print(f"exact span + type against {GOLD.name}\n")
+    print("exact span + type\n")
     print("| type | gold | " + " | ".join(f"{n} P / R / F1" for n in results) + " |")
     print("|---|---:|" + "---:|" * len(results))
-    kinds = [k for k in (*ENTITY_TYPES, "ALL") if any(k in r for r in results.values())]
+    kinds = list(dict.fromkeys(k for r in results.values() for k in r))
     for kind in kinds:
         gold_count = next((r[kind][3] for r in results.values() if kind in r), 0)
         cells = []
         for result in results.values():
             p, r, f1, _ = result.get(kind, (0.0, 0.0, 0.0, 0))
-            cells.append(f"{p:.2f} / {r:.2f} / {f1:.2f}")
+            cells.append(f"{100 * p:.1f} / {100 * r:.1f} / {100 * f1:.1f}")
         label = f"**{kind}**" if kind == "ALL" else kind
         print(f"| {label} | {gold_count} | " + " | ".join(cells) + " |")
     print()
@@ -219,6 +296,31 @@ def print_identity_checks(articles: Sequence[Article], choice: Choice) -> None:
         if re.search(r"\[|\]|https?:|www\.|^[A-Z]\.$|short url", e.name, re.IGNORECASE)
     ]
     print(f"junk entity names (markers, URLs, initials, 'Short Url'): {junk or 'none'}\n")
+
+
+def rules_speed() -> None:
+    """CPU seconds of the rules fallback (recognition and clean-up) per MB of text, on
+    CoNLL-2003 dev and the whole BBC corpus, with the load average (a loaded machine shares
+    its cores, so CPU time is the fairer measure)."""
+    rules = choose_recogniser({"recogniser": "rules"})
+    corpora: list[tuple[str, list[Article]]] = []
+    if CONLL_DEV.is_file():
+        corpora.append(("CoNLL-2003 dev", [d.article for d in read_documents(CONLL_DEV)]))
+    with tempfile.TemporaryDirectory() as folder:
+        if BBC.is_file():
+            with tarfile.open(BBC) as archive:
+                archive.extractall(folder, filter="data")
+            corpora.append(("BBC News", load_articles(Path(folder))))
+        for name, articles in corpora:
+            size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
+            started = time.process_time()
+            extract_entities(articles, None, choice=rules)
+            cpu = time.process_time() - started
+            load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+            print(
+                f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s = "
+                f"{size / cpu:.2f} MB per CPU-second (load average {load})"
+            )
 
 
 def speed(processes: Sequence[int]) -> None:
@@ -259,9 +361,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.entities_eval", description=__doc__)
     parser.add_argument("--speed", action="store_true", help="also time the BBC corpus")
     parser.add_argument("--processes", default="1,2", help="process counts to time (1,2)")
+    parser.add_argument(
+        "--rules-speed", action="store_true", help="CPU seconds per MB of the rules fallback"
+    )
     parser.add_argument("--errors", action="store_true", help="list the default's errors")
+    parser.add_argument(
+        "--sets",
+        default="sample,bbc,heldout,conll",
+        help="data sets to score, comma-separated (sample,bbc,heldout,conll)",
+    )
     args = parser.parse_args(argv)
-    quality(args.errors)
+    sets = [name for name in args.sets.split(",") if name]
+    unknown = [name for name in sets if name not in DATA_SETS]
+    if unknown:
+        parser.error(f"unknown data set {', '.join(unknown)}; use {', '.join(DATA_SETS)}")
+    if sets:
+        quality(args.errors, sets)
+    if args.rules_speed:
+        rules_speed()
     if args.speed:
         speed([int(n) for n in args.processes.split(",")])
     return 0

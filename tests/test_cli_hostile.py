@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace
 
 from briefreader.cli import common, main
+from tests.conftest import make_workspace
 
 ARTICLE = (
     "Port closes at night\n\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_workspace
 
 from briefreader.cli import main
+from tests.conftest import make_workspace
 
 
 @pytest.fixture(scope="module")

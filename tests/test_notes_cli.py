@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace
 
 from briefreader.cli import main
+from tests.conftest import make_workspace
 
 INTRO = "The council voted to close the port at night after a long and bitter debate."
 REPLY = "Residents said the decision ignored them and their livelihoods entirely."

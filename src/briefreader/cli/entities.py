@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # imported by the functions that use them: `--help` stays fas
 
 ACTIONS = ("merge", "unmerge", "rename", "retype", "suppress")
 EPILOG = """\
+one entity:
+  entities show NAME [--why]      its names, mentions and articles; --why: why each name joined
 corrections (kept in the workspace's entities.toml, applied at once):
   entities merge NAME NAME...     make them one entity (the first name's)
   entities unmerge NAME           undo a merge, or split NAME out of an automatic merge
@@ -59,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("-t", "--type", metavar="T", help="only this type (PERSON, ORG, …)")
     parser.add_argument("--json", action="store_true", help="JSON output, with mention spans")
     parser.add_argument("--undo", action="store_true", help="undo a rename, retype or suppress")
+    parser.add_argument(
+        "--why", action="store_true", help="with show: why the entity's names were joined"
+    )
     parser.set_defaults(handler=cmd_entities)
 
 
@@ -67,6 +72,8 @@ def cmd_entities(args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
     if args.words and args.words[0] in ACTIONS:
         return correct(workspace, args.words[0], args.words[1:], args.undo)
+    if args.words and args.words[0] == "show":
+        return show(workspace, args.words[1:], args.why, args.json)
     if len(args.words) > 1:
         raise CommandError(f"expected one article id or an action ({', '.join(ACTIONS)})")
     kind = _entity_type(args.type)
@@ -245,6 +252,45 @@ def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: st
         )
     console.print(table)
     console.print(f"{len(entities)} entities", markup=False)
+
+
+# ---------------------------------------------------------------------- one entity
+
+
+def show(workspace: Workspace, names: list[str], why: bool, as_json: bool) -> int:
+    """Print one entity (any of its names, or its id), and with ``why`` how it was joined."""
+    if len(names) != 1:
+        raise CommandError("entities show: give one name (quote a name with spaces)")
+    table = load_entities(workspace).table
+    entity = table.find(names[0])
+    if entity is None:
+        raise CommandError(f"no entity named {names[0]!r}")
+    reasons = table.explain(entity.id) if why else ()
+    if as_json:
+        data = entity.to_dict()
+        if why:
+            data["why"] = list(reasons)
+        print_json(data)
+        return 0
+    console = out_console()
+    console.print(f"{entity.id}  {_describe(entity)}", markup=False)
+    console.print(f"articles: {', '.join(entity.article_ids)}", markup=False)
+    if why:
+        _print_reasons(entity, reasons)
+    return 0
+
+
+def _print_reasons(entity: Entity, reasons: tuple[str, ...]) -> None:
+    console = out_console()
+    if not reasons:
+        forms = f"; its other forms ({', '.join(entity.aliases)}) were joined to it within "
+        forms = forms + "their articles" if entity.aliases else ""
+        console.print(f"why: one name in every article{forms}", markup=False)
+        return
+    console.print("why:", markup=False)
+    for line in reasons:
+        console.print(f"  {line}", markup=False)
+    console.print("undo a join with: briefreader entities unmerge NAME", markup=False)
 
 
 # ---------------------------------------------------------------------- corrections

@@ -248,7 +248,7 @@ class Library:
         with self._entity_lock:
             if self._entity_table is None or self._entity_stamp != stamp:
                 folder = self._folder
-                forms = read_entity_forms(folder) if folder else None
+                forms = read_entity_forms(folder, with_articles=True) if folder else None
                 try:
                     corrections = load_corrections(corrections_path)
                 except CorrectionError:

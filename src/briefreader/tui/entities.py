@@ -1,12 +1,21 @@
-"""Entities of an article for the reader, from the payload the indexer stores (may be empty)."""
+"""Entities of an article for the reader, from the payload the indexer stores (may be empty).
+
+The Entities tab shows the same table as ``briefreader entities``: each mention counted under
+its corpus entity (``merged_entity_counts``, computed off the UI thread).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
 
 from briefreader.models import Article
+
+if TYPE_CHECKING:
+    from briefreader.text.entities import EntityTable
 
 # Order and labels of the entity types in the legend and the Entities tab.
 TYPE_LABELS = {
@@ -58,12 +67,50 @@ def article_mentions(article: Article, extra: dict[str, Any]) -> list[Mention]:
 def entity_counts(mentions: list[Mention]) -> dict[str, list[EntityCount]]:
     """Entities grouped by type (legend order), most mentioned first."""
     counts = Counter((m.type, m.name) for m in mentions)
+    return _grouped([EntityCount(t, n, c) for (t, n), c in counts.items()])
+
+
+def merged_entity_counts(
+    article: Article, extra: dict[str, Any], table: EntityTable
+) -> dict[str, list[EntityCount]]:
+    """The article's entities as ``briefreader entities ARTICLE --json`` lists them: each
+    mention counted under its corpus entity (aliases joined, the user's corrections applied:
+    a suppressed name is left out, a renamed or retyped one shown as corrected)."""
+    try:
+        from briefreader.text.entities.store import from_payload
+
+        stored = from_payload(article, extra) or []
+    except Exception:  # a payload from another version must never break reading
+        return {}
+    counts: Counter[str] = Counter()
+    for mention in stored:
+        entity = table.entity_of_form(mention.text, mention.name, mention.type)
+        if entity is not None and entity.type in TYPE_LABELS:
+            counts[entity.id] += 1
+    items = []
+    for entity_id, count in counts.items():
+        entity = table.get(entity_id)
+        if entity is not None:
+            items.append(EntityCount(entity.type, entity.name, count))
+    return _grouped(items)
+
+
+def _grouped(items: list[EntityCount]) -> dict[str, list[EntityCount]]:
+    """Entities grouped by type (legend order), most mentioned first."""
     grouped: dict[str, list[EntityCount]] = {}
     for kind in TYPE_LABELS:
-        items = [EntityCount(t, n, c) for (t, n), c in counts.items() if t == kind]
-        if items:
-            grouped[kind] = sorted(items, key=lambda e: (-e.count, e.name.lower()))
+        of_kind = [item for item in items if item.type == kind]
+        if of_kind:
+            grouped[kind] = sorted(of_kind, key=lambda e: (-e.count, e.name.lower()))
     return grouped
+
+
+@dataclass
+class ArticleEntities(Message):
+    """The article's entities merged across the corpus (computed in the article worker)."""
+
+    article_id: str
+    grouped: dict[str, list[EntityCount]]
 
 
 def entity_query(name: str) -> str:

@@ -49,7 +49,7 @@ _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _PREFIXES = frozenset({"pro", "anti", "non", "ex", "pre", "post", "neo"})
 LAW_WORDS = frozenset(
     {"Act", "Agreement", "Accord", "Accords", "Treaty", "Convention", "Resolution"}
-    | {"Charter", "Protocol", "Law", "Amendment"}
+    | {"Charter", "Protocol", "Law", "Amendment", "Bill"}
 )
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _DATE_MODIFIER = re.compile(
@@ -60,11 +60,38 @@ _TRAILING_LOWER = re.compile(r"(?:\s+[a-z][a-z’'-]*)+$")
 
 
 def mask_text(text: str) -> str:
-    """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened."""
-    masked = text.translate(_QUOTES)
+    """Text for the recogniser: footnote markers and URLs blanked, curly quotes straightened,
+    lines in capitals written in title case (the model misses names in "BELGRADE 1996-08-30"
+    or a results table's "NEW YORK 74 62"), always one character for one."""
+    if any(quote in text for quote in _CURLY):
+        text = text.translate(_QUOTES)
+    masked = _CAPS_LINE.sub(_soften_line, text)
     for pattern in (FOOTNOTE_MARKER, URL):
-        masked = pattern.sub(lambda m: " " * len(m.group()), masked)
+        if pattern is not URL or _MAYBE_URL.search(masked):  # URL is slow to run everywhere
+            masked = pattern.sub(lambda m: " " * len(m.group()), masked)
     return masked
+
+
+_CURLY = "’‘“”ʼ"
+_MAYBE_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|gov|edu|int|io|info)\b", re.I)
+
+
+_CAPS_LINE = re.compile(r"^[^\n\S]*[^a-z\n]*[A-Z][^a-z\n]*$", re.MULTILINE)
+_CAPS_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _soften_line(match: re.Match[str]) -> str:
+    """A line in capitals in title case, word by word, each word keeping its length."""
+    line = match.group()
+    if sum(ch.isalpha() for ch in line) < 3:
+        return line
+    return _CAPS_WORD.sub(_title_word, line)
+
+
+def _title_word(match: re.Match[str]) -> str:
+    word = match.group()
+    softened = word[0] + word[1:].lower()
+    return softened if len(softened) == len(word) else word
 
 
 def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:
@@ -84,9 +111,14 @@ def clean_spans(masked: str, spans: Iterable[RawSpan]) -> list[RawSpan]:
 
 def _pieces(text: str, span: RawSpan) -> list[RawSpan]:
     """A date span cut down to its calendar parts ("Between 1997 and 2002" → two); other
-    spans split at the hyphens of known compounds."""
+    spans split at list commas and "v"/"at" ("Surrey v Kent"), cut of trailing scores, then
+    split at the hyphens of known compounds."""
     if span.type != DATE:
-        return split_compound(text, span)
+        return [
+            piece
+            for part in split_list(text, span)
+            for piece in split_compound(text, cut_score(text, part))
+        ]
     return [
         RawSpan(span.start + m.start(), span.start + m.end(), DATE)
         for m in DATE_CORE.finditer(text[span.start : span.end])
@@ -97,6 +129,37 @@ def clean_span(masked: str, span: RawSpan) -> RawSpan | None:
     """One span through ``clean_spans`` (the first piece if it was split)."""
     pieces = clean_spans(masked, [span])
     return pieces[0] if pieces else None
+
+
+_LIST_SEPARATOR = re.compile(r",\s+|\s+(?:at|v|vs\.?|versus)\s+")
+_TRAILING_SCORE = re.compile(r"(?:\s+\d+(?:[-/]\d+)?)+$")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[-/.]\d+)?(?![\w])")
+
+
+def split_list(text: str, span: RawSpan) -> list[RawSpan]:
+    """Pieces of a span that lists names ("Dell, Samsung", "Yorkshire at Headingley")."""
+    surface = text[span.start : span.end]
+    if not _LIST_SEPARATOR.search(surface):
+        return [span]
+    pieces, start = [], span.start
+    for match in _LIST_SEPARATOR.finditer(surface):
+        pieces.append(RawSpan(start, span.start + match.start(), span.type))
+        start = span.start + match.end()
+    return [*pieces, RawSpan(start, span.end, span.type)]
+
+
+def cut_score(text: str, span: RawSpan) -> RawSpan:
+    """A span without the score or table figures after the name ("Surrey 429-7", "Lotte 5"
+    in a results line); a number that is part of a name ("Radio 4") stays."""
+    match = _TRAILING_SCORE.search(text[span.start : span.end])
+    if match is None or match.start() == 0:
+        return span
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if "-" in match.group() or "/" in match.group() or len(_NUMBER.findall(line)) >= 3:
+        return RawSpan(span.start, span.start + match.start(), span.type)
+    return span
 
 
 def split_compound(text: str, span: RawSpan) -> list[RawSpan]:
@@ -175,6 +238,8 @@ def is_junk(surface: str, kind: str) -> bool:
         return True
     if name_key(surface) in stoplist() or len(surface.split()) > 8:
         return True
+    if _HEADLINE_DASH.search(surface) or _abbreviation_run(surface):
+        return True
     if kind == DATE:
         return not _CALENDAR.search(surface)
     if not any(ch.isupper() for ch in surface):
@@ -182,6 +247,16 @@ def is_junk(surface: str, kind: str) -> bool:
     if _INITIALS.match(surface) and canonical_alias(surface) is None:
         return True
     return bool(kind == PERSON and (any(ch.isdigit() for ch in surface) or _only_titles(surface)))
+
+
+_HEADLINE_DASH = re.compile(r"\s[-–—]\s")
+
+
+def _abbreviation_run(surface: str) -> bool:
+    """Table headers read as a name: three or more words of at most three letters
+    ("W L PCT GB", "W L T GF GA")."""
+    words = surface.split()
+    return len(words) >= 3 and all(len(word) <= 3 for word in words)
 
 
 def _only_titles(surface: str) -> bool:
@@ -192,7 +267,7 @@ def _only_titles(surface: str) -> bool:
 def inside_title(text: str, start: int, end: int) -> bool:
     """Whether the span is part of a title ("State" in "Secretary of State")."""
     surface = text[start:end]
-    for title in titles():
+    for title in _titles_with_word().get(surface.split(" ", 1)[0], ()):
         offset = title.find(surface)
         if offset < 0 or (offset > 0 and title[offset - 1] != " "):
             continue
@@ -201,6 +276,16 @@ def inside_title(text: str, start: int, end: int) -> bool:
         if text[start - offset : start - offset + len(title)] == title:
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _titles_with_word() -> dict[str, tuple[str, ...]]:
+    """Titles by each of their words: the few a span's first word can be part of."""
+    found: dict[str, list[str]] = {}
+    for title in titles():
+        for word in set(title.split()):
+            found.setdefault(word, []).append(title)
+    return {word: tuple(group) for word, group in found.items()}
 
 
 def retype_known(surface: str, kind: str) -> str:

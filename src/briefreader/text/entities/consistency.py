@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from briefreader.text.entities.cleanup import LAW_WORDS
+from briefreader.text.entities.evidence import Occurrence, decide_types
 from briefreader.text.entities.gazetteer import org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
 from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
+from briefreader.text.entities.tables import name_table
 
 ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
 _LONG_FORM_WORDS = 12
@@ -44,8 +44,11 @@ def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = No
     scan = masked if masked is not None else text
     found = drop_overlaps([Found(s.start, s.end, s.type, text[s.start : s.end]) for s in spans])
     found = add_calendar_dates(scan, found)
+    found = extend_org_names(text, found)
     for acronym, long_form in find_acronyms(scan, found):
         found = apply_acronym(text, found, acronym, _named(text, long_form))
+    for alias, long_form in find_bracketed_aliases(scan, found):
+        found = apply_acronym(text, found, alias, long_form)
     found = add_known_names(text, scan, found)
     found = vote_types(text, found)
     found = propagate(text, found)
@@ -60,11 +63,11 @@ def _named(text: str, item: Found) -> Found:
 
 def add_calendar_dates(scan: str, found: list[Found]) -> list[Found]:
     """Add calendar dates the model read as numbers ("by 2025") or missed."""
-    result = list(found)
+    spans = _SpanIndex(found)
     for match in DATE_PATTERN.finditer(scan):
-        if not _overlapping(result, match.start(), match.end()):
-            result.append(Found(match.start(), match.end(), DATE, match.group()))
-    return sorted(result, key=lambda f: f.start)
+        if not spans.overlapping(match.start(), match.end()):
+            spans.add(Found(match.start(), match.end(), DATE, match.group()))
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
@@ -73,8 +76,9 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     A known name wins over pieces of it ("Iraqi" + "Kurdistan" → "Iraqi Kurdistan").
     """
     spans = _SpanIndex(found)
-    for surface, kind in _known_names():
-        if surface not in scan:
+    words = _words_in(scan)  # a name's first word must be in the text
+    for surface, kind, first_word in _known_names():
+        if first_word not in words or surface not in scan:
             continue
         for start, end in _word_occurrences(scan, surface):
             if len(surface) <= 3 and in_caps_line(scan, start):
@@ -88,9 +92,19 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     return sorted(spans.items, key=lambda f: f.start)
 
 
-@lru_cache(maxsize=1)
-def _known_names() -> tuple[tuple[str, str], ...]:
-    """Alias-table names and multi-word places, longest first."""
+_WORD = re.compile(r"[^\s\-–—/(),;:\"“”‘\[\]]+")
+
+
+def _words_in(text: str) -> set[str]:
+    """The words of a text, as written and without end punctuation or a possessive."""
+    words = set(_WORD.findall(text))
+    bare = {w.rstrip(".!?'’") for w in words}
+    return words | bare | {w[:-2] for w in bare if w.endswith(("'s", "’s"))}
+
+
+@name_table
+def _known_names() -> tuple[tuple[str, str, str], ...]:
+    """Alias-table names and multi-word places, longest first, with their first word."""
     names: dict[str, str] = {}
     for entry in alias_entries():
         for alias in (entry[0], *entry[2]):
@@ -99,7 +113,8 @@ def _known_names() -> tuple[tuple[str, str], ...]:
     for place in places():
         if " " in place:
             names.setdefault(place, PLACE)
-    return tuple(sorted(names.items(), key=lambda pair: -len(pair[0])))
+    ordered = sorted(names.items(), key=lambda pair: -len(pair[0]))
+    return tuple((name, kind, _WORD.findall(name)[0]) for name, kind in ordered)
 
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:
@@ -148,6 +163,54 @@ class _SpanIndex:
         del self.starts[index]
 
 
+# --- names that run on -----------------------------------------------------------------------
+
+_NAME_WORD = r"[A-Z][\w'’-]*"
+_RUN_ON = re.compile(
+    rf"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{_NAME_WORD}"
+    rf"(?:[ \t]+(?:(?:of|and|for|the)[ \t]+)?{_NAME_WORD})*"
+)
+_LOWER_SUBJECT = re.compile(r"[ \t]+(?:of|for)[ \t]+([a-z]+)(?=[\s,.;:)])")
+_SUBJECT_HEADS = frozenset({"Ministry", "Department", "Minister", "Office", "Committee"})
+
+
+def extend_org_names(text: str, found: list[Found]) -> list[Found]:
+    """An organisation named up to its organisation word runs on over "of"/"for" and the
+    name after it ("Komala Party" of Iranian Kurdistan, "Syrian Ministry" of
+    telecommunications): the pieces the model split it into become one name."""
+    result = list(found)
+    for item in found:
+        if item.type != ORG or text[item.start : item.end].split()[-1] not in org_words():
+            continue
+        match = _RUN_ON.match(text, item.end)
+        head = text[item.start : item.end].split()[-1]
+        if match is None and head in _SUBJECT_HEADS:
+            match = _LOWER_SUBJECT.match(text, item.end)
+        if match is None:
+            continue
+        end = match.end()
+        result = [f for f in result if not (item.start <= f.start and f.end <= end)]
+        result.append(Found(item.start, end, ORG, text[item.start : end]))
+    return drop_overlaps(result)
+
+
+def find_bracketed_aliases(text: str, found: list[Found]) -> list[tuple[Found, Found]]:
+    """``Name (Other Name)``: a name of the same type in brackets right after a name is
+    another name of it ("Kataib Hezbollah (Hezbollah Brigades)"); pairs (alias, name)."""
+    by_start = {f.start: f for f in found}
+    pairs = []
+    for item in found:
+        opening = text.find("(", item.end, item.end + 3)
+        inner = by_start.get(opening + 1) if opening >= 0 else None
+        if inner is None or inner.type != item.type or item.type in (DATE, GROUP):
+            continue
+        closed = text[inner.end : inner.end + 1] == ")" and not text[item.end : opening].strip()
+        if closed and len(text[inner.start : inner.end].split()) > 1:  # acronyms: see below
+            alias = Found(inner.start, inner.end, item.type, item.name)
+            pairs.append((alias, replace(item, name=text[item.start : item.end])))
+    return pairs
+
+
 # --- acronyms -------------------------------------------------------------------------------
 
 
@@ -194,9 +257,17 @@ def _long_form_by_initials(text: str, paren: int, acronym: str) -> tuple[int, in
         if not head[:1].isupper():
             continue
         initials = "".join(w.group()[0] for w in chosen if w.group()[:1].isupper())
-        if initials == letters and len(chosen) > 1:
+        spelled = "".join(_initials_of(w.group()) for w in chosen)  # "UN Assistance…": UNA…
+        if letters in (initials, spelled) and len(chosen) > 1:
             return line_start + chosen[0].start(), line_start + chosen[-1].end()
     return None
+
+
+def _initials_of(word: str) -> str:
+    """A capitalised word's initial, or all of a short acronym ("UN" gives "UN")."""
+    if word.isupper() and word.isalpha() and len(word) <= 4:
+        return word
+    return word[0] if word[:1].isupper() else ""
 
 
 def _long_form_by_span(text: str, found: list[Found], paren: int) -> tuple[int, int] | None:
@@ -236,26 +307,38 @@ def apply_acronym(text: str, found: list[Found], acronym: Found, long_form: Foun
 
 
 def _word_occurrences(text: str, surface: str) -> list[tuple[int, int]]:
-    """Where ``surface`` occurs as a whole word (not inside a longer word or hyphenation)."""
-    pattern = rf"(?<![\w\-’']){re.escape(surface)}(?![\w])"
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+    """Where ``surface`` occurs as a whole word (not inside a longer word or hyphenation).
+
+    A plain ``str.find`` scan: a regular expression per name cost more to compile than to
+    run (thousands of names per corpus), and dominated the rules recogniser's time.
+    """
+    found = []
+    start = text.find(surface)
+    while start >= 0:
+        end = start + len(surface)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (_is_word_char(before) or before in "-’'") and not _is_word_char(after):
+            found.append((start, end))
+        start = text.find(surface, start + 1)
+    return found
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 # --- one type per name, and every occurrence -----------------------------------------------
 
 
 def vote_types(text: str, found: list[Found]) -> list[Found]:
-    """Give every span of the same name key its majority type (first seen wins ties)."""
-    votes: dict[str, Counter[str]] = {}
-    for item in found:
-        if item.type != DATE:
-            votes.setdefault(name_key(item.name), Counter())[item.type] += 1
+    """Give every span of the same name key one type, decided from all the article's
+    evidence (``evidence.decide_types``): a confident type is never outvoted by guesses."""
+    decided = decide_types(text, [Occurrence(f.start, f.end, f.type, f.name) for f in found])
     result = []
     for item in found:
-        counter = votes.get(name_key(item.name))
-        if counter:
-            item = replace(item, type=counter.most_common(1)[0][0])
-        result.append(item)
+        kind = decided.get(name_key(item.name)) if item.type != DATE else None
+        result.append(replace(item, type=kind) if kind else item)
     return result
 
 
@@ -285,14 +368,14 @@ def link_short_names(text: str, found: list[Found]) -> list[Found]:
     """Surnames ("Sudani", "Al-Sudani") of a full PERSON name become that person."""
     full_names = _full_person_names(found)
     surnames = _unambiguous_surnames(full_names)
-    result = list(found)
+    if not surnames:
+        return found
+    spans = _SpanIndex(_retype_short_forms(found, surnames))
     for surname, full in surnames.items():
-        spans = _SpanIndex(_retype_short_forms(result, surname, full))
         for start, end in _surname_occurrences(text, full, surname):
             if not spans.overlapping(start, end):
                 spans.add(Found(start, end, PERSON, full.name))
-        result = spans.items
-    return sorted(result, key=lambda f: f.start)
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 def _full_person_names(found: list[Found]) -> dict[str, Found]:
@@ -321,14 +404,14 @@ def _unambiguous_surnames(full_names: dict[str, Found]) -> dict[str, Found]:
     return result
 
 
-def _retype_short_forms(found: list[Found], surname: str, full: Found) -> list[Found]:
-    """Spans whose key is a tail of the full name take its type and name."""
-    full_tokens = name_key(full.name).split()
+def _retype_short_forms(found: list[Found], surnames: dict[str, Found]) -> list[Found]:
+    """Spans whose key is a tail of a full name (ending in one of ``surnames``) take its type
+    and name."""
     result = []
     for item in found:
         tokens = name_key(item.name).split()
-        is_tail = tokens and tokens[-1] == surname and full_tokens[-len(tokens) :] == tokens
-        if is_tail and item.type != DATE:
+        full = surnames.get(tokens[-1]) if tokens and item.type != DATE else None
+        if full is not None and name_key(full.name).split()[-len(tokens) :] == tokens:
             item = replace(item, type=PERSON, name=full.name)
         result.append(item)
     return result
@@ -340,5 +423,18 @@ def _surname_occurrences(text: str, full: Found, surname: str) -> list[tuple[int
     core = re.sub(r"^(?:[Aa]l|[Ee]l)[-\s]", "", last_word)
     if name_key(core) != surname or not core[:1].isupper():
         return []
-    pattern = rf"(?<![\w\-’'])(?:[AaEe]l[-\s])?{re.escape(core)}(?![\w])"
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+    found = []
+    start = text.find(core)
+    while start >= 0:
+        end = start + len(core)
+        after = text[end] if end < len(text) else " "
+        particle = text[max(0, start - 3) : start]
+        if particle[:2] in ("al", "Al", "el", "El") and particle[2:] in ("-", " "):
+            first = start - 3
+        else:
+            first = start
+        before = text[first - 1] if first else " "
+        if not (_is_word_char(before) or before in "-’'") and not _is_word_char(after):
+            found.append((first, end))
+        start = text.find(core, start + 1)
+    return found

@@ -10,7 +10,7 @@ import errno
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from briefreader.text.entities.model import EntityMention, RawSpan
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
-PIPELINE_VERSION = 8
+PIPELINE_VERSION = 13
 
 Progress = Callable[[int, int], None]
 
@@ -101,10 +101,16 @@ def _compute(
     if not articles:
         return result
     limit = limit or DEFAULT_MAX_CHARS
-    texts = (mask_text(article.text[:limit]) for article in articles)
-    spans = recogniser.recognise_many(texts)
+    masked: dict[str, str] = {}  # masked once, for the recogniser and the clean-up
+
+    def texts() -> Iterator[str]:
+        for article in articles:
+            masked[article.id] = mask_text(article.text)
+            yield masked[article.id][:limit]
+
+    spans = recogniser.recognise_many(texts())
     for done, (article, raw) in enumerate(zip(articles, spans, strict=True), 1):
-        mentions = postprocess(article, raw)
+        mentions = postprocess(article, raw, masked.pop(article.id, None))
         result[article.id] = mentions
         cache.put(cache_key(article, recogniser.id), [m.to_row() for m in mentions])
         if progress is not None:
@@ -112,9 +118,12 @@ def _compute(
     return result
 
 
-def postprocess(article: Article, raw: Iterable[RawSpan]) -> list[EntityMention]:
-    """Clean the recogniser's spans and make them consistent within the article."""
-    masked = mask_text(article.text)
+def postprocess(
+    article: Article, raw: Iterable[RawSpan], masked: str | None = None
+) -> list[EntityMention]:
+    """Clean the recogniser's spans and make them consistent within the article
+    (``masked`` is ``mask_text(article.text)`` when the caller has it already)."""
+    masked = masked if masked is not None else mask_text(article.text)
     headings = [(h.start, h.end) for h in article.headings]
     kept = [s for s in clean_spans(masked, raw) if not heading_debris(masked, s, headings)]
     return [_mention(article, item) for item in make_consistent(article.text, kept, masked)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from briefreader.text.entities.tables import name_table, name_tables_enabled
+
 
 def _read_list(name: str) -> tuple[str, ...]:
     path = resources.files("briefreader.text") / "data" / name
@@ -38,16 +40,26 @@ def place_words() -> frozenset[str]:
     return frozenset(_read_list("entity_place_words.txt"))
 
 
-@lru_cache(maxsize=1)
+@name_table
 def places() -> frozenset[str]:
     """Country, region and city names."""
-    return frozenset(_read_list("entity_places.txt"))
+    return frozenset(_read_list("entity_places.txt") if name_tables_enabled() else ())
 
 
-@lru_cache(maxsize=1)
+@name_table
+def countries() -> frozenset[str]:
+    """Country names: the head of the places list, before its "Regions and cities" line."""
+    if not name_tables_enabled():
+        return frozenset()
+    path = resources.files("briefreader.text") / "data" / "entity_places.txt"
+    text = path.read_text(encoding="utf-8").split("# Regions and cities", 1)[0]
+    return frozenset(line.strip() for line in text.splitlines()[1:] if line.strip())
+
+
+@name_table
 def groups() -> frozenset[str]:
     """Nationalities and religious, ethnic and political groups."""
-    return frozenset(_read_list("entity_groups.txt"))
+    return frozenset(_read_list("entity_groups.txt") if name_tables_enabled() else ())
 
 
 @lru_cache(maxsize=1)

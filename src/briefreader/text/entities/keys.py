@@ -12,6 +12,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from briefreader.text.entities.tables import name_table, name_tables_enabled
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
 _PARTICLES = frozenset({"al", "el", "the"})
 _SEPARATORS = re.compile(r"[\s\-–—_/]+")
@@ -37,9 +39,11 @@ def name_key(name: str) -> str:
     return " ".join(kept or words)
 
 
-@lru_cache(maxsize=1)
+@name_table
 def alias_entries() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """Shipped alias sets as (canonical name, type, aliases)."""
+    if not name_tables_enabled():
+        return ()
     path = resources.files("briefreader.text") / "data" / "entity_aliases.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(
@@ -48,7 +52,7 @@ def alias_entries() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     )
 
 
-@lru_cache(maxsize=1)
+@name_table
 def alias_table() -> dict[str, tuple[str, str]]:
     """Shipped alias sets: key of every alias (and name) → (canonical name, type)."""
     table: dict[str, tuple[str, str]] = {}

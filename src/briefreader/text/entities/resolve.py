@@ -1,11 +1,21 @@
 """Across articles: one canonical entity per real-world name, with aliases and corrections.
 
 Each mention (or name form: text, name and type, with counts) stands for its article-level
-name (``EntityMention.name``). Names are joined when their keys are equal (case, hyphens, dots,
-"al-"), when the shipped alias table says so (U.S. = United States), when an acronym was
-defined as that name in some article (PMF), when a lone surname matches exactly one full name
-of a person, and when the user merged them. Nothing here loads a model: it runs on stored
-mentions, or on the catalog's name forms (the same result without the offsets).
+name (``EntityMention.name``). Names join only with evidence, and every join keeps its reason
+(``EntityTable.explain``, shown by ``entities show NAME --why``):
+
+- the same name key *and the same type* (case, hyphens, dots, "al-" ignored; a town never
+  joins a club of the same name, and an organisation written as an acronym, "NATS", never
+  joins one written as a word, "Nats", by case alone);
+- the shipped alias table (U.S. = United States), within the alias's type;
+- an acronym defined as that name in some article (PMF), within one type;
+- a lone surname, when exactly one full name of a person in the corpus ends in it *and*
+  their articles also name other people or organisations in common (co-occurrence); a lone
+  first name never joins;
+- a group's plural (Iraqis = Iraqi); and the user's merges.
+
+Every automatic join can be undone with ``entities unmerge NAME`` (a split). Nothing here loads
+a model: it runs on stored mentions, or on the catalog's name forms (with their articles).
 """
 
 from __future__ import annotations
@@ -15,10 +25,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from briefreader.text.entities.corrections import Corrections
+from briefreader.text.entities.corrections import CORRECTIONS_FILE, Corrections
 from briefreader.text.entities.keys import alias_table, name_key
 from briefreader.text.entities.model import (
+    DATE,
     GROUP,
+    ORG,
     PERSON,
     Entity,
     EntityForm,
@@ -59,6 +71,8 @@ class EntityTable:
     owners: dict[tuple[str, int], str]
     by_id: dict[str, Entity] = field(default_factory=dict, repr=False, compare=False)
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    forms: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
+    why: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id.update((e.id, e) for e in self.entities)
@@ -91,6 +105,15 @@ class EntityTable:
     def in_article(self, article_id: str) -> list[Entity]:
         """Entities mentioned in one article, most mentioned first."""
         return [e for e in self.entities if article_id in e.article_ids]
+
+    def entity_of_form(self, text: str, name: str, kind: str) -> Entity | None:
+        """The entity a name form (as written, its article-level name, its type) belongs to."""
+        entity_id = self.forms.get((text, name, kind))
+        return self.get(entity_id) if entity_id else None
+
+    def explain(self, entity_id: str) -> tuple[str, ...]:
+        """Why the entity's names were joined: one line per join (empty if none were)."""
+        return self.why.get(entity_id, ())
 
     def index_terms(self, entity_id: str) -> tuple[str, ...]:
         """The index terms (name keys) of every name of the entity, for an OR query."""
@@ -150,74 +173,192 @@ def _resolve(
     groups = _Groups()
     for key in node_of:
         groups.find(key)
-    for a, b in _automatic_links(forms, node_of):
-        if a not in splits and b not in splits:
-            groups.union(a, b)
-    _apply_merges(groups, corrections, forms, node_of)
-    return _build_table(forms, node_of, groups, corrections, order)
+    links: list[Link] = []
+    # surnames and spellings use what the shipped tables and definitions joined first
+    for finder in (_automatic_links, _surname_links, _spelling_links):
+        for link in list(finder(forms, node_of, groups)):
+            if key_of(link.a) not in splits and key_of(link.b) not in splits:
+                groups.union(link.a, link.b)
+                links.append(link)
+    links.extend(_apply_merges(groups, corrections, forms, node_of))
+    return _build_table(forms, node_of, groups, corrections, order, links)
+
+
+# A node is a name key with its type (and, for organisations, whether it is written as an
+# acronym): names are the same entity by key only within one type, so a town never joins a
+# club, and "NATS" (an acronym) never joins "Nats" (a word) by case alone.
+_SEP = "\x1f"
 
 
 def _node(form: EntityForm, splits: set[str]) -> str:
-    """The name key a form stands for (its own text if the user split that out)."""
+    """The node a form stands for: its name's key (its own text's if the user split that
+    out), its type, and for an organisation whether it is an acronym."""
     surface = name_key(form.text)
-    return surface if surface in splits else name_key(form.name)
+    key = surface if surface in splits else name_key(form.name)
+    written = form.text if surface in splits else form.name
+    shape = "acronym" if form.type == ORG and _is_acronym(written) else ""
+    return _SEP.join((key, form.type, shape))
 
 
-def _automatic_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
-    """Pairs of name keys that are the same entity without any user input."""
+def _is_acronym(name: str) -> bool:
+    letters = [ch for ch in name if ch.isalpha()]
+    return " " not in name.strip() and len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def key_of(node: str) -> str:
+    """The name key of a node."""
+    return node.split(_SEP, 1)[0]
+
+
+def _type_of(node: str) -> str:
+    return node.split(_SEP)[1] if _SEP in node else ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """Two nodes joined, and why (shown by ``entities show NAME --why``)."""
+
+    a: str
+    b: str
+    reason: str
+
+
+def _automatic_links(
+    forms: list[EntityForm], node_of: list[str], groups: _Groups
+) -> Iterable[Link]:
+    """Pairs of nodes that are the same entity without any user input, with the reason."""
     aliases = alias_table()
-    for key in set(node_of):
-        if key in aliases:
-            yield key, name_key(aliases[key][0])
+    for node in sorted(set(node_of)):
+        known = aliases.get(key_of(node))
+        if known is not None and known[1] == _type_of(node):
+            target = _SEP.join((name_key(known[0]), known[1], ""))
+            if target != node:
+                yield Link(node, target, f"a known alias of {known[0]} (shipped alias table)")
     yield from _acronym_links(forms, node_of)
-    yield from _surname_links(forms, node_of)
     yield from _plural_links(forms, node_of)
 
 
-def _acronym_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
-    """An acronym defined in one article (PMF → Popular Mobilization Forces) joins elsewhere."""
-    definitions: dict[str, set[str]] = defaultdict(set)
+def _acronym_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[Link]:
+    """An acronym defined in one article (PMF → Popular Mobilization Forces) joins the same
+    acronym, of the same type, in articles that do not define it."""
+    definitions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for form, node in zip(forms, node_of, strict=True):
         if re.fullmatch(r"[A-Z][A-Z0-9&.\-–]+", form.text) and form.name != form.text:
-            definitions[name_key(form.text)].add(node)
-    nodes = set(node_of)
-    for acronym, targets in definitions.items():
-        if len(targets) == 1 and acronym in nodes:
-            yield acronym, next(iter(targets))
+            definitions[name_key(form.text)][node].update(form.article_ids)
+    for node in sorted(set(node_of)):
+        targets = definitions.get(key_of(node), {})
+        matching = [t for t in targets if _type_of(t) == _type_of(node)]
+        if len(targets) == 1 and matching and matching[0] != node:
+            where = ", ".join(sorted(targets[matching[0]])[:3]) or "an article"
+            long_form = key_of(matching[0])
+            yield Link(node, matching[0], f"acronym defined as '{long_form}' in {where}")
 
 
-def _surname_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
-    """A person known only by a surname joins the one full name ending in it."""
+def _surname_links(forms: list[EntityForm], node_of: list[str], groups: _Groups) -> Iterable[Link]:
+    """A person known only by a surname joins the one full name ending in it, when their
+    articles share other entities (co-occurrence); never a lone first name."""
     people = {node for f, node in zip(forms, node_of, strict=True) if f.type == PERSON}
-    by_name: dict[str, set[str]] = defaultdict(set)
-    for key in people:
-        words = key.split()
+    owners: dict[str, set[str]] = defaultdict(set)
+    for node in people:
+        words = key_of(node).split()
         if len(words) > 1:
-            by_name[words[-1]].add(key)
-            by_name[words[0]].add(key)  # "Saddam" for "Saddam Hussein", if no one else
-    for key in people:
-        owners = by_name.get(key, set())
-        if len(key.split()) == 1 and len(owners) == 1:
-            yield key, next(iter(owners))
+            owners[words[-1]].add(node)
+    context = _article_context(forms, node_of, groups)
+    for node in sorted(people):
+        key = key_of(node)
+        full = owners.get(key, set())
+        if len(key.split()) != 1 or len(full) != 1:
+            continue
+        target = next(iter(full))
+        shared = _shared_context(context, groups.find(node), groups.find(target))
+        if len(shared) >= MIN_SHARED and any(kind in (PERSON, ORG) for _, kind in shared):
+            names = ", ".join(name for name, _ in shared)
+            why = f"the only full name ending in '{key}'; their articles also name {names}"
+            yield Link(node, target, why)
 
 
-def _plural_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[tuple[str, str]]:
+MIN_SHARED = 2
+
+
+def _spelling_links(forms: list[EntityForm], node_of: list[str], groups: _Groups) -> Iterable[Link]:
+    """Two spellings of one person's full name (Ahmad / Ahmed al-Sharaa: the same surname
+    and the same consonants), when their articles name other people or organisations in
+    common."""
+    by_skeleton: dict[str, list[str]] = defaultdict(list)
+    for form, node in zip(forms, node_of, strict=True):
+        words = key_of(node).split()
+        if form.type == PERSON and len(words) > 1 and node not in by_skeleton[_skeleton(words)]:
+            by_skeleton[_skeleton(words)].append(node)
+    context = _article_context(forms, node_of, groups)
+    for nodes in by_skeleton.values():
+        first = sorted(nodes)[0]
+        for other in sorted(nodes)[1:]:
+            shared = _shared_context(context, groups.find(first), groups.find(other))
+            if len(shared) >= MIN_SHARED and any(kind in (PERSON, ORG) for _, kind in shared):
+                names = ", ".join(name for name, _ in shared)
+                yield Link(other, first, f"spellings of one name; their articles also name {names}")
+
+
+def _skeleton(words: list[str]) -> str:
+    """A full name without the vowels of its first words (the surname kept as it is)."""
+    return " ".join([*(re.sub(r"[aeiouy]", "", w) for w in words[:-1]), words[-1]])
+
+
+def _article_context(
+    forms: list[EntityForm], node_of: list[str], groups: _Groups
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per article, the entities it mentions (by group: a name as written and the type),
+    dates left out."""
+    context: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for form, node in zip(forms, node_of, strict=True):
+        if form.type != DATE:
+            for article_id in form.article_ids:
+                context[article_id].setdefault(groups.find(node), (form.name, form.type))
+    return context
+
+
+def _shared_context(
+    context: dict[str, dict[str, tuple[str, str]]], a: str, b: str
+) -> list[tuple[str, str]]:
+    """Entities (other than the two) named both in an article of ``a`` and one of ``b``:
+    people and organisations first, at most five."""
+    around_a: dict[str, tuple[str, str]] = {}
+    around_b: dict[str, tuple[str, str]] = {}
+    for names in context.values():
+        if a in names:
+            around_a.update(names)
+        if b in names:
+            around_b.update(names)
+    common = set(around_a) & set(around_b) - {a, b}
+    shared = sorted((around_a[k] for k in common), key=lambda s: (s[1] not in (PERSON, ORG), s))
+    return shared[:5]
+
+
+def _plural_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[Link]:
     """A group's plural joins its singular ("Iraqis" and "Iraqi", "Sunnis" and "Sunni")."""
     groups = {node for f, node in zip(forms, node_of, strict=True) if f.type == GROUP}
-    for key in groups:
-        if key.endswith("s") and key[:-1] in groups:
-            yield key, key[:-1]
+    by_key = {key_of(node): node for node in groups}
+    for node in sorted(groups):
+        key = key_of(node)
+        if key.endswith("s") and key[:-1] in by_key:
+            yield Link(node, by_key[key[:-1]], f"plural of '{key[:-1]}'")
 
 
 def _apply_merges(
     groups: _Groups, corrections: Corrections, forms: list[EntityForm], node_of: list[str]
-) -> None:
+) -> list[Link]:
     """Join the names the user merged (a name may be any alias of an entity)."""
-    surface_node = {name_key(f.text): node for f, node in zip(forms, node_of, strict=True)}
+    by_key: dict[str, str] = {}
+    for form, node in zip(forms, node_of, strict=True):
+        by_key.setdefault(key_of(node), node)
+        by_key.setdefault(name_key(form.text), node)
+    links = []
     for names in corrections.merges:
-        keys = [k if k in groups.parent else surface_node.get(k, k) for k in map(name_key, names)]
-        for other in keys[1:]:
-            groups.union(other, keys[0])
+        nodes = [by_key.get(k, k) for k in map(name_key, names)]
+        for other in nodes[1:]:
+            groups.union(other, nodes[0])
+            links.append(Link(other, nodes[0], f"merged by you ({CORRECTIONS_FILE})"))
+    return links
 
 
 def _build_table(
@@ -226,25 +367,58 @@ def _build_table(
     groups: _Groups,
     corrections: Corrections,
     order: Mapping[str, int],
+    links: Sequence[Link] = (),
 ) -> _Resolved:
     members: dict[str, list[int]] = defaultdict(list)
     for n, node in enumerate(node_of):
         members[groups.find(node)].append(n)
     entities: list[Entity] = []
-    keys: dict[str, str] = {}
+    names_of: dict[str, set[str]] = {}
     entity_of_form: dict[tuple[str, str, str], str] = {}
+    entity_of_root: dict[str, str] = {}
     used_ids: set[str] = set()
     for root, positions in members.items():
         group = [forms[n] for n in positions]
         entity = _entity(group, corrections, used_ids, order)
         entities.append(entity)
-        names = {root, name_key(entity.name), *(node_of[n] for n in positions)}
-        names |= {name_key(f.text) for f in group}
-        for key in names:
-            keys.setdefault(key, entity.id)
+        entity_of_root[root] = entity.id
+        names = {key_of(root), name_key(entity.name), *(key_of(node_of[n]) for n in positions)}
+        names_of[entity.id] = names | {name_key(f.text) for f in group}
         entity_of_form.update(((f.text, f.name, f.type), entity.id) for f in group)
     entities.sort(key=lambda e: (-e.mention_count, e.name.casefold()))
-    return _Resolved(EntityTable(tuple(entities), {}, keys, {}), entity_of_form)
+    keys: dict[str, str] = {}
+    for entity in entities:  # a name shared by two entities finds the most mentioned one
+        for key in names_of[entity.id]:
+            keys.setdefault(key, entity.id)
+    why = _explanations(forms, node_of, groups, entity_of_root, links)
+    table = EntityTable(tuple(entities), {}, keys, {}, forms=entity_of_form, why=why)
+    return _Resolved(table, entity_of_form)
+
+
+def _explanations(
+    forms: list[EntityForm],
+    node_of: list[str],
+    groups: _Groups,
+    entity_of_root: dict[str, str],
+    links: Sequence[Link],
+) -> dict[str, tuple[str, ...]]:
+    """Per entity, one line per join: the two names and the reason."""
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for form, node in zip(forms, node_of, strict=True):
+        written[node][form.name] += form.mentions
+    lines: dict[str, list[str]] = defaultdict(list)
+    for link in links:
+        entity_id = entity_of_root.get(groups.find(link.a))
+        if entity_id is not None:
+            a, b = (_shown(written, node) for node in (link.a, link.b))
+            lines[entity_id].append(f"{a} = {b}: {link.reason}")
+    return {entity_id: tuple(found) for entity_id, found in lines.items()}
+
+
+def _shown(written: dict[str, Counter[str]], node: str) -> str:
+    """A node as the reader knows it: its most used spelling (else its key)."""
+    counter = written.get(node)
+    return repr(counter.most_common(1)[0][0] if counter else key_of(node))
 
 
 def _entity(

@@ -26,7 +26,13 @@ from briefreader.notes import NotesError
 from briefreader.notes.store import tag_resolver
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
-from briefreader.tui.entities import article_mentions, entity_counts, entity_query
+from briefreader.tui.entities import (
+    ArticleEntities,
+    article_mentions,
+    entity_counts,
+    entity_query,
+    merged_entity_counts,
+)
 from briefreader.tui.history import History, Location
 from briefreader.tui.messages import (
     ArticleFailed,
@@ -486,6 +492,8 @@ class MainScreen(ReaderNotes):
         layout.wrapped(width)
         if not get_current_worker().is_cancelled:
             self.post_message(ArticleLoaded(request, article, extra, terms, hits, layout))
+            merged = merged_entity_counts(article, extra, library.entity_table())
+            self.post_message(ArticleEntities(article.id, merged))
 
     def on_article_loaded(self, message: ArticleLoaded) -> None:
         """Show the article and put the cursor where the request says."""
@@ -617,6 +625,11 @@ class MainScreen(ReaderNotes):
         """Jump to a related passage (backspace comes back)."""
         self.open_article(OpenRequest(message.item.article_id, passage_id=message.item.passage_id))
         self.view.focus()
+
+    def on_article_entities(self, message: ArticleEntities) -> None:
+        """List the article's entities as the corpus table has them (aliases joined)."""
+        if message.article_id == self.article_id:
+            self.side.show_entities(message.grouped)
 
     def on_side_panel_entity_chosen(self, message: SidePanel.EntityChosen) -> None:
         """Search the corpus for an entity."""

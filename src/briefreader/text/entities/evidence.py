@@ -1,0 +1,180 @@
+"""Type evidence beyond one mention: the shipped tables, the name's shape and its context.
+
+The recogniser types each mention on its own, and a majority vote then spreads its most
+frequent guess. An article says more: "Mr Pound" is a person, "Salahuddin province" a place,
+"the Interior Ministry" an organisation, and in a match report "Leicestershire beat Somerset"
+or "Surrey 429-7" name clubs. ``decide_types`` weighs that evidence per name: a confident type
+(a table, an honorific, an organisation or place word) is never outvoted by weak guesses;
+context words outweigh a single guess; the recogniser's votes decide the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from briefreader.text.entities.cleanup import LAW_WORDS
+from briefreader.text.entities.gazetteer import countries, org_words, place_words
+from briefreader.text.entities.keys import canonical_alias, name_key
+from briefreader.text.entities.model import DATE, LAW, ORG, PERSON, PLACE
+
+_HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+$")
+# One word before or after a name, and the type it argues for.
+_CUES_BEFORE = {
+    **dict.fromkeys(("near", "outside", "province", "city", "town", "village"), PLACE),
+    **dict.fromkeys(("minister", "president", "spokesman", "spokeswoman", "reporter"), PERSON),
+    **dict.fromkeys(("correspondent", "striker", "midfielder", "defender", "goalkeeper"), PERSON),
+    **dict.fromkeys(("coach", "manager", "captain", "actor", "actress", "singer"), PERSON),
+    **dict.fromkeys(("club", "firm", "company", "party", "ministry", "agency"), ORG),
+}
+_CUES_AFTER = {
+    **dict.fromkeys(("province", "provinces", "city", "town", "village", "district"), PLACE),
+    **dict.fromkeys(("region", "governorate", "airbase", "airport", "border"), PLACE),
+    **dict.fromkeys(("ministry", "party", "company", "firm", "corporation", "club"), ORG),
+    **dict.fromkeys(("bank", "shares", "spokesman", "spokeswoman", "officials"), ORG),
+    **dict.fromkeys(("chairman", "executives", "subsidiary", "unit", "newspaper"), ORG),
+    **dict.fromkeys(("himself", "herself", "told", "reported", "contributed"), PERSON),
+}
+# Match reports: a side is the subject or object of these, or followed by its score.
+_TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
+_TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
+_SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
+_PLAYER_AFTER = re.compile(r"['’]s[ \t]+(?:[a-z-]+[ \t]+)?[A-Z][a-z]+[ \t]+[A-Z][a-z]+")
+_SPORT_WORDS = frozenset(
+    {"beat", "defeated", "drew", "innings", "wickets", "goal", "goals", "scored", "halftime"}
+    | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
+    | {"points"}
+)
+_LOWER_WORD = re.compile(r"[a-z]+")
+_SCORE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}(?![\d-])")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
+_WORD_AFTER = re.compile(r"^\W{0,3}([A-Za-z]+)")
+
+CUE_WEIGHT = 2
+TEAM_WEIGHT = 3  # a side's score or result outweighs the model's reading of a town as a place
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A mention to type: its span, the recogniser's type, and the name it stands for."""
+
+    start: int
+    end: int
+    type: str
+    name: str
+
+
+def sure_type(name: str) -> str | None:
+    """The type a name has whatever the context: from the alias table, or its last word."""
+    known = canonical_alias(name)
+    if known is not None:
+        return known[1]
+    words = name.split()
+    if not words:
+        return None
+    last = words[-1]
+    if last in LAW_WORDS and len(words) > 1:
+        return LAW
+    if last in org_words() and len(words) > 1:
+        return ORG
+    heads = [n for n, word in enumerate(words[:-2]) if word in org_words()]
+    if heads and words[heads[0] + 1] in ("of", "for"):  # "UN Assistance Mission for Iraq"
+        return ORG
+    if last in place_words() and len(words) > 1:
+        return PLACE
+    return None
+
+
+def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
+    """The type of every name key of the article, from all the evidence (see module doc)."""
+    votes: dict[str, Counter[str]] = {}
+    sure: dict[str, Counter[str]] = {}
+    names: dict[str, str] = {}
+    sporty = is_match_report(text)
+    people = _full_name_tails(items)
+    for item in items:
+        if item.type == DATE:
+            continue
+        key = name_key(item.name)
+        names.setdefault(key, item.name)
+        counter = votes.setdefault(key, Counter())
+        counter[item.type] += 1
+        confident = _confident(text, item)
+        if confident is not None:
+            sure.setdefault(key, Counter())[confident] += 1
+        cue = context_cue(text, item.start, item.end, sporty)
+        weight = CUE_WEIGHT
+        if cue == "TEAM":
+            cue, weight = _team_type(item, key in people), TEAM_WEIGHT
+        if cue is not None:
+            counter[cue] += weight
+    first: dict[str, int] = {}  # ties go to the type the article used first
+    for position, item in enumerate(items):
+        first.setdefault(item.type, position)
+    decided = {}
+    for key, counter in votes.items():
+        if key in sure:
+            decided[key] = sure[key].most_common(1)[0][0]
+        else:
+            decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
+    return decided
+
+
+def _confident(text: str, item: Occurrence) -> str | None:
+    """A type this mention is sure of: the name's own, or an honorific right before it."""
+    kind = sure_type(item.name)
+    if kind is not None:
+        return kind
+    if _HONORIFIC_BEFORE.search(text[max(0, item.start - 6) : item.start]):
+        return PERSON
+    return None
+
+
+def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
+    """The type the words right around a mention argue for ("TEAM" for a side), or None."""
+    before = _WORD_BEFORE.search(text[max(0, start - 24) : start])
+    after = _WORD_AFTER.match(text[end : end + 24])
+    word_before = before.group(1).lower() if before else ""
+    word_after = after.group(1).lower() if after else ""
+    if sporty and (
+        word_before in _TEAM_BEFORE
+        or word_after in _TEAM_AFTER
+        or _SCORE_AFTER.match(text, end) is not None
+        or _PLAYER_AFTER.match(text, end) is not None  # "Chelsea's Damien Duff"
+    ):
+        return "TEAM"
+    return _CUES_AFTER.get(word_after) or _CUES_BEFORE.get(word_before)
+
+
+def _team_type(item: Occurrence, has_full_name: bool) -> str | None:
+    """A side in a match report is a club (ORG), except a country's national side (PLACE).
+
+    Only places and one-word names are re-typed: a nationality, a multi-word person or a
+    surname whose full name the article gives stays what it is.
+    """
+    if item.type not in (PLACE, ORG, PERSON):
+        return None
+    if item.name in countries() or item.name.title() in countries():
+        return PLACE
+    if item.type != PLACE and (has_full_name or len(item.name.split()) > 1):
+        return None
+    return ORG
+
+
+def is_match_report(text: str) -> bool:
+    """Whether the article reports matches (several sport words or scores)."""
+    head = text[:20_000]
+    words = sum(1 for word in _LOWER_WORD.findall(head.lower()) if word in _SPORT_WORDS)
+    return words + len(_SCORE.findall(head)) >= 3
+
+
+def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:
+    """Keys of single words that end (or start) a multi-word person name of the article."""
+    tails: set[str] = set()
+    for item in items:
+        words = name_key(item.name).split()
+        if item.type == PERSON and len(words) > 1:
+            tails.update((words[-1], words[0]))
+    return tails

@@ -1,0 +1,236 @@
+"""The error classes of issue 17, each on a small example written for the test."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from briefreader.models import Article
+from briefreader.text.entities import (
+    EntityMention,
+    choose_recogniser,
+    extract_entities,
+    resolve_entities,
+)
+from briefreader.text.entities.cleanup import clean_spans, mask_text
+from briefreader.text.entities.consistency import make_consistent
+from briefreader.text.entities.model import RawSpan
+
+
+def spans_at(text: str, *names: tuple[str, str]) -> list[RawSpan]:
+    """A recogniser's guesses: every occurrence of each (surface, type)."""
+    found = []
+    for surface, kind in names:
+        start = text.find(surface)
+        while start >= 0:
+            found.append(RawSpan(start, start + len(surface), kind))
+            start = text.find(surface, start + 1)
+    return found
+
+
+def consistent(text: str, *names: tuple[str, str]) -> dict[str, set[str]]:
+    """Surface → types after clean-up and consistency, for guesses ``names``."""
+    masked = mask_text(text)
+    kept = clean_spans(masked, spans_at(text, *names))
+    result: dict[str, set[str]] = {}
+    for item in make_consistent(text, kept, masked):
+        result.setdefault(text[item.start : item.end], set()).add(item.type)
+    return result
+
+
+def named(text: str, *names: tuple[str, str]) -> dict[str, str]:
+    """Surface → the name it stands for, after consistency."""
+    masked = mask_text(text)
+    kept = clean_spans(masked, spans_at(text, *names))
+    return {text[f.start : f.end]: f.name for f in make_consistent(text, kept, masked)}
+
+
+def rules_entities(text: str) -> dict[str, set[str]]:
+    """Surface → types found by the rules recogniser end to end."""
+    article = Article("t", "t.txt", 0, "t", text, ())
+    choice = choose_recogniser({"recogniser": "rules"})
+    result: dict[str, set[str]] = {}
+    for mention in extract_entities([article], None, choice=choice).mentions["t"]:
+        result.setdefault(mention.text, set()).add(mention.type)
+    return result
+
+
+# --- sports: clubs typed as places or people, national sides, score tables ------------------
+
+
+def test_a_club_named_like_a_county_is_an_organisation_in_a_match_report() -> None:
+    text = (
+        "Leicestershire beat Somerset by an innings and 39 runs. Somerset were bowled out "
+        "for 83 in their first match at home this season."
+    )
+    found = consistent(text, ("Leicestershire", "PLACE"), ("Somerset", "PERSON"))
+    assert found == {"Leicestershire": {"ORG"}, "Somerset": {"ORG"}}
+
+
+def test_a_national_side_stays_a_place() -> None:
+    text = "Romania beat Lithuania 2-1 (halftime 1-1) in their under-21 match on Friday."
+    found = consistent(text, ("Romania", "PLACE"), ("Lithuania", "PLACE"))
+    assert found == {"Romania": {"PLACE"}, "Lithuania": {"PLACE"}}
+
+
+def test_a_town_in_prose_is_not_a_club() -> None:
+    text = "The minister spoke in Leicester on Friday about the budget."
+    assert consistent(text, ("Leicester", "PLACE")) == {"Leicester": {"PLACE"}}
+
+
+def test_table_headers_scores_and_single_letters_are_not_entities() -> None:
+    text = (
+        "County championship match scores:\n\nW L T GF GA\n\nSurrey 429-7\n\n"
+        "Attendance: 15,000\n\nI think so, said Lee."
+    )
+    found = consistent(
+        text,
+        ("W L T GF GA", "ORG"),
+        ("Surrey 429-7", "PLACE"),
+        ("Attendance", "PERSON"),
+        ("I", "PERSON"),
+    )
+    assert found == {"Surrey": {"ORG"}}
+
+
+def test_a_headline_with_a_dash_is_not_a_name() -> None:
+    text = "CRICKET - ENGLISH COUNTY CHAMPIONSHIP SCORES\n\nLONDON 1996-08-30"
+    found = consistent(text, ("CRICKET - ENGLISH COUNTY CHAMPIONSHIP SCORES", "ORG"))
+    assert found == {"1996": {"DATE"}}
+
+
+def test_a_list_of_names_is_split() -> None:
+    text = "Its members include Dell, Samsung and Matsushita."
+    found = consistent(text, ("Dell, Samsung", "ORG"), ("Matsushita", "ORG"))
+    assert found == {"Dell": {"ORG"}, "Samsung": {"ORG"}, "Matsushita": {"ORG"}}
+
+
+def test_lines_in_capitals_reach_the_recogniser_in_title_case() -> None:
+    text = "BELGRADE 1996-08-30\n\nNEW YORK 74 59 .556 -\nThe U.S. said NATO would act."
+    masked = mask_text(text)
+    assert masked == "Belgrade 1996-08-30\n\nNew York 74 59 .556 -\nThe U.S. said NATO would act."
+
+
+# --- typing from evidence: a confident type is never outvoted --------------------------------
+
+
+def test_an_honorific_outweighs_place_guesses() -> None:
+    text = "Pound visited Pound Hill. Mr Pound said Pound was ready."
+    found = consistent(text, ("Pound", "PLACE"))
+    assert found["Pound"] == {"PERSON"}
+
+
+def test_a_context_word_corrects_a_single_guess() -> None:
+    text = "A military outpost between Diyala and Salahuddin provinces was attacked."
+    found = consistent(text, ("Diyala", "PLACE"), ("Salahuddin", "PERSON"))
+    assert found["Salahuddin"] == {"PLACE"}
+
+
+def test_an_airbase_is_a_place_and_a_reporter_a_person() -> None:
+    text = "Rockets hit the Ain al-Asad airbase.\n\nChehayeb reported from Beirut."
+    found = consistent(text, ("Ain al-Asad", "ORG"), ("Chehayeb", "ORG"), ("Beirut", "PLACE"))
+    assert found["Ain al-Asad"] == {"PLACE"} and found["Chehayeb"] == {"PERSON"}
+
+
+def test_an_organisation_word_before_of_makes_an_organisation() -> None:
+    text = "Baghdad ended the UN Assistance Mission for Iraq in 2025."
+    found = consistent(text, ("UN Assistance Mission for Iraq", "PLACE"))
+    assert found["UN Assistance Mission for Iraq"] == {"ORG"}
+
+
+# --- names cut short, and joins inside an article ---------------------------------------------
+
+
+def test_an_organisation_runs_on_over_of() -> None:
+    text = (
+        "The Komala Party of Iranian Kurdistan said so. The Syrian Ministry of "
+        "telecommunications agreed."
+    )
+    found = consistent(
+        text,
+        ("Komala Party", "ORG"),
+        ("Iranian", "GROUP"),
+        ("Kurdistan", "PLACE"),
+        ("Syrian Ministry", "ORG"),
+    )
+    assert found == {
+        "Komala Party of Iranian Kurdistan": {"ORG"},
+        "Syrian Ministry of telecommunications": {"ORG"},
+    }
+
+
+def test_a_bracketed_other_name_is_the_same_entity() -> None:
+    text = "Kataib Hezbollah (Hezbollah Brigades) denied it. Hezbollah Brigades fighters left."
+    found = named(text, ("Kataib Hezbollah", "ORG"), ("Hezbollah Brigades", "ORG"))
+    assert set(found.values()) == {"Kataib Hezbollah"}
+
+
+def test_an_acronym_spelled_with_a_short_acronym_inside() -> None:
+    text = "The UN Assistance Mission for Iraq (UNAMI) will close. UNAMI staff will leave."
+    found = named(text, ("UN Assistance Mission for Iraq", "ORG"), ("UNAMI", "ORG"))
+    assert set(found.values()) == {"UN Assistance Mission for Iraq"}
+
+
+def test_two_spellings_of_a_full_name_join_across_articles() -> None:
+    def person(article: str, text: str, at: int) -> EntityMention:
+        return EntityMention(article, at, at + len(text), text, "PERSON", text)
+
+    def org(article: str, text: str, at: int) -> EntityMention:
+        return EntityMention(article, at, at + len(text), text, "ORG", text)
+
+    shared = [org("a", "State Department", 40), org("a", "HTS", 80)]
+    table = resolve_entities(
+        {
+            "a": [person("a", "Ahmad al-Sharaa", 0), *shared],
+            "b": [person("b", "Ahmed al-Sharaa", 0), *(replace(m, article_id="b") for m in shared)],
+        }
+    )
+    sharaa = table.find("Ahmed al-Sharaa")
+    assert sharaa is not None and sharaa is table.find("Ahmad al-Sharaa")
+    assert "spellings of one name" in table.explain(sharaa.id)[0]
+
+
+def test_two_people_with_similar_first_names_and_nothing_in_common_stay_apart() -> None:
+    def person(article: str, text: str) -> EntityMention:
+        return EntityMention(article, 0, len(text), text, "PERSON", text)
+
+    table = resolve_entities({"a": [person("a", "Ali Khan")], "b": [person("b", "Ala Khan")]})
+    assert table.find("Ali Khan") is not table.find("Ala Khan")
+
+
+# --- the rules fallback -------------------------------------------------------------------------
+
+
+def test_rules_fallback_has_no_possessive_or_opener_junk() -> None:
+    text = (
+        "It followed President Masoud Pezeshkian's September visit. Unlike Lebanon's "
+        "Hezbollah, the group is small. Militia groups have received money."
+    )
+    found = rules_entities(text)
+    assert "Masoud Pezeshkian" in found
+    assert not any("'s" in name or name.startswith("Unlike") for name in found)
+    assert "Militia" not in found and "Hezbollah" in found
+
+
+def test_rules_fallback_finds_lone_names_the_context_types() -> None:
+    text = "Talks ended on Friday, Wang said, after a meeting in Arbil with officials."
+    found = rules_entities(text)
+    assert found.get("Wang") == {"PERSON"} and found.get("Arbil") == {"PLACE"}
+
+
+def test_rules_fallback_reads_sides_in_a_results_table() -> None:
+    text = (
+        "Results of league matches on Friday:\n\nLotte 5 Hanwha 3\n\n"
+        "Surrey beat Kent by 5 runs in the championship."
+    )
+    found = rules_entities(text)
+    assert found.get("Lotte") == {"ORG"} and found.get("Hanwha") == {"ORG"}
+    assert found.get("Kent") == {"ORG"}
+
+
+def test_a_club_before_its_players_name_is_an_organisation() -> None:
+    text = (
+        "Chelsea's Damien Duff is out of the Champions League match. Chelsea won the league "
+        "last season after a 2-0 win."
+    )
+    found = consistent(text, ("Chelsea", "PLACE"), ("Damien Duff", "PERSON"))
+    assert found["Chelsea"] == {"ORG"} and found["Damien Duff"] == {"PERSON"}

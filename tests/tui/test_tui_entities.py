@@ -1,0 +1,81 @@
+"""Pilot: the reader's Entities tab shows the table ``briefreader entities ID --json`` shows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefreader.cli import main as cli_main
+from briefreader.tui.entities import TYPE_LABELS
+from briefreader.tui.messages import OpenRequest
+from briefreader.tui.screens.main import MainScreen
+from tests.tui.helpers import settle
+
+pytestmark = pytest.mark.anyio
+REPO = Path(__file__).resolve().parents[2]
+ARTICLE = "000_4b7c8a7470fbc100"
+
+
+@pytest.fixture(scope="module")
+def entity_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sample files indexed with their entities (the shared reader fixture has none)."""
+    from briefreader.search.index.indexer import update_index
+    from briefreader.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("entities-tab")
+    (root / "articles").mkdir()
+    for path in sorted((REPO / "articles").iterdir()):
+        if path.name.startswith(("000_", "003_")):
+            shutil.copy(path, root / "articles" / path.name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIEFREADER_CONFIG", "")  # no user config file in the way
+        update_index(Workspace(root))
+    return root
+
+
+def cli_table(root: Path, capsys: pytest.CaptureFixture[str]) -> set[tuple[str, str, int]]:
+    """(type, name, mentions in the article) of ``briefreader entities ARTICLE --json``."""
+    assert cli_main(["-w", str(root), "entities", ARTICLE, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    return {(e["type"], e["name"], len(e["mentions"])) for e in data["entities"]}
+
+
+def tab_table(screen: MainScreen) -> set[tuple[str, str, int]]:
+    """(type, name, count) as the Entities tab lists them."""
+    by_label = {label: kind for kind, label in TYPE_LABELS.items()}
+    rows, kind = set(), ""
+    for option in screen.side.query_one("#entity-list").options:  # type: ignore[attr-defined]
+        text = option.prompt.plain
+        if option.id is None:
+            kind = by_label.get(text.rsplit(" (", 1)[0], "")
+        else:
+            name, count = text.strip().rsplit(" ×", 1)
+            rows.add((kind, name, int(count)))
+    return rows
+
+
+async def test_entities_tab_matches_entities_json(
+    entity_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from briefreader.tui.app import ReaderApp
+    from briefreader.tui.settings import ReaderSettings
+    from briefreader.workspace import Workspace
+
+    expected = cli_table(entity_workspace, capsys)
+    names = {name for _, name, _ in expected}
+    assert "Popular Mobilization Forces" in names and "PMF" not in names  # merged
+    assert "United States" in names and "U.S." not in names
+    settings = ReaderSettings(animations=False, cursor_blink=False)
+    app = ReaderApp(Workspace(entity_workspace), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        screen.open_article(OpenRequest(ARTICLE))
+        await settle(pilot)
+        screen.side.show_tab("entities")
+        await settle(pilot)
+        assert tab_table(screen) == expected
