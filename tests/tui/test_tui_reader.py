@@ -42,7 +42,7 @@ async def test_first_screen_lists_the_library_newest_first(make_app: Any) -> Non
         assert "7 articles, newest first" in text
         # newest first: the 2026 article, then 2025, …
         assert screen.results.entries[0].article_id == "000_4b7c8a7470fbc100-2"
-        assert screen.search_bar.input.has_focus
+        assert screen.results.has_focus  # the list: q, ? and j/k work at once
 
 
 async def test_typing_a_query_lists_results_with_count_and_snippets(make_app: Any) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import ANSIToTruecolor, LineFilter
 
 from briefreader.tui.commands import ReaderCommands
+from briefreader.tui.palette import ReadableFilter
 from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
@@ -21,7 +24,8 @@ class ReaderApp(App[int]):
     CSS_PATH = "briefreader.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        # ctrl+q as well: in the search box q is typed, and the footer must still show a way out.
+        Binding("q,ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
@@ -31,6 +35,15 @@ class ReaderApp(App[int]):
         self.settings = settings or load_reader_settings(workspace)
         if not self.settings.animations:
             self.animation_level = "none"
+        self._readable = ReadableFilter(self.console.color_system)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters with ours after the ANSI conversion, and again after the
+        monochrome one (``NO_COLOR``), whose greys can fall below the ratio."""
+        filters = list(super().get_line_filters())
+        first = [f for f in filters if isinstance(f, ANSIToTruecolor)]
+        rest = [f for f in filters if not isinstance(f, ANSIToTruecolor)]
+        return [*first, self._readable, *rest, *([self._readable] if rest else [])]
 
     def on_mount(self) -> None:
         """Apply the settings (keymap, theme), then show the reader."""

@@ -105,7 +105,7 @@ class MainScreen(ReaderNotes):
         settings = getattr(self.app, "settings", None)
         # A blinking cursor sends bytes while idle: off over SSH unless the settings ask.
         self.search_bar.input.cursor_blink = bool(getattr(settings, "cursor_blink", True))
-        self.search_bar.input.focus()
+        self.results.focus()  # start on the list: q, ? and j/k work at once; / searches
         self.load_library()
         self.start_notes()
         self.set_interval(INDEX_POLL_SECONDS, self._watch_index)
