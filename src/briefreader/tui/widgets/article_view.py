@@ -422,9 +422,11 @@ class ArticleView(ScrollView, can_focus=True):
         if self._wrapped is None or self.article is None or not self.passage_count:
             return
         first, last = self._cursor_lines()
-        if self.current_hit is not None:
-            first = last = self._hit_line(self.current_hit) or first
         height = self.scrollable_content_region.height
+        if self.current_hit is not None:
+            # The hit's line, with its paragraph's first line above it when both fit.
+            hit = self._hit_line(self.current_hit) or first
+            first, last = (first if hit - first < height - 1 else hit), hit
         y = self.scroll_offset.y
         if top or first < y:
             target = max(0, first - 1)

@@ -1,0 +1,48 @@
+"""Layout while reading: where an opened result lands, focus always visible, room to read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from briefreader.tui.screens.main import MainScreen
+from tests.tui.helpers import settle
+
+pytestmark = pytest.mark.anyio
+
+
+async def search(pilot: Any, query: str) -> MainScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    await pilot.press("slash")
+    screen.search_bar.input.value = query
+    await settle(pilot)
+    return screen
+
+
+def landing(screen: MainScreen) -> tuple[int, int, int, int]:
+    """(paragraph's first line, hit line, first line in view, lines in view)."""
+    view = screen.view
+    first, _ = view._cursor_lines()
+    assert view.current_hit is not None
+    hit = view._hit_line(view.current_hit)
+    assert hit is not None
+    return first, hit, view.scroll_offset.y, view.scrollable_content_region.height
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_an_opened_result_shows_its_hit_paragraph_from_the_first_line(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        for query in ("kataib", "sanctions", "iraq militias"):
+            screen = await search(pilot, query)
+            for position in range(min(4, len(screen.results.entries))):
+                screen._open_entry(position)
+                await settle(pilot)
+                first, hit, top, height = landing(screen)
+                assert top <= hit < top + height, (query, position)
+                if hit - first < height - 1:  # the paragraph's start fits above its hit
+                    assert top <= first, (query, position, first, top)
