@@ -46,3 +46,39 @@ async def test_an_opened_result_shows_its_hit_paragraph_from_the_first_line(
                 assert top <= hit < top + height, (query, position)
                 if hit - first < height - 1:  # the paragraph's start fits above its hit
                     assert top <= first, (query, position, first, top)
+
+
+async def test_the_article_gets_the_room_at_120x40_with_the_side_panel(make_app: Any) -> None:
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "kataib")
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        assert screen.view.has_focus and screen.side_visible
+        assert screen.side.region.width > 0
+        assert screen.view.region.width >= 66
+        await pilot.press("l")  # the list beside the article, on demand
+        await pilot.pause()
+        assert screen.results.region.width > 0
+        await pilot.press("l", "o")  # o shows and focuses the list
+        await pilot.pause()
+        assert screen.results.has_focus and screen.results.region.width > 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_focus_is_always_on_screen(make_app: Any, size: tuple[int, int]) -> None:
+    """At 80x24 with the side panel open, o focused a hidden list (Enter opened a result
+    no one saw)."""
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "kataib")
+        for keys in (("escape", "enter"), ("r",), ("o",), ("down",), ("a",), ("r",), ("slash",)):
+            await pilot.press(*keys)
+            await settle(pilot)
+            focused = pilot.app.focused
+            assert focused is not None and focused.region.width > 0, (keys, focused)
+            assert focused.region.height > 0, (keys, focused)
+        if size == (80, 24):
+            await pilot.press("escape", "enter")
+            await settle(pilot)
+            assert screen.view.region.width == 80  # full width while reading

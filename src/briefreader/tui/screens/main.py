@@ -66,6 +66,7 @@ class MainScreen(ReaderNotes):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
+        Binding("l", "toggle_list", "List", show=False, id="reader.toggle-list"),
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
@@ -648,8 +649,12 @@ class MainScreen(ReaderNotes):
         if self.side_visible:
             self._request_related()
 
+    def action_toggle_list(self) -> None:
+        """Show or hide the results list beside the article while reading."""
+        self.toggle_class("-show-list")
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """On very small terminals show the results or the article, whichever has focus."""
+        """Reading (article or side panel): the list folds away; browsing: it is shown."""
         reading = event.widget is self.view or self.side in event.widget.ancestors
         self.set_class(reading, "-reading")
 
