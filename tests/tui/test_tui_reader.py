@@ -338,21 +338,6 @@ async def test_results_list_keys(make_app: Any) -> None:
         assert entry is not None and entry == results.entries[1]
 
 
-async def test_over_ssh_no_animation_and_no_blinking_cursor(
-    reader_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from textual.widgets import Input
-
-    from briefreader.tui.app import ReaderApp
-
-    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
-    app = ReaderApp(reader_workspace)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert app.animation_level == "none"
-        assert not pilot.app.screen.query_one(Input).cursor_blink
-
-
 async def test_entity_table_is_resolved_in_the_background(make_app: Any) -> None:
     """The first entity: search does not wait for the corpus's entities to be resolved."""
     async with make_app().run_test(size=(120, 40)) as pilot:

@@ -246,7 +246,9 @@ def edit_in_editor(text: str, command: list[str]) -> str:
     path = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            # A text file ends with a newline: an editor that appends a line (sed '$a', ed,
+            # echo >>) glued it to the last word without one ("#figures" + "second").
+            stream.write(text if not text or text.endswith("\n") else text + "\n")
         finished = subprocess.run([*command, str(path)], check=False)
         if finished.returncode != 0:
             raise OSError(f"the editor exited with status {finished.returncode}")

@@ -103,13 +103,10 @@ class MainScreen(ReaderNotes):
     def on_mount(self) -> None:
         """Paint at once; open (or build) the index in a worker."""
         self.query_one(ArticleView).set_placeholder("Opening the index…")
-        settings = getattr(self.app, "settings", None)
-        # A blinking cursor sends bytes while idle: off over SSH unless the settings ask.
-        self.search_bar.input.cursor_blink = bool(getattr(settings, "cursor_blink", True))
         self.results.focus()  # start on the list: q, ? and j/k work at once; / searches
         self.load_library()
         self.start_notes()
-        self.set_interval(INDEX_POLL_SECONDS, self._watch_index)
+        self.poll_every(INDEX_POLL_SECONDS, self._watch_index)
 
     # ------------------------------------------------------------------ widgets
 
@@ -430,6 +427,7 @@ class MainScreen(ReaderNotes):
         suggestion = self.result.suggestion if self.result and not self.result.hits else None
         if suggestion:
             self.search_bar.input.value = suggestion
+            self.search_bar.input.cursor_position = len(suggestion)  # type on after the word
             return
         entry = self.results.highlighted_entry
         if entry is not None:
@@ -553,7 +551,7 @@ class MainScreen(ReaderNotes):
 
     def _update_status(self) -> None:
         status = self.query_one("#article-status", Static)
-        status.update(_status_text(self.view, self._article_position()))
+        status.update(_status_text(self.view, self._article_position()), layout=False)  # 1 line
 
     def _article_position(self) -> tuple[int, int] | None:
         if self.result is None or not self.results.entries:

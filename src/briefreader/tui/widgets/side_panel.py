@@ -54,6 +54,7 @@ class SidePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._related: list[RelatedItem] = []
+        self._related_notes: tuple[str, ...] = ()
         self._entities: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -99,7 +100,9 @@ class SidePanel(Vertical):
         if not items:
             self.related_message("No other article says anything close to this paragraph.")
             return
-        self._related = items
+        if (items, notes) == (self._related, self._related_notes):
+            return  # the same list: repainting it cost ~9 KB per paragraph over SSH
+        self._related, self._related_notes = items, notes
         panel = self.query_one("#related-list", OptionList)
         panel.clear_options()
         options: list[Option | None] = [
