@@ -82,3 +82,64 @@ def test_the_external_editor_gets_a_file_ending_with_a_newline(tmp_path: Path) -
     append = ["sh", "-c", 'echo second >> "$1"', "editor"]
     assert edit_in_editor("first #figures", append) == "first #figures\nsecond"
     assert edit_in_editor("", append) == "second"
+
+
+async def test_counts_and_half_pages_as_in_less_and_vim(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest article
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and screen.view.has_focus
+        view = screen.view
+        await pilot.press("g", "5", "j")
+        assert view.cursor == 5
+        await pilot.press("1", "2", "j", "3", "k")
+        assert view.cursor == 14
+        await pilot.press("j")  # no count left over
+        assert view.cursor == 15
+        await pilot.press("g")
+        await pilot.press("ctrl+d")
+        half = view.scroll_offset.y
+        assert 0 < half <= view.scrollable_content_region.height // 2 + 1
+        await pilot.press("ctrl+d")
+        assert view.scroll_offset.y == 2 * half
+        await pilot.press("ctrl+u")
+        assert view.scroll_offset.y == half
+
+
+async def test_t_walks_the_side_panel_tabs_and_help_names_them(make_app: Any) -> None:
+    from textual.widgets import TabbedContent
+    from textual.widgets._tabbed_content import ContentTabs
+
+    from briefreader.tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # the panel starts hidden here
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and not screen.side_visible
+        tabs = screen.side.query_one(TabbedContent)
+        seen = []
+        for _ in range(3):
+            await pilot.press("t")
+            await pilot.pause()
+            seen.append(tabs.active)
+        assert screen.side_visible
+        assert seen == ["tab-entities", "tab-notes", "tab-related"]
+        screen.set_focus(screen.side.query_one(ContentTabs))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.pane_name == "side panel tabs"
+
+
+def test_every_binding_id_is_documented() -> None:
+    """A remappable key no one can find is no use: docs/reader.md names every id."""
+    from briefreader.tui.keymap import known_binding_ids
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "reader.md").read_text()
+    assert [i for i in sorted(known_binding_ids()) if f"`{i}`" not in docs] == []

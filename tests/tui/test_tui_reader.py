@@ -102,17 +102,21 @@ async def test_n_walks_every_hit_across_result_articles(make_app: Any) -> None:
         await settle(pilot)
         screen, view = main(pilot.app), pilot.app.screen.query_one(ArticleView)
         seen: list[tuple[str | None, int]] = [(screen.article_id, view.hit_index)]
-        for _ in range(30):
+        for _ in range(40):
             await pilot.press("n")
             await settle(pilot)
             here = (screen.article_id, view.hit_index)
-            if here == seen[-1]:
-                break
+            if here == seen[0]:
+                break  # wrapped round to the first hit of the first result
             seen.append(here)
         articles = list(dict.fromkeys(article for article, _ in seen))
         assert articles == [entry.article_id for entry in screen.results.entries]
-        assert "article 3 of 3" in screen_text(pilot.app)
-        assert "No more hits: this is the last result" in notifications(pilot.app)
+        wrapped = "Search wrapped: past the last result, back to the first"
+        assert wrapped in notifications(pilot.app)
+        assert "article 1 of 3" in screen_text(pilot.app)
+        await pilot.press("N")  # and back round to the last hit of the last result
+        await settle(pilot)
+        assert screen.article_id == articles[-1]
         hits_in_last = len(view.hits)
         assert f"hit {hits_in_last} of {hits_in_last}" in screen_text(pilot.app)
         for _ in range(hits_in_last):

@@ -73,7 +73,7 @@ class ReaderApp(App[int]):
         name = type(focused).__name__ if focused else "reader"
         from briefreader.tui.screens.help import NODE_NAMES
 
-        self.push_screen(HelpScreen(help_rows(self.screen), NODE_NAMES.get(name, name).lower()))
+        self.push_screen(HelpScreen(help_rows(self.screen), NODE_NAMES.get(name, "reader").lower()))
 
 
 def run_app(workspace: Workspace) -> int:

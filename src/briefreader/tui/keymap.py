@@ -9,6 +9,7 @@ from textual.dom import DOMNode
 def known_binding_ids() -> set[str]:
     """The ids of every ``Binding`` in the reader's apps, screens and widgets."""
     # Screens opened later are imported here so that their bindings are known at start.
+    from briefreader.tui import app  # noqa: F401
     from briefreader.tui.screens import confirm, note_editor, notes, references  # noqa: F401
     from briefreader.tui.widgets import notes_tab, side_panel  # noqa: F401
 

@@ -67,6 +67,7 @@ class MainScreen(ReaderNotes):
         Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
         Binding("l", "toggle_list", "List", show=False, id="reader.toggle-list"),
+        Binding("t", "next_tab", "Panel tab", show=False, id="reader.next-tab"),
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
@@ -543,10 +544,10 @@ class MainScreen(ReaderNotes):
             self._continue_from = (target, self.article_id)  # opened when the page comes
             self._fetch_next_page()
             return
-        if not 0 <= target < len(ids):
-            edge = "last" if message.direction > 0 else "first"
-            self.notify(f"No more hits: this is the {edge} result")
-            return
+        if not 0 <= target < len(ids):  # wrap round, as less and vim do, and say so
+            target = target % len(ids)
+            edge = ("last", "first") if message.direction > 0 else ("first", "last")
+            self.notify(f"Search wrapped: past the {edge[0]} result, back to the {edge[1]}")
         self._open_entry(target, land="first-hit" if message.direction > 0 else "last-hit")
 
     def _update_status(self) -> None:
@@ -646,6 +647,12 @@ class MainScreen(ReaderNotes):
             self.toggle_class("-show-side")
         if self.side_visible:
             self._request_related()
+
+    def action_next_tab(self) -> None:
+        """Show the side panel's next tab (Related, Entities, Notes), the panel too."""
+        if not self.side_visible:
+            self.action_toggle_side()
+        self.side.next_tab()
 
     def action_toggle_list(self) -> None:
         """Show or hide the results list beside the article while reading."""

@@ -45,6 +45,7 @@ from briefreader.tui.widgets.article_layout import (
 )
 
 GUTTER = 2
+DIGITS = frozenset("0123456789")
 CURSOR_MARK = "▌"
 NOTE_MARK = "•"
 ENTITY_CLASSES = {
@@ -91,6 +92,8 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Previous paragraph", show=False, id="article.cursor-up"),
         Binding("space,pagedown", "page_down", "Page down", show=False, id="article.page-down"),
         Binding("b,pageup", "page_up", "Page up", show=False, id="article.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="article.half-down"),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="article.half-up"),
         Binding("g,home", "top", "Top", show=False, id="article.top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="article.bottom"),
         Binding("n", "next_hit", "Next hit", id="article.next-hit"),
@@ -157,6 +160,8 @@ class ArticleView(ScrollView, can_focus=True):
         self.notes: list[tuple[Note, Anchor]] = []
         self.selection: Selection | None = None
         self._noted: set[int] = set()
+        self._count = 0  # digits typed before a key (5j)
+        self._pending = 1  # the count for the key being handled
 
     # ------------------------------------------------------------------ content
 
@@ -478,19 +483,42 @@ class ArticleView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ actions
 
+    def on_key(self, event: events.Key) -> None:
+        """Digits before a key repeat it, as in less and vim (``5j``: five paragraphs on)."""
+        if event.key in DIGITS and (self._count or event.key != "0"):
+            self._count = min(9999, self._count * 10 + int(event.key))
+            event.stop()
+            return
+        self._pending, self._count = max(1, self._count), 0
+
+    def _repeat(self) -> int:
+        """The count typed before this key (1 without one)."""
+        count, self._pending = self._pending, 1
+        return count
+
     def action_cursor_down(self) -> None:
         """Move the cursor to the next paragraph (while selecting: one sentence further)."""
+        count = self._repeat()
         if self.selection is not None:
-            self._extend_selection(1)
+            self._extend_selection(count)
         else:
-            self.move_cursor(self.cursor + 1)
+            self.move_cursor(self.cursor + count)
 
     def action_cursor_up(self) -> None:
         """Move the cursor to the previous paragraph (while selecting: one sentence back)."""
+        count = self._repeat()
         if self.selection is not None:
-            self._extend_selection(-1)
+            self._extend_selection(-count)
         else:
-            self.move_cursor(self.cursor - 1)
+            self.move_cursor(self.cursor - count)
+
+    def action_half_page_down(self) -> None:
+        """Scroll half a page down (ctrl+d, as in less and vim)."""
+        self._page(1, half=True)
+
+    def action_half_page_up(self) -> None:
+        """Scroll half a page up (ctrl+u)."""
+        self._page(-1, half=True)
 
     def action_page_down(self) -> None:
         """Scroll a page down; the cursor goes to the first paragraph in view."""
@@ -500,10 +528,12 @@ class ArticleView(ScrollView, can_focus=True):
         """Scroll a page up; the cursor goes to the first paragraph in view."""
         self._page(-1)
 
-    def _page(self, direction: int) -> None:
+    def _page(self, direction: int, half: bool = False) -> None:
         if self._wrapped is None or not self.passage_count:
             return
         height = max(1, self.scrollable_content_region.height - 1)
+        height = max(1, height // 2) if half else height
+        direction *= self._repeat()
         limit = max(0, len(self._wrapped.lines) - self.scrollable_content_region.height)
         target = max(0, min(limit, self.scroll_offset.y + direction * height))
         self.scroll_to(y=target, animate=False, immediate=True)
@@ -526,6 +556,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def action_next_hit(self) -> None:
         """Jump to the next search hit, or ask for the next result article."""
+        self._repeat()  # a count is not applied across articles; dropped
         target = self._neighbour_hit(1)
         if target is None:
             self.post_message(self.HitsExhausted(1))
@@ -534,6 +565,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def action_previous_hit(self) -> None:
         """Jump to the previous search hit, or ask for the previous result article."""
+        self._repeat()
         target = self._neighbour_hit(-1)
         if target is None:
             self.post_message(self.HitsExhausted(-1))

@@ -77,6 +77,15 @@ class SidePanel(Vertical):
         )
         self.show_entities({})
 
+    TABS = ("related", "entities", "notes")
+
+    def next_tab(self) -> str:
+        """Switch to the tab after the active one (round); its name."""
+        active = self.query_one(TabbedContent).active.removeprefix("tab-")
+        name = self.TABS[(self.TABS.index(active) + 1) % len(self.TABS)] if active else "related"
+        self.show_tab(name)
+        return name
+
     def show_tab(self, name: str) -> None:
         """Switch to the ``related``, ``entities`` or ``notes`` tab."""
         self.query_one(TabbedContent).active = f"tab-{name}"
