@@ -143,3 +143,40 @@ def test_every_binding_id_is_documented() -> None:
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "reader.md").read_text()
     assert [i for i in sorted(known_binding_ids()) if f"`{i}`" not in docs] == []
+
+
+async def test_a_theme_picked_in_the_palette_is_kept_for_the_next_start(make_app: Any) -> None:
+    first = make_app()
+    async with first.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert first.theme != "nord"
+        first.theme = "nord"  # what the palette's theme picker does
+        await settle(pilot)
+    second = make_app()
+    async with second.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert second.theme == "nord"
+
+
+def test_a_quotation_is_quoted_once() -> None:
+    """The Notes tab showed ““Chehayeb reported …”” for a paragraph that is a quotation."""
+    from briefreader.tui.notes_bridge import quoted
+
+    assert quoted("plain words", 50) == "“plain words”"
+    assert quoted("“Chehayeb reported from Beirut.”", 50) == "“Chehayeb reported from Beirut.”"
+    assert quoted('"Said so," he said', 50) == '“"Said so," he said”'
+
+
+async def test_toasts_leave_the_status_line_visible(make_app: Any) -> None:
+    from textual.widgets._toast import Toast
+
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "y")  # open, copy: a toast
+        await settle(pilot)
+        await pilot.pause(0.3)
+        status = app.screen.query_one("#article-status").region
+        toasts = [toast.region for toast in app.screen.query(Toast) if toast.region]
+        assert toasts and status.height == 1
+        assert not any(toast.overlaps(status) for toast in toasts)

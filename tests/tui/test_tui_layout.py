@@ -82,3 +82,13 @@ async def test_focus_is_always_on_screen(make_app: Any, size: tuple[int, int]) -
             await pilot.press("escape", "enter")
             await settle(pilot)
             assert screen.view.region.width == 80  # full width while reading
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_empty_article_pane_hint_is_whole(make_app: Any, size: tuple[int, int]) -> None:
+    from briefreader.tui.widgets.article_view import PLACEHOLDER
+    from tests.tui.helpers import screen_text
+
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        assert PLACEHOLDER in screen_text(pilot.app)

@@ -16,6 +16,7 @@ from briefreader.tui.palette import ReadableFilter
 from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
+from briefreader.tui.state import load_state
 from briefreader.workspace import Workspace
 
 
@@ -53,8 +54,9 @@ class ReaderApp(App[int]):
             self.set_keymap(self.settings.keymap)
             for problem in keymap_problems(self.settings.keymap):
                 self.notify(problem, severity="warning", markup=False)
-        if self.settings.theme and self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
+        theme = self.settings.theme or load_state(self.workspace.state_dir).theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False)
         self.push_screen(MainScreen(self.workspace))

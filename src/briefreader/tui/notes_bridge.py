@@ -139,6 +139,18 @@ def excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+QUOTE_MARKS = "\"'“”‘’„«»"
+
+
+def quoted(text: str, limit: int) -> str:
+    """An excerpt in quotation marks, once: a quote that already opens and closes with marks
+    (a paragraph that is itself a quotation) is not wrapped again (“”Chehayeb…””)."""
+    flat = excerpt(text, limit)
+    if len(flat) > 1 and flat[0] in QUOTE_MARKS and flat[-1] in QUOTE_MARKS + "…":
+        return flat
+    return f"“{flat}”"
+
+
 # --- notes in the search bar -------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ from briefreader.tui.related import RelatedUnavailable, find_related_items
 from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
-from briefreader.tui.widgets.article_view import GUTTER, ArticleView
+from briefreader.tui.widgets.article_view import GUTTER, PLACEHOLDER, ArticleView
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.results import ResultEntry, ResultsList
 from briefreader.tui.widgets.search_bar import SearchBar
@@ -108,6 +108,12 @@ class MainScreen(ReaderNotes):
         self.load_library()
         self.start_notes()
         self.poll_every(INDEX_POLL_SECONDS, self._watch_index)
+        self.app.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Any) -> None:
+        """A theme picked in the palette is the theme of the next start too."""
+        self.state.theme = theme.name
+        self._schedule_save()
 
     # ------------------------------------------------------------------ widgets
 
@@ -196,6 +202,8 @@ class MainScreen(ReaderNotes):
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """Show indexing progress (first run, or new files)."""
+        if message.phase == "scanning" and self.library is not None:
+            return  # checking unchanged files: showing and hiding the bar repainted the body
         indexing = self.query_one(IndexingStatus)
         indexing.display = True
         indexing.update_progress(message.phase, message.done, message.total)
@@ -213,7 +221,7 @@ class MainScreen(ReaderNotes):
             self.warm_entity_table()
         self.run_search(self.search_bar.input.value, keep_place=not first)
         if first:
-            self.view.set_placeholder("Search above, or pick an article from the list.")
+            self.view.set_placeholder(PLACEHOLDER)
             self._restore_last_article()
         else:
             self.load_notes(reanchor=True)  # the articles may have changed: find notes again
@@ -692,8 +700,8 @@ class MainScreen(ReaderNotes):
         self.view.focus()
 
     def on_unmount(self) -> None:
-        """Save positions on the way out."""
-        if self.article_id is not None:
+        """Save positions (and the theme) on the way out."""
+        if self.article_id is not None or self.state.theme is not None:
             self.save_state()
         self.close_notes()
 

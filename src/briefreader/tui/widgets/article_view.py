@@ -48,6 +48,7 @@ GUTTER = 2
 DIGITS = frozenset("0123456789")
 CURSOR_MARK = "▌"
 NOTE_MARK = "•"
+PLACEHOLDER = "Enter opens an article; / searches."  # fits the narrowest article pane (46)
 ENTITY_CLASSES = {
     kind: f"article-view--{kind.lower()}"
     for kind in ("PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT")
@@ -156,7 +157,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._span_cache: dict[int, list[tuple[int, int, str]]] = {}
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._styles: dict[tuple[str, ...], Style] = {}
-        self.placeholder = "Search above, or pick an article from the list."
+        self.placeholder = PLACEHOLDER
         self.notes: list[tuple[Note, Anchor]] = []
         self.selection: Selection | None = None
         self._noted: set[int] = set()
