@@ -69,9 +69,12 @@ def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float
     return (high + 0.05) / (low + 0.05)
 
 
-def readable(fg: Color, bg: Color, system: str | None) -> Color:
-    """``fg``, or the nearest colour towards white or black that is readable on ``bg``."""
-    shown_bg = on_terminal(bg, system)
+def readable(
+    fg: Color, bg: Color, system: str | None, shown_bg: tuple[int, int, int] | None = None
+) -> Color:
+    """``fg``, or the nearest colour towards white or black that is readable on ``bg``
+    (``shown_bg``: what the terminal shows for it, when it is already a palette colour)."""
+    shown_bg = shown_bg or on_terminal(bg, system)
     if contrast(on_terminal(fg, system), shown_bg) >= MIN_CONTRAST:
         return fg
     lighter = contrast((255, 255, 255), shown_bg) >= contrast((0, 0, 0), shown_bg)
@@ -168,5 +171,7 @@ class ReadableFilter(LineFilter):
         bg = _color_of(style.bgcolor, background)
         assert style.color is not None
         fg = _color_of(style.color, WHITE)
-        better = readable(fg, bg, self.system)
+        palette = style.bgcolor is not None and style.bgcolor.triplet is None
+        shown_bg = bg.rgb if palette else None  # a palette colour is shown as it is
+        better = readable(fg, bg, self.system, shown_bg)
         return style if better is fg else style + Style(color=better.rich_color)
