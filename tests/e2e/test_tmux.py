@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.terminal_cells import replay, unreadable
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -36,11 +38,18 @@ class Tmux:
         )
         return completed.stdout
 
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "reader")
+    def screen(self, *flags: str) -> str:
+        return self.run("capture-pane", "-p", *flags, "-t", "reader")
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "reader", *keys)
+
+    def search(self, query: str) -> None:
+        """``/``, then the query once the box has focus (keys sent in one burst all go to
+        the widget focused when they arrive, as in any Textual app)."""
+        self.keys("/")
+        self.wait_for(lambda s: "Leave search" in s, "the search box to take focus")
+        self.keys(query)
 
     def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
         """Poll the screen until ``check`` holds; fail with the last screen otherwise."""
@@ -72,7 +81,7 @@ def test_search_open_move_and_quit_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     tmux.run("new-session", "-d", "-s", "reader", "-x", "80", "-y", "24", script)
 
     tmux.wait_for(lambda s: "articles, newest first" in s, "the library (first-run index)")
-    tmux.keys("kataib")
+    tmux.search("kataib")
     screen = tmux.wait_for(lambda s: "3 articles match" in s, "three results for kataib")
     assert "Kataib Hezbollah" in screen
 
@@ -99,3 +108,48 @@ def _paragraph(screen: str) -> int:
             except ValueError:
                 return -1
     return -1
+
+
+def _start(tmux: Tmux, tmp_path: Path, environment: str, size: str = "120x40") -> None:
+    """The installed reader on a fresh sample workspace, with ``environment`` set."""
+    assert COMMAND.exists(), f"{COMMAND} is not installed (pip install -e .)"
+    workspace = tmp_path / "ws"
+    if not workspace.exists():
+        subprocess.run([str(COMMAND), "init", str(workspace), "--sample"], check=True)
+    script = (
+        f"cd {shlex.quote(str(workspace))} && env BRIEFREADER_CONFIG= {environment} "
+        f"{shlex.quote(str(COMMAND))}; echo READER-EXIT=$?; sleep 30"
+    )
+    width, height = size.split("x")
+    tmux.run("new-session", "-d", "-s", "reader", "-x", width, "-y", height, script)
+    tmux.wait_for(lambda s: "articles, newest first" in s, "the library", timeout=60)
+
+
+def test_no_color_starts_and_q_on_the_first_screen_exits_0(tmux: Tmux, tmp_path: Path) -> None:
+    _start(tmux, tmp_path, "NO_COLOR=1 TERM=xterm-256color")
+    tmux.keys("q")
+    screen = tmux.wait_for(lambda s: "READER-EXIT=" in s, "the reader to quit")
+    assert "READER-EXIT=0" in screen
+    assert "Traceback" not in screen and "Error" not in screen
+
+
+@pytest.mark.parametrize(
+    "environment",
+    ["TERM=xterm-256color COLORTERM=truecolor", "TERM=xterm-256color COLORTERM=", "TERM=xterm"],
+    ids=["truecolor", "256", "16"],
+)
+def test_every_cell_the_terminal_shows_is_readable(
+    tmux: Tmux, tmp_path: Path, environment: str
+) -> None:
+    """Search, open, move the cursor onto hits and entities: no cell below 4.5:1."""
+    _start(tmux, tmp_path, environment)
+    tmux.search("kataib")
+    tmux.wait_for(lambda s: "3 articles match" in s, "three results for kataib")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "article 1 of 3" in s, "the first result opened")
+    tmux.keys("j")
+    time.sleep(1.0)  # the Related tab fills in
+    cells = replay(tmux.screen("-e"))
+    assert any(c.char == "▌" for c in cells), "the paragraph cursor is on screen"
+    bad = unreadable(cells)
+    assert not bad, [f"{c.char!r} at {c.x},{c.y}: {r:.2f}:1 {c.fg} on {c.bg}" for r, c in bad[:5]]

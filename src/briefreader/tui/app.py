@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.events import DescendantFocus
+from textual.filter import ANSIToTruecolor, LineFilter
 
 from briefreader.tui.commands import ReaderCommands
+from briefreader.tui.keymap import keymap_problems
+from briefreader.tui.palette import ReadableFilter
 from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
+from briefreader.tui.state import load_state
 from briefreader.workspace import Workspace
 
 
@@ -21,7 +27,8 @@ class ReaderApp(App[int]):
     CSS_PATH = "briefreader.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        # ctrl+q as well: in the search box q is typed, and the footer must still show a way out.
+        Binding("q,ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
@@ -31,16 +38,34 @@ class ReaderApp(App[int]):
         self.settings = settings or load_reader_settings(workspace)
         if not self.settings.animations:
             self.animation_level = "none"
+        self._readable = ReadableFilter(self.console.color_system)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters with ours after the ANSI conversion, and again after the
+        monochrome one (``NO_COLOR``), whose greys can fall below the ratio."""
+        filters = list(super().get_line_filters())
+        first = [f for f in filters if isinstance(f, ANSIToTruecolor)]
+        rest = [f for f in filters if not isinstance(f, ANSIToTruecolor)]
+        return [*first, self._readable, *rest, *([self._readable] if rest else [])]
 
     def on_mount(self) -> None:
         """Apply the settings (keymap, theme), then show the reader."""
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        if self.settings.theme and self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
+            for problem in keymap_problems(self.settings.keymap):
+                self.notify(problem, severity="warning", markup=False)
+        theme = self.settings.theme or load_state(self.workspace.state_dir).theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False)
         self.push_screen(MainScreen(self.workspace))
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Every text cursor (search box, note editor, notes filter, palette) follows the
+        ``cursor_blink`` setting: over SSH each blink repainted the screen (~19 KB/0.7 s)."""
+        if not self.settings.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
 
     def action_help(self) -> None:
         """Show every binding of the focused pane."""
@@ -50,7 +75,7 @@ class ReaderApp(App[int]):
         name = type(focused).__name__ if focused else "reader"
         from briefreader.tui.screens.help import NODE_NAMES
 
-        self.push_screen(HelpScreen(help_rows(self.screen), NODE_NAMES.get(name, name).lower()))
+        self.push_screen(HelpScreen(help_rows(self.screen), NODE_NAMES.get(name, "reader").lower()))
 
 
 def run_app(workspace: Workspace) -> int:

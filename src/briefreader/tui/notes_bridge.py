@@ -139,6 +139,18 @@ def excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+QUOTE_MARKS = "\"'“”‘’„«»"
+
+
+def quoted(text: str, limit: int) -> str:
+    """An excerpt in quotation marks, once: a quote that already opens and closes with marks
+    (a paragraph that is itself a quotation) is not wrapped again (“”Chehayeb…””)."""
+    flat = excerpt(text, limit)
+    if len(flat) > 1 and flat[0] in QUOTE_MARKS and flat[-1] in QUOTE_MARKS + "…":
+        return flat
+    return f"“{flat}”"
+
+
 # --- notes in the search bar -------------------------------------------------------------
 
 
@@ -246,7 +258,9 @@ def edit_in_editor(text: str, command: list[str]) -> str:
     path = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            # A text file ends with a newline: an editor that appends a line (sed '$a', ed,
+            # echo >>) glued it to the last word without one ("#figures" + "second").
+            stream.write(text if not text or text.endswith("\n") else text + "\n")
         finished = subprocess.run([*command, str(path)], check=False)
         if finished.returncode != 0:
             raise OSError(f"the editor exited with status {finished.returncode}")

@@ -56,11 +56,31 @@ def _flag(section: dict[str, Any], name: str, default: bool, problems: list[str]
 
 def _keymap(section: dict[str, Any], problems: list[str]) -> dict[str, str]:
     keymap = {}
-    for binding_id, keys in section.items():
+    for binding_id, keys in _flat(section).items():
         if isinstance(keys, list):
             keys = ",".join(str(key) for key in keys)
         if isinstance(keys, str) and keys.strip():
-            keymap[str(binding_id)] = keys.replace(" ", "")
+            keymap[binding_id] = normal_keys(keys)
         else:
-            problems.append(f'[keys] {binding_id} should be a key such as "ctrl+n"')
+            problems.append(f'[keys] {binding_id} should be a key such as "ctrl+n", not {keys!r}')
     return keymap
+
+
+def _flat(section: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``article.next-hit = "n"`` without quotes is a dotted TOML key (a nested table):
+    the same binding id as ``"article.next-hit" = "n"``."""
+    flat: dict[str, Any] = {}
+    for name, value in section.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def normal_keys(keys: str) -> str:
+    """Key names as Textual spells them: ``F2`` is ``f2``, ``Ctrl+N`` is ``ctrl+n``, ``PageDown``
+    is ``pagedown``; a single character keeps its case (``G`` is shift+g)."""
+    return ",".join(
+        key if len(key) == 1 else key.lower() for key in keys.replace(" ", "").split(",") if key
+    )

@@ -14,10 +14,12 @@ MAX_POSITIONS = 2000
 
 @dataclass
 class ReaderState:
-    """The last open article and the paragraph number last read in each article."""
+    """The last open article, the paragraph number last read in each article, and the theme
+    last picked in the palette."""
 
     last_article: str | None = None
     positions: dict[str, int] = field(default_factory=dict)
+    theme: str | None = None
 
     def remember(self, article_id: str, passage_number: int) -> None:
         """Record the position in an article and make it the last one read."""
@@ -43,13 +45,18 @@ def load_state(folder: Path) -> ReaderState:
         if isinstance(positions, dict)
         else {}
     )
-    return ReaderState(last if isinstance(last, str) else None, clean)
+    theme = data.get("theme")
+    return ReaderState(
+        last if isinstance(last, str) else None, clean, theme if isinstance(theme, str) else None
+    )
 
 
 def save_state(folder: Path, state: ReaderState) -> None:
     """Write the state file atomically (a temporary file renamed over the old one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"last_article": state.last_article, "positions": state.positions})
+    payload = json.dumps(
+        {"last_article": state.last_article, "positions": state.positions, "theme": state.theme}
+    )
     handle, temporary = tempfile.mkstemp(prefix=".reader-", suffix=".json", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -19,6 +19,9 @@ NODE_NAMES = {
     "ResultsList": "Results",
     "SearchInput": "Search box",
     "PanelList": "Side panel list",
+    "ContentTabs": "Side panel tabs",
+    "Tabs": "Side panel tabs",
+    "NoteList": "Notes tab",
     "MainScreen": "Reader",
     "ReaderApp": "Everywhere",
 }

@@ -52,7 +52,7 @@ from briefreader.tui.related import find_related_items
 from briefreader.tui.screens.reader_notes import ReaderNotes
 from briefreader.tui.state import ReaderState, load_state, save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
-from briefreader.tui.widgets.article_view import GUTTER, ArticleView
+from briefreader.tui.widgets.article_view import GUTTER, PLACEHOLDER, ArticleView
 from briefreader.tui.widgets.filter_chips import FilterChips
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.results import ResultEntry, ResultsList
@@ -74,6 +74,8 @@ class MainScreen(ReaderNotes):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
+        Binding("l", "toggle_list", "List", show=False, id="reader.toggle-list"),
+        Binding("t", "next_tab", "Panel tab", show=False, id="reader.next-tab"),
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
@@ -112,13 +114,16 @@ class MainScreen(ReaderNotes):
     def on_mount(self) -> None:
         """Paint at once; open (or build) the index in a worker."""
         self.query_one(ArticleView).set_placeholder("Opening the index…")
-        settings = getattr(self.app, "settings", None)
-        # A blinking cursor sends bytes while idle: off over SSH unless the settings ask.
-        self.search_bar.input.cursor_blink = bool(getattr(settings, "cursor_blink", True))
-        self.search_bar.input.focus()
+        self.results.focus()  # start on the list: q, ? and j/k work at once; / searches
         self.load_library()
         self.start_notes()
-        self.set_interval(INDEX_POLL_SECONDS, self._watch_index)
+        self.poll_every(INDEX_POLL_SECONDS, self._watch_index)
+        self.app.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Any) -> None:
+        """A theme picked in the palette is the theme of the next start too."""
+        self.state.theme = theme.name
+        self._schedule_save()
 
     # ------------------------------------------------------------------ widgets
 
@@ -202,6 +207,8 @@ class MainScreen(ReaderNotes):
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """Show indexing progress (first run, or new files)."""
+        if message.phase == "scanning" and self.library is not None:
+            return  # checking unchanged files: showing and hiding the bar repainted the body
         indexing = self.query_one(IndexingStatus)
         indexing.display = True
         indexing.update_progress(message.phase, message.done, message.total)
@@ -220,7 +227,7 @@ class MainScreen(ReaderNotes):
             self.warm_entity_table()
         self.run_search(self.search_bar.input.value, keep_place=not first)
         if first:
-            self.view.set_placeholder("Search above, or pick an article from the list.")
+            self.view.set_placeholder(PLACEHOLDER)
             self._restore_last_article()
         else:
             self.load_notes(reanchor=True)  # the articles may have changed: find notes again
@@ -436,6 +443,7 @@ class MainScreen(ReaderNotes):
         suggestion = self.result.suggestion if self.result and not self.result.hits else None
         if suggestion:
             self.search_bar.input.value = suggestion
+            self.search_bar.input.cursor_position = len(suggestion)  # type on after the word
             return
         entry = self.results.highlighted_entry
         if entry is not None:
@@ -553,15 +561,15 @@ class MainScreen(ReaderNotes):
             self._continue_from = (target, self.article_id)  # opened when the page comes
             self._fetch_next_page()
             return
-        if not 0 <= target < len(ids):
-            edge = "last" if message.direction > 0 else "first"
-            self.notify(f"No more hits: this is the {edge} result")
-            return
+        if not 0 <= target < len(ids):  # wrap round, as less and vim do, and say so
+            target = target % len(ids)
+            edge = ("last", "first") if message.direction > 0 else ("first", "last")
+            self.notify(f"Search wrapped: past the {edge[0]} result, back to the {edge[1]}")
         self._open_entry(target, land="first-hit" if message.direction > 0 else "last-hit")
 
     def _update_status(self) -> None:
         status = self.query_one("#article-status", Static)
-        status.update(_status_text(self.view, self._article_position()))
+        status.update(_status_text(self.view, self._article_position()), layout=False)  # 1 line
 
     def _article_position(self) -> tuple[int, int] | None:
         if self.result is None or not self.results.entries:
@@ -680,22 +688,33 @@ class MainScreen(ReaderNotes):
         if self.side_visible:
             self._request_related()
 
+    def action_next_tab(self) -> None:
+        """Show the side panel's next tab (Related, Entities, Notes), the panel too."""
+        if not self.side_visible:
+            self.action_toggle_side()
+        self.side.next_tab()
+
+    def action_toggle_list(self) -> None:
+        """Show or hide the results list beside the article while reading."""
+        self.toggle_class("-show-list")
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """On very small terminals show the results or the article, whichever has focus."""
+        """Reading (article or side panel): the list folds away; browsing: it is shown."""
         reading = event.widget is self.view or self.side in event.widget.ancestors
         self.set_class(reading, "-reading")
 
     def action_focus_search(self) -> None:
-        """Focus the search bar."""
-        self.search_bar.input.focus()
+        """Focus the search bar (at once: ``/kataib`` typed fast lands in the box;
+        ``Widget.focus`` waits for the queue, so the keys after ``/`` went to the list)."""
+        self.set_focus(self.search_bar.input)
 
     def action_focus_results(self) -> None:
-        """Focus the results list."""
-        self.results.focus()
+        """Focus the results list (at once, as for the search bar)."""
+        self.set_focus(self.results)
 
     def action_focus_article(self) -> None:
-        """Focus the article."""
-        self.view.focus()
+        """Focus the article (at once, as for the search bar)."""
+        self.set_focus(self.view)
 
     def action_back(self) -> None:
         """Go back to where the last jump started."""
@@ -713,8 +732,8 @@ class MainScreen(ReaderNotes):
         self.view.focus()
 
     def on_unmount(self) -> None:
-        """Save positions on the way out."""
-        if self.article_id is not None:
+        """Save positions (and the theme) on the way out."""
+        if self.article_id is not None or self.state.theme is not None:
             self.save_state()
         self.close_notes()
 

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from briefreader.notes import ORPHANED, Note, NotesError, NoteStore
-from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes
+from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, quoted
 
 LIMIT = 500
 POLL_SECONDS = 2.0  # how often the open list looks for notes saved by another process
@@ -166,7 +166,7 @@ class NotesScreen(ModalScreen[Note | None]):
     def _prompt(self, note: Note) -> Text:
         text = Text(excerpt(self.title_of(note.article_id), 90), style="bold")
         text.append(f"  {note.created[:10]}", style="dim")
-        text.append("\n“" + excerpt(note.selector.exact, 110) + "”", style="italic")
+        text.append("\n" + quoted(note.selector.exact, 110), style="italic")
         body = excerpt(note.body, 160) if note.body.strip() else "(highlight)"
         text.append("\n" + body)
         if note.tags:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from briefreader.models import Article, SearchResult
@@ -23,6 +22,7 @@ from briefreader.notes import Anchor, Note, NotesError, NoteStore, add_note, not
 from briefreader.tui.messages import OpenRequest
 from briefreader.tui.notes_bridge import note_clip, note_query, notes_result
 from briefreader.tui.screens.note_editor import NoteEditor, run_external_editor
+from briefreader.tui.screens.polling import PollingScreen
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.notes_tab import NoteList
 
@@ -67,7 +67,7 @@ class NoteWritten(Message):
     error: str = ""
 
 
-class ReaderNotes(Screen[None]):
+class ReaderNotes(PollingScreen):
     """Notes on the main screen: editor, marks, the *Notes* tab, the notes screen, refresh."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,7 +95,7 @@ class ReaderNotes(Screen[None]):
         """Open the store in a worker and start polling for other readers' notes."""
         self._deleted: list[str] = []
         self.open_notes_worker()
-        self.set_interval(POLL_SECONDS, self._poll_notes)
+        self.poll_every(POLL_SECONDS, self._poll_notes)
 
     @work(thread=True, exclusive=True, group="notes-open")
     def open_notes_worker(self) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -34,6 +34,7 @@ from briefreader.tui.notes_bridge import (
     passage_clip,
     passages_in,
 )
+from briefreader.tui.palette import Layer, resolve
 from briefreader.tui.widgets.article_layout import (
     PARAGRAPH,
     REFERENCE,
@@ -44,8 +45,10 @@ from briefreader.tui.widgets.article_layout import (
 )
 
 GUTTER = 2
+DIGITS = frozenset("0123456789")
 CURSOR_MARK = "▌"
 NOTE_MARK = "•"
+PLACEHOLDER = "Enter opens an article; / searches."  # fits the narrowest article pane (46)
 ENTITY_CLASSES = {
     kind: f"article-view--{kind.lower()}"
     for kind in ("PERSON", "ORG", "PLACE", "GROUP", "DATE", "LAW", "EVENT")
@@ -54,6 +57,18 @@ BLOCK_CLASSES = {
     kind: f"article-view--{kind}"
     for kind in ("title", "meta", "deck", "heading", "paragraph", "reference")
 }
+# Layers bottom first: a run of text under several component classes is styled by all of
+# them in this order (see :mod:`briefreader.tui.palette`).
+LAYER_ORDER = [
+    *BLOCK_CLASSES.values(),
+    "article-view--cursor-line",
+    *ENTITY_CLASSES.values(),
+    "article-view--footnote",
+    "article-view--note",
+    "article-view--hit",
+    "article-view--selection",
+    "article-view--current-hit",
+]
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -78,6 +93,8 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Previous paragraph", show=False, id="article.cursor-up"),
         Binding("space,pagedown", "page_down", "Page down", show=False, id="article.page-down"),
         Binding("b,pageup", "page_up", "Page up", show=False, id="article.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="article.half-down"),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="article.half-up"),
         Binding("g,home", "top", "Top", show=False, id="article.top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="article.bottom"),
         Binding("n", "next_hit", "Next hit", id="article.next-hit"),
@@ -139,11 +156,13 @@ class ArticleView(ScrollView, can_focus=True):
         self._wrapped: Wrapped | None = None
         self._span_cache: dict[int, list[tuple[int, int, str]]] = {}
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
-        self._styles: dict[str, Style] = {}
-        self.placeholder = "Search above, or pick an article from the list."
+        self._styles: dict[tuple[str, ...], Style] = {}
+        self.placeholder = PLACEHOLDER
         self.notes: list[tuple[Note, Anchor]] = []
         self.selection: Selection | None = None
         self._noted: set[int] = set()
+        self._count = 0  # digits typed before a key (5j)
+        self._pending = 1  # the count for the key being handled
 
     # ------------------------------------------------------------------ content
 
@@ -248,11 +267,22 @@ class ArticleView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def _style(self, name: str, partial: bool = True) -> Style:
-        key = f"{name}:{partial}"
-        if key not in self._styles:
-            self._styles[key] = self.get_component_rich_style(name, partial=partial)
-        return self._styles[key]
+    def _resolved(self, names: tuple[str, ...]) -> Style:
+        """The opaque, readable style of text under these component classes (bottom first)."""
+        style = self._styles.get(names)
+        if style is None:
+            layers = [self._layer(name) for name in names]
+            style = resolve(self.rich_style, layers, self.app.console.color_system)
+            self._styles[names] = style
+        return style
+
+    def _layer(self, name: str) -> Layer:
+        styles = self.get_component_styles(name)
+        return Layer(
+            color=styles.color if styles.has_rule("color") else None,
+            background=styles.background if styles.has_rule("background") else None,
+            attributes=styles.text_style if styles.has_rule("text_style") else Style(),
+        )
 
     def render_line(self, y: int) -> Strip:
         """One screen line: the wrapped article line at ``scroll_y + y``, styled."""
@@ -270,65 +300,58 @@ class ArticleView(ScrollView, can_focus=True):
         if self._wrapped is None or self.layout_data is None:
             if index != 1:
                 return Strip.blank(width, base)
-            text = Text(self.placeholder, style=self._style("article-view--placeholder", False))
-            return self._strip([Segment("  ", base)], text, width, base)
+            style = self._resolved(("article-view--placeholder",))
+            return self._strip([Segment("  ", base), Segment(self.placeholder, style)], width)
         if index >= len(self._wrapped.lines) or self._wrapped.lines[index].block < 0:
             return Strip.blank(width, base)
         line = self._wrapped.lines[index]
         block = self.layout_data.blocks[line.block]
-        text = Text(block.text[line.start : line.end], style=self._block_style(block), end="")
-        self._apply_spans(text, line.block, line.start, line.end)
         on_cursor = block.passage >= 0 and block.passage == self.cursor
-        return self._strip(self._gutter(block, on_cursor), text, width, base)
+        layers: tuple[str, ...] = (BLOCK_CLASSES.get(block.kind, "article-view--paragraph"),)
+        if on_cursor:
+            layers += ("article-view--cursor-line",)
+        spans = self._line_spans(line.block, line.start, line.end)
+        text = self._styled_runs(block.text[line.start : line.end], layers, spans)
+        return self._strip(self._gutter(block, on_cursor) + text, width)
+
+    def _styled_runs(
+        self, text: str, layers: tuple[str, ...], spans: list[tuple[int, int, str]]
+    ) -> list[Segment]:
+        """The line cut where spans start or end, each run in the style of its layers."""
+        cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+        segments = []
+        for low, high in pairwise(cuts):
+            names = {name for start, end, name in spans if start < high and end > low}
+            ordered = layers + tuple(sorted(names, key=LAYER_ORDER.index))
+            segments.append(Segment(text[low:high], self._resolved(ordered)))
+        return segments
 
     def _gutter(self, block: Block, on_cursor: bool) -> list[Segment]:
         """The cursor mark, then the note mark for noted paragraphs."""
-        cursor = Segment(CURSOR_MARK if on_cursor else " ", self._gutter_style(on_cursor))
+        gutter = self._resolved(("article-view--cursor",) if on_cursor else ())
+        cursor = Segment(CURSOR_MARK if on_cursor else " ", gutter)
         if block.passage >= 0 and block.passage in self._noted:
-            return [cursor, Segment(NOTE_MARK, self._style("article-view--note-mark", False))]
-        return [cursor, Segment(" ", self._gutter_style(on_cursor))]
+            return [cursor, Segment(NOTE_MARK, self._resolved(("article-view--note-mark",)))]
+        return [cursor, Segment(" ", gutter)]
 
-    def _strip(self, head: list[Segment], text: Text, width: int, base: Style) -> Strip:
-        console = self.app.console
-        segments = head + list(text.render(console, end=""))
-        return Strip(segments).adjust_cell_length(width, base).simplify()
+    def _strip(self, segments: list[Segment], width: int) -> Strip:
+        return Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
 
-    def _block_style(self, block: Block) -> Style:
-        style = self._style(BLOCK_CLASSES.get(block.kind, "article-view--paragraph"), False)
-        if block.passage >= 0 and block.passage == self.cursor:
-            style += self._style("article-view--cursor-line")
-        return style
-
-    def _gutter_style(self, on_cursor: bool) -> Style:
-        if on_cursor:
-            return self._style("article-view--cursor", False)
-        return self.rich_style
-
-    def _apply_spans(self, text: Text, block_index: int, start: int, end: int) -> None:
-        for span_start, span_end, name in self._block_spans(block_index):
-            if span_end > start and span_start < end:
-                text.stylize(
-                    self._style(name), max(0, span_start - start), min(end, span_end) - start
-                )
+    def _line_spans(self, block_index: int, start: int, end: int) -> list[tuple[int, int, str]]:
+        """Entity, footnote, note, hit, selection and current-hit spans on one line."""
+        found = list(self._block_spans(block_index))
         block = self.layout_data.blocks[block_index] if self.layout_data else None
         if self.selection is not None and block is not None and block.exact:
-            sel_start, sel_end = self.selection.span
-            low, high = sel_start - block.offset, sel_end - block.offset
-            if high > start and low < end:
-                text.stylize(
-                    self._style("article-view--selection"),
-                    max(0, low - start),
-                    min(end, high) - start,
-                )
+            low, high = (offset - block.offset for offset in self.selection.span)
+            found.append((low, high, "article-view--selection"))
         current = self.current_hit
         if current is not None and block is not None and block.passage == current[0]:
-            span = current[1]
-            if span.end > start and span.start < end:
-                text.stylize(
-                    self._style("article-view--current-hit"),
-                    max(0, span.start - start),
-                    min(end, span.end) - start,
-                )
+            found.append((current[1].start, current[1].end, "article-view--current-hit"))
+        return [
+            (max(0, s - start), min(end, e) - start, name)
+            for s, e, name in found
+            if e > start and s < end and e > s
+        ]
 
     def _block_spans(self, block_index: int) -> list[tuple[int, int, str]]:
         """Entity, footnote and hit spans of a block, computed once per block."""
@@ -390,11 +413,27 @@ class ArticleView(ScrollView, can_focus=True):
         """Put the cursor on a paragraph (and a hit), scroll it into view, tell the screen."""
         if self.article is None or not self.passage_count:
             return
+        old = self.cursor
         self.cursor = max(0, min(passage, self.passage_count - 1))
         self.hit_index = hit
-        self._invalidate()
+        self._repaint_paragraphs(old, self.cursor)
         self._scroll_to_cursor(top)
         self.post_message(self.Moved(self, self.cursor, self.hit_index))
+
+    def _repaint_paragraphs(self, *passages: int) -> None:
+        """Repaint only these paragraphs' lines (the cursor moved; over SSH a repaint of the
+        whole pane cost ~8 KB per ``j`` although nothing scrolled)."""
+        if self.layout_data is None or self._wrapped is None:
+            return
+        width = self.scrollable_content_region.width
+        for passage in set(passages):
+            block = self.layout_data.passage_block.get(passage)
+            if block is None:
+                continue
+            first, last = self._wrapped.block_first[block], self._wrapped.block_last[block]
+            for line in range(first, last + 1):
+                self._strips.discard((line, width))
+            self.refresh_lines(first, last - first + 1)
 
     def _cursor_lines(self) -> tuple[int, int]:
         assert self.layout_data is not None and self._wrapped is not None
@@ -405,9 +444,11 @@ class ArticleView(ScrollView, can_focus=True):
         if self._wrapped is None or self.article is None or not self.passage_count:
             return
         first, last = self._cursor_lines()
-        if self.current_hit is not None:
-            first = last = self._hit_line(self.current_hit) or first
         height = self.scrollable_content_region.height
+        if self.current_hit is not None:
+            # The hit's line, with its paragraph's first line above it when both fit.
+            hit = self._hit_line(self.current_hit) or first
+            first, last = (first if hit - first < height - 1 else hit), hit
         y = self.scroll_offset.y
         if top or first < y:
             target = max(0, first - 1)
@@ -443,19 +484,42 @@ class ArticleView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ actions
 
+    def on_key(self, event: events.Key) -> None:
+        """Digits before a key repeat it, as in less and vim (``5j``: five paragraphs on)."""
+        if event.key in DIGITS and (self._count or event.key != "0"):
+            self._count = min(9999, self._count * 10 + int(event.key))
+            event.stop()
+            return
+        self._pending, self._count = max(1, self._count), 0
+
+    def _repeat(self) -> int:
+        """The count typed before this key (1 without one)."""
+        count, self._pending = self._pending, 1
+        return count
+
     def action_cursor_down(self) -> None:
         """Move the cursor to the next paragraph (while selecting: one sentence further)."""
+        count = self._repeat()
         if self.selection is not None:
-            self._extend_selection(1)
+            self._extend_selection(count)
         else:
-            self.move_cursor(self.cursor + 1)
+            self.move_cursor(self.cursor + count)
 
     def action_cursor_up(self) -> None:
         """Move the cursor to the previous paragraph (while selecting: one sentence back)."""
+        count = self._repeat()
         if self.selection is not None:
-            self._extend_selection(-1)
+            self._extend_selection(-count)
         else:
-            self.move_cursor(self.cursor - 1)
+            self.move_cursor(self.cursor - count)
+
+    def action_half_page_down(self) -> None:
+        """Scroll half a page down (ctrl+d, as in less and vim)."""
+        self._page(1, half=True)
+
+    def action_half_page_up(self) -> None:
+        """Scroll half a page up (ctrl+u)."""
+        self._page(-1, half=True)
 
     def action_page_down(self) -> None:
         """Scroll a page down; the cursor goes to the first paragraph in view."""
@@ -465,10 +529,12 @@ class ArticleView(ScrollView, can_focus=True):
         """Scroll a page up; the cursor goes to the first paragraph in view."""
         self._page(-1)
 
-    def _page(self, direction: int) -> None:
+    def _page(self, direction: int, half: bool = False) -> None:
         if self._wrapped is None or not self.passage_count:
             return
         height = max(1, self.scrollable_content_region.height - 1)
+        height = max(1, height // 2) if half else height
+        direction *= self._repeat()
         limit = max(0, len(self._wrapped.lines) - self.scrollable_content_region.height)
         target = max(0, min(limit, self.scroll_offset.y + direction * height))
         self.scroll_to(y=target, animate=False, immediate=True)
@@ -491,6 +557,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def action_next_hit(self) -> None:
         """Jump to the next search hit, or ask for the next result article."""
+        self._repeat()  # a count is not applied across articles; dropped
         target = self._neighbour_hit(1)
         if target is None:
             self.post_message(self.HitsExhausted(1))
@@ -499,6 +566,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def action_previous_hit(self) -> None:
         """Jump to the previous search hit, or ask for the previous result article."""
+        self._repeat()
         target = self._neighbour_hit(-1)
         if target is None:
             self.post_message(self.HitsExhausted(-1))

@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from briefreader.notes import ORPHANED, Anchor, Note
-from briefreader.tui.notes_bridge import excerpt
+from briefreader.tui.notes_bridge import excerpt, quoted
 
 QUOTE_CHARS = 120
 BODY_CHARS = 200
@@ -82,7 +82,7 @@ class NoteList(OptionList):
         self.highlighted = self.get_option_index(f"note{position}")
 
     def _prompt(self, note: Note, anchor: Anchor) -> Text:
-        quote = "“" + excerpt(note.selector.exact, QUOTE_CHARS) + "”"
+        quote = quoted(note.selector.exact, QUOTE_CHARS)
         text = Text(quote, style=self._rich("note-list--quote"))
         text.append("\n" + (excerpt(note.body, BODY_CHARS) if note.body.strip() else "(highlight)"))
         if note.tags:

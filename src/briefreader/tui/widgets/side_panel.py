@@ -56,6 +56,7 @@ class SidePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._related: list[RelatedItem] = []
+        self._related_notes: tuple[str, ...] = ()
         self._entities: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -77,6 +78,15 @@ class SidePanel(Vertical):
             "Open an article: passages related to the paragraph under the cursor appear here."
         )
         self.show_entities({})
+
+    TABS = ("related", "entities", "notes")
+
+    def next_tab(self) -> str:
+        """Switch to the tab after the active one (round); its name."""
+        active = self.query_one(TabbedContent).active.removeprefix("tab-")
+        name = self.TABS[(self.TABS.index(active) + 1) % len(self.TABS)] if active else "related"
+        self.show_tab(name)
+        return name
 
     def show_tab(self, name: str) -> None:
         """Switch to the ``related``, ``entities`` or ``notes`` tab."""
@@ -101,7 +111,9 @@ class SidePanel(Vertical):
         if not items:
             self.related_message("No other article says anything close to this paragraph.")
             return
-        self._related = items
+        if (items, notes) == (self._related, self._related_notes):
+            return  # the same list: repainting it cost ~9 KB per paragraph over SSH
+        self._related, self._related_notes = items, notes
         panel = self.query_one("#related-list", OptionList)
         panel.clear_options()
         options: list[Option | None] = [

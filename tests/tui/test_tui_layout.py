@@ -1,0 +1,94 @@
+"""Layout while reading: where an opened result lands, focus always visible, room to read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from briefreader.tui.screens.main import MainScreen
+from tests.tui.helpers import settle
+
+pytestmark = pytest.mark.anyio
+
+
+async def search(pilot: Any, query: str) -> MainScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    await pilot.press("slash")
+    screen.search_bar.input.value = query
+    await settle(pilot)
+    return screen
+
+
+def landing(screen: MainScreen) -> tuple[int, int, int, int]:
+    """(paragraph's first line, hit line, first line in view, lines in view)."""
+    view = screen.view
+    first, _ = view._cursor_lines()
+    assert view.current_hit is not None
+    hit = view._hit_line(view.current_hit)
+    assert hit is not None
+    return first, hit, view.scroll_offset.y, view.scrollable_content_region.height
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_an_opened_result_shows_its_hit_paragraph_from_the_first_line(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        for query in ("kataib", "sanctions", "iraq militias"):
+            screen = await search(pilot, query)
+            for position in range(min(4, len(screen.results.entries))):
+                screen._open_entry(position)
+                await settle(pilot)
+                first, hit, top, height = landing(screen)
+                assert top <= hit < top + height, (query, position)
+                if hit - first < height - 1:  # the paragraph's start fits above its hit
+                    assert top <= first, (query, position, first, top)
+
+
+async def test_the_article_gets_the_room_at_120x40_with_the_side_panel(make_app: Any) -> None:
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "kataib")
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        assert screen.view.has_focus and screen.side_visible
+        assert screen.side.region.width > 0
+        assert screen.view.region.width >= 66
+        await pilot.press("l")  # the list beside the article, on demand
+        await pilot.pause()
+        assert screen.results.region.width > 0
+        await pilot.press("l", "o")  # o shows and focuses the list
+        await pilot.pause()
+        assert screen.results.has_focus and screen.results.region.width > 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_focus_is_always_on_screen(make_app: Any, size: tuple[int, int]) -> None:
+    """At 80x24 with the side panel open, o focused a hidden list (Enter opened a result
+    no one saw)."""
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "kataib")
+        for keys in (("escape", "enter"), ("r",), ("o",), ("down",), ("a",), ("r",), ("slash",)):
+            await pilot.press(*keys)
+            await settle(pilot)
+            focused = pilot.app.focused
+            assert focused is not None and focused.region.width > 0, (keys, focused)
+            assert focused.region.height > 0, (keys, focused)
+        if size == (80, 24):
+            await pilot.press("escape", "enter")
+            await settle(pilot)
+            assert screen.view.region.width == 80  # full width while reading
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_empty_article_pane_hint_is_whole(make_app: Any, size: tuple[int, int]) -> None:
+    from briefreader.tui.widgets.article_view import PLACEHOLDER
+    from tests.tui.helpers import screen_text
+
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        assert PLACEHOLDER in screen_text(pilot.app)
