@@ -5,28 +5,56 @@ Lives above ``search`` and ``notes`` (it uses both) and below the CLI and the re
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
+from briefreader.search.indexer import IndexReport
 from briefreader.search.library import Library
+from briefreader.search.pending import clear_reanchor_pending, reanchor_pending
 from briefreader.workspace import Workspace
 
 
-def reanchor_workspace_notes(workspace: Workspace, library: Library) -> ReanchorReport | None:
-    """Re-anchor the workspace's notes against the indexed articles (None if no notes yet).
+def reanchor_workspace_notes(
+    workspace: Workspace, library: Library, changed: Collection[str] | None = None
+) -> ReanchorReport | None:
+    """Re-anchor the notes of the ``changed`` article ids (None: of every article with notes)
+    against the indexed articles (None if no notes yet).
 
-    Only the articles that have notes are read; a note whose article is gone is orphaned,
-    never dropped.
+    A note whose article is no longer in the index is orphaned, never dropped; the notes of
+    articles outside ``changed`` are not touched.
     """
     if not workspace.notes_db.exists():
         return None
     with NoteStore(workspace.notes_db) as store:
-        article_ids = {note.article_id for note in store.list(include_deleted=True)}
-        articles = []
-        for article_id in sorted(article_ids):
+        wanted = {note.article_id for note in store.list(include_deleted=True)}
+        if changed is not None:
+            wanted &= set(changed)
+        articles, gone = [], []
+        for article_id in sorted(wanted):
             try:
                 articles.append(library.article(article_id))
             except KeyError:
-                continue
-        return reanchor_all(store, articles, orphan_missing=True)
+                gone.append(article_id)
+        return reanchor_all(store, articles, gone)
+
+
+def needs_reanchoring(workspace: Workspace, report: IndexReport) -> bool:
+    """Whether an index run (or an earlier one that was killed) left notes to re-anchor."""
+    return bool(report.touched or report.reanchor_everything) or reanchor_pending(
+        workspace.index_dir
+    )
+
+
+def reanchor_after_index(
+    workspace: Workspace, library: Library, report: IndexReport
+) -> ReanchorReport | None:
+    """The last step of an index run's commit protocol: re-anchor the notes of the articles
+    the run changed (all of them after a rebuild or a run killed before this step), then
+    clear the pending marker."""
+    changed = None if report.reanchor_everything else report.touched
+    result = reanchor_workspace_notes(workspace, library, changed)
+    clear_reanchor_pending(workspace.index_dir)
+    return result
 
 
 def describe(report: ReanchorReport | None) -> str | None:

@@ -54,8 +54,7 @@ def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = Fals
     try:
         with progress_reporter(show) as progress:
             report = update_index(workspace, rebuild=rebuild, progress=progress)
-        if report.changed:
-            _reanchor_notes(workspace, report)
+        _reanchor_notes(workspace, report)
         return report
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
@@ -93,14 +92,14 @@ def _reanchor_notes(workspace: Workspace, report: IndexReport) -> None:
     """Find notes again in changed articles; a failure here never loses the index update."""
     from briefreader.notes import NotesError
     from briefreader.search.library import Library
-    from briefreader.sync import describe, reanchor_workspace_notes
+    from briefreader.sync import describe, needs_reanchoring, reanchor_after_index
 
-    if not workspace.notes_db.exists():
-        return  # no notes: no need to open the index again
+    if not needs_reanchoring(workspace, report):
+        return  # nothing committed, nothing left pending by a killed run
     try:
         library = Library.open(workspace)
         try:
-            message = describe(reanchor_workspace_notes(workspace, library))
+            message = describe(reanchor_after_index(workspace, library, report))
         finally:
             library.close()
     except NotesError as error:

@@ -174,37 +174,45 @@ def reanchor(store: NoteStore, note: Note, article: Article) -> Anchor:
 
 
 def reanchor_all(
-    store: NoteStore, articles: Iterable[Article], orphan_missing: bool = True
+    store: NoteStore, articles: Iterable[Article], gone: Iterable[str] = ()
 ) -> ReanchorReport:
-    """Re-anchor every note (deleted ones too) after re-indexing; run it with the full corpus.
+    """Re-anchor the notes (deleted ones too) of ``articles``; orphan those of ``gone`` ids.
 
-    Notes whose article is no longer among ``articles`` are orphaned when ``orphan_missing``.
+    The notes of any other article are left exactly as they are: a note is never orphaned
+    because its article was not passed (the caller re-anchors only what an index run changed).
     """
     by_id = {article.id: article for article in articles}
-    moved: list[str] = []
-    fuzzy: list[str] = []
-    orphaned: list[str] = []
-    restored: list[str] = []
-    notes = store.list(include_deleted=True)
+    gone_ids = set(gone) - set(by_id)
+    outcome: dict[str, list[str]] = {"moved": [], "fuzzy": [], "orphaned": [], "restored": []}
+    notes = [
+        note
+        for note in store.list(include_deleted=True)
+        if note.article_id in by_id or note.article_id in gone_ids
+    ]
     for note in notes:
         article = by_id.get(note.article_id)
         if article is None:
-            if orphan_missing and note.status != ORPHANED:
-                store.set_anchor(note.id, note.selector, note.passage_ids, ORPHANED, 0.0)
-                orphaned.append(note.id)
-            continue
-        anchor = reanchor(store, note, article)
-        if not anchor.found:
             if note.status != ORPHANED:
-                orphaned.append(note.id)
+                store.set_anchor(note.id, note.selector, note.passage_ids, ORPHANED, 0.0)
+                outcome["orphaned"].append(note.id)
             continue
-        if note.status == ORPHANED:
-            restored.append(note.id)
-        if anchor.status == FUZZY and (note.status != FUZZY or anchor.score != note.anchor_score):
-            fuzzy.append(note.id)
-        elif (anchor.start, anchor.end) != (note.selector.start, note.selector.end):
-            moved.append(note.id)
-    return ReanchorReport(len(notes), tuple(moved), tuple(fuzzy), tuple(orphaned), tuple(restored))
+        kind = _outcome(note, reanchor(store, note, article))
+        if kind is not None:
+            outcome[kind].append(note.id)
+    return ReanchorReport(len(notes), *(tuple(outcome[k]) for k in outcome))
+
+
+def _outcome(note: Note, anchor: Anchor) -> str | None:
+    """How re-anchoring changed a note: moved, fuzzy, orphaned, restored (None: unchanged)."""
+    if not anchor.found:
+        return "orphaned" if note.status != ORPHANED else None
+    if note.status == ORPHANED:
+        return "restored"
+    if anchor.status == FUZZY and (note.status != FUZZY or anchor.score != note.anchor_score):
+        return "fuzzy"
+    if (anchor.start, anchor.end) != (note.selector.start, note.selector.end):
+        return "moved"
+    return None
 
 
 def _with_position(selector: TextSelector, article: Article, anchor: Anchor) -> TextSelector:

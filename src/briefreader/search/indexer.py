@@ -26,6 +26,7 @@ from briefreader.search.catalog import (
     read_catalog,
     write_catalog,
 )
+from briefreader.search.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.related import passage_terms
 from briefreader.search.schema import ENTITY_FIELDS, SCHEMA_VERSION
 from briefreader.search.store import (
@@ -83,6 +84,8 @@ class IndexReport:
     notices: list[str] = field(default_factory=list)
     articles: int = 0
     rebuilt: str | None = None
+    touched: set[str] = field(default_factory=set)  # article ids before and after the run
+    reanchor_everything: bool = False  # a rebuild, or an earlier run killed before re-anchoring
     recogniser: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -123,14 +126,17 @@ def update_index(
             from briefreader.search.semantic import move_legacy_store
 
             move_legacy_store(workspace.index_dir)  # before a rebuild can delete it
+        report.reanchor_everything = reanchor_pending(workspace.index_dir)
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
+        report.reanchor_everything |= fresh
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
         if fresh:  # the old index is still the active one until ``activate`` below
             plan.earlier = _earlier_ids(workspace.index_dir)
         _apply(ix, catalog, plan, options, enricher, report, progress)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
-        write_catalog(folder, catalog)
+        if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
+            write_catalog(folder, catalog)
         _remove_legacy_files(workspace.index_dir, folder)
         report.recogniser = str(getattr(enricher, "recogniser", ""))
         finish = getattr(enricher, "finish", None)
@@ -316,8 +322,11 @@ def _apply(
     timer = time.perf_counter()
     enrichments = enricher(articles, progress) if articles else {}
     report.timings["enrichment"] = time.perf_counter() - timer
-    if not (loaded or plan.removed):
+    if not _needs_writing(catalog, plan, loaded):
+        report.skipped.extend(result.skipped for result in loaded if result.skipped)
         return
+    report.touched = _touched_ids(catalog, plan, loaded)
+    mark_reanchor_pending(Path(ix.storage.folder).parent)  # before anything is committed
     timer = time.perf_counter()
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
@@ -337,6 +346,26 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _catalog_dirty(catalog: Catalog) -> bool:
+    """Does the catalog hold anything that is not on disk yet?"""
+    return bool(catalog.complete or catalog.changed_files or catalog.changed_articles)
+
+
+def _needs_writing(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> bool:
+    """Is there anything to commit? Files skipped again (binary, empty, too large) that were
+    not indexed before change nothing, so they must not make a new index generation."""
+    if plan.removed:
+        return True
+    return any(result.articles or result.path in catalog.files for result in loaded)
+
+
+def _touched_ids(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> set[str]:
+    """The article ids a run changes: those of removed and re-loaded files, and the new ones."""
+    paths = {*plan.removed, *(result.path for result in loaded)}
+    ids = {i for path in paths if path in catalog.files for i in catalog.files[path].articles}
+    return ids | {article.id for result in loaded for article in result.articles}
 
 
 def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[str, ...]]]:

@@ -156,13 +156,13 @@ class MainScreen(ReaderNotes):
             if library is None:
                 library = Library.open(self.workspace)
             elif not (report.changed and library.refresh()):
+                notice = _joined(notice, _reanchor_notes(self.workspace, library, report))
                 self.post_message(LibraryReady(library, notice))
                 return
         except IndexUnavailable as error:
             self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
             return
-        if report.changed:
-            notice = " · ".join(x for x in (notice, _reanchor_notes(self.workspace, library)) if x)
+        notice = _joined(notice, _reanchor_notes(self.workspace, library, report))
         self.post_message(LibraryReady(library, notice or "Index ready"))
 
     def _watch_index(self) -> None:
@@ -764,12 +764,20 @@ def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
     return Text(" · ".join(parts))
 
 
-def _reanchor_notes(workspace: Workspace, library: Any) -> str:
-    """Find every note again after the index changed; a one-line notice, or ''."""
+def _reanchor_notes(workspace: Workspace, library: Any, report: Any) -> str:
+    """Re-anchor the notes an index run changed (the end of its commit protocol); a
+    one-line notice, or ''."""
     from briefreader.notes import NotesError
-    from briefreader.sync import describe, reanchor_workspace_notes
+    from briefreader.sync import describe, needs_reanchoring, reanchor_after_index
 
+    if not needs_reanchoring(workspace, report):
+        return ""
     try:
-        return describe(reanchor_workspace_notes(workspace, library)) or ""
+        return describe(reanchor_after_index(workspace, library, report)) or ""
     except NotesError as error:
         return f"Notes not re-anchored: {error}"
+
+
+def _joined(*notices: str) -> str:
+    """Notices joined with a middle dot, the empty ones left out."""
+    return " · ".join(notice for notice in notices if notice)

@@ -1,0 +1,78 @@
+"""Issue 19: a reader left open never re-writes notes of other articles, and a workspace with
+skipped files does not make it refresh (no toasts, no redraws, no note changed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefreader.notes import NoteStore, add_note
+from briefreader.search.library import Library
+from briefreader.tui.app import ReaderApp
+from briefreader.tui.messages import OpenRequest
+from briefreader.tui.screens.main import MainScreen
+from briefreader.tui.settings import ReaderSettings
+from briefreader.workspace import Workspace
+from tests.tui.helpers import indexed_workspace, notifications, settle
+
+pytestmark = pytest.mark.anyio
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+HARBOUR = "The harbour board approved the dredging plan after a debate lasting into the night."
+RIVER = "Inland, the river barges carried grain to the mills as they have done for a century."
+
+
+def _cli_index(root: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": SRC, "BRIEFREADER_CONFIG": ""}
+    command = [sys.executable, "-m", "briefreader", "-w", str(root), "index", "-q"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def _notes_state(workspace: Workspace) -> list[tuple[str, str, str, float]]:
+    with NoteStore(workspace.notes_db) as store:
+        return [(n.id, n.status, n.updated, n.anchor_score) for n in store.list()]
+
+
+async def test_idle_reader_with_skipped_files_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    files: dict[str, str | bytes] = {
+        "a.txt": f"Harbour\n\n{HARBOUR}",
+        "b.txt": f"River\n\n{RIVER}",
+        "blob.txt": b"\x00\x01binary\x00",
+        "empty.txt": b"",
+    }
+    indexed_workspace(root, files)
+    (root / "briefreader.toml").write_text("[entities]\nenabled = false\n")
+    workspace = Workspace(root)
+    library = Library.open(workspace)
+    with NoteStore(workspace.notes_db) as store:
+        for article_id in ("a", "b"):
+            add_note(store, library.article(article_id), 0, 10, f"on {article_id}")
+    library.close()
+    before = _notes_state(workspace)
+    app = ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        assert isinstance(screen, MainScreen) and screen.library is not None
+        screen.open_article(OpenRequest("a"), jump=False)
+        await settle(pilot)
+        shown = list(notifications(app))
+        for _ in range(3):  # other processes index the unchanged workspace
+            _cli_index(root)
+            screen._watch_index()
+            await settle(pilot)
+        assert notifications(app) == shown  # no "index was updated" toast
+        assert _notes_state(workspace) == before
+        # Another process changes a third file: the refresh keeps b's note where it is.
+        (root / "articles" / "c.txt").write_text(f"Third\n\n{RIVER} A new sentence.")
+        _cli_index(root)
+        screen._watch_index()
+        await settle(pilot)
+        assert any("index was updated" in n for n in notifications(app))
+        assert _notes_state(workspace) == before
