@@ -216,5 +216,8 @@ def test_markdown_lines_render_to_the_same_words(text: str) -> None:
 
 
 def _words(text: str) -> list[str]:
-    """The words a reader should see: control characters count as spaces in the brief."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text).split()
+    """The words a reader should see: escape sequences and control characters (C0, C1,
+    bidi) are removed by the one rule, ``strip_control``."""
+    from briefreader.text.decode import strip_control
+
+    return strip_control(text).split()

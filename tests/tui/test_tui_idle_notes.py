@@ -76,3 +76,53 @@ async def test_idle_reader_with_skipped_files_changes_nothing(tmp_path: Path) ->
         await settle(pilot)
         assert any("index was updated" in n for n in notifications(app))
         assert _notes_state(workspace) == before
+
+
+def _option_texts(options: Any) -> str:
+    """The plain text of every option of an OptionList."""
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+async def test_hostile_tags_and_bodies_reach_no_widget_and_no_clipboard(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    from briefreader.tui.screens.notes import AllNotesList, NotesScreen
+    from briefreader.tui.widgets.notes_tab import NoteList
+    from tests.hostile_text import PIECES, forbidden_in
+
+    hostile = "".join(PIECES)
+    root = tmp_path / "ws"
+    indexed_workspace(root, {"a.txt": f"Harbour\n\n{HARBOUR}"})
+    workspace = Workspace(root)
+    library = Library.open(workspace)
+    with NoteStore(workspace.notes_db) as store:
+        note = add_note(store, library.article("a"), 0, 10, "plain")
+    library.close()
+    # A database written by an older version: raw escapes in tags and body.
+    with sqlite3.connect(workspace.notes_db) as conn:
+        conn.execute(
+            "UPDATE notes SET body = ?, extra_tags = ? WHERE id = ?",
+            (hostile, json.dumps([hostile]), note.id),
+        )
+        conn.execute("INSERT INTO note_tags VALUES (?, ?)", (note.id, hostile))
+    app = ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        screen.open_article(OpenRequest("a"), jump=False)
+        await settle(pilot)
+        screen.side.show_tab("notes")
+        await settle(pilot)
+        shown = _option_texts(screen.side.query_one(NoteList))
+        assert "Ünïcødé" in shown and not forbidden_in(shown.replace("\n", ""))
+        screen.view.focus()
+        await pilot.press("y")
+        assert "Ünïcødé" in app.clipboard and not forbidden_in(app.clipboard.replace("\n", ""))
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NotesScreen)
+        listed = _option_texts(pilot.app.screen.query_one(AllNotesList))
+        assert "Ünïcødé" in listed and not forbidden_in(listed.replace("\n", ""))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import re
 import stat
@@ -16,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
+from briefreader.text.decode import safe_json, strip_control
 from briefreader.workspace import Workspace, WorkspaceError, find_workspace
 
 EXIT_WRITE_FAILED = 74  # EX_IOERR: output could not be written (disk full, closed pipe…)
@@ -63,7 +63,17 @@ def shorten_echoes(message: str) -> str:
     return _LONG_WORD.sub(lambda match: shorten(match.group(0), WORD_LIMIT), message)
 
 
-class _OutConsole(Console):
+class _SafeConsole(Console):
+    """A Console whose string arguments pass the one control-character rule
+    (``strip_control``) first: no escape sequence from data reaches the terminal."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print like Rich, with every ``str`` argument sanitised."""
+        safe = [strip_control(o) if isinstance(o, str) else o for o in objects]
+        super().print(*safe, **kwargs)
+
+
+class _OutConsole(_SafeConsole):
     """A Console that leaves a closed pipe to ``main`` (rich itself would exit with 1)."""
 
     def on_broken_pipe(self) -> None:
@@ -73,7 +83,7 @@ class _OutConsole(Console):
 
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return _OutConsole(highlight=False, soft_wrap=not sys.stdout.isatty())
+    return _OutConsole(highlight=False, emoji=False, soft_wrap=not sys.stdout.isatty())
 
 
 class StdoutError(OSError):
@@ -122,7 +132,7 @@ def discard_stdout() -> None:
 
 def err_console() -> Console:
     """Console for messages and progress."""
-    return Console(stderr=True, highlight=False)
+    return _SafeConsole(stderr=True, highlight=False, emoji=False)
 
 
 def workspace_from(args: argparse.Namespace) -> Workspace:
@@ -150,7 +160,7 @@ def check_index_folder(workspace: Workspace) -> None:
 
 def print_json(data: Any) -> None:
     """Print data as stable, indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(safe_json(data) + "\n")
 
 
 def printable(text: str) -> str:

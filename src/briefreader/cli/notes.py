@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,13 +13,19 @@ from briefreader.cli.common import CommandError, print_json, workspace_from, wri
 from briefreader.models import Article
 from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
-from briefreader.notes.model import Note, NotesError, article_id_from_passage_id
+from briefreader.notes.model import (
+    Note,
+    NotesError,
+    article_id_from_passage_id,
+    display_note,
+    with_clean_tags,
+)
 from briefreader.notes.store import NoteStore
+from briefreader.text.decode import strip_control
 from briefreader.workspace import Workspace
 
 Handler = Callable[[argparse.Namespace], int]
 ArticleLookup = Callable[[str], Article | None]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -149,7 +154,7 @@ def _load_corpus(workspace: Workspace) -> list[Article]:
 
 def _clean(text: str) -> str:
     """One display line: control characters and escapes removed, whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(strip_control(text).split())
 
 
 def _short(text: str, width: int) -> str:
@@ -158,9 +163,10 @@ def _short(text: str, width: int) -> str:
 
 
 def _print_notes(notes: list[Note], as_json: bool) -> None:
-    if as_json:
-        print_json([note_to_dict(note) for note in notes])
+    if as_json:  # exact text, control characters JSON-escaped (print_json), tags clean
+        print_json([note_to_dict(with_clean_tags(note)) for note in notes])
         return
+    notes = [display_note(note) for note in notes]  # tags, bodies, ids: never raw
     if not notes:
         print("no notes")
         return
@@ -216,7 +222,7 @@ def _add(args: argparse.Namespace) -> int:
     with NoteStore(workspace.notes_db) as store:
         note = store.add(article.id, args.passage_id, selector, body=args.text, tags=args.tag)
     if args.json:
-        print_json(note_to_dict(note))
+        print_json(note_to_dict(with_clean_tags(note)))
     else:
         print(f"added note {note.id}")
     return 0

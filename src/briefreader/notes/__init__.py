@@ -21,6 +21,7 @@ from briefreader.notes.model import (
     NoteNotFound,
     NotesError,
     TextSelector,
+    display_note,
     parse_tags,
 )
 from briefreader.notes.store import NoteStore
@@ -38,6 +39,7 @@ __all__ = [
     "ReanchorReport",
     "TextSelector",
     "add_note",
+    "display_note",
     "export_notes",
     "import_notes",
     "make_selector",

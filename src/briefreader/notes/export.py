@@ -24,11 +24,14 @@ from briefreader.notes.model import (
     Note,
     NotesError,
     TextSelector,
+    display_note,
     normalize_tag,
     parse_tags,
     passage_number_from_id,
+    with_clean_tags,
 )
 from briefreader.notes.store import NoteStore, utc_now
+from briefreader.text.decode import safe_json, strip_control
 
 FORMATS = ("md", "json", "w3c")
 JSON_FORMAT = "briefreader-notes"
@@ -51,9 +54,10 @@ class ImportReport:
 def export_notes(notes: Iterable[Note], fmt: str, article: ArticleLookup | None = None) -> str:
     """Render notes in ``fmt`` (``md``, ``json`` or ``w3c``); ``article`` gives titles."""
     lookup = article or (lambda _id: None)
-    notes = list(notes)
-    if fmt == "md":
-        return to_markdown(notes, lookup)
+    if fmt == "md":  # a document for people: every field through the one rule
+        return to_markdown([display_note(note) for note in notes], lookup)
+    # Backups import back without loss: exact text, control characters JSON-escaped.
+    notes = [with_clean_tags(note) for note in notes]
     if fmt == "json":
         return _dump(to_json(notes))
     if fmt == "w3c":
@@ -62,7 +66,7 @@ def export_notes(notes: Iterable[Note], fmt: str, article: ArticleLookup | None 
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return safe_json(data) + "\n"
 
 
 # --- json -------------------------------------------------------------------------------------
@@ -98,8 +102,8 @@ def note_from_dict(data: Mapping[str, Any]) -> Note:
             exact=str(selector["exact"]),
             prefix=str(selector.get("prefix", "")),
             suffix=str(selector.get("suffix", "")),
-            start=int(selector["start"]),
-            end=int(selector["end"]),
+            start=_offset(selector["start"]),
+            end=_offset(selector["end"]),
         ),
         body=str(data.get("body", "")),
         extra_tags=tuple(str(t) for t in data.get("extra_tags", ())),
@@ -242,9 +246,20 @@ def _selector_from_w3c(value: Any) -> TextSelector:
         exact=str(quote_sel.get("exact", "")),
         prefix=str(quote_sel.get("prefix", "")),
         suffix=str(quote_sel.get("suffix", "")),
-        start=int(position.get("start", 0)),
-        end=int(position.get("end", 0)),
+        start=_offset(position.get("start", 0)),
+        end=_offset(position.get("end", 0)),
     )
+
+
+MAX_OFFSET = 2**62  # fits SQLite's INTEGER; no article is longer
+
+
+def _offset(value: Any) -> int:
+    """A text offset from an export: an integer 0..MAX_OFFSET (else ValueError)."""
+    number = int(value)
+    if not 0 <= number <= MAX_OFFSET:
+        raise ValueError(f"offset {str(value)[:20]} is out of range")
+    return number
 
 
 def _tags_not_in_body(tags: list[str], body: str) -> tuple[str, ...]:
@@ -287,9 +302,13 @@ def parse_export(text: str) -> list[Note]:
     except json.JSONDecodeError as error:
         message = f"not a notes export (invalid JSON: {error.msg} at line {error.lineno})"
         raise NotesError(message) from None
+    except RecursionError:
+        raise NotesError("not a notes export (JSON nested too deeply)") from None
+    except ValueError as error:  # a number too long to convert
+        raise NotesError(f"not a notes export ({str(error)[:80]})") from None
     try:
         return _notes_from_data(data)
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as error:
         raise NotesError(f"malformed notes export: {type(error).__name__} {error}") from error
 
 
@@ -346,9 +365,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def md_escape(text: str) -> str:
     """Escape one line so Markdown shows it literally (inline and block syntax).
 
-    Control characters become spaces: they have no place in a report (NUL is not Markdown).
+    Escape sequences go, control characters become spaces: they have no place in a report.
     """
-    text = _INLINE_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text).strip())
+    text = _INLINE_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", strip_control(text)).strip())
     text = _ORDERED_START.sub(r"\1\\\2", text)
     return _BLOCK_START.sub(lambda m: "\\" + m.group(1), text)
 

@@ -250,8 +250,9 @@ class NoteStore:
         """Insert a note as it is (id, times, author kept); False if it is a duplicate.
 
         A duplicate has the same id, or the same article, quote, range and body as a note
-        already stored.
+        already stored. Its explicit tags are normalised as typed ones are (no escapes).
         """
+        note = replace(note, extra_tags=_normalize_tags(note.extra_tags))
 
         def insert(conn: sqlite3.Connection) -> bool:
             if _find_duplicate(conn, note):

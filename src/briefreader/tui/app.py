@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from briefreader.text.decode import strip_control
 from briefreader.tui.commands import ReaderCommands
 from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
@@ -41,6 +42,11 @@ class ReaderApp(App[int]):
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False)
         self.push_screen(MainScreen(self.workspace))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy with OSC 52, the text sanitised first: an ESC or BEL inside the payload
+        would end the sequence early and reach the terminal as commands."""
+        super().copy_to_clipboard(strip_control(text))
 
     def action_help(self) -> None:
         """Show every binding of the focused pane."""

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from briefreader.notes import ORPHANED, Note, NotesError, NoteStore
-from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes
+from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, tag_line
 
 LIMIT = 500
 POLL_SECONDS = 2.0  # how often the open list looks for notes saved by another process
@@ -170,7 +170,7 @@ class NotesScreen(ModalScreen[Note | None]):
         body = excerpt(note.body, 160) if note.body.strip() else "(highlight)"
         text.append("\n" + body)
         if note.tags:
-            text.append("\n" + " ".join(f"#{tag}" for tag in note.tags), style="dim")
+            text.append("\n" + tag_line(note), style="dim")
         if note.status == ORPHANED:
             text.append("\norphaned: the text is no longer in the article", style="italic")
         return text

@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from briefreader.notes import ORPHANED, Anchor, Note
-from briefreader.tui.notes_bridge import excerpt
+from briefreader.tui.notes_bridge import excerpt, tag_line
 
 QUOTE_CHARS = 120
 BODY_CHARS = 200
@@ -87,9 +87,7 @@ class NoteList(OptionList):
         text.append("\n" + (excerpt(note.body, BODY_CHARS) if note.body.strip() else "(highlight)"))
         if note.tags:
             text.append("\n")
-            text.append(
-                " ".join(f"#{tag}" for tag in note.tags), style=self._rich("note-list--tags")
-            )
+            text.append(tag_line(note), style=self._rich("note-list--tags"))
         if anchor.status != "anchored":
             label = "orphaned: text gone" if anchor.status == ORPHANED else "fuzzy: text changed"
             text.append("\n" + label, style=self._rich("note-list--status"))
