@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tomllib
@@ -66,6 +67,31 @@ class Workspace:
         """Per-workspace reader state (last article, positions): kept beside the index."""
         return self.root / "index" / "state"
 
+    def own_file_reason(self, path: Path | str) -> str | None:
+        """Why ``path`` must never be written by an export (None when it may be).
+
+        The workspace's own files are refused: ``notes.db`` (and its -wal/-shm/-journal),
+        anything under ``index/`` or ``articles/``, ``briefreader.toml``, ``entities.toml``.
+        Symbolic links and hard links to them are refused too.
+        """
+        target = _resolved(Path(path).expanduser())
+        if target is None:
+            return "the path cannot be resolved (a link loop or a name too long)"
+        for folder, what in ((self.index_dir, "the index"), (self.articles_dir, "the articles")):
+            if target.is_relative_to(_resolved(folder) or folder):
+                return f"it is part of {what} ({folder.name}/)"
+        for own in self.own_files():
+            if target == _resolved(own) or _same_file(target, own):
+                return f"it is the workspace's {own.name}"
+        if _hard_link_into(target, (self.index_dir, self.articles_dir)):
+            return "it is a hard link to a file of the index or the articles"
+        return None
+
+    def own_files(self) -> tuple[Path, ...]:
+        """The workspace's own files beside its folders (notes database, settings)."""
+        notes = [self.root / f"notes.db{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+        return (*notes, self.settings_path, self.root / "entities.toml")
+
     def settings(self) -> Settings:
         """Read settings from the user config file and the workspace file (workspace wins)."""
         merged: dict[str, Any] = {}
@@ -80,6 +106,42 @@ class Workspace:
             follow_symlinks=bool(limits.get("follow_symlinks", False)),
             raw=merged,
         )
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` made absolute with links followed (None when it cannot be: a loop, a name
+    too long…)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Are both names links to one file (a hard link)?"""
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
+
+
+def _hard_link_into(path: Path, folders: tuple[Path, ...]) -> bool:
+    """Is ``path`` a second name of a file inside one of ``folders``? (Walks them only when
+    the file has more than one link, which is rare.)"""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if info.st_nlink < 2:
+        return False
+    for folder in folders:
+        for parent, _dirs, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    other = os.stat(os.path.join(parent, name), follow_symlinks=False)
+                    if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+                        return True
+    return False
 
 
 def user_config_path() -> Path | None:

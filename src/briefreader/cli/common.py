@@ -168,6 +168,18 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() or char == " " else "?" for char in text)
 
 
+def refuse_own_file(workspace: Workspace, name: str) -> None:
+    """Refuse (exit 2, nothing written) an output path that is one of the workspace's files.
+
+    Raises:
+        CommandError: when ``name`` is the notes database, the settings, or inside
+            ``index/`` or ``articles/``.
+    """
+    reason = workspace.own_file_reason(name)
+    if reason is not None:
+        raise CommandError(f"will not write to {printable(name)!r}: {reason}; choose another file")
+
+
 def write_file(name: str, text: str) -> None:
     """Write ``text`` (UTF-8) to the file ``name`` the way a user expects, or raise CommandError.
 

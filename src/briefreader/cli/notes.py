@@ -9,7 +9,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefreader.cli.common import CommandError, print_json, workspace_from, write_file
+from briefreader.cli.common import (
+    CommandError,
+    print_json,
+    refuse_own_file,
+    workspace_from,
+    write_file,
+)
 from briefreader.models import Article
 from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
@@ -247,6 +253,8 @@ def _undelete(args: argparse.Namespace) -> int:
 @_domain_errors
 def _export(args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
+    if args.output and args.output != "-":
+        refuse_own_file(workspace, args.output)
     with NoteStore(workspace.notes_db) as store:
         # The json backup keeps deleted notes too, so restoring it loses nothing.
         notes = store.list(tag=args.tag, include_deleted=args.format == "json")
