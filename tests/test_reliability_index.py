@@ -125,3 +125,89 @@ def test_an_index_run_reanchors_only_the_articles_it_changed(tmp_path: Path) -> 
     assert main(["-w", str(root), "index", "-q"]) == 0
     with NoteStore(workspace.notes_db) as store:
         assert store.get(on_b.id).status == "fuzzy"  # untouched: b did not change
+
+
+HARBOUR = (
+    "Harbour dredging approved\nJanuary 5, 2024\nShare\nHarbour dredging approved\n\n"
+    "The harbour board approved the dredging plan after a debate lasting into the night.\n\n"
+    "Fishermen said the work would close the port for the whole summer season.\n"
+)
+RIVER = (
+    "River barges return\nJanuary 6, 2024\nShare\nRiver barges return\n\n"
+    "Inland, the river barges carried grain to the mills as they have done for a century.\n\n"
+    "The mill owners welcomed the return of the barges after the drought.\n"
+)
+
+
+def test_two_articles_of_one_file_swapped_keep_their_ids_and_notes(tmp_path: Path) -> None:
+    from briefreader.cli import main
+
+    root = make_workspace(tmp_path, {"x.txt": f"{HARBOUR}\n{RIVER}"})
+    workspace = Workspace(root)
+    assert main(["-w", str(root), "index", "-q"]) == 0
+    on_harbour = _note_on(workspace, "x", "close the port")
+    on_river = _note_on(workspace, "x-2", "carried grain to the mills")
+    (root / "articles" / "x.txt").write_text(f"{RIVER}\n{HARBOUR}")
+    assert main(["-w", str(root), "index", "-q"]) == 0
+    library = Library.open(workspace)
+    assert library.article("x").title == "Harbour dredging approved"
+    texts = {i: library.article(i).text for i in ("x", "x-2")}
+    library.close()
+    with NoteStore(workspace.notes_db) as store:
+        for note in (on_harbour, on_river):
+            saved = store.get(note.id)
+            assert saved.status == "anchored", saved
+            where = texts[saved.article_id][saved.selector.start : saved.selector.end]
+            assert where == note.selector.exact
+
+
+def test_a_file_replaced_by_another_article_under_the_same_stem_moves_no_note(
+    tmp_path: Path,
+) -> None:
+    from briefreader.cli import main
+
+    story = "Port story\n\n" + BODY + "\n\nThe harbour board will meet again in the spring.\n"
+    root = make_workspace(tmp_path, {"story.txt": story})
+    workspace = Workspace(root)
+    assert main(["-w", str(root), "index", "-q"]) == 0
+    notes = [_note_on(workspace, "story", words) for words in ("the fishermen", "the work")]
+    notes.append(_note_on(workspace, "story", "harbour board will meet"))
+    (root / "articles" / "story.txt").unlink()
+    other = (  # the same phrases, in other sentences
+        "Inland news\n\nAll the work on the old mill is finished, say the fishermen of the "
+        "lake, and the river board will meet again in the spring to decide on the harbour.\n"
+    )
+    (root / "articles" / "story.md").write_text(other)
+    assert main(["-w", str(root), "index", "-q"]) == 0
+    library = Library.open(workspace)
+    assert library.article("story").title == "Inland news"
+    library.close()
+    with NoteStore(workspace.notes_db) as store:
+        for note in notes:
+            saved = store.get(note.id)
+            assert saved.status in ("review", "orphaned"), saved
+            assert saved.selector == note.selector
+
+
+def test_notes_database_of_schema_1_is_migrated_with_its_tags(tmp_path: Path) -> None:
+    import sqlite3
+
+    from briefreader.notes.store import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "notes.db"
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute(
+            'INSERT INTO notes (id, article_id, passage_id, exact, start, "end", created, '
+            "updated, extra_tags) VALUES ('n1', 'a', 'a:p1', 'x', 0, 1, 't', 't', '[\"kept\"]')"
+        )
+        conn.execute("INSERT INTO note_tags VALUES ('n1', 'kept')")
+        conn.execute("PRAGMA user_version = 1")
+    with NoteStore(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 2
+        note = store.get("n1")
+        assert note is not None and note.tags == ("kept",)
+        assert [n.id for n in store.list(tag="kept")] == ["n1"]
+        store.set_anchor("n1", note.selector, note.passage_ids, "review", 0.9)
+        assert [n.id for n in store.list(review=True)] == ["n1"]

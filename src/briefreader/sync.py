@@ -59,7 +59,9 @@ def reanchor_after_index(
 
 def describe(report: ReanchorReport | None) -> str | None:
     """One line for the user when re-anchoring changed anything."""
-    if report is None or not (report.moved or report.fuzzy or report.orphaned or report.restored):
+    if report is None or not (
+        report.moved or report.fuzzy or report.orphaned or report.restored or report.review
+    ):
         return None
     parts = [
         f"{len(report.moved)} moved",
@@ -67,4 +69,7 @@ def describe(report: ReanchorReport | None) -> str | None:
         f"{len(report.orphaned)} orphaned",
         f"{len(report.restored)} found again",
     ]
-    return "notes re-anchored: " + ", ".join(parts) + " (see 'briefreader notes list --orphans')"
+    if report.review:
+        parts.append(f"{len(report.review)} to review (not moved: the text changed)")
+    listing = "briefreader notes list --orphans --review"
+    return "notes re-anchored: " + ", ".join(parts) + f" (see '{listing}')"

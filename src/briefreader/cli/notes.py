@@ -69,6 +69,12 @@ def _register_list(actions: argparse._SubParsersAction[argparse.ArgumentParser])
     listing.add_argument(
         "--orphans", action="store_true", help="only notes whose text is no longer found"
     )
+    listing.add_argument(
+        "--review",
+        action="store_true",
+        help="only notes re-anchoring did not move: the text changed (a number, a name, "
+        "a rival place); check and re-save them",
+    )
     listing.add_argument("--deleted", action="store_true", help="include deleted notes")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_list)
@@ -181,6 +187,7 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
             flag
             for flag in (
                 "[orphaned]" if note.orphaned else "",
+                "[review: the text changed]" if note.status == "review" else "",
                 f"[fuzzy {note.anchor_score:.2f}]" if note.status == "fuzzy" else "",
                 "[deleted]" if note.deleted else "",
                 " ".join(f"#{tag}" for tag in note.tags),
@@ -203,6 +210,7 @@ def _list(args: argparse.Namespace) -> int:
             article_id=args.article,
             tag=args.tag,
             orphans=args.orphans,
+            review=args.review,
             include_deleted=args.deleted,
         )
     _print_notes(notes, args.json)

@@ -20,6 +20,7 @@ from briefreader.models import Article
 from briefreader.notes.model import (
     ANCHORED,
     ORPHANED,
+    REVIEW,
     STATUSES,
     Note,
     NotesError,
@@ -419,6 +420,8 @@ def _md_note(note: Note, article: Article | None, title: str) -> list[str]:
     cite = f"— {md_escape(title)}, {_paragraphs(note, article)}"
     if note.status == ORPHANED:
         cite += " (orphaned: this text is no longer in the article)"
+    elif note.status == REVIEW:
+        cite += " (to review: the article's text here changed since this note was written)"
     return [*lines, cite, "", "---", ""]
 
 

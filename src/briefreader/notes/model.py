@@ -10,7 +10,10 @@ from briefreader.text.decode import strip_control
 ANCHORED = "anchored"
 FUZZY = "fuzzy"
 ORPHANED = "orphaned"
-STATUSES = (ANCHORED, FUZZY, ORPHANED)
+# Re-anchoring found a candidate it will not move the note to (a number or a name differs,
+# a rival place, context gone): the note stays where it was, listed for the user to check.
+REVIEW = "review"
+STATUSES = (ANCHORED, FUZZY, ORPHANED, REVIEW)
 
 # A tag starts after whitespace or an opening bracket (so ``page#section`` in a URL is not a
 # tag) and needs at least one letter (so ``#1`` stays an issue number).

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from briefreader.notes.model import (
     ANCHORED,
     ORPHANED,
+    REVIEW,
     STATUSES,
     Note,
     NoteNotFound,
@@ -39,10 +40,11 @@ from briefreader.notes.model import (
 
 T = TypeVar("T")
 
-# Each migration is a tuple of statements; migration i brings the schema to version i + 1.
-MIGRATIONS: list[tuple[str, ...]] = [
-    (
-        """CREATE TABLE notes (
+
+def _notes_table(name: str, statuses: tuple[str, ...]) -> str:
+    """The ``CREATE TABLE`` of the notes table (migrations copy it to change a CHECK)."""
+    allowed = ", ".join(f"'{status}'" for status in statuses)
+    return f"""CREATE TABLE {name} (
             id TEXT PRIMARY KEY,
             article_id TEXT NOT NULL,
             passage_id TEXT NOT NULL,
@@ -58,18 +60,45 @@ MIGRATIONS: list[tuple[str, ...]] = [
             created TEXT NOT NULL,
             updated TEXT NOT NULL,
             deleted_at TEXT,
-            status TEXT NOT NULL DEFAULT 'anchored'
-                CHECK (status IN ('anchored', 'fuzzy', 'orphaned')),
+            status TEXT NOT NULL DEFAULT 'anchored' CHECK (status IN ({allowed})),
             anchor_score REAL NOT NULL DEFAULT 1.0
-        )""",
-        """CREATE TABLE note_tags (
-            note_id TEXT NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        )"""
+
+
+def _tags_table(name: str, notes: str) -> str:
+    """The ``CREATE TABLE`` of the tag table, referring to the notes table ``notes``."""
+    return f"""CREATE TABLE {name} (
+            note_id TEXT NOT NULL REFERENCES {notes}(id) ON DELETE CASCADE,
             tag TEXT NOT NULL,
             PRIMARY KEY (note_id, tag)
-        )""",
-        "CREATE INDEX notes_article ON notes(article_id)",
-        "CREATE INDEX notes_created ON notes(created)",
-        "CREATE INDEX note_tags_tag ON note_tags(tag)",
+        )"""
+
+
+_INDEXES = (
+    "CREATE INDEX notes_article ON notes(article_id)",
+    "CREATE INDEX notes_created ON notes(created)",
+    "CREATE INDEX note_tags_tag ON note_tags(tag)",
+)
+
+# Each migration is a tuple of statements; migration i brings the schema to version i + 1.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        _notes_table("notes", ("anchored", "fuzzy", "orphaned")),
+        _tags_table("note_tags", "notes"),
+        *_INDEXES,
+    ),
+    # 2: the "review" status. A CHECK cannot be altered, so both tables are copied; the tag
+    # table is dropped first, so that dropping the notes table cascades to nothing.
+    (
+        _notes_table("notes_v2", ("anchored", "fuzzy", "orphaned", "review")),
+        "INSERT INTO notes_v2 SELECT * FROM notes",
+        _tags_table("note_tags_v2", "notes_v2"),
+        "INSERT INTO note_tags_v2 SELECT * FROM note_tags",
+        "DROP TABLE note_tags",
+        "DROP TABLE notes",
+        "ALTER TABLE notes_v2 RENAME TO notes",
+        "ALTER TABLE note_tags_v2 RENAME TO note_tags",
+        *_INDEXES,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -292,6 +321,7 @@ class NoteStore:
         text: str | None = None,
         orphans: bool = False,
         include_deleted: bool = False,
+        review: bool = False,
     ) -> builtins.list[Note]:
         """Notes, newest first, filtered by article, tag, text (every word, any case), status."""
         where, params = ["1 = 1"], []
@@ -300,9 +330,10 @@ class NoteStore:
         if article_id is not None:
             where.append("article_id = ?")
             params.append(article_id)
-        if orphans:
-            where.append("status = ?")
-            params.append(ORPHANED)
+        if orphans or review:
+            statuses = [ORPHANED] * orphans + [REVIEW] * review
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
         if tag is not None:
             where.append("id IN (SELECT note_id FROM note_tags WHERE tag = ?)")
             params.append(normalize_tag(tag))

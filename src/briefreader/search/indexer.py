@@ -316,7 +316,8 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
-    loaded = disambiguate(loaded, *_held_ids(catalog, plan))
+    titles = {article_id: summary.title for article_id, summary in catalog.articles.items()}
+    loaded = disambiguate(loaded, *_held_ids(catalog, plan), titles=titles)
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
     timer = time.perf_counter()

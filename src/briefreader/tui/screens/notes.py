@@ -23,7 +23,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from briefreader.notes import ORPHANED, Note, NotesError, NoteStore
+from briefreader.notes import ORPHANED, REVIEW, Note, NotesError, NoteStore
 from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, tag_line
 
 LIMIT = 500
@@ -173,6 +173,8 @@ class NotesScreen(ModalScreen[Note | None]):
             text.append("\n" + tag_line(note), style="dim")
         if note.status == ORPHANED:
             text.append("\norphaned: the text is no longer in the article", style="italic")
+        elif note.status == REVIEW:
+            text.append("\nreview: the text changed; the note was not moved", style="italic")
         return text
 
     @on(OptionList.OptionSelected, "#notes-list")
