@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,76 @@ SETTINGS_FILE = "briefreader.toml"
 
 class WorkspaceError(Exception):
     """No usable workspace; the message says how to get one."""
+
+
+class SettingsError(WorkspaceError, ValueError):
+    """A settings file is not TOML or a key has the wrong type; one line naming the file,
+    the key and the type expected."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+# Every key briefreader reads: (check, what it must be). A key not listed here is ignored.
+SETTINGS_SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "cleaning": {"boilerplate": (_is_text_list, "a list of strings (regular expressions)")},
+    "limits": {
+        "max_file_mb": (lambda v: _is_number(v) and v > 0, "a number of megabytes above 0"),
+        "follow_symlinks": (lambda v: isinstance(v, bool), "true or false"),
+    },
+    "entities": {
+        "enabled": (lambda v: isinstance(v, bool), "true or false"),
+        "max_chars": (
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "a whole number above 0",
+        ),
+        "recogniser": (lambda v: v in ("spacy", "rules"), '"spacy" or "rules"'),
+        "model": (lambda v: isinstance(v, str), "a string (a spaCy model name)"),
+    },
+    "related": {
+        "semantic": (lambda v: isinstance(v, bool), "true or false"),
+        "threshold": (lambda v: _is_number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+    },
+    "reader": {
+        "animations": (lambda v: isinstance(v, bool), "true or false"),
+        "cursor_blink": (lambda v: isinstance(v, bool), "true or false"),
+        "theme": (lambda v: isinstance(v, str), "a string (a theme name)"),
+    },
+    "keys": {},  # binding ids: checked by the reader, which knows them
+}
+
+
+def check_settings(path: Path, data: dict[str, Any]) -> None:
+    """Check every known key of one settings file against ``SETTINGS_SCHEMA``.
+
+    Raises:
+        SettingsError: at the first key of the wrong type (or a section that is not a table).
+    """
+    for section, keys in SETTINGS_SCHEMA.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [{section}] must be a table, not {_shown(table)}")
+        for key, (valid, expected) in keys.items():
+            if key in table and not valid(table[key]):
+                raise SettingsError(
+                    f"{path}: [{section}] {key} must be {expected}, not {_shown(table[key])}"
+                )
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as TOML would spell it, cut short."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = '"' + value + '"'
+    else:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @dataclass(frozen=True)
@@ -100,10 +172,10 @@ class Workspace:
                 merged = _merge(merged, _read_toml(path))
         cleaning = merged.get("cleaning", {})
         limits = merged.get("limits", {})
-        return Settings(
-            boilerplate=tuple(str(p) for p in cleaning.get("boilerplate", ())),
+        return Settings(  # types checked per file by ``check_settings``
+            boilerplate=tuple(cleaning.get("boilerplate", ())),
             max_file_mb=float(limits.get("max_file_mb", 20.0)),
-            follow_symlinks=bool(limits.get("follow_symlinks", False)),
+            follow_symlinks=limits.get("follow_symlinks", False),
             raw=merged,
         )
 
@@ -155,10 +227,17 @@ def user_config_path() -> Path | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """One settings file, parsed and type-checked (one-line ``SettingsError`` otherwise)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise WorkspaceError(f"cannot read settings file {path}: {error}") from error
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"cannot read settings file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{path} is not UTF-8 text (byte {error.start})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path} is not valid TOML: {error}") from error
+    check_settings(path, data)
+    return data
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,10 @@ from briefreader.cli.common import (
     StdoutError,
     discard_stdout,
     fail,
+    printable,
     shorten_echoes,
 )
+from briefreader.workspace import WorkspaceError
 
 SUBCOMMAND_MODULES = [corpus, search, notes, entities, related]
 
@@ -76,6 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except CommandError as error:
         return fail(str(error), error.code)
+    except WorkspaceError as error:  # a settings file that is not TOML, a key of a wrong type
+        return fail(str(error), 2)
+    except PermissionError as error:  # a workspace folder or file this user may not read
+        name = printable(str(error.filename or ""))
+        return fail(f"permission denied: {name} ({error.strerror})", 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
