@@ -14,7 +14,11 @@ from textual.worker import WorkerCancelled
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
-    """Let workers finish and their messages be handled (workers start more workers)."""
+    """Let workers finish and their messages be handled (workers start more workers); first
+    let a typing window pass, so the search for what was typed last has started."""
+    from briefreader.tui.screens.main import TYPING_WINDOW_SECONDS
+
+    await pilot.pause(TYPING_WINDOW_SECONDS * 1.5)
     for _ in range(rounds):
         await pilot.pause()
         # A cancelled exclusive worker was replaced by a newer one: that is what the app wants.

@@ -126,3 +126,32 @@ async def test_hostile_tags_and_bodies_reach_no_widget_and_no_clipboard(tmp_path
         assert isinstance(pilot.app.screen, NotesScreen)
         listed = _option_texts(pilot.app.screen.query_one(AllNotesList))
         assert "Ünïcødé" in listed and not forbidden_in(listed.replace("\n", ""))
+
+
+async def test_an_unbracketed_paste_is_one_search_and_bounded(tmp_path: Path) -> None:
+    from textual import events
+
+    from briefreader.search.query import MAX_QUERY_CHARS
+
+    root = tmp_path / "ws"
+    indexed_workspace(root, {"a.txt": f"Harbour\n\n{HARBOUR}", "b.txt": f"River\n\n{RIVER}"})
+    app = ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        searches: list[str] = []
+        original = screen.run_search
+
+        def counted(query: str, **kwargs: Any) -> None:
+            searches.append(query)
+            original(query, **kwargs)
+
+        screen.run_search = counted
+        field = screen.search_bar.input
+        paste = ("harbour " * 1_300)[:10_000]  # 10 KB, one key event per character
+        for char in paste:
+            field.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert len(field.value) == MAX_QUERY_CHARS
+        assert 1 <= len(searches) <= 10, len(searches)  # coalesced, not one per key
+        assert searches[-1] == field.value
