@@ -121,6 +121,14 @@ def _store(args: argparse.Namespace) -> Iterator[NoteStore]:
         yield store
 
 
+@contextmanager
+def _reading_store(args: argparse.Namespace) -> Iterator[NoteStore]:
+    """The store for commands that only read (list, search, export): they work on a
+    read-only or full disk too."""
+    with NoteStore.for_reading(workspace_from(args).notes_db) as store:
+        yield store
+
+
 def article_source(workspace: Workspace) -> ArticleLookup:
     """A lookup from article id to the ``Article`` the reader shows (from the index).
 
@@ -205,7 +213,7 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
 
 @_domain_errors
 def _list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _reading_store(args) as store:
         notes = store.list(
             article_id=args.article,
             tag=args.tag,
@@ -219,7 +227,7 @@ def _list(args: argparse.Namespace) -> int:
 
 @_domain_errors
 def _search(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _reading_store(args) as store:
         notes = store.search(args.text)
     _print_notes(notes, args.json)
     return 0
@@ -263,7 +271,7 @@ def _export(args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
     if args.output and args.output != "-":
         refuse_own_file(workspace, args.output)
-    with NoteStore(workspace.notes_db) as store:
+    with _reading_store(args) as store:
         # The json backup keeps deleted notes too, so restoring it loses nothing.
         notes = store.list(tag=args.tag, include_deleted=args.format == "json")
     lookup = article_source(workspace) if args.format != "json" else None

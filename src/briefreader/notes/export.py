@@ -347,11 +347,16 @@ def _annotations(data: Any) -> list[Any] | None:
 def import_notes(store: NoteStore, text: str) -> ImportReport:
     """Import a ``json`` or ``w3c`` export into the store, skipping duplicates."""
     added = duplicates = 0
-    for note in parse_export(text):
-        if store.import_note(note):
-            added += 1
-        else:
-            duplicates += 1
+    notes = parse_export(text)
+    for note in notes:
+        try:
+            imported = store.import_note(note)
+        except NotesError as error:  # a full disk: say how far it got (every note is atomic)
+            raise NotesError(
+                f"{error}; {added} of {len(notes)} notes were imported before that "
+                "(import the file again to add the rest: duplicates are skipped)"
+            ) from error
+        added, duplicates = added + imported, duplicates + (not imported)
     return ImportReport(added, duplicates)
 
 

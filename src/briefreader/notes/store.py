@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from briefreader.notes.model import (
     ANCHORED,
@@ -133,18 +134,45 @@ class NoteStore:
     """
 
     def __init__(
-        self, path: Path | str, busy_timeout: float = 2.0, write_deadline: float = 30.0
+        self,
+        path: Path | str,
+        busy_timeout: float = 2.0,
+        write_deadline: float = 30.0,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.write_deadline = write_deadline
         self._lock = threading.RLock()
-        self._conn = _connect(self.path, busy_timeout)
+        self._conn = (
+            _connect_read_only(self.path) if read_only else _connect(self.path, busy_timeout)
+        )
+        if read_only:
+            return  # no WAL switch, no migration: the columns read are the same in every schema
         try:
             self._retrying(self._configure)
             self._retrying(self._migrate)
         except BaseException:
             self._conn.close()
             raise
+
+    @classmethod
+    def for_reading(cls, path: Path | str) -> NoteStore:
+        """A store for listing and exporting that works on a read-only or full disk: the
+        usual store, else a read-only connection to the file as it is.
+
+        Raises:
+            NotesError: neither could be opened (the first error is reported).
+        """
+        try:
+            return cls(path)
+        except NotesError as error:
+            if not Path(path).is_file() or "not a usable" in str(error) or "newer" in str(error):
+                raise
+            try:
+                return cls(path, read_only=True)
+            except NotesError:
+                raise error from None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -443,6 +471,25 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         raise NotesError(f"cannot open notes database {path}: {error}") from error
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro`` (sees a pending write-ahead log), else, when there
+    is no log to miss, ``immutable`` (needs no -shm file, so a read-only folder is fine)."""
+    uri = f"file:{quote(str(path.resolve()))}"
+    attempts = [f"{uri}?mode=ro"]
+    wal = path.with_name(path.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        attempts.append(f"{uri}?mode=ro&immutable=1")
+    error: Exception | None = None
+    for target in attempts:
+        try:
+            conn = sqlite3.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM notes").fetchone()
+            return conn
+        except sqlite3.Error as failed:
+            error = failed
+    raise NotesError(f"cannot open notes database {path} even to read it: {error}")
 
 
 @contextmanager
