@@ -118,3 +118,27 @@ def test_consoles_print_no_emoji_codes_and_no_escapes(monkeypatch: pytest.Monkey
     with console.capture() as captured:
         console.print(":skull: \x1b]8;;file:///etc\x07y", markup=False)
     assert captured.get() == ":skull: y\n"
+
+
+@given(
+    st.one_of(st.integers(0, 31).filter(lambda c: c not in (9, 10, 13)), st.integers(127, 159)),
+    st.booleans(),
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_a_page_with_a_control_character_reference_is_read(
+    tmp_path_factory: pytest.TempPathFactory, code: int, hexadecimal: bool
+) -> None:
+    from briefreader.text.load import default_options, load_file
+
+    root = tmp_path_factory.mktemp("html")
+    reference = f"&#x{code:x};" if hexadecimal else f"&#{code};"
+    page = (
+        "<html><head><title>Short page</title></head><body><h1>Short page</h1>"
+        f"<p>The council met {reference} and voted to close the port after a long debate.</p>"
+        "</body></html>"
+    )
+    (root / "p.html").write_text(page)
+    result = load_file(root / "p.html", root, default_options((), 20, False))
+    assert result.skipped is None and result.articles
+    text = result.articles[0].text
+    assert "voted to close the port" in text and not forbidden_in(text.replace("\n", ""))

@@ -361,6 +361,22 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
+# Character references (``&#27;``, ``&#x1b;``): those to control characters are dropped before
+# parsing (an XML parser refuses them and the whole page was lost; text cannot hold them).
+_CHAR_REF = re.compile(r"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));?")
+
+
+def _drop_control_refs(html: str) -> str:
+    """``html`` without character references to C0 (but tab, LF, CR), DEL or C1."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+        control = (code < 32 and code not in (9, 10, 13)) or 127 <= code <= 159
+        return "" if control else match.group()
+
+    return _CHAR_REF.sub(replace, html)
+
+
 def _parse_html(
     html: str, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
@@ -369,6 +385,7 @@ def _parse_html(
     A page nested deeper than the HTML parser goes (256 elements) is parsed again without
     that limit; past the parser's hard limit its text is read without the page's layout.
     """
+    html = _drop_control_refs(html)
     found = _extract_html(html, options)
     if any(draft.blocks for draft in found[0]) or not _html_tree(html, huge=False)[1]:
         return found
