@@ -142,3 +142,18 @@ def test_a_page_with_a_control_character_reference_is_read(
     assert result.skipped is None and result.articles
     text = result.articles[0].text
     assert "voted to close the port" in text and not forbidden_in(text.replace("\n", ""))
+
+
+def test_a_renamed_entity_is_printed_as_typed_in_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_workspace(tmp_path, sample=True)
+    (root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n')
+    assert main(["-w", str(root), "entities", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["entities"][0]["name"]
+    hostile = "\x1b]8;;file:///etc/passwd\x07[link=file:///etc/passwd]x[/link] :skull: \x1b[5m"
+    assert main(["-w", str(root), "entities", "rename", first, hostile]) == 0
+    assert main(["-w", str(root), "entities"]) == 0
+    out, err = capsys.readouterr()
+    assert "[link=file:///etc/passwd]x[/link] :skull:" in out
+    assert not forbidden_in((out + err).replace("\n", ""))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from briefreader.cli.common import (
     CommandError,
@@ -23,6 +24,7 @@ from briefreader.cli.common import (
     workspace_from,
 )
 from briefreader.models import Article
+from briefreader.text.decode import strip_control
 from briefreader.text.entities import (
     CACHE_FILE,
     CORRECTIONS_FILE,
@@ -240,13 +242,9 @@ def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: st
         count = entity.mention_count
         if article_id:
             count = sum(m.article_id == article_id for m in corpus.table.mentions_of(entity.id))
-        table.add_row(
-            entity.type,
-            entity.name,
-            str(count),
-            str(len(entity.article_ids)),
-            ", ".join(entity.aliases),
-        )
+        cells = (entity.type, entity.name, str(count), str(len(entity.article_ids)))
+        # Text, not str: a Table parses str cells as markup ([link=file://…] in a renamed name)
+        table.add_row(*(Text(strip_control(c)) for c in (*cells, ", ".join(entity.aliases))))
     console.print(table)
     console.print(f"{len(entities)} entities", markup=False)
 
