@@ -155,3 +155,39 @@ async def test_an_unbracketed_paste_is_one_search_and_bounded(tmp_path: Path) ->
         assert len(field.value) == MAX_QUERY_CHARS
         assert 1 <= len(searches) <= 10, len(searches)  # coalesced, not one per key
         assert searches[-1] == field.value
+
+
+async def test_a_note_whose_number_changed_is_shown_for_review(tmp_path: Path) -> None:
+    from briefreader.tui.widgets.notes_tab import NoteList
+
+    figures = "Officials said 160 attacks were recorded in 2023 near the border crossing."
+    twin = "Officials said 190 attacks were recorded in 2024 near the border crossing."
+    root = tmp_path / "ws"
+    indexed_workspace(root, {"a.txt": f"Attacks\n\n{HARBOUR}\n\n{figures}\n\n{RIVER}\n\n{twin}"})
+    workspace = Workspace(root)
+    library = Library.open(workspace)
+    article = library.article("a")
+    start = article.text.index(figures)
+    with NoteStore(workspace.notes_db) as store:
+        note = add_note(store, article, start, start + len(figures), "check the figure")
+    library.close()
+    edited = figures.replace("160", "170")
+    (root / "articles" / "a.txt").write_text(
+        f"Attacks\n\n{HARBOUR}\n\n{edited}\n\n{RIVER}\n\n{twin}"
+    )
+    (root / "briefreader.toml").write_text("[entities]\nenabled = false\n")
+    _cli_index(root)
+    with NoteStore(workspace.notes_db) as store:
+        saved = store.get(note.id)
+    assert saved is not None and saved.status == "review" and saved.selector == note.selector
+    app = ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        screen.open_article(OpenRequest("a"), jump=False)
+        await settle(pilot)
+        screen.side.show_tab("notes")
+        await settle(pilot)
+        shown = _option_texts(screen.side.query_one(NoteList))
+        assert "review: the text changed here" in shown and "check the figure" in shown
+        assert screen.view.notes and not screen.view.notes[0][1].found  # not marked on text
