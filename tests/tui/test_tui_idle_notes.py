@@ -78,6 +78,19 @@ async def test_idle_reader_with_skipped_files_changes_nothing(tmp_path: Path) ->
         assert _notes_state(workspace) == before
 
 
+async def _notes_tab_of(pilot: Any, article_id: str) -> tuple[Any, str]:
+    """Open an article, show its Notes tab; the screen and the tab's text."""
+    from briefreader.tui.widgets.notes_tab import NoteList
+
+    await settle(pilot)
+    screen: Any = pilot.app.screen
+    screen.open_article(OpenRequest(article_id), jump=False)
+    await settle(pilot)
+    screen.side.show_tab("notes")
+    await settle(pilot)
+    return screen, _option_texts(screen.side.query_one(NoteList))
+
+
 def _option_texts(options: Any) -> str:
     """The plain text of every option of an OptionList."""
     return "\n".join(
@@ -90,7 +103,6 @@ async def test_hostile_tags_and_bodies_reach_no_widget_and_no_clipboard(tmp_path
     import sqlite3
 
     from briefreader.tui.screens.notes import AllNotesList, NotesScreen
-    from briefreader.tui.widgets.notes_tab import NoteList
     from tests.hostile_text import PIECES, forbidden_in
 
     hostile = "".join(PIECES)
@@ -110,13 +122,7 @@ async def test_hostile_tags_and_bodies_reach_no_widget_and_no_clipboard(tmp_path
         conn.execute("INSERT INTO note_tags VALUES (?, ?)", (note.id, hostile))
     app = ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen: Any = pilot.app.screen
-        screen.open_article(OpenRequest("a"), jump=False)
-        await settle(pilot)
-        screen.side.show_tab("notes")
-        await settle(pilot)
-        shown = _option_texts(screen.side.query_one(NoteList))
+        screen, shown = await _notes_tab_of(pilot, "a")
         assert "Ünïcødé" in shown and not forbidden_in(shown.replace("\n", ""))
         screen.view.focus()
         await pilot.press("y")
@@ -158,7 +164,6 @@ async def test_an_unbracketed_paste_is_one_search_and_bounded(tmp_path: Path) ->
 
 
 async def test_a_note_whose_number_changed_is_shown_for_review(tmp_path: Path) -> None:
-    from briefreader.tui.widgets.notes_tab import NoteList
 
     figures = "Officials said 160 attacks were recorded in 2023 near the border crossing."
     twin = "Officials said 190 attacks were recorded in 2024 near the border crossing."
@@ -182,12 +187,6 @@ async def test_a_note_whose_number_changed_is_shown_for_review(tmp_path: Path) -
     assert saved is not None and saved.status == "review" and saved.selector == note.selector
     app = ReaderApp(workspace, ReaderSettings(animations=False, cursor_blink=False))
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen: Any = pilot.app.screen
-        screen.open_article(OpenRequest("a"), jump=False)
-        await settle(pilot)
-        screen.side.show_tab("notes")
-        await settle(pilot)
-        shown = _option_texts(screen.side.query_one(NoteList))
+        screen, shown = await _notes_tab_of(pilot, "a")
         assert "review: the text changed here" in shown and "check the figure" in shown
         assert screen.view.notes and not screen.view.notes[0][1].found  # not marked on text
