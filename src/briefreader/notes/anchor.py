@@ -272,8 +272,8 @@ def _exact_match(selector: TextSelector, text: str) -> Match | None:
         return None
     spans = [(start, start + len(exact)) for start in candidates]
     hint = (selector.start, selector.end)
-    if hint in spans and _fits(selector, text, *hint):
-        return selector.start, selector.end, 1.0, ""
+    if hint in spans and (len(spans) == 1 or _fits(selector, text, *hint)):
+        return selector.start, selector.end, 1.0, ""  # still there: nothing moves
     start, end, reason = _choose(selector, text, spans)
     return start, end, 1.0, reason
 
