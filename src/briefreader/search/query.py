@@ -298,7 +298,7 @@ def _check_expansions(parsed: query.Query) -> None:
                 raise QueryError(f"'{word}~{edits}': a fuzzy word allows 1 or 2 edits (~1, ~2)")
             if len(word) < edits + 2:
                 raise QueryError(f"'{word}~{edits}' is too short: it would match most short words")
-            expanding.add(word)
+            expanding.add(f"{word}~{edits}")  # one per word and distance, not per field
         elif isinstance(leaf, query.PatternQuery):
             expanding.add(str(leaf.text))
     if len(expanding) > MAX_EXPANDING_TERMS:
