@@ -322,6 +322,7 @@ def test_index_that_is_not_a_folder(
 # --- 7. a 10 KB argument is not echoed whole ----------------------------------------------------
 
 HUGE = "x" * 10_000
+LONG_QUERY = "x" * 990  # within the query budget (1,000 characters), so it is parsed
 
 
 @pytest.mark.parametrize(
@@ -334,8 +335,8 @@ HUGE = "x" * 10_000
         ("notes", "delete", HUGE),
         ("notes", "add", f"{HUGE}:p1", "--text", "x"),
         ("notes", "import", HUGE),
-        ("search", f"date:{HUGE}"),
-        ("search", f"{HUGE}:value"),
+        ("search", f"date:{LONG_QUERY}"),
+        ("search", f"{LONG_QUERY}:value"),
         ("search", "--limit", HUGE, "x"),
         ("notes", "export", "--format", HUGE),
         (HUGE,),
@@ -353,5 +354,10 @@ def test_long_input_is_shortened_in_errors(indexed: Path, capsys, argv: tuple[st
 
 
 def test_long_query_is_shortened_when_nothing_matches(indexed: Path, capsys) -> None:
-    code, out, _ = run(capsys, "-w", str(indexed), "search", "y" * 10_000)
+    code, out, _ = run(capsys, "-w", str(indexed), "search", "y" * 990)
     assert code == 1 and len(out) < 200 and "y" * 79 + "…" in out
+
+
+def test_a_query_over_the_budget_is_refused_without_echoing_it(indexed: Path, capsys) -> None:
+    code, out, err = run(capsys, "-w", str(indexed), "search", "y" * 10_000)
+    assert code == 2 and not out and "too long (10,000 characters" in err and "yy" not in err

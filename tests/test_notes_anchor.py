@@ -165,8 +165,9 @@ def test_reanchor_all_saves_new_positions_and_reports(store: NoteStore) -> None:
 
 def test_reanchor_all_orphans_notes_of_missing_articles(store: NoteStore) -> None:
     note = add_note(store, make_article(PARAGRAPHS), 0, 3)
-    assert reanchor_all(store, [], orphan_missing=False).orphaned == ()
-    assert reanchor_all(store, []).orphaned == (note.id,)
+    assert reanchor_all(store, []).orphaned == ()  # never orphaned by omission
+    assert reanchor_all(store, [], gone=["other"]).orphaned == ()
+    assert reanchor_all(store, [], gone=[note.article_id]).orphaned == (note.id,)
 
 
 def test_notes_for_article_resolves_current_offsets_in_text_order(store: NoteStore) -> None:

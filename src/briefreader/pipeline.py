@@ -17,8 +17,9 @@ from briefreader.models import ProgressFn
 from briefreader.notes import NotesError, ReanchorReport
 from briefreader.search.index.enrich import default_enricher, load_options_for
 from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
+from briefreader.search.index.pending import clear_reanchor_pending
 from briefreader.search.library import Library
-from briefreader.sync import describe, reanchor_workspace_notes
+from briefreader.sync import describe, needs_reanchoring, reanchor_workspace_notes
 from briefreader.workspace import Workspace
 
 # Which notes a run re-anchors: those of the articles it changed (nothing if it changed
@@ -93,23 +94,33 @@ def run_index(
 def _notes_to_reanchor(
     workspace: Workspace, report: IndexReport, reanchor: Reanchor
 ) -> frozenset[str] | None:
-    """The article ids whose notes to re-anchor: None for all, empty for none."""
+    """The article ids whose notes to re-anchor: None for all, empty for none.
+
+    Re-anchoring is the last step of an index run's commit protocol: the indexer marks it
+    pending before it commits, so a run killed before this step leaves every note to be
+    re-anchored by the next run, even one with nothing to index.
+    """
     if not workspace.notes_db.exists():
+        clear_reanchor_pending(workspace.index_dir)
         return frozenset()
-    if reanchor == "all":
+    if reanchor == "all" or report.reanchor_everything:
         return None
-    return report.changed_articles if report.changed else frozenset()
+    if not needs_reanchoring(workspace, report):
+        return frozenset()
+    return frozenset(report.touched)
 
 
 def _reanchor(
     workspace: Workspace, library: Library, wanted: frozenset[str] | None, run: IndexRun
 ) -> None:
-    """Re-anchor notes; a failure here never loses the index update (it becomes a notice)."""
+    """Re-anchor notes, then clear the pending mark; a failure here never loses the index
+    update (it becomes a notice, and the mark stays for the next run)."""
     try:
         run.notes = reanchor_workspace_notes(workspace, library, wanted)
     except NotesError as error:
         run.notes_notice = f"notes were not re-anchored: {error}"
         return
+    clear_reanchor_pending(workspace.index_dir)
     run.notes_notice = describe(run.notes) or ""
 
 

@@ -8,37 +8,48 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
+from briefreader.search.index.indexer import IndexReport
+from briefreader.search.index.pending import reanchor_pending
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
 
 def reanchor_workspace_notes(
-    workspace: Workspace, library: Library, article_ids: Collection[str] | None = None
+    workspace: Workspace, library: Library, changed: Collection[str] | None = None
 ) -> ReanchorReport | None:
-    """Re-anchor the workspace's notes against the indexed articles (None if no notes yet).
+    """Re-anchor the notes of the ``changed`` article ids (None: of every article with notes)
+    against the indexed articles (None if no notes yet).
 
-    Only the articles that have notes are read, and with ``article_ids`` (what an index run
-    changed) only those among them: the notes of other articles are left as they are. A note
-    whose article is gone is orphaned, never dropped.
+    A note whose article is no longer in the index is orphaned, never dropped; the notes of
+    articles outside ``changed`` are not touched.
     """
     if not workspace.notes_db.exists():
         return None
     with NoteStore(workspace.notes_db) as store:
-        noted = {note.article_id for note in store.list(include_deleted=True)}
-        if article_ids is not None:
-            noted &= set(article_ids)
-        articles = []
-        for article_id in sorted(noted):
+        wanted = {note.article_id for note in store.list(include_deleted=True)}
+        if changed is not None:
+            wanted &= set(changed)
+        articles, gone = [], []
+        for article_id in sorted(wanted):
             try:
                 articles.append(library.article(article_id))
             except KeyError:
-                continue
-        return reanchor_all(store, articles, orphan_missing=True, only=article_ids)
+                gone.append(article_id)
+        return reanchor_all(store, articles, gone)
+
+
+def needs_reanchoring(workspace: Workspace, report: IndexReport) -> bool:
+    """Whether an index run (or an earlier one that was killed) left notes to re-anchor."""
+    return bool(report.touched or report.reanchor_everything) or reanchor_pending(
+        workspace.index_dir
+    )
 
 
 def describe(report: ReanchorReport | None) -> str | None:
     """One line for the user when re-anchoring changed anything."""
-    if report is None or not (report.moved or report.fuzzy or report.orphaned or report.restored):
+    if report is None or not (
+        report.moved or report.fuzzy or report.orphaned or report.restored or report.review
+    ):
         return None
     parts = [
         f"{len(report.moved)} moved",
@@ -46,4 +57,7 @@ def describe(report: ReanchorReport | None) -> str | None:
         f"{len(report.orphaned)} orphaned",
         f"{len(report.restored)} found again",
     ]
-    return "notes re-anchored: " + ", ".join(parts) + " (see 'briefreader notes list --orphans')"
+    if report.review:
+        parts.append(f"{len(report.review)} to review (not moved: the text changed)")
+    listing = "briefreader notes list --orphans --review"
+    return "notes re-anchored: " + ", ".join(parts) + f" (see '{listing}')"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import shutil
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,6 +20,76 @@ SETTINGS_FILE = "briefreader.toml"
 
 class WorkspaceError(Exception):
     """No usable workspace; the message says how to get one."""
+
+
+class SettingsError(WorkspaceError, ValueError):
+    """A settings file is not TOML or a key has the wrong type; one line naming the file,
+    the key and the type expected."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+# Every key briefreader reads: (check, what it must be). A key not listed here is ignored.
+SETTINGS_SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "cleaning": {"boilerplate": (_is_text_list, "a list of strings (regular expressions)")},
+    "limits": {
+        "max_file_mb": (lambda v: _is_number(v) and v > 0, "a number of megabytes above 0"),
+        "follow_symlinks": (lambda v: isinstance(v, bool), "true or false"),
+    },
+    "entities": {
+        "enabled": (lambda v: isinstance(v, bool), "true or false"),
+        "max_chars": (
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "a whole number above 0",
+        ),
+        "recogniser": (lambda v: v in ("spacy", "rules"), '"spacy" or "rules"'),
+        "model": (lambda v: isinstance(v, str), "a string (a spaCy model name)"),
+    },
+    "related": {
+        "semantic": (lambda v: isinstance(v, bool), "true or false"),
+        "threshold": (lambda v: _is_number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+    },
+    "reader": {
+        "animations": (lambda v: isinstance(v, bool), "true or false"),
+        "cursor_blink": (lambda v: isinstance(v, bool), "true or false"),
+        "theme": (lambda v: isinstance(v, str), "a string (a theme name)"),
+    },
+    "keys": {},  # binding ids: checked by the reader, which knows them
+}
+
+
+def check_settings(path: Path, data: dict[str, Any]) -> None:
+    """Check every known key of one settings file against ``SETTINGS_SCHEMA``.
+
+    Raises:
+        SettingsError: at the first key of the wrong type (or a section that is not a table).
+    """
+    for section, keys in SETTINGS_SCHEMA.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [{section}] must be a table, not {_shown(table)}")
+        for key, (valid, expected) in keys.items():
+            if key in table and not valid(table[key]):
+                raise SettingsError(
+                    f"{path}: [{section}] {key} must be {expected}, not {_shown(table[key])}"
+                )
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as TOML would spell it, cut short."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = '"' + value + '"'
+    else:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @dataclass(frozen=True)
@@ -66,6 +139,31 @@ class Workspace:
         """Per-workspace reader state (last article, positions): kept beside the index."""
         return self.root / "index" / "state"
 
+    def own_file_reason(self, path: Path | str) -> str | None:
+        """Why ``path`` must never be written by an export (None when it may be).
+
+        The workspace's own files are refused: ``notes.db`` (and its -wal/-shm/-journal),
+        anything under ``index/`` or ``articles/``, ``briefreader.toml``, ``entities.toml``.
+        Symbolic links and hard links to them are refused too.
+        """
+        target = _resolved(Path(path).expanduser())
+        if target is None:
+            return "the path cannot be resolved (a link loop or a name too long)"
+        for folder, what in ((self.index_dir, "the index"), (self.articles_dir, "the articles")):
+            if target.is_relative_to(_resolved(folder) or folder):
+                return f"it is part of {what} ({folder.name}/)"
+        for own in self.own_files():
+            if target == _resolved(own) or _same_file(target, own):
+                return f"it is the workspace's {own.name}"
+        if _hard_link_into(target, (self.index_dir, self.articles_dir)):
+            return "it is a hard link to a file of the index or the articles"
+        return None
+
+    def own_files(self) -> tuple[Path, ...]:
+        """The workspace's own files beside its folders (notes database, settings)."""
+        notes = [self.root / f"notes.db{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+        return (*notes, self.settings_path, self.root / "entities.toml")
+
     def settings(self) -> Settings:
         """Read settings from the user config file and the workspace file (workspace wins)."""
         merged: dict[str, Any] = {}
@@ -74,12 +172,48 @@ class Workspace:
                 merged = _merge(merged, _read_toml(path))
         cleaning = merged.get("cleaning", {})
         limits = merged.get("limits", {})
-        return Settings(
-            boilerplate=tuple(str(p) for p in cleaning.get("boilerplate", ())),
+        return Settings(  # types checked per file by ``check_settings``
+            boilerplate=tuple(cleaning.get("boilerplate", ())),
             max_file_mb=float(limits.get("max_file_mb", 20.0)),
-            follow_symlinks=bool(limits.get("follow_symlinks", False)),
+            follow_symlinks=limits.get("follow_symlinks", False),
             raw=merged,
         )
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` made absolute with links followed (None when it cannot be: a loop, a name
+    too long…)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Are both names links to one file (a hard link)?"""
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
+
+
+def _hard_link_into(path: Path, folders: tuple[Path, ...]) -> bool:
+    """Is ``path`` a second name of a file inside one of ``folders``? (Walks them only when
+    the file has more than one link, which is rare.)"""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if info.st_nlink < 2:
+        return False
+    for folder in folders:
+        for parent, _dirs, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    other = os.stat(os.path.join(parent, name), follow_symlinks=False)
+                    if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+                        return True
+    return False
 
 
 def user_config_path() -> Path | None:
@@ -93,10 +227,17 @@ def user_config_path() -> Path | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """One settings file, parsed and type-checked (one-line ``SettingsError`` otherwise)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise WorkspaceError(f"cannot read settings file {path}: {error}") from error
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"cannot read settings file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{path} is not UTF-8 text (byte {error.start})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path} is not valid TOML: {error}") from error
+    check_settings(path, data)
+    return data
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

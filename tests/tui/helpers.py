@@ -14,7 +14,13 @@ from textual.worker import WorkerCancelled
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
-    """Let workers finish and their messages be handled (workers start more workers)."""
+    """Let workers finish and their messages be handled (workers start more workers); first,
+    if a search is waiting for the end of a typing window, let the window pass."""
+    from briefreader.tui.screens.main import TYPING_WINDOW_SECONDS
+
+    await pilot.pause()
+    if getattr(pilot.app.screen, "_typing_timer", None) is not None:
+        await pilot.pause(TYPING_WINDOW_SECONDS * 1.5)
     for _ in range(rounds):
         await pilot.pause()
         # A cancelled exclusive worker was replaced by a newer one: that is what the app wants.

@@ -21,9 +21,11 @@ from briefreader.cli.common import (
     StdoutError,
     discard_stdout,
     fail,
+    printable,
     set_verbosity,
     shorten_echoes,
 )
+from briefreader.workspace import WorkspaceError
 
 SUBCOMMAND_MODULES = [corpus, add, search, facets, notes, entities, related, serve, completion]
 
@@ -107,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except CommandError as error:
         return fail(str(error), error.code)
+    except WorkspaceError as error:  # a settings file that is not TOML, a key of a wrong type
+        return fail(str(error), 2)
+    except PermissionError as error:  # a workspace folder or file this user may not read
+        name = printable(str(error.filename or ""))
+        return fail(f"permission denied: {name} ({error.strerror})", 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import re
 import stat
@@ -15,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from briefreader.text.decode import safe_json, strip_control
 from briefreader.workspace import Workspace, WorkspaceError, find_workspace
 
 if TYPE_CHECKING:
@@ -90,24 +90,32 @@ def shorten_echoes(message: str) -> str:
 
 
 @cache
-def _out_console_class() -> type[Console]:
-    """rich's Console, told to leave a closed pipe to ``main`` (rich itself would exit with 1).
+def _console_classes() -> tuple[type[Console], type[Console]]:
+    """rich's Console made safe: every ``str`` argument passes the one control-character rule
+    (``strip_control``) first, so no escape sequence from data reaches the terminal; and one
+    for stdout that leaves a closed pipe to ``main`` (rich itself would exit with 1).
 
     Made on first use: rich is imported only by commands that print, not by ``--help``.
     """
     from rich.console import Console
 
-    class OutConsole(Console):
+    class SafeConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            """Print like Rich, with every ``str`` argument sanitised."""
+            safe = [strip_control(o) if isinstance(o, str) else o for o in objects]
+            super().print(*safe, **kwargs)
+
+    class OutConsole(SafeConsole):
         def on_broken_pipe(self) -> None:
             self.quiet = True
             raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
-    return OutConsole
+    return SafeConsole, OutConsole
 
 
 def out_console() -> Console:
     """Console for normal output (rich on a TTY, plain text when piped)."""
-    return _out_console_class()(highlight=False, soft_wrap=not sys.stdout.isatty())
+    return _console_classes()[1](highlight=False, emoji=False, soft_wrap=not sys.stdout.isatty())
 
 
 class StdoutError(OSError):
@@ -156,9 +164,7 @@ def discard_stdout() -> None:
 
 def err_console() -> Console:
     """Console for messages and progress (silent with ``-q``; errors go through ``fail``)."""
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, quiet=_verbosity < 0)
+    return _console_classes()[0](stderr=True, highlight=False, emoji=False, quiet=_verbosity < 0)
 
 
 def workspace_from(args: argparse.Namespace) -> Workspace:
@@ -189,14 +195,27 @@ JSON_SCHEMA = 1  # the version of every --json document (docs/json.md); bumped o
 
 def print_json(data: dict[str, Any]) -> None:
     """Print a ``--json`` document on stdout: stable, indented JSON, an object whose first
-    field is ``"schema"`` (the format's version)."""
+    field is ``"schema"`` (the format's version); control characters in strings escaped
+    (``safe_json``), so the document stays exact and the terminal safe."""
     document = {"schema": JSON_SCHEMA, **data}
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(safe_json(document) + "\n")
 
 
 def printable(text: str) -> str:
     """A file name or other untrusted string made safe to print: control characters as ``?``."""
     return "".join(char if char.isprintable() or char == " " else "?" for char in text)
+
+
+def refuse_own_file(workspace: Workspace, name: str) -> None:
+    """Refuse (exit 2, nothing written) an output path that is one of the workspace's files.
+
+    Raises:
+        CommandError: when ``name`` is the notes database, the settings, or inside
+            ``index/`` or ``articles/``.
+    """
+    reason = workspace.own_file_reason(name)
+    if reason is not None:
+        raise CommandError(f"will not write to {printable(name)!r}: {reason}; choose another file")
 
 
 def write_file(name: str, text: str) -> None:

@@ -21,6 +21,7 @@ from briefreader.cli.common import (
     workspace_from,
 )
 from briefreader.models import Article
+from briefreader.text.decode import strip_control
 from briefreader.workspace import Workspace
 
 if TYPE_CHECKING:  # imported by the functions that use them: `--help` stays fast
@@ -231,6 +232,7 @@ def listing_json(
 def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: str | None) -> None:
     """A table of entities, after a line naming the recogniser."""
     from rich.table import Table
+    from rich.text import Text
 
     console = out_console()
     console.print(f"recogniser: {corpus.recogniser}", markup=False)
@@ -243,13 +245,9 @@ def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: st
         count = entity.mention_count
         if article_id:
             count = sum(m.article_id == article_id for m in corpus.table.mentions_of(entity.id))
-        table.add_row(
-            entity.type,
-            entity.name,
-            str(count),
-            str(len(entity.article_ids)),
-            ", ".join(entity.aliases),
-        )
+        cells = (entity.type, entity.name, str(count), str(len(entity.article_ids)))
+        # Text, not str: a Table parses str cells as markup ([link=file://…] in a renamed name)
+        table.add_row(*(Text(strip_control(c)) for c in (*cells, ", ".join(entity.aliases))))
     console.print(table)
     console.print(f"{len(entities)} entities", markup=False)
 

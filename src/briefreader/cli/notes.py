@@ -10,11 +10,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from briefreader.cli.common import CommandError, print_json, workspace_from, write_file
+from briefreader.cli.common import (
+    CommandError,
+    print_json,
+    refuse_own_file,
+    workspace_from,
+    write_file,
+)
 from briefreader.models import Article
 from briefreader.notes.anchor import selector_for_passage
 from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
-from briefreader.notes.model import Note, NotesError, article_id_from_passage_id
+from briefreader.notes.model import (
+    Note,
+    NotesError,
+    article_id_from_passage_id,
+    display_note,
+    with_clean_tags,
+)
 from briefreader.notes.store import NoteStore
 from briefreader.text.decode import strip_control
 from briefreader.workspace import Workspace
@@ -63,6 +75,12 @@ def _register_list(actions: argparse._SubParsersAction[argparse.ArgumentParser])
     listing.add_argument("--article", metavar="ID", help="only notes on this article")
     listing.add_argument(
         "--orphans", action="store_true", help="only notes whose text is no longer found"
+    )
+    listing.add_argument(
+        "--review",
+        action="store_true",
+        help="only notes re-anchoring did not move: the text changed (a number, a name, "
+        "a rival place); check and re-save them",
     )
     listing.add_argument("--deleted", action="store_true", help="include deleted notes")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -118,6 +136,14 @@ def _store(args: argparse.Namespace) -> Iterator[NoteStore]:
         yield store
 
 
+@contextmanager
+def _reading_store(args: argparse.Namespace) -> Iterator[NoteStore]:
+    """The store for commands that only read (list, search, export): they work on a
+    read-only or full disk too."""
+    with NoteStore.for_reading(workspace_from(args).notes_db) as store:
+        yield store
+
+
 def article_source(workspace: Workspace) -> ArticleLookup:
     """A lookup from article id to the ``Article`` the reader shows (from the index).
 
@@ -159,9 +185,10 @@ def _short(text: str, width: int) -> str:
 
 
 def _print_notes(notes: list[Note], as_json: bool) -> None:
-    if as_json:
-        print_json({"notes": [note_to_dict(note) for note in notes]})
+    if as_json:  # exact text, control characters JSON-escaped (print_json), tags clean
+        print_json({"notes": [note_to_dict(with_clean_tags(note)) for note in notes]})
         return
+    notes = [display_note(note) for note in notes]  # tags, bodies, ids: never raw
     if not notes:
         print("no notes")
         return
@@ -170,6 +197,7 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
             flag
             for flag in (
                 "[orphaned]" if note.orphaned else "",
+                "[review: the text changed]" if note.status == "review" else "",
                 f"[fuzzy {note.anchor_score:.2f}]" if note.status == "fuzzy" else "",
                 "[deleted]" if note.deleted else "",
                 " ".join(f"#{tag}" for tag in note.tags),
@@ -187,11 +215,12 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
 
 @_domain_errors
 def _list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _reading_store(args) as store:
         notes = store.list(
             article_id=args.article,
             tag=args.tag,
             orphans=args.orphans,
+            review=args.review,
             include_deleted=args.deleted,
         )
     _print_notes(notes, args.json)
@@ -200,7 +229,7 @@ def _list(args: argparse.Namespace) -> int:
 
 @_domain_errors
 def _search(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _reading_store(args) as store:
         notes = store.search(args.text)
     _print_notes(notes, args.json)
     return 0
@@ -217,7 +246,7 @@ def _add(args: argparse.Namespace) -> int:
     with NoteStore(workspace.notes_db) as store:
         note = store.add(article.id, args.passage_id, selector, body=args.text, tags=args.tag)
     if args.json:
-        print_json(note_to_dict(note))
+        print_json(note_to_dict(with_clean_tags(note)))
     else:
         print(f"added note {note.id}")
     return 0
@@ -242,7 +271,9 @@ def _undelete(args: argparse.Namespace) -> int:
 @_domain_errors
 def _export(args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
-    with NoteStore(workspace.notes_db) as store:
+    if args.output and args.output != "-":
+        refuse_own_file(workspace, args.output)
+    with _reading_store(args) as store:
         # The json backup keeps deleted notes too, so restoring it loses nothing.
         notes = store.list(tag=args.tag, include_deleted=args.format == "json")
     lookup = article_source(workspace) if args.format != "json" else None

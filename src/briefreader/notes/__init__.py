@@ -17,10 +17,12 @@ from briefreader.notes.model import (
     ANCHORED,
     FUZZY,
     ORPHANED,
+    REVIEW,
     Note,
     NoteNotFound,
     NotesError,
     TextSelector,
+    display_note,
     parse_tags,
 )
 from briefreader.notes.store import NoteStore
@@ -29,6 +31,7 @@ __all__ = [
     "ANCHORED",
     "FUZZY",
     "ORPHANED",
+    "REVIEW",
     "Anchor",
     "ImportReport",
     "Note",
@@ -38,6 +41,7 @@ __all__ = [
     "ReanchorReport",
     "TextSelector",
     "add_note",
+    "display_note",
     "export_notes",
     "import_notes",
     "make_selector",

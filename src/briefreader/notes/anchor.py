@@ -1,29 +1,48 @@
 """Anchoring notes to text: build selectors, and find them again after an article changes.
 
-Resolution order for a selector against an article's current text:
+The rule: a note moves only when its quote *and* its context identify one place.
 
-1. every exact occurrence of the quote, the one at the position hint preferred, otherwise the
-   one whose surrounding text best matches the stored prefix/suffix;
-2. else an approximate match (bit-parallel edit distance, Myers 1999) when the quote is long
-   enough and the match is at least ``FUZZY_MIN_SIMILARITY`` similar, reported as ``fuzzy``;
-3. else the note is orphaned: kept, listed, never attached to text that doesn't match.
+1. Exact occurrences of the quote: the one at the position hint when its context still fits;
+   else the one occurrence whose stored prefix or suffix still surrounds it.
+2. Else an approximate match (bit-parallel edit distance, Myers 1999) when the quote is long
+   enough, at least ``FUZZY_MIN_SIMILARITY`` similar, its context fits, it keeps every number
+   and name of the quote, and no other place matches as well: reported as ``fuzzy``.
+3. A candidate that fails any of these (context gone, a rival place, a number or a name
+   changed) is ``review``: the note stays where it was and is listed for the user to check.
+4. Else the note is orphaned: kept, listed, never attached to text that doesn't match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from briefreader.models import Article, Passage
-from briefreader.notes.model import ANCHORED, FUZZY, ORPHANED, Note, NotesError, TextSelector
+from briefreader.notes.model import (
+    ANCHORED,
+    FUZZY,
+    ORPHANED,
+    REVIEW,
+    Note,
+    NotesError,
+    TextSelector,
+)
 from briefreader.notes.store import NoteStore
 
 CONTEXT_CHARS = 32
 FUZZY_MIN_SIMILARITY = 0.85
 FUZZY_MIN_LENGTH = 12
+# The share of the stored prefix or suffix that must still surround a place for it to count
+# as identified by its context.
+CONTEXT_MIN = 0.75
+# Between two places that both fit, the better must fit by this much more, else they rival.
+CONTEXT_MARGIN = 0.25
 # A quote that is this much a suffix/prefix of its context must win over mere closeness.
 _PROXIMITY_WEIGHT = 0.01
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -31,7 +50,9 @@ class Anchor:
     """Where a selector resolves in an article's current text.
 
     ``status`` is ``anchored`` (exact quote found), ``fuzzy`` (similar text found, see
-    ``score``, the similarity 0..1) or ``orphaned`` (``start``/``end`` are then the old hint).
+    ``score``, the similarity 0..1), ``review`` (a candidate the rule will not move the note
+    to; ``start``/``end`` are the candidate, ``reason`` says why) or ``orphaned``
+    (``start``/``end`` are then the old hint).
     """
 
     start: int
@@ -39,11 +60,12 @@ class Anchor:
     status: str
     score: float
     passage_ids: tuple[str, ...] = ()
+    reason: str = ""
 
     @property
     def found(self) -> bool:
         """True when the note is attached to text (exactly or fuzzily)."""
-        return self.status != ORPHANED
+        return self.status in (ANCHORED, FUZZY)
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,7 @@ class ReanchorReport:
     fuzzy: tuple[str, ...] = ()
     orphaned: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()
+    review: tuple[str, ...] = ()
 
 
 # --- building selectors ---------------------------------------------------------------------
@@ -129,12 +152,12 @@ def passages_covering(article: Article, start: int, end: int) -> tuple[str, ...]
 def resolve(selector: TextSelector, article: Article) -> Anchor:
     """Find a selector in the article's current text (see the module docstring)."""
     text = article.text
-    span = _exact_match(selector, text) or _fuzzy_match(selector, text)
-    if span is None:
+    found = _exact_match(selector, text) or _fuzzy_match(selector, text)
+    if found is None:
         return Anchor(selector.start, selector.end, ORPHANED, 0.0)
-    start, end, score = span
-    status = ANCHORED if score == 1.0 else FUZZY
-    return Anchor(start, end, status, score, passages_covering(article, start, end))
+    start, end, score, reason = found
+    status = REVIEW if reason else ANCHORED if score == 1.0 else FUZZY
+    return Anchor(start, end, status, score, passages_covering(article, start, end), reason)
 
 
 # The reader asks again on every refresh; an orphan's failed fuzzy search is the costly part.
@@ -156,7 +179,10 @@ def notes_for_article(
 
 
 def reanchor(store: NoteStore, note: Note, article: Article) -> Anchor:
-    """Resolve one note against ``article`` and save the result if anything changed."""
+    """Resolve one note against ``article`` and save the result if anything changed.
+
+    A note to review keeps its selector and passages: it is never moved to a candidate.
+    """
     anchor = resolve(note.selector, article)
     if anchor.found:
         selector = _with_position(note.selector, article, anchor)
@@ -174,43 +200,54 @@ def reanchor(store: NoteStore, note: Note, article: Article) -> Anchor:
 
 
 def reanchor_all(
-    store: NoteStore,
-    articles: Iterable[Article],
-    orphan_missing: bool = True,
-    only: Collection[str] | None = None,
+    store: NoteStore, articles: Iterable[Article], gone: Iterable[str] = ()
 ) -> ReanchorReport:
-    """Re-anchor every note (deleted ones too) after re-indexing; run it with the full corpus.
+    """Re-anchor the notes (deleted ones too) of ``articles``; orphan those of ``gone`` ids.
 
-    Notes whose article is no longer among ``articles`` are orphaned when ``orphan_missing``.
-    With ``only`` (article ids), the notes of other articles are left as they are.
+    The notes of any other article are left exactly as they are: a note is never orphaned
+    because its article was not passed (the caller re-anchors only what an index run changed).
     """
     by_id = {article.id: article for article in articles}
-    moved: list[str] = []
-    fuzzy: list[str] = []
-    orphaned: list[str] = []
-    restored: list[str] = []
-    notes = store.list(include_deleted=True)
-    if only is not None:
-        notes = [note for note in notes if note.article_id in only]
+    gone_ids = set(gone) - set(by_id)
+    outcome: dict[str, list[str]] = {
+        "moved": [],
+        "fuzzy": [],
+        "orphaned": [],
+        "restored": [],
+        "review": [],
+    }
+    notes = [
+        note
+        for note in store.list(include_deleted=True)
+        if note.article_id in by_id or note.article_id in gone_ids
+    ]
     for note in notes:
         article = by_id.get(note.article_id)
         if article is None:
-            if orphan_missing and note.status != ORPHANED:
-                store.set_anchor(note.id, note.selector, note.passage_ids, ORPHANED, 0.0)
-                orphaned.append(note.id)
-            continue
-        anchor = reanchor(store, note, article)
-        if not anchor.found:
             if note.status != ORPHANED:
-                orphaned.append(note.id)
+                store.set_anchor(note.id, note.selector, note.passage_ids, ORPHANED, 0.0)
+                outcome["orphaned"].append(note.id)
             continue
-        if note.status == ORPHANED:
-            restored.append(note.id)
-        if anchor.status == FUZZY and (note.status != FUZZY or anchor.score != note.anchor_score):
-            fuzzy.append(note.id)
-        elif (anchor.start, anchor.end) != (note.selector.start, note.selector.end):
-            moved.append(note.id)
-    return ReanchorReport(len(notes), tuple(moved), tuple(fuzzy), tuple(orphaned), tuple(restored))
+        kind = _outcome(note, reanchor(store, note, article))
+        if kind is not None:
+            outcome[kind].append(note.id)
+    return ReanchorReport(len(notes), *(tuple(outcome[k]) for k in outcome))
+
+
+def _outcome(note: Note, anchor: Anchor) -> str | None:
+    """How re-anchoring changed a note: moved, fuzzy, orphaned, restored, review (None:
+    unchanged)."""
+    if anchor.status == REVIEW:
+        return "review" if note.status != REVIEW else None
+    if not anchor.found:
+        return "orphaned" if note.status != ORPHANED else None
+    if note.status in (ORPHANED, REVIEW):
+        return "restored"
+    if anchor.status == FUZZY and (note.status != FUZZY or anchor.score != note.anchor_score):
+        return "fuzzy"
+    if (anchor.start, anchor.end) != (note.selector.start, note.selector.end):
+        return "moved"
+    return None
 
 
 def _with_position(selector: TextSelector, article: Article, anchor: Anchor) -> TextSelector:
@@ -222,22 +259,84 @@ def _with_position(selector: TextSelector, article: Article, anchor: Anchor) -> 
     return TextSelector(selector.exact, selector.prefix, selector.suffix, anchor.start, anchor.end)
 
 
-def _exact_match(selector: TextSelector, text: str) -> tuple[int, int, float] | None:
-    """The best exact occurrence of the quote: at the hint if its context fits, else by context."""
+Match = tuple[int, int, float, str]  # start, end, similarity, reason to review ("" if none)
+
+
+def _exact_match(selector: TextSelector, text: str) -> Match | None:
+    """The exact occurrence of the quote its context identifies (see the module docstring)."""
     exact = selector.exact
     if not exact:
         return None
     candidates = _occurrences(text, exact)
     if not candidates:
         return None
-    best = max(
-        candidates,
-        key=lambda start: (
-            _context_score(selector, text, start, start + len(exact))
-            - _PROXIMITY_WEIGHT * _distance_penalty(start, selector.start, len(text))
+    spans = [(start, start + len(exact)) for start in candidates]
+    hint = (selector.start, selector.end)
+    if hint in spans and (len(spans) == 1 or _fits(selector, text, *hint)):
+        return selector.start, selector.end, 1.0, ""  # still there: nothing moves
+    start, end, reason = _choose(selector, text, spans)
+    return start, end, 1.0, reason
+
+
+def _choose(
+    selector: TextSelector, text: str, spans: list[tuple[int, int]]
+) -> tuple[int, int, str]:
+    """The place among ``spans`` the context identifies, with a reason to review it if none
+    (or several) does."""
+    ranked = sorted(
+        spans,
+        key=lambda s: (
+            _context_score(selector, text, *s)
+            - _PROXIMITY_WEIGHT * _distance_penalty(s[0], selector.start, len(text))
         ),
+        reverse=True,
     )
-    return best, best + len(exact), 1.0
+    best = ranked[0]
+    if not (selector.prefix or selector.suffix):  # nothing to tell places apart by
+        return (*best, "" if len(ranked) == 1 else "the quote occurs in several places")
+    if not _fits(selector, text, *best):
+        return (*best, "the text around the quote changed")
+    rivals = [s for s in ranked[1:] if _fits(selector, text, *s)]
+    margin = CONTEXT_MARGIN * (len(selector.prefix) + len(selector.suffix)) / 2
+    if (
+        rivals
+        and _context_chars(selector, text, *best) - _context_chars(selector, text, *rivals[0])
+        < margin
+    ):
+        return (*best, "the quote and its context occur in several places")
+    return (*best, "")
+
+
+def _fits(selector: TextSelector, text: str, start: int, end: int) -> bool:
+    """Does the stored prefix or suffix still (mostly) surround ``[start, end)``?"""
+    before = text[max(0, start - len(selector.prefix)) : start]
+    after = text[end : end + len(selector.suffix)]
+    sides = []
+    if selector.prefix:
+        sides.append(_common_suffix(selector.prefix, before) / len(selector.prefix))
+    elif start == 0:
+        sides.append(1.0)
+    if selector.suffix:
+        sides.append(_common_prefix(selector.suffix, after) / len(selector.suffix))
+    elif end == len(text):
+        sides.append(1.0)
+    return max(sides, default=0.0) >= CONTEXT_MIN
+
+
+def _context_chars(selector: TextSelector, text: str, start: int, end: int) -> int:
+    """How many characters of the stored context still surround ``[start, end)``."""
+    before = text[max(0, start - len(selector.prefix)) : start]
+    after = text[end : end + len(selector.suffix)]
+    return _common_suffix(selector.prefix, before) + _common_prefix(selector.suffix, after)
+
+
+def _facts_changed(quote: str, found: str) -> str:
+    """Why ``found`` is not the quote's place: a number or a name differs ("" if none)."""
+    if sorted(_NUMBER.findall(quote)) != sorted(_NUMBER.findall(found)):
+        return "a number in the quote changed"
+    if sorted(_NAME.findall(quote)) != sorted(_NAME.findall(found)):
+        return "a name in the quote changed"
+    return ""
 
 
 def _occurrences(text: str, needle: str) -> list[int]:
@@ -280,8 +379,14 @@ def _common_suffix(a: str, b: str) -> int:
 # --- approximate matching -------------------------------------------------------------------
 
 
-def _fuzzy_match(selector: TextSelector, text: str) -> tuple[int, int, float] | None:
-    """The best approximate occurrence of the quote, if similar enough (else None)."""
+def _fuzzy_match(selector: TextSelector, text: str) -> Match | None:
+    """The approximate occurrence of the quote its context identifies, if similar enough;
+    a reason to review it when a number or a name differs or another place rivals it.
+
+    Every place within the error bound is a candidate, not only the closest: an edited
+    quote can be further (in edits) from its own place than from a rival paragraph that
+    differs only in its figures.
+    """
     exact = selector.exact
     if len(exact) < FUZZY_MIN_LENGTH or not text:
         return None
@@ -289,22 +394,34 @@ def _fuzzy_match(selector: TextSelector, text: str) -> tuple[int, int, float] | 
     ends = approximate_ends(exact, text, max_errors)
     if not ends:
         return None
-    best_distance = min(ends.values())
-    spans = []
-    for end, distance in ends.items():
-        if distance != best_distance:
-            continue
-        start = _approximate_start(exact, text, end, best_distance)
-        spans.append((start, end))
-    start, end = max(
-        spans,
-        key=lambda s: (
-            _context_score(selector, text, *s)
-            - _PROXIMITY_WEIGHT * _distance_penalty(s[0], selector.start, len(text))
-        ),
+    spans = _distinct_spans(
+        [(_approximate_start(exact, text, end, d), end) for end, d in ends.items()], ends
     )
-    similarity = 1 - best_distance / len(exact)
-    return start, end, min(similarity, 0.999)
+    sound = [
+        s
+        for s in spans
+        if _fits(selector, text, *s) and not _facts_changed(exact, text[s[0] : s[1]])
+    ]
+    if sound:
+        start, end, reason = _choose(selector, text, sound)
+    else:
+        closest = min(ends.values())
+        start, end, reason = _choose(selector, text, [s for s in spans if ends[s[1]] == closest])
+        reason = reason or _facts_changed(exact, text[start:end]) or "the text changed"
+    similarity = min(1 - ends[end] / len(exact), 0.999)
+    return start, end, similarity, reason
+
+
+def _distinct_spans(spans: list[tuple[int, int]], ends: dict[int, int]) -> list[tuple[int, int]]:
+    """One span per place: of spans that overlap, the one with the fewest edits."""
+    places: list[tuple[int, int]] = []
+    for span in sorted(set(spans)):
+        if places and span[0] < places[-1][1]:
+            if ends[span[1]] < ends[places[-1][1]]:
+                places[-1] = span
+            continue
+        places.append(span)
+    return places
 
 
 def approximate_ends(pattern: str, text: str, max_errors: int) -> dict[int, int]:

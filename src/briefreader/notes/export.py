@@ -29,16 +29,19 @@ from briefreader.notes.interchange import (
 from briefreader.notes.model import (
     ANCHORED,
     ORPHANED,
+    REVIEW,
     STATUSES,
     Note,
     NotesError,
     TextSelector,
+    display_note,
     normalize_tag,
     parse_tags,
     passage_number_from_id,
+    with_clean_tags,
 )
 from briefreader.notes.store import NoteStore, utc_now
-from briefreader.text.decode import strip_control
+from briefreader.text.decode import safe_json, strip_control
 
 FORMATS = ("md", "json", "w3c", "csv", "ris")
 JSON_FORMAT = "briefreader-notes"
@@ -70,8 +73,10 @@ def export_notes(
     web address."""
     lookup = article or (lambda _id: None)
     notes = list(notes)
-    if fmt == "md":
-        return to_markdown(notes, lookup, articles_dir)
+    if fmt == "md":  # a document for people: every field through the one rule
+        return to_markdown([display_note(note) for note in notes], lookup, articles_dir)
+    # Backups import back without loss: exact text, control characters JSON-escaped.
+    notes = [with_clean_tags(note) for note in notes]
     if fmt == "json":
         return _dump(to_json(notes))
     if fmt == "w3c":
@@ -84,7 +89,7 @@ def export_notes(
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return safe_json(data) + "\n"
 
 
 # --- json -------------------------------------------------------------------------------------
@@ -120,8 +125,8 @@ def note_from_dict(data: Mapping[str, Any]) -> Note:
             exact=str(selector["exact"]),
             prefix=str(selector.get("prefix", "")),
             suffix=str(selector.get("suffix", "")),
-            start=int(selector["start"]),
-            end=int(selector["end"]),
+            start=_offset(selector["start"]),
+            end=_offset(selector["end"]),
         ),
         body=str(data.get("body", "")),
         extra_tags=tuple(str(t) for t in data.get("extra_tags", ())),
@@ -270,9 +275,20 @@ def _selector_from_w3c(value: Any) -> TextSelector:
         exact=str(quote_sel.get("exact", "")),
         prefix=str(quote_sel.get("prefix", "")),
         suffix=str(quote_sel.get("suffix", "")),
-        start=int(position.get("start", 0)),
-        end=int(position.get("end", 0)),
+        start=_offset(position.get("start", 0)),
+        end=_offset(position.get("end", 0)),
     )
+
+
+MAX_OFFSET = 2**62  # fits SQLite's INTEGER; no article is longer
+
+
+def _offset(value: Any) -> int:
+    """A text offset from an export: an integer 0..MAX_OFFSET (else ValueError)."""
+    number = int(value)
+    if not 0 <= number <= MAX_OFFSET:
+        raise ValueError(f"offset {str(value)[:20]} is out of range")
+    return number
 
 
 def _tags_not_in_body(tags: list[str], body: str) -> tuple[str, ...]:
@@ -324,9 +340,13 @@ def parse_export(text: str, resolve_url: UrlLookup | None = None) -> list[Note]:
     except json.JSONDecodeError as error:
         message = f"not a notes export (invalid JSON: {error.msg} at line {error.lineno})"
         raise NotesError(message) from None
+    except RecursionError:
+        raise NotesError("not a notes export (JSON nested too deeply)") from None
+    except ValueError as error:  # a number too long to convert
+        raise NotesError(f"not a notes export ({str(error)[:80]})") from None
     try:
         return _notes_from_data(data, resolve_url)
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as error:
         raise NotesError(f"malformed notes export: {type(error).__name__} {error}") from error
 
 
@@ -364,11 +384,16 @@ def _annotations(data: Any) -> list[Any] | None:
 def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = None) -> ImportReport:
     """Import a ``json``, ``w3c`` or Hypothesis export into the store, skipping duplicates."""
     added = duplicates = 0
-    for note in parse_export(text, resolve_url):
-        if store.import_note(note):
-            added += 1
-        else:
-            duplicates += 1
+    notes = parse_export(text, resolve_url)
+    for note in notes:
+        try:
+            imported = store.import_note(note)
+        except NotesError as error:  # a full disk: say how far it got (every note is atomic)
+            raise NotesError(
+                f"{error}; {added} of {len(notes)} notes were imported before that "
+                "(import the file again to add the rest: duplicates are skipped)"
+            ) from error
+        added, duplicates = added + imported, duplicates + (not imported)
     return ImportReport(added, duplicates)
 
 
@@ -382,7 +407,7 @@ _ORDERED_START = re.compile(r"^(\d+)([.)])")
 def md_escape(text: str) -> str:
     """Escape one line so Markdown shows it literally (inline and block syntax).
 
-    Control characters become spaces: they have no place in a report (NUL is not Markdown).
+    Escape sequences go, control characters become spaces: they have no place in a report.
     """
     text = _INLINE_SPECIAL.sub(r"\\\1", strip_control(text, " ").strip())
     text = _ORDERED_START.sub(r"\1\\\2", text)
@@ -443,6 +468,8 @@ def _md_note(note: Note, article: Article | None, title: str, link: str) -> list
     cite = f"— {source}, {_paragraphs(note, article)}"
     if note.status == ORPHANED:
         cite += " (orphaned: this text is no longer in the article)"
+    elif note.status == REVIEW:
+        cite += " (to review: the article's text here changed since this note was written)"
     return [*lines, cite, "", "---", ""]
 
 

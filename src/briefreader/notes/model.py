@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from briefreader.models import parse_passage_id
+from briefreader.text.decode import strip_control
 
 ANCHORED = "anchored"
 FUZZY = "fuzzy"
 ORPHANED = "orphaned"
-STATUSES = (ANCHORED, FUZZY, ORPHANED)
+# Re-anchoring found a candidate it will not move the note to (a number or a name differs,
+# a rival place, context gone): the note stays where it was, listed for the user to check.
+REVIEW = "review"
+STATUSES = (ANCHORED, FUZZY, ORPHANED, REVIEW)
 
 # A tag starts after whitespace or an opening bracket (so ``page#section`` in a URL is not a
 # tag) and needs at least one letter (so ``#1`` stays an issue number).
@@ -80,8 +84,42 @@ class Note:
 
 
 def normalize_tag(tag: str) -> str:
-    """Return a tag in its stored form: without ``#``, lower case, no surrounding spaces."""
-    return tag.strip().lstrip("#").strip().casefold()
+    """Return a tag in its stored form: without ``#``, control characters and escape
+    sequences, lower case, inner whitespace as one space, no surrounding spaces."""
+    return " ".join(strip_control(tag).split()).lstrip("#").strip().casefold()
+
+
+def with_clean_tags(note: Note) -> Note:
+    """The note with its explicit tags normalised (what JSON outputs carry: the text
+    fields stay exact, and ``safe_json`` escapes their control characters)."""
+    return replace(
+        note, extra_tags=tuple(tag for tag in map(normalize_tag, note.extra_tags) if tag)
+    )
+
+
+def display_note(note: Note) -> Note:
+    """The note with every text field passed through the one control-character rule
+    (``strip_control``): what any output (terminal, JSON, Markdown, W3C) shows."""
+    selector = note.selector
+    return replace(
+        note,
+        id=strip_control(note.id),
+        article_id=strip_control(note.article_id),
+        passage_id=strip_control(note.passage_id),
+        selector=replace(
+            selector,
+            exact=strip_control(selector.exact),
+            prefix=strip_control(selector.prefix),
+            suffix=strip_control(selector.suffix),
+        ),
+        body=strip_control(note.body),
+        extra_tags=tuple(tag for tag in map(normalize_tag, note.extra_tags) if tag),
+        author=strip_control(note.author),
+        created=strip_control(note.created),
+        updated=strip_control(note.updated),
+        deleted_at=None if note.deleted_at is None else strip_control(note.deleted_at),
+        passage_ids=tuple(map(strip_control, note.passage_ids)),
+    )
 
 
 def parse_tags(body: str) -> tuple[str, ...]:

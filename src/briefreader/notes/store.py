@@ -25,10 +25,12 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from briefreader.notes.model import (
     ANCHORED,
     ORPHANED,
+    REVIEW,
     STATUSES,
     Note,
     NoteNotFound,
@@ -40,10 +42,11 @@ from briefreader.notes.model import (
 
 T = TypeVar("T")
 
-# Each migration is a tuple of statements; migration i brings the schema to version i + 1.
-MIGRATIONS: list[tuple[str, ...]] = [
-    (
-        """CREATE TABLE notes (
+
+def _notes_table(name: str, statuses: tuple[str, ...]) -> str:
+    """The ``CREATE TABLE`` of the notes table (migrations copy it to change a CHECK)."""
+    allowed = ", ".join(f"'{status}'" for status in statuses)
+    return f"""CREATE TABLE {name} (
             id TEXT PRIMARY KEY,
             article_id TEXT NOT NULL,
             passage_id TEXT NOT NULL,
@@ -59,18 +62,45 @@ MIGRATIONS: list[tuple[str, ...]] = [
             created TEXT NOT NULL,
             updated TEXT NOT NULL,
             deleted_at TEXT,
-            status TEXT NOT NULL DEFAULT 'anchored'
-                CHECK (status IN ('anchored', 'fuzzy', 'orphaned')),
+            status TEXT NOT NULL DEFAULT 'anchored' CHECK (status IN ({allowed})),
             anchor_score REAL NOT NULL DEFAULT 1.0
-        )""",
-        """CREATE TABLE note_tags (
-            note_id TEXT NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        )"""
+
+
+def _tags_table(name: str, notes: str) -> str:
+    """The ``CREATE TABLE`` of the tag table, referring to the notes table ``notes``."""
+    return f"""CREATE TABLE {name} (
+            note_id TEXT NOT NULL REFERENCES {notes}(id) ON DELETE CASCADE,
             tag TEXT NOT NULL,
             PRIMARY KEY (note_id, tag)
-        )""",
-        "CREATE INDEX notes_article ON notes(article_id)",
-        "CREATE INDEX notes_created ON notes(created)",
-        "CREATE INDEX note_tags_tag ON note_tags(tag)",
+        )"""
+
+
+_INDEXES = (
+    "CREATE INDEX notes_article ON notes(article_id)",
+    "CREATE INDEX notes_created ON notes(created)",
+    "CREATE INDEX note_tags_tag ON note_tags(tag)",
+)
+
+# Each migration is a tuple of statements; migration i brings the schema to version i + 1.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        _notes_table("notes", ("anchored", "fuzzy", "orphaned")),
+        _tags_table("note_tags", "notes"),
+        *_INDEXES,
+    ),
+    # 2: the "review" status. A CHECK cannot be altered, so both tables are copied; the tag
+    # table is dropped first, so that dropping the notes table cascades to nothing.
+    (
+        _notes_table("notes_v2", ("anchored", "fuzzy", "orphaned", "review")),
+        "INSERT INTO notes_v2 SELECT * FROM notes",
+        _tags_table("note_tags_v2", "notes_v2"),
+        "INSERT INTO note_tags_v2 SELECT * FROM note_tags",
+        "DROP TABLE note_tags",
+        "DROP TABLE notes",
+        "ALTER TABLE notes_v2 RENAME TO notes",
+        "ALTER TABLE note_tags_v2 RENAME TO note_tags",
+        *_INDEXES,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -105,18 +135,45 @@ class NoteStore:
     """
 
     def __init__(
-        self, path: Path | str, busy_timeout: float = 2.0, write_deadline: float = 30.0
+        self,
+        path: Path | str,
+        busy_timeout: float = 2.0,
+        write_deadline: float = 30.0,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.write_deadline = write_deadline
         self._lock = threading.RLock()
-        self._conn = _connect(self.path, busy_timeout)
+        self._conn = (
+            _connect_read_only(self.path) if read_only else _connect(self.path, busy_timeout)
+        )
+        if read_only:
+            return  # no WAL switch, no migration: the columns read are the same in every schema
         try:
             self._retrying(self._configure)
             self._retrying(self._migrate)
         except BaseException:
             self._conn.close()
             raise
+
+    @classmethod
+    def for_reading(cls, path: Path | str) -> NoteStore:
+        """A store for listing and exporting that works on a read-only or full disk: the
+        usual store, else a read-only connection to the file as it is.
+
+        Raises:
+            NotesError: neither could be opened (the first error is reported).
+        """
+        try:
+            return cls(path)
+        except NotesError as error:
+            if not Path(path).is_file() or "not a usable" in str(error) or "newer" in str(error):
+                raise
+            try:
+                return cls(path, read_only=True)
+            except NotesError:
+                raise error from None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -251,8 +308,9 @@ class NoteStore:
         """Insert a note as it is (id, times, author kept); False if it is a duplicate.
 
         A duplicate has the same id, or the same article, quote, range and body as a note
-        already stored.
+        already stored. Its explicit tags are normalised as typed ones are (no escapes).
         """
+        note = replace(note, extra_tags=_normalize_tags(note.extra_tags))
 
         def insert(conn: sqlite3.Connection) -> bool:
             if _find_duplicate(conn, note):
@@ -292,6 +350,7 @@ class NoteStore:
         text: str | None = None,
         orphans: bool = False,
         include_deleted: bool = False,
+        review: bool = False,
     ) -> builtins.list[Note]:
         """Notes, newest first, filtered by article, tag, text (every word, any case), status."""
         where, params = ["1 = 1"], []
@@ -300,9 +359,10 @@ class NoteStore:
         if article_id is not None:
             where.append("article_id = ?")
             params.append(article_id)
-        if orphans:
-            where.append("status = ?")
-            params.append(ORPHANED)
+        if orphans or review:
+            statuses = [ORPHANED] * orphans + [REVIEW] * review
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
         if tag is not None:
             where.append("id IN (SELECT note_id FROM note_tags WHERE tag = ?)")
             params.append(normalize_tag(tag))
@@ -424,6 +484,25 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         raise NotesError(f"cannot open notes database {path}: {error}") from error
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro`` (sees a pending write-ahead log), else, when there
+    is no log to miss, ``immutable`` (needs no -shm file, so a read-only folder is fine)."""
+    uri = f"file:{quote(str(path.resolve()))}"
+    attempts = [f"{uri}?mode=ro"]
+    wal = path.with_name(path.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        attempts.append(f"{uri}?mode=ro&immutable=1")
+    error: Exception | None = None
+    for target in attempts:
+        try:
+            conn = sqlite3.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM notes").fetchone()
+            return conn
+        except sqlite3.Error as failed:
+            error = failed
+    raise NotesError(f"cannot open notes database {path} even to read it: {error}")
 
 
 @contextmanager

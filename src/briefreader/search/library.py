@@ -28,6 +28,7 @@ from briefreader.search.index.documents import article_extra, article_from_json,
 from briefreader.search.index.schema import ENTITY_FIELDS
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.query import (
+    QUERY_SECONDS,
     QueryError,
     TagResolver,
     expand_prefix,
@@ -62,6 +63,24 @@ def _never() -> bool:
 def _check(should_stop: Callable[[], bool]) -> None:
     if should_stop():
         raise SearchCancelled
+
+
+def _search_within_budget(searcher: Searcher, wanted: query.Query, limit: int) -> Any:
+    """``searcher.search`` stopped after ``QUERY_SECONDS`` (then refused in one line).
+
+    A timer, not an alarm signal: searches run in the reader's worker threads.
+    """
+    from whoosh.collectors import TimeLimit, TimeLimitCollector
+
+    child = searcher.collector(limit=limit, terms=False)
+    collector = TimeLimitCollector(child, QUERY_SECONDS, use_alarm=False)
+    try:
+        searcher.search_with_collector(wanted, collector)
+    except TimeLimit:
+        raise QueryError(
+            f"the query took longer than {QUERY_SECONDS:g} s; make it narrower"
+        ) from None
+    return collector.results()
 
 
 class Library:
@@ -288,7 +307,7 @@ class Library:
             parsed = self._parse(text)
             searcher = self._searcher
             wanted = offset + limit
-            results = searcher.search(query.And([_ARTICLE, parsed]), limit=wanted, terms=False)
+            results = _search_within_budget(searcher, query.And([_ARTICLE, parsed]), wanted)
             _check(stop)
             hits_raw = [(hit["doc_id"], hit.score) for hit in results[offset:]]
             scored = results.scored_length()

@@ -50,6 +50,18 @@ class QueryError(ValueError):
     """A query the user must fix; the message explains it in one line."""
 
 
+# The query budget: every query is refused in one line when over it, so no query can keep
+# the reader or the CLI busy for long (measured: benchmarks/query_budget.py).
+MAX_QUERY_CHARS = 1_000
+MAX_QUERY_WORDS = 40
+# Fuzzy and wildcard words: each walks the vocabulary of every field it searches, before the
+# time limit below can stop anything (4 fuzzy ~2 words: 2.3 s of CPU at 1x, so 2 at most).
+MAX_EXPANDING_TERMS = 2
+MAX_FUZZY_EDITS = 2
+QUERY_SECONDS = 2.0  # a search still running after this is stopped and refused
+_FUZZY_EDITS = re.compile(r"(\w+)~(\d+)")
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A parsed query and the plain terms to highlight."""
@@ -76,6 +88,7 @@ def parse_query(
         QueryError: unbalanced quotes or parentheses, a dangling operator, a bad date range,
             an unknown field, or a query with no searchable words.
     """
+    _check_size(text)
     # NFC, as the loader stores text: "café" typed decomposed finds "café" stored composed.
     text = " ".join(unicodedata.normalize("NFC", text).split())
     _check_balance(text)
@@ -91,6 +104,7 @@ def parse_query(
         except Exception as error:  # Whoosh's parser has corner cases; never show a traceback
             raise QueryError("could not understand the query; check its operators") from error
         _check_patterns(parsed)
+        _check_expansions(parsed)
         if _is_empty(parsed):
             raise QueryError("the query has no searchable words (only stop words or symbols?)")
         parts.insert(0, parsed)
@@ -293,6 +307,40 @@ def _check_patterns(parsed: query.Query) -> None:
                     f"'{text}' is too broad: put at least "
                     f"{MIN_PATTERN_PREFIX} letters before * or ?"
                 )
+
+
+def _check_size(text: str) -> None:
+    """Refuse a query longer than the budget (a paste of a whole article)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters; at most {MAX_QUERY_CHARS:,})"
+        )
+    words = len(text.split())
+    if words > MAX_QUERY_WORDS:
+        raise QueryError(f"the query has too many words ({words:,}; at most {MAX_QUERY_WORDS})")
+    for match in _FUZZY_EDITS.finditer(text):
+        if not 1 <= int(match.group(2)) <= MAX_FUZZY_EDITS:  # the parser reads one digit
+            raise QueryError(f"'{match.group()}': a fuzzy word allows 1 or 2 edits (~1, ~2)")
+
+
+def _check_expansions(parsed: query.Query) -> None:
+    """Refuse fuzzy terms beyond 2 edits or too short for their edits (``x~2`` matches
+    every short word), and more than ``MAX_EXPANDING_TERMS`` fuzzy or wildcard terms."""
+    expanding = set()
+    for leaf in parsed.leaves() if not parsed.is_leaf() else [parsed]:
+        if isinstance(leaf, query.FuzzyTerm):
+            word, edits = str(leaf.text), int(leaf.maxdist)
+            if not 1 <= edits <= MAX_FUZZY_EDITS:
+                raise QueryError(f"'{word}~{edits}': a fuzzy word allows 1 or 2 edits (~1, ~2)")
+            if len(word) < edits + 2:
+                raise QueryError(f"'{word}~{edits}' is too short: it would match most short words")
+            expanding.add(f"{word}~{edits}")  # one per word and distance, not per field
+        elif isinstance(leaf, query.PatternQuery):
+            expanding.add(str(leaf.text))
+    if len(expanding) > MAX_EXPANDING_TERMS:
+        raise QueryError(
+            f"too many fuzzy or wildcard words ({len(expanding)}; at most {MAX_EXPANDING_TERMS})"
+        )
 
 
 def _is_empty(parsed: query.Query) -> bool:

@@ -11,6 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+try:  # the parser of Python's own re module (``sre_parse`` before 3.11)
+    from re import _parser as _re_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _re_parser
 
 # Lines that are site chrome wherever they appear (whole-line, case-insensitive).
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
@@ -86,6 +92,46 @@ _KNOWN_SOURCES = {
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=[\s,;:)’'\"-]|$)")
 
 
+MAX_PATTERN_CHARS = 300
+MAX_BOILERPLATE_LINE = 1_000  # chrome is short: longer lines are never matched (bounds the work)
+
+
+def pattern_risk(pattern: str) -> str:
+    """Why a user pattern could take exponential time ("" if it cannot): a repeat inside a
+    repeat (``(a+)+``, ``(x*y*)*``), a back-reference, or a pattern over 300 characters.
+
+    Python's ``re`` has no timeout, so the budget is a rule on the pattern's shape, checked
+    before any article is read; with lines cut at ``MAX_BOILERPLATE_LINE`` characters every
+    accepted pattern runs in time polynomial in that bound.
+    """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"longer than {MAX_PATTERN_CHARS} characters"
+    return _shape_risk(_re_parser.parse(pattern), inside_repeat=False)
+
+
+def _shape_risk(items: Any, inside_repeat: bool) -> str:
+    for op, value in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = value
+            if inside_repeat and high != low:
+                return "a repeat inside a repeat can take exponential time (such as (a+)+)"
+            risk = _shape_risk(body, inside_repeat or high > 1)
+        elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return "back-references are not accepted"
+        elif name == "SUBPATTERN":
+            risk = _shape_risk(value[-1], inside_repeat)
+        elif name == "BRANCH":
+            risk = next((r for b in value[1] if (r := _shape_risk(b, inside_repeat))), "")
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            risk = _shape_risk(value[1], inside_repeat)
+        else:
+            continue
+        if risk:
+            return risk
+    return ""
+
+
 @dataclass(frozen=True)
 class LineRules:
     """Compiled cleaning rules: built-in patterns plus the user's extra patterns."""
@@ -95,7 +141,8 @@ class LineRules:
 
     def is_boilerplate(self, line: str) -> bool:
         """True for a line of site chrome (share buttons, comment forms…)."""
-        return bool(self.boilerplate.fullmatch(line.strip()))
+        stripped = line.strip()
+        return len(stripped) <= MAX_BOILERPLATE_LINE and bool(self.boilerplate.fullmatch(stripped))
 
     def is_tail_marker(self, line: str) -> bool:
         """True for a line after which the rest of the article is chrome."""
@@ -110,6 +157,9 @@ def compile_rules(extra_patterns: Iterable[str] = ()) -> LineRules:
             re.compile(pattern)
         except re.error as error:
             raise ValueError(f"invalid boilerplate pattern {pattern!r}: {error}") from error
+        problem = pattern_risk(pattern)
+        if problem:
+            raise ValueError(f"boilerplate pattern {pattern[:60]!r} refused: {problem}")
         patterns.append(pattern)
     return LineRules(
         boilerplate=re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 
 class NotText(Exception):
@@ -90,17 +92,25 @@ def _is_latin(char: str) -> bool:
 
 
 # ANSI/VT escape sequences: CSI, OSC (BEL or ST terminated), DCS/PM/APC strings, 2-char ESC.
+# A string sequence counts only when it is terminated within one line and a bounded length:
+# a stray ``ESC ]`` in an article loses those two characters, never the paragraphs after it.
+_STRING_BODY = r"[^\x07\x1b\n]{0,4096}"
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    rf"|\x1b\]{_STRING_BODY}(?:\x07|\x1b\\)"
+    rf"|\x1b[PX^_]{_STRING_BODY}\x1b\\"
     r"|\x1b[@-Z\\-_]"
     r"|\x9b[0-?]*[ -/]*[@-~]"
 )
 _LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
 _CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u00ad"), None)
+# Zero-width characters, and the bidi embedding/override/isolate controls (U+202A-U+202E,
+# U+2066-U+2069) that make a terminal show text in an order other than the one stored.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"), None)
+_INVISIBLE.update(dict.fromkeys(range(0x2066, 0x206A), None))
+# What JSON output must not carry raw (json.dumps escapes only C0): C1, DEL, bidi, LS/PS.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def strip_control(text: str, replacement: str = "") -> str:
@@ -115,6 +125,13 @@ def strip_control(text: str, replacement: str = "") -> str:
     text = text.translate(_INVISIBLE).replace("\t", " ")
     text = _CONTROLS.sub(replacement, text)
     return _SURROGATES.sub("\ufffd", text)
+
+
+def safe_json(data: Any, indent: int | None = 2) -> str:
+    """``data`` as JSON (UTF-8 text kept) with every character a terminal could act on
+    escaped as ``\\uXXXX``: the one JSON rule for stdout and for files. Lossless."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def normalize_text(text: str) -> str:

@@ -422,6 +422,22 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
+# Character references (``&#27;``, ``&#x1b;``): those to control characters are dropped before
+# parsing (an XML parser refuses them and the whole page was lost; text cannot hold them).
+_CHAR_REF = re.compile(r"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));?")
+
+
+def _drop_control_refs(html: str) -> str:
+    """``html`` without character references to C0 (but tab, LF, CR), DEL or C1."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+        control = (code < 32 and code not in (9, 10, 13)) or 127 <= code <= 159
+        return "" if control else match.group()
+
+    return _CHAR_REF.sub(replace, html)
+
+
 def _parse_html(
     html: str, options: LoadOptions
 ) -> tuple[list[Draft], dict[str, Any], tuple[str, ...]]:
@@ -430,6 +446,7 @@ def _parse_html(
     A page nested deeper than the HTML parser goes (256 elements) is parsed again without
     that limit; past the parser's hard limit its text is read without the page's layout.
     """
+    html = _drop_control_refs(html)
     found = _extract_html(html, options)
     if any(draft.blocks for draft in found[0]) or not _html_tree(html, huge=False)[1]:
         return found
@@ -543,11 +560,14 @@ def disambiguate(
     results: list[LoadResult],
     taken: Collection[str] = (),
     previous: Mapping[str, Sequence[str]] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> list[LoadResult]:
     """Give every article an id that no other article holds.
 
     ``taken`` are the ids of indexed files that are not among ``results`` (an incremental run);
-    ``previous`` maps a re-loaded file to the ids it had, which it keeps (notes anchor to them).
+    ``previous`` maps a re-loaded file to the ids it had, which it keeps (notes anchor to them):
+    an article whose title is the old title of one of them (``titles``: id to title) gets that
+    id, so articles of one file that swap places keep their ids; the others go by position.
     Otherwise the first file (in order) gets its path's id; a later file sharing it gets the
     suffix added (``a.txt``, ``a.md`` → ``a``, ``a-md``), then a number, until the id is free.
     """
@@ -556,15 +576,33 @@ def disambiguate(
     kept: dict[int, dict[int, str]] = {}
     for index, result in enumerate(results):
         held = previous.get(result.path, ())
-        for article in result.articles:
-            old = held[article.part - 1] if article.part <= len(held) else None
-            if old is not None and old not in used:
-                kept.setdefault(index, {})[article.part] = old
+        for part, old in _held_by_part(result.articles, held, titles or {}).items():
+            if old not in used:
+                kept.setdefault(index, {})[part] = old
                 used.add(old)
     for index, result in enumerate(results):
         if result.articles:
             results[index] = _with_ids(result, kept.get(index, {}), used, previous)
     return results
+
+
+def _held_by_part(
+    articles: Sequence[Article], held: Sequence[str], titles: Mapping[str, str]
+) -> dict[int, str]:
+    """Which held id each article part keeps: the id whose old title is its title, else the
+    id at its position (when no other part took it by title)."""
+    by_title = {titles[i].casefold(): i for i in held if titles.get(i)}
+    chosen: dict[int, str] = {}
+    for article in articles:
+        old = by_title.get(article.title.casefold())
+        if old is not None and old not in chosen.values():
+            chosen[article.part] = old
+    for article in articles:
+        if article.part not in chosen and article.part <= len(held):
+            old = held[article.part - 1]
+            if old not in chosen.values():
+                chosen[article.part] = old
+    return chosen
 
 
 def _with_ids(

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.events import DescendantFocus
 from textual.filter import ANSIToTruecolor, LineFilter
 
+from briefreader.text.decode import strip_control
 from briefreader.tui.commands import ReaderCommands
 from briefreader.tui.keymap import keymap_problems
 from briefreader.tui.palette import ReadableFilter
@@ -60,6 +61,11 @@ class ReaderApp(App[int]):
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False)
         self.push_screen(MainScreen(self.workspace))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy with OSC 52, the text sanitised first: an ESC or BEL inside the payload
+        would end the sequence early and reach the terminal as commands."""
+        super().copy_to_clipboard(strip_control(text))
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         """Every text cursor (search box, note editor, notes filter, palette) follows the

@@ -139,6 +139,12 @@ def excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def tag_line(note: Note, limit: int = 200) -> str:
+    """The note's tags as ``#a #b``, display-safe (tags imported from elsewhere may carry
+    escape sequences)."""
+    return excerpt(" ".join(f"#{tag}" for tag in note.tags), limit)
+
+
 QUOTE_MARKS = "\"'“”‘’„«»"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from briefreader.search.index.enrich import (
     default_enricher,
     load_options_for,
 )
+from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.index.schema import SCHEMA_VERSION
 from briefreader.search.index.store import (
     IndexUnavailable,
@@ -69,6 +70,8 @@ class IndexReport:
     notices: list[str] = field(default_factory=list)
     articles: int = 0
     rebuilt: str | None = None
+    touched: set[str] = field(default_factory=set)  # article ids before and after the run
+    reanchor_everything: bool = False  # a rebuild, or an earlier run killed before re-anchoring
     recogniser: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -113,9 +116,11 @@ def update_index(
     report = IndexReport()
     started = time.perf_counter()
     with write_lock(workspace.index_dir, report.notices):
+        report.reanchor_everything = reanchor_pending(workspace.index_dir)
         if before is not None:
             before(report, progress)
         ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
+        report.reanchor_everything |= fresh
         plan = _plan(workspace.articles_dir, options, catalog, report, progress)
         if fresh:  # the old index is still the active one until ``activate`` below
             plan.earlier = _earlier_ids(workspace.index_dir)
@@ -123,7 +128,8 @@ def update_index(
         _apply(ix, catalog, plan, options, enricher, report, progress)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
-        write_catalog(folder, catalog)
+        if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
+            write_catalog(folder, catalog)
         _remove_legacy_files(workspace.index_dir, folder)
         report.recogniser = str(getattr(enricher, "recogniser", ""))
         finish = getattr(enricher, "finish", None)
@@ -272,16 +278,22 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
+    titles = {article_id: summary.title for article_id, summary in catalog.articles.items()}
     loaded = disambiguate(
-        drop_duplicates(loaded, _staying_files(catalog, plan)), *_held_ids(catalog, plan)
+        drop_duplicates(loaded, _staying_files(catalog, plan)),
+        *_held_ids(catalog, plan),
+        titles=titles,
     )
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
     timer = time.perf_counter()
     enrichments = enricher(articles, progress) if articles else {}
     report.timings["enrichment"] = time.perf_counter() - timer
-    if not (loaded or plan.removed):
+    if not _needs_writing(catalog, plan, loaded):
+        report.skipped.extend(result.skipped for result in loaded if result.skipped)
         return
+    report.touched = _touched_ids(catalog, plan, loaded)
+    mark_reanchor_pending(Path(ix.storage.folder).parent)  # before anything is committed
     timer = time.perf_counter()
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
@@ -309,6 +321,26 @@ def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
     gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
     staying = ((p, e) for p, e in sorted(catalog.files.items()) if p not in gone)
     return {entry.content_hash: path for path, entry in staying if entry.content_hash}
+
+
+def _catalog_dirty(catalog: Catalog) -> bool:
+    """Does the catalog hold anything that is not on disk yet?"""
+    return bool(catalog.complete or catalog.changed_files or catalog.changed_articles)
+
+
+def _needs_writing(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> bool:
+    """Is there anything to commit? Files skipped again (binary, empty, too large) that were
+    not indexed before change nothing, so they must not make a new index generation."""
+    if plan.removed:
+        return True
+    return any(result.articles or result.path in catalog.files for result in loaded)
+
+
+def _touched_ids(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> set[str]:
+    """The article ids a run changes: those of removed and re-loaded files, and the new ones."""
+    paths = {*plan.removed, *(result.path for result in loaded)}
+    ids = {i for path in paths if path in catalog.files for i in catalog.files[path].articles}
+    return ids | {article.id for result in loaded for article in result.articles}
 
 
 def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[str, ...]]]:

@@ -41,12 +41,15 @@ def active_dir(index_root: Path) -> Path | None:
     """The folder of the active index, or None if there is none yet."""
     try:
         name = (index_root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):  # unreadable, or not text
+        return None
+    if not name or len(name) > 255 or any(c in name for c in "/\n\0") or name.startswith("."):
+        return None  # CURRENT overwritten by something else: the index is rebuilt
+    path = index_root / name
+    try:
+        return path if path.is_dir() else None
     except OSError:
         return None
-    if not name or "/" in name or name.startswith("."):
-        return None
-    path = index_root / name
-    return path if path.is_dir() else None
 
 
 C = TypeVar("C", Catalog, StoredCatalog)

@@ -64,6 +64,7 @@ RELATED_DELAY = 0.25
 COUNT_DELAY = 0.2  # seconds of no typing before the exact count of matches is started
 SAVE_DELAY = 1.0
 INDEX_POLL_SECONDS = 3.0
+TYPING_WINDOW_SECONDS = 0.05  # keys closer than this are one search (see _query_changed)
 
 
 class MainScreen(ReaderNotes):
@@ -98,6 +99,8 @@ class MainScreen(ReaderNotes):
         self._related_timer: Timer | None = None
         self._count_timer: Timer | None = None
         self._save_timer: Timer | None = None
+        self._typing_timer: Timer | None = None
+        self._typed_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield SearchBar(id="search-bar")
@@ -260,8 +263,23 @@ class MainScreen(ReaderNotes):
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
+        """Search what is typed at most once per typing window: a burst of keys (an
+        unbracketed paste sends one per character) costs one search, not one per key."""
         self.query_one(FilterChips).show_query(event.value)
-        self.run_search(event.value)
+        if self._typing_timer is not None:
+            return  # the search at the end of the window takes the latest text
+        now = time.monotonic()
+        if now - self._typed_at >= TYPING_WINDOW_SECONDS:
+            self._typed_at = now
+            self.run_search(event.value)
+        else:
+            self._typing_timer = self.set_timer(TYPING_WINDOW_SECONDS, self._typed_search_due)
+
+    def _typed_search_due(self) -> None:
+        """The typing window ended: search the input's text as it is now."""
+        self._typing_timer = None
+        self._typed_at = time.monotonic()
+        self.run_search(self.search_bar.input.value)
 
     def run_search(self, query: str, *, keep_place: bool = False) -> None:
         """Search in a worker; only the latest query's answer is shown.

@@ -1,6 +1,6 @@
 """Every note of the workspace, newest first; filter by words, ``#tag`` and ``article:ID``.
 
-ctrl+o switches to the orphans (notes whose text is no longer in their article). Enter opens
+ctrl+o switches to the orphans and the notes to review (not on their words). Enter opens
 the article at the note, through the reader's history (backspace comes back). Notes saved by
 another process while the list is open appear within ``POLL_SECONDS`` (the highlight stays
 on its note).
@@ -23,8 +23,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from briefreader.notes import ORPHANED, Note, NotesError, NoteStore
-from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, quoted
+from briefreader.notes import ORPHANED, REVIEW, Note, NotesError, NoteStore
+from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, quoted, tag_line
 
 LIMIT = 500
 POLL_SECONDS = 2.0  # how often the open list looks for notes saved by another process
@@ -117,7 +117,11 @@ class NotesScreen(ModalScreen[Note | None]):
         try:
             tag = wanted.tags[0] if wanted.tags else None
             found = self.store.list(
-                article_id=wanted.article_id, tag=tag, text=wanted.words or None, orphans=orphans
+                article_id=wanted.article_id,
+                tag=tag,
+                text=wanted.words or None,
+                orphans=orphans,
+                review=orphans,  # notes to review are not on their words either
             )
             notes = filter_notes(found, wanted)[:LIMIT]
             message = self.Found((text, orphans), notes, keep_place=keep_place)
@@ -159,7 +163,7 @@ class NotesScreen(ModalScreen[Note | None]):
 
     def _set_status(self, error: str) -> None:
         count = len(self.notes)
-        scope = "orphaned notes" if self.orphans else "notes"
+        scope = "orphaned notes and notes to review" if self.orphans else "notes"
         status = error or f"{count} {scope}, newest first · Enter opens · ctrl+o orphans"
         self.query_one("#notes-status", Static).update(Text(status))
 
@@ -170,9 +174,11 @@ class NotesScreen(ModalScreen[Note | None]):
         body = excerpt(note.body, 160) if note.body.strip() else "(highlight)"
         text.append("\n" + body)
         if note.tags:
-            text.append("\n" + " ".join(f"#{tag}" for tag in note.tags), style="dim")
+            text.append("\n" + tag_line(note), style="dim")
         if note.status == ORPHANED:
             text.append("\norphaned: the text is no longer in the article", style="italic")
+        elif note.status == REVIEW:
+            text.append("\nreview: the text changed; the note was not moved", style="italic")
         return text
 
     @on(OptionList.OptionSelected, "#notes-list")

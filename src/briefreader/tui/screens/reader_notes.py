@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 POLL_SECONDS = 2.0
 
 
+_NOT_FOUND = {
+    "orphaned": "This note's text is no longer in the article (orphaned)",
+    "review": "This note's text changed (a number, a name or a rival place): flagged for "
+    "review, not moved; check it and save it again",
+}
+
+
 @dataclass
 class NotesReady(Message):
     """The note store is open (``store`` None and ``error`` set if it could not be)."""
@@ -164,7 +171,7 @@ class ReaderNotes(PollingScreen):
         anchor = found[0][1]
         self.side.note_list.select_note(note_id)
         if not anchor.found:
-            self.notify("This note's text is no longer in the article (orphaned)")
+            self.notify(_NOT_FOUND.get(anchor.status, _NOT_FOUND["orphaned"]), markup=False)
             return
         if remember:
             self.history.push(self.location)

@@ -16,11 +16,17 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from briefreader.notes import ORPHANED, Anchor, Note
-from briefreader.tui.notes_bridge import excerpt, quoted
+from briefreader.notes import ORPHANED, REVIEW, Anchor, Note
+from briefreader.tui.notes_bridge import excerpt, quoted, tag_line
 
 QUOTE_CHARS = 120
 BODY_CHARS = 200
+
+
+_STATUS_LABELS = {
+    ORPHANED: "orphaned: text gone",
+    REVIEW: "review: the text changed here (a number, a name or a rival place); not moved",
+}
 
 
 class NoteList(OptionList):
@@ -87,11 +93,9 @@ class NoteList(OptionList):
         text.append("\n" + (excerpt(note.body, BODY_CHARS) if note.body.strip() else "(highlight)"))
         if note.tags:
             text.append("\n")
-            text.append(
-                " ".join(f"#{tag}" for tag in note.tags), style=self._rich("note-list--tags")
-            )
+            text.append(tag_line(note), style=self._rich("note-list--tags"))
         if anchor.status != "anchored":
-            label = "orphaned: text gone" if anchor.status == ORPHANED else "fuzzy: text changed"
+            label = _STATUS_LABELS.get(anchor.status, "fuzzy: text changed")
             text.append("\n" + label, style=self._rich("note-list--status"))
         return text
 

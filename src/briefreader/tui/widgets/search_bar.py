@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from briefreader.search.query import MAX_QUERY_CHARS
+
 
 class SearchInput(Input):
     """The query box; ↓ or Esc moves to the results."""
@@ -28,6 +30,7 @@ class SearchBar(Horizontal):
             placeholder='Search: words, "phrases", title:…, date:2024 (empty = library)',
             id="query",
             select_on_focus=False,
+            max_length=MAX_QUERY_CHARS,  # a pasted article stops here, cheaply, key by key
         )
         yield Static(Text("Opening the index…"), id="search-status")
 
