@@ -58,6 +58,8 @@ def find_related_items(library: Any, passage_id: str, limit: int = 8) -> Related
     raw_items = getattr(found, "items", found)
     items = [item for item in (_normalise(raw) for raw in raw_items) if item is not None]
     notes = [str(line) for line in getattr(found, "figures_lines", ()) or ()]
+    if getattr(found, "loosely_related", False):
+        notes.insert(0, "nothing closely related; loosely related:")
     if getattr(found, "notice", ""):
         notes.append(str(found.notice))
     return RelatedAnswer(items, tuple(strip_control(note) for note in notes))
