@@ -20,11 +20,11 @@ from pathlib import Path
 
 from benchmarks.related_corpus import DEFAULT_CACHE, open_eval_library
 from benchmarks.related_rankers import (
-    bm25_ranker,
     cosine_ranker,
     describe,
     related_ranker,
     unthresholded,
+    whoosh_bm25_ranker,
 )
 from briefreader.search.library import Library
 from briefreader.search.related import RelatedOptions
@@ -60,7 +60,8 @@ def pool(library: Library, query_id: str, rng: random.Random) -> dict[str, list[
     with the rankers that proposed it (kept for analysis, never shown to the judge)."""
     shipped = related_ranker(unthresholded(RelatedOptions()))
     merged: dict[str, list[str]] = {}
-    for name, ranker in (("bm25", bm25_ranker), ("minilm", cosine_ranker), ("shipped", shipped)):
+    rankers = (("bm25", whoosh_bm25_ranker), ("minilm", cosine_ranker), ("shipped", shipped))
+    for name, ranker in rankers:
         for candidate_id in ranker(library, query_id, POOL_DEPTH):
             merged.setdefault(candidate_id, []).append(name)
     order = sorted(merged)

@@ -5,21 +5,25 @@ The ranking runs on the passage documents of the index:
 1. **Key terms.** The paragraph is analysed with the index's own analyzer (stemmed), general
    news synonyms folded (``SYNONYM_GROUPS``); each term is weighted ``(1 + log tf) × idf``,
    where the document frequency leaves out the paragraph's own article (a term only that
-   article uses cannot find anything elsewhere). Proper names (capitalised inside a sentence)
-   weigh more. The top ``max_terms`` terms (24, not ``more_like``'s 5) gather candidates by
-   term-at-a-time scoring over their posting blocks (``search/postings.py``, within a postings
-   budget), own article left out; the best are re-scored with BM25 and the tf-idf cosine from
-   the key terms each passage document stores (``passage_terms``), never re-analysing text.
+   article uses cannot find anything elsewhere). Names weigh like other words; agency and
+   credit names, credit-line words and months are never evidence. All key terms (or the top
+   ``max_terms``) gather candidates by term-at-a-time scoring over their posting blocks
+   (``search/postings.py``, within a postings budget), own article left out; the best are
+   re-scored with BM25 and the tf-idf cosine from the key terms each passage document stores
+   (``passage_terms``), never re-analysing text.
 2. **Entities.** When the entities engine has stored mentions with the article, the paragraph's
-   canonical entity keys query the ``entity`` field; a candidate's share of the paragraph's
-   entity weight is added to its score. Without stored entities this part is silent.
-3. **Figures.** Candidates that state a number about the same subject (attacks, troops) get a
-   bonus, and the figures are shown side by side ("160 · 91 · 70 attacks").
+   canonical entity keys (idf-weighted; dates and agencies left out) query the ``entity``
+   field; a candidate's share of the paragraph's entity weight is added to its score. Without
+   stored entities this part is silent.
+3. **Figures.** Candidates that state a quantity about the same subject (attacks, troops) get
+   a bonus, and the figures are shown side by side ("160 · 91 · 70 attacks"); "two countries"
+   is not a stated quantity (``Figure.claim``).
 
 Scores are made comparable across paragraphs by dividing the lexical score by the score of the
-paragraph against itself, so one threshold (``DEFAULT_THRESHOLD``, calibrated on the judged set
-in ``benchmarks/data``) decides "nothing related". Results are cached per passage until the
-library's searcher changes (``Library.refresh``).
+paragraph against itself (or a typical paragraph's, when larger), so one floor and one
+threshold per mode (``DEFAULT_FLOOR``, ``DEFAULT_THRESHOLD``, calibrated on the dev split of
+the judged set in ``benchmarks/data``) decide "nothing related" and "loosely related".
+Results are cached per passage until the library's searcher changes (``Library.refresh``).
 
 The optional semantic ranking (``[related] semantic = true``, extra ``briefreader[semantic]``)
 lives in ``search/semantic.py`` and is imported only when asked for: the passages nearest by
