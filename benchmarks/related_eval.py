@@ -1,15 +1,17 @@
-"""Related-passage quality and speed.
+"""Related-passage quality on the judged set (dev and test reported apart) and speed.
 
-``python -m benchmarks.related_eval`` indexes the sample corpus in a temporary workspace and
-prints nDCG@5, recall@5 and MRR per method against ``data/related_judgments.json``, plus how
-many "nothing related" queries stayed quiet. Methods: Whoosh ``more_like`` with its defaults,
-our key-term ranking, + shared figures, + entities (an index built with the entities engine's
-mentions), + the semantic extra (when installed).
+``python -m benchmarks.related_eval`` opens the evaluation workspace (BBC News plus the sample,
+indexed as a default install does it, built once into ``--cache``; see
+``benchmarks/related_corpus.py``) and prints, for the dev and the test split of
+``data/related_judged_set.json`` separately, per method: nDCG@5, recall@5 and MRR over the
+real queries with 95% bootstrap intervals (queries resampled), how many "nothing related"
+probes stayed empty, and how many real queries were wrongly left empty. Methods: BM25 over
+passages, the fusion without entities, the default ranking, and with the semantic extra
+installed the plain MiniLM cosine, reciprocal-rank fusion of BM25 and MiniLM, and the
+semantic mode.
 
-``--sweep`` prints the metrics over a range of thresholds (to calibrate ``DEFAULT_THRESHOLD``);
-``--cv`` chooses the threshold (and, with the semantic extra, the fusion weight) by
-leave-one-query-out and split-half cross-validation and prints the held-out figures beside
-the in-sample ones;
+``--calibrate [--semantic]`` prints, on **dev only**, the figures over a grid of "nothing
+related" thresholds (to set ``DEFAULT_THRESHOLD`` and ``SEMANTIC_THRESHOLD``);
 ``--latency`` times ``find_related`` per passage (p50/p95, cache off) on the sample and, with
 ``--bbc``, on the BBC News corpus from ``../shared/corpora`` (index built in a temp folder), or
 with ``--workspace PATH`` on an indexed workspace (``benchmarks.corpus`` builds BBC ×4/×16).
@@ -18,97 +20,68 @@ with ``--workspace PATH`` on an indexed workspace (``benchmarks.corpus`` builds 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
-import shutil
 import statistics
 import sys
 import tarfile
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.related_corpus import DEFAULT_CACHE, open_eval_library
+from benchmarks.related_rankers import Ranker, bm25_ranker, cosine_ranker, related_ranker, rrf
 from briefreader.models import Article, ProgressFn
 from briefreader.search.index.enrich import Enrichment, NoEnrichment
 from briefreader.search.index.indexer import update_index
 from briefreader.search.library import Library
-from briefreader.search.related import RelatedOptions, clear_cache, find_related, shown_count
+from briefreader.search.related import RelatedOptions, clear_cache, find_related
 from briefreader.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
-JUDGMENTS = Path(__file__).parent / "data" / "related_judgments.json"
+JUDGED_SET = Path(__file__).parent / "data" / "related_judged_set.json"
 SAMPLE = REPO / "src" / "briefreader" / "sample"
 BBC = REPO.parent / "shared" / "corpora" / "bbc-news.tar.gz"
 K = 5
-
-Ranker = Callable[[Library, str], list[str]]
-
-
-def load_judgments() -> list[dict[str, object]]:
-    """The judged queries: id, note, relevant {passage id: grade}."""
-    return list(json.loads(JUDGMENTS.read_text(encoding="utf-8"))["queries"])
+BOOTSTRAP_ROUNDS = 2000
 
 
-def entity_enricher(articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
-    """Index entity fields and payloads as the entities engine produces them."""
-    from briefreader.text.entities import (
-        extract_entities,
-        index_fields,
-        passage_index_fields,
-        to_payload,
+@dataclass(frozen=True)
+class Query:
+    """A judged query passage: its split and the grades of its pooled candidates (0 left out)."""
+
+    id: str
+    split: str
+    relevant: dict[str, int]
+
+    @property
+    def probe(self) -> bool:
+        """True for a "nothing related" probe (no candidate graded 1 or 2)."""
+        return not self.relevant
+
+
+def load_judged(path: Path = JUDGED_SET) -> list[Query]:
+    """The judged queries of the data file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Query(q["id"], q["split"], {p: g for p, g in q["judged"].items() if g > 0})
+        for q in data["queries"]
+    ]
+
+
+def frozen_test_hash(path: Path = JUDGED_SET) -> str:
+    """SHA-256 of the test split's queries and grades (canonical JSON): the frozen split."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    test = sorted(
+        ({"id": q["id"], "judged": q["judged"]} for q in data["queries"] if q["split"] == "test"),
+        key=lambda q: q["id"],
     )
-
-    extraction = extract_entities(articles)
-    result = {}
-    for article in articles:
-        mentions = extraction.mentions.get(article.id, [])
-        result[article.id] = Enrichment(
-            fields=index_fields(mentions),
-            passage_fields=passage_index_fields(article, mentions),
-            payload=to_payload(mentions, extraction.recogniser),
-        )
-    return result
-
-
-def build_workspace(root: Path, source: Path, entities: bool) -> Library:
-    """Copy article files into a fresh workspace, index them and open the library."""
-    (root / "index").mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, root / "articles")
-    workspace = Workspace(root)
-    update_index(workspace, enricher=entity_enricher if entities else NoEnrichment())
-    return Library.open(workspace)
-
-
-# ---------------------------------------------------------------------------- rankers
-
-
-def more_like_ranker(library: Library, passage_id: str) -> list[str]:
-    """Whoosh's ``more_like`` with its defaults (5 key terms), passages of other articles."""
-    article, passage = library.passage(passage_id)
-    with library.lock:
-        searcher = library.searcher
-        docnum = searcher.document_number(doc_id=passage_id)
-        results = searcher.more_like(docnum, "body", text=passage.text, top=200)
-        ids = [
-            hit["doc_id"]
-            for hit in results
-            if hit["kind"] == "passage" and hit["article_id"] != article.id
-        ]
-    return ids[:K]
-
-
-def related_ranker(options: RelatedOptions) -> Ranker:
-    """``find_related`` with these options."""
-
-    def rank(library: Library, passage_id: str) -> list[str]:
-        result = find_related(library, passage_id, limit=K, options=options)
-        return [item.passage_id for item in result.items]
-
-    return rank
+    canonical = json.dumps(test, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------- metrics
@@ -136,25 +109,62 @@ def reciprocal_rank(ranked: Sequence[str], relevant: dict[str, int]) -> float:
     return 0.0
 
 
-def evaluate(
-    library: Library, ranker: Ranker, queries: list[dict[str, object]]
-) -> dict[str, float]:
-    """Mean metrics over queries with relevant passages; quiet share over empty ones."""
-    scores: dict[str, list[float]] = {"ndcg": [], "recall": [], "mrr": []}
-    quiet = []
-    for entry in queries:
-        relevant = dict(entry["relevant"])  # type: ignore[call-overload]
-        ranked = ranker(library, str(entry["id"]))
-        if not relevant:
-            quiet.append(1.0 if not ranked else 0.0)
-            continue
-        scores["ndcg"].append(ndcg(ranked, relevant))
-        scores["recall"].append(recall(ranked, relevant))
-        scores["mrr"].append(reciprocal_rank(ranked, relevant))
-    summary = {name: statistics.fmean(values) for name, values in scores.items()}
-    summary["quiet"] = sum(quiet)
-    summary["empty"] = len(quiet)
-    return summary
+MEASURES: dict[str, Callable[[Sequence[str], dict[str, int]], float]] = {
+    "nDCG@5": ndcg,
+    "R@5": recall,
+    "MRR": reciprocal_rank,
+}
+
+
+def bootstrap(values: Sequence[float], seed: int = 16) -> tuple[float, float]:
+    """95% percentile interval of the mean, queries resampled with replacement."""
+    rng = random.Random(seed)
+    means = sorted(
+        statistics.fmean(rng.choices(values, k=len(values))) for _ in range(BOOTSTRAP_ROUNDS)
+    )
+    return means[int(0.025 * len(means))], means[int(0.975 * len(means)) - 1]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One method's figures on one split."""
+
+    measures: dict[str, list[float]]
+    probes_empty: int
+    probes: int
+    wrongly_empty: int
+    real: int
+
+
+def score(rankings: dict[str, list[str]], queries: Sequence[Query]) -> Scores:
+    """The measures of ``rankings`` (query id -> shown ids) over ``queries``."""
+    measures: dict[str, list[float]] = {name: [] for name in MEASURES}
+    probes = [q for q in queries if q.probe]
+    real = [q for q in queries if not q.probe]
+    for query in real:
+        for name, measure in MEASURES.items():
+            measures[name].append(measure(rankings[query.id], query.relevant))
+    return Scores(
+        measures,
+        sum(1 for q in probes if not rankings[q.id]),
+        len(probes),
+        sum(1 for q in real if not rankings[q.id]),
+        len(real),
+    )
+
+
+def table_row(name: str, scores: Scores) -> str:
+    """A markdown row: mean [interval] per measure, probes empty, real queries wrongly empty."""
+    cells = [name]
+    for values in scores.measures.values():
+        low, high = bootstrap(values)
+        cells.append(f"{statistics.fmean(values):.3f} [{low:.2f}–{high:.2f}]")
+    cells.append(f"{scores.probes_empty}/{scores.probes}")
+    cells.append(f"{scores.wrongly_empty}/{scores.real}")
+    return "| " + " | ".join(cells) + " |"
+
+
+# ---------------------------------------------------------------------------- methods
 
 
 def semantic_available() -> bool:
@@ -164,150 +174,139 @@ def semantic_available() -> bool:
     return semantic.available() is None
 
 
-# ---------------------------------------------------------------------------- reports
-
-
-def quality_table(tmp: Path) -> None:
-    """Print the quality table for every method."""
-    queries = load_judgments()
-    plain = build_workspace(tmp / "plain", SAMPLE, entities=False)
-    enriched = build_workspace(tmp / "entities", SAMPLE, entities=True)
-    lexical = RelatedOptions(figures=False, entities=False)
-    methods: list[tuple[str, Library, Ranker]] = [
-        ("whoosh more_like (defaults)", plain, more_like_ranker),
-        ("key terms", plain, related_ranker(lexical)),
-        ("key terms + figures (default)", plain, related_ranker(RelatedOptions())),
-        ("+ entities", enriched, related_ranker(RelatedOptions())),
+def methods(semantic: bool) -> list[tuple[str, Ranker]]:
+    """The compared methods (the semantic ones only when the extra is installed)."""
+    chosen: list[tuple[str, Ranker]] = [
+        ("BM25 on passages", bm25_ranker),
+        ("fusion without entities", related_ranker(RelatedOptions(entities=False))),
+        ("briefreader default", related_ranker(RelatedOptions())),
     ]
-    if semantic_available():
-        methods.append(("+ semantic (extra)", plain, related_ranker(RelatedOptions(semantic=True))))
-        methods.append(
-            ("+ entities + semantic", enriched, related_ranker(RelatedOptions(semantic=True)))
-        )
-    else:
-        print("semantic extra not installed: pip install 'briefreader[semantic]'")
-    nonempty = sum(1 for q in queries if q["relevant"])
-    print(f"{nonempty} judged queries with related passages, {len(queries) - nonempty} without\n")
-    print(f"| method | nDCG@{K} | recall@{K} | MRR | quiet on empty |")
-    print("|---|---|---|---|---|")
-    for name, library, ranker in methods:
-        m = evaluate(library, ranker, queries)
-        print(
-            f"| {name} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} "
-            f"| {int(m['quiet'])}/{int(m['empty'])} |"
-        )
+    if semantic:
+        chosen += [
+            ("MiniLM cosine", cosine_ranker),
+            ("RRF of BM25 and MiniLM cosine", rrf([bm25_ranker, cosine_ranker])),
+            ("briefreader semantic", related_ranker(RelatedOptions(semantic=True))),
+        ]
+    return chosen
 
 
-def sweep(tmp: Path, semantic: bool, entities: bool) -> None:
-    """Metrics over thresholds, to calibrate the "nothing related" cut."""
-    queries = load_judgments()
-    library = build_workspace(tmp / "sweep", SAMPLE, entities=entities)
-    base = RelatedOptions(semantic=semantic)
-    print("| threshold | nDCG@5 | recall@5 | MRR | quiet on empty |")
-    print("|---|---|---|---|---|")
-    for step in range(0, 13):
-        threshold = step * 0.025
-        m = evaluate(library, related_ranker(replace(base, threshold=threshold)), queries)
-        print(
-            f"| {threshold:.3f} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} "
-            f"| {int(m['quiet'])}/{int(m['empty'])} |"
-        )
+def quality_table(cache: Path) -> None:
+    """Print dev and test tables for every method."""
+    queries = load_judged()
+    semantic = semantic_available()
+    if not semantic:
+        print("semantic extra not installed (make install-semantic): semantic rows left out")
+    library = open_eval_library(cache, semantic=True)
+    rankings = {}
+    for name, ranker in methods(semantic):
+        rankings[name] = {q.id: ranker(library, q.id, K) for q in queries}
+    print(f"test split sha256 {frozen_test_hash()}")
+    for split in ("dev", "test"):
+        part = [q for q in queries if q.split == split]
+        probes = sum(1 for q in part if q.probe)
+        print(f"\n### {split}: {len(part) - probes} real queries, {probes} probes\n")
+        print("| method | nDCG@5 | R@5 | MRR | probes empty | real queries wrongly empty |")
+        print("|---|---|---|---|---|---|")
+        for name, ranking in rankings.items():
+            print(table_row(name, score(ranking, part)))
 
 
-# ---------------------------------------------------------------------------- cross-validation
-
-Params = tuple[float, float]  # (semantic weight, threshold)
-THRESHOLDS = [round(0.01 * i, 2) for i in range(5, 46)]
-WEIGHTS = [round(0.05 * i, 2) for i in range(0, 21)]
-WINDOW = 0.02
+# ---------------------------------------------------------------------------- calibration
 
 
-def utilities(
-    library: Library, queries: list[dict[str, object]], options: RelatedOptions
-) -> dict[float, dict[str, float]]:
-    """Per threshold, each query's utility: nDCG@K, or 1/0 quiet for a no-related query.
+def calibrate(cache: Path, semantic: bool) -> None:
+    """Dev only: the figures over a grid of floors and thresholds of the shown list.
 
-    Ranks once with threshold 0 and applies each threshold as ``find_related`` does.
+    Each dev query is ranked once with the threshold off; each (floor, threshold) pair is then
+    applied as ``find_related`` applies it (``shown_count``).
     """
-    ranked = {}
-    for entry in queries:
-        result = find_related(
-            library, str(entry["id"]), limit=1000, options=replace(options, threshold=0.0)
-        )
-        ranked[str(entry["id"])] = [(item.passage_id, item.score) for item in result.items]
-    table: dict[float, dict[str, float]] = {}
-    for threshold in THRESHOLDS:
-        row = {}
-        for entry in queries:
-            items = ranked[str(entry["id"])]
-            shown = [p for p, _ in items[: min(shown_count([s for _, s in items], threshold), K)]]
-            relevant = dict(entry["relevant"])  # type: ignore[call-overload]
-            row[str(entry["id"])] = ndcg(shown, relevant) if relevant else float(not shown)
-        table[threshold] = row
-    return table
+    from briefreader.search.related import shown_count
+
+    dev = [q for q in load_judged() if q.split == "dev"]
+    library = open_eval_library(cache, semantic=True)
+    options = RelatedOptions(semantic=semantic, threshold=0.0, floor=0.0)
+    scored = {}
+    for query in dev:
+        result = find_related(library, query.id, limit=50, options=options)
+        scored[query.id] = [(item.passage_id, item.score) for item in result.items]
+    print("| floor | threshold | nDCG@5 | probes empty | real wrongly empty |")
+    print("|---|---|---|---|---|")
+    grid: dict[tuple[float, float], Scores] = {}
+    for floor in [round(0.02 * i, 2) for i in range(0, 21)]:
+        for threshold in [round(floor + 0.02 * i, 2) for i in range(0, 10, 2)]:
+            rankings = {}
+            for query_id, items in scored.items():
+                count = shown_count([s for _, s in items], threshold, floor)
+                rankings[query_id] = [p for p, _ in items[: min(count, K)]]
+            result = grid[(floor, threshold)] = score(rankings, dev)
+            mean = statistics.fmean(result.measures["nDCG@5"])
+            print(
+                f"| {floor:.2f} | {threshold:.2f} | {mean:.3f} "
+                f"| {result.probes_empty}/{result.probes} | {result.wrongly_empty}/{result.real} |"
+            )
+    floor, threshold = choose(grid)
+    print(f"\nchosen on dev: floor {floor:.2f}, threshold {threshold:.2f}")
 
 
-def cross_validate(
-    table: dict[Params, dict[str, float]], queries: list[dict[str, object]], seed: int = 7
-) -> None:
-    """In-sample best parameters vs. leave-one-query-out and split-half choices.
+MAX_WRONGLY_EMPTY = 0.05
+PLATEAU = 0.005
 
-    The parameters maximise the utility summed over the training queries (nDCG@5 of a
-    query with related passages, 1 for each quiet no-related query), averaged over
-    thresholds within ``WINDOW`` (the optimum is a plateau with a cliff at its upper edge;
-    the average picks a point inside it rather than at the edge). Reported: nDCG@5 over
-    queries with related passages, quiet count.
+
+def choose(grid: dict[tuple[float, float], Scores]) -> tuple[float, float]:
+    """The (floor, threshold) the rule picks from a dev grid.
+
+    Floor: among floors that leave at most ``MAX_WRONGLY_EMPTY`` of the real queries empty,
+    the one maximising the summed utility (nDCG@5 of each real query, 1 for each probe left
+    empty). Threshold: the largest at that floor whose nDCG@5 is within ``PLATEAU`` of the
+    floor's best, so "loosely related" labels as much as it can without costing ranking.
     """
-    ids = [str(q["id"]) for q in queries]
-    related = [str(q["id"]) for q in queries if q["relevant"]]
-    empty = [i for i in ids if i not in related]
 
-    def smoothed(key: Params, training: Sequence[str]) -> float:
-        weight, threshold = key
-        near = [k for k in table if k[0] == weight and abs(k[1] - threshold) <= WINDOW + 1e-9]
-        return statistics.fmean(sum(table[k][q] for q in training) for k in near)
+    def mean(key: tuple[float, float]) -> float:
+        return statistics.fmean(grid[key].measures["nDCG@5"])
 
-    def best(training: Sequence[str]) -> Params:
-        return max(table, key=lambda k: (smoothed(k, training), -k[0], -k[1]))
+    def utility(key: tuple[float, float]) -> float:
+        return mean(key) * grid[key].real + grid[key].probes_empty
 
-    def report(label: str, values: dict[str, float]) -> None:
-        quiet = sum(values[q] for q in empty)
-        print(f"| {label} | {statistics.fmean(values[q] for q in related):.3f} ", end="")
-        print(f"| {quiet:.0f}/{len(empty)} |")
-
-    chosen = best(ids)
-    print("| choice | nDCG@5 | quiet on empty |")
-    print("|---|---|---|")
-    report(f"in-sample best (weight, threshold) = {chosen}", table[chosen])
-    held_out, picks = {}, []
-    for query in ids:
-        params = best([q for q in ids if q != query])
-        picks.append(params)
-        held_out[query] = table[params][query]
-    report("leave-one-query-out", held_out)
-    rng = random.Random(seed)
-    halves: list[float] = []
-    for _ in range(200):
-        order = ids[:]
-        rng.shuffle(order)
-        for train, test in ((order[::2], order[1::2]), (order[1::2], order[::2])):
-            params = best(train)
-            halves.extend(table[params][q] for q in test if q in related)
-    print(f"| split-half (200 random splits, both ways) | {statistics.fmean(halves):.3f} | — |")
-    common = ", ".join(f"{p} ×{n}" for p, n in Counter(picks).most_common(3))
-    print(f"\nleave-one-out choices: {common}")
+    allowed = [k for k, s in grid.items() if s.wrongly_empty <= MAX_WRONGLY_EMPTY * s.real]
+    floor = max(allowed, key=lambda k: (utility(k), -k[0]))[0]
+    at_floor = [k for k in allowed if k[0] == floor]
+    best = max(mean(k) for k in at_floor)
+    return floor, max(k[1] for k in at_floor if mean(k) >= best - PLATEAU)
 
 
-def cv(tmp: Path, semantic: bool) -> None:
-    """Cross-validated choice of the threshold (and the semantic fusion weight)."""
-    queries = load_judgments()
-    library = build_workspace(tmp / "cv", SAMPLE, entities=False)
-    table: dict[Params, dict[str, float]] = {}
-    for weight in WEIGHTS if semantic else [0.0]:
-        options = RelatedOptions(semantic=semantic, semantic_weight=weight)
-        for threshold, row in utilities(library, queries, options).items():
-            table[(weight, threshold)] = row
-    cross_validate(table, queries)
+# ---------------------------------------------------------------------------- latency
+
+
+def entity_enricher(articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
+    """Index entity fields and payloads as the entities engine produces them."""
+    from briefreader.text.entities import (
+        extract_entities,
+        index_fields,
+        passage_index_fields,
+        to_payload,
+    )
+
+    extraction = extract_entities(articles)
+    result = {}
+    for article in articles:
+        mentions = extraction.mentions.get(article.id, [])
+        result[article.id] = Enrichment(
+            fields=index_fields(mentions),
+            passage_fields=passage_index_fields(article, mentions),
+            payload=to_payload(mentions, extraction.recogniser),
+        )
+    return result
+
+
+def build_workspace(root: Path, source: Path, entities: bool) -> Library:
+    """Copy article files into a fresh workspace, index them and open the library."""
+    import shutil
+
+    (root / "index").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, root / "articles")
+    workspace = Workspace(root)
+    update_index(workspace, enricher=entity_enricher if entities else NoEnrichment())
+    return Library.open(workspace)
 
 
 def latency(library: Library, label: str, count: int, options: RelatedOptions) -> None:
@@ -395,10 +394,11 @@ def bbc_library(tmp: Path) -> Library | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sweep", action="store_true", help="metrics over thresholds")
-    parser.add_argument("--cv", action="store_true", help="cross-validated parameter choice")
-    parser.add_argument("--semantic", action="store_true", help="sweep/cv/latency, semantic")
-    parser.add_argument("--entities", action="store_true", help="sweep on the entity index")
+    parser.add_argument("--calibrate", action="store_true", help="threshold grid, dev only")
+    parser.add_argument("--semantic", action="store_true", help="calibrate/latency, semantic")
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="evaluation workspace cache folder"
+    )
     parser.add_argument("--latency", action="store_true", help="time find_related")
     parser.add_argument("--bbc", action="store_true", help="also time on the BBC corpus")
     parser.add_argument(
@@ -411,10 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="related-eval-") as name:
         tmp = Path(name)
-        if args.sweep:
-            sweep(tmp, args.semantic, args.entities)
-        elif args.cv:
-            cv(tmp, args.semantic)
+        if args.calibrate:
+            calibrate(args.cache, args.semantic)
         elif args.latency and args.dense_rows:
             dense_latency(tmp, args.dense_rows, args.n)
         elif args.latency and args.workspace:
@@ -427,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if library is not None:
                 latency(library, "BBC", args.n, options)
         else:
-            quality_table(tmp)
+            quality_table(args.cache)
     return 0
 
 

@@ -56,8 +56,11 @@ def top_ids(result: RelatedResult) -> list[str]:
     ],
 )
 def test_issue_examples_in_top_five(library: Library, query: str, expected: set[str]) -> None:
-    result = find_related(library, query, limit=5)
-    assert expected <= set(top_ids(result)), (query, top_ids(result))
+    """Ranked in the top five; the panel shows at least the best of them (when the best is
+    only "loosely related" it shows one or two, see test_related_evidence)."""
+    ranked = find_related(library, query, limit=5, options=RelatedOptions(threshold=0, floor=0))
+    assert expected <= set(top_ids(ranked)), (query, top_ids(ranked))
+    assert find_related(library, query, limit=5).items
 
 
 def test_attack_counts_are_shown_side_by_side(library: Library) -> None:
@@ -157,6 +160,8 @@ def test_cli_json_shape(sample_workspace: Path, capsys) -> None:
         "text",
         "why",
         "figures",
+        "figures_lines",
+        "loosely_related",
     }
     assert {ATTACKS_91, ATTACKS_70} <= {row["passage_id"] for row in rows}
     code, out, _ = run(capsys, "-w", str(sample_workspace), "related", ATTACKS_160, "-n", "1")

@@ -354,3 +354,16 @@ def test_a_new_section_heading_re_embeds_its_paragraphs(
     semantic._STORES.clear()
     run_index(embedded_copy, rebuild=True)
     assert spy.texts == []
+
+
+def test_model_loads_without_progress_bars() -> None:
+    """The transformers loader drew "Loading weights" bars over the index run's progress."""
+    import subprocess
+    import sys
+
+    script = "from briefreader.search import semantic; semantic.load_model(); print('ok')"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert "Loading weights" not in done.stderr and "it/s" not in done.stderr

@@ -139,9 +139,21 @@ class Figure:
         return " ".join(part for part in parts if part)
 
     @property
+    def claim(self) -> bool:
+        """True when the figure is a stated quantity rather than a passing count.
+
+        Digits, a scale ("2 million"), a hedge ("at least three") or a vague quantity
+        ("dozens of attacks") state a figure a source stands behind; a small count spelled out
+        without a hedge ("two countries", "three soldiers") only describes.
+        """
+        spelled = self.number.split()[0].isalpha()
+        return not spelled or bool(self.hedge) or self.value is None or " " in self.number
+
+    @property
     def comparable(self) -> bool:
-        """True when the subject is specific enough to tie two passages together."""
-        return bool(self.subject) and self.subject not in GENERIC_SUBJECTS
+        """True when the figure is a claim about a subject specific enough to tie two passages
+        together (not a time span or a share of anything)."""
+        return self.claim and bool(self.subject) and self.subject not in GENERIC_SUBJECTS
 
 
 @lru_cache(maxsize=4096)

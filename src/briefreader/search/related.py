@@ -5,21 +5,25 @@ The ranking runs on the passage documents of the index:
 1. **Key terms.** The paragraph is analysed with the index's own analyzer (stemmed), general
    news synonyms folded (``SYNONYM_GROUPS``); each term is weighted ``(1 + log tf) × idf``,
    where the document frequency leaves out the paragraph's own article (a term only that
-   article uses cannot find anything elsewhere). Proper names (capitalised inside a sentence)
-   weigh more. The top ``max_terms`` terms (24, not ``more_like``'s 5) gather candidates by
-   term-at-a-time scoring over their posting blocks (``search/postings.py``, within a postings
-   budget), own article left out; the best are re-scored with BM25 and the tf-idf cosine from
-   the key terms each passage document stores (``passage_terms``), never re-analysing text.
+   article uses cannot find anything elsewhere). Names weigh like other words; agency and
+   credit names, credit-line words and months are never evidence. The top ``max_terms`` key
+   terms (32) gather candidates by term-at-a-time scoring over their posting blocks
+   (``search/postings.py``, within a postings budget), own article left out; the best are
+   re-scored with BM25 and the tf-idf cosine from the key terms each passage document stores
+   (``passage_terms``), never re-analysing text.
 2. **Entities.** When the entities engine has stored mentions with the article, the paragraph's
-   canonical entity keys query the ``entity`` field; a candidate's share of the paragraph's
-   entity weight is added to its score. Without stored entities this part is silent.
-3. **Figures.** Candidates that state a number about the same subject (attacks, troops) get a
-   bonus, and the figures are shown side by side ("160 · 91 · 70 attacks").
+   canonical entity keys (idf-weighted; dates and agencies left out) query the ``entity``
+   field; a candidate's share of the paragraph's entity weight is added to its score. Without
+   stored entities this part is silent.
+3. **Figures.** Candidates that state a quantity about the same subject (attacks, troops) get
+   a bonus, and the figures are shown side by side ("160 · 91 · 70 attacks"); "two countries"
+   is not a stated quantity (``Figure.claim``).
 
 Scores are made comparable across paragraphs by dividing the lexical score by the score of the
-paragraph against itself, so one threshold (``DEFAULT_THRESHOLD``, calibrated on the judged set
-in ``benchmarks/data``) decides "nothing related". Results are cached per passage until the
-library's searcher changes (``Library.refresh``).
+paragraph against itself (or a typical paragraph's, when larger), so one floor and one
+threshold per mode (``DEFAULT_FLOOR``, ``DEFAULT_THRESHOLD``, calibrated on the dev split of
+the judged set in ``benchmarks/data``) decide "nothing related" and "loosely related".
+Results are cached per passage until the library's searcher changes (``Library.refresh``).
 
 The optional semantic ranking (``[related] semantic = true``, extra ``briefreader[semantic]``)
 lives in ``search/semantic.py`` and is imported only when asked for: the passages nearest by
@@ -31,6 +35,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import re
+import statistics
 import threading
 import weakref
 from collections import Counter
@@ -40,18 +46,34 @@ from typing import TYPE_CHECKING, Any
 
 from briefreader.models import Article, Passage
 from briefreader.search.figures import Figure, extract_figures, shared_subjects, side_by_side
-from briefreader.search.index.terms import NAME_MARK, AnalysedTerms, analyse_terms, passage_terms
+from briefreader.search.index.terms import (
+    CALENDAR_WORDS,
+    NAME_MARK,
+    AnalysedTerms,
+    analyse_terms,
+    passage_terms,
+    word_set,
+)
 from briefreader.search.postings import K1, PassageIndex
 
 if TYPE_CHECKING:
     from briefreader.search.library import Library
 
 
-DEFAULT_THRESHOLD = 0.18
-# With the semantic extra: chosen with its fusion weight by leave-one-query-out
-# cross-validation on the judged set (``python -m benchmarks.related_eval --cv``).
-SEMANTIC_THRESHOLD = 0.2
-NAME_BOOST = 1.5
+# "Closely related" thresholds and "nothing related" floors, per mode, chosen on the dev split
+# of the judged set by the rule in ``benchmarks.related_eval.choose``
+# (``python -m benchmarks.related_eval --calibrate [--semantic]``; docs/related.md).
+DEFAULT_THRESHOLD = 0.26
+SEMANTIC_THRESHOLD = 0.28
+# Proper names are weighted by their idf like any other term. A boost on top favoured the
+# names every article repeats ("Prime Minister", the country's leader) over the words that
+# carry the claim; dev nDCG@5 0.685 unboosted against 0.675 boosted.
+NAME_BOOST = 1.0
+# The query is the paragraph's 32 heaviest key terms (24 before): with names no longer
+# boosted, 24 dropped names and words long paragraphs share ("US", "Iran"). Dev nDCG@5 is the
+# same for 24, 40 and all terms (0.691 / 0.689 / 0.688); all terms doubled the time per
+# paragraph (BBC x1, loaded machine: p50 250 ms against 130 ms at 24 and 187 ms at 32).
+MAX_QUERY_TERMS: int | None = 32
 ENTITY_WEIGHT = 0.1
 # Entities in more than this share of documents (the country every article is about) are
 # background, not a reason to relate two paragraphs.
@@ -64,8 +86,47 @@ BM25_B = 0.75
 POSTINGS_BUDGET = 20_000
 MIN_GATHER_TERMS = 4
 KEY_TERM_SHARE = 0.85
-# Once the best match clears the threshold, weaker ones down to this share of it are listed.
-FLOOR_RATIO = 0.6
+# Below the floor nothing is shown. Between the floor and the threshold the best
+# ``LOOSE_ITEMS`` are shown as "loosely related"; once the best clears the threshold every
+# candidate down to the floor is listed.
+DEFAULT_FLOOR = 0.18
+SEMANTIC_FLOOR = 0.24
+LOOSE_ITEMS = 2
+# News agencies and picture credits say who reported or photographed a story, never what it
+# is about: never evidence, neither as entities nor as key terms (name keys, lower case).
+CREDIT_NAMES = frozenset(
+    {
+        "reuters",
+        "ap",
+        "afp",
+        "associated press",
+        "agence france-presse",
+        "agence france presse",
+        "getty",
+        "getty images",
+        "epa",
+        "xinhua",
+        "upi",
+        "dpa",
+        "ansa",
+        "efe",
+        "kyodo",
+        "yonhap",
+        "press association",
+        "pa",
+        "bloomberg",
+    }
+)
+# Words of credit and byline lines ("X reported from Beirut. Y contributed to this report"):
+# they say who wrote a paragraph, like the reporting verbs the key terms already leave out.
+CREDIT_WORDS = word_set("reported reporting contributed contributing photo photos")
+_CREDIT_NAME_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(n) for n in sorted(CREDIT_NAMES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+# Entity types that are never evidence of the same event: dates ("March", "last week").
+UNRELATING_TYPES = frozenset({"DATE"})
+
 # Different words for the same thing in news text, folded to one key term before weighting
 # and matching (general vocabulary, not tuned per corpus; see docs/related.md). One group
 # per line; a word's stem stands for every inflection ("withdrawal", "withdraw" share one).
@@ -107,10 +168,12 @@ class RelatedOptions:
     ``entities`` uses stored entity mentions, ``figures`` the shared-figure bonus, ``semantic``
     the optional embeddings (nearest passages and score fusion, ``semantic_weight`` the share
     of the centred cosine, None for ``semantic.SEMANTIC_WEIGHT``); ``threshold`` hides weaker
-    matches (0 shows all; None takes the calibrated default of the mode).
+    matches (0 shows all; None takes the calibrated default of the mode); ``floor`` is the
+    score under which nothing is shown, not even as "loosely related" (None: the mode's
+    calibrated floor, never above the threshold).
     """
 
-    max_terms: int = 24
+    max_terms: int | None = MAX_QUERY_TERMS
     candidates: int = 30
     entities: bool = True
     figures: bool = True
@@ -118,6 +181,7 @@ class RelatedOptions:
     semantic: bool = False
     threshold: float | None = None
     semantic_weight: float | None = None
+    floor: float | None = None
 
     @property
     def cutoff(self) -> float:
@@ -125,6 +189,13 @@ class RelatedOptions:
         if self.threshold is not None:
             return self.threshold
         return SEMANTIC_THRESHOLD if self.semantic else DEFAULT_THRESHOLD
+
+    @property
+    def floor_cutoff(self) -> float:
+        """The floor in force (never above the threshold)."""
+        if self.floor is not None:
+            return min(self.floor, self.cutoff)
+        return min(SEMANTIC_FLOOR if self.semantic else DEFAULT_FLOOR, self.cutoff)
 
 
 @dataclass(frozen=True)
@@ -144,10 +215,12 @@ class RelatedItem:
 
 @dataclass(frozen=True)
 class RelatedResult:
-    """The related passages of one paragraph, best first, above the threshold.
+    """The related passages of one paragraph, best first.
 
-    ``figures_line`` puts figures about the same subject side by side ("160 · 91 · 70
-    attacks"); ``below_threshold`` counts candidates that were found but hidden.
+    ``figures_lines`` put figures about the same subject side by side ("160 · 91 · 70
+    attacks"); ``below_threshold`` counts candidates that were found but hidden;
+    ``loosely_related`` is True when the best is under the threshold but over the floor, so
+    only the best one or two are shown, as "loosely related".
     """
 
     passage_id: str
@@ -158,6 +231,8 @@ class RelatedResult:
     figures_lines: tuple[str, ...] = ()
     below_threshold: int = 0
     notice: str = ""
+    loosely_related: bool = False
+    figure_subjects: tuple[str, ...] = ()  # the subject of each of ``figures_lines``
 
     @property
     def nothing_related(self) -> bool:
@@ -212,6 +287,7 @@ class _SearcherStats(PassageIndex):
     """
 
     MAX_STORED = 20_000
+    REFERENCE_SAMPLE = 200
 
     def __init__(self, searcher: Any, analyzer: Any) -> None:
         super().__init__(searcher)
@@ -222,6 +298,7 @@ class _SearcherStats(PassageIndex):
         self._idfs: dict[tuple[str, str], float] = {}
         self._vectors: dict[tuple[int, bool], tuple[dict[str, float], float]] = {}
         self._figures: dict[int, list[Figure]] = {}
+        self._reference: float | None = None
 
     def idf(self, fieldname: str, term: str) -> float:
         """idf of a key term (memoised)."""
@@ -248,6 +325,25 @@ class _SearcherStats(PassageIndex):
             norm = math.sqrt(sum(w * w for w in weights.values()))
             found = self._vectors[key] = (weights, norm)
         return found
+
+    @property
+    def reference_self_score(self) -> float:
+        """The median score of a passage against itself, over an evenly spaced sample of live
+        passages (memoised): what a typical paragraph has to say."""
+        if self._reference is None:
+            live = [docnum for docnum, flag in enumerate(self.mask) if flag]
+            step = max(len(live) // self.REFERENCE_SAMPLE, 1)
+            scores = [self._self_score(docnum) for docnum in live[::step]]
+            self._reference = statistics.median(scores) if scores else 0.0
+        return self._reference
+
+    def _self_score(self, docnum: int) -> float:
+        """A passage's BM25 against its own top key terms (as a query profile weighs them)."""
+        terms = self.stored(docnum)[1]
+        weights = {t: (1.0 + math.log(c)) * self.idf("body", t) for t, c in terms.counts.items()}
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_QUERY_TERMS]
+        weighted = {t: w * self.idf("body", t) for t, w in top}
+        return _bm25(weighted, terms.counts, len(terms.sequence), self)
 
     def figures(self, docnum: int, text: str) -> list[Figure]:
         """``extract_figures`` of a passage (memoised)."""
@@ -385,10 +481,10 @@ def _rank(
     if options.semantic and semantic is None:  # extra missing: lexical scores, lexical cut
         options = replace(options, semantic=False)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
-    visible = shown_count([c.score for c in ranked], options.cutoff)
+    visible = shown_count([c.score for c in ranked], options.cutoff, options.floor_cutoff)
     shown = ranked[: min(visible, limit)]
     items = tuple(_item(library, c, profile) for c in shown)
-    lines = _figure_lines(profile.figures, [c.figures for c in shown])
+    subjects, lines = _figure_lines(profile.figures, [c.figures for c in shown])
     hidden = len(ranked) - visible
     return RelatedResult(
         passage.id,
@@ -399,16 +495,19 @@ def _rank(
         lines,
         hidden,
         notice,
+        loosely_related=bool(shown) and shown[0].score < options.cutoff,
+        figure_subjects=subjects,
     )
 
 
-def shown_count(scores: Sequence[float], cutoff: float) -> int:
-    """How many of ``scores`` (best first) the panel shows: none unless the best reaches
-    ``cutoff``, then every one down to ``FLOOR_RATIO`` × ``cutoff``."""
-    if not scores or scores[0] < cutoff:
+def shown_count(scores: Sequence[float], cutoff: float, floor: float) -> int:
+    """How many of ``scores`` (best first) the panel shows: none when the best is under
+    ``floor``; the best ``LOOSE_ITEMS`` over the floor when it is under ``cutoff``; else
+    every one down to the floor."""
+    if not scores or scores[0] < floor:
         return 0
-    floor = cutoff * FLOOR_RATIO
-    return sum(1 for score in scores if score >= floor)
+    above = sum(1 for score in scores if score >= floor)
+    return above if scores[0] >= cutoff else min(above, LOOSE_ITEMS)
 
 
 def _profile(
@@ -425,9 +524,10 @@ def _profile(
     )
     own = _own_article_frequencies(stats, own_docs)
     weights = {}
+    credits = _credit_terms(stats.analyzer, passage.text)
     for term, count in counts.items():
         outside = stats.key_df("body", term) - own.get(term, 0)
-        if outside <= 0:
+        if outside <= 0 or term in credits or _never_evidence(surface.get(term, term)):
             continue
         weight = (1.0 + math.log(count)) * _idf(stats.total, outside)
         if options.names and term in names:
@@ -449,6 +549,21 @@ def _profile(
         entity_names,
         figures,
     )
+
+
+def _never_evidence(word: str) -> bool:
+    """A key term that relates nothing: an agency name, a credit-line word, a month or weekday
+    name."""
+    lowered = word.lower()
+    if lowered in CREDIT_NAMES or lowered in CREDIT_WORDS:
+        return True
+    return word[:1].isupper() and lowered in CALENDAR_WORDS
+
+
+def _credit_terms(analyzer: Any, text: str) -> set[str]:
+    """The analysed terms of the agency names the paragraph mentions ("Associated Press")."""
+    names = " ".join(match.group(0) for match in _CREDIT_NAME_RE.finditer(text))
+    return {token.text for token in analyzer(names, mode="query")} if names else set()
 
 
 def _folded(analysed: AnalysedTerms, fold: dict[str, str]) -> AnalysedTerms:
@@ -543,9 +658,16 @@ def _weighted(stats: _SearcherStats, profile: _Profile) -> dict[str, float]:
 def _lexical_shares(
     stats: _SearcherStats, profile: _Profile, candidates: Iterable[_Candidate]
 ) -> None:
-    """Set each candidate's ``lexical``: its BM25 over the paragraph's BM25 against itself."""
+    """Set each candidate's ``lexical``: its BM25 over the paragraph's BM25 against itself.
+
+    The divisor is never less than a typical paragraph's score against itself
+    (``reference_self_score``): a paragraph that says little — a byline, "Sometimes the
+    messenger is al-Sudani." — would otherwise be fully matched by any passage repeating its
+    one or two names, however common they are.
+    """
     weighted = _weighted(stats, profile)
     own_score = _bm25(weighted, profile.counts, sum(profile.counts.values()), stats)
+    own_score = max(own_score, stats.reference_self_score)
     for candidate in candidates:
         counts = candidate.key_terms.counts
         score = _bm25(weighted, counts, len(candidate.key_terms.sequence), stats)
@@ -647,7 +769,9 @@ def _entity_keys(
 ) -> tuple[dict[str, float], dict[str, str]]:
     """The paragraph's entity keys weighted by idf, and a display name for each (or empty)."""
     mentions = _stored_mentions(library, article)
-    inside = [m for m in mentions if passage.start <= m.start and m.end <= passage.end]
+    inside = [
+        m for m in mentions if passage.start <= m.start and m.end <= passage.end and _is_evidence(m)
+    ]
     if not inside:
         return {}, {}
     from briefreader.text.entities.store import mention_terms
@@ -661,6 +785,15 @@ def _entity_keys(
                 keys[key] = _idf(stats.total, frequency)
                 names.setdefault(key, mention.name or mention.text)
     return keys, names
+
+
+def _is_evidence(mention: Any) -> bool:
+    """False for mentions that never relate two passages: dates, agencies and credits."""
+    if mention.type in UNRELATING_TYPES:
+        return False
+    from briefreader.text.entities.keys import name_key
+
+    return not ({name_key(mention.text), name_key(mention.name)} & CREDIT_NAMES)
 
 
 def _stored_mentions(library: Library, article: Article) -> Sequence[Any]:
@@ -748,7 +881,7 @@ def _item(library: Library, candidate: _Candidate, profile: _Profile) -> Related
 
 def _shared_terms(candidate: _Candidate, profile: _Profile) -> tuple[str, ...]:
     """Shared key terms, heaviest first, as the words the paragraph uses."""
-    ordered = sorted(candidate.terms, key=lambda t: -profile.weights.get(t, 0.0))
+    ordered = sorted(candidate.terms, key=lambda t: (-profile.weights.get(t, 0.0), t))
     return tuple(profile.surface.get(t, t) for t in ordered)
 
 
@@ -765,14 +898,18 @@ def _why(entities: Sequence[str], terms: Sequence[str], figures: Iterable[Figure
     return " · ".join(parts)
 
 
-def _figure_lines(own: Sequence[Figure], others: Sequence[Sequence[Figure]]) -> tuple[str, ...]:
-    """Side-by-side lines for every subject the paragraph and a related passage both count."""
-    lines = []
+def _figure_lines(
+    own: Sequence[Figure], others: Sequence[Sequence[Figure]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Side-by-side lines for every subject the paragraph and a related passage both count,
+    and the subject of each line."""
+    subjects, lines = [], []
     for subject in dict.fromkeys(f.subject for f in own if f.comparable):
         line = side_by_side([own, *others], subject)
         if line:
+            subjects.append(subject)
             lines.append(line)
-    return tuple(lines)
+    return tuple(subjects), tuple(lines)
 
 
 # ---------------------------------------------------------------------------- caching

@@ -42,7 +42,8 @@ def find_related_items(library: Library, passage_id: str, limit: int = 8) -> Rel
 
 def related_notes(result: RelatedResult) -> tuple[str, ...]:
     """The lines shown above the related passages: figures side by side, then any notice."""
-    lines = [*result.figures_lines, *([result.notice] if result.notice else [])]
+    loose = ["nothing closely related; loosely related:"] if result.loosely_related else []
+    lines = [*loose, *result.figures_lines, *([result.notice] if result.notice else [])]
     return tuple(strip_control(line) for line in lines)
 
 
