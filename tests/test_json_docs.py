@@ -95,6 +95,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     passage = found["search QUERY"]["hits"][0]["passage_id"]
     found["show ID"] = run("show", found["articles"]["articles"][0]["id"])
     found["related PASSAGE_ID"] = run("related", passage)
+    found["search QUERY --facets"] = run("search", "Kataib", "Hezbollah", "--facets")
+    found["timeline QUERY"] = run("timeline", "Iraq")
     found["entities"] = run("entities")
     found["notes add PASSAGE_ID --text …"] = run("notes", "add", passage, "--text", "a #tag")
     found["notes list"] = run("notes", "list")
@@ -112,6 +114,8 @@ def test_every_documented_command_is_checked(outputs: dict[str, Any]) -> None:
         "search QUERY --json",
         "show ID --json",
         "related PASSAGE_ID --json",
+        "search QUERY --facets --json",
+        "timeline QUERY --json",
         "entities --json",
         "notes add PASSAGE_ID --text … --json",
         "notes list --json",
