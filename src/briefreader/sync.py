@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
-from briefreader.search.library import Library
+from briefreader.search.backend import SearchBackend
 from briefreader.workspace import Workspace
 
 
 def reanchor_workspace_notes(
-    workspace: Workspace, library: Library, article_ids: Collection[str] | None = None
+    workspace: Workspace, library: SearchBackend, article_ids: Collection[str] | None = None
 ) -> ReanchorReport | None:
     """Re-anchor the workspace's notes against the indexed articles (None if no notes yet).
 

@@ -18,6 +18,7 @@ from briefreader.cli.common import (
 )
 from briefreader.cli.progress import run_index
 from briefreader.models import Article
+from briefreader.search.backend import SearchBackend
 from briefreader.search.index.indexer import IndexReport
 from briefreader.search.index.store import IndexUnavailable
 from briefreader.search.library import Library
@@ -102,7 +103,7 @@ def print_report(report: IndexReport) -> None:
     )
 
 
-def open_library(workspace: Workspace, quiet: bool = True) -> Library:
+def open_library(workspace: Workspace, quiet: bool = True) -> SearchBackend:
     """Open the index, building or repairing it first when needed."""
     try:
         return Library.open(workspace)
@@ -113,7 +114,7 @@ def open_library(workspace: Workspace, quiet: bool = True) -> Library:
         return Library.open(workspace)
 
 
-def ensure_fresh_library(workspace: Workspace) -> Library:
+def ensure_fresh_library(workspace: Workspace) -> SearchBackend:
     """Bring the index up to date (quietly unless it has work to do) and open it."""
     report = run_index(workspace, quiet=False) if _needs_index(workspace) else None
     if report and (report.changed or report.skipped):
