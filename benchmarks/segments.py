@@ -151,8 +151,10 @@ def query_set(library: Library, per_kind: int) -> list[Query]:
     return queries + entity_queries(names, per_kind)
 
 
-def run(scale: int, updates: int, per_kind: int, repeats: int) -> dict[str, Any]:
-    """The whole measurement; the JSON-ready results."""
+def run(
+    scale: int, updates: int, per_kind: int, repeats: int, keep: bool = False
+) -> dict[str, Any]:
+    """The whole measurement; the JSON-ready results (``keep``: leave the workspaces)."""
     corpus = build_corpus(scale, entities="rules")
     try:
         base = corpus.workspace
@@ -176,7 +178,10 @@ def run(scale: int, updates: int, per_kind: int, repeats: int) -> dict[str, Any]
             library.close()
         return result
     finally:
-        remove_corpus(corpus)
+        if keep:
+            print(f"kept {corpus.workspace.root.parent}")
+        else:
+            remove_corpus(corpus)
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -215,8 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=20, help="one-file updates (20)")
     parser.add_argument("--per-kind", type=int, default=40, help="queries per kind (40)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each query (3)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
     args = parser.parse_args(argv)
-    result = run(args.scale, args.updates, args.per_kind, args.repeats)
+    result = run(args.scale, args.updates, args.per_kind, args.repeats, args.keep)
     result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(result)
     RESULTS.mkdir(exist_ok=True)
