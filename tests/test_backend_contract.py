@@ -323,3 +323,17 @@ def test_refresh_sees_an_update(engine: Engine, tmp_path: Path, backend: SearchB
         assert opened.refresh() is False
     finally:
         opened.close()
+
+
+def test_callers_use_only_the_protocol() -> None:
+    """The reader, the CLI, notes and the related ranking reach the index only through
+    ``SearchBackend``'s members (so another engine can stand behind them)."""
+    members = {name for name in dir(SearchBackend) if not name.startswith("_")} | {"workspace"}
+    source = Path(__file__).resolve().parent.parent / "src" / "briefreader"
+    callers = [*source.glob("tui/**/*.py"), *source.glob("cli/*.py"), source / "sync.py"]
+    callers += [source / "pipeline.py", source / "search" / "related.py"]
+    callers.append(source / "search" / "semantic.py")
+    used = re.compile(r"\blibrary\.([A-Za-z_]\w*)")
+    for path in callers:
+        for name in used.findall(path.read_text(encoding="utf-8")):
+            assert name in members, f"{path.relative_to(source)} uses library.{name}"
