@@ -1,6 +1,7 @@
 """What one-file updates do to the index's segments and to query time, per merge policy.
 
 ``python -m benchmarks.segments [--scale 1] [--updates 20] [--per-kind 40] [--repeats 3]``
+(``--keep`` leaves the workspaces; ``--reuse FOLDER`` redoes only the updates and queries there)
 
 Builds the BBC corpus ×scale once (``recogniser = "rules"``), copies the workspace for each
 merge policy (``tiered``: ours, ``whoosh``: Whoosh's default ``MERGE_SMALL``), makes the same
@@ -160,22 +161,10 @@ def run(
         base = corpus.workspace
         result: dict[str, Any] = {"scale": scale, "articles": corpus.files, "updates": updates}
         result["build"] = index_workspace(base, "tiered", rebuild=True)
-        files = sorted(base.articles_dir.glob("*.txt"))
-        picks = [files[(i * 7919) % len(files)] for i in range(updates)]
-        copies = {policy: copy_workspace(base, f"updated-{policy}") for policy in POLICIES}
-        result["rounds"] = {p: update_files(ws, p, picks) for p, ws in copies.items()}
+        copies = update_copies(base, updates, result)
         fresh = fresh_copy(copies["tiered"])
         result["fresh_build"] = index_workspace(fresh, "tiered", rebuild=True)
-        libraries = {"fresh": Library.open(fresh)}
-        libraries.update({f"updated-{p}": Library.open(ws) for p, ws in copies.items()})
-        queries = query_set(libraries["fresh"], per_kind)
-        phase = Phase()
-        samples = time_queries(libraries, queries, repeats)
-        result["queries_phase"] = phase.done()
-        result["queries"] = summarize_queries(samples)
-        result["query_count"] = len(queries)
-        for library in libraries.values():
-            library.close()
+        compare(fresh, copies, per_kind, repeats, result)
         return result
     finally:
         if keep:
@@ -184,11 +173,56 @@ def run(
             remove_corpus(corpus)
 
 
+def rerun(kept: Path, updates: int, per_kind: int, repeats: int) -> dict[str, Any]:
+    """The updates and queries again on a folder ``--keep`` left (its ``ws`` as built, its
+    ``fresh`` index of the updated files): the merge policy as it is now, without the builds."""
+    base, fresh = Workspace(kept / "ws"), Workspace(kept / "fresh")
+    for policy in POLICIES:
+        shutil.rmtree(kept / f"updated-{policy}", ignore_errors=True)
+    files = len(list(base.articles_dir.glob("*.txt")))
+    result: dict[str, Any] = {"reused": str(kept), "articles": files, "updates": updates}
+    result["scale"] = round(files / 2225)
+    compare(fresh, update_copies(base, updates, result), per_kind, repeats, result)
+    return result
+
+
+def update_copies(base: Workspace, updates: int, result: dict[str, Any]) -> dict[str, Workspace]:
+    """A copy of the built workspace per policy, each given the same one-file updates."""
+    files = sorted(base.articles_dir.glob("*.txt"))
+    picks = [files[(i * 7919) % len(files)] for i in range(updates)]
+    copies = {policy: copy_workspace(base, f"updated-{policy}") for policy in POLICIES}
+    result["rounds"] = {p: update_files(ws, p, picks) for p, ws in copies.items()}
+    return copies
+
+
+def compare(
+    fresh: Workspace,
+    copies: dict[str, Workspace],
+    per_kind: int,
+    repeats: int,
+    result: dict[str, Any],
+) -> None:
+    """Time the query set over the fresh and the updated indexes, interleaved."""
+    libraries = {"fresh": Library.open(fresh)}
+    libraries.update({f"updated-{p}": Library.open(ws) for p, ws in copies.items()})
+    queries = query_set(libraries["fresh"], per_kind)
+    phase = Phase()
+    samples = time_queries(libraries, queries, repeats)
+    result["queries_phase"] = phase.done()
+    result["queries"] = summarize_queries(samples)
+    result["query_count"] = len(queries)
+    for library in libraries.values():
+        library.close()
+
+
 def print_table(result: dict[str, Any]) -> None:
     """The figures a reader of docs/performance.md needs."""
     print(f"BBC ×{result['scale']} ({result['articles']} files), {result['updates']} updates")
-    build = result["build"]
-    print(f"build: {build['wall_s']} s wall, {build['cpu_s']} CPU s, load {build['load_before']}")
+    build = result.get("build")
+    if build:
+        print(
+            f"build: {build['wall_s']} s wall, {build['cpu_s']} CPU s, load {build['load_before']}"
+        )
     for policy, rounds in result["rounds"].items():
         walls = [r["wall_s"] for r in rounds]
         cpus = [r["cpu_s"] for r in rounds]
@@ -221,8 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-kind", type=int, default=40, help="queries per kind (40)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each query (3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
+    parser.add_argument(
+        "--reuse", type=Path, help="a folder --keep left: redo the updates and queries only"
+    )
     args = parser.parse_args(argv)
-    result = run(args.scale, args.updates, args.per_kind, args.repeats, args.keep)
+    if args.reuse:
+        result = rerun(args.reuse, args.updates, args.per_kind, args.repeats)
+    else:
+        result = run(args.scale, args.updates, args.per_kind, args.repeats, args.keep)
     result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(result)
     RESULTS.mkdir(exist_ok=True)

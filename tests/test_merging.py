@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import signal
@@ -15,12 +14,19 @@ from whoosh import writing
 
 from briefreader.search.index import indexer
 from briefreader.search.index.indexer import update_index
-from briefreader.search.index.merging import segment_count, segments_to_merge, tier
+from briefreader.search.index.merging import (
+    max_segments,
+    segment_count,
+    segments_to_merge,
+    tier,
+)
 from briefreader.search.index.store import open_active
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 from tests.conftest import make_workspace
 
+FILES = 200
+DOCUMENTS = 2 * FILES  # an article and its one passage per file: above the tier floor
 WORDS = [
     "harbour",
     "channel",
@@ -63,16 +69,20 @@ def _update_one_file_at_a_time(workspace: Workspace, updates: int) -> list[int]:
     return counts
 
 
-def test_tiers_are_powers_of_ten() -> None:
-    assert [tier(n) for n in (0, 1, 9, 10, 99, 100, 999, 1000)] == [-1, 0, 0, 1, 1, 2, 2, 3]
+def test_tiers_are_powers_of_ten_above_the_floor() -> None:
+    sizes = (0, 1, 299, 300, 2999, 3000, 29_999, 30_000)
+    assert [tier(n) for n in sizes] == [-1, 0, 0, 1, 1, 2, 2, 3]
+    assert [tier(n, floor=1) for n in (1, 9, 10, 99, 100)] == [1, 1, 2, 2, 3]
+    assert [max_segments(n) for n in (1, 299, 22_000, 2_000_000)] == [1, 1, 3, 5]
 
 
 def test_new_segment_takes_in_its_tier_and_cascades() -> None:
-    assert segments_to_merge([5000, 40], 12) == [1]  # 12 and 40: tier 1
-    assert segments_to_merge([5000, 400, 8], 3) == [2]  # 3 + 8 = 11: tier 1, 400 stays
-    assert segments_to_merge([5000, 150, 95, 8], 3) == [1, 2, 3]  # 11 -> 106 -> 256
-    assert segments_to_merge([5000, 70, 80], 3) == [1, 2]  # deletions left two in tier 1
-    assert segments_to_merge([5000, 0], 2) == [1]  # a segment whose documents are all deleted
+    assert segments_to_merge([50_000, 40], 12) == [1]  # both under the floor: tier 0
+    assert segments_to_merge([50_000, 4_000, 8], 3) == [2]  # 4,000 (tier 2) stays
+    assert segments_to_merge([50_000, 2_000, 280, 8], 15) == [1, 2, 3]  # 303 -> 2,303 -> tier 1
+    assert segments_to_merge([50_000, 700, 800], 3) == [1, 2]  # deletions left two in tier 1
+    assert segments_to_merge([50_000, 0], 2) == [1]  # a segment whose documents are all deleted
+    assert segments_to_merge([5_000, 150, 95, 8], 3, floor=1) == [1, 2, 3]  # 11 -> 106 -> 256
 
 
 def test_simulated_updates_keep_one_segment_per_tier() -> None:
@@ -89,16 +99,15 @@ def test_simulated_updates_keep_one_segment_per_tier() -> None:
         sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [merged]
         tiers = [tier(size) for size in sizes]
         assert len(tiers) == len(set(tiers)), sizes
-        assert len(sizes) <= math.floor(math.log10(sum(sizes))) + 1, sizes
+        assert len(sizes) <= max_segments(sum(sizes)), sizes
 
 
 def test_twenty_one_file_updates_leave_a_bounded_segment_count(tmp_path: Path) -> None:
-    ws = _corpus(tmp_path / "ws", 120)
+    ws = _corpus(tmp_path / "ws", FILES)
     update_index(ws)
     assert _segments(ws) == 1
     counts = _update_one_file_at_a_time(ws, 20)
-    documents = 2 * 120  # an article and its one passage per file
-    assert max(counts) <= math.floor(math.log10(documents)) + 1, counts
+    assert max(counts) <= max_segments(DOCUMENTS) == 2, counts
     fresh = _corpus(tmp_path / "fresh", 0)
     for path in ws.articles_dir.iterdir():
         (fresh.articles_dir / path.name).write_bytes(path.read_bytes())
@@ -112,10 +121,10 @@ def test_whoosh_default_policy_lets_segments_pile_up(
 ) -> None:
     """The same updates under Whoosh's MERGE_SMALL: what the tiered policy fixes."""
     monkeypatch.setattr(indexer, "MERGE_POLICY", writing.MERGE_SMALL)
-    ws = _corpus(tmp_path / "ws", 120)
+    ws = _corpus(tmp_path / "ws", FILES)
     update_index(ws)
     counts = _update_one_file_at_a_time(ws, 20)
-    assert max(counts) > math.floor(math.log10(2 * 120)) + 1, counts
+    assert max(counts) > max_segments(DOCUMENTS), counts
 
 
 def _hits(workspace: Workspace, query: str) -> list[tuple[str, str]]:
