@@ -129,11 +129,14 @@ class Library:
             if self._searcher.up_to_date():
                 return False
             try:
-                fresh = self._searcher.refresh()
+                # Not ``Searcher.refresh()``: it closes the segments the update merged away
+                # even when opening the new ones fails, which would kill this snapshot.
+                fresh = self._ix.searcher()
             except Exception as error:  # new segments damaged: keep reading this snapshot
                 raise IndexUnavailable(
                     f"the updated index could not be opened ({type(error).__name__})"
                 ) from error
+            self._searcher.close()
             self._searcher = fresh
             self._statistics = None
             self._close_count_searcher()
