@@ -282,7 +282,7 @@ def fast_best_passages(
 
 
 def fast_suggest(library: Any, text: str) -> str | None:
-    """``Library._suggest`` with ``maxdist=1`` and no suggestion for ``prefix*`` words."""
+    """``Library.suggest`` with ``maxdist=1`` and no suggestion for ``prefix*`` words."""
     from briefreader.search.query import analyzed as _analyzed
 
     reader = library.searcher.reader()
@@ -316,7 +316,7 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit:
 
     library = Library.open(Workspace(workspace))
     original_best, original_spans = library._best_passages, highlight.term_spans
-    original_suggest = library._suggest
+    original_suggest = library.suggest
 
     def suggest(text: str) -> str | None:
         return fast_suggest(library, text)
@@ -338,7 +338,7 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit:
         for text in texts:
             for name, (best, spans, suggester) in variants.items():
                 library._best_passages, highlight.term_spans = best, spans
-                library._suggest = suggester
+                library.suggest = suggester  # type: ignore[method-assign]
                 start = time.perf_counter()
                 result = library.search(text, limit=limit)
                 times[name].append(time.perf_counter() - start)
@@ -347,7 +347,7 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit:
                         [(h.article_id, h.passage_id, h.snippet) for h in result.hits]
                     )
     library._best_passages, highlight.term_spans = original_best, original_spans
-    library._suggest = original_suggest
+    library.suggest = original_suggest  # type: ignore[method-assign]
     for name, samples in times.items():
         ms = sorted(x * 1000 for x in samples)
         same = sum(a == b for a, b in zip(answers[name], answers["as is"], strict=True))

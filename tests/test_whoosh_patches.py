@@ -68,3 +68,42 @@ def test_an_open_index_reads_from_the_mapping_not_a_copy(sample_workspace: Path)
         assert files and all(isinstance(f.file, MemoryReader) for f in files)
     finally:
         library.close()
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 299), st.floats(0.01, 10.0), max_size=40),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(1, 300),
+    st.sampled_from([0, 1, 7, 2048]),
+    st.lists(st.integers(0, 320), max_size=4),
+)
+def test_array_union_matches_the_union_of_its_parts(
+    parts: list[dict[int, float]], doccount: int, partsize: int, skips: list[int]
+) -> None:
+    """The patched ``ArrayUnionMatcher`` (array sized to the segment, cleared in one step)
+    yields every document of any part, with the parts' scores summed, skips included."""
+    from whoosh.matching import ListMatcher, combo
+
+    parts = [{d: w for d, w in part.items() if d < doccount} for part in parts]
+    children = [ListMatcher(sorted(p), [p[d] for d in sorted(p)]) for p in parts]
+    matcher = combo.ArrayUnionMatcher(children, doccount, partsize=partsize)
+    expected: dict[int, float] = {}
+    for part in parts:
+        for docnum, weight in part.items():
+            expected[docnum] = expected.get(docnum, 0.0) + weight
+    found: dict[int, float] = {}
+    targets = sorted(skips)
+    while matcher.is_active():
+        if targets and targets[0] > matcher.id():
+            matcher.skip_to(targets.pop(0))
+            continue
+        found[matcher.id()] = matcher.score()
+        matcher.next()
+    kept = {d: w for d, w in expected.items() if d in found}
+    assert found.keys() <= expected.keys()
+    assert all(abs(found[d] - kept[d]) < 1e-9 for d in found)
+    skipped_over = set(expected) - set(found)
+    assert all(any(d < t for t in sorted(skips)) for d in skipped_over)

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from briefreader.notes import NoteStore, ReanchorReport, reanchor_all
+from briefreader.search.backend import SearchBackend
 from briefreader.search.index.indexer import IndexReport
 from briefreader.search.index.pending import reanchor_pending
-from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
 
 def reanchor_workspace_notes(
-    workspace: Workspace, library: Library, changed: Collection[str] | None = None
+    workspace: Workspace, library: SearchBackend, changed: Collection[str] | None = None
 ) -> ReanchorReport | None:
     """Re-anchor the notes of the ``changed`` article ids (None: of every article with notes)
     against the indexed articles (None if no notes yet).

@@ -27,6 +27,7 @@ from briefreader.search.index.catalog import (
 from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
 from briefreader.search.index.schema import ENTITY_FIELDS
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
+from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
     QUERY_SECONDS,
     QueryError,
@@ -84,7 +85,8 @@ def _search_within_budget(searcher: Searcher, wanted: query.Query, limit: int) -
 
 
 class Library:
-    """Search and read the indexed articles of a workspace."""
+    """Search and read the indexed articles of a workspace: the Whoosh ``SearchBackend``
+    (``search/backend.py``). Callers outside ``search/`` use only the protocol's methods."""
 
     def __init__(
         self, workspace: Workspace, ix: Any, catalog: StoredCatalog | Catalog | None
@@ -108,6 +110,7 @@ class Library:
         self._settings: tuple[tuple[float, ...], Settings] | None = None
         # Set by the CLI and the reader (from the notes) so that ``tag:name`` filters work.
         self.tag_articles: TagResolver | None = getattr(self, "tag_articles", None)
+        self._statistics: PassageIndex | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Library:
@@ -150,12 +153,16 @@ class Library:
             if self._searcher.up_to_date():
                 return False
             try:
-                fresh = self._searcher.refresh()
+                # Not ``Searcher.refresh()``: it closes the segments the update merged away
+                # even when opening the new ones fails, which would kill this snapshot.
+                fresh = self._ix.searcher()
             except Exception as error:  # new segments damaged: keep reading this snapshot
                 raise IndexUnavailable(
                     f"the updated index could not be opened ({type(error).__name__})"
                 ) from error
+            self._searcher.close()
             self._searcher = fresh
+            self._statistics = None
             self._close_count_searcher()
             self._generation = self._ix.latest_generation()
             self._close_catalog()
@@ -178,6 +185,17 @@ class Library:
     def searcher(self) -> Searcher:
         """The long-lived Whoosh searcher (replaced by ``refresh``)."""
         return self._searcher
+
+    @property
+    def snapshot(self) -> object:
+        """The searcher: the same object until ``refresh`` picks up a newer index."""
+        return self._searcher
+
+    def passage_statistics(self) -> PassageIndex:
+        """Term statistics and postings of the current searcher (hold ``lock``)."""
+        if self._statistics is None or self._statistics.searcher is not self._searcher:
+            self._statistics = PassageIndex(self._searcher)
+        return self._statistics
 
     # ------------------------------------------------------------------ reading
 
@@ -315,7 +333,7 @@ class Library:
             total = scored if exact else results.estimated_length()
             terms = self._highlight_terms(parsed)
             best = self._best_passages([doc for doc, _ in hits_raw], parsed, terms)
-            suggestion = None if scored else self._suggest(text)
+            suggestion = None if scored else self.suggest(text)
         hits = tuple(self._hit(doc, score, best.get(doc), terms) for doc, score in hits_raw)
         return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)), exact)
 
@@ -412,11 +430,12 @@ class Library:
             snippet=snippet,
         )
 
-    def _suggest(self, text: str) -> str | None:
+    def suggest(self, text: str) -> str | None:
         """Respell words the index has never seen, from its own vocabulary; None if nothing."""
-        return suggest_respelling(
-            text, self._searcher.reader(), self._searcher.corrector("spell_words")
-        )
+        with self._lock:
+            return suggest_respelling(
+                text, self._searcher.reader(), self._searcher.corrector("spell_words")
+            )
 
     def passages_matching(self, text: str, article_id: str) -> list[str]:
         """Ids of this article's passages that match the query's words (for n/N in the reader)."""

@@ -60,7 +60,10 @@ def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[Sequence[int], Sequence
 
 
 class PassageIndex:
-    """Per-searcher data for scoring passage documents; build with ``PassageIndex(searcher)``."""
+    """Per-searcher data for scoring passage documents; build with ``PassageIndex(searcher)``.
+
+    The Whoosh implementation of ``search.backend.PassageStatistics``.
+    """
 
     MAX_DF_ENTRIES = 200_000
 
@@ -72,6 +75,21 @@ class PassageIndex:
         self._mask: bytearray | None = None
         self._passages = 0
         self._df: dict[tuple[str, str], int] = {}
+        self.analyzer = searcher.schema["body"].analyzer
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        """The stored values of a document."""
+        fields: dict[str, Any] = self.reader.stored_fields(docnum)
+        return fields
+
+    def document_number(self, passage_id: str) -> int | None:
+        """The document number of a passage id in this snapshot (None if absent)."""
+        found = self.searcher.document_number(doc_id=passage_id)
+        return None if found is None else int(found)
+
+    def field_length(self, fieldname: str) -> int:
+        """Total tokens of ``fieldname`` over all documents."""
+        return int(self.reader.field_length(fieldname))
 
     @property
     def mask(self) -> bytearray:

@@ -23,7 +23,7 @@ Scores are made comparable across paragraphs by dividing the lexical score by th
 paragraph against itself (or a typical paragraph's, when larger), so one floor and one
 threshold per mode (``DEFAULT_FLOOR``, ``DEFAULT_THRESHOLD``, calibrated on the dev split of
 the judged set in ``benchmarks/data``) decide "nothing related" and "loosely related".
-Results are cached per passage until the library's searcher changes (``Library.refresh``).
+Results are cached per passage until the library's searcher changes (``SearchBackend.refresh``).
 
 The optional semantic ranking (``[related] semantic = true``, extra ``briefreader[semantic]``)
 lives in ``search/semantic.py`` and is imported only when asked for: the passages nearest by
@@ -54,10 +54,10 @@ from briefreader.search.index.terms import (
     passage_terms,
     word_set,
 )
-from briefreader.search.postings import K1, PassageIndex
+from briefreader.search.postings import K1
 
 if TYPE_CHECKING:
-    from briefreader.search.library import Library
+    from briefreader.search.backend import PassageStatistics, SearchBackend
 
 
 # "Closely related" thresholds and "nothing related" floors, per mode, chosen on the dev split
@@ -279,20 +279,28 @@ class _Candidate:
     score: float = 0.0
 
 
-class _SearcherStats(PassageIndex):
-    """Per-searcher memo: passage mask, document frequencies, candidates' stored key terms.
+class _SearcherStats:
+    """Per-snapshot memo over the backend's ``PassageStatistics``: idfs, vectors, figures,
+    candidates' stored key terms.
 
-    Bounded, and dropped with the searcher (``Library.refresh`` makes a new one), so it never
+    Bounded, and dropped with the snapshot (``refresh`` makes a new one), so it never
     outlives the index it describes.
     """
 
     MAX_STORED = 20_000
     REFERENCE_SAMPLE = 200
+    MAX_DF_ENTRIES = 200_000
 
-    def __init__(self, searcher: Any, analyzer: Any) -> None:
-        super().__init__(searcher)
-        self.analyzer = analyzer
-        self.fold = _synonyms(analyzer)
+    def __init__(self, index: PassageStatistics) -> None:
+        self.index = index
+        self.analyzer = index.analyzer
+        self.mask = index.mask
+        self.total = index.total
+        self.passages = index.passages
+        self.df = index.df
+        self.docnums = index.docnums
+        self.accumulate = index.accumulate
+        self.fold = _synonyms(self.analyzer)
         self._stored: dict[int, tuple[dict[str, Any], _Terms]] = {}
         self._average: float | None = None
         self._idfs: dict[tuple[str, str], float] = {}
@@ -366,7 +374,7 @@ class _SearcherStats(PassageIndex):
         field's tokens; key terms (query stop words out) are about 0.85 of the tokens.
         """
         if self._average is None:
-            tokens = self.reader.field_length("body") / 2
+            tokens = self.index.field_length("body") / 2
             self._average = max(KEY_TERM_SHARE * tokens / max(self.passages, 1), 1.0)
         return self._average
 
@@ -376,7 +384,7 @@ class _SearcherStats(PassageIndex):
         if found is None:
             if len(self._stored) > self.MAX_STORED:
                 self._stored.clear()
-            fields = self.reader.stored_fields(docnum)
+            fields = self.index.stored_fields(docnum)
             packed = fields.get("terms")
             if packed is None:  # an index written before key terms were stored
                 packed = passage_terms(fields.get("text", ""), self.analyzer)
@@ -401,12 +409,12 @@ def _unpack_terms(packed: str, fold: dict[str, str]) -> _Terms:
 _STATS: weakref.WeakKeyDictionary[Any, _SearcherStats] = weakref.WeakKeyDictionary()
 
 
-def _stats_for(library: Library) -> _SearcherStats:
-    """The memo of the library's searcher (call with the library lock held)."""
-    searcher = library.searcher
-    stats = _STATS.get(searcher)
+def _stats_for(library: SearchBackend) -> _SearcherStats:
+    """The memo of the library's snapshot (call with the library lock held)."""
+    snapshot = library.snapshot
+    stats = _STATS.get(snapshot)
     if stats is None:
-        stats = _STATS[searcher] = _SearcherStats(searcher, library.schema["body"].analyzer)
+        stats = _STATS[snapshot] = _SearcherStats(library.passage_statistics())
     return stats
 
 
@@ -414,7 +422,7 @@ def _stats_for(library: Library) -> _SearcherStats:
 
 
 def find_related(
-    library: Library,
+    library: SearchBackend,
     passage_id: str,
     limit: int = 5,
     options: RelatedOptions | None = None,
@@ -442,7 +450,7 @@ def find_related(
     return result
 
 
-def options_for(library: Library) -> RelatedOptions:
+def options_for(library: SearchBackend) -> RelatedOptions:
     """Options from the workspace's ``[related]`` settings (``semantic``, ``threshold``)."""
     section = library.settings().section("related")
     options = RelatedOptions(semantic=bool(section.get("semantic", False)))
@@ -455,7 +463,7 @@ def options_for(library: Library) -> RelatedOptions:
 
 
 def _rank(
-    library: Library, article: Article, passage: Passage, limit: int, options: RelatedOptions
+    library: SearchBackend, article: Article, passage: Passage, limit: int, options: RelatedOptions
 ) -> RelatedResult:
     """Profile the paragraph, gather candidates, score, explain, cut at the threshold."""
     semantic, notice = _semantic_module() if options.semantic else (None, "")
@@ -511,7 +519,7 @@ def shown_count(scores: Sequence[float], cutoff: float, floor: float) -> int:
 
 
 def _profile(
-    library: Library,
+    library: SearchBackend,
     stats: _SearcherStats,
     article: Article,
     passage: Passage,
@@ -694,7 +702,7 @@ def _nearest_candidates(
         if passage_id in candidates:
             taken += 1
             continue
-        docnum = stats.searcher.document_number(doc_id=passage_id)
+        docnum = stats.index.document_number(passage_id)
         if docnum is None or not stats.mask[docnum] or docnum in own:
             continue
         candidate = _candidate(stats, docnum)
@@ -765,7 +773,7 @@ def _entity_candidates(
 
 
 def _entity_keys(
-    library: Library, stats: _SearcherStats, article: Article, passage: Passage
+    library: SearchBackend, stats: _SearcherStats, article: Article, passage: Passage
 ) -> tuple[dict[str, float], dict[str, str]]:
     """The paragraph's entity keys weighted by idf, and a display name for each (or empty)."""
     mentions = _stored_mentions(library, article)
@@ -796,7 +804,7 @@ def _is_evidence(mention: Any) -> bool:
     return not ({name_key(mention.text), name_key(mention.name)} & CREDIT_NAMES)
 
 
-def _stored_mentions(library: Library, article: Article) -> Sequence[Any]:
+def _stored_mentions(library: SearchBackend, article: Article) -> Sequence[Any]:
     """Entity mentions the indexer stored with the article (none when entities are off)."""
     try:
         payload = library.extra(article.id)
@@ -859,7 +867,7 @@ def _semantic_module() -> tuple[Any, str]:
 # ---------------------------------------------------------------------------- explaining
 
 
-def _item(library: Library, candidate: _Candidate, profile: _Profile) -> RelatedItem:
+def _item(library: SearchBackend, candidate: _Candidate, profile: _Profile) -> RelatedItem:
     summary = library.summary(candidate.article_id)
     subjects = shared_subjects(profile.figures, candidate.figures)
     figures = tuple(f for f in candidate.figures if f.subject in subjects)
@@ -916,10 +924,10 @@ def _figure_lines(
 
 
 class _RelatedCache:
-    """Results per (passage, limit, options) for one searcher generation."""
+    """Results per (passage, limit, options) for one snapshot of the index."""
 
     def __init__(self) -> None:
-        self.searcher: Any = None
+        self.snapshot: Any = None
         self.results: dict[tuple[Any, ...], RelatedResult] = {}
         self.library: weakref.ReferenceType[Any] | None = None
         self.lock = threading.Lock()
@@ -927,9 +935,9 @@ class _RelatedCache:
     def get(self, key: tuple[Any, ...]) -> RelatedResult | None:
         library = self.library() if self.library else None
         with self.lock:
-            if library is None or library.searcher is not self.searcher:
+            if library is None or library.snapshot is not self.snapshot:
                 self.results.clear()
-                self.searcher = library.searcher if library is not None else None
+                self.snapshot = library.snapshot if library is not None else None
                 return None
             return self.results.get(key)
 
@@ -944,7 +952,7 @@ _CACHES: weakref.WeakKeyDictionary[Any, _RelatedCache] = weakref.WeakKeyDictiona
 _CACHES_LOCK = threading.Lock()
 
 
-def _cache_for(library: Library) -> _RelatedCache:
+def _cache_for(library: SearchBackend) -> _RelatedCache:
     with _CACHES_LOCK:
         cache = _CACHES.get(library)
         if cache is None:
@@ -954,7 +962,7 @@ def _cache_for(library: Library) -> _RelatedCache:
         return cache
 
 
-def clear_cache(library: Library) -> None:
+def clear_cache(library: SearchBackend) -> None:
     """Forget cached results for this library (the cache also clears itself on refresh)."""
     with _CACHES_LOCK:
         _CACHES.pop(library, None)

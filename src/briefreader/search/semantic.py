@@ -47,7 +47,7 @@ from briefreader.models import ProgressFn, article_id_of
 
 if TYPE_CHECKING:
     from briefreader.models import Article, Passage
-    from briefreader.search.library import Library
+    from briefreader.search.backend import SearchBackend
 
 STORE_DIR = "embeddings"  # under the index root, shared by successive index folders
 STORE_FILE = "related-embeddings.json"
@@ -391,7 +391,7 @@ def move_legacy_store(index_root: Path) -> None:
         return  # unreadable or moved by another process: embedded again when needed
 
 
-def store_for(library: Library) -> EmbeddingStore:
+def store_for(library: SearchBackend) -> EmbeddingStore:
     """The library's embedding store, ``index/embeddings/`` (one object per process)."""
     root = library.workspace.index_dir
     folder = root / STORE_DIR
@@ -404,7 +404,7 @@ def store_for(library: Library) -> EmbeddingStore:
 
 
 def update_embeddings(
-    library: Library,
+    library: SearchBackend,
     progress: ProgressFn | None = None,
     changed: Collection[str] | None = None,
 ) -> int:
@@ -441,7 +441,7 @@ def update_embeddings(
     return store.write(entries, progress)
 
 
-def prepare(library: Library) -> EmbeddingStore:
+def prepare(library: SearchBackend) -> EmbeddingStore:
     """The library's store, brought up to date on first use with each searcher.
 
     A corpus of up to ``LAZY_PASSAGES`` passages is embedded completely. A larger one whose
@@ -451,7 +451,7 @@ def prepare(library: Library) -> EmbeddingStore:
     """
     store = store_for(library)
     store.reload_if_changed()
-    searcher = library.searcher
+    searcher = library.snapshot
     if _PREPARED.get(searcher):
         return store
     with store.fill_lock:
@@ -480,7 +480,7 @@ def prepare(library: Library) -> EmbeddingStore:
     return store
 
 
-def _passage_entry(library: Library, passage_id: str, text: str) -> tuple[str, str]:
+def _passage_entry(library: SearchBackend, passage_id: str, text: str) -> tuple[str, str]:
     """(hash, text to embed) of a candidate, with its heading when the article loads."""
     heading = ""
     with contextlib.suppress(KeyError):
@@ -489,7 +489,7 @@ def _passage_entry(library: Library, passage_id: str, text: str) -> tuple[str, s
 
 
 def nearest_passages(
-    library: Library, passage: Passage, count: int = DENSE_CANDIDATES
+    library: SearchBackend, passage: Passage, count: int = DENSE_CANDIDATES
 ) -> tuple[list[tuple[str, str]], str]:
     """(passage id, text hash) of the stored passages of *other* articles nearest to
     ``passage`` (about twice ``count``: the caller checks them against the index), and a
@@ -507,7 +507,9 @@ def nearest_passages(
     return others[: 2 * count], ""
 
 
-def rerank(library: Library, passage: Passage, candidates: Sequence[Scored], weight: float) -> str:
+def rerank(
+    library: SearchBackend, passage: Passage, candidates: Sequence[Scored], weight: float
+) -> str:
     """Fuse the centred cosine into each candidate's score; a notice if unavailable."""
     reason = available()
     if reason:
@@ -532,7 +534,7 @@ def rerank(library: Library, passage: Passage, candidates: Sequence[Scored], wei
     return ""
 
 
-def similarities(library: Library, text: str, others: list[str]) -> list[float]:
+def similarities(library: SearchBackend, text: str, others: list[str]) -> list[float]:
     """Plain cosine similarity of ``text`` with each of ``others`` (no corpus centring)."""
     vectors = encode([text, *others])
     return [float(vectors[0] @ vector) for vector in vectors[1:]]

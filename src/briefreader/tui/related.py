@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from briefreader.text.decode import strip_control
 
 if TYPE_CHECKING:
-    from briefreader.search.library import Library
+    from briefreader.search.backend import SearchBackend
     from briefreader.search.related import RelatedItem, RelatedResult
 
 
@@ -25,7 +25,7 @@ class RelatedAnswer:
     notes: tuple[str, ...] = ()
 
 
-def find_related_items(library: Library, passage_id: str, limit: int = 8) -> RelatedAnswer:
+def find_related_items(library: SearchBackend, passage_id: str, limit: int = 8) -> RelatedAnswer:
     """Related passages of a passage, ready for the side panel (none for an unknown id).
 
     Raises:

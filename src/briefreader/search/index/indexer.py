@@ -26,6 +26,7 @@ from briefreader.search.index.enrich import (
     default_enricher,
     load_options_for,
 )
+from briefreader.search.index.merging import tiered_merge
 from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.index.schema import SCHEMA_VERSION
 from briefreader.search.index.store import (
@@ -50,6 +51,9 @@ from briefreader.text.load import (
 from briefreader.workspace import Workspace
 
 WRITER_LIMIT_MB = 256
+# How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
+# Whoosh's own ``MERGE_SMALL`` to compare.
+MERGE_POLICY: Callable[[Any, list[Any]], list[Any]] = tiered_merge
 
 
 @dataclass
@@ -391,7 +395,7 @@ def _commit(writer: Any, progress: ProgressFn) -> None:
                 yield item
 
         pool.iter_postings = counted
-    writer.commit()
+    writer.commit(mergetype=MERGE_POLICY)
     progress("committing", total + 1, total + 1)
 
 

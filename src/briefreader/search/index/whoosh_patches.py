@@ -6,11 +6,13 @@ the same behaviour minus a cost measured by the benchmarks (see docs/performance
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
+from whoosh.matching import combo
 
 _NO_COLUMN = object()
 _PEEK = 512  # bytes: a posting block header's pickle is well under this
@@ -130,3 +132,43 @@ def pool_size(pool: Any) -> int:
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 structfile.BufferFile.__init__ = _buffer_file_init
 writing.PostingPool.save = _counting_save
+
+
+def _array_union_init(self, submatchers, doccount, boost=1.0, scored=True, partsize=2048):  # type: ignore[no-untyped-def]
+    """``ArrayUnionMatcher.__init__`` with a score array no longer than the segment.
+
+    Whoosh answers an ``OR`` (a plain word searches four fields) with this matcher in every
+    segment of up to 5,000 documents, and filled a 2,048-slot array one Python step at a time
+    for each, even for a ten-document segment left by a one-file update: the cost that made
+    small segments slow queries down (benchmarks/segments.py).
+    """
+    combo.CombinationMatcher.__init__(self, submatchers, boost=boost)
+    self._scored = scored
+    self._doccount = doccount
+    self._partsize = min(partsize, doccount) if partsize else doccount
+    self._a = array("d", bytes(8 * self._partsize))
+    self._docnum = self._min_id()
+    self._read_part()
+
+
+def _array_union_read_part(self):  # type: ignore[no-untyped-def]
+    """``ArrayUnionMatcher._read_part`` clearing the array in one step (C), not per slot."""
+    scored = self._scored
+    boost = self._boost
+    limit = min(self._docnum + self._partsize, self._doccount)
+    offset = self._docnum
+    a = self._a = array("d", bytes(8 * self._partsize))
+    for m in self._submatchers:
+        while m.is_active() and m.id() < limit:
+            i = m.id() - offset
+            if scored:
+                a[i] += m.score() * boost
+            else:
+                a[i] = 1
+            m.next()
+    self._offset = offset
+    self._limit = limit
+
+
+combo.ArrayUnionMatcher.__init__ = _array_union_init
+combo.ArrayUnionMatcher._read_part = _array_union_read_part

@@ -1,0 +1,178 @@
+"""The merge policy: one-file updates keep the segment count bounded; a kill mid-merge is safe."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from whoosh import writing
+
+from briefreader.search.index import indexer
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.merging import (
+    max_segments,
+    segment_count,
+    segments_to_merge,
+    tier,
+)
+from briefreader.search.index.store import open_active
+from briefreader.search.library import Library
+from briefreader.workspace import Workspace
+from tests.conftest import make_workspace
+
+FILES = 200
+DOCUMENTS = 2 * FILES  # an article and its one passage per file: above the tier floor
+WORDS = [
+    "harbour",
+    "channel",
+    "dredge",
+    "fishermen",
+    "port",
+    "summer",
+    "council",
+    "budget",
+    "ferry",
+    "tide",
+]
+
+
+def _story(number: int, edit: int = 0) -> str:
+    rng = random.Random(number)
+    body = " ".join(rng.choice(WORDS) for _ in range(40))
+    extra = f" Correction {edit} added." if edit else ""
+    return f"Story number {number}\n\n{body} marker{number}.{extra}\n"
+
+
+def _corpus(root: Path, files: int) -> Workspace:
+    workspace = Workspace(make_workspace(root, {f"s{n:03d}.txt": _story(n) for n in range(files)}))
+    workspace.settings_path.write_text('[entities]\nrecogniser = "rules"\n', encoding="utf-8")
+    return workspace
+
+
+def _segments(workspace: Workspace) -> int:
+    ix, _ = open_active(workspace.index_dir, lambda folder: None)
+    return segment_count(ix)
+
+
+def _update_one_file_at_a_time(workspace: Workspace, updates: int) -> list[int]:
+    counts = []
+    for edit in range(1, updates + 1):
+        number = (edit * 37) % 120
+        (workspace.articles_dir / f"s{number:03d}.txt").write_text(_story(number, edit))
+        assert update_index(workspace).updated == [f"s{number:03d}.txt"]
+        counts.append(_segments(workspace))
+    return counts
+
+
+def test_tiers_are_powers_of_ten_above_the_floor() -> None:
+    sizes = (0, 1, 299, 300, 2999, 3000, 29_999, 30_000)
+    assert [tier(n) for n in sizes] == [-1, 0, 0, 1, 1, 2, 2, 3]
+    assert [tier(n, floor=1) for n in (1, 9, 10, 99, 100)] == [1, 1, 2, 2, 3]
+    assert [max_segments(n) for n in (1, 299, 22_000, 2_000_000)] == [1, 1, 3, 5]
+
+
+def test_new_segment_takes_in_its_tier_and_cascades() -> None:
+    assert segments_to_merge([50_000, 40], 12) == [1]  # both under the floor: tier 0
+    assert segments_to_merge([50_000, 4_000, 8], 3) == [2]  # 4,000 (tier 2) stays
+    assert segments_to_merge([50_000, 2_000, 280, 8], 15) == [1, 2, 3]  # 303 -> 2,303 -> tier 1
+    assert segments_to_merge([50_000, 700, 800], 3) == [1, 2]  # deletions left two in tier 1
+    assert segments_to_merge([50_000, 0], 2) == [1]  # a segment whose documents are all deleted
+    assert segments_to_merge([5_000, 150, 95, 8], 3, floor=1) == [1, 2, 3]  # 11 -> 106 -> 256
+
+
+def test_simulated_updates_keep_one_segment_per_tier() -> None:
+    """2,000 commits of 1-30 documents, each deleting as many from a random segment (the
+    file's old version): after every commit, no two segments share a tier."""
+    rng = random.Random(7)
+    sizes = [20_000]
+    for _ in range(2_000):
+        new = rng.randint(1, 30)
+        old = rng.randrange(len(sizes))
+        sizes[old] = max(sizes[old] - new, 0)
+        chosen = set(segments_to_merge(sizes, new))
+        merged = new + sum(sizes[i] for i in chosen)
+        sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [merged]
+        tiers = [tier(size) for size in sizes]
+        assert len(tiers) == len(set(tiers)), sizes
+        assert len(sizes) <= max_segments(sum(sizes)), sizes
+
+
+def test_twenty_one_file_updates_leave_a_bounded_segment_count(tmp_path: Path) -> None:
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    assert _segments(ws) == 1
+    counts = _update_one_file_at_a_time(ws, 20)
+    assert max(counts) <= max_segments(DOCUMENTS) == 2, counts
+    fresh = _corpus(tmp_path / "fresh", 0)
+    for path in ws.articles_dir.iterdir():
+        (fresh.articles_dir / path.name).write_bytes(path.read_bytes())
+    update_index(fresh)
+    for query in ("harbour", "correction", "marker37", "dredge OR ferry"):
+        assert _hits(ws, query) == _hits(fresh, query), query
+
+
+def test_whoosh_default_policy_lets_segments_pile_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same updates under Whoosh's MERGE_SMALL: what the tiered policy fixes."""
+    monkeypatch.setattr(indexer, "MERGE_POLICY", writing.MERGE_SMALL)
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    counts = _update_one_file_at_a_time(ws, 20)
+    assert max(counts) > max_segments(DOCUMENTS), counts
+
+
+def _hits(workspace: Workspace, query: str) -> list[tuple[str, str]]:
+    library = Library.open(workspace)
+    try:
+        result = library.search(query, limit=500)
+        return sorted((hit.article_id, hit.passage_id) for hit in result.hits)
+    finally:
+        library.close()
+
+
+KILL_IN_MERGE = """
+import sys, time
+from pathlib import Path
+from briefreader.search.index import indexer, merging
+from briefreader.workspace import Workspace
+
+def merge_then_stop(writer, segments):
+    kept = merging.tiered_merge(writer, segments)
+    if len(kept) < len(segments):  # merged segments are in the writer's pool, unwritten
+        print("merging", flush=True)
+        time.sleep(30)
+    return kept
+
+indexer.MERGE_POLICY = merge_then_stop
+indexer.update_index(Workspace(Path(sys.argv[1])))
+print("no merge", flush=True)
+"""
+
+
+def test_kill_during_a_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
+    ws = _corpus(tmp_path / "ws", 30)
+    update_index(ws)
+    (ws.articles_dir / "s001.txt").write_text(_story(1, edit=1))
+    update_index(ws)  # a second, small segment: the next update merges it
+    before = _hits(ws, "correction")
+    (ws.articles_dir / "s002.txt").write_text(_story(2, edit=2))
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_IN_MERGE, str(ws.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")},
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "merging"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert _hits(ws, "correction") == before  # the index opens, as it was before the update
+    assert update_index(ws).updated == ["s002.txt"]
+    assert _hits(ws, "correction") == sorted([*before, ("s002", "s002:p1")])
+    assert _segments(ws) <= 2
