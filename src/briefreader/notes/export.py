@@ -73,18 +73,21 @@ def export_notes(
     web address."""
     lookup = article or (lambda _id: None)
     notes = list(notes)
-    if fmt == "md":  # a document for people: every field through the one rule
-        return to_markdown([display_note(note) for note in notes], lookup, articles_dir)
+    # Documents for people and other tools (a brief, a spreadsheet, Zotero): every field
+    # through the one rule, as the terminal would show it.
+    shown = [display_note(note) for note in notes]
+    if fmt == "md":
+        return to_markdown(shown, lookup, articles_dir)
+    if fmt == "csv":
+        return to_csv(shown, lookup, articles_dir)
+    if fmt == "ris":
+        return to_ris(shown, lookup, articles_dir)
     # Backups import back without loss: exact text, control characters JSON-escaped.
     notes = [with_clean_tags(note) for note in notes]
     if fmt == "json":
         return _dump(to_json(notes))
     if fmt == "w3c":
         return _dump(to_w3c(notes, lookup))
-    if fmt == "csv":
-        return to_csv(notes, lookup, articles_dir)
-    if fmt == "ris":
-        return to_ris(notes, lookup, articles_dir)
     raise NotesError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
