@@ -101,3 +101,22 @@ async def test_timeline_span_with_space_then_enter(facet_reader_root: Path) -> N
         query = screen.search_bar.input.value
         assert query.startswith("(iraq OR iran) date:") and ".." in query
         assert screen.result.total == screen.library.count(query)
+
+
+async def test_j_and_k_move_in_the_facets_like_everywhere(facet_reader_root: Path) -> None:
+    async with _app(facet_reader_root).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pilot.app.screen.search_bar.input.value = "militia"
+        await settle(pilot)
+        await pilot.press("escape", "F")
+        await settle(pilot)
+        options = pilot.app.screen.query_one(OptionList)
+        start = options.highlighted
+        await pilot.press("j", "j")
+        assert options.highlighted is not None and options.highlighted > start
+        await pilot.press("k")
+        moved = options.highlighted
+        await pilot.press("G")
+        assert options.highlighted == options.option_count - 1 or options.highlighted > moved
+        await pilot.press("g")
+        assert options.highlighted is not None and options.highlighted <= start

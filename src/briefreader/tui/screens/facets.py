@@ -56,6 +56,10 @@ class FacetsScreen(ModalScreen[None]):
         Binding("escape,F,q", "close", "Close", id="facets.close"),
         Binding("space", "mark_span", "Mark span start", id="facets.mark-span"),
         Binding("delete,x", "remove_filter", "Remove filter", id="facets.remove"),
+        Binding("j", "move('down')", "Down", show=False, id="facets.down"),
+        Binding("k", "move('up')", "Up", show=False, id="facets.up"),
+        Binding("g", "move('first')", "First", show=False, id="facets.first"),
+        Binding("G", "move('last')", "Last", show=False, id="facets.last"),
     ]
 
     def __init__(
@@ -150,6 +154,17 @@ class FacetsScreen(ModalScreen[None]):
         self.span_start = int(payload)
         label = self.facets.timeline.buckets[self.span_start].label
         self.notify(f"Span from {label}: Enter on its last month or year", timeout=4)
+
+    def action_move(self, where: str) -> None:
+        """j/k/g/G in the list, as everywhere else in the reader."""
+        options = self.query_one(OptionList)
+        actions = {
+            "down": options.action_cursor_down,
+            "up": options.action_cursor_up,
+            "first": options.action_first,
+            "last": options.action_last,
+        }
+        actions[where]()
 
     def action_remove_filter(self) -> None:
         """x or Delete on an active filter removes it."""
