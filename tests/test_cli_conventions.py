@@ -113,3 +113,15 @@ def test_verbose_adds_timings(tmp_path: Path, capsys, argv: list[str]) -> None:
 def test_quiet_and_verbose_together_is_an_error(tmp_path: Path, capsys) -> None:
     assert main(["-w", str(_workspace(tmp_path)), "-q", "articles", "-v"]) == 2
     assert "contradict" in capsys.readouterr().err
+
+
+def test_quiet_leaves_no_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-q: what a command did is not printed (init, notes export -o), only errors would be."""
+    from briefreader.cli import main
+
+    root = tmp_path / "ws"
+    assert main(["-q", "init", str(root)]) == 0
+    assert main(["-q", "-w", str(root), "notes", "export", "-o", str(tmp_path / "b.md")]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+    assert (tmp_path / "b.md").exists()

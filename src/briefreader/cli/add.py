@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from briefreader.cli.common import CommandError, fail, out_console, workspace_from
+from briefreader.cli.common import CommandError, fail, summary, workspace_from
 
 if TYPE_CHECKING:
     from briefreader.text.web import Saved, WebArticle
@@ -109,7 +109,7 @@ def _save(workspace: Workspace, article: WebArticle, saved: Saved) -> None:
 
 
 def _say(line: str) -> None:
-    out_console().print(line, markup=False, highlight=False)
+    summary(line)
 
 
 def _failed(message: str) -> int:

@@ -51,6 +51,12 @@ def set_verbosity(level: int) -> None:
         )
 
 
+def summary(line: str, *, stderr: bool = False) -> None:
+    """Print what a command did ("imported 3 notes…"): plain text, left out with ``-q``."""
+    if _verbosity >= 0:
+        print(strip_control(line), file=sys.stderr if stderr else sys.stdout)
+
+
 def verbosity() -> int:
     """The level set by ``-v``/``-q`` (0 by default)."""
     return _verbosity

@@ -13,6 +13,7 @@ from briefreader.cli.common import (
     out_console,
     print_json,
     printable,
+    summary,
     verbosity,
     workspace_from,
 )
@@ -70,9 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_init(args: argparse.Namespace) -> int:
     workspace = init_workspace(Path(args.directory), sample=args.sample)
     count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
-    out_console().print(
-        f"workspace ready at {workspace.root} ({count} article files)", markup=False
-    )
+    summary(f"workspace ready at {workspace.root} ({count} article files)")
     return 0
 
 

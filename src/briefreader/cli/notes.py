@@ -14,6 +14,7 @@ from briefreader.cli.common import (
     CommandError,
     print_json,
     refuse_own_file,
+    summary,
     workspace_from,
     write_file,
 )
@@ -248,7 +249,7 @@ def _add(args: argparse.Namespace) -> int:
     if args.json:
         print_json(note_to_dict(with_clean_tags(note)))
     else:
-        print(f"added note {note.id}")
+        summary(f"added note {note.id}")
     return 0
 
 
@@ -256,7 +257,7 @@ def _add(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     with _store(args) as store:
         note = store.delete(store.resolve_id(args.id))
-    print(f"deleted note {note.id} (undo: briefreader notes undelete {note.id[:8]})")
+    summary(f"deleted note {note.id} (undo: briefreader notes undelete {note.id[:8]})")
     return 0
 
 
@@ -264,7 +265,7 @@ def _delete(args: argparse.Namespace) -> int:
 def _undelete(args: argparse.Namespace) -> int:
     with _store(args) as store:
         note = store.undelete(store.resolve_id(args.id))
-    print(f"restored note {note.id}")
+    summary(f"restored note {note.id}")
     return 0
 
 
@@ -280,7 +281,7 @@ def _export(args: argparse.Namespace) -> int:
     text = export_notes(notes, args.format, lookup, workspace.articles_dir)
     if args.output and args.output != "-":
         write_file(args.output, text)
-        print(f"exported {len(notes)} notes to {args.output}", file=sys.stderr)
+        summary(f"exported {len(notes)} notes to {args.output}", stderr=True)
     else:
         sys.stdout.write(text)
     return 0
@@ -300,7 +301,7 @@ def _import(args: argparse.Namespace) -> int:
             reanchor_workspace_notes(workspace, resolver.library)  # find web quotes' passages
     finally:
         resolver.close()
-    print(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
+    summary(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
     return 0
 
 
@@ -330,10 +331,10 @@ class _UrlResolver:
         except IndexUnavailable as error:
             raise CommandError(f"web-page notes need the index: {error}") from error
         urls: dict[str, str] = {}
-        for summary in self.library.articles():
-            url = self.library.article(summary.id).url
+        for listed in self.library.articles():
+            url = self.library.article(listed.id).url
             if url:
-                urls.setdefault(normalize_url(url), summary.id)
+                urls.setdefault(normalize_url(url), listed.id)
         return urls
 
     def close(self) -> None:
