@@ -125,3 +125,21 @@ def test_quiet_leaves_no_summary(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out, err = capsys.readouterr()
     assert out == "" and err == ""
     assert (tmp_path / "b.md").exists()
+
+
+def test_messages_are_whole_lines_in_a_log(tmp_path: Path) -> None:
+    """stderr that is not a terminal gets each message on one line, however long."""
+    root = make_workspace(
+        tmp_path / "ws",
+        {f"a{n:03d}-" + "x" * 60 + ".txt": "Title\n\nText here.\n" for n in range(3)},
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "briefreader", "-w", str(root), "index"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "BRIEFREADER_CONFIG": "", "COLUMNS": "80"},
+    )
+    assert done.returncode == 0, done.stderr
+    summary = [line for line in done.stderr.splitlines() if line.startswith("indexed")]
+    assert len(summary) == 1 and summary[0].rstrip().endswith("s)"), done.stderr

@@ -169,8 +169,16 @@ def discard_stdout() -> None:
 
 
 def err_console() -> Console:
-    """Console for messages and progress (silent with ``-q``; errors go through ``fail``)."""
-    return _console_classes()[0](stderr=True, highlight=False, emoji=False, quiet=_verbosity < 0)
+    """Console for messages and progress (silent with ``-q``; errors go through ``fail``).
+
+    Lines are not wrapped when stderr is not a terminal: a log or a pipe gets whole lines."""
+    return _console_classes()[0](
+        stderr=True,
+        highlight=False,
+        emoji=False,
+        quiet=_verbosity < 0,
+        soft_wrap=not sys.stderr.isatty(),
+    )
 
 
 def workspace_from(args: argparse.Namespace) -> Workspace:
