@@ -245,3 +245,9 @@ def test_cli_search_tag_filter(facet_workspace: Path, capsys) -> None:
     code, out, _ = _run(capsys, "-w", str(facet_workspace), "search", "tag:militias", "--json")
     ids = {hit["article_id"] for hit in json.loads(out)["hits"]}
     assert code == 0 and ids == {"gen01", "gen02"}
+
+
+def test_an_empty_query_gives_the_library_s_facets(library: Library) -> None:
+    facets = query_facets(library, "  ")
+    assert facets.total == len(library.articles())
+    assert sum(b.count for b in facets.timeline.buckets) + facets.timeline.undated == facets.total

@@ -120,3 +120,29 @@ async def test_j_and_k_move_in_the_facets_like_everywhere(facet_reader_root: Pat
         assert options.highlighted == options.option_count - 1 or options.highlighted > moved
         await pilot.press("g")
         assert options.highlighted is not None and options.highlighted <= start
+
+
+async def test_help_on_the_facets_lists_their_keys(facet_reader_root: Path) -> None:
+    from briefreader.tui.screens.help import HelpScreen
+
+    async with _app(facet_reader_root).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert "articles" in screen_text(pilot.app)  # an empty query: the whole library
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        assert "Remove filter" in screen_text(pilot.app)
+
+
+async def test_help_on_the_notes_screen(facet_reader_root: Path) -> None:
+    from briefreader.tui.screens.help import HelpScreen
+
+    async with _app(facet_reader_root).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("down", "question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)

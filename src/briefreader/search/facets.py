@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from whoosh import analysis
+from whoosh import analysis, query
 from whoosh.searching import Searcher
 
 from briefreader.search.index.catalog import read_article_names
@@ -147,7 +147,8 @@ def query_facets(
         QueryError: the query is malformed.
         FacetsCancelled: ``should_stop`` said so.
     """
-    parsed = library.article_query(text)
+    # An empty query is the whole library (its shape before any search).
+    parsed = library.article_query(text) if text.strip() else query.Term("kind", "article")
     with library.counting_searcher() as searcher:
         data = _facet_data(library, searcher)
         ids = [
@@ -184,8 +185,6 @@ def _facet_data(library: Library, searcher: Searcher) -> FacetData:
 
 def article_docs(searcher: Searcher, article_field: str = "article_id") -> dict[int, str]:
     """Document number -> article id for the article documents of a searcher."""
-    from whoosh import query
-
     articles = set(searcher.docs_for_query(query.Term("kind", "article")))
     mapping: dict[int, str] = {}
     reader = searcher.reader()

@@ -60,6 +60,8 @@ class FacetsScreen(ModalScreen[None]):
         Binding("k", "move('up')", "Up", show=False, id="facets.up"),
         Binding("g", "move('first')", "First", show=False, id="facets.first"),
         Binding("G", "move('last')", "Last", show=False, id="facets.last"),
+        # A modal screen does not pass keys on to the app's bindings: help is asked here.
+        Binding("question_mark,f1", "app.help", "Help", show=False, id="facets.help"),
     ]
 
     def __init__(

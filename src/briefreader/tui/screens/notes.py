@@ -46,6 +46,8 @@ class AllNotesList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, id="notes.up"),
         Binding("enter", "select", "Open", id="notes.open"),
         Binding("slash", "screen.focus_filter", "Filter", id="notes.filter"),
+        # The notes screen is modal: keys do not reach the app's bindings, help is asked here.
+        Binding("question_mark,f1", "app.help", "Help", show=False, id="notes.help"),
     ]
 
 
