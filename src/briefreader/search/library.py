@@ -109,7 +109,7 @@ class Library:
         self._count_searcher: Searcher | None = None
         self._settings: tuple[tuple[float, ...], Settings] | None = None
         # Set by the CLI and the reader (from the notes) so that ``tag:name`` filters work.
-        self.tag_articles: TagResolver | None = getattr(self, "tag_articles", None)
+        self.tag_articles: TagResolver | None = None
         self._statistics: PassageIndex | None = None
 
     @classmethod
@@ -148,7 +148,9 @@ class Library:
                 self._searcher.close()
                 self._close_catalog()
                 self._close_count_searcher()
+                tag_articles = self.tag_articles  # the caller's resolver outlives the snapshot
                 self.__init__(self.workspace, ix, catalog)  # type: ignore[misc]
+                self.tag_articles = tag_articles
                 return True
             if self._searcher.up_to_date():
                 return False
