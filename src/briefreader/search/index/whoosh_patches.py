@@ -12,7 +12,7 @@ from typing import Any
 from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
-from whoosh.matching import combo
+from whoosh.matching import combo, wrappers
 
 _NO_COLUMN = object()
 _PEEK = 512  # bytes: a posting block header's pickle is well under this
@@ -172,3 +172,42 @@ def _array_union_read_part(self):  # type: ignore[no-untyped-def]
 
 combo.ArrayUnionMatcher.__init__ = _array_union_init
 combo.ArrayUnionMatcher._read_part = _array_union_read_part
+
+
+def _filter_next(self):  # type: ignore[no-untyped-def]
+    """``FilterMatcher.next`` that says, as a leaf matcher does, whether it entered a new
+    posting block (Whoosh's returned None).
+
+    Whoosh wraps the postings of every segment with deleted documents in this matcher; the
+    collector checks block quality again only when ``next`` says so, so pruning stopped after
+    the first document in any segment an update had deleted from.
+    """
+    entered = self.child.next()
+    return self._find_next() or entered
+
+
+def _filter_skip_to(self, id):  # type: ignore[no-untyped-def]
+    """``FilterMatcher.skip_to`` that says whether it entered a new block (see ``next``)."""
+    entered = self.child.skip_to(id)
+    return self._find_next() or entered
+
+
+def _filter_skip_to_quality(self, minquality):  # type: ignore[no-untyped-def]
+    """``FilterMatcher.skip_to_quality`` that never stops on a filtered-out (deleted) document.
+
+    Whoosh's inherited the wrapper's: the child skipped to the first posting of a better
+    block, which the filter never checked, so a deleted document could be collected. Moving
+    past filtered postings may enter a weaker block: skip again until one qualifies.
+    """
+    child, skipped = self.child, 0
+    while child.is_active():
+        skipped += child.skip_to_quality(minquality / self.boost)
+        self._find_next()
+        if not child.is_active() or child.block_quality() * self.boost > minquality:
+            break
+    return skipped
+
+
+wrappers.FilterMatcher.next = _filter_next
+wrappers.FilterMatcher.skip_to = _filter_skip_to
+wrappers.FilterMatcher.skip_to_quality = _filter_skip_to_quality
