@@ -435,9 +435,7 @@ class Library:
     def suggest(self, text: str) -> str | None:
         """Respell words the index has never seen, from its own vocabulary; None if nothing."""
         with self._lock:
-            return suggest_respelling(
-                text, self._searcher.reader(), self._searcher.corrector("spell_words")
-            )
+            return suggest_respelling(text, self._searcher.reader())
 
     def passages_matching(self, text: str, article_id: str) -> list[str]:
         """Ids of this article's passages that match the query's words (for n/N in the reader)."""

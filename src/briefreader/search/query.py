@@ -418,7 +418,7 @@ def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
     return terms
 
 
-def suggest_respelling(text: str, reader: Any, corrector: Any) -> str | None:
+def suggest_respelling(text: str, reader: Any, field: str = "spell_words") -> str | None:
     """Respell words the index has never seen, from its own vocabulary; None if nothing."""
     changed = False
     words = []
@@ -430,13 +430,42 @@ def suggest_respelling(text: str, reader: Any, corrector: Any) -> str | None:
             and bare.upper() not in {"AND", "OR", "NOT"}
             and not any(reader.doc_frequency("body", term) for term in analyzed(bare))
         ):
-            # prefix=1: the first letter is rarely the typo, and it makes this 30× cheaper
-            suggestions = corrector.suggest(bare, limit=1, maxdist=2, prefix=1)
-            if suggestions and suggestions[0] != bare:
-                word = word.replace(bare, suggestions[0]) if bare in word else suggestions[0]
+            closest = closest_indexed_word(bare, reader, field)
+            if closest is not None:
+                word = word.replace(bare, closest) if bare in word else closest
                 changed = True
         words.append(word)
     return " ".join(words) if changed else None
+
+
+def closest_indexed_word(word: str, reader: Any, field: str) -> str | None:
+    """The indexed word of ``field`` nearest to ``word``: fewest edits first, then the most
+    frequent, then the first in alphabetical order (None: none within two edits).
+
+    Whoosh's own corrector ranks by frequency alone (its score uses the largest distance
+    allowed, not each word's), so "milita" became "military", not "militia".
+    """
+    # prefix=1: the first letter is rarely the typo, and it makes the lookup 30× cheaper
+    candidates = [c for c in reader.terms_within(field, word, 2, prefix=1) if c != word]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (edit_distance(word, c), -reader.frequency(field, c), c))
+
+
+def edit_distance(first: str, second: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn one word into the
+    other (optimal string alignment distance)."""
+    before: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, a in enumerate(first, start=1):
+        current = [i]
+        for j, b in enumerate(second, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, previous = previous, current
+    return previous[-1]
 
 
 def typed_prefixes(text: str) -> dict[str, str]:
