@@ -18,7 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from briefreader.search.backend import PassageStatistics, SearchBackend, open_backend
+from briefreader.search.backend import (
+    AmbiguousArticleId,
+    PassageStatistics,
+    SearchBackend,
+    open_backend,
+)
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.schema import text_analyzer
 from briefreader.search.query import QueryError
@@ -257,6 +262,9 @@ def test_reading_articles_and_passages(backend: SearchBackend) -> None:
             backend.passage(missing) if ":" in missing else backend.article(missing)
     with pytest.raises(KeyError):
         backend.resolve_article_id("zzz")
+    with pytest.raises(AmbiguousArticleId) as ambiguous:  # a KeyError too
+        backend.resolve_article_id("0")
+    assert len(ambiguous.value.matches) > 1 and str(ambiguous.value).startswith("'0' is the start")
     assert isinstance(backend.extra("harbour"), dict)
 
 

@@ -75,6 +75,17 @@ def test_show_cleaned_and_raw(sample_workspace: Path, capsys) -> None:
     assert code == 2 and "no article 'nope'" in err
 
 
+@pytest.mark.parametrize("prefix", ["0", "00", "000", "000_4b7c8a7470fbc100"[:12]])
+def test_show_an_ambiguous_prefix_names_the_ids_it_starts(
+    sample_workspace: Path, capsys, prefix: str
+) -> None:
+    """``show 0`` said "no article '0 (matches 6 articles)'": the prefix is not missing."""
+    code, out, err = run(capsys, "-w", str(sample_workspace), "show", prefix)
+    assert code == 2 and not out and err.count("\n") == 1
+    assert "no article" not in err and f"'{prefix}' is the start of " in err
+    assert "000_4b7c8a7470fbc100" in err and "give more of the id" in err
+
+
 def test_show_never_emits_markup_or_escapes(tmp_path: Path, capsys) -> None:
     body = (
         "Text with [bold]markup[/bold], [link=file:///etc/passwd]a link[/link], "

@@ -149,9 +149,13 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from briefreader.search.backend import AmbiguousArticleId
+
     library = open_library(workspace_from(args))
     try:
         article = library.article(library.resolve_article_id(args.article_id))
+    except AmbiguousArticleId as error:
+        raise CommandError(f"{error}, or list them with 'briefreader articles'") from None
     except KeyError as error:
         raise CommandError(
             f"no article {error.args[0]!r}; list them with 'briefreader articles'"

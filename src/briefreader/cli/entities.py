@@ -197,12 +197,16 @@ def _progress_printer() -> Any:
 
 def resolve_article(corpus: CorpusEntities, text: str) -> str:
     """An article id from an exact id or a unique prefix."""
+    from briefreader.search.backend import AmbiguousArticleId
+
     if text in corpus.mentions:
         return text
-    matches = [a for a in corpus.mentions if a.startswith(text)]
+    matches = sorted(a for a in corpus.mentions if a.startswith(text))
     if len(matches) == 1:
         return matches[0]
-    raise CommandError(f"no article {text!r}" if not matches else f"{text!r} matches several")
+    raise CommandError(
+        f"no article {text!r}" if not matches else str(AmbiguousArticleId(text, matches))
+    )
 
 
 def select(table: EntityTable, article_id: str | None, kind: str | None) -> list[Entity]:

@@ -28,6 +28,22 @@ from briefreader.workspace import Settings, Workspace
 StopFn = Callable[[], bool]
 
 
+class AmbiguousArticleId(KeyError):
+    """More than one article id starts with what was typed; the message names a few."""
+
+    def __init__(self, text: str, matches: list[str]) -> None:
+        super().__init__(text)
+        self.text, self.matches = text, matches
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.matches[:3])
+        more = f" and {len(self.matches) - 3} more" if len(self.matches) > 3 else ""
+        return (
+            f"{self.text!r} is the start of {len(self.matches)} article ids ({shown}{more}); "
+            "give more of the id"
+        )
+
+
 @runtime_checkable
 class PassageStatistics(Protocol):
     """Term statistics and postings over one snapshot, for the related-passages ranking.
@@ -157,7 +173,8 @@ class SearchBackend(Protocol):
         ...
 
     def resolve_article_id(self, text: str) -> str:
-        """An id from an exact id, a unique prefix or a file path. Raises KeyError."""
+        """An id from an exact id, a unique prefix or a file path. Raises KeyError
+        (``AmbiguousArticleId`` when several ids start with ``text``)."""
         ...
 
     def entity_table(self) -> EntityTable:

@@ -17,6 +17,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
+from briefreader.search.backend import AmbiguousArticleId
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
     ArticleSummary,
@@ -244,7 +245,7 @@ class Library:
         """An article id from an exact id, a unique id prefix, or a file path.
 
         Raises:
-            KeyError: nothing, or more than one article, matches.
+            KeyError: nothing matches (``AmbiguousArticleId``: more than one article does).
         """
         if self._catalog.summary(text) is not None:
             return text
@@ -256,7 +257,7 @@ class Library:
         matches = self._catalog.ids_starting_with(text)
         if len(matches) == 1:
             return matches[0]
-        raise KeyError(text if not matches else f"{text} (matches {len(matches)} articles)")
+        raise KeyError(text) if not matches else AmbiguousArticleId(text, matches)
 
     def settings(self) -> Settings:
         """The workspace's settings, read again only when a settings file changed (related
