@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefreader.text.clean import compile_rules, find_date, is_photo_credit, parse_dateline
 from briefreader.text.decode import NotText, decode_bytes, normalize_text, strip_control
@@ -62,6 +64,26 @@ def test_text_that_libmagic_calls_an_archive_is_text() -> None:
 def test_utf16_with_bom() -> None:
     result = _load(("Title\n\n" + BODY).encode("utf-16"))
     assert result.articles and "UTF-16" in result.notices[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text("abcdefgilmnoprstuvzABCDEMPR éèêàçüöñ'’–", min_size=3, max_size=60).filter(
+        lambda title: title.strip() and any(ord(c) > 127 for c in title)
+    ),
+    st.sampled_from([".txt", ".md"]),
+)
+def test_a_utf8_byte_order_mark_before_cp1252_text_is_dropped(title: str, suffix: str) -> None:
+    """A UTF-8 BOM before bytes that are not UTF-8 was decoded as cp1252 "ï»¿" and kept at
+    the start of the title (titles: Western words, which the cp1252 fallback is for)."""
+    title = " ".join(title.split())
+    data = b"\xef\xbb\xbf" + f"{title}\n\n{BODY} Caf\u00e9 cr\u00e8me.\n".encode("cp1252")
+    result = _load(data, "a" + suffix)
+    assert result.articles, result.skipped
+    article = result.articles[0]
+    assert not article.title.startswith(("\u00ef\u00bb\u00bf", "\ufeff"))
+    assert "\u00ef\u00bb\u00bf" not in article.title + article.text
+    assert "Café crème" in article.text
 
 
 def test_control_characters_and_escapes_removed() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import unicodedata
@@ -49,7 +50,9 @@ def decode_bytes(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         where = f"byte {error.start}"
-    text, encoding = decode_legacy(data)
+    # A UTF-8 byte-order mark before text that is not UTF-8 (an editor's mixed save) is not
+    # text in any code page: decoded as cp1252 it became "ï»¿" in front of the title.
+    text, encoding = decode_legacy(data.removeprefix(codecs.BOM_UTF8))
     return Decoded(text, f"not valid UTF-8 (at {where}); decoded as {encoding}")
 
 
