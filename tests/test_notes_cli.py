@@ -112,3 +112,56 @@ def test_edits_keep_notes_on_their_words_or_orphan_them(workspace: Path, capsys)
     orphans = json.loads(run(capsys, "list", "--orphans", "--json")[1])["notes"]
     assert [o["id"] for o in orphans] == [note["id"]]
     assert "orphaned" in run(capsys, "export", "--format", "md")[1]
+
+
+@pytest.mark.parametrize(("fmt", "indexed_first"), [("json", True), ("w3c", True), ("json", False)])
+def test_imported_notes_whose_article_is_absent_are_listed_as_orphans(
+    workspace: Path, tmp_path: Path, capsys, fmt: str, indexed_first: bool
+) -> None:
+    """Generated imports mixing notes on the workspace's article and on articles it does not
+    have: the absent ones are orphans at once when there is an index (they were listed as
+    anchored, and never by ``--orphans``), or after the first ``index`` run when there is not."""
+    import random
+
+    passage = _passage_with(capsys, "bitter debate")
+    _add(capsys, passage, "--text", "seed #t", "--quote", "bitter debate")
+    exported = tmp_path / f"seed.{fmt}"
+    assert run(capsys, "export", "--format", fmt, "-o", str(exported))[0] == 0
+    seed = exported.read_text(encoding="utf-8")
+    run(capsys, "delete", json.loads(run(capsys, "list", "--json")[1])["notes"][0]["id"])
+    rng = random.Random(20261206)
+    absent, present, pieces = set(), set(), []
+    for number in range(12):
+        article = rng.choice(["port", f"gone_{rng.randrange(10**6)}", "port-2", "other/story"])
+        text = seed.replace("port", article) if article != "port" else seed
+        note_id = f"{number:08d}-0000-4000-8000-{rng.randrange(10**12):012d}"
+        text = _with_note_id(text, note_id, f"body {number}")
+        (absent if article != "port" else present).add(note_id)
+        pieces.append(text)
+    if indexed_first:
+        assert main(["index", "-q"]) == 0
+    for number, text in enumerate(pieces):
+        source = tmp_path / f"import{number}.{fmt}"
+        source.write_text(text, encoding="utf-8")
+        assert run(capsys, "import", str(source))[0] == 0
+    if not indexed_first:
+        assert main(["index", "-q"]) == 0
+        capsys.readouterr()
+    orphans = json.loads(run(capsys, "list", "--orphans", "--json")[1])["notes"]
+    assert {note["id"] for note in orphans} == absent
+    listed = json.loads(run(capsys, "list", "--json")[1])["notes"]
+    assert {n["id"] for n in listed if n["status"] != "orphaned"} == present
+
+
+def _with_note_id(text: str, note_id: str, body: str) -> str:
+    """An export of one note with its id and body replaced (json or w3c)."""
+    data = json.loads(text)
+    items = data.get("notes") or data.get("items") or data.get("first", {}).get("items")
+    (item,) = items
+    if "body" in item and isinstance(item["body"], str):
+        item["id"], item["body"], item["deleted_at"] = note_id, body, None
+    else:
+        item["id"] = f"urn:uuid:{note_id}"
+        item["briefreader"].update(note_id=note_id, deleted_at=None)
+        item["body"][0]["value"] = body
+    return json.dumps(data)

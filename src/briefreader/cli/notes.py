@@ -295,14 +295,23 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with _store(args) as store:
             report = import_notes(store, text, resolver)
-        if resolver.library is not None and report.added:
-            from briefreader.sync import reanchor_workspace_notes
-
-            reanchor_workspace_notes(workspace, resolver.library)  # find web quotes' passages
+        if report.added:
+            _reanchor_imported(workspace, resolver, report.article_ids)
     finally:
         resolver.close()
     summary(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
     return 0
+
+
+def _reanchor_imported(workspace: Workspace, resolver: _UrlResolver, ids: frozenset[str]) -> None:
+    """Anchor the imported notes in the indexed text (web quotes find their passages) and
+    orphan those whose article is not in the index, so ``notes list --orphans`` shows them.
+    Without an index yet, the first ``index`` run (a full build) does it."""
+    from briefreader.sync import reanchor_workspace_notes
+
+    library = resolver.open_library()
+    if library is not None:
+        reanchor_workspace_notes(workspace, library, ids)
 
 
 class _UrlResolver:
@@ -336,6 +345,18 @@ class _UrlResolver:
             if url:
                 urls.setdefault(normalize_url(url), listed.id)
         return urls
+
+    def open_library(self) -> Any:
+        """The workspace's index (opened once), or None when there is none yet."""
+        from briefreader.search.index.store import IndexUnavailable
+        from briefreader.search.library import Library
+
+        if self.library is None:
+            try:
+                self.library = Library.open(self.workspace)
+            except IndexUnavailable:
+                return None
+        return self.library
 
     def close(self) -> None:
         if self.library is not None:

@@ -56,10 +56,11 @@ UrlLookup = Callable[[str], str | None]  # a web address → the id of the artic
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: notes added, duplicates skipped."""
+    """What an import did: notes added, duplicates skipped, the articles of the added ones."""
 
     added: int
     duplicates: int
+    article_ids: frozenset[str] = frozenset()
 
 
 def export_notes(
@@ -387,6 +388,7 @@ def _annotations(data: Any) -> list[Any] | None:
 def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = None) -> ImportReport:
     """Import a ``json``, ``w3c`` or Hypothesis export into the store, skipping duplicates."""
     added = duplicates = 0
+    article_ids: set[str] = set()
     notes = parse_export(text, resolve_url)
     for note in notes:
         try:
@@ -397,7 +399,9 @@ def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = No
                 "(import the file again to add the rest: duplicates are skipped)"
             ) from error
         added, duplicates = added + imported, duplicates + (not imported)
-    return ImportReport(added, duplicates)
+        if imported:
+            article_ids.add(note.article_id)
+    return ImportReport(added, duplicates, frozenset(article_ids))
 
 
 # --- markdown ---------------------------------------------------------------------------------
