@@ -282,7 +282,7 @@ def test_damaged_catalog_is_recovered(indexed: Path, capsys, damage: str) -> Non
     (indexed / "articles" / "new.txt").write_text(ARTICLE, encoding="utf-8")
     code, out, err = run(capsys, "-w", str(indexed), "index")
     assert code == 0, err
-    assert "recovered it from the index" in out + err and "1 files added" in out + err
+    assert "recovered it from the index" in out + err and "1 file added" in out + err
     code, out, _ = run(capsys, "-w", str(indexed), "articles", "--json")
     assert code == 0 and '"new"' in out
     assert run(capsys, "-w", str(indexed), "index")[0] == 0

@@ -86,7 +86,7 @@ def test_export_import_round_trip_via_files(workspace: Path, tmp_path: Path, cap
         assert run(capsys, "export", "--format", fmt, "-o", str(target))[0] == 0
         assert target.exists()
     code, out, _ = run(capsys, "import", str(tmp_path / "out.json"))
-    assert code == 0 and "imported 0 notes, skipped 1 duplicates" in out
+    assert code == 0 and "imported 0 notes, skipped 1 duplicate" in out
     code, out, _ = run(capsys, "export", "--format", "md", "--tag", "b")
     assert "> close the port" in out and "multi\\\nline #a" in out
     assert "## Port closes at night" in out and "paragraph 1" in out

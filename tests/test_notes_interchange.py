@@ -118,7 +118,7 @@ def test_w3c_annotation_on_a_web_page_imports_onto_its_article(
     path = tmp_path / "anno.json"
     path.write_text(json.dumps(_annotation(source, "members argued for several hours")))
     assert main(["-w", str(workspace), "notes", "import", str(path)]) == 0
-    assert "imported 1 notes" in capsys.readouterr().out
+    assert "imported 1 note," in capsys.readouterr().out
     imported = [n for n in _notes(workspace, capsys) if "another tool" in str(n["body"])]
     assert len(imported) == 1
     note = imported[0]

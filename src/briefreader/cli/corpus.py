@@ -19,6 +19,7 @@ from briefreader.cli.common import (
 )
 from briefreader.models import Article
 from briefreader.text.decode import NotText, decode_bytes, strip_control
+from briefreader.text.wording import counted
 from briefreader.workspace import Workspace, init_workspace
 
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_init(args: argparse.Namespace) -> int:
     workspace = init_workspace(Path(args.directory), sample=args.sample)
     count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
-    summary(f"workspace ready at {workspace.root} ({count} article files)")
+    summary(f"workspace ready at {workspace.root} ({counted(count, 'article file')})")
     return 0
 
 
@@ -96,8 +97,9 @@ def print_report(report: IndexReport) -> None:
         console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
     if report.recogniser:
         console.print(f"entities: {report.recogniser}", markup=False)
+    articles, added = counted(report.articles, "article"), counted(len(report.added), "file")
     console.print(
-        f"indexed {report.articles} articles: {len(report.added)} files added, "
+        f"indexed {articles}: {added} added, "
         f"{len(report.updated)} updated, {len(report.removed)} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
         f"({report.seconds:.1f}s)",
@@ -119,7 +121,7 @@ def open_library(workspace: Workspace, quiet: bool = True) -> Library:
     except IndexUnavailable:
         report = run_index(workspace, quiet=quiet)
         if report.rebuilt or report.added:
-            err_console().print(f"index built: {report.articles} articles", markup=False)
+            err_console().print(f"index built: {counted(report.articles, 'article')}", markup=False)
         return with_note_tags(Library.open(workspace))
 
 
@@ -143,7 +145,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
     for s in summaries:
         line = Text(f"{s.id:<28} {s.date or '—':<10} {s.source or '—':<10} ")
         line.append(strip_control(s.title), style="bold")
-        line.append(f"  ({s.passages} paragraphs)", style="dim")
+        line.append(f"  ({counted(s.passages, 'paragraph')})", style="dim")
         console.print(line)
     return 0
 
@@ -205,7 +207,7 @@ def render_article(article: Article) -> Text:
         for x in (
             article.source,
             article.date or "",
-            f"{len(article.passages)} paragraphs",
+            counted(len(article.passages), "paragraph"),
             article.id,
         )
         if x

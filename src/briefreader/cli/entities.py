@@ -22,6 +22,7 @@ from briefreader.cli.common import (
 )
 from briefreader.models import Article
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import counted
 from briefreader.workspace import Workspace
 
 if TYPE_CHECKING:  # imported by the functions that use them: `--help` stays fast
@@ -253,7 +254,7 @@ def print_listing(corpus: CorpusEntities, entities: list[Entity], article_id: st
         # Text, not str: a Table parses str cells as markup ([link=file://…] in a renamed name)
         table.add_row(*(Text(strip_control(c)) for c in (*cells, ", ".join(entity.aliases))))
     console.print(table)
-    console.print(f"{len(entities)} entities", markup=False)
+    console.print(counted(len(entities), "entity"), markup=False)
 
 
 # ---------------------------------------------------------------------- one entity
@@ -353,6 +354,6 @@ def _require_known(table: EntityTable, names: list[str]) -> None:
 def _describe(entity: Entity) -> str:
     aliases = f" (aliases: {', '.join(entity.aliases)})" if entity.aliases else ""
     return (
-        f"{entity.type} {entity.name}{aliases}: {entity.mention_count} mentions "
-        f"in {len(entity.article_ids)} articles"
+        f"{entity.type} {entity.name}{aliases}: {counted(entity.mention_count, 'mention')} "
+        f"in {counted(len(entity.article_ids), 'article')}"
     )

@@ -30,6 +30,7 @@ from briefreader.notes.model import (
 )
 from briefreader.notes.store import NoteStore
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import counted
 from briefreader.workspace import Workspace
 
 Handler = Callable[[argparse.Namespace], int]
@@ -281,7 +282,7 @@ def _export(args: argparse.Namespace) -> int:
     text = export_notes(notes, args.format, lookup, workspace.articles_dir)
     if args.output and args.output != "-":
         write_file(args.output, text)
-        summary(f"exported {len(notes)} notes to {args.output}", stderr=True)
+        summary(f"exported {counted(len(notes), 'note')} to {args.output}", stderr=True)
     else:
         sys.stdout.write(text)
     return 0
@@ -299,7 +300,8 @@ def _import(args: argparse.Namespace) -> int:
             _reanchor_imported(workspace, resolver, report.article_ids)
     finally:
         resolver.close()
-    summary(f"imported {report.added} notes, skipped {report.duplicates} duplicates")
+    added, duplicates = counted(report.added, "note"), counted(report.duplicates, "duplicate")
+    summary(f"imported {added}, skipped {duplicates}")
     return 0
 
 
@@ -374,7 +376,7 @@ def _reanchor(args: argparse.Namespace) -> int:
         raise CommandError(run.notes_notice or "notes were not re-anchored")
     report = run.notes
     print(
-        f"checked {report.checked} notes: {len(report.moved)} moved, "
+        f"checked {counted(report.checked, 'note')}: {len(report.moved)} moved, "
         f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "
         f"{len(report.restored)} found again"
     )

@@ -17,6 +17,7 @@ from briefreader.cli.corpus import open_library
 from briefreader.cli.facets import add_facet_options, cmd_facets
 from briefreader.models import Hit, SearchResult
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import counted
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -105,9 +106,9 @@ def print_result(result: SearchResult) -> None:
             message += f"; did you mean: {shorten(result.suggestion)}"
         console.print(message, markup=False)
         return
-    count = f"{result.total}" if result.exact else f"about {result.total}"
-    noun = "article matches" if result.total == 1 else "articles match"
-    console.print(f"{count} {noun}; showing {len(result.hits)}", style="dim", markup=False)
+    matching = counted(result.total, "article matches", "articles match")
+    about = "" if result.exact else "about "
+    console.print(f"{about}{matching}; showing {len(result.hits)}", style="dim", markup=False)
     for rank, hit in enumerate(result.hits, start=1):
         console.print(_hit_text(rank, hit))
 

@@ -23,6 +23,7 @@ from briefreader.models import Article, Passage, SearchResult
 from briefreader.search.index.catalog import ArticleSummary
 from briefreader.search.query import TagResolver
 from briefreader.text.entities import EntityTable
+from briefreader.text.wording import counted
 from briefreader.workspace import Settings, Workspace
 
 StopFn = Callable[[], bool]
@@ -39,7 +40,8 @@ class AmbiguousArticleId(KeyError):
         shown = ", ".join(self.matches[:3])
         more = f" and {len(self.matches) - 3} more" if len(self.matches) > 3 else ""
         return (
-            f"{self.text!r} is the start of {len(self.matches)} article ids ({shown}{more}); "
+            f"{self.text!r} is the start of {counted(len(self.matches), 'article id')} "
+            f"({shown}{more}); "
             "give more of the id"
         )
 

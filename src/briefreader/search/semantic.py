@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from briefreader.models import ProgressFn, article_id_of
+from briefreader.text.wording import counted
 
 if TYPE_CHECKING:
     from briefreader.models import Article, Passage
@@ -530,7 +531,7 @@ def rerank(
         candidate.semantic = similarity
         candidate.score = (1 - weight) * candidate.score + weight * similarity
     if late and store.rows >= LAZY_PASSAGES:
-        return f"semantic: {late} passages had no stored embedding (embedded now)"
+        return f"semantic: {counted(late, 'passage')} had no stored embedding (embedded now)"
     return ""
 
 

@@ -53,7 +53,7 @@ def require(module: str, package: str, what: str) -> ModuleType:
     except ImportError as error:
         detail = str(error).strip().split("\n", 1)[0]
         raise FormatUnavailable(
-            f"cannot read {what} files: a parser is missing ({detail}); "
+            f"cannot read {what} files: a parser is missing ({detail}); "  # not a count: "PDF"…
             f"install it with: pip install {package}"
         ) from error
 

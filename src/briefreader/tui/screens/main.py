@@ -26,6 +26,7 @@ from briefreader.notes import NotesError
 from briefreader.notes.store import tag_resolver
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
+from briefreader.text.wording import counted
 from briefreader.tui.entities import (
     ArticleEntities,
     article_mentions,
@@ -339,7 +340,7 @@ class MainScreen(ReaderNotes):
             self.pager.start(message.query, 0, 0)
             self.results.show_library(message.library)
             count = len(message.library)
-            self.search_bar.set_status(f"{count} article{'s' if count != 1 else ''}, newest first")
+            self.search_bar.set_status(f"{counted(count, 'article')}, newest first")
         else:
             result = message.result
             self.pager.start(message.query, len(result.hits), result.total, result.exact)
@@ -795,18 +796,17 @@ def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str])
 def _result_status(result: SearchResult, query: str = "") -> str:
     if note_query(query) is not None:
         count = len(result.hits)
-        return {0: "No notes match", 1: "1 note matches"}.get(count, f"{count} notes match")
+        return counted(count, "note matches", "notes match") if count else "No notes match"
     if not result.hits:
         if result.suggestion:
             return f"No matches. Did you mean “{result.suggestion}”? (Enter)"
         return "No matches"
     shown = len(result.hits)
     if not result.exact:
-        return f"at least {shown} articles match (counting…); showing {shown}"
-    noun = "article matches" if result.total == 1 else "articles match"
-    if result.total > shown:
-        return f"{result.total} {noun}; showing {shown}"
-    return f"{result.total} {noun}"
+        matching = counted(shown, "article matches", "articles match")
+        return f"at least {matching} (counting…); showing {shown}"
+    matching = counted(result.total, "article matches", "articles match")
+    return f"{matching}; showing {shown}" if result.total > shown else matching
 
 
 def _report_notice(report: Any) -> str:
@@ -814,7 +814,7 @@ def _report_notice(report: Any) -> str:
         return ""
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     parts.append(f"{len(report.removed)} removed")
-    return f"Indexed {report.articles} articles ({', '.join(parts)})"
+    return f"Indexed {counted(report.articles, 'article')} ({', '.join(parts)})"
 
 
 def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
@@ -827,7 +827,7 @@ def _status_text(view: ArticleView, position: tuple[int, int] | None) -> Any:
         if view.hit_index >= 0:
             parts.append(f"hit {view.hit_index + 1} of {len(view.hits)}")
         else:
-            parts.append(f"{len(view.hits)} hits")
+            parts.append(counted(len(view.hits), "hit"))
     if position is not None:
         parts.append(f"article {position[0]} of {position[1]}")
     return Text(" · ".join(parts))

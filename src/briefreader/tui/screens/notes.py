@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from briefreader.notes import ORPHANED, REVIEW, Note, NotesError, NoteStore
+from briefreader.text.wording import counted
 from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, quoted, tag_line
 
 LIMIT = 500
@@ -165,8 +166,11 @@ class NotesScreen(ModalScreen[Note | None]):
 
     def _set_status(self, error: str) -> None:
         count = len(self.notes)
-        scope = "orphaned notes and notes to review" if self.orphans else "notes"
-        status = error or f"{count} {scope}, newest first · Enter opens · ctrl+o orphans"
+        if self.orphans:
+            found = counted(count, "note orphaned or to review", "notes orphaned or to review")
+        else:
+            found = counted(count, "note")
+        status = error or f"{found}, newest first · Enter opens · ctrl+o orphans"
         self.query_one("#notes-status", Static).update(Text(status))
 
     def _prompt(self, note: Note) -> Text:

@@ -17,6 +17,7 @@ from rich.cells import cell_len
 
 from briefreader.models import Article
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import counted
 
 _WORD = re.compile(r"\S+\s*")
 _FOOTNOTE = re.compile(r"\[([ivxlcdm]+|\d{1,3})\]")
@@ -105,7 +106,7 @@ def meta_line(article: Article) -> str:
     """``source · date · N paragraphs`` (parts that are unknown are left out)."""
     parts = [display_text(article.source), article.date or ""]
     count = len(article.passages)
-    parts.append(f"{count} paragraph{'s' if count != 1 else ''}")
+    parts.append(counted(count, "paragraph"))
     return " · ".join(part for part in parts if part)
 
 

@@ -1,0 +1,16 @@
+"""Wording shared by every message: counts with the noun in the right number."""
+
+from __future__ import annotations
+
+_IRREGULAR = {"entity": "entities", "match": "matches", "was": "were", "has": "have"}
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` in agreement: ``1 note``, ``0 notes``, ``2 entities``.
+
+    The plural is ``plural`` when given, else a known irregular one, else ``noun + "s"``;
+    every count a message shows goes through here, so none says "1 notes".
+    """
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {plural or _IRREGULAR.get(noun, noun + 's')}"
