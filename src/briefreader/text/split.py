@@ -8,6 +8,7 @@ text is the blocks joined by blank lines, with passage offsets into it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
@@ -32,6 +33,17 @@ MAX_PASSAGE_CHARS = 4000
 PULL_QUOTE_CHARS = 400
 PULL_QUOTE_WINDOW = 15
 PULL_QUOTE_RATIO = 1.5  # a pull quote repeats a sentence of a clearly longer paragraph
+# A title line stands twice at its header and perhaps once more (a related-links list); a line
+# found more often is a list entry, a log line or a table cell, never an article's title.
+MAX_TITLE_REPEATS = 3
+# Where an article header must be followed by prose: the lines read after it.
+PROSE_WINDOW = 40
+# Short lines (lists, tables, logs, a poem) are a passage each; a run longer than this of
+# them is grouped into passages of about ``SHORT_RUN_CHARS`` (200,000 one-word lines were
+# 200,000 passages).
+SHORT_LINE_CHARS = 80
+SHORT_RUN_LINES = 50
+SHORT_RUN_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -93,12 +105,17 @@ def find_article_headers(lines: list[str], rules: LineRules) -> list[tuple[int, 
     share buttons, a caption), never a body paragraph.
     """
     headers: list[tuple[int, int]] = []
+    repeats = Counter(line.strip() for line in lines)
     index = 0
     while index < len(lines):
         title = lines[index].strip()
-        candidate = _is_title_like(title) and not rules.is_boilerplate(title)
+        candidate = (
+            _is_title_like(title)
+            and repeats[title] <= MAX_TITLE_REPEATS
+            and not rules.is_boilerplate(title)
+        )
         end = _repeat_of(lines, index) if candidate else None
-        if end is not None:
+        if end is not None and _prose_follows(lines, end + 1):
             headers.append((index, end))
             index = end + 1
         else:
@@ -118,6 +135,20 @@ def _repeat_of(lines: list[str], index: int) -> int | None:
             if seen > _HEADER_WINDOW or _is_full_sentence_paragraph(candidate):
                 return None
     return None
+
+
+def _prose_follows(lines: list[str], start: int) -> bool:
+    """Whether an article body follows a header: a paragraph of a dozen words or more that
+    ends as a sentence, within ``PROSE_WINDOW`` lines (a title repeated among short lines is
+    a list's entry, not the start of an article)."""
+    window = lines[start : start + PROSE_WINDOW]
+    blocks = "\n".join(line.strip() for line in window).split("\n\n")
+    return any(
+        _is_full_sentence_paragraph(" ".join(paragraph.split()))
+        for block in blocks
+        if block.strip()
+        for paragraph in _block_paragraphs(block.strip().split("\n"))
+    )
 
 
 def split_articles(lines: list[str], rules: LineRules) -> list[tuple[str, list[str], list[str]]]:
@@ -148,7 +179,7 @@ def parse_article(title: str, header: list[str], body: list[str], rules: LineRul
     if not draft.title:
         blocks = _skip_leading_navigation(blocks)
         draft.title, blocks = _take_title(blocks)
-    blocks = _take_deck(blocks, draft)
+    blocks = _group_short_runs(_take_deck(blocks, draft))
     draft.blocks = _remove_repeats(_mark_headings(blocks))
     for block in draft.blocks:
         source = dateline_source(block.text) if block.kind == "paragraph" else None
@@ -209,6 +240,42 @@ def _block_paragraphs(block: list[str]) -> list[str]:
     if len(block) > 1 and _is_hard_wrapped(block):
         return [" ".join(line.strip() for line in block)]
     return [line.strip() if bullet_text(line) is None else line for line in block]
+
+
+def _group_short_runs(paragraphs: list[str]) -> list[str]:
+    """The paragraphs, except that each run of more than ``SHORT_RUN_LINES`` short ones (a
+    list, a table, a log) keeps its first alone (a heading) and joins the rest into passages
+    of about ``SHORT_RUN_CHARS`` characters."""
+    grouped: list[str] = []
+    run: list[str] = []
+    for paragraph in [*paragraphs, "x" * SHORT_LINE_CHARS]:  # a long sentinel ends the last run
+        if len(paragraph) < SHORT_LINE_CHARS:
+            run.append(paragraph)
+            continue
+        if len(run) > SHORT_RUN_LINES:
+            grouped.append(run[0])
+            grouped.extend(_joined_up_to(run[1:], SHORT_RUN_CHARS))
+        else:
+            grouped.extend(run)
+        grouped.append(paragraph)
+        run = []
+    return grouped[:-1]
+
+
+def _joined_up_to(lines: list[str], limit: int) -> list[str]:
+    """Consecutive lines joined by spaces into pieces of at most about ``limit`` characters."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if current and size + len(line) > limit:
+            pieces.append(" ".join(current))
+            current, size = [], 0
+        current.append(line.strip())
+        size += len(line) + 1
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 def _is_hard_wrapped(block: list[str]) -> bool:
