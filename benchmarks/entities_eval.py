@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ class Dataset:
     gold: dict[str, set[Span]]
     types: tuple[str, ...] = ENTITY_TYPES
     fold: Callable[[set[Span]], set[Span]] = lambda spans: spans
+    parts: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class RememberingRecogniser:
@@ -191,14 +192,14 @@ def quality(show_errors: bool, sets: Sequence[str]) -> None:
         if isinstance(dataset, str):
             print(f"{name}: skipped, {dataset}\n")
             continue
-        results = {}
+        found_by = {}
         for system_name, run in systems.items():
-            found = {k: dataset.fold(v) for k, v in run(dataset.articles).items()}
-            results[system_name] = score(dataset.gold, found, dataset.types)
+            found_by[system_name] = {k: dataset.fold(v) for k, v in run(dataset.articles).items()}
             if show_errors and system_name == "default":
-                print_errors(dataset.articles, dataset.gold, found)
+                print_errors(dataset.articles, dataset.gold, found_by[system_name])
         print(f"{dataset.name}: {len(dataset.articles)} articles")
-        print_table(results)
+        print_table({n: score(dataset.gold, f, dataset.types) for n, f in found_by.items()})
+        print_parts(dataset, found_by)
     if "sample" in sets:
         print_identity_checks(sample_set().articles, ensure_loaded(choose_recogniser()))
 
@@ -250,7 +251,39 @@ def conll_set() -> Dataset | str:
         gold,
         CONLL_TYPES,
         as_conll,
+        conll_halves(articles),
     )
+
+
+def conll_halves(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
+    """CoNLL dev split by document, fixed before any tuning: documents at an odd position in
+    the file (``conll-001``, ``conll-003``…) are the tuning half, those at an even position
+    the frozen half, which is only ever measured."""
+    odd = frozenset(a.id for a in articles if int(a.id.rsplit("-", 1)[1]) % 2 == 1)
+    return {
+        "tuning half (odd documents)": odd,
+        "frozen half (even documents)": frozenset(a.id for a in articles if a.id not in odd),
+    }
+
+
+def print_parts(dataset: Dataset, found_by: dict[str, dict[str, set[Span]]]) -> None:
+    """Each part of a data set scored apart, then the F1 gap between the first two parts."""
+    scored = {}
+    for part, ids in dataset.parts.items():
+        gold = {k: v for k, v in dataset.gold.items() if k in ids}
+        scored[part] = {n: score(gold, f, dataset.types) for n, f in found_by.items()}
+        print(f"{dataset.name}, {part}: {len(gold)} articles")
+        print_table(scored[part])
+    if len(scored) < 2:
+        return
+    (first, a), (second, b) = list(scored.items())[:2]
+    print(f"F1 gap, {first} minus {second} (points)\n")
+    print("| type | " + " | ".join(a) + " |")
+    print("|---|" + "---:|" * len(a))
+    for kind in dict.fromkeys(k for r in a.values() for k in r):
+        cells = [f"{100 * (a[n][kind][2] - b[n].get(kind, (0, 0, 0.0))[2]):+.1f}" for n in a]
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    print()
 
 
 def print_table(results: dict[str, dict[str, tuple[float, float, float, int]]]) -> None:

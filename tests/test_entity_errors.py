@@ -219,11 +219,11 @@ def test_rules_fallback_finds_lone_names_the_context_types() -> None:
 
 def test_rules_fallback_reads_sides_in_a_results_table() -> None:
     text = (
-        "Results of league matches on Friday:\n\nLotte 5 Hanwha 3\n\n"
+        "Results of league matches on Friday:\n\nAshby 5 Brackwell 3\n\n"
         "Surrey beat Kent by 5 runs in the championship."
     )
     found = rules_entities(text)
-    assert found.get("Lotte") == {"ORG"} and found.get("Hanwha") == {"ORG"}
+    assert found.get("Ashby") == {"ORG"} and found.get("Brackwell") == {"ORG"}
     assert found.get("Kent") == {"ORG"}
 
 
@@ -234,3 +234,71 @@ def test_a_club_before_its_players_name_is_an_organisation() -> None:
     )
     found = consistent(text, ("Chelsea", "PLACE"), ("Damien Duff", "PERSON"))
     assert found["Chelsea"] == {"ORG"} and found["Damien Duff"] == {"PERSON"}
+
+
+# --- tables and lists: the shape of the line is the evidence ---------------------------------
+
+STANDINGS = (
+    "SOCCER - LEAGUE STANDINGS.\n\nStandings after Saturday's matches (played, won, drawn, "
+    "lost, goals for, goals against, points):\n\nRavenmoor 4 3 1 0 7 4 10\n\n"
+    "Elmstead City 4 2 1 1 5 3 7\n\nDunmore (K) 3 1 1 1 4 4 4\n\nPortugal 4 0 1 3 2 9 1\n\n"
+    "Results:\n\nRavenmoor 2 Kelsby United 1\n\nPostponed: Dunmore (K) v Elmstead City"
+)
+
+
+def test_standings_rows_results_and_fixtures_name_clubs() -> None:
+    found = consistent(STANDINGS, ("Elmstead City", "PLACE"), ("Portugal", "PLACE"))
+    assert found["Ravenmoor"] == {"ORG"} and found["Dunmore (K)"] == {"ORG"}
+    assert found["Elmstead City"] == {"ORG"}  # a club, whatever its last word
+    assert found["Kelsby United"] == {"ORG"}
+    assert found["Portugal"] == {"PLACE"}  # a national side
+
+
+def test_rules_fallback_reads_standings_rows() -> None:
+    found = rules_entities(STANDINGS)
+    assert found.get("Ravenmoor") == {"ORG"} and found.get("Kelsby United") == {"ORG"}
+
+
+def test_a_table_of_people_is_left_to_the_recogniser() -> None:
+    text = (
+        "GOLF - OPEN SCORES.\n\nLeading scores in the golf tournament:\n\n"
+        "Tomas Varga 67 68 70\n\nPeter Ellwood 68 69 70\n\nNils Brandt 70 70 70"
+    )
+    found = consistent(text, ("Tomas Varga", "PERSON"), ("Peter Ellwood", "PERSON"))
+    assert found == {"Tomas Varga": {"PERSON"}, "Peter Ellwood": {"PERSON"}}
+
+
+def test_numbers_in_prose_do_not_make_a_table() -> None:
+    text = "Ravenmoor 4 3 1 0 7 4 10\n\nThe council said the budget rose on Friday."
+    assert consistent(text, ("Ravenmoor", "PLACE")) == {"Ravenmoor": {"PLACE"}}
+
+
+def test_ranked_entries_read_mostly_as_people_are_all_people() -> None:
+    text = (
+        "Results of the 1,500 metres on Friday:\n\n1. Anna Kowal (Poland) 4:06.87\n\n"
+        "2. Marta Lind (Sweden) 4:08.22\n\n3. Ines Moro (Spain) 4:08.96\n\n"
+        "4. Vera Holm (Norway) 4:09.25"
+    )
+    guesses = [("Anna Kowal", "PERSON"), ("Marta Lind", "PERSON"), ("Ines Moro", "PERSON")]
+    found = consistent(text, *guesses, ("Vera Holm", "ORG"))
+    assert found["Vera Holm"] == {"PERSON"} and found["Anna Kowal"] == {"PERSON"}
+
+
+def test_a_scorecard_names_fielders_and_bowlers() -> None:
+    text = (
+        "Cricket scores at the end of the first innings:\n\nJ. Ward c Harker b Pelling 56\n\n"
+        "T. Rowe b Pelling 13\n\nPelling took four wickets."
+    )
+    assert consistent(text, ("Pelling", "ORG"))["Pelling"] == {"PERSON"}
+
+
+def test_the_city_of_a_name_is_a_place_and_a_listed_place_keeps_its_type() -> None:
+    text = "Troops took the city of Varnak on Saturday. Settlers moved into the West Bank."
+    found = consistent(text, ("Varnak", "ORG"), ("West Bank", "ORG"))
+    assert found == {"Varnak": {"PLACE"}, "West Bank": {"PLACE"}}
+
+
+def test_a_side_named_by_a_plural_is_a_club_not_a_group() -> None:
+    text = "BASEBALL - RAVENS BEAT HARRIERS.\n\nThe Ravens defeated the Harriers 5-3 on Friday."
+    found = consistent(text, ("HARRIERS", "GROUP"), ("Harriers", "GROUP"))
+    assert found["Harriers"] == {"ORG"}

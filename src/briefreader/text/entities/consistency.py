@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from briefreader.text.entities.cleanup import LAW_WORDS
-from briefreader.text.entities.evidence import Occurrence, decide_types
-from briefreader.text.entities.gazetteer import org_words, places
+from briefreader.text.entities.evidence import Occurrence, decide_types, is_match_report
+from briefreader.text.entities.gazetteer import countries, org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
 from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
+from briefreader.text.entities.sides import PEOPLE_TABLE_SHARE, ranked_entries, table_sides
 from briefreader.text.entities.tables import name_table
 
 ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
@@ -50,6 +51,8 @@ def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = No
     for alias, long_form in find_bracketed_aliases(scan, found):
         found = apply_acronym(text, found, alias, long_form)
     found = add_known_names(text, scan, found)
+    found = add_table_sides(text, scan, found)
+    found = type_ranked_entries(text, scan, found)
     found = vote_types(text, found)
     found = propagate(text, found)
     found = link_short_names(text, found)
@@ -115,6 +118,50 @@ def _known_names() -> tuple[tuple[str, str, str], ...]:
             names.setdefault(place, PLACE)
     ordered = sorted(names.items(), key=lambda pair: -len(pair[0]))
     return tuple((name, kind, _WORD.findall(name)[0]) for name, kind in ordered)
+
+
+def add_table_sides(text: str, scan: str, found: list[Found]) -> list[Found]:
+    """In a match report, the names heading standings rows and in result lines are sides:
+    clubs, or places for a country's national side (see ``sides``). A table whose rows the
+    recogniser reads as people (a leaderboard) is left as it is."""
+    sides = table_sides(scan) if is_match_report(scan) else []
+    if not sides:
+        return found
+    spans = _SpanIndex(found)
+    people = sum(any(f.type == PERSON for f in spans.overlapping(*side)) for side in sides)
+    if people >= PEOPLE_TABLE_SHARE * len(sides):
+        return found
+    for start, end in sides:
+        name = text[start:end]
+        kind = PLACE if name in countries() or name.title() in countries() else ORG
+        for clash in spans.overlapping(start, end):
+            spans.remove(clash)
+        spans.add(Found(start, end, kind, name))
+    return sorted(spans.items, key=lambda f: f.start)
+
+
+RANKED_PEOPLE_SHARE = 0.6
+
+
+def type_ranked_entries(text: str, scan: str, found: list[Found]) -> list[Found]:
+    """Ranked result lines ("2. Ludmila Engquist (Sweden) 12.74") list one kind of entrant:
+    when the recogniser reads most of them as people, the entries it read otherwise or
+    missed are people too (it typed a few runners as organisations)."""
+    entries = ranked_entries(scan)
+    if len(entries) < 3:
+        return found
+    spans = _SpanIndex(found)
+    typed = [f.type for entry in entries for f in spans.overlapping(*entry)]
+    if not typed or typed.count(PERSON) < RANKED_PEOPLE_SHARE * len(typed):
+        return found
+    for start, end in entries:
+        clashes = spans.overlapping(start, end)
+        if any(c.start < start or c.end > end or c.type == PERSON for c in clashes):
+            continue
+        for clash in clashes:
+            spans.remove(clash)
+        spans.add(Found(start, end, PERSON, text[start:end]))
+    return sorted(spans.items, key=lambda f: f.start)
 
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:

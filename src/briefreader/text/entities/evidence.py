@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from briefreader.text.entities.cleanup import LAW_WORDS
-from briefreader.text.entities.gazetteer import countries, org_words, place_words
+from briefreader.text.entities.gazetteer import countries, org_words, place_words, places
 from briefreader.text.entities.keys import canonical_alias, name_key
-from briefreader.text.entities.model import DATE, LAW, ORG, PERSON, PLACE
+from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE
+from briefreader.text.entities.sides import count_table_lines
 
 _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+$")
 # One word before or after a name, and the type it argues for.
@@ -41,11 +42,17 @@ _CUES_AFTER = {
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
 _SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
+# A scorecard names the fielder and the bowler: "c Tillekeratne b Dharmasena 13".
+_SCORECARD_BEFORE = frozenset({"b", "c", "st", "lbw"})
+_PLACE_OF = re.compile(
+    r"\b(?:city|town|village|province|region|district|capital|port)[ \t]+of[ \t]+$"
+)
 _PLAYER_AFTER = re.compile(r"['’]s[ \t]+(?:[a-z-]+[ \t]+)?[A-Z][a-z]+[ \t]+[A-Z][a-z]+")
 _SPORT_WORDS = frozenset(
     {"beat", "defeated", "drew", "innings", "wickets", "goal", "goals", "scored", "halftime"}
     | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
-    | {"points"}
+    | {"points", "soccer", "football", "cricket", "rugby", "tennis", "golf", "baseball"}
+    | {"basketball", "hockey", "athletics", "standings", "matches", "played", "drawn"}
 )
 _LOWER_WORD = re.compile(r"[a-z]+")
 _SCORE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}(?![\d-])")
@@ -71,6 +78,8 @@ def sure_type(name: str) -> str | None:
     known = canonical_alias(name)
     if known is not None:
         return known[1]
+    if name in places():  # "West Bank", whatever its last word says
+        return PLACE
     words = name.split()
     if not words:
         return None
@@ -108,6 +117,9 @@ def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
         weight = CUE_WEIGHT
         if cue == "TEAM":
             cue, weight = _team_type(item, key in people), TEAM_WEIGHT
+            if cue == ORG and confident == PLACE and canonical_alias(item.name) is None:
+                sure[key][PLACE] -= 1  # "Manchester City 3 1 0 2": a club, whatever its last word
+                sure[key][ORG] += 1
         if cue is not None:
             counter[cue] += weight
     first: dict[str, int] = {}  # ties go to the type the article used first
@@ -138,6 +150,12 @@ def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
     after = _WORD_AFTER.match(text[end : end + 24])
     word_before = before.group(1).lower() if before else ""
     word_after = after.group(1).lower() if after else ""
+    if sporty and word_before in _SCORECARD_BEFORE:
+        return PERSON
+    if word_before == "of":
+        place = _PLACE_OF.search(text, max(0, start - 30), start)
+        if place is not None:
+            return PLACE
     if sporty and (
         word_before in _TEAM_BEFORE
         or word_after in _TEAM_AFTER
@@ -154,11 +172,13 @@ def _team_type(item: Occurrence, has_full_name: bool) -> str | None:
     Only places and one-word names are re-typed: a nationality, a multi-word person or a
     surname whose full name the article gives stays what it is.
     """
+    if item.type == GROUP and item.name[-1:] in ("s", "S") and item.name[:1].isupper():
+        return ORG  # "Rangers beat Indians": a side named by its people's plural
     if item.type not in (PLACE, ORG, PERSON):
         return None
     if item.name in countries() or item.name.title() in countries():
         return PLACE
-    if item.type != PLACE and (has_full_name or len(item.name.split()) > 1):
+    if item.type == PERSON and (has_full_name or len(item.name.split()) > 1):
         return None
     return ORG
 
@@ -167,7 +187,7 @@ def is_match_report(text: str) -> bool:
     """Whether the article reports matches (several sport words or scores)."""
     head = text[:20_000]
     words = sum(1 for word in _LOWER_WORD.findall(head.lower()) if word in _SPORT_WORDS)
-    return words + len(_SCORE.findall(head)) >= 3
+    return words + len(_SCORE.findall(head)) + count_table_lines(head) >= 3
 
 
 def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:

@@ -22,7 +22,7 @@ from briefreader.text.entities.model import EntityMention, RawSpan
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
-PIPELINE_VERSION = 13
+PIPELINE_VERSION = 14
 
 Progress = Callable[[int, int], None]
 
