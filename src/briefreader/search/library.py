@@ -17,7 +17,6 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
-from briefreader.search.backend import AmbiguousArticleId
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
     ArticleSummary,
@@ -27,7 +26,12 @@ from briefreader.search.index.catalog import (
 )
 from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
 from briefreader.search.index.schema import ENTITY_FIELDS
-from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
+from briefreader.search.index.store import (
+    AmbiguousArticleId,
+    IndexUnavailable,
+    active_dir,
+    open_active,
+)
 from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
     QUERY_SECONDS,
