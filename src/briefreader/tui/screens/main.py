@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import DescendantFocus
+from textual.events import DescendantFocus, Resize
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
@@ -77,7 +77,7 @@ class MainScreen(PollingScreen):
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
-        Binding("a", "focus_article", "Article", show=False, id="reader.article"),
+        Binding("i", "focus_article", "Article", show=False, id="reader.article"),
         Binding("F", "facets", "Facets", show=False, id="reader.facets"),
     ]
 
@@ -235,6 +235,11 @@ class MainScreen(PollingScreen):
         if self.has_class("-wide"):
             return not self.has_class("-hide-side")
         return self.has_class("-show-side")
+
+    def on_resize(self, _event: Resize) -> None:
+        """A resize can show the side panel (80 to 120 columns): fill its Related tab once the
+        layout classes follow the new width, not when the cursor next moves."""
+        self.call_after_refresh(self.related.catch_up)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         """Reading (article or side panel): the list folds away; browsing: it is shown."""

@@ -37,6 +37,7 @@ class RelatedPart(Part):
         self.finder = finder
         self.shown = shown  # is the side panel shown (the screen's layout knows)
         self._timer: Timer | None = None
+        self._answered: str | None = None  # the passage whose related passages are listed
 
     def on_article_view_moved(self, _message: ArticleView.Moved) -> None:
         """The cursor moved: look up its paragraph's related passages once it rests."""
@@ -54,6 +55,16 @@ class RelatedPart(Part):
         if article is None or not article.passages or not self.shown():
             return
         self.related_worker(article.passages[view.cursor].id)
+
+    def catch_up(self) -> None:
+        """The panel may have just appeared (a resize, a toggle): if it lists another
+        paragraph's passages (or none yet), look up the cursor's paragraph now."""
+        view = self.screen.query_one(ArticleView)
+        article = view.article
+        if article is None or not article.passages:
+            return
+        if article.passages[view.cursor].id != self._answered:
+            self.request()
 
     @work(thread=True, exclusive=True, group="related")
     def related_worker(self, passage_id: str) -> None:
@@ -78,6 +89,7 @@ class RelatedPart(Part):
             side.related_message(message.error.capitalize() + ".")
         else:
             side.show_related(message.items, message.notes)
+            self._answered = message.passage_id
 
     def on_side_panel_related_chosen(self, message: SidePanel.RelatedChosen) -> None:
         """Jump to a related passage (backspace comes back)."""
