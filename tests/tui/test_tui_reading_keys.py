@@ -31,6 +31,18 @@ def reader_bindings() -> list[tuple[str, Binding]]:
     return rows
 
 
+async def open_first_result(pilot: Any) -> MainScreen:
+    """Search ``kataib`` and open the first result (the article has focus)."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    screen.search_bar.input.value = "kataib"
+    await settle(pilot)
+    await pilot.press("escape", "enter")
+    await settle(pilot)
+    return screen
+
+
 def test_a_means_write_a_note_wherever_it_is_bound() -> None:
     """``a`` focused the article in the list and the side panel, and wrote a note in the
     article: one key, two actions."""
@@ -42,13 +54,7 @@ def test_a_means_write_a_note_wherever_it_is_bound() -> None:
 
 async def test_i_goes_to_the_article_and_a_there_writes_a_note(make_app: Any) -> None:
     async with make_app().run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, MainScreen)
-        screen.search_bar.input.value = "kataib"
-        await settle(pilot)
-        await pilot.press("escape", "enter")
-        await settle(pilot)
+        screen = await open_first_result(pilot)
         await pilot.press("o", "a")  # in the list, a is not "go to the article"
         await settle(pilot)
         assert screen.results.has_focus
@@ -68,13 +74,7 @@ async def test_the_related_tab_fills_in_when_a_resize_shows_the_panel(make_app: 
     """At 80 columns the panel is hidden, so nothing was looked up; widened to 120 it showed
     its placeholder until the cursor moved."""
     async with make_app().run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, MainScreen)
-        screen.search_bar.input.value = "kataib"
-        await settle(pilot)
-        await pilot.press("escape", "enter")
-        await settle(pilot)
+        screen = await open_first_result(pilot)
         await pilot.press("j")
         await pilot.pause(0.4)
         await settle(pilot)
