@@ -59,7 +59,11 @@ class ReaderCommands(Provider):
                 meta = " · ".join(p for p in (summary.source, summary.date or "") if p)
                 yield (f"Open: {title}", partial(self._open, summary.id), escape(meta))
         for name in self._entity_names():
-            yield (f"Entity: {name}", partial(screen.search_for, entity_query(name)), "Search")
+            yield (
+                f"Entity: {name}",
+                partial(screen.search.search_for, entity_query(name)),
+                "Search",
+            )
 
     def _entity_names(self) -> list[str]:
         screen: Any = self.screen

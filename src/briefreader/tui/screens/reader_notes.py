@@ -1,35 +1,31 @@
-"""Notes in the reader: the part of the main screen that takes, shows and finds notes.
+"""The notes part of the main screen: take, show and find notes.
 
-:class:`MainScreen` extends this base. The note store is opened in a worker, every store call
-runs in a thread worker (a locked database can make a write wait for seconds) and answers with
-a message; the handlers here update the article marks and the *Notes* tab. A 2 s timer polls
-``data_version`` so that notes saved by another reader on the same workspace appear.
+The note store is opened in a worker, every store call runs in a thread worker (a locked
+database can make a write wait for seconds) and answers with a message; the handlers here
+update the article's marks and the *Notes* tab. The screen polls :meth:`NotesPart.poll`
+every ``POLL_SECONDS`` so that notes saved by another reader on the same workspace appear.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from enum import Enum
 
 from textual import work
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import get_current_worker
 
 from briefreader.models import Article, SearchResult
 from briefreader.notes import Anchor, Note, NotesError, NoteStore, add_note, notes_for_article
+from briefreader.tui.history import Location
 from briefreader.tui.messages import OpenRequest
 from briefreader.tui.notes_bridge import note_clip, note_query, notes_result
 from briefreader.tui.screens.note_editor import NoteEditor, run_external_editor
-from briefreader.tui.screens.polling import PollingScreen
+from briefreader.tui.screens.reader_parts import ArticleShown, LibraryOpened, OpenWanted, Part
 from briefreader.tui.widgets.article_view import ArticleView
-from briefreader.tui.widgets.notes_tab import NoteList
-
-if TYPE_CHECKING:
-    from briefreader.tui.history import History, Location
-    from briefreader.tui.widgets.side_panel import SidePanel
-    from briefreader.workspace import Workspace
+from briefreader.tui.widgets.notes_tab import NoteAction, NoteList
 
 POLL_SECONDS = 2.0
 
@@ -39,6 +35,14 @@ _NOT_FOUND = {
     "review": "This note's text changed (a number, a name or a rival place): flagged for "
     "review, not moved; check it and save it again",
 }
+
+
+class NoteChange(Enum):
+    """A change written to the store in a worker (and what to say when it is done)."""
+
+    DELETE = "Note deleted · u (in the Notes tab) brings it back"
+    RESTORE = "Note restored"
+    EDIT = "Note saved"
 
 
 @dataclass
@@ -67,48 +71,38 @@ class NotesPolled(Message):
 
 @dataclass
 class NoteWritten(Message):
-    """A delete, undelete or edit finished (``error``: why it did not)."""
+    """A delete, restore or edit finished (``error``: why it did not)."""
 
-    action: str
+    change: NoteChange
     note: Note | None
     error: str = ""
 
 
-class ReaderNotes(PollingScreen):
+class NotesPart(Part):
     """Notes on the main screen: editor, marks, the *Notes* tab, the notes screen, refresh."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "notes", "Notes", id="reader.notes"),
-    ]
-
-    if TYPE_CHECKING:
-        workspace: Workspace
-        library: Any
-        history: History
-
-        @property
-        def view(self) -> ArticleView: ...
-        @property
-        def side(self) -> SidePanel: ...
-        @property
-        def location(self) -> Location | None: ...
-        def open_article(self, request: OpenRequest, *, jump: bool = True) -> None: ...
 
     notes_store: NoteStore | None = None
     _notes_version: int | None = None
     _pending_note: str | None = None
 
-    def start_notes(self) -> None:
-        """Open the store in a worker and start polling for other readers' notes."""
+    @property
+    def view(self) -> ArticleView:
+        return self.screen.query_one(ArticleView)
+
+    @property
+    def note_list(self) -> NoteList:
+        return self.screen.query_one(NoteList)
+
+    def start(self) -> None:
+        """Open the store in a worker."""
         self._deleted: list[str] = []
         self.open_notes_worker()
-        self.poll_every(POLL_SECONDS, self._poll_notes)
 
     @work(thread=True, exclusive=True, group="notes-open")
     def open_notes_worker(self) -> None:
         """Open (or create) ``notes.db``; a locked file can take a while."""
         try:
-            self.post_message(NotesReady(NoteStore(self.workspace.notes_db)))
+            self.post_message(NotesReady(NoteStore(self.session.workspace.notes_db)))
         except NotesError as error:
             self.post_message(NotesReady(None, str(error)))
 
@@ -119,13 +113,22 @@ class ReaderNotes(PollingScreen):
             self.notify(f"Notes unavailable: {message.error}", severity="error", markup=False)
         self.load_notes()
 
-    def close_notes(self) -> None:
+    def on_unmount(self) -> None:
         """Close the store (on the way out)."""
         if self.notes_store is not None:
             self.notes_store.close()
             self.notes_store = None
 
     # ------------------------------------------------------------------ marks and the tab
+
+    def on_article_shown(self, _message: ArticleShown) -> None:
+        """A new article is on screen: mark its notes."""
+        self.load_notes()
+
+    def on_library_opened(self, message: LibraryOpened) -> None:
+        """The index was re-opened: the articles may have changed, find the notes again."""
+        if not message.first:
+            self.load_notes(reanchor=True)
 
     def load_notes(self, reanchor: bool = False) -> None:
         """Resolve the open article's notes in a worker (``reanchor`` after re-indexing)."""
@@ -136,12 +139,13 @@ class ReaderNotes(PollingScreen):
     @work(thread=True, exclusive=True, group="notes-resolve")
     def notes_worker(self, store: NoteStore, article: Article, reanchor: bool) -> None:
         """Find each note of the article in its text; save new anchors after a re-index."""
+        library = self.session.library
         try:
-            if reanchor and self.library is not None:
+            if reanchor and library is not None:
                 from briefreader.notes import reanchor_all
 
                 with suppress(KeyError):  # the article left the index: nothing to move
-                    reanchor_all(store, [self.library.article(article.id)])
+                    reanchor_all(store, [library.article(article.id)])
             message = NotesResolved(article.id, notes_for_article(store, article))
         except NotesError as error:
             message = NotesResolved(article.id, error=str(error))
@@ -157,31 +161,33 @@ class ReaderNotes(PollingScreen):
             self.notify(f"Notes: {message.error}", severity="error", markup=False)
             return
         self.view.set_notes(message.notes)
-        self.side.note_list.show_notes(message.notes)
+        self.note_list.show_notes(message.notes)
         if self._pending_note is not None:
             note_id, self._pending_note = self._pending_note, None
             self.jump_to_note(note_id, remember=False)
 
     def jump_to_note(self, note_id: str, *, remember: bool = True) -> None:
         """Put the cursor on a note's text in the open article."""
-        found = [(note, anchor) for note, anchor in self.view.notes if note.id == note_id]
-        article = self.view.article
+        view = self.view
+        found = [(note, anchor) for note, anchor in view.notes if note.id == note_id]
+        article = view.article
         if not found or article is None:
             return
         anchor = found[0][1]
-        self.side.note_list.select_note(note_id)
+        self.note_list.select_note(note_id)
         if not anchor.found:
             self.notify(_NOT_FOUND.get(anchor.status, _NOT_FOUND["orphaned"]), markup=False)
             return
-        if remember:
-            self.history.push(self.location)
+        if remember and self.session.article_id is not None:
+            self.session.history.push(Location(self.session.article_id, view.cursor))
         starts = [i for i, p in enumerate(article.passages) if p.end > anchor.start]
-        self.view.move_cursor(starts[0] if starts else 0, top=True)
-        self.view.focus()
+        view.move_cursor(starts[0] if starts else 0, top=True)
+        view.focus()
 
     # ------------------------------------------------------------------ refresh
 
-    def _poll_notes(self) -> None:
+    def poll(self) -> None:
+        """Check whether another reader saved notes (the screen calls this periodically)."""
         if self.notes_store is not None:
             self.poll_worker(self.notes_store)
 
@@ -236,65 +242,57 @@ class ReaderNotes(PollingScreen):
 
     def edit_note_externally(self, note: Note) -> None:
         """Hand the note's text to the user's editor, then save what comes back."""
-        if self.notes_store is None:
+        store = self.notes_store
+        if store is None:
             return
         text = run_external_editor(self.app, note.body)
         if text is not None and text != note.body:
-            self.write_worker(self.notes_store, "edit", note.id, text)
+            self.write_worker(NoteChange.EDIT, lambda: store.update(note.id, body=text))
 
     @work(thread=True, group="notes-write")
-    def write_worker(self, store: NoteStore, action: str, note_id: str, body: str = "") -> None:
-        """Delete, undelete or change a note off the UI thread."""
+    def write_worker(self, change: NoteChange, write: Callable[[], Note | None]) -> None:
+        """Write one change to the store off the UI thread."""
         try:
-            if action == "delete":
-                result = store.delete(note_id)
-            elif action == "undo":
-                result = store.undelete(note_id)
-            else:
-                result = store.update(note_id, body=body)
-            self.post_message(NoteWritten(action, result))
+            self.post_message(NoteWritten(change, write()))
         except NotesError as error:
-            self.post_message(NoteWritten(action, None, str(error)))
+            self.post_message(NoteWritten(change, None, str(error)))
 
     def on_note_written(self, message: NoteWritten) -> None:
         """Say what happened and refresh the marks."""
         if message.error:
             self.notify(f"Note not changed: {message.error}", severity="error", markup=False)
             return
-        if message.action == "delete" and message.note is not None:
+        if message.change is NoteChange.DELETE and message.note is not None:
             self._deleted.append(message.note.id)
-            self.notify("Note deleted · u (in the Notes tab) brings it back")
-        elif message.action == "undo":
-            self.notify("Note restored")
-        else:
-            self.notify("Note saved")
+        self.notify(message.change.value)
         self.load_notes()
 
     def on_note_list_action(self, message: NoteList.Action) -> None:
         """A key on a note in the *Notes* tab."""
-        note, store = message.note, self.notes_store
+        action, note, store = message.action, message.note, self.notes_store
         if store is None:
             return
-        if message.action == "undo":
+        if action is NoteAction.UNDO:
             self._undo_delete(store)
         elif note is None:
             return
-        elif message.action == "jump":
+        elif action is NoteAction.JUMP:
             self.jump_to_note(note.id)
-        elif message.action == "edit":
+        elif action is NoteAction.EDIT:
             self.edit_note(note)
-        elif message.action == "external":
+        elif action is NoteAction.EXTERNAL:
             self.edit_note_externally(note)
-        elif message.action == "delete":
-            self.write_worker(store, "delete", note.id)
-        elif message.action == "copy":
+        elif action is NoteAction.DELETE:
+            self.write_worker(NoteChange.DELETE, lambda: store.delete(note.id))
+        elif action is NoteAction.COPY:
             self._copy_note(note)
 
     def _undo_delete(self, store: NoteStore) -> None:
         if not self._deleted:
             self.notify("No deleted note to bring back")
             return
-        self.write_worker(store, "undo", self._deleted.pop())
+        note_id = self._deleted.pop()
+        self.write_worker(NoteChange.RESTORE, lambda: store.undelete(note_id))
 
     def _copy_note(self, note: Note) -> None:
         article = self.view.article
@@ -305,7 +303,7 @@ class ReaderNotes(PollingScreen):
 
     # ------------------------------------------------------------------ finding notes
 
-    def action_notes(self) -> None:
+    def show_all(self) -> None:
         """Every note of the workspace: filter, then Enter opens the article at the note."""
         from briefreader.tui.screens.notes import NotesScreen
 
@@ -315,7 +313,8 @@ class ReaderNotes(PollingScreen):
         self.app.push_screen(NotesScreen(self.notes_store, self._title_of), self.open_note)
 
     def _title_of(self, article_id: str) -> str:
-        summary = self.library.summary(article_id) if self.library is not None else None
+        library = self.session.library
+        summary = library.summary(article_id) if library is not None else None
         return (summary.title or article_id) if summary is not None else article_id
 
     def open_note(self, note: Note | None) -> None:
@@ -326,8 +325,7 @@ class ReaderNotes(PollingScreen):
             self.jump_to_note(note.id)
             return
         self._pending_note = note.id
-        self.open_article(OpenRequest(note.article_id, passage_id=note.passage_id))
-        self.view.focus()
+        self.post_message(OpenWanted(OpenRequest(note.article_id, passage_id=note.passage_id)))
 
     def note_search(self, query: str) -> SearchResult:
         """A ``note:`` query (in a search worker): matching notes as results.
@@ -335,14 +333,14 @@ class ReaderNotes(PollingScreen):
         Raises:
             NotesError: when the store is not open or cannot be read.
         """
-        store = self.notes_store
+        store, library = self.notes_store, self.session.library
         if store is None:
             raise NotesError("notes are not available (yet)")
         words = note_query(query) or ""
         notes = store.search(words) if words else store.list()
 
         def titles(article_id: str) -> tuple[str, str, str | None]:
-            summary = self.library.summary(article_id)
+            summary = library.summary(article_id)
             if summary is None:
                 return article_id, "", None
             return summary.title or article_id, summary.source, summary.date

@@ -7,6 +7,7 @@ it (soft) and ``u`` brings the last deleted note back, ``y`` copies it with its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import ClassVar
 
 from rich.style import Style
@@ -27,6 +28,17 @@ _STATUS_LABELS = {
     ORPHANED: "orphaned: text gone",
     REVIEW: "review: the text changed here (a number, a name or a rival place); not moved",
 }
+
+
+class NoteAction(Enum):
+    """What a key in the *Notes* tab asks for (the values are the bindings' parameters)."""
+
+    JUMP = "jump"
+    EDIT = "edit"
+    EXTERNAL = "external"
+    DELETE = "delete"
+    UNDO = "undo"
+    COPY = "copy"
 
 
 class NoteList(OptionList):
@@ -52,9 +64,9 @@ class NoteList(OptionList):
 
     @dataclass
     class Action(Message):
-        """A key on a note: ``jump``, ``edit``, ``external``, ``delete``, ``undo``, ``copy``."""
+        """A key on a note (``note`` None only for :attr:`NoteAction.UNDO`)."""
 
-        action: str
+        action: NoteAction
         note: Note | None
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -121,9 +133,11 @@ class NoteList(OptionList):
         self.action_act("jump")
 
     def action_act(self, action: str) -> None:
-        """Tell the screen what to do with the highlighted note."""
+        """Tell the screen what to do with the highlighted note (``action``: a
+        :class:`NoteAction` value, as the bindings spell it)."""
+        kind = NoteAction(action)
         note = self.highlighted_note
-        if note is None and action != "undo":
+        if note is None and kind is not NoteAction.UNDO:
             self.notify("No note here")
             return
-        self.post_message(self.Action(action, note))
+        self.post_message(self.Action(kind, note))

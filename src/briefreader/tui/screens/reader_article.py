@@ -1,0 +1,235 @@
+"""The article part of the main screen: load an article, land on the right paragraph, keep
+the reading position, and show the status line and the article's entities.
+
+It owns the article view, the status line under it and the Entities tab's contents; it posts
+:class:`ArticleShown` when an article is on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.timer import Timer
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from briefreader.models import Span
+from briefreader.search.highlight import term_spans
+from briefreader.search.query import QueryError
+from briefreader.text.wording import counted
+from briefreader.tui.entities import (
+    ArticleEntities,
+    article_mentions,
+    entity_counts,
+    merged_entity_counts,
+)
+from briefreader.tui.history import Location
+from briefreader.tui.messages import ArticleFailed, ArticleLoaded, OpenRequest
+from briefreader.tui.notes_bridge import note_query
+from briefreader.tui.screens.reader_parts import (
+    ArticleShown,
+    LibraryOpened,
+    OpenWanted,
+    Part,
+    PlaceChanged,
+)
+from briefreader.tui.state import save_state
+from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
+from briefreader.tui.widgets.article_view import GUTTER, PLACEHOLDER, ArticleView
+from briefreader.tui.widgets.side_panel import SidePanel
+
+SAVE_DELAY = 1.0
+
+
+class ArticlePart(Part):
+    """Articles loaded in a worker, the landing, positions remembered, the status line."""
+
+    _save_timer: Timer | None = None
+
+    @property
+    def view(self) -> ArticleView:
+        return self.screen.query_one(ArticleView)
+
+    @property
+    def location(self) -> Location | None:
+        """Where the reader is now (for history)."""
+        if self.session.article_id is None:
+            return None
+        return Location(self.session.article_id, self.view.cursor)
+
+    def open(self, request: OpenRequest, query: str, *, jump: bool = True) -> None:
+        """Load an article in a worker, its hits for ``query`` marked (a jump can be undone
+        with backspace)."""
+        if self.session.library is None:
+            return
+        if jump:
+            self.session.history.push(self.location)
+        width = max(4, self.view.scrollable_content_region.width - GUTTER - 1)
+        self.article_worker(request, "" if note_query(query) is not None else query, width)
+
+    @work(thread=True, exclusive=True, group="article")
+    def article_worker(self, request: OpenRequest, query: str, width: int) -> None:
+        """Load the article, its hits for the query, and wrap it for the current width."""
+        library = self.session.library
+        try:
+            article = library.article(request.article_id)
+            extra = library.extra(request.article_id)
+        except KeyError:
+            self.post_message(
+                ArticleFailed(request.article_id, "This article is no longer indexed.")
+            )
+            return
+        terms = frozenset(library.highlight_terms(query)) if query.strip() else frozenset()
+        hits = _article_hits(library, article, query, terms)
+        layout = ArticleLayout(article)
+        layout.wrapped(width)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ArticleLoaded(request, article, extra, terms, hits, layout))
+            merged = merged_entity_counts(article, extra, library.entity_table())
+            self.post_message(ArticleEntities(article.id, merged))
+
+    def on_article_loaded(self, message: ArticleLoaded) -> None:
+        """Show the article and put the cursor where the request says."""
+        article = message.article
+        mentions = article_mentions(article, message.extra)
+        self.session.article_id = article.id
+        self.view.show_article(
+            message.layout, terms=message.terms, hits=message.hits, mentions=mentions
+        )
+        self.screen.query_one(SidePanel).show_entities(entity_counts(mentions))
+        self._land(message)
+        self.post_message(ArticleShown(article))
+
+    def _land(self, message: ArticleLoaded) -> None:
+        request, view = message.request, self.view
+        if request.land == "first-hit" and view.hits:
+            view.go_to_hit(0)
+        elif request.land == "last-hit" and view.hits:
+            view.go_to_hit(-1)
+        elif request.passage_id:
+            numbers = {p.id: i for i, p in enumerate(message.article.passages)}
+            passage = numbers.get(request.passage_id, 0)
+            first = next((i for i, (p, _) in enumerate(view.hits) if p == passage), -1)
+            view.move_cursor(passage, hit=first, top=True)
+        elif request.passage is not None:
+            view.move_cursor(request.passage, top=request.passage > 0)
+        else:
+            position = self.session.state.positions.get(message.article.id, 1) - 1
+            view.move_cursor(position, top=position > 0)
+
+    def on_article_failed(self, message: ArticleFailed) -> None:
+        """Tell the user; keep whatever was shown."""
+        self.notify(message.reason, severity="error", markup=False)
+
+    def on_article_entities(self, message: ArticleEntities) -> None:
+        """List the article's entities as the corpus table has them (aliases joined)."""
+        if message.article_id == self.session.article_id:
+            self.screen.query_one(SidePanel).show_entities(message.grouped)
+
+    # ------------------------------------------------------------------ places
+
+    def on_library_opened(self, message: LibraryOpened) -> None:
+        """First library: the placeholder's hint, and the article where the last session
+        stopped; a re-opened one: the open article again, for its new text."""
+        state, library, request = self.session.state, self.session.library, None
+        if message.first:
+            self.view.set_placeholder(PLACEHOLDER)
+            last = state.last_article
+            if last and library.summary(last) is not None:
+                request = OpenRequest(last, passage=state.positions.get(last, 1) - 1)
+        elif self.session.article_id and library.summary(self.session.article_id) is not None:
+            request = OpenRequest(self.session.article_id, passage=self.view.cursor)
+        if request is not None:
+            self.post_message(OpenWanted(request, jump=False, focus=False))
+
+    def on_article_view_moved(self, message: ArticleView.Moved) -> None:
+        """The cursor moved to a paragraph: the status line, and remember it (saved after a
+        pause)."""
+        self.post_message(PlaceChanged())
+        article = self.view.article
+        if article is None or not article.passages:
+            return
+        self.session.state.remember(article.id, article.passages[message.passage].number)
+        self.schedule_save()
+
+    def on_article_view_references_wanted(self, message: ArticleView.ReferencesWanted) -> None:
+        """Show the references cited by the paragraph under the cursor."""
+        from briefreader.tui.screens.references import ReferencesScreen
+
+        self.app.push_screen(ReferencesScreen(message.article, message.passage))
+
+    def back(self) -> None:
+        """Go back to where the last jump started."""
+        self._go(self.session.history.back(self.location), "Nothing to go back to")
+
+    def forward(self) -> None:
+        """Redo a jump undone with back."""
+        self._go(self.session.history.forward(self.location), "Nothing to go forward to")
+
+    def _go(self, location: Location | None, empty: str) -> None:
+        if location is None:
+            self.notify(empty)
+            return
+        self.post_message(OpenWanted(OpenRequest(location.article_id, location.passage), False))
+
+    def remember_theme(self, theme: Any) -> None:
+        """A theme picked in the palette is the theme of the next start too."""
+        self.session.state.theme = theme.name
+        self.schedule_save()
+
+    def on_unmount(self) -> None:
+        """Save positions (and the theme) on the way out."""
+        if self.session.article_id is not None or self.session.state.theme is not None:
+            self.save_state()
+
+    def show_status(self, position: tuple[int, int] | None) -> None:
+        """The status line: paragraph, hit, and ``position`` (article n of m in the results)."""
+        status = self.screen.query_one("#article-status", Static)
+        status.update(status_text(self.view, position), layout=False)  # always one line
+
+    def schedule_save(self) -> None:
+        """Save the reading state after ``SAVE_DELAY`` of quiet."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save_state)
+
+    def save_state(self) -> None:
+        """Write the remembered positions (small JSON, atomic)."""
+        try:
+            save_state(self.session.workspace.state_dir, self.session.state)
+        except OSError as error:
+            self.notify(
+                f"Could not save reading positions: {error}", severity="warning", markup=False
+            )
+
+
+def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str]) -> list[Any]:
+    """Every occurrence of the query's terms in the paragraphs that match it, in order."""
+    if not terms:
+        return []
+    try:
+        matching = set(library.passages_matching(query, article.id))
+    except QueryError:
+        return []
+    hits: list[tuple[int, Span]] = []
+    for index, passage in enumerate(article.passages):
+        if passage.id in matching:
+            hits.extend((index, span) for span in term_spans(display_text(passage.text), terms))
+    return hits
+
+
+def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
+    """``¶ 3 of 12 · hit 1 of 4 · article 2 of 9`` (empty with no article)."""
+    if view.article is None:
+        return Text("")
+    parts = [f"¶ {view.cursor + 1} of {view.passage_count}"]
+    if view.hits:
+        if view.hit_index >= 0:
+            parts.append(f"hit {view.hit_index + 1} of {len(view.hits)}")
+        else:
+            parts.append(counted(len(view.hits), "hit"))
+    if position is not None:
+        parts.append(f"article {position[0]} of {position[1]}")
+    return Text(" · ".join(parts))
