@@ -14,12 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from briefreader.text.entities.cleanup import LAW_WORDS
 from briefreader.text.entities.gazetteer import countries, org_words, place_words, places
 from briefreader.text.entities.keys import canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE
 from briefreader.text.entities.sides import count_table_lines
+from briefreader.text.entities.tables import name_lookup
 
 _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+$")
 # One word before or after a name, and the type it argues for.
@@ -73,6 +75,7 @@ class Occurrence:
     name: str
 
 
+@name_lookup(maxsize=50_000)
 def sure_type(name: str) -> str | None:
     """The type a name has whatever the context: from the alias table, or its last word."""
     known = canonical_alias(name)
@@ -96,12 +99,15 @@ def sure_type(name: str) -> str | None:
     return None
 
 
-def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
-    """The type of every name key of the article, from all the evidence (see module doc)."""
+def decide_types(
+    text: str, items: Sequence[Occurrence], sporty: bool | None = None
+) -> dict[str, str]:
+    """The type of every name key of the article, from all the evidence (see module doc);
+    ``sporty`` is ``is_match_report`` of the article when the caller knows it."""
     votes: dict[str, Counter[str]] = {}
     sure: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
-    sporty = is_match_report(text)
+    sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
     for item in items:
         if item.type == DATE:
@@ -183,11 +189,17 @@ def _team_type(item: Occurrence, has_full_name: bool) -> str | None:
     return ORG
 
 
+@lru_cache(maxsize=4)
 def is_match_report(text: str) -> bool:
-    """Whether the article reports matches (several sport words or scores)."""
+    """Whether the article reports matches (several sport words, scores or table lines).
+
+    Remembered for the last few texts: the recogniser, the table reader and the type
+    evidence all ask about the same article."""
     head = text[:20_000]
-    words = sum(1 for word in _LOWER_WORD.findall(head.lower()) if word in _SPORT_WORDS)
-    return words + len(_SCORE.findall(head)) + count_table_lines(head) >= 3
+    found = sum(map(_SPORT_WORDS.__contains__, _LOWER_WORD.findall(head.lower())))
+    if found < 3:
+        found += len(_SCORE.findall(head))
+    return found >= 3 or found + count_table_lines(head) >= 3
 
 
 def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:
