@@ -20,6 +20,7 @@ from briefreader.text.entities.gazetteer import (
 )
 from briefreader.text.entities.keys import canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
+from briefreader.text.entities.tables import name_lookup
 
 FOOTNOTE_MARKER = re.compile(r"\[(?:[ivxlcdm]{1,8}|\d{1,3}|[a-z])\]", re.IGNORECASE)
 URL = re.compile(
@@ -232,6 +233,7 @@ def _leading_titles() -> re.Pattern[str]:
     return re.compile(rf"(?:{title_pattern()}\s+(?=[A-Z]))+")
 
 
+@name_lookup(maxsize=100_000)
 def is_junk(surface: str, kind: str) -> bool:
     """Whether a trimmed span is not worth keeping (debris, initials, relative dates…)."""
     if not any(ch.isalnum() for ch in surface) or _JUNK_CHARS.search(surface):
@@ -288,6 +290,7 @@ def _titles_with_word() -> dict[str, tuple[str, ...]]:
     return {word: tuple(group) for word, group in found.items()}
 
 
+@name_lookup(maxsize=100_000)
 def retype_known(surface: str, kind: str) -> str:
     """Correct the type of names the shipped tables know (``Kataib Hezbollah`` is an ORG)."""
     known = canonical_alias(surface)

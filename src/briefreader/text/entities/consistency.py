@@ -51,9 +51,10 @@ def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = No
     for alias, long_form in find_bracketed_aliases(scan, found):
         found = apply_acronym(text, found, alias, long_form)
     found = add_known_names(text, scan, found)
-    found = add_table_sides(text, scan, found)
+    sporty = is_match_report(scan)  # the recogniser asked already: remembered
+    found = add_table_sides(text, scan, found, sporty)
     found = type_ranked_entries(text, scan, found)
-    found = vote_types(text, found)
+    found = vote_types(text, found, sporty)
     found = propagate(text, found)
     found = link_short_names(text, found)
     return drop_overlaps(found)
@@ -79,9 +80,12 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     A known name wins over pieces of it ("Iraqi" + "Kurdistan" → "Iraqi Kurdistan").
     """
     spans = _SpanIndex(found)
-    words = _words_in(scan)  # a name's first word must be in the text
-    for surface, kind, first_word in _known_names():
-        if first_word not in words or surface not in scan:
+    by_first_word = _known_names_by_first_word()
+    candidates = sorted(  # a name's first word must be in the text; longest names first
+        entry for word in _words_in(scan) for entry in by_first_word.get(word, ())
+    )
+    for _rank, surface, kind in candidates:
+        if surface not in scan:
             continue
         for start, end in _word_occurrences(scan, surface):
             if len(surface) <= 3 and in_caps_line(scan, start):
@@ -106,6 +110,16 @@ def _words_in(text: str) -> set[str]:
 
 
 @name_table
+def _known_names_by_first_word() -> dict[str, tuple[tuple[int, str, str], ...]]:
+    """The known names by their first word, each as (rank, name, type): the rank orders
+    them longest first."""
+    index: dict[str, list[tuple[int, str, str]]] = {}
+    for rank, (surface, kind, first_word) in enumerate(_known_names()):
+        index.setdefault(first_word, []).append((rank, surface, kind))
+    return {word: tuple(entries) for word, entries in index.items()}
+
+
+@name_table
 def _known_names() -> tuple[tuple[str, str, str], ...]:
     """Alias-table names and multi-word places, longest first, with their first word."""
     names: dict[str, str] = {}
@@ -120,11 +134,11 @@ def _known_names() -> tuple[tuple[str, str, str], ...]:
     return tuple((name, kind, _WORD.findall(name)[0]) for name, kind in ordered)
 
 
-def add_table_sides(text: str, scan: str, found: list[Found]) -> list[Found]:
+def add_table_sides(text: str, scan: str, found: list[Found], sporty: bool) -> list[Found]:
     """In a match report, the names heading standings rows and in result lines are sides:
     clubs, or places for a country's national side (see ``sides``). A table whose rows the
     recogniser reads as people (a leaderboard) is left as it is."""
-    sides = table_sides(scan) if is_match_report(scan) else []
+    sides = table_sides(scan) if sporty else []
     if not sides:
         return found
     spans = _SpanIndex(found)
@@ -378,14 +392,17 @@ def _is_word_char(ch: str) -> bool:
 # --- one type per name, and every occurrence -----------------------------------------------
 
 
-def vote_types(text: str, found: list[Found]) -> list[Found]:
+def vote_types(text: str, found: list[Found], sporty: bool | None = None) -> list[Found]:
     """Give every span of the same name key one type, decided from all the article's
     evidence (``evidence.decide_types``): a confident type is never outvoted by guesses."""
-    decided = decide_types(text, [Occurrence(f.start, f.end, f.type, f.name) for f in found])
+    occurrences = [Occurrence(f.start, f.end, f.type, f.name) for f in found]
+    decided = decide_types(text, occurrences, sporty)
     result = []
     for item in found:
         kind = decided.get(name_key(item.name)) if item.type != DATE else None
-        result.append(replace(item, type=kind) if kind else item)
+        if kind and kind != item.type:
+            item = Found(item.start, item.end, kind, item.name)
+        result.append(item)
     return result
 
 

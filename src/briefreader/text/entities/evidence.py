@@ -14,12 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from briefreader.text.entities.cleanup import LAW_WORDS
 from briefreader.text.entities.gazetteer import countries, org_words, place_words, places
 from briefreader.text.entities.keys import canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE
 from briefreader.text.entities.sides import count_table_lines
+from briefreader.text.entities.tables import name_lookup
 
 _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+$")
 # One word before or after a name, and the type it argues for.
@@ -55,7 +57,8 @@ _SPORT_WORDS = frozenset(
     | {"basketball", "hockey", "athletics", "standings", "matches", "played", "drawn"}
 )
 _LOWER_WORD = re.compile(r"[a-z]+")
-_SCORE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}(?![\d-])")
+# "(?<![\d-])\d{1,3}-…", written to begin with a digit so that the scan skips to digits
+_SCORE = re.compile(r"\d(?<![\d-]\d)\d{0,2}-\d{1,3}(?![\d-])")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
 _WORD_AFTER = re.compile(r"^\W{0,3}([A-Za-z]+)")
 
@@ -73,6 +76,7 @@ class Occurrence:
     name: str
 
 
+@name_lookup(maxsize=50_000)
 def sure_type(name: str) -> str | None:
     """The type a name has whatever the context: from the alias table, or its last word."""
     known = canonical_alias(name)
@@ -96,12 +100,15 @@ def sure_type(name: str) -> str | None:
     return None
 
 
-def decide_types(text: str, items: Sequence[Occurrence]) -> dict[str, str]:
-    """The type of every name key of the article, from all the evidence (see module doc)."""
+def decide_types(
+    text: str, items: Sequence[Occurrence], sporty: bool | None = None
+) -> dict[str, str]:
+    """The type of every name key of the article, from all the evidence (see module doc);
+    ``sporty`` is ``is_match_report`` of the article when the caller knows it."""
     votes: dict[str, Counter[str]] = {}
     sure: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
-    sporty = is_match_report(text)
+    sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
     for item in items:
         if item.type == DATE:
@@ -183,11 +190,17 @@ def _team_type(item: Occurrence, has_full_name: bool) -> str | None:
     return ORG
 
 
+@lru_cache(maxsize=4)
 def is_match_report(text: str) -> bool:
-    """Whether the article reports matches (several sport words or scores)."""
+    """Whether the article reports matches (several sport words, scores or table lines).
+
+    Remembered for the last few texts: the recogniser, the table reader and the type
+    evidence all ask about the same article."""
     head = text[:20_000]
-    words = sum(1 for word in _LOWER_WORD.findall(head.lower()) if word in _SPORT_WORDS)
-    return words + len(_SCORE.findall(head)) + count_table_lines(head) >= 3
+    found = sum(map(_SPORT_WORDS.__contains__, _LOWER_WORD.findall(head.lower())))
+    if found < 3:
+        found += len(_SCORE.findall(head))
+    return found >= 3 or found + count_table_lines(head) >= 3
 
 
 def _full_name_tails(items: Iterable[Occurrence]) -> set[str]:

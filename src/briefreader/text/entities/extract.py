@@ -112,7 +112,8 @@ def _compute(
     for done, (article, raw) in enumerate(zip(articles, spans, strict=True), 1):
         mentions = postprocess(article, raw, masked.pop(article.id, None))
         result[article.id] = mentions
-        cache.put(cache_key(article, recogniser.id), [m.to_row() for m in mentions])
+        if cache.path is not None:
+            cache.put(cache_key(article, recogniser.id), [m.to_row() for m in mentions])
         if progress is not None:
             progress(done, len(articles))
     return result

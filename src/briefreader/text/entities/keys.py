@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-from briefreader.text.entities.tables import name_table, name_tables_enabled
+from briefreader.text.entities.tables import name_lookup, name_table, name_tables_enabled
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
 _PARTICLES = frozenset({"al", "el", "the"})
@@ -62,6 +62,7 @@ def alias_table() -> dict[str, tuple[str, str]]:
     return table
 
 
+@name_lookup(maxsize=100_000)
 def canonical_alias(name: str) -> tuple[str, str] | None:
     """Shipped (canonical name, type) for ``name`` (``"U.S."`` → United States), if any."""
     return alias_table().get(name_key(name))

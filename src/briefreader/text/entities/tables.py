@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 _Table = TypeVar("_Table", bound=Callable[[], Any])
+_Lookup = TypeVar("_Lookup", bound=Callable[..., Any])
 _NAME_TABLE_CACHES: list[Any] = []
 _SETTINGS = {"name_tables": True}
 
@@ -21,6 +22,19 @@ def name_table(function: _Table) -> _Table:
     cached = lru_cache(maxsize=1)(function)
     _NAME_TABLE_CACHES.append(cached)
     return cached  # type: ignore[return-value]
+
+
+def name_lookup(maxsize: int) -> Callable[[_Lookup], _Lookup]:
+    """Cache a look-up of one name in the tables (its result depends on the name and the
+    tables only), cleared with them by ``use_name_tables``: the rules recogniser asks for
+    the same few thousand names hundreds of thousands of times."""
+
+    def decorate(function: _Lookup) -> _Lookup:
+        cached = lru_cache(maxsize=maxsize)(function)
+        _NAME_TABLE_CACHES.append(cached)
+        return cached  # type: ignore[return-value]
+
+    return decorate
 
 
 def name_tables_enabled() -> bool:
