@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 from briefreader.pipeline import run_index
+from briefreader.search.index.store import IndexBusy
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace, init_workspace
 
@@ -41,7 +42,10 @@ def eval_workspace(cache: Path = DEFAULT_CACHE, semantic: bool = False) -> Works
     if not (root / "index").is_dir() or not (root / ".complete").exists():
         _fill(root, semantic)
     elif semantic:
-        run_index(Workspace(root))  # nothing to index; embeds what has no vector yet
+        try:
+            run_index(Workspace(root))  # nothing to index; embeds what has no vector yet
+        except IndexBusy:
+            pass  # another evaluation process is running it on the same workspace
     return Workspace(root)
 
 
