@@ -8,6 +8,7 @@ may find candidates in the other. Built once into a cache folder and reused: ind
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tarfile
 from pathlib import Path
@@ -42,10 +43,10 @@ def eval_workspace(cache: Path = DEFAULT_CACHE, semantic: bool = False) -> Works
     if not (root / "index").is_dir() or not (root / ".complete").exists():
         _fill(root, semantic)
     elif semantic:
-        try:
-            run_index(Workspace(root))  # nothing to index; embeds what has no vector yet
-        except IndexBusy:
-            pass  # another evaluation process is running it on the same workspace
+        # Nothing to index; embeds what has no vector yet. IndexBusy: another evaluation
+        # process is running it on the same workspace.
+        with contextlib.suppress(IndexBusy):
+            run_index(Workspace(root))
     return Workspace(root)
 
 
