@@ -8,11 +8,13 @@ may find candidates in the other. Built once into a cache folder and reused: ind
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tarfile
 from pathlib import Path
 
-from briefreader.search.index.indexer import update_index
+from briefreader.pipeline import run_index
+from briefreader.search.index.store import IndexBusy
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace, init_workspace
 
@@ -30,7 +32,9 @@ def eval_workspace(cache: Path = DEFAULT_CACHE, semantic: bool = False) -> Works
     """The indexed evaluation workspace under ``cache`` (built on first use).
 
     With ``semantic`` the workspace's ``[related] semantic`` setting is on and the index run
-    stores the MiniLM vectors of every passage.
+    (``pipeline.run_index``, as ``briefreader index`` runs it) stores the MiniLM vectors of
+    every passage. A workspace built while the index run left embedding out (``.complete``
+    but no vectors) is brought up to date on opening.
 
     Raises:
         CorpusMissing: ``../shared/corpora/bbc-news.tar.gz`` is not there.
@@ -38,6 +42,11 @@ def eval_workspace(cache: Path = DEFAULT_CACHE, semantic: bool = False) -> Works
     root = cache / ("ws-semantic" if semantic else "ws")
     if not (root / "index").is_dir() or not (root / ".complete").exists():
         _fill(root, semantic)
+    elif semantic:
+        # Nothing to index; embeds what has no vector yet. IndexBusy: another evaluation
+        # process is running it on the same workspace.
+        with contextlib.suppress(IndexBusy):
+            run_index(Workspace(root))
     return Workspace(root)
 
 
@@ -56,10 +65,35 @@ def _fill(root: Path, semantic: bool) -> None:
                 (workspace.articles_dir / Path(member.name).name).write_bytes(handle.read())
     for path in sorted(SAMPLE.glob("*.txt")):
         shutil.copy(path, workspace.articles_dir / path.name)
-    update_index(workspace)
+    run_index(workspace)  # as `briefreader index` runs it: with the semantic setting, embeds
     (root / ".complete").write_text("ok\n", encoding="utf-8")
 
 
 def open_eval_library(cache: Path = DEFAULT_CACHE, semantic: bool = False) -> Library:
     """The evaluation workspace's library."""
     return Library.open(eval_workspace(cache, semantic))
+
+
+def copy_aliases(library: Library) -> dict[str, str]:
+    """Article id of each file the index skipped as a copy -> the id of the article it copies.
+
+    The index keeps one of two files with the same title and text (``text/duplicates.py``,
+    added after the judged set was drawn on a corpus indexed with its copies): a judged
+    passage of a dropped copy is the same text, at the same position, in the kept article.
+    """
+    folder = library.workspace.articles_dir
+    indexed = {summary.id for summary in library.articles()}
+    first: dict[str, str] = {}
+    aliases = {}
+    for path in sorted(folder.glob("*.txt")):
+        text = " ".join(path.read_text(encoding="utf-8", errors="replace").split()).casefold()
+        kept = first.setdefault(text, path.stem)
+        if path.stem not in indexed and kept in indexed:
+            aliases[path.stem] = kept
+    return aliases
+
+
+def resolve_copy(passage_id: str, aliases: dict[str, str]) -> str:
+    """The passage id in the kept article when its article was dropped as a copy."""
+    article_id, _, number = passage_id.rpartition(":p")
+    return f"{aliases[article_id]}:p{number}" if article_id in aliases else passage_id

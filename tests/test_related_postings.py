@@ -12,7 +12,7 @@ from briefreader.search.index.indexer import update_index
 from briefreader.search.index.terms import passage_terms
 from briefreader.search.library import Library
 from briefreader.search.postings import PassageIndex, posting_blocks
-from briefreader.search.related import RelatedOptions, find_related
+from briefreader.search.related import RelatedOptions, candidates, find_related, vocabulary
 from briefreader.workspace import Workspace
 
 WAIVER_004 = "004_6c8c47967f33c65d:p24"
@@ -65,14 +65,14 @@ def test_deleted_articles_are_never_related(sample_workspace: Path, tmp_path: Pa
 
 
 def test_synonyms_fold_to_one_key_term(library: Library) -> None:
-    fold = related._synonyms(library.schema["body"].analyzer)
+    fold = vocabulary.synonyms(library.schema["body"].analyzer)
     assert fold["drawdown"] == fold["withdraw"] == fold["pullout"]
     assert fold["exempt"] == fold["waiver"]
-    assert related._members(fold["waiver"])[0] == fold["waiver"]
+    assert vocabulary.members(fold["waiver"])[0] == fold["waiver"]
 
 
 def test_budget_keeps_the_heaviest_terms(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(related, "POSTINGS_BUDGET", 0)
+    monkeypatch.setattr(candidates, "POSTINGS_BUDGET", 0)
     related.clear_cache(library)
     result = find_related(library, WAIVER_004, limit=5, options=RelatedOptions(threshold=0))
     related.clear_cache(library)

@@ -75,7 +75,7 @@ _PREPARED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 class Scored(Protocol):
-    """What ``rerank`` needs of a candidate (``related._Candidate``)."""
+    """What ``rerank`` needs of a candidate (``related.model.Candidate``)."""
 
     passage_id: str
     text: str

@@ -1,7 +1,7 @@
 """Key terms of a paragraph: what related passages compare, stored with each passage document.
 
 The indexer stores ``passage_terms`` of every passage (the ``terms`` field); the ranking in
-``search/related.py`` analyses the paragraph under the cursor with ``analyse_terms`` and
+``search/related/`` analyses the paragraph under the cursor with ``analyse_terms`` and
 re-scores candidates from their stored terms, never re-analysing their text.
 """
 
