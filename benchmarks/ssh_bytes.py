@@ -13,10 +13,12 @@ measured the same way, for scale. Results: a table on stdout and JSON in
 from __future__ import annotations
 
 import argparse
+import codecs
 import fcntl
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import statistics
@@ -31,11 +33,40 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
+
 QUIET = 0.8  # seconds without output that end an action (related passages come at 0.25 s)
 IDLE = 3.0
 TIMEOUT = 60.0
-DOWN, PAGE_DOWN, ESCAPE = "j", "\x1b[6~", "\x1b"
+DOWN, PAGE_DOWN, PAGE_UP, ESCAPE = "j", "\x1b[6~", "\x1b[5~", "\x1b"
 CTRL_N, CTRL_P, CTRL_S = "\x0e", "\x10", "\x13"
+
+
+_TOKEN = re.compile(
+    r"\x1b\[(\d*)(?:;(\d*))?H|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|([^\x1b\n\r])"
+)
+
+
+class Screen:
+    """The characters a terminal shows (no colours): cursor moves and text, enough to tell
+    whether a word is on the screen."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, dict[int, str]] = {}
+        self.y = self.x = 0
+
+    def feed(self, data: str) -> None:
+        for match in _TOKEN.finditer(data):
+            if match.group(0).endswith("H") and match.group(0).startswith("\x1b["):
+                self.y, self.x = int(match.group(1) or 1) - 1, int(match.group(2) or 1) - 1
+            elif match.group(3):
+                char = match.group(3)
+                self.rows.setdefault(self.y, {})[self.x] = char
+                self.x += max(1, cell_len(char))
+
+    def shows(self, text: str) -> bool:
+        return any(text in "".join(row.get(x, " ") for x in range(max(row) + 1))
+                   for row in self.rows.values() if row)  # fmt: skip
 
 
 class Terminal:
@@ -89,13 +120,6 @@ class Terminal:
         with self.lock:
             return self.chunks[-1][0] if self.chunks else self.started
 
-    def text_since(self, mark: int) -> str:
-        """Printable text written since ``mark`` (escape sequences dropped, roughly)."""
-        import re
-
-        raw = self.since(mark).decode("utf-8", "replace")
-        return re.sub(r"\x1b\[[0-9;:?<=>]*[ -/]*[@-~]", "", raw)
-
     def send(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
@@ -107,13 +131,18 @@ class Terminal:
                 return
             time.sleep(0.02)
 
-    def wait_text(self, text: str, mark: int = 0, timeout: float = TIMEOUT) -> float:
-        """Seconds from the start until ``text`` is on its way to the screen."""
+    def wait_text(self, text: str, timeout: float = TIMEOUT) -> float:
+        """Seconds from the start until ``text`` is on the screen (on one row: a program that
+        sends only the changed cells need not write it in one piece)."""
+        screen, decoder, done = Screen(), codecs.getincrementaldecoder("utf-8")("replace"), 0
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.text_since(mark):
+            with self.lock:
+                new, done = b"".join(data for _, data in self.chunks[done:]), len(self.chunks)
+            screen.feed(decoder.decode(new))
+            if screen.shows(text):
                 return self.last_output() - self.started
-            time.sleep(0.01)
+            time.sleep(0.02)
         raise TimeoutError(f"{text!r} never shown")
 
     def action(self, keys: str, quiet: float = QUIET) -> int:
@@ -181,7 +210,7 @@ def measure_reader(
         terminal.action("\r")  # leaves the box (Enter opens the highlighted result)
         terminal.action("\r")
         results["j"] = median_of(lambda: terminal.action(DOWN), repeat)
-        results["page_down"] = median_of(lambda: terminal.action(PAGE_DOWN), repeat)
+        results["page_down"] = _paging(terminal, repeat)
         results["idle_article"] = terminal.idle_rate()
         terminal.action(CTRL_N)
         results["idle_notes_screen"] = terminal.idle_rate()
@@ -198,6 +227,16 @@ def measure_reader(
     return results
 
 
+def _paging(
+    terminal: Terminal, repeat: int, keys: tuple[str, str] = (PAGE_DOWN, PAGE_UP)
+) -> dict[str, Any]:
+    """A page down, then up, and so on from the top: each press moves a whole page (at the
+    article's end a PgDn moves nothing, and the hit opened is near the end)."""
+    terminal.action("g")
+    values = [terminal.action(keys[number % 2]) for number in range(repeat)]
+    return {"median": int(statistics.median(values)), "max": max(values), "n": len(values)}
+
+
 def _search_typing(terminal: Terminal, repeat: int) -> dict[str, Any]:
     terminal.action("/")
     values = [terminal.action(char) for char in "kataib"[: max(3, min(repeat, 6))]]
@@ -207,6 +246,7 @@ def _search_typing(terminal: Terminal, repeat: int) -> dict[str, Any]:
 def measure_less(text_file: Path, size: tuple[int, int], repeat: int) -> dict[str, Any]:
     """The same actions in ``less -R`` on the article's text, for scale."""
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""), "LESS": ""}
+    env["LESSCHARSET"] = "utf-8"  # else a text with curly quotes "may be a binary file"
     terminal = Terminal(["less", "-R", str(text_file)], size, env)
     try:
         first = terminal.wait_text(text_file.read_text()[:20].split()[0])
@@ -215,7 +255,7 @@ def measure_less(text_file: Path, size: tuple[int, int], repeat: int) -> dict[st
             "time_to_first_paint_s": round(first, 3),
             "first_paint": len(terminal.since(0)),
             "j": median_of(lambda: terminal.action("j"), repeat),
-            "page_down": median_of(lambda: terminal.action(" "), repeat),
+            "page_down": _paging(terminal, repeat, keys=(" ", "b")),
             "idle": terminal.idle_rate(),
         }
     finally:
@@ -245,7 +285,7 @@ def article_text(command: str, workspace: Path, root: Path) -> Path:
         [command, "-w", str(workspace), "search", "kataib", "--json"],
         check=True, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    first = json.loads(found.stdout)[0]["article_id"]
+    first = json.loads(found.stdout)["hits"][0]["article_id"]
     shown = subprocess.run(
         [command, "-w", str(workspace), "show", first],
         check=True, env=env, capture_output=True, text=True,
@@ -260,6 +300,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", default="120x40", help="terminal COLSxROWS (120x40)")
     parser.add_argument("--repeat", type=int, default=5, help="presses per action (5)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument(
+        "--reader",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a [reader] setting for the run, e.g. changes_only=false (repeatable)",
+    )
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
     command = shutil.which("briefreader") or str(Path(sys.executable).with_name("briefreader"))
@@ -267,11 +314,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="briefreader-ssh-") as tmp:
         root = Path(tmp)
         workspace = sample_workspace(command, root)
+        if args.reader:
+            settings = "\n".join(["[reader]", *args.reader, ""])
+            (workspace / "briefreader.toml").write_text(settings)
         reader = measure_reader(command, workspace, (width, height), args.repeat)
         less = measure_less(article_text(command, workspace, root), (width, height), args.repeat)
     cpu = os.times()
     report = {
         "size": args.size,
+        "reader_settings": args.reader,
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "load_average": os.getloadavg(),
         "cpu_children_s": round(
@@ -282,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "less": less,
     }  # fmt: skip
     args.output.mkdir(parents=True, exist_ok=True)
-    out = args.output / f"{time.strftime('%Y-%m-%d')}-ssh-bytes-{args.size}.json"
+    variant = "".join(f"-{setting.replace('=', '-')}" for setting in args.reader)
+    out = args.output / f"{time.strftime('%Y-%m-%d')}-ssh-bytes-{args.size}{variant}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     print(f"written to {out}")

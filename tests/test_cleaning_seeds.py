@@ -45,7 +45,15 @@ CHROME = {
     "003_d982830aa2fa4bf9.txt": [],
     "004_6c8c47967f33c65d.txt": [
         "JONATHAN ERNST/POOL VIA ASSOCIATED PRESS",
+        "U. S. Secretary of State Antony Blinken returns to Baghdad International Airport from "
+        "the foreign zone by helicopter after meeting with Iraqi Prime Minister Mohammed Shia "
+        "al-Sudani at Baghdad International Airport, Iraq, on Nov. 5. Over the past two months, "
+        "Iranian-backed factions in Iraq have forced the Baghdad government into a balancing act "
+        "that is becoming more complicated by the day.",
         "ASSOCIATED PRESS",
+        "Iraqis attend the funeral of members of Kataib Hezbollah in Najaf, Iraq, on Nov. 22. "
+        "Kataib Hezbollah fighters were killed in U. S. airstrikes in reaction to attacks on "
+        "U. S. forces at Al-Asad airbase this week.",
         "Have comments? Learn more here.",
         "Click here for our full information on the coronavirus outbreak. Submit your "
         "coronavirus news.",
@@ -136,6 +144,20 @@ def test_title_after_site_navigation_and_source_from_dateline() -> None:
     assert (
         ap.title
         == "Iraq struggles to contain fighting between U.S. troops and Iranian-backed groups"
+    )
+
+
+def test_photo_captions_are_not_passages_and_the_story_opens_with_its_dateline() -> None:
+    (article,) = _load("004_6c8c47967f33c65d.txt")
+    assert article.passages[0].text.startswith("BAGHDAD (AP) — Dozens of attacks")
+    assert not any("funeral" in p.text or "helicopter" in p.text for p in article.passages)
+
+
+def test_title_without_a_title_line_is_a_whole_clause_of_the_lead() -> None:
+    (article,) = _load("003_d982830aa2fa4bf9.txt")
+    assert article.title == (
+        "Iraq’s struggle to assert its sovereignty is increasingly complicated by its "
+        "entanglements with Iran and Turkey"
     )
 
 

@@ -245,3 +245,46 @@ def test_short_paragraphs_are_text_not_navigation() -> None:
     (article,) = _load(f"Home\n\nWorld\n\nNews\n\nMinister quits\n\n{quotes}\n\n{BODY}").articles
     assert article.title == "Minister quits"
     assert [p.text for p in article.passages][:3] == quotes.split("\n\n")
+
+
+CREDIT = "JANE DOE/POOL VIA REUTERS"
+CAPTION = "The minister arrives at the airport in Basra, Iraq, on Nov. 5."
+STORY = "BASRA (Reuters) — " + BODY
+
+
+def test_captions_between_photo_credits_and_the_dateline_are_not_paragraphs() -> None:
+    text = (
+        f"Budget talks resume\n\n{CREDIT}\n\n{CAPTION}\n\nAP PHOTO\n\n{CAPTION} Again.\n\n{STORY}"
+    )
+    (article,) = _load(text).articles
+    assert article.title == "Budget talks resume"
+    assert [p.text for p in article.passages] == [STORY]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Budget talks resume\n\n{CREDIT}\n\n{BODY}\n\n{BODY} More.",  # a credit, no caption
+        f"Budget talks resume\n\n{CAPTION}\n\n{CREDIT}\n\n{BODY}",  # which side is unknown
+        f"Budget talks resume\n\n{BODY}\n\n{CREDIT}\n\n{CAPTION}\n\n{STORY}",  # after the lead
+    ],
+)
+def test_paragraphs_next_to_a_lone_credit_are_kept(text: str) -> None:
+    (article,) = _load(text).articles
+    assert CREDIT not in article.text
+    kept = [p for p in text.split("\n\n")[1:] if p != CREDIT]
+    assert [p.text for p in article.passages] == kept
+
+
+def test_title_from_a_long_lead_sentence_ends_at_a_clause() -> None:
+    lead = (
+        "The city’s struggle to balance its budget is increasingly complicated by its debts to "
+        "the banks and the region and a persistent shortfall in tax revenue. Second sentence."
+    )
+    (article,) = _load(f"{lead}\n\n{BODY}").articles
+    assert article.title == (
+        "The city’s struggle to balance its budget is increasingly complicated by its debts "
+        "to the banks and the region"
+    )
+    (article,) = _load(f"{'Budget ' * 40}words.\n\n{BODY}").articles
+    assert article.title.endswith("…") and len(article.title) <= 121

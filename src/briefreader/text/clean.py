@@ -80,6 +80,11 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦●■]|[-*])\s+(?=\S)")
 _SOURCE_DATELINE = re.compile(
     r"^[A-Z][A-Z .,'’-]{1,40}\s*\((?P<source>AP|Reuters|AFP|UPI|Bloomberg|dpa|RFE/RL)\)\s*[—–:-]"
 )
+# A story's opening dateline: "BAGHDAD (AP) —", "BAGHDAD:", "KIRKUK, Iraq —".
+_OPENING_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+)?"
+    r"(?:\s*\([A-Za-z/]{2,10}\))?\s*(?:[—–]|\s-|:)\s+\S"
+)
 _KNOWN_SOURCES = {
     "AP": "AP",
     "REUTERS": "Reuters",
@@ -228,6 +233,11 @@ def bullet_text(line: str) -> str | None:
     """Return the text of a bullet line (``  • text``), or None."""
     match = _BULLET.match(line)
     return line[match.end() :].strip() if match else None
+
+
+def opens_with_dateline(paragraph: str) -> bool:
+    """True for a paragraph opening a story with a dateline ("BAGHDAD (AP) — …", "BAGHDAD: …")."""
+    return bool(_OPENING_DATELINE.match(paragraph.strip()))
 
 
 def dateline_source(paragraph: str) -> str | None:

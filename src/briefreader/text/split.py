@@ -19,6 +19,7 @@ from briefreader.text.clean import (
     is_caption,
     is_photo_credit,
     join_spaced_initials,
+    opens_with_dateline,
     parse_dateline,
 )
 
@@ -44,6 +45,14 @@ PROSE_WINDOW = 40
 SHORT_LINE_CHARS = 80
 SHORT_RUN_LINES = 50
 SHORT_RUN_CHARS = 1000
+TITLE_CHARS, TITLE_MIN_CHARS = 120, 40  # a title cut from a lead sentence: its length
+# Where a clause of a long lead sentence may end: punctuation, a conjunction opening a new
+# noun phrase ("and a …", not "Iran and Turkey"), or a subordinating word.
+_CLAUSE_BREAK = re.compile(
+    r"[,;:]\s|\s[—–]\s|\s(?:and|or|but) (?=(?:a|an|the|its|their|his|her|this|these)\s)"
+    r"|\s(?:while|whereas|although|though|because|as|amid|which|who|where|when)\s"
+)
+CAPTION_WORDS = 100  # a photo caption is a paragraph, rarely more than this
 
 
 @dataclass(frozen=True)
@@ -193,8 +202,11 @@ def _drop_chrome(lines: list[str], rules: LineRules, draft: Draft) -> list[str]:
     """Drop boilerplate, photo credits, captions, datelines and the tail after a tail marker."""
     kept: list[str] = []
     seen_body = in_tail = False
-    for line in lines:
+    captions = _opening_captions(lines)
+    for number, line in enumerate(lines):
         stripped = line.strip()
+        if number in captions:
+            continue
         if not stripped:
             kept.append("")
             continue
@@ -213,6 +225,36 @@ def _drop_chrome(lines: list[str], rules: LineRules, draft: Draft) -> list[str]:
         kept.append(line.rstrip())
         seen_body = seen_body or len(stripped.split()) > 12
     return kept
+
+
+def _opening_captions(lines: list[str]) -> set[int]:
+    """Indices of the photo captions above a story: a line between a photo credit and another
+    credit or the dateline that opens the story ("BAGHDAD (AP) — …").
+
+    Only before the first body paragraph, and only when both neighbours say "photo": a credit
+    alone does not tell whether its caption is above or below it, nor whether there is one.
+    """
+    filled = [number for number, line in enumerate(lines) if line.strip()]
+    captions: set[int] = set()
+    for place, number in enumerate(filled[1:-1], start=1):
+        text = lines[number].strip()
+        if is_photo_credit(text):
+            continue
+        before, after = lines[filled[place - 1]], lines[filled[place + 1]]
+        if _is_caption_between(text, before, after):
+            captions.add(number)
+        elif _is_full_sentence_paragraph(text):
+            break  # the story has begun
+    return captions
+
+
+def _is_caption_between(text: str, before: str, after: str) -> bool:
+    return (
+        is_photo_credit(before)
+        and (is_photo_credit(after) or opens_with_dateline(after))
+        and len(text.split()) <= CAPTION_WORDS
+        and not opens_with_dateline(text)
+    )
 
 
 def _is_full_sentence_paragraph(text: str) -> bool:
@@ -318,10 +360,15 @@ def _take_title(paragraphs: list[str]) -> tuple[str, list[str]]:
     return _title_from_sentence(first), paragraphs
 
 
-def _title_from_sentence(paragraph: str, limit: int = 90) -> str:
-    sentence = _SENTENCE_END.split(paragraph, maxsplit=1)[0]
+def _title_from_sentence(paragraph: str, limit: int = TITLE_CHARS) -> str:
+    """A title made of the first sentence: whole if short, else cut where a clause ends."""
+    sentence = _SENTENCE_END.split(paragraph, maxsplit=1)[0].rstrip(".")
     if len(sentence) <= limit:
-        return sentence.rstrip(".")
+        return sentence
+    cuts = [m.start() for m in _CLAUSE_BREAK.finditer(sentence, 0, limit + 1)]
+    cut = max((c for c in cuts if c >= TITLE_MIN_CHARS), default=None)
+    if cut is not None:
+        return sentence[:cut].rstrip(",;:—– ")
     return sentence[:limit].rsplit(" ", 1)[0] + "…"
 
 

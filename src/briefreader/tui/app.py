@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.events import DescendantFocus
 from textual.filter import ANSIToTruecolor, LineFilter
 
@@ -14,6 +15,7 @@ from briefreader.text.decode import strip_control
 from briefreader.tui.commands import ReaderCommands
 from briefreader.tui.keymap import keymap_problems
 from briefreader.tui.palette import ReadableFilter
+from briefreader.tui.screen_diff import diffing_driver
 from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
@@ -34,12 +36,20 @@ class ReaderApp(App[int]):
     ]
 
     def __init__(self, workspace: Workspace, settings: ReaderSettings | None = None) -> None:
-        super().__init__()
+        settings = settings or load_reader_settings(workspace)
+        super().__init__(driver_class=self._driver_class(settings))
         self.workspace = workspace
-        self.settings = settings or load_reader_settings(workspace)
+        self.settings = settings
         if not self.settings.animations:
             self.animation_level = "none"
         self._readable = ReadableFilter(self.console.color_system)
+
+    def _driver_class(self, settings: ReaderSettings) -> type[Driver]:
+        """Textual's driver; with ``changes_only``, one that sends only the changed cells."""
+        base = self.get_driver_class()
+        if settings.changes_only and base.__name__ == "LinuxDriver":  # a real terminal
+            return diffing_driver(base)
+        return base
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters with ours after the ANSI conversion, and again after the

@@ -14,11 +14,13 @@ class ReaderSettings:
     """What the reader takes from the settings file.
 
     ``animations`` and ``cursor_blink`` default to on, and to off over SSH (each costs bytes
-    on the wire); ``keymap`` maps binding ids to keys (``"article.next-hit" = "n,f3"``).
+    on the wire); ``changes_only`` (send the terminal only the cells that change) to on over
+    SSH only; ``keymap`` maps binding ids to keys (``"article.next-hit" = "n,f3"``).
     """
 
     animations: bool = True
     cursor_blink: bool = True
+    changes_only: bool = False
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
@@ -40,6 +42,7 @@ def load_reader_settings(
     return ReaderSettings(
         animations=_flag(reader, "animations", not remote, problems),
         cursor_blink=_flag(reader, "cursor_blink", not remote, problems),
+        changes_only=_flag(reader, "changes_only", remote, problems),
         theme=str(reader["theme"]) if isinstance(reader.get("theme"), str) else None,
         keymap=_keymap(keys, problems),
         problems=tuple(problems),

@@ -157,6 +157,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._span_cache: dict[int, list[tuple[int, int, str]]] = {}
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._styles: dict[tuple[str, ...], Style] = {}
+        self._base: Style | None = None  # rich_style: walks every ancestor, ~0.1 ms a call
         self.placeholder = PLACEHOLDER
         self.notes: list[tuple[Note, Anchor]] = []
         self.selection: Selection | None = None
@@ -259,6 +260,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Styles changed (theme, CSS): drop cached styles and strips."""
         super().notify_style_update()
         self._styles.clear()
+        self._base = None
         self._invalidate()
 
     def _invalidate(self) -> None:
@@ -267,12 +269,19 @@ class ArticleView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
+    @property
+    def base_style(self) -> Style:
+        """The pane's own style, kept until the styles change (as the resolved ones are)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
     def _resolved(self, names: tuple[str, ...]) -> Style:
         """The opaque, readable style of text under these component classes (bottom first)."""
         style = self._styles.get(names)
         if style is None:
             layers = [self._layer(name) for name in names]
-            style = resolve(self.rich_style, layers, self.app.console.color_system)
+            style = resolve(self.base_style, layers, self.app.console.color_system)
             self._styles[names] = style
         return style
 
@@ -296,7 +305,7 @@ class ArticleView(ScrollView, can_focus=True):
         return strip
 
     def _render_index(self, index: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self.base_style
         if self._wrapped is None or self.layout_data is None:
             if index != 1:
                 return Strip.blank(width, base)
@@ -335,7 +344,14 @@ class ArticleView(ScrollView, can_focus=True):
         return [cursor, Segment(" ", gutter)]
 
     def _strip(self, segments: list[Segment], width: int) -> Strip:
-        return Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
+        """One Strip of exactly ``width`` cells, runs of one style joined (built once: each
+        Strip operation makes a new Strip and its caches)."""
+        length = sum(segment.cell_length for segment in segments)
+        if length < width:
+            segments.append(Segment(" " * (width - length), self.base_style))
+        elif length > width:
+            return Strip(segments).crop(0, width).simplify()
+        return Strip(Segment.simplify(segments), width)
 
     def _line_spans(self, block_index: int, start: int, end: int) -> list[tuple[int, int, str]]:
         """Entity, footnote, note, hit, selection and current-hit spans on one line."""

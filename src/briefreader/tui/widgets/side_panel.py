@@ -101,9 +101,8 @@ class SidePanel(Vertical):
         """Show a note instead of related passages."""
         self._related = []
         panel = self.query_one("#related-list", OptionList)
-        panel.clear_options()
-        panel.add_option(
-            Option(Text(message, style=self._rich("side-panel--muted")), disabled=True)
+        panel.set_options(
+            [Option(Text(message, style=self._rich("side-panel--muted")), disabled=True)]
         )
 
     def show_related(self, items: list[RelatedItem], notes: tuple[str, ...] = ()) -> None:
@@ -115,7 +114,6 @@ class SidePanel(Vertical):
             return  # the same list: repainting it cost ~9 KB per paragraph over SSH
         self._related, self._related_notes = items, notes
         panel = self.query_one("#related-list", OptionList)
-        panel.clear_options()
         options: list[Option | None] = [
             Option(Text(note, style=self._rich("side-panel--why")), disabled=True) for note in notes
         ]
@@ -123,7 +121,9 @@ class SidePanel(Vertical):
             if index:
                 options.append(None)
             options.append(Option(self._related_prompt(item), id=f"rel{index}"))
-        panel.add_options(options)
+        # In one step: emptied first, the list lost its scrollbar and got it back, each a
+        # layout pass of the whole screen (~60 ms at 16×, the slowest pages of a scroll).
+        panel.set_options(options)
         panel.highlighted = panel.get_option_index("rel0")
 
     def _related_prompt(self, item: RelatedItem) -> Text:
