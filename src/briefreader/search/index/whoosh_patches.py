@@ -6,10 +6,16 @@ the same behaviour minus a cost measured by the benchmarks (see docs/performance
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from whoosh import writing
+from whoosh import collectors, writing
+from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.matching import combo, wrappers
@@ -235,5 +241,64 @@ def _expanding_once(original: Any) -> Any:
     return btexts
 
 
+_DEADLINE = threading.local()
+
+
+@contextmanager
+def search_deadline(seconds: float) -> Iterator[float]:
+    """Give the searches of this thread ``seconds`` from now; yields the deadline
+    (``time.monotonic``). Expanding a fuzzy or wildcard word past it raises Whoosh's
+    ``TimeLimit``, as its time-limit collector does while collecting hits: the collector's
+    limit starts only after every word is expanded."""
+    _DEADLINE.at = time.monotonic() + seconds
+    try:
+        yield _DEADLINE.at
+    finally:
+        _DEADLINE.at = None
+
+
+def _past_deadline() -> bool:
+    deadline = getattr(_DEADLINE, "at", None)
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _find_matches(dfa, cur):  # type: ignore[no-untyped-def]
+    """Whoosh's ``Automata.find_matches`` (the walk of the term dictionary behind a fuzzy
+    word) that stops with ``TimeLimit`` once this thread's search deadline has passed."""
+    term = cur.text()
+    step = 0
+    match = dfa.next_valid_string(term) if term is not None else None
+    while match:
+        step += 1
+        if step % 16 == 0 and _past_deadline():
+            raise collectors.TimeLimit
+        cur.find(match)
+        term = cur.text()
+        if term is None:
+            return
+        if match == term:
+            yield match
+            term += "\x00"
+        match = dfa.next_valid_string(term)
+
+
+def _pattern_btexts(self, ixreader):  # type: ignore[no-untyped-def]
+    """Whoosh's ``PatternQuery._btexts`` (a wildcard word's indexed words) that stops with
+    ``TimeLimit`` once this thread's search deadline has passed."""
+    field = ixreader.schema[self.fieldname]
+    pattern = re.compile(self._get_pattern())
+    prefix = self._find_prefix(self.text)
+    if prefix:
+        candidates = ixreader.expand_prefix(self.fieldname, prefix)
+    else:
+        candidates = ixreader.lexicon(self.fieldname)
+    for step, btext in enumerate(candidates):
+        if step % 16 == 15 and _past_deadline():
+            raise collectors.TimeLimit
+        if pattern.match(field.from_bytes(btext)):
+            yield btext
+
+
+codec_base.Automata.find_matches = staticmethod(_find_matches)
 terms.FuzzyTerm._btexts = _expanding_once(terms.FuzzyTerm._btexts)
-terms.PatternQuery._btexts = _expanding_once(terms.PatternQuery._btexts)
+terms.PatternQuery._btexts = _expanding_once(_pattern_btexts)
