@@ -20,30 +20,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from briefreader.models import Article, Passage, SearchResult
-from briefreader.search.index.catalog import ArticleSummary
+from briefreader.search.index.catalog import AmbiguousArticleId, ArticleSummary
 from briefreader.search.query import TagResolver
 from briefreader.text.entities import EntityTable
-from briefreader.text.wording import counted
 from briefreader.workspace import Settings, Workspace
 
 StopFn = Callable[[], bool]
-
-
-class AmbiguousArticleId(KeyError):
-    """More than one article id starts with what was typed; the message names a few."""
-
-    def __init__(self, text: str, matches: list[str]) -> None:
-        super().__init__(text)
-        self.text, self.matches = text, matches
-
-    def __str__(self) -> str:
-        shown = ", ".join(self.matches[:3])
-        more = f" and {len(self.matches) - 3} more" if len(self.matches) > 3 else ""
-        return (
-            f"{self.text!r} is the start of {counted(len(self.matches), 'article id')} "
-            f"({shown}{more}); "
-            "give more of the id"
-        )
+__all__ = ["AmbiguousArticleId", "PassageStatistics", "SearchBackend", "open_backend"]
 
 
 @runtime_checkable

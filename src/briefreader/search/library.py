@@ -17,9 +17,9 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
-from briefreader.search.backend import AmbiguousArticleId
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
+    AmbiguousArticleId,
     ArticleSummary,
     Catalog,
     StoredCatalog,
