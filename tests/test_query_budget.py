@@ -89,3 +89,49 @@ def test_a_search_past_its_time_is_refused(
             library.search("iran")
     finally:
         library.close()
+
+
+@pytest.mark.parametrize("text", ["tsurkov~2", "kataib~1 waiver", "mi*ia iran"])
+def test_the_time_limit_covers_expanding_fuzzy_and_wildcard_words(
+    sample_workspace: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """A vocabulary slow to walk (a big index on a busy machine): the search is refused about
+    ``QUERY_SECONDS`` after it started, not after every word is expanded (the collector's
+    limit used to start only then)."""
+    import time
+
+    from whoosh.codec.whoosh3 import W3FieldCursor
+    from whoosh.reading import IndexReader
+
+    import briefreader.search.library as library_module
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    find = W3FieldCursor.find
+
+    def slow_find(self: W3FieldCursor, term: object) -> object:
+        time.sleep(0.005)  # each step of the walk of the term dictionary
+        return find(self, term)
+
+    def slowly(words: object) -> object:
+        for word in words:  # type: ignore[attr-defined]
+            time.sleep(0.005)
+            yield word
+
+    monkeypatch.setattr(W3FieldCursor, "find", slow_find)
+    for cls in {IndexReader, *IndexReader.__subclasses__()}:
+        for name in ("lexicon", "expand_prefix"):
+            original = cls.__dict__.get(name)
+            if original is not None:
+                monkeypatch.setattr(
+                    cls, name, lambda self, *a, _o=original, **k: slowly(_o(self, *a, **k))
+                )
+    monkeypatch.setattr(library_module, "QUERY_SECONDS", 0.1)
+    library = Library.open(Workspace(sample_workspace))
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryError, match=r"longer than 0\.1 s"):
+            library.search(text)
+        assert time.monotonic() - started < 0.8
+    finally:
+        library.close()

@@ -44,7 +44,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")  # TOML: DEL too
     if isinstance(value, list):
         return "[" + ", ".join(map(toml_value, value)) + "]"
     return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"

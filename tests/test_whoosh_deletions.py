@@ -121,3 +121,35 @@ def test_pruning_still_skips_blocks_in_a_segment_with_deletions(tmp_path: Path) 
         searcher.search_with_collector(query.Term("body", "alpha"), collector)
         assert collector.skipped_times > 0
         assert all(int(hit["id"]) >= 1800 for hit in collector.results())
+
+
+@pytest.mark.parametrize("text", ["tsurkov~2", "kataib~1 waiver", "mi*ia", "tsurkov~2 OR militia"])
+def test_a_fuzzy_or_wildcard_word_walks_the_vocabulary_once_per_reader(
+    sample_workspace: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Whoosh expanded such a word again at every ``estimate_size`` (called to order the
+    parts of a query) and in ``matcher``: four to five walks of the term dictionary each."""
+    from whoosh.reading import IndexReader
+
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    walks: list[tuple[int, str, str]] = []
+    for name in ("terms_within", "lexicon", "expand_prefix"):
+        for cls in {type_ for type_ in IndexReader.__subclasses__()} | {IndexReader}:
+            original = cls.__dict__.get(name)
+            if original is None:
+                continue
+
+            def counting(self, fieldname, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+                walks.append((id(self), fieldname, f"{_name}{args[:1]}"))
+                return _original(self, fieldname, *args, **kwargs)
+
+            monkeypatch.setattr(cls, name, counting)
+    library = Library.open(Workspace(sample_workspace))
+    try:
+        walks.clear()
+        library.search(text)
+    finally:
+        library.close()
+    assert walks and len(walks) == len(set(walks)), sorted(walks)

@@ -190,3 +190,57 @@ async def test_a_note_whose_number_changed_is_shown_for_review(tmp_path: Path) -
         screen, shown = await _notes_tab_of(pilot, "a")
         assert "review: the text changed here" in shown and "check the figure" in shown
         assert screen.view.notes and not screen.view.notes[0][1].found  # not marked on text
+
+
+async def test_a_paste_through_the_app_is_one_edit_and_never_freezes(tmp_path: Path) -> None:
+    """10 KB pasted without brackets (a key per character, posted to the app as a terminal
+    driver does): the input changes a handful of times, not once per key, and the app's event
+    loop is never held for 1 s (it was 2.3 s at load 9, most of it the binding chain). A
+    bracketed paste of 10 KB keeps its first 1,000 characters (it was refused whole)."""
+    import asyncio
+    import time
+
+    from textual import events
+    from textual.keys import _character_to_key
+
+    from briefreader.search.query import MAX_QUERY_CHARS
+
+    root = tmp_path / "ws"
+    indexed_workspace(root, {"a.txt": f"Harbour\n\n{HARBOUR}", "b.txt": f"River\n\n{RIVER}"})
+    app = ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        field = screen.search_bar.input
+        field.focus()
+        await settle(pilot)
+        values: list[str] = []
+
+        def changed(value: str) -> None:
+            values.append(value)
+
+        field.watch(field, "value", changed, init=False)
+        longest = 0.0
+        done = False
+
+        async def heartbeat() -> None:
+            nonlocal longest
+            while not done:
+                start = time.perf_counter()
+                await asyncio.sleep(0.01)
+                longest = max(longest, time.perf_counter() - start - 0.01)
+
+        ticker = asyncio.create_task(heartbeat())
+        paste = ("harbour " * 1_300)[:10_000]
+        for char in paste:
+            app.post_message(events.Key(_character_to_key(char), char))
+        await settle(pilot)
+        done = True
+        await ticker
+        assert field.value == paste[:MAX_QUERY_CHARS]
+        assert len(values) <= 10, len(values)
+        assert longest < 1.0, f"the reader froze {longest:.2f} s"
+        field.value = ""
+        field.post_message(events.Paste(paste))
+        await settle(pilot)
+        assert field.value == paste[:MAX_QUERY_CHARS]

@@ -396,7 +396,7 @@ def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = No
             imported = store.import_note(note)
         except NotesError as error:  # a full disk: say how far it got (every note is atomic)
             raise NotesError(
-                f"{error}; {added} of {counted(len(notes), 'note')} imported before that "
+                f"{error}; {added} of {counted(len(notes), 'note')} were imported before that "
                 "(import the file again to add the rest: duplicates are skipped)"
             ) from error
         added, duplicates = added + imported, duplicates + (not imported)

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from briefreader.models import Article, Passage, SearchResult
-from briefreader.search.index.catalog import ArticleSummary
-from briefreader.search.index.store import AmbiguousArticleId as AmbiguousArticleId
+from briefreader.search.index.catalog import AmbiguousArticleId, ArticleSummary
 from briefreader.search.query import TagResolver
 from briefreader.text.entities import EntityTable
 from briefreader.workspace import Settings, Workspace
 
 StopFn = Callable[[], bool]
+__all__ = ["AmbiguousArticleId", "PassageStatistics", "SearchBackend", "open_backend"]
 
 
 @runtime_checkable

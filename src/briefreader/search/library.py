@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
+    AmbiguousArticleId,
     ArticleSummary,
     Catalog,
     StoredCatalog,
@@ -26,12 +27,8 @@ from briefreader.search.index.catalog import (
 )
 from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
 from briefreader.search.index.schema import ENTITY_FIELDS
-from briefreader.search.index.store import (
-    AmbiguousArticleId,
-    IndexUnavailable,
-    active_dir,
-    open_active,
-)
+from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
+from briefreader.search.index.whoosh_patches import search_deadline
 from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
     QUERY_SECONDS,
@@ -72,16 +69,19 @@ def _check(should_stop: Callable[[], bool]) -> None:
 
 
 def _search_within_budget(searcher: Searcher, wanted: query.Query, limit: int) -> Any:
-    """``searcher.search`` stopped after ``QUERY_SECONDS`` (then refused in one line).
+    """``searcher.search`` stopped ``QUERY_SECONDS`` after it started (then refused in one
+    line): while fuzzy and wildcard words are expanded, then while hits are collected.
 
     A timer, not an alarm signal: searches run in the reader's worker threads.
     """
     from whoosh.collectors import TimeLimit, TimeLimitCollector
 
     child = searcher.collector(limit=limit, terms=False)
-    collector = TimeLimitCollector(child, QUERY_SECONDS, use_alarm=False)
     try:
-        searcher.search_with_collector(wanted, collector)
+        with search_deadline(QUERY_SECONDS) as deadline:
+            left = max(deadline - time.monotonic(), 0.001)
+            collector = TimeLimitCollector(child, left, use_alarm=False)
+            searcher.search_with_collector(wanted, collector)
     except TimeLimit:
         raise QueryError(
             f"the query took longer than {QUERY_SECONDS:g} s; make it narrower"

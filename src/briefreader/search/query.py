@@ -54,8 +54,9 @@ class QueryError(ValueError):
 # the reader or the CLI busy for long (measured: benchmarks/query_budget.py).
 MAX_QUERY_CHARS = 1_000
 MAX_QUERY_WORDS = 40
-# Fuzzy and wildcard words: each walks the vocabulary of every field it searches, before the
-# time limit below can stop anything (4 fuzzy ~2 words: 2.3 s of CPU at 1x, so 2 at most).
+# Fuzzy and wildcard words: each walks the vocabulary of every field it searches before any
+# hit is collected (the time limit below stops the walk too; 2 fuzzy ~2 words and 38 others:
+# 1.2 s of CPU at BBC x16, so 2 at most).
 MAX_EXPANDING_TERMS = 2
 MAX_FUZZY_EDITS = 2
 QUERY_SECONDS = 2.0  # a search still running after this is stopped and refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
@@ -20,6 +21,7 @@ from briefreader.tui.screens.help import HelpScreen, help_rows
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
 from briefreader.tui.state import load_state
+from briefreader.tui.widgets.search_bar import SearchInput
 from briefreader.workspace import Workspace
 
 
@@ -76,6 +78,17 @@ class ReaderApp(App[int]):
         """Copy with OSC 52, the text sanitised first: an ESC or BEL inside the payload
         would end the sequence early and reach the terminal as commands."""
         super().copy_to_clipboard(strip_control(text))
+
+    async def on_event(self, event: events.Event) -> None:
+        """Printable keys go straight to a focused search box, past the binding chain (no
+        priority binding is a printable key): a paste without brackets is a key per
+        character, and each one's way through the bindings was most of the reader's freeze."""
+        if isinstance(event, events.Key) and event.is_printable and not event.is_forwarded:
+            focused = self.focused
+            if isinstance(focused, SearchInput) and event.character:
+                focused.gather(event.character)
+                return
+        await super().on_event(event)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         """Every text cursor (search box, note editor, notes filter, palette) follows the

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from briefreader.text.wording import counted
+
 if TYPE_CHECKING:  # the reader imports this module at start: keep it light
     from briefreader.text.entities import EntityForm
 
@@ -135,6 +137,23 @@ def _newest_first(summaries: Iterable[ArticleSummary]) -> list[ArticleSummary]:
     dated.sort(key=lambda a: a.date or "", reverse=True)
     undated = sorted((a for a in items if not a.date), key=lambda a: a.title)
     return dated + undated
+
+
+class AmbiguousArticleId(KeyError):
+    """More than one article id starts with what was typed; the message names a few."""
+
+    def __init__(self, text: str, matches: list[str]) -> None:
+        super().__init__(text)
+        self.text, self.matches = text, matches
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.matches[:3])
+        more = f" and {len(self.matches) - 3} more" if len(self.matches) > 3 else ""
+        return (
+            f"{self.text!r} is the start of {counted(len(self.matches), 'article id')} "
+            f"({shown}{more}); "
+            "give more of the id"
+        )
 
 
 class StoredCatalog:

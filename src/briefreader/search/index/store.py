@@ -24,7 +24,6 @@ from whoosh import index as whoosh_index
 from briefreader.search.index import whoosh_patches  # noqa: F401 - applied on import
 from briefreader.search.index.catalog import Catalog, StoredCatalog
 from briefreader.search.index.schema import SCHEMA_VERSION, build_schema
-from briefreader.text.wording import counted
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
@@ -36,23 +35,6 @@ class IndexUnavailable(Exception):
 
 class IndexBusy(Exception):
     """Another process is writing the index."""
-
-
-class AmbiguousArticleId(KeyError):
-    """More than one article id starts with what was typed; the message names a few."""
-
-    def __init__(self, text: str, matches: list[str]) -> None:
-        super().__init__(text)
-        self.text, self.matches = text, matches
-
-    def __str__(self) -> str:
-        shown = ", ".join(self.matches[:3])
-        more = f" and {len(self.matches) - 3} more" if len(self.matches) > 3 else ""
-        return (
-            f"{self.text!r} is the start of {counted(len(self.matches), 'article id')} "
-            f"({shown}{more}); "
-            "give more of the id"
-        )
 
 
 def active_dir(index_root: Path) -> Path | None:
