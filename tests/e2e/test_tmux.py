@@ -153,3 +153,29 @@ def test_every_cell_the_terminal_shows_is_readable(
     assert any(c.char == "▌" for c in cells), "the paragraph cursor is on screen"
     bad = unreadable(cells)
     assert not bad, [f"{c.char!r} at {c.x},{c.y}: {r:.2f}:1 {c.fg} on {c.bg}" for r, c in bad[:5]]
+
+
+@pytest.mark.parametrize("size", ["120x40", "80x24"])
+def test_opening_a_result_lands_on_the_hit_paragraphs_first_line(
+    tmux: Tmux, tmp_path: Path, size: str
+) -> None:
+    """The first lines of the hit paragraph sat above the top of the pane (issue 13, 4):
+    the cursor's first row, as the terminal shows it, starts the best passage's text."""
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    _start(tmux, tmp_path, "TERM=xterm-256color", size)
+    library = Library.open(Workspace(tmp_path / "ws"))
+    try:
+        hit = library.search("kataib").hits[0]
+        _, passage = library.passage(hit.passage_id)
+    finally:
+        library.close()
+    tmux.search("kataib")
+    tmux.wait_for(lambda s: "3 articles match" in s, "three results for kataib")
+    tmux.keys("Enter")
+    screen = tmux.wait_for(lambda s: "article 1 of 3" in s, "the first result opened")
+    rows = [line for line in screen.splitlines() if "▌" in line]
+    assert rows, f"no paragraph cursor on screen:\n{screen}"
+    first_words = " ".join(passage.text.split()[:2])
+    assert first_words in rows[0], f"{first_words!r} is not on the cursor's first row:\n{screen}"

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from textual.app import App
@@ -27,6 +28,21 @@ async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def open_first_result(pilot: Pilot[object], query: str = "kataib") -> Any:
+    """Search ``query`` in the reader and open the first result (the article has focus);
+    the main screen."""
+    from briefreader.tui.screens.main import MainScreen
+
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    screen.search_bar.input.value = query
+    await settle(pilot)
+    await pilot.press("escape", "enter")
+    await settle(pilot)
+    return screen
 
 
 def screen_text(app: App[object]) -> str:

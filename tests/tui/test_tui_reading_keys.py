@@ -9,16 +9,16 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 from briefreader.tui.keymap import known_binding_ids
-from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.screens.note_editor import NoteEditor
-from tests.tui.helpers import settle
+from tests.tui.helpers import open_first_result, settle
 
 pytestmark = pytest.mark.anyio
 
 
 def reader_bindings() -> list[tuple[str, Binding]]:
     """Every binding of the reader's classes: (class name, binding), one row per key."""
-    known_binding_ids()  # imports every screen and widget that has bindings
+    known_binding_ids()  # imports every screen and widget opened later
+    import briefreader.tui.app  # noqa: F401 - the app and its main screen, opened first
     rows: list[tuple[str, Binding]] = []
     pending: list[type] = [DOMNode]
     while pending:
@@ -29,18 +29,6 @@ def reader_bindings() -> list[tuple[str, Binding]]:
                 if isinstance(binding, Binding):
                     rows.extend((cls.__name__, b) for b in binding.make_bindings([binding]))
     return rows
-
-
-async def open_first_result(pilot: Any) -> MainScreen:
-    """Search ``kataib`` and open the first result (the article has focus)."""
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    screen.search_bar.input.value = "kataib"
-    await settle(pilot)
-    await pilot.press("escape", "enter")
-    await settle(pilot)
-    return screen
 
 
 def test_a_means_write_a_note_wherever_it_is_bound() -> None:
@@ -75,9 +63,18 @@ async def test_the_related_tab_fills_in_when_a_resize_shows_the_panel(make_app: 
     its placeholder until the cursor moved."""
     async with make_app().run_test(size=(80, 24)) as pilot:
         screen = await open_first_result(pilot)
-        await pilot.press("j")
+        passages = screen.view.article.passages
+        with_related = [
+            index
+            for index, passage in enumerate(passages)
+            if screen.related.finder(screen.library, passage.id).items
+        ]
+        assert with_related, "the sample has paragraphs with related passages"
+        down = [*str(with_related[0]), "j"] if with_related[0] else []
+        await pilot.press("g", *down)  # to the top, then down to that paragraph
         await pilot.pause(0.4)
         await settle(pilot)
+        assert screen.view.cursor == with_related[0]
         assert not screen.side_visible and not screen.side._related
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.2)
@@ -86,3 +83,28 @@ async def test_the_related_tab_fills_in_when_a_resize_shows_the_panel(make_app: 
         assert screen.side._related, "the Related tab still shows its placeholder"
         passage = screen.view.article.passages[screen.view.cursor].id
         assert all(item.passage_id != passage for item in screen.side._related)
+
+
+async def test_at_80x24_the_panels_are_overlays_on_a_full_width_article(make_app: Any) -> None:
+    """With the side panel open at 80x24 the article shrank to 44 columns; the list (l) took
+    its share too. Now each is an overlay shown on demand; the article keeps the width."""
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        screen = await open_first_result(pilot)
+        assert screen.view.region.width == 80
+        await pilot.press("r")
+        await settle(pilot)
+        side = screen.side.region
+        assert side.width > 20 and screen.view.region.width == 80
+        assert side.right == 80 and side.x > 0  # over the right of the article
+        await pilot.press("l")  # the list instead (one overlay at a time)
+        await settle(pilot)
+        assert screen.results.region.width > 20 and screen.results.region.x == 0
+        assert screen.side.region.width == 0 and screen.view.region.width == 80
+        await pilot.press("t")  # a tab key shows the panel, and it has the focus's place
+        await settle(pilot)
+        focused = pilot.app.focused
+        assert focused is not None and focused.region.width > 0
+        await pilot.press("l", "r", "r")  # both closed: the article alone, full width
+        await settle(pilot)
+        assert screen.side.region.width == 0 and screen.results.region.width == 0
+        assert screen.view.region.width == 80

@@ -46,6 +46,7 @@ from briefreader.tui.screens.reader_search import SearchPart
 from briefreader.tui.state import load_state
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.filter_chips import FilterChips
+from briefreader.tui.widgets.find_bar import FindBar
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.notes_tab import NoteList
 from briefreader.tui.widgets.results import ResultsList
@@ -79,6 +80,7 @@ class MainScreen(PollingScreen):
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
         Binding("i", "focus_article", "Article", show=False, id="reader.article"),
         Binding("F", "facets", "Facets", show=False, id="reader.facets"),
+        Binding("ctrl+f", "find", "Find", show=False, id="reader.find"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -104,6 +106,7 @@ class MainScreen(PollingScreen):
             yield self.results
             with Vertical(id="article-pane"):
                 yield self.view
+                yield FindBar(id="find")
                 yield Static(id="article-status")
             yield self.side
         yield IndexingStatus(id="indexing")
@@ -159,6 +162,9 @@ class MainScreen(PollingScreen):
 
     @on(ArticleView.Moved)
     @on(ArticleView.ReferencesWanted)
+    @on(Input.Changed, "#find")
+    @on(Input.Submitted, "#find")
+    @on(FindBar.Closed)
     def _to_article(self, message: Message) -> None:
         forward(message, self.article)
 
@@ -242,14 +248,18 @@ class MainScreen(PollingScreen):
         self.call_after_refresh(self.related.catch_up)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """Reading (article or side panel): the list folds away; browsing: it is shown."""
-        reading = event.widget is self.view or self.side in event.widget.ancestors
+        """Reading (the article pane, its find bar, or the side panel): the list folds away;
+        browsing: it is shown."""
+        pane = self.query_one("#article-pane")
+        reading = any(node in event.widget.ancestors for node in (pane, self.side))
         self.set_class(reading, "-reading")
 
     def action_toggle_side(self) -> None:
-        """Show or hide the side panel."""
+        """Show or hide the side panel (narrower than 110 columns: an overlay, in place of
+        the list's)."""
         self.toggle_class("-hide-side" if self.has_class("-wide") else "-show-side")
         if self.side_visible:
+            self.set_class(self.has_class("-wide") and self.has_class("-show-list"), "-show-list")
             self.related.request()
 
     def action_next_tab(self) -> None:
@@ -259,8 +269,11 @@ class MainScreen(PollingScreen):
         self.side.next_tab()
 
     def action_toggle_list(self) -> None:
-        """Show or hide the results list beside the article while reading."""
+        """Show or hide the results list beside the article while reading (narrower than
+        110 columns: an overlay, in place of the side panel's)."""
         self.toggle_class("-show-list")
+        if self.has_class("-show-list") and not self.has_class("-wide"):
+            self.remove_class("-show-side")
 
     def action_focus_search(self) -> None:
         """Focus the search bar (at once: ``/kataib`` typed fast lands in the box;
@@ -282,6 +295,10 @@ class MainScreen(PollingScreen):
     def action_forward(self) -> None:
         """Redo a jump undone with back."""
         self.article.forward()
+
+    def action_find(self) -> None:
+        """Find inside the open article (the find bar under it)."""
+        self.article.open_find()
 
     def action_facets(self) -> None:
         """Show the facets of the current query (sources, entities, tags, timeline)."""

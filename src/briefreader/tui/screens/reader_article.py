@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from briefreader.models import Span
@@ -25,6 +25,7 @@ from briefreader.tui.entities import (
     entity_counts,
     merged_entity_counts,
 )
+from briefreader.tui.find import find_matches
 from briefreader.tui.history import Location
 from briefreader.tui.messages import ArticleFailed, ArticleLoaded, OpenRequest
 from briefreader.tui.notes_bridge import note_query
@@ -38,6 +39,7 @@ from briefreader.tui.screens.reader_parts import (
 from briefreader.tui.state import save_state
 from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
 from briefreader.tui.widgets.article_view import GUTTER, PLACEHOLDER, ArticleView
+from briefreader.tui.widgets.find_bar import FindBar
 from briefreader.tui.widgets.side_panel import SidePanel
 
 SAVE_DELAY = 1.0
@@ -160,6 +162,52 @@ class ArticlePart(Part):
 
         self.app.push_screen(ReferencesScreen(message.article, message.passage))
 
+    # ------------------------------------------------------------------ find in the article
+
+    @property
+    def find_bar(self) -> FindBar:
+        return self.screen.query_one(FindBar)
+
+    def open_find(self) -> None:
+        """ctrl+f: show the find bar (with the last text found, selected) and focus it."""
+        if self.view.article is None:
+            self.notify("Open an article first: ctrl+f finds inside it")
+            return
+        bar = self.find_bar
+        bar.display = True
+        self.screen.set_focus(bar)
+        bar.select_all()
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self, event: Input.Changed) -> None:
+        """Mark every match as the text is typed (in place of the search hits)."""
+        article = self.view.article
+        if article is not None:
+            self.view.set_find(event.value, find_matches(article, event.value))
+            self.post_message(PlaceChanged())
+
+    @on(Input.Submitted, "#find")
+    def _find_submitted(self, event: Input.Submitted) -> None:
+        """Enter: back to the article, on the first match after the cursor."""
+        self.find_bar.display = False
+        self.screen.set_focus(self.view)
+        if not event.value.strip():
+            self.view.set_find("", [])
+        elif not self.view.hits:
+            self.notify(f"No match for “{event.value}” in this article", markup=False)
+        else:
+            self.view.action_next_hit()
+        self.post_message(PlaceChanged())
+
+    def on_find_bar_closed(self, _message: FindBar.Closed) -> None:
+        """Esc in the find bar: stop finding; the search hits are marked again."""
+        self.find_bar.display = False
+        self.view.set_find("", [])
+        self.screen.set_focus(self.view)
+        self.post_message(PlaceChanged())
+
+    # ------------------------------------------------------------------ history
+
     def back(self) -> None:
         """Go back to where the last jump started."""
         self._go(self.session.history.back(self.location), "Nothing to go back to")
@@ -225,11 +273,15 @@ def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
     if view.article is None:
         return Text("")
     parts = [f"¶ {view.cursor + 1} of {view.passage_count}"]
+    noun = "match" if view.finding else "hit"
     if view.hits:
         if view.hit_index >= 0:
-            parts.append(f"hit {view.hit_index + 1} of {len(view.hits)}")
+            parts.append(f"{noun} {view.hit_index + 1} of {len(view.hits)}")
         else:
-            parts.append(counted(len(view.hits), "hit"))
+            plural = "matches" if view.finding else "hits"
+            parts.append(counted(len(view.hits), noun, plural))
+    elif view.finding:
+        parts.append("no match")
     if position is not None:
         parts.append(f"article {position[0]} of {position[1]}")
     return Text(" · ".join(parts))

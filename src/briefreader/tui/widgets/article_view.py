@@ -148,6 +148,8 @@ class ArticleView(ScrollView, can_focus=True):
         self.layout_data: ArticleLayout | None = None
         self.cursor = 0
         self.hits: list[tuple[int, Span]] = []
+        self.finding = ""  # the text found (ctrl+f): its matches stand in for the hits
+        self._search_marks: tuple[frozenset[str], list[tuple[int, Span]]] | None = None
         self.hit_index = -1
         self.terms: frozenset[str] = frozenset()
         self.mentions: list[Mention] = []
@@ -183,6 +185,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Display an article (cursor and scroll are set by ``move_cursor`` / ``go_to_hit``)."""
         self.layout_data = layout
         self.terms, self.hits, self.hit_index = terms, hits, -1
+        self.finding, self._search_marks = "", None
         self.mentions = mentions
         self._mention_starts = [m.start for m in mentions]
         self.cursor = 0
@@ -196,7 +199,21 @@ class ArticleView(ScrollView, can_focus=True):
         self.layout_data = None
         self.placeholder = placeholder
         self.hits, self.hit_index, self.mentions = [], -1, []
+        self.finding, self._search_marks = "", None
         self._relayout()
+
+    def set_find(self, needle: str, matches: list[tuple[int, Span]]) -> None:
+        """Mark the matches of a find in place of the search hits (n/N go through them);
+        an empty ``needle`` marks the search hits again."""
+        if needle and self._search_marks is None:
+            self._search_marks = (self.terms, self.hits)
+        if needle:
+            self.terms, self.hits = frozenset(), matches
+        elif self._search_marks is not None:
+            (self.terms, self.hits), self._search_marks = self._search_marks, None
+        self.finding, self.hit_index = needle, -1
+        self._span_cache.clear()
+        self._invalidate()
 
     def set_placeholder(self, placeholder: str) -> None:
         """Change the message shown while no article is open."""
@@ -381,6 +398,9 @@ class ArticleView(ScrollView, can_focus=True):
             spans += [(s, e, "article-view--footnote") for s, e, _ in footnote_spans(block.text)]
         spans += self._note_spans(block)
         spans += [(s.start, s.end, "article-view--hit") for s in term_spans(block.text, self.terms)]
+        if self.finding and block.passage >= 0:
+            found = [span for passage, span in self.hits if passage == block.passage]
+            spans += [(s.start, s.end, "article-view--hit") for s in found]
         self._span_cache[block_index] = spans
         return spans
 
@@ -575,7 +595,9 @@ class ArticleView(ScrollView, can_focus=True):
         """Jump to the next search hit, or ask for the next result article."""
         self._repeat()  # a count is not applied across articles; dropped
         target = self._neighbour_hit(1)
-        if target is None:
+        if target is None and self.finding:
+            self._wrap_find(0, "last", "first")
+        elif target is None:
             self.post_message(self.HitsExhausted(1))
         else:
             self.go_to_hit(target)
@@ -584,10 +606,20 @@ class ArticleView(ScrollView, can_focus=True):
         """Jump to the previous search hit, or ask for the previous result article."""
         self._repeat()
         target = self._neighbour_hit(-1)
-        if target is None:
+        if target is None and self.finding:
+            self._wrap_find(-1, "first", "last")
+        elif target is None:
             self.post_message(self.HitsExhausted(-1))
         else:
             self.go_to_hit(target)
+
+    def _wrap_find(self, index: int, past: str, back: str) -> None:
+        """A find stays in the article: round to the other end, and say so."""
+        if not self.hits:
+            self.notify(f"No match for “{self.finding}” in this article", markup=False)
+            return
+        self.go_to_hit(index)
+        self.notify(f"Find wrapped: past the {past} match, back to the {back}", markup=False)
 
     def go_to_hit(self, index: int) -> None:
         """Put the cursor on a hit (negative: counted from the end)."""
