@@ -19,6 +19,7 @@ def reader_bindings() -> list[tuple[str, Binding]]:
     """Every binding of the reader's classes: (class name, binding), one row per key."""
     known_binding_ids()  # imports every screen and widget opened later
     import briefreader.tui.app  # noqa: F401 - the app and its main screen, opened first
+
     rows: list[tuple[str, Binding]] = []
     pending: list[type] = [DOMNode]
     while pending:
