@@ -9,6 +9,7 @@ may find candidates in the other. Built once into a cache folder and reused: ind
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import tarfile
 from pathlib import Path
@@ -22,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "src" / "briefreader" / "sample"
 BBC = REPO.parent / "shared" / "corpora" / "bbc-news.tar.gz"
 DEFAULT_CACHE = Path("/tmp/briefreader-related-eval")
+MOVES = REPO / "benchmarks" / "data" / "related_passage_moves.json"
 
 
 class CorpusMissing(Exception):
@@ -90,10 +92,24 @@ def copy_aliases(library: Library) -> dict[str, str]:
         kept = first.setdefault(text, path.stem)
         if path.stem not in indexed and kept in indexed:
             aliases[path.stem] = kept
-    return aliases
+    return aliases | passage_moves()
+
+
+def passage_moves(path: Path = MOVES) -> dict[str, str]:
+    """Judged sample passage id -> its id now, for passages that cleaning renumbered.
+
+    A passage that cleaning removed maps to an id no index holds (``…#removed``): its old
+    number now belongs to another paragraph.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    removed = {passage_id: f"{passage_id}#removed" for passage_id in data["removed"]}
+    return dict(data["moves"]) | removed
 
 
 def resolve_copy(passage_id: str, aliases: dict[str, str]) -> str:
-    """The passage id in the kept article when its article was dropped as a copy."""
+    """The passage id now: moved by cleaning, or in the kept article when its article was
+    dropped as a copy."""
+    if passage_id in aliases:
+        return aliases[passage_id]
     article_id, _, number = passage_id.rpartition(":p")
     return f"{aliases[article_id]}:p{number}" if article_id in aliases else passage_id

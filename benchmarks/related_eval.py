@@ -239,7 +239,8 @@ def quality_table(cache: Path, rounds: int | None = None) -> None:
     aliases = copy_aliases(library)
     queries = resolved(queries, aliases)
     judged = judged_ids(rounds, aliases)
-    print(f"{len(aliases)} judged articles indexed as copies of another: resolved to it")
+    copies = sum(":p" not in key for key in aliases)
+    print(f"{copies} judged articles indexed as copies of another: resolved to it")
     rankings = {}
     for name, ranker in methods(semantic):
         rankings[name] = {q.id: ranker(library, q.id, K) for q in queries}

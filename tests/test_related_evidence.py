@@ -28,8 +28,8 @@ from briefreader.search.related import (
 )
 from briefreader.workspace import Workspace
 
-CREDIT_LINE = "004_6c8c47967f33c65d:p31"  # "... Associated Press Matthew Lee ... contributed"
-NAME_ONLY = "004_6c8c47967f33c65d:p21"  # "Sometimes the messenger is al-Sudani."
+CREDIT_LINE = "004_6c8c47967f33c65d:p29"  # "... Associated Press Matthew Lee ... contributed"
+NAME_ONLY = "004_6c8c47967f33c65d:p19"  # "Sometimes the messenger is al-Sudani."
 ATTACKS_160 = "002_ea0493244cfba2d5:p12"
 MONTHS = {"january", "february", "march", "april", "june", "july", "august", "september"}
 MONTHS |= {"october", "november", "december"}  # "may" is a stop word, never a key term

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from briefreader.search.figures import Figure, shared_subjects, side_by_side
-from briefreader.search.related.model import Candidate, Profile, RelatedItem
+from briefreader.search.related.model import SCORE_DECIMALS, Candidate, Profile, RelatedItem
 
 if TYPE_CHECKING:
     from briefreader.search.backend import SearchBackend
@@ -26,7 +26,7 @@ def related_item(library: SearchBackend, candidate: Candidate, profile: Profile)
         passage_id=candidate.passage_id,
         article_id=candidate.article_id,
         title=summary.title if summary else candidate.article_id,
-        score=round(candidate.score, 4),
+        score=round(candidate.score, SCORE_DECIMALS),
         text=candidate.text,
         why=why(entities, terms, figures),
         figures=figures,

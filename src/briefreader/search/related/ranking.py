@@ -15,7 +15,12 @@ from briefreader.search.related.candidates import (
     nearest_candidates,
 )
 from briefreader.search.related.explain import figure_lines, related_item
-from briefreader.search.related.model import RelatedOptions, RelatedResult, UnknownPassage
+from briefreader.search.related.model import (
+    SCORE_DECIMALS,
+    RelatedOptions,
+    RelatedResult,
+    UnknownPassage,
+)
 from briefreader.search.related.profile import profile as paragraph_profile
 from briefreader.search.related.scoring import rescore_lexical, score
 from briefreader.search.related.stats import stats_for
@@ -89,7 +94,10 @@ def rank(
     if options.semantic and semantic is None:  # extra missing: lexical scores, lexical cut
         options = replace(options, semantic=False)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage_id))
-    visible = shown_count([c.score for c in ranked], options.cutoff, options.floor_cutoff)
+    # The cut and the "loosely related" flag read the score as shown (4 decimals), so a
+    # shown 0.26 is never "below the threshold 0.26".
+    shown_scores = [round(c.score, SCORE_DECIMALS) for c in ranked]
+    visible = shown_count(shown_scores, options.cutoff, options.floor_cutoff)
     shown = ranked[: min(visible, limit)]
     items = tuple(related_item(library, c, profile) for c in shown)
     subjects, lines = figure_lines(profile.figures, [c.figures for c in shown])
@@ -103,7 +111,7 @@ def rank(
         lines,
         hidden,
         notice,
-        loosely_related=bool(shown) and shown[0].score < options.cutoff,
+        loosely_related=bool(shown) and shown_scores[0] < options.cutoff,
         figure_subjects=subjects,
     )
 
