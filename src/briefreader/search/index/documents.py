@@ -13,15 +13,15 @@ from typing import Any
 
 from whoosh.writing import IndexWriter
 
-from briefreader.models import Article, Heading, Passage, Reference
+from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
 from briefreader.search.index.enrich import Enrichment
-from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION
+from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION, passage_field
 from briefreader.search.index.terms import passage_terms
 
 
 def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage."""
+    """Write one article document and one document per passage (``p_`` fields)."""
     entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
     body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
@@ -29,7 +29,6 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
         kind="article",
         article_id=article.id,
         path=article.path,
-        content_hash=article.content_hash,
         title=article.title,
         body=body,
         spell_words=body,
@@ -49,14 +48,14 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
             article_id=article.id,
             path=article.path,
             number=passage.number,
-            body=passage.text,
-            heading=passage.heading,
-            source=article.source,
-            date=article.date or "",
+            p_body=passage.text,
+            p_heading=passage.heading,
             text=passage.text,
             terms=passage_terms(passage.text),
-            footnote=",".join(passage.footnotes),
-            **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
+            p_footnote=",".join(passage.footnotes),
+            **{
+                passage_field(k): ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS
+            },
         )
 
 
@@ -68,8 +67,15 @@ def summarize(article: Article) -> ArticleSummary:
 
 
 def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
-    """Serialise an article (and enrichment payload) for the index's stored field."""
+    """Serialise an article (and enrichment payload) for the index's stored field.
+
+    Passages are kept as offsets only: their text is ``article.text[start:end]`` and their
+    ids follow from the article's id and their numbers (the text is not stored twice).
+    """
     data = asdict(article)
+    for passage in data["passages"]:
+        for derived in ("id", "article_id", "text"):
+            del passage[derived]
     data["extra"] = payload or {}
     return json.dumps(data, ensure_ascii=False)
 
@@ -78,8 +84,18 @@ def article_from_json(text: str) -> Article:
     """Rebuild an ``Article`` from ``article_to_json`` output."""
     data = json.loads(text)
     data.pop("extra", None)
+    article_id, body = data["id"], data["text"]
     data["passages"] = tuple(
-        Passage(**{**p, "footnotes": tuple(p["footnotes"])}) for p in data["passages"]
+        Passage(
+            **{
+                "id": make_passage_id(article_id, p["number"]),
+                "article_id": article_id,
+                "text": body[p["start"] : p["end"]],
+                **p,
+                "footnotes": tuple(p["footnotes"]),
+            }
+        )
+        for p in data["passages"]
     )
     data["headings"] = tuple(Heading(**h) for h in data["headings"])
     data["references"] = tuple(Reference(**r) for r in data["references"])

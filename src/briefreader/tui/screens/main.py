@@ -88,6 +88,7 @@ class MainScreen(ReaderNotes):
         super().__init__()
         self.workspace = workspace
         self.library: Any = None
+        self._building = "Building the index for the first time…"  # or why it is rebuilt
         self.history = History()
         self.state: ReaderState = load_state(workspace.state_dir)
         self.results_query = ""
@@ -152,15 +153,16 @@ class MainScreen(ReaderNotes):
     def load_library(self) -> None:
         """Open the index at once if there is one, then bring it up to date."""
         from briefreader.pipeline import run_index
-        from briefreader.search.index.store import IndexBusy, IndexUnavailable
+        from briefreader.search.index.store import IndexBusy, IndexUnavailable, active_dir
         from briefreader.search.library import Library
 
         library = None
         try:
             library = Library.open(self.workspace)
             self.post_message(LibraryReady(library, final=False))
-        except IndexUnavailable:
-            pass
+        except IndexUnavailable as reason:
+            if active_dir(self.workspace.index_dir) is not None:  # there, but unusable: say why
+                self._building = f"Rebuilding the index ({reason}); notes are kept…"
         try:
             run = run_index(
                 self.workspace, progress=self._progress_poster(), library=library, keep_open=True
@@ -216,7 +218,7 @@ class MainScreen(ReaderNotes):
         indexing.display = True
         indexing.update_progress(message.phase, message.done, message.total)
         if self.library is None:
-            self.view.set_placeholder("Building the index for the first time…")
+            self.view.set_placeholder(self._building)
 
     def on_library_ready(self, message: LibraryReady) -> None:
         """The index is open: run the current query and restore the last article."""
@@ -812,6 +814,9 @@ def _result_status(result: SearchResult, query: str = "") -> str:
 def _report_notice(report: Any) -> str:
     if not report.changed:
         return ""
+    if report.rebuilt:
+        reason = report.rebuilt.removesuffix("; rebuilding it")
+        return f"Index rebuilt ({reason}): {report.articles} articles"
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     parts.append(f"{len(report.removed)} removed")
     return f"Indexed {report.articles} articles ({', '.join(parts)})"
