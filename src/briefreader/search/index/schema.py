@@ -12,9 +12,9 @@ them. Passage text fields keep no positions (phrases run on articles).
 
 from __future__ import annotations
 
-from whoosh import analysis, fields
+from whoosh import analysis, fields, formats
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 PASSAGE_PREFIX = "p_"
@@ -70,6 +70,18 @@ def word_analyzer() -> analysis.Analyzer:
     )
 
 
+class WordsField(fields.SpellField):
+    """Whole words of article documents: the vocabulary of suggestions and prefix expansion.
+
+    Both read only which words exist and in how many documents, so the postings keep no
+    term frequencies (Whoosh's ``SpellField`` keeps them).
+    """
+
+    def __init__(self, analyzer: analysis.Analyzer) -> None:
+        super().__init__(analyzer)
+        self.format = formats.Existence()
+
+
 def build_schema() -> fields.Schema:
     """Create the schema (a new object each time; Whoosh schemas are mutable)."""
     text = text_analyzer()
@@ -85,7 +97,7 @@ def build_schema() -> fields.Schema:
         # Whole words of article documents only: the vocabulary of suggestions and prefixes.
         # Its own unstemmed analyzer, because Whoosh's SpellField misspells "nomorph"
         # internally and would not switch the stemmer off.
-        spell_words=fields.SpellField(word_analyzer()),
+        spell_words=WordsField(word_analyzer()),
         heading=fields.TEXT(analyzer=text, field_boost=1.5),
         references=fields.TEXT(analyzer=text),
         source=fields.TEXT(analyzer=analysis.SimpleAnalyzer()),
