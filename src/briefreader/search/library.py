@@ -24,7 +24,12 @@ from briefreader.search.index.catalog import (
     StoredCatalog,
     read_entity_forms,
 )
-from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
+from briefreader.search.index.documents import (
+    article_extra,
+    article_from_json,
+    catalog_from_index,
+    passage_texts,
+)
 from briefreader.search.index.schema import ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.postings import PassageIndex
@@ -230,9 +235,10 @@ class Library:
     def _load_article(self, article_id: str) -> tuple[Article, dict[str, Any]]:
         with self._lock:
             fields = self._searcher.document(doc_id=article_id)
-        if not fields or fields.get("kind") != "article":
-            raise KeyError(article_id)
-        return article_from_json(fields["data"]), article_extra(fields["data"])
+            if not fields or fields.get("kind") != "article":
+                raise KeyError(article_id)
+            texts = passage_texts(self._searcher, article_id)
+        return article_from_json(fields["data"], texts), article_extra(fields["data"])
 
     def passage(self, passage_id: str) -> tuple[Article, Passage]:
         """The article and passage of a passage id (``<article-id>:p<n>``).

@@ -8,6 +8,7 @@ Both sides use it: the indexer writes these documents, the library reads them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -69,10 +70,17 @@ def summarize(article: Article) -> ArticleSummary:
 def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
     """Serialise an article (and enrichment payload) for the index's stored field.
 
-    Passages are kept as offsets only: their text is ``article.text[start:end]`` and their
-    ids follow from the article's id and their numbers (the text is not stored twice).
+    The text is stored once: each passage document stores its own text, and the article keeps
+    only what lies between its passages (``gaps``: headings, blank lines), from which
+    ``article_from_json`` puts the text together again. Passage ids follow from the article's
+    id and their numbers. (An article whose passages do not follow each other in the text
+    keeps its whole text.)
     """
     data = asdict(article)
+    gaps = _gaps(article)
+    if gaps is not None:
+        del data["text"]
+        data["gaps"] = gaps
     for passage in data["passages"]:
         for derived in ("id", "article_id", "text"):
             del passage[derived]
@@ -80,11 +88,35 @@ def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> 
     return json.dumps(data, ensure_ascii=False)
 
 
-def article_from_json(text: str) -> Article:
-    """Rebuild an ``Article`` from ``article_to_json`` output."""
+def _gaps(article: Article) -> list[str] | None:
+    """The text before, between and after the passages (None if they overlap or go back)."""
+    gaps, position = [], 0
+    for passage in article.passages:
+        if passage.start < position:
+            return None
+        gaps.append(article.text[position : passage.start])
+        position = passage.end
+    return [*gaps, article.text[position:]]
+
+
+def article_from_json(text: str, passage_texts: Mapping[int, str] | None = None) -> Article:
+    """Rebuild an ``Article`` from ``article_to_json`` output and, when it kept ``gaps``, the
+    stored text of its passages by number.
+
+    Raises:
+        KeyError: a passage's text is missing (the index is damaged).
+    """
     data = json.loads(text)
     data.pop("extra", None)
-    article_id, body = data["id"], data["text"]
+    article_id = data["id"]
+    gaps = data.pop("gaps", None)
+    if gaps is not None:
+        texts = passage_texts or {}
+        pieces = [gaps[0]]
+        for passage, gap in zip(data["passages"], gaps[1:], strict=True):
+            pieces += [texts[passage["number"]], gap]
+        data["text"] = "".join(pieces)
+    body = data["text"]
     data["passages"] = tuple(
         Passage(
             **{
@@ -104,6 +136,16 @@ def article_from_json(text: str) -> Article:
     return Article(**data)
 
 
+def passage_texts(searcher: Any, article_id: str) -> dict[int, str]:
+    """The stored text of an article's live passages, by number."""
+    texts = {}
+    for docnum in searcher.postings("article_id", article_id).all_ids():
+        fields = searcher.stored_fields(docnum)
+        if "number" in fields:
+            texts[fields["number"]] = fields.get("text", "")
+    return texts
+
+
 def article_extra(text: str) -> dict[str, Any]:
     """The enrichment payload stored with an article (entities…)."""
     return dict(json.loads(text).get("extra") or {})
@@ -116,7 +158,7 @@ def catalog_from_index(ix: Any) -> Catalog:
     catalog = Catalog(schema_version=SCHEMA_VERSION)
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="article"):
-            article = article_from_json(fields["data"])
+            article = article_from_json(fields["data"], passage_texts(searcher, fields["doc_id"]))
             mentions = from_payload(article, article_extra(fields["data"])) or []
             entry = catalog.files.get(article.path)
             ids = (*(entry.articles if entry else ()), article.id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from whoosh import analysis, fields, formats
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 TEXT_FIELDS = ("title", "body", "heading", "references")
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
 PASSAGE_PREFIX = "p_"
