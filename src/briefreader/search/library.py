@@ -5,6 +5,7 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -418,9 +419,9 @@ class Library:
         fields = (passage_field("body"), passage_field("heading"))
         wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in fields]
         wanted += [
-            query.Term(passage_field(leaf.fieldname), leaf.text)
+            _on_passages(leaf)
             for leaf in positive_leaves(parsed)
-            if isinstance(leaf, query.Term) and leaf.fieldname in (*ENTITY_FIELDS, "footnote")
+            if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
         ]
         if not wanted:
             return {}
@@ -473,6 +474,13 @@ class Library:
                 return self._highlight_terms(self._parse(text))
         except QueryError:
             return set()
+
+
+def _on_passages(leaf: query.Query) -> query.Query:
+    """An entity or footnote clause (a term, a prefix…) asked of the passages' own field."""
+    moved = copy.copy(leaf)
+    moved.fieldname = passage_field(leaf.fieldname)  # type: ignore[attr-defined]
+    return moved
 
 
 def _best_by_skipping(
