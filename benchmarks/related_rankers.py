@@ -64,7 +64,7 @@ def whoosh_bm25_ranker(library: Library, passage_id: str, depth: int) -> list[st
         terms = list(dict.fromkeys(t.text for t in analyzer(passage.text, mode="query")))
         if not terms:
             return []
-        query = wq.And([wq.Or([wq.Term("body", t) for t in terms]), wq.Term("kind", "passage")])
+        query = wq.Or([wq.Term("p_body", t) for t in terms])
         hits = searcher.search(query, limit=depth + 200)
         ids = [h["doc_id"] for h in hits if h["article_id"] != article.id]
     return ids[:depth]

@@ -220,3 +220,30 @@ def test_an_old_entity_cache_is_kept_until_carried_over(tmp_path: Path) -> None:
     (ws.articles_dir / "a.txt").write_text(f"Harbour plan\n\n{BODY} More.", encoding="utf-8")
     update_index(ws)
     assert (ws.index_dir / "entities-cache.db").is_file() and not legacy.exists()
+
+
+def test_stored_article_keeps_its_text_once_and_comes_back_whole(tmp_path: Path) -> None:
+    """The article's JSON keeps only what lies between passages; the passages' stored text
+    fills it in. Passages that overlap (not written by our splitter) keep the whole text."""
+    import json
+    from dataclasses import replace
+
+    from briefreader.search.index.documents import article_from_json, article_to_json
+    from briefreader.search.library import Library
+
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}\n\n## Later\n\nA second paragraph here.")
+    update_index(ws)
+    library = Library.open(ws)
+    try:
+        (summary,) = library.articles()
+        article = library.article(summary.id)
+    finally:
+        library.close()
+    assert all(article.text[p.start : p.end] == p.text for p in article.passages)
+    stored = article_to_json(article)
+    assert "text" not in json.loads(stored) and BODY not in stored
+    texts = {p.number: p.text for p in article.passages}
+    assert article_from_json(stored, texts) == article
+    first = article.passages[0]
+    odd = replace(article, passages=(first, replace(first, number=2, id=f"{article.id}:p2")))
+    assert article_from_json(article_to_json(odd)) == odd

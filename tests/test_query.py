@@ -195,3 +195,31 @@ def test_a_prefix_is_the_one_typed_not_its_stem(tmp_path: Path) -> None:
         assert sorted(h.article_id for h in library.search("game*").hits) == ["a", "b", "c"]
     finally:
         library.close()
+
+
+def test_every_query_finds_articles_and_only_plain_ones_skip_the_kind_filter(
+    library: Library,
+) -> None:
+    """Article and passage documents have fields of their own: a query on the user's fields
+    reaches article documents without ``kind:article``; one made of negations or of ``tag:``
+    ids (fields both kinds share) keeps the filter and still finds articles only."""
+    from whoosh import query
+
+    def filtered(text: str) -> bool:
+        parsed = library.article_query(text)
+        return any(
+            isinstance(leaf, query.Term) and leaf.fieldname == "kind" for leaf in parsed.leaves()
+        )
+
+    for text in ("waiver", '"gangs and kidnappers"', "source:AP", "waiver OR Tsurkov", "Kataib -x"):
+        assert not filtered(text), text
+    assert filtered("NOT waiver")
+    everything = {summary.id for summary in library.articles()}
+    negated = {hit.article_id for hit in library.search("NOT waiver", limit=50).hits}
+    assert negated == everything - {h.article_id for h in library.search("waiver").hits}
+    library.tag_articles = lambda tag: ["001_d3326cb8ef4ea649"]
+    try:
+        assert filtered("tag:x")
+        assert [hit.article_id for hit in library.search("tag:x").hits] == ["001_d3326cb8ef4ea649"]
+    finally:
+        library.tag_articles = None

@@ -127,7 +127,9 @@ async def test_an_estimated_count_is_replaced_by_the_exact_one(
     async with paged_app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         first = screen.library.search("lighthouse")
-        assert not first.exact and first.total > ARTICLES  # Whoosh over-estimates here
+        # Whoosh's estimate (exact here since articles have fields of their own; an over-
+        # estimate under a filter) is never shown as the count until the walk confirms it
+        assert not first.exact and first.total >= ARTICLES
         statuses: list[str] = []
         set_status = screen.search_bar.set_status
         monkeypatch.setattr(

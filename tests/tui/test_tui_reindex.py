@@ -57,3 +57,35 @@ async def test_reader_picks_up_an_index_rebuilt_by_another_process(
         await settle(pilot)
         assert [e for e in screen.results.entries]
         assert "late" in str(screen.results.entries[0])
+
+
+async def test_reader_names_and_rebuilds_an_index_of_an_older_format(
+    reader_workspace_root: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from briefreader.search.index.store import active_dir
+    from tests.tui.helpers import notifications
+
+    root = tmp_path / "ws"
+    shutil.copytree(reader_workspace_root, root)
+    shutil.rmtree(root / "index" / "state", ignore_errors=True)
+    (root / "briefreader.toml").write_text("[entities]\nenabled = false\n")
+    folder = active_dir(root / "index")
+    assert folder is not None
+    with sqlite3.connect(folder / "catalog.db") as db:  # what an earlier version wrote
+        db.execute("UPDATE info SET value = '7' WHERE key = 'schema_version'")
+    app = ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen: Any = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        await settle(pilot)
+        assert "index format 7" in screen.index.building  # the placeholder while it rebuilds
+        assert screen.library is not None
+        assert any(
+            m.startswith("Index rebuilt (the index was made by another version")
+            for m in notifications(pilot.app)
+        )
+        screen.search_bar.input.value = "waiver"
+        await settle(pilot)
+        assert screen.results.entries

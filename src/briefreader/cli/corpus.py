@@ -110,16 +110,21 @@ def print_report(report: IndexReport) -> None:
         console.print(f"timings: {phases}", markup=False)
 
 
-def open_library(workspace: Workspace, quiet: bool = True) -> Library:
-    """Open the index, building or repairing it first when needed."""
+def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:
+    """Open the index, building or repairing it first when needed (with a progress bar on a
+    terminal, unless ``-q``; an index that exists but cannot be used is named first)."""
     from briefreader.cli.progress import run_index
-    from briefreader.search.index.store import IndexUnavailable
+    from briefreader.search.index.store import IndexUnavailable, active_dir
     from briefreader.search.library import Library
 
     try:
         return with_note_tags(Library.open(workspace))
-    except IndexUnavailable:
-        report = run_index(workspace, quiet=quiet)
+    except IndexUnavailable as reason:
+        if active_dir(workspace.index_dir) is not None:
+            err_console().print(
+                f"index: {reason}; rebuilding it from articles/ (notes are kept)", markup=False
+            )
+        report = run_index(workspace, quiet=verbosity() < 0 if quiet is None else quiet)
         if report.rebuilt or report.added:
             err_console().print(f"index built: {counted(report.articles, 'article')}", markup=False)
         return with_note_tags(Library.open(workspace))

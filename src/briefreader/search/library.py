@@ -5,6 +5,7 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +26,13 @@ from briefreader.search.index.catalog import (
     StoredCatalog,
     read_entity_forms,
 )
-from briefreader.search.index.documents import article_extra, article_from_json, catalog_from_index
-from briefreader.search.index.schema import ENTITY_FIELDS
+from briefreader.search.index.documents import (
+    article_extra,
+    article_from_json,
+    catalog_from_index,
+    passage_texts,
+)
+from briefreader.search.index.schema import ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.index.whoosh_patches import search_deadline
 from briefreader.search.postings import PassageIndex
@@ -36,6 +42,7 @@ from briefreader.search.query import (
     TagResolver,
     expand_prefix,
     highlight_terms,
+    only_articles,
     parse_query,
     positive_leaves,
     suggest_respelling,
@@ -52,7 +59,12 @@ from briefreader.workspace import Settings, Workspace, user_config_path
 
 __all__ = ["Library", "QueryError", "SearchCancelled"]
 _ARTICLE = query.Term("kind", "article")
-_PASSAGE = query.Term("kind", "passage")
+
+
+def _on_articles(parsed: query.Query) -> query.Query:
+    """The query restricted to article documents: as it is when its fields already are
+    (``only_articles``: no ``kind`` filter on the hot path), else under ``kind:article``."""
+    return parsed if only_articles(parsed) else query.And([_ARTICLE, parsed])
 
 
 class SearchCancelled(Exception):
@@ -229,9 +241,10 @@ class Library:
     def _load_article(self, article_id: str) -> tuple[Article, dict[str, Any]]:
         with self._lock:
             fields = self._searcher.document(doc_id=article_id)
-        if not fields or fields.get("kind") != "article":
-            raise KeyError(article_id)
-        return article_from_json(fields["data"]), article_extra(fields["data"])
+            if not fields or fields.get("kind") != "article":
+                raise KeyError(article_id)
+            texts = passage_texts(self._searcher, article_id)
+        return article_from_json(fields["data"], texts), article_extra(fields["data"])
 
     def passage(self, passage_id: str) -> tuple[Article, Passage]:
         """The article and passage of a passage id (``<article-id>:p<n>``).
@@ -332,7 +345,7 @@ class Library:
             parsed = self._parse(text)
             searcher = self._searcher
             wanted = offset + limit
-            results = _search_within_budget(searcher, query.And([_ARTICLE, parsed]), wanted)
+            results = _search_within_budget(searcher, _on_articles(parsed), wanted)
             _check(stop)
             hits_raw = [(hit["doc_id"], hit.score) for hit in results[offset:]]
             scored = results.scored_length()
@@ -369,7 +382,7 @@ class Library:
             QueryError: the query is malformed.
         """
         with self._lock:
-            return query.And([_ARTICLE, self._parse(text)])
+            return _on_articles(self._parse(text))
 
     @contextmanager
     def counting_searcher(self) -> Iterator[Searcher]:
@@ -408,9 +421,10 @@ class Library:
         """The best-scoring passage of each article for the query's terms."""
         if not article_ids:
             return {}
-        wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in ("body", "heading")]
+        fields = (passage_field("body"), passage_field("heading"))
+        wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in fields]
         wanted += [
-            leaf
+            _on_passages(leaf)
             for leaf in positive_leaves(parsed)
             if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
         ]
@@ -448,8 +462,8 @@ class Library:
             terms = self._highlight_terms(self._parse(text))
             if not terms:
                 return []
-            wanted = query.Or([query.Term("body", t) for t in terms])
-            scope = query.And([_PASSAGE, query.Term("article_id", article_id), wanted])
+            wanted = query.Or([query.Term(passage_field("body"), t) for t in terms])
+            scope = query.And([query.Term("article_id", article_id), wanted])
             numbers = sorted(
                 (hit["number"], hit["doc_id"])
                 for hit in self._searcher.search(scope, limit=None, terms=False)
@@ -465,10 +479,18 @@ class Library:
             return set()
 
 
+def _on_passages(leaf: query.Query) -> query.Query:
+    """An entity or footnote clause (a term, a prefix…) asked of the passages' own field."""
+    moved = copy.copy(leaf)
+    moved.fieldname = passage_field(leaf.fieldname)  # type: ignore[attr-defined]
+    return moved
+
+
 def _best_by_skipping(
     searcher: Searcher, article_ids: list[str], wanted: list[query.Query]
 ) -> dict[str, tuple[str, str]]:
-    """The best passage of each hit article, scoring only those articles' passages.
+    """The best passage of each hit article, scoring only those articles' passages (the
+    ``wanted`` queries are on passage fields: no article document matches them).
 
     Each wanted term's matcher skips (block by block) to the articles' document numbers instead
     of intersecting with an ``Or`` of article ids, whose union matcher costs more than the
@@ -494,8 +516,7 @@ def _best_by_skipping(
     chosen: dict[str, tuple[float, int]] = {}
     for docnum, score in scores.items():
         best = chosen.get(owner[docnum])
-        is_better = best is None or (score, -docnum) > (best[0], -best[1])
-        if is_better and searcher.stored_fields(docnum).get("kind") == "passage":
+        if best is None or (score, -docnum) > (best[0], -best[1]):
             chosen[owner[docnum]] = (score, docnum)
     found = {}
     for article_id, (_, docnum) in chosen.items():

@@ -8,8 +8,11 @@ dictionary operations per posting instead (10-20× less work for the same candid
 ``PassageIndex`` is a per-searcher view: a byte mask of live passage documents (built once,
 from the ``kind`` postings and the deletions), document frequencies (memoised) and
 ``accumulate``, which adds ``weight × tf-saturation`` per posting of each term into a
-``{docnum: score}`` map. Posting blocks are read with the whoosh-reloaded 2.7 codec's block
-reader when the matcher is one (the fast path), and through the public matcher API otherwise.
+``{docnum: score}`` map. Fields are named as on article documents (``body``, ``entity``…):
+statistics count both kinds of document, as the related ranking was tuned on, and postings are
+read from the passages' own fields (``schema.passage_field``). Posting blocks are read with
+the whoosh-reloaded 2.7 codec's block reader when the matcher is one (the fast path), and
+through the public matcher API otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
+
+from briefreader.search.index.schema import passage_field
 
 # BM25's term-frequency saturation (no length norm at this stage: passages are short).
 K1 = 1.2
@@ -88,8 +93,8 @@ class PassageIndex:
         return None if found is None else int(found)
 
     def field_length(self, fieldname: str) -> int:
-        """Total tokens of ``fieldname`` over all documents."""
-        return int(self.reader.field_length(fieldname))
+        """Total tokens of ``fieldname`` over all documents (articles and passages)."""
+        return sum(int(self.reader.field_length(name)) for name in _both(fieldname))
 
     @property
     def mask(self) -> bytearray:
@@ -124,15 +129,18 @@ class PassageIndex:
         if found is None:
             if len(self._df) > self.MAX_DF_ENTRIES:
                 self._df.clear()
-            found = self._df[key] = self.reader.doc_frequency(fieldname, term)
+            found = self._df[key] = sum(
+                self.reader.doc_frequency(name, term) for name in _both(fieldname)
+            )
         return found
 
     def docnums(self, fieldname: str, term: str) -> set[int]:
         """Document numbers holding ``term`` (deleted ones included; mask them)."""
         found: set[int] = set()
-        for leaf, base in self.leaves:
-            for ids, _ in posting_blocks(leaf, fieldname, term):
-                found.update(base + docnum for docnum in ids)
+        for name in _both(fieldname):
+            for leaf, base in self.leaves:
+                for ids, _ in posting_blocks(leaf, name, term):
+                    found.update(base + docnum for docnum in ids)
         return found
 
     def accumulate(
@@ -141,6 +149,7 @@ class PassageIndex:
         """Add ``weight × tf(K1+1)/(tf+K1)`` per live passage posting of each term."""
         mask = self.mask
         get = scores.get
+        fieldname = passage_field(fieldname)
         for term, weight in weighted:
             for leaf, base in self.leaves:
                 for ids, tfs in posting_blocks(leaf, fieldname, term):
@@ -148,3 +157,9 @@ class PassageIndex:
                         doc = base + docnum
                         if mask[doc]:
                             scores[doc] = get(doc, 0.0) + weight * tf * (K1 + 1) / (tf + K1)
+
+
+def _both(fieldname: str) -> tuple[str, ...]:
+    """An article field and, if passages have their own, the passages' field."""
+    own = passage_field(fieldname)
+    return (fieldname,) if own == fieldname else (fieldname, own)

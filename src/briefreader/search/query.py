@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import qparser, query
 from whoosh.fields import Schema
 
-from briefreader.search.index.schema import ENTITY_FIELDS, text_analyzer
+from briefreader.search.index.schema import ARTICLE_FIELDS, ENTITY_FIELDS, text_analyzer
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
 USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
@@ -356,6 +356,24 @@ def _plain_terms(parsed: query.Query) -> tuple[str, ...]:
         if is_text_term and isinstance(leaf.text, str) and leaf.text not in terms:
             terms.append(leaf.text)
     return tuple(terms)
+
+
+def only_articles(node: query.Query) -> bool:
+    """Can only article documents match ``node``? True when it needs a clause on a field that
+    passage documents do not have (every user field but ``tag:``'s article ids); False for a
+    query made of negations, which also matches passage documents (it then needs ``kind``)."""
+    if isinstance(node, query.Not):
+        return False
+    if isinstance(node, query.AndNot | query.AndMaybe | query.Require):
+        return only_articles(node.a)
+    if isinstance(node, query.And):
+        return any(only_articles(child) for child in node.children())
+    if isinstance(node, query.Or | query.DisjunctionMax):
+        children = list(node.children())
+        return bool(children) and all(only_articles(child) for child in children)
+    if node.is_leaf():
+        return getattr(node, "fieldname", None) in ARTICLE_FIELDS
+    return False
 
 
 def positive_leaves(node: query.Query) -> list[query.Query]:

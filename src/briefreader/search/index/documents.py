@@ -8,20 +8,21 @@ Both sides use it: the indexer writes these documents, the library reads them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from whoosh.writing import IndexWriter
 
-from briefreader.models import Article, Heading, Passage, Reference
+from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
 from briefreader.search.index.enrich import Enrichment
-from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION
+from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION, passage_field
 from briefreader.search.index.terms import passage_terms
 
 
 def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage."""
+    """Write one article document and one document per passage (``p_`` fields)."""
     entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
     body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
@@ -29,7 +30,6 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
         kind="article",
         article_id=article.id,
         path=article.path,
-        content_hash=article.content_hash,
         title=article.title,
         body=body,
         spell_words=body,
@@ -49,14 +49,14 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
             article_id=article.id,
             path=article.path,
             number=passage.number,
-            body=passage.text,
-            heading=passage.heading,
-            source=article.source,
-            date=article.date or "",
+            p_body=passage.text,
+            p_heading=passage.heading,
             text=passage.text,
             terms=passage_terms(passage.text),
-            footnote=",".join(passage.footnotes),
-            **{k: ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS},
+            p_footnote=",".join(passage.footnotes),
+            **{
+                passage_field(k): ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS
+            },
         )
 
 
@@ -68,24 +68,82 @@ def summarize(article: Article) -> ArticleSummary:
 
 
 def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> str:
-    """Serialise an article (and enrichment payload) for the index's stored field."""
+    """Serialise an article (and enrichment payload) for the index's stored field.
+
+    The text is stored once: each passage document stores its own text, and the article keeps
+    only what lies between its passages (``gaps``: headings, blank lines), from which
+    ``article_from_json`` puts the text together again. Passage ids follow from the article's
+    id and their numbers. (An article whose passages do not follow each other in the text
+    keeps its whole text.)
+    """
     data = asdict(article)
+    gaps = _gaps(article)
+    if gaps is not None:
+        del data["text"]
+        data["gaps"] = gaps
+    for passage in data["passages"]:
+        for derived in ("id", "article_id", "text"):
+            del passage[derived]
     data["extra"] = payload or {}
     return json.dumps(data, ensure_ascii=False)
 
 
-def article_from_json(text: str) -> Article:
-    """Rebuild an ``Article`` from ``article_to_json`` output."""
+def _gaps(article: Article) -> list[str] | None:
+    """The text before, between and after the passages (None if they overlap or go back)."""
+    gaps, position = [], 0
+    for passage in article.passages:
+        if passage.start < position:
+            return None
+        gaps.append(article.text[position : passage.start])
+        position = passage.end
+    return [*gaps, article.text[position:]]
+
+
+def article_from_json(text: str, passage_texts: Mapping[int, str] | None = None) -> Article:
+    """Rebuild an ``Article`` from ``article_to_json`` output and, when it kept ``gaps``, the
+    stored text of its passages by number.
+
+    Raises:
+        KeyError: a passage's text is missing (the index is damaged).
+    """
     data = json.loads(text)
     data.pop("extra", None)
+    article_id = data["id"]
+    gaps = data.pop("gaps", None)
+    if gaps is not None:
+        texts = passage_texts or {}
+        pieces = [gaps[0]]
+        for passage, gap in zip(data["passages"], gaps[1:], strict=True):
+            pieces += [texts[passage["number"]], gap]
+        data["text"] = "".join(pieces)
+    body = data["text"]
     data["passages"] = tuple(
-        Passage(**{**p, "footnotes": tuple(p["footnotes"])}) for p in data["passages"]
+        Passage(
+            **{
+                "id": make_passage_id(article_id, p["number"]),
+                "article_id": article_id,
+                "text": body[p["start"] : p["end"]],
+                **p,
+                "footnotes": tuple(p["footnotes"]),
+            }
+        )
+        for p in data["passages"]
     )
     data["headings"] = tuple(Heading(**h) for h in data["headings"])
     data["references"] = tuple(Reference(**r) for r in data["references"])
     for key in ("tags", "deck", "notices"):
         data[key] = tuple(data[key])
     return Article(**data)
+
+
+def passage_texts(searcher: Any, article_id: str) -> dict[int, str]:
+    """The stored text of an article's live passages, by number."""
+    texts = {}
+    for docnum in searcher.postings("article_id", article_id).all_ids():
+        fields = searcher.stored_fields(docnum)
+        if "number" in fields:
+            texts[fields["number"]] = fields.get("text", "")
+    return texts
 
 
 def article_extra(text: str) -> dict[str, Any]:
@@ -100,7 +158,7 @@ def catalog_from_index(ix: Any) -> Catalog:
     catalog = Catalog(schema_version=SCHEMA_VERSION)
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="article"):
-            article = article_from_json(fields["data"])
+            article = article_from_json(fields["data"], passage_texts(searcher, fields["doc_id"]))
             mentions = from_payload(article, article_extra(fields["data"])) or []
             entry = catalog.files.get(article.path)
             ids = (*(entry.articles if entry else ()), article.id)

@@ -76,7 +76,11 @@ def open_active(
     if set(ix.schema.names()) != set(build_schema().names()) or (
         catalog is not None and catalog.schema_version != SCHEMA_VERSION
     ):
-        raise IndexUnavailable("the index was made by another version of briefreader")
+        found = catalog.schema_version if catalog is not None else "unknown"
+        raise IndexUnavailable(
+            f"the index was made by another version of briefreader "
+            f"(index format {found}; this version uses format {SCHEMA_VERSION})"
+        )
     return ix, catalog
 
 

@@ -25,19 +25,22 @@ from briefreader.tui.widgets.search_bar import SearchBar
 class IndexPart(Part):
     """Opens the library in a worker, brings it up to date, and picks up outside changes."""
 
+    building = "Building the index for the first time…"  # or why it is rebuilt
+
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
         """Open the index at once if there is one, then bring it up to date."""
         from briefreader.pipeline import run_index
-        from briefreader.search.index.store import IndexBusy, IndexUnavailable
+        from briefreader.search.index.store import IndexBusy, IndexUnavailable, active_dir
         from briefreader.search.library import Library
 
         workspace, library = self.session.workspace, None
         try:
             library = Library.open(workspace)
             self.post_message(LibraryReady(library, final=False))
-        except IndexUnavailable:
-            pass
+        except IndexUnavailable as reason:
+            if active_dir(workspace.index_dir) is not None:  # there, but unusable: say why
+                self.building = f"Rebuilding the index ({reason}); notes are kept…"
         try:
             run = run_index(
                 workspace, progress=self._progress_poster(), library=library, keep_open=True
@@ -93,9 +96,7 @@ class IndexPart(Part):
         indexing.display = True
         indexing.update_progress(message.phase, message.done, message.total)
         if self.session.library is None:
-            self.screen.query_one(ArticleView).set_placeholder(
-                "Building the index for the first time…"
-            )
+            self.screen.query_one(ArticleView).set_placeholder(self.building)
 
     def on_library_ready(self, message: LibraryReady) -> None:
         """The index is open: say what indexing did, then tell the screen."""
@@ -139,6 +140,9 @@ def report_notice(report: Any) -> str:
     """What an index run changed, for a toast ("" when nothing changed)."""
     if not report.changed:
         return ""
+    if report.rebuilt:
+        reason = report.rebuilt.removesuffix("; rebuilding it")
+        return f"Index rebuilt ({reason}): {counted(report.articles, 'article')}"
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     parts.append(f"{len(report.removed)} removed")
     return f"Indexed {counted(report.articles, 'article')} ({', '.join(parts)})"
