@@ -207,6 +207,15 @@ def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     """Strip edge punctuation, a leading "the", a trailing possessive and leading titles."""
+    cut_start, cut_end = _trim_surface(text[start:end], kind)
+    return start + cut_start, end - cut_end
+
+
+@lru_cache(maxsize=100_000)
+def _trim_surface(text: str, kind: str) -> tuple[int, int]:
+    """How many characters ``_trim`` cuts off each end of a span: it reads the span only, so
+    this is asked once per spelling and type."""
+    start, end = 0, len(text)
     previous = (-1, -1)
     while (start, end) != previous and start < end:
         previous = (start, end)
@@ -226,7 +235,7 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
             end -= len(match.group())
         if text[start:end].endswith(".") and not _KEEP_DOT.search(text[start:end]):
             end -= 1
-    return start, end
+    return start, len(text) - end
 
 
 def _title_length(surface: str) -> int:

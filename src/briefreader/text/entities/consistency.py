@@ -18,7 +18,7 @@ from briefreader.text.entities.evidence import decide_types, is_match_report
 from briefreader.text.entities.gazetteer import countries, org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
-from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
+from briefreader.text.entities.rules import date_spans, in_caps_line
 from briefreader.text.entities.sides import PEOPLE_TABLE_SHARE, ranked_entries, table_sides
 from briefreader.text.entities.tables import name_table
 
@@ -70,9 +70,9 @@ def _named(text: str, item: Found) -> Found:
 def add_calendar_dates(scan: str, found: list[Found]) -> list[Found]:
     """Add calendar dates the model read as numbers ("by 2025") or missed."""
     spans = _SpanIndex(found)
-    for match in DATE_PATTERN.finditer(scan):
-        if not spans.overlapping(match.start(), match.end()):
-            spans.add(Found(match.start(), match.end(), DATE, match.group()))
+    for start, end in date_spans(scan):
+        if not spans.overlapping(start, end):
+            spans.add(Found(start, end, DATE, scan[start:end]))
     return sorted(spans.items, key=lambda f: f.start)
 
 
@@ -493,7 +493,7 @@ def _retype_short_forms(found: list[Found], surnames: dict[str, Found]) -> list[
         tokens = name_key(item.name).split()
         full = surnames.get(tokens[-1]) if tokens and item.type != DATE else None
         if full is not None and name_key(full.name).split()[-len(tokens) :] == tokens:
-            item = replace(item, type=PERSON, name=full.name)
+            item = Found(item.start, item.end, PERSON, full.name)
         result.append(item)
     return result
 

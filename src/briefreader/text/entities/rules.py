@@ -145,9 +145,16 @@ class RuleRecogniser:
             yield recognise_text(text)
 
 
+@lru_cache(maxsize=4)
+def date_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where ``DATE_PATTERN`` matches, remembered for the last few texts: the recogniser and
+    the clean-up (``consistency.add_calendar_dates``) both look for the dates of an article."""
+    return tuple(match.span() for match in DATE_PATTERN.finditer(text))
+
+
 def recognise_text(text: str) -> list[RawSpan]:
     """Rule-based spans for one (masked) text."""
-    spans = [RawSpan(m.start(), m.end(), DATE) for m in DATE_PATTERN.finditer(text)]
+    spans = [RawSpan(start, end, DATE) for start, end in date_spans(text)]
     dated = bytearray(len(text))  # 1 where a date is: overlap checks in constant time
     for span in spans:
         dated[span.start : span.end] = b"\x01" * (span.end - span.start)
@@ -365,7 +372,9 @@ def _classify_piece(
     kind = _known_type(surface)
     if kind is not None:
         return [RawSpan(start, end, kind)]
-    joint = next((i for i, w in enumerate(piece) if text[w[0] : w[1]] == "and"), None)
+    joint = None
+    if "and" in surface:  # a word "and" splits the piece; most pieces have none
+        joint = next((i for i, w in enumerate(piece) if text[w[0] : w[1]] == "and"), None)
     if joint is not None:
         return [
             *_classify_piece(text, piece[:joint], after_title, sentence_start),
