@@ -163,12 +163,17 @@ def cut_score(text: str, span: RawSpan) -> RawSpan:
     return span
 
 
+_HYPHEN_PART = re.compile(r"[^-]+")
+_LINE = re.compile(r"[^\n]+")
+_SHORT_ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+
 def split_compound(text: str, span: RawSpan) -> list[RawSpan]:
     """Split hyphenated compounds of known names ("Turkish-Iranian", "pro-Iran") at hyphens."""
     surface = text[span.start : span.end]
     if span.type == DATE or "-" not in surface or " " in surface:
         return [span]
-    parts = list(re.finditer(r"[^-]+", surface))
+    parts = list(_HYPHEN_PART.finditer(surface))
     known = [(m, _known_type(m.group())) for m in parts]
     if all(kind for _, kind in known):
         return [RawSpan(span.start + m.start(), span.start + m.end(), k) for m, k in known if k]
@@ -192,7 +197,9 @@ def _known_type(surface: str) -> str | None:
 
 def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
     """Cut a span that runs across a line break down to its first non-empty line."""
-    for piece in re.finditer(r"[^\n]+", text[start:end]):
+    if text.find("\n", start, end) < 0:  # the common case, without a regular expression
+        return (start, end) if text[start:end].strip() else (start, start)
+    for piece in _LINE.finditer(text[start:end]):
         if piece.group().strip():
             return start + piece.start(), start + piece.end()
     return start, start
@@ -200,6 +207,15 @@ def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     """Strip edge punctuation, a leading "the", a trailing possessive and leading titles."""
+    cut_start, cut_end = _trim_surface(text[start:end], kind)
+    return start + cut_start, end - cut_end
+
+
+@lru_cache(maxsize=100_000)
+def _trim_surface(text: str, kind: str) -> tuple[int, int]:
+    """How many characters ``_trim`` cuts off each end of a span: it reads the span only, so
+    this is asked once per spelling and type."""
+    start, end = 0, len(text)
     previous = (-1, -1)
     while (start, end) != previous and start < end:
         previous = (start, end)
@@ -219,7 +235,7 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
             end -= len(match.group())
         if text[start:end].endswith(".") and not _KEEP_DOT.search(text[start:end]):
             end -= 1
-    return start, end
+    return start, len(text) - end
 
 
 def _title_length(surface: str) -> int:
@@ -298,7 +314,7 @@ def retype_known(surface: str, kind: str) -> str:
         return known[1]
     if kind == ORG and surface in places():
         return PLACE
-    if kind == PLACE and re.fullmatch(r"[A-Z]{2,6}", surface) and surface.title() not in places():
+    if kind == PLACE and _SHORT_ACRONYM.fullmatch(surface) and surface.title() not in places():
         return ORG  # an unknown acronym is far more often an organisation than a place
     last = surface.split()[-1]
     if last in LAW_WORDS:

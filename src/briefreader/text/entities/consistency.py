@@ -14,14 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from briefreader.text.entities.cleanup import LAW_WORDS
-from briefreader.text.entities.evidence import Occurrence, decide_types, is_match_report
+from briefreader.text.entities.evidence import decide_types, is_match_report
 from briefreader.text.entities.gazetteer import countries, org_words, places
 from briefreader.text.entities.keys import alias_entries, canonical_alias, name_key
 from briefreader.text.entities.model import DATE, GROUP, LAW, ORG, PERSON, PLACE, RawSpan
-from briefreader.text.entities.rules import DATE_PATTERN, in_caps_line
+from briefreader.text.entities.rules import date_spans, in_caps_line
 from briefreader.text.entities.sides import PEOPLE_TABLE_SHARE, ranked_entries, table_sides
 from briefreader.text.entities.tables import name_table
 
+_LONG_FORM_WORD = re.compile(r"[^\s\-–]+")
+_PARTICLE = re.compile(r"^(?:[Aa]l|[Ee]l)[-\s]")
 ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-–]{1,11})\s*\)")
 _LONG_FORM_WORDS = 12
 
@@ -68,9 +70,9 @@ def _named(text: str, item: Found) -> Found:
 def add_calendar_dates(scan: str, found: list[Found]) -> list[Found]:
     """Add calendar dates the model read as numbers ("by 2025") or missed."""
     spans = _SpanIndex(found)
-    for match in DATE_PATTERN.finditer(scan):
-        if not spans.overlapping(match.start(), match.end()):
-            spans.add(Found(match.start(), match.end(), DATE, match.group()))
+    for start, end in date_spans(scan):
+        if not spans.overlapping(start, end):
+            spans.add(Found(start, end, DATE, scan[start:end]))
     return sorted(spans.items, key=lambda f: f.start)
 
 
@@ -82,7 +84,7 @@ def add_known_names(text: str, scan: str, found: list[Found]) -> list[Found]:
     spans = _SpanIndex(found)
     by_first_word = _known_names_by_first_word()
     candidates = sorted(  # a name's first word must be in the text; longest names first
-        entry for word in _words_in(scan) for entry in by_first_word.get(word, ())
+        entry for word in by_first_word.keys() & _words_in(scan) for entry in by_first_word[word]
     )
     for _rank, surface, kind in candidates:
         if surface not in scan:
@@ -180,8 +182,21 @@ def type_ranked_entries(text: str, scan: str, found: list[Found]) -> list[Found]
 
 def drop_overlaps(found: Iterable[Found]) -> list[Found]:
     """Keep the longer of overlapping spans (the earlier one on ties), in text order."""
+    ordered = sorted(found, key=lambda f: (-(f.end - f.start), f.start))
+    if not ordered or ordered[-1].end <= ordered[-1].start:
+        return _drop_overlaps_indexed(ordered)  # an empty span: no characters to mark
+    taken = bytearray(max(f.end for f in ordered))  # 1 where a kept span is
+    kept = []
+    for item in ordered:
+        if taken.find(1, item.start, item.end) < 0:
+            taken[item.start : item.end] = b"\x01" * (item.end - item.start)
+            kept.append(item)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def _drop_overlaps_indexed(ordered: list[Found]) -> list[Found]:
     kept = _SpanIndex([])
-    for item in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+    for item in ordered:
         if not kept.overlapping(item.start, item.end):
             kept.add(item)
     return kept.items
@@ -311,7 +326,7 @@ def _long_form_by_initials(text: str, paren: int, acronym: str) -> tuple[int, in
     """The words before ``(ACR)`` whose capitalised initials spell the acronym."""
     letters = "".join(ch for ch in acronym if ch.isupper() or ch.isdigit())
     line_start = text.rfind("\n", 0, paren) + 1
-    words = list(re.finditer(r"[^\s\-–]+", text[line_start:paren]))[-_LONG_FORM_WORDS:]
+    words = list(_LONG_FORM_WORD.finditer(text[line_start:paren]))[-_LONG_FORM_WORDS:]
     for first in range(len(words) - 1, -1, -1):
         chosen = words[first:]
         head = chosen[0].group()
@@ -395,8 +410,7 @@ def _is_word_char(ch: str) -> bool:
 def vote_types(text: str, found: list[Found], sporty: bool | None = None) -> list[Found]:
     """Give every span of the same name key one type, decided from all the article's
     evidence (``evidence.decide_types``): a confident type is never outvoted by guesses."""
-    occurrences = [Occurrence(f.start, f.end, f.type, f.name) for f in found]
-    decided = decide_types(text, occurrences, sporty)
+    decided = decide_types(text, found, sporty)
     result = []
     for item in found:
         kind = decided.get(name_key(item.name)) if item.type != DATE else None
@@ -418,10 +432,13 @@ def propagate(text: str, found: list[Found]) -> list[Found]:
         for start, end in _word_occurrences(text, surface):
             # A longer name wins over pieces of it ("Islamic" + "State" → "Islamic State").
             clashes = spans.overlapping(start, end)
+            new = Found(start, end, item.type, item.name)
+            if clashes == [new]:
+                continue  # found there already: most occurrences
             if all(start <= f.start and f.end <= end for f in clashes):
                 for clash in clashes:
                     spans.remove(clash)
-                spans.add(Found(start, end, item.type, item.name))
+                spans.add(new)
     return sorted(spans.items, key=lambda f: f.start)
 
 
@@ -476,7 +493,7 @@ def _retype_short_forms(found: list[Found], surnames: dict[str, Found]) -> list[
         tokens = name_key(item.name).split()
         full = surnames.get(tokens[-1]) if tokens and item.type != DATE else None
         if full is not None and name_key(full.name).split()[-len(tokens) :] == tokens:
-            item = replace(item, type=PERSON, name=full.name)
+            item = Found(item.start, item.end, PERSON, full.name)
         result.append(item)
     return result
 
@@ -484,7 +501,7 @@ def _retype_short_forms(found: list[Found], surnames: dict[str, Found]) -> list[
 def _surname_occurrences(text: str, full: Found, surname: str) -> list[tuple[int, int]]:
     """Capitalised uses of the surname, with an optional "al-"/"el-" particle."""
     last_word = full.name.split()[-1]
-    core = re.sub(r"^(?:[Aa]l|[Ee]l)[-\s]", "", last_word)
+    core = _PARTICLE.sub("", last_word)
     if name_key(core) != surname or not core[:1].isupper():
         return []
     found = []

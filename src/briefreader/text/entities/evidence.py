@@ -11,10 +11,9 @@ context words outweigh a single guess; the recogniser's votes decide the rest.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from briefreader.text.entities.cleanup import LAW_WORDS
 from briefreader.text.entities.gazetteer import countries, org_words, place_words, places
@@ -59,21 +58,29 @@ _SPORT_WORDS = frozenset(
 _LOWER_WORD = re.compile(r"[a-z]+")
 # "(?<![\d-])\d{1,3}-…", written to begin with a digit so that the scan skips to digits
 _SCORE = re.compile(r"\d(?<![\d-]\d)\d{0,2}-\d{1,3}(?![\d-])")
-_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
+# The look-behind tries only the starts of words (twice as fast, the same matches).
+_WORD_BEFORE = re.compile(r"(?<![A-Za-z])([A-Za-z]+)\W{0,3}$")
 _WORD_AFTER = re.compile(r"^\W{0,3}([A-Za-z]+)")
 
 CUE_WEIGHT = 2
 TEAM_WEIGHT = 3  # a side's score or result outweighs the model's reading of a town as a place
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """A mention to type: its span, the recogniser's type, and the name it stands for."""
+class Occurrence(Protocol):
+    """A mention to type: its span, the recogniser's type, and the name it stands for
+    (``consistency.Found`` is one: no copy per mention)."""
 
-    start: int
-    end: int
-    type: str
-    name: str
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @name_lookup(maxsize=50_000)
@@ -105,8 +112,8 @@ def decide_types(
 ) -> dict[str, str]:
     """The type of every name key of the article, from all the evidence (see module doc);
     ``sporty`` is ``is_match_report`` of the article when the caller knows it."""
-    votes: dict[str, Counter[str]] = {}
-    sure: dict[str, Counter[str]] = {}
+    votes: dict[str, dict[str, int]] = {}  # plain dicts: a Counter per mention cost more
+    sure: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
     sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
@@ -115,27 +122,28 @@ def decide_types(
             continue
         key = name_key(item.name)
         names.setdefault(key, item.name)
-        counter = votes.setdefault(key, Counter())
-        counter[item.type] += 1
+        counter = votes.setdefault(key, {})
+        counter[item.type] = counter.get(item.type, 0) + 1
         confident = _confident(text, item)
         if confident is not None:
-            sure.setdefault(key, Counter())[confident] += 1
+            known = sure.setdefault(key, {})
+            known[confident] = known.get(confident, 0) + 1
         cue = context_cue(text, item.start, item.end, sporty)
         weight = CUE_WEIGHT
         if cue == "TEAM":
             cue, weight = _team_type(item, key in people), TEAM_WEIGHT
             if cue == ORG and confident == PLACE and canonical_alias(item.name) is None:
                 sure[key][PLACE] -= 1  # "Manchester City 3 1 0 2": a club, whatever its last word
-                sure[key][ORG] += 1
+                sure[key][ORG] = sure[key].get(ORG, 0) + 1
         if cue is not None:
-            counter[cue] += weight
+            counter[cue] = counter.get(cue, 0) + weight
     first: dict[str, int] = {}  # ties go to the type the article used first
     for position, item in enumerate(items):
         first.setdefault(item.type, position)
     decided = {}
     for key, counter in votes.items():
         if key in sure:
-            decided[key] = sure[key].most_common(1)[0][0]
+            decided[key] = max(sure[key], key=sure[key].__getitem__)  # first of the most
         else:
             decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
     return decided

@@ -18,10 +18,13 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
 _PARTICLES = frozenset({"al", "el", "the"})
 _SEPARATORS = re.compile(r"[\s\-–—_/]+")
 _DROP = re.compile(r"[.'\"“”,()\[\]]")
+_POSSESSIVE = re.compile(r"'s$")
 
 
 def strip_accents(text: str) -> str:
     """Remove combining accents (``Türkiye`` → ``Turkiye``)."""
+    if text.isascii():
+        return text  # nothing to decompose: most names, asked for thousands of times
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -31,12 +34,22 @@ def name_key(name: str) -> str:
     """The normal form of a name: lower case, no accents/dots/apostrophes, no "al-"/"the".
 
     Cached: resolving a corpus's entities asks for the same few names again and again."""
-    text = strip_accents(name.translate(_APOSTROPHES)).casefold()
-    text = re.sub(r"'s$", "", text)
-    text = _DROP.sub("", text)
-    words = [w for w in _SEPARATORS.split(text) if w]
+    if name.isascii() and name.replace(" ", "").isalpha():  # most names: letters and spaces
+        words = name.lower().split()
+    else:
+        words = _key_words(name)
     kept = [w for w in words if w not in _PARTICLES]
     return " ".join(kept or words)
+
+
+def _key_words(name: str) -> list[str]:
+    """The words of a name's key, before the particles are dropped (any name)."""
+    if not name.isascii() or "`" in name:  # the only ASCII character to translate
+        name = name.translate(_APOSTROPHES)
+    text = strip_accents(name).casefold()
+    text = _POSSESSIVE.sub("", text)
+    text = _DROP.sub("", text)
+    return [w for w in _SEPARATORS.split(text) if w]
 
 
 @name_table

@@ -145,36 +145,44 @@ class RuleRecogniser:
             yield recognise_text(text)
 
 
+@lru_cache(maxsize=4)
+def date_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where ``DATE_PATTERN`` matches, remembered for the last few texts: the recogniser and
+    the clean-up (``consistency.add_calendar_dates``) both look for the dates of an article."""
+    return tuple(match.span() for match in DATE_PATTERN.finditer(text))
+
+
 def recognise_text(text: str) -> list[RawSpan]:
     """Rule-based spans for one (masked) text."""
-    spans = [RawSpan(m.start(), m.end(), DATE) for m in DATE_PATTERN.finditer(text)]
+    spans = [RawSpan(start, end, DATE) for start, end in date_spans(text)]
     dated = bytearray(len(text))  # 1 where a date is: overlap checks in constant time
     for span in spans:
         dated[span.start : span.end] = b"\x01" * (span.end - span.start)
-    caps: dict[int, bool] = {}
+    line_end, shouted = -1, False  # the current line, and whether it is a shouted one
     lone_words = []
     for match in PHRASE.finditer(text):
         start, end = match.span()
-        if dated.find(1, start, end) >= 0 or _opens_sentence(text, match.group(), start):
+        phrase = match.group()
+        if phrase in _STARTERS and at_sentence_start(text, [(start, end)]):
+            continue  # a word that opens sentences, at the start of one: a fifth of phrases
+        if dated.find(1, start, end) >= 0:
             continue
-        if _caps_line_at(text, start, caps):
+        if start > line_end:  # phrases come in order: each line is looked at once
+            line_end = text.find("\n", start)
+            line_end = line_end if line_end >= 0 else len(text)
+            shouted = in_caps_line(text, start)
+        if shouted:
             continue
-        found = _classify_phrase(text, match.start(), match.end())
+        found = _classify_phrase(text, start, end)
         spans.extend(found)
-        if not found and " " not in match.group():
-            lone_words.append((match.start(), match.end()))
+        if not found and " " not in phrase:
+            lone_words.append((start, end))
     sporty = is_match_report(text)
     for start, end in lone_words:
         kind = _cued_word_type(text, start, end, sporty)
         if kind is not None:
             spans.append(RawSpan(start, end, kind))
     return sorted(spans, key=lambda s: s.start)
-
-
-def _opens_sentence(text: str, word: str, start: int) -> bool:
-    """Whether the phrase is one of the words that open sentences ("The", "But"), at the
-    start of one: a fifth of all capitalised phrases, never a name."""
-    return word in _STARTERS and at_sentence_start(text, [(start, start + len(word))])
 
 
 _SAYS = frozenset({"said", "says", "told", "added", "wrote", "insisted"})
@@ -202,14 +210,6 @@ def _cued_word_type(text: str, start: int, end: int, sporty: bool) -> str | None
     return None
 
 
-def _caps_line_at(text: str, position: int, seen: dict[int, bool]) -> bool:
-    """``in_caps_line``, remembered per line (a results table has many phrases a line)."""
-    line_start = text.rfind("\n", 0, position) + 1
-    if line_start not in seen:
-        seen[line_start] = in_caps_line(text, position)
-    return seen[line_start]
-
-
 def in_caps_line(text: str, position: int) -> bool:
     """Whether the phrase sits in a shouted line: all capitals (a heading or credit), or
     every word capitalised (such a line as ``mask_text`` gives it to the recogniser)."""
@@ -221,11 +221,14 @@ def in_caps_line(text: str, position: int) -> bool:
         return False
     if upper > 0.8 * (upper + lower):
         return True
+    if line.isascii() and _ASCII_LOWER_WORD.search(line):
+        return False  # a word in lower case: most lines, told without listing the words
     words = _LETTER_WORD.findall(line)
     return len(words) >= 3 and all(word[0].isupper() for word in words)
 
 
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+_ASCII_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][A-Za-z]")
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
 _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
@@ -243,7 +246,6 @@ def _letter_cases(line: str) -> tuple[int, int]:
 _NON_SPACE = re.compile(r"\S+")
 _CONNECT_WORD = re.compile(_CONNECT)
 _ACRONYM_SHAPE = re.compile(r"[A-Z][A-Z0-9&-]{1,5}")
-_ARTICLE_PREFIX = re.compile(r"^(?:al|el)-")
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -254,37 +256,33 @@ def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _classify_phrase(text: str, start: int, end: int) -> list[RawSpan]:
     """Split a capitalised phrase at titles and classify the pieces."""
-    words = _words(text, start, end)
-    after_title = _title_before(text, start)
-    if len(words) == 1:  # most phrases: typed once per spelling and context
-        found = _classify_word(text[start:end], after_title, at_sentence_start(text, words))
-        return [RawSpan(start + s, start + e, kind) for s, e, kind in found]
+    found = _classify_words(
+        text[start:end], _title_before(text, start), at_sentence_start(text, [(start, end)])
+    )
+    return [RawSpan(start + s, start + e, kind) for s, e, kind in found]
+
+
+@name_lookup(maxsize=100_000)
+def _classify_words(
+    phrase: str, after_title: bool, sentence_start: bool
+) -> tuple[tuple[int, int, str], ...]:
+    """The spans of a phrase, relative to it: they depend on its spelling and on the two
+    flags only (the words before it are read by the caller), so each spelling is typed once
+    per context (a results table repeats its names; an article, its people)."""
+    words = _words(phrase, 0, len(phrase))
     spans: list[RawSpan] = []
     index = 0
     while index < len(words):
-        title_end = _title_at(text, words, index)
+        title_end = _title_at(phrase, words, index)
         if title_end > index:
             index, after_title = title_end, True
             continue
-        stop = _next_title(text, words, index)
+        stop = _next_title(phrase, words, index)
         piece = words[index:stop]
-        spans.extend(_classify_piece(text, piece, after_title, at_sentence_start(text, piece)))
+        opening = sentence_start if index == 0 else at_sentence_start(phrase, piece)
+        spans.extend(_classify_piece(phrase, piece, after_title, opening))
         index, after_title = stop, False
-    return spans
-
-
-@name_lookup(maxsize=50_000)
-def _classify_word(
-    word: str, after_title: bool, sentence_start: bool
-) -> tuple[tuple[int, int, str], ...]:
-    """The spans of a one-word phrase, relative to it: they depend on its spelling and the
-    two flags only (the words around it are read by the caller)."""
-    whole = [(0, len(word))]
-    if _title_at(word, whole, 0) > 0:
-        return ()
-    return tuple(
-        (s.start, s.end, s.type) for s in _classify_piece(word, whole, after_title, sentence_start)
-    )
+    return tuple((s.start, s.end, s.type) for s in spans)
 
 
 def _title_before(text: str, start: int) -> bool:
@@ -374,7 +372,9 @@ def _classify_piece(
     kind = _known_type(surface)
     if kind is not None:
         return [RawSpan(start, end, kind)]
-    joint = next((i for i, w in enumerate(piece) if text[w[0] : w[1]] == "and"), None)
+    joint = None
+    if "and" in surface:  # a word "and" splits the piece; most pieces have none
+        joint = next((i for i, w in enumerate(piece) if text[w[0] : w[1]] == "and"), None)
     if joint is not None:
         return [
             *_classify_piece(text, piece[:joint], after_title, sentence_start),
@@ -437,7 +437,7 @@ def _shape_guess(
     """Unknown phrase: an acronym is an organisation, two or three words a person."""
     if count == 1 and _ACRONYM_SHAPE.fullmatch(surface):
         return [RawSpan(start, end, ORG)]
-    words = [_ARTICLE_PREFIX.sub("", w) for w in surface.split()]
+    words = [w[3:] if w.startswith(("al-", "el-")) else w for w in surface.split()]
     if 2 <= count <= 3 and not sentence_start and all(w[:1].isupper() for w in words):
         return [RawSpan(start, end, PERSON)]
     if count >= 2 and not sentence_start:
