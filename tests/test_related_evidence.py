@@ -28,8 +28,8 @@ from briefreader.search.related import (
 )
 from briefreader.workspace import Workspace
 
-CREDIT_LINE = "004_6c8c47967f33c65d:p31"  # "... Associated Press Matthew Lee ... contributed"
-NAME_ONLY = "004_6c8c47967f33c65d:p21"  # "Sometimes the messenger is al-Sudani."
+CREDIT_LINE = "004_6c8c47967f33c65d:p29"  # "... Associated Press Matthew Lee ... contributed"
+NAME_ONLY = "004_6c8c47967f33c65d:p19"  # "Sometimes the messenger is al-Sudani."
 ATTACKS_160 = "002_ea0493244cfba2d5:p12"
 MONTHS = {"january", "february", "march", "april", "june", "july", "august", "september"}
 MONTHS |= {"october", "november", "december"}  # "may" is a stop word, never a key term
@@ -133,7 +133,8 @@ def test_loosely_related_shows_at_most_two(library: Library) -> None:
         result = find_related(library, passage_id, limit=5)
         if result.loosely_related:
             assert 1 <= len(result.items) <= LOOSE_ITEMS
-            assert result.items[0].score < result.threshold
+            # scores are rounded to 4 places: a raw 0.25998 under 0.26 shows as 0.26
+            assert result.items[0].score <= result.threshold
         elif result.items:
             assert result.items[0].score >= result.threshold
 

@@ -15,7 +15,7 @@ from briefreader.search.postings import PassageIndex, posting_blocks
 from briefreader.search.related import RelatedOptions, find_related
 from briefreader.workspace import Workspace
 
-WAIVER_004 = "004_6c8c47967f33c65d:p24"
+WAIVER_004 = "004_6c8c47967f33c65d:p22"
 
 
 @pytest.fixture(scope="module")

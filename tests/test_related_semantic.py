@@ -17,9 +17,9 @@ REASON = semantic.available()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"semantic extra: {REASON}")
 
 ATTACKS_160 = "002_ea0493244cfba2d5:p12"
-ATTACKS_91 = "004_6c8c47967f33c65d:p8"
+ATTACKS_91 = "004_6c8c47967f33c65d:p6"
 ATTACKS_70 = "003_d982830aa2fa4bf9:p9"
-TROOPS_2000 = "004_6c8c47967f33c65d:p5"
+TROOPS_2000 = "004_6c8c47967f33c65d:p3"
 TROOPS_2500 = "003_d982830aa2fa4bf9:p8"
 GANGS = "000_4b7c8a7470fbc100:p19"
 SEMANTIC = RelatedOptions(semantic=True)
