@@ -133,6 +133,25 @@ def test_no_color_starts_and_q_on_the_first_screen_exits_0(tmux: Tmux, tmp_path:
     assert "Traceback" not in screen and "Error" not in screen
 
 
+def test_keys_typed_at_once_after_slash_land_in_the_search_box(tmux: Tmux, tmp_path: Path) -> None:
+    """``/quit`` in one burst: Textual handed each key to the widget focused when it arrived,
+    so the letters after ``/`` went to the list (lost, or run as its keys: ``q`` quits)."""
+    _start(tmux, tmp_path, "TERM=xterm-256color")
+    time.sleep(1.0)  # the first index run's notices settle
+    tmux.keys("/quit")
+    screen = tmux.wait_for(lambda s: "Leave search" in s, "the search box to take focus")
+    time.sleep(1.0)
+    screen = tmux.screen()
+    assert "READER-EXIT" not in screen, f"the reader quit:\n{screen}"
+    assert "quit" in screen.splitlines()[1], f"the box lost the typed letters:\n{screen}"
+    tmux.keys("C-u")  # a bound key reaches the box after keys sent with it (Textual)
+    tmux.wait_for(lambda s: "quit" not in s.splitlines()[1], "the box emptied")
+    tmux.keys("/militia")  # a slash typed in the box is text
+    screen = tmux.wait_for(lambda s: "/militia" in s.splitlines()[1], "'/' typed as text")
+    tmux.keys("C-q")
+    tmux.wait_for(lambda s: "READER-EXIT=0" in s, "the reader to quit")
+
+
 @pytest.mark.parametrize(
     "environment",
     ["TERM=xterm-256color COLORTERM=truecolor", "TERM=xterm-256color COLORTERM=", "TERM=xterm"],

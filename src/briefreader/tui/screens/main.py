@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static, TextArea
 
 from briefreader.models import SearchResult
 from briefreader.notes import NoteStore
@@ -71,7 +71,11 @@ class MainScreen(PollingScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "notes", "Notes", id="reader.notes"),
-        Binding("slash", "focus_search", "Search", show=False, id="reader.search"),
+        # Priority: the app runs it as the key arrives, so the keys typed right after it
+        # land in the box (Textual hands each key to the widget focused when it arrives;
+        # "/markup" typed at once lost its "m", "/quit" quit). Not while typing: see
+        # check_action.
+        Binding("slash", "focus_search", "Search", show=False, id="reader.search", priority=True),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
         Binding("l", "toggle_list", "List", show=False, id="reader.toggle-list"),
         Binding("t", "next_tab", "Panel tab", show=False, id="reader.next-tab"),
@@ -274,6 +278,10 @@ class MainScreen(PollingScreen):
         self.toggle_class("-show-list")
         if self.has_class("-show-list") and not self.has_class("-wide"):
             self.remove_class("-show-side")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` is typed as text in a text box (the search box, the find bar)."""
+        return not (action == "focus_search" and isinstance(self.focused, Input | TextArea))
 
     def action_focus_search(self) -> None:
         """Focus the search bar (at once: ``/kataib`` typed fast lands in the box;
