@@ -146,3 +146,16 @@ async def test_help_on_the_notes_screen(facet_reader_root: Path) -> None:
         await pilot.press("down", "question_mark")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HelpScreen)
+
+
+def test_the_timeline_heading_says_how_many_have_no_month() -> None:
+    """The undated count was a row under the last bucket, out of sight below a long list at
+    80x24 (an audit saw the CLI's '8 without a month' and not the reader's)."""
+    from briefreader.search.facets import Facets, FacetValue, Timeline
+    from briefreader.tui.screens.facets import facet_options
+
+    months = tuple(FacetValue(f"2025-0{m}", m, f"date:2025-0{m}") for m in (1, 2, 3))
+    facets = Facets("militia", 1_214, (), {}, Timeline("month", months, 1_208))
+    headings = [str(o.prompt) for o in facet_options(facets, []) if o.disabled]
+    timeline = [h for h in headings if h.startswith("Timeline per month")]
+    assert timeline and timeline[0].endswith("· 1,208 without a month")

@@ -220,7 +220,8 @@ def _timeline_rows(facets: Facets) -> list[Option]:
     if not timeline.buckets:
         return [_heading("Timeline: no dated articles")] if facets.total else []
     counts = [b.count for b in timeline.buckets]
-    rows = [_heading(f"Timeline per {timeline.unit}  {sparkline(counts)}")]
+    undated = f" · {timeline.undated:,} without a {timeline.unit}" if timeline.undated else ""
+    rows = [_heading(f"Timeline per {timeline.unit}  {sparkline(counts)}{undated}")]
     peak = max(counts)
     for index, bucket in enumerate(timeline.buckets):
         size = bar_length(bucket.count, peak, BAR_WIDTH)
@@ -228,8 +229,6 @@ def _timeline_rows(facets: Facets) -> list[Option]:
         text.append("█" * size, style="bold")
         text.append(f"{' ' * (BAR_WIDTH - size)} {bucket.count}")
         rows.append(Option(text, id=f"bucket:{index}"))
-    if timeline.undated:
-        rows.append(_heading(f"  {timeline.undated} without a {timeline.unit}"))
     return rows
 
 
