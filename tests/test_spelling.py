@@ -47,11 +47,13 @@ def _cases(seed: int, count: int) -> list[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def spelled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, list[tuple[str, str, str]]]:
     cases = _cases(20261206, 16)
-    files = {
-        f"case{n}.txt": f"Case {n}\n\nThe report names {rare} once. "
-        + " ".join([f"Then {frequent} again."] * 20)
+    files = {  # "frequent": in more articles (suggestions weigh words by document count)
+        f"case{n}-{copy}.txt": f"Case {n} ({copy})\n\n"
+        + (f"The report names {rare} once. " if copy == 0 else "")
+        + " ".join([f"Then {frequent} again."] * 3)
         + "\n"
         for n, (_, rare, frequent) in enumerate(cases)
+        for copy in range(3)
     }
     root = make_workspace(tmp_path_factory.mktemp("spelling"), files)
     update_index(Workspace(root))

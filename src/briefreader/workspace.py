@@ -86,10 +86,21 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         text = str(value).lower()
     elif isinstance(value, str):
-        text = '"' + value + '"'
+        text = '"' + "".join(_toml_char(char) for char in value) + '"'
     else:
         text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _toml_char(char: str) -> str:
+    """One character of a TOML basic string: escaped when it is not printable (a value with
+    a newline or an escape sequence stays one line and sends no control to the terminal)."""
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    return char if char.isprintable() else f"\\u{ord(char):04x}"
 
 
 @dataclass(frozen=True)
