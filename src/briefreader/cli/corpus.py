@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from briefreader.cli.common import (
     CommandError,
     err_console,
+    given_id,
     out_console,
     print_json,
     printable,
@@ -155,7 +156,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     library = open_library(workspace_from(args))
     try:
-        article = library.article(library.resolve_article_id(args.article_id))
+        article = library.article(library.resolve_article_id(given_id(args.article_id)))
     except AmbiguousArticleId as error:
         raise CommandError(f"{error}, or list them with 'briefreader articles'") from None
     except KeyError as error:

@@ -12,6 +12,7 @@ from typing import Any
 
 from briefreader.cli.common import (
     CommandError,
+    given_id,
     print_json,
     refuse_own_file,
     summary,
@@ -219,7 +220,7 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
 def _list(args: argparse.Namespace) -> int:
     with _reading_store(args) as store:
         notes = store.list(
-            article_id=args.article,
+            article_id=None if args.article is None else given_id(args.article),
             tag=args.tag,
             orphans=args.orphans,
             review=args.review,
