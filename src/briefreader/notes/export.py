@@ -57,11 +57,16 @@ UrlLookup = Callable[[str], str | None]  # a web address → the id of the artic
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: notes added, duplicates skipped, the articles of the added ones."""
+    """What an import did: notes added, duplicates skipped, the article of each added one."""
 
     added: int
     duplicates: int
-    article_ids: frozenset[str] = frozenset()
+    note_articles: tuple[str, ...] = ()
+
+    @property
+    def article_ids(self) -> frozenset[str]:
+        """The articles the added notes are on."""
+        return frozenset(self.note_articles)
 
 
 def export_notes(
@@ -389,7 +394,7 @@ def _annotations(data: Any) -> list[Any] | None:
 def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = None) -> ImportReport:
     """Import a ``json``, ``w3c`` or Hypothesis export into the store, skipping duplicates."""
     added = duplicates = 0
-    article_ids: set[str] = set()
+    note_articles: list[str] = []
     notes = parse_export(text, resolve_url)
     for note in notes:
         try:
@@ -401,8 +406,8 @@ def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = No
             ) from error
         added, duplicates = added + imported, duplicates + (not imported)
         if imported:
-            article_ids.add(note.article_id)
-    return ImportReport(added, duplicates, frozenset(article_ids))
+            note_articles.append(note.article_id)
+    return ImportReport(added, duplicates, tuple(note_articles))
 
 
 # --- markdown ---------------------------------------------------------------------------------
