@@ -37,7 +37,7 @@ from briefreader.notes.model import (
 )
 from briefreader.notes.store import NoteStore
 from briefreader.text.decode import strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.workspace import Workspace
 
 Handler = Callable[[argparse.Namespace], int]
@@ -397,9 +397,9 @@ def _reanchor(args: argparse.Namespace) -> int:
         raise CommandError(run.notes_notice or "notes were not re-anchored")
     report = run.notes
     print(
-        f"checked {counted(report.checked, 'note')}: {len(report.moved)} moved, "
-        f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "
-        f"{len(report.restored)} found again"
+        f"checked {counted(report.checked, 'note')}: {grouped(len(report.moved))} moved, "
+        f"{grouped(len(report.fuzzy))} re-attached to similar text, "
+        f"{grouped(len(report.orphaned))} orphaned, {grouped(len(report.restored))} found again"
     )
     return 0
 

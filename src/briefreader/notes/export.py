@@ -42,7 +42,7 @@ from briefreader.notes.model import (
 )
 from briefreader.notes.store import NoteStore, utc_now
 from briefreader.text.decode import safe_json, strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 
 FORMATS = ("md", "json", "w3c", "csv", "ris")
 JSON_FORMAT = "briefreader-notes"
@@ -401,8 +401,8 @@ def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = No
             imported = store.import_note(note)
         except NotesError as error:  # a full disk: say how far it got (every note is atomic)
             raise NotesError(
-                f"{error}; {added} of {counted(len(notes), 'note')} were imported before that "
-                "(import the file again to add the rest: duplicates are skipped)"
+                f"{error}; {grouped(added)} of {counted(len(notes), 'note')} were imported before "
+                "that (import the file again to add the rest: duplicates are skipped)"
             ) from error
         added, duplicates = added + imported, duplicates + (not imported)
         if imported:
