@@ -86,6 +86,38 @@ def test_show_an_ambiguous_prefix_names_the_ids_it_starts(
     assert "000_4b7c8a7470fbc100" in err and "give more of the id" in err
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t", "  \n"])
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        (["show"], "article id"),
+        (["show", "--json"], "article id"),
+        (["entities"], "article id"),
+        (["notes", "list", "--article"], "article id"),
+        (["related"], "passage id"),
+    ],
+)
+def test_a_blank_id_is_a_clear_error(
+    sample_workspace: Path, capsys, command: list[str], what: str, blank: str
+) -> None:
+    """``show ''`` said "'' is the start of 12 article ids": blank is no prefix of them all."""
+    code, out, err = run(capsys, "-w", str(sample_workspace), *command, blank)
+    assert code == 2 and not out and err.count("\n") == 1
+    assert f"the {what} is empty" in err and "is the start of" not in err
+
+
+def test_the_library_resolves_no_blank_article_id(sample_workspace: Path) -> None:
+    from briefreader.search.backend import AmbiguousArticleId
+    from briefreader.search.library import Library
+    from briefreader.workspace import Workspace
+
+    library = Library.open(Workspace(sample_workspace))
+    for blank in ("", " ", "\t"):
+        with pytest.raises(KeyError) as caught:
+            library.resolve_article_id(blank)
+        assert not isinstance(caught.value, AmbiguousArticleId)
+
+
 def test_show_never_emits_markup_or_escapes(tmp_path: Path, capsys) -> None:
     body = (
         "Text with [bold]markup[/bold], [link=file:///etc/passwd]a link[/link], "

@@ -137,13 +137,15 @@ def test_imported_notes_whose_article_is_absent_are_listed_as_orphans(
         note_id = f"{number:08d}-0000-4000-8000-{rng.randrange(10**12):012d}"
         text = _with_note_id(text, note_id, f"body {number}")
         (absent if article != "port" else present).add(note_id)
-        pieces.append(text)
+        pieces.append((note_id, text))
     if indexed_first:
         assert main(["index", "-q"]) == 0
-    for number, text in enumerate(pieces):
+    for number, (note_id, text) in enumerate(pieces):
         source = tmp_path / f"import{number}.{fmt}"
         source.write_text(text, encoding="utf-8")
-        assert run(capsys, "import", str(source))[0] == 0
+        code, out, _ = run(capsys, "import", str(source))
+        assert code == 0 and out.startswith("imported 1 note, skipped 0 duplicates")
+        assert _import_says(out, indexed_first, int(note_id in absent))
     if not indexed_first:
         assert main(["index", "-q"]) == 0
         capsys.readouterr()
@@ -151,6 +153,42 @@ def test_imported_notes_whose_article_is_absent_are_listed_as_orphans(
     assert {note["id"] for note in orphans} == absent
     listed = json.loads(run(capsys, "list", "--json")[1])["notes"]
     assert {n["id"] for n in listed if n["status"] != "orphaned"} == present
+
+
+def _import_says(out: str, indexed: bool, orphaned: int) -> bool:
+    """Whether the import summary says how many notes were orphaned (none: nothing)."""
+    if not indexed:
+        return "; not anchored yet: no index (run 'briefreader index')\n" in out
+    if not orphaned:
+        return "orphaned" not in out and "not anchored" not in out
+    noun = "note" if orphaned == 1 else "notes"
+    return f"; {orphaned} {noun} orphaned (article not in the index; see 'briefreader" in out
+
+
+@pytest.mark.parametrize("absent", [0, 1, 2, 5])
+def test_an_import_counts_the_notes_it_orphans(
+    workspace: Path, tmp_path: Path, capsys, absent: int
+) -> None:
+    """ "imported 2 notes" said nothing of the notes whose article is not in the index."""
+    passage = _passage_with(capsys, "bitter debate")
+    _add(capsys, passage, "--text", "seed #t", "--quote", "bitter debate")
+    exported = tmp_path / "seed.json"
+    assert run(capsys, "export", "--format", "json", "-o", str(exported))[0] == 0
+    seed = exported.read_text(encoding="utf-8")
+    notes = []
+    for number in range(absent + 2):
+        article = f"gone_{number}" if number < absent else "port"
+        text = seed.replace("port", article) if article != "port" else seed
+        note_id = f"{number:08d}-0000-4000-8000-{number:012d}"
+        notes += json.loads(_with_note_id(text, note_id, f"body {number}"))["notes"]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps({**json.loads(seed), "notes": notes}), encoding="utf-8")
+    assert main(["index", "-q"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "import", str(source))
+    assert code == 0 and out.startswith(f"imported {absent + 2} notes, skipped 0 duplicates")
+    assert _import_says(out, True, absent) and out.count("\n") == 1
+    assert len(json.loads(run(capsys, "list", "--orphans", "--json")[1])["notes"]) == absent
 
 
 def _with_note_id(text: str, note_id: str, body: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,48 @@ def test_why_is_the_same_in_every_process(sample_workspace: Path) -> None:
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
+
+
+# The audit's particles, listed here apart from the code's own list.
+PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "del", "der", "du", "van", "von"}
+IN_NAME = re.compile(r"\b(\w+)(?:-(?=\w)|[ \t]+(?=[A-Z]))")
+
+
+def particles_only_in_names(text: str) -> set[str]:
+    """The particles a paragraph writes only inside a name ("al-Sudani", "bin Salman")."""
+    inside = {m.group(1).lower() for m in IN_NAME.finditer(text)} & PARTICLES
+    every = {word.lower() for word in re.findall(r"\w+", text)} & PARTICLES
+    alone = {m.group(1).lower() for m in re.finditer(r"\b(\w+)\b(?![-\w]| +[A-Z])", text)}
+    return inside & every - alone
+
+
+def test_name_particles_are_never_shown_as_terms(library: Library) -> None:
+    """ "terms: calm, Al, Sudani": the "al" of "al-Sudani" is part of a name, not a term."""
+    checked = 0
+    for passage_id in every_passage(library):
+        article = library.article(passage_id.split(":")[0])
+        paragraph = next(p for p in article.passages if p.id == passage_id)
+        particles = particles_only_in_names(paragraph.text)
+        for item in find_related(library, passage_id, options=UNFILTERED).items:
+            assert not {t.lower() for t in item.shared_terms} & particles, (passage_id, item.why)
+            assert not why_words(item.why) & particles, (passage_id, item.why)
+            checked += bool(particles)
+    assert checked  # the sample corpus has names with particles ("al-Sudani")
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("Prime Minister Mohammed Shia al-Sudani urged calm", {"al"}),
+        ("Al-Sudani met Osama bin Laden's heirs", {"al", "bin"}),
+        ("Ursula von der Leyen and Charles de Gaulle", {"von", "der", "de"}),
+        ("Abu Bakr al‐Baghdadi and Abd al-Rahman", {"abu", "al", "abd"}),
+        ("a white van hit Van Gogh's house", set()),  # "van" also a word here: a term
+        ("the van stopped near El Paso", {"el"}),
+    ],
+)
+def test_which_particles_a_paragraph_uses_only_in_names(text: str, hidden: set[str]) -> None:
+    from briefreader.search.index.schema import text_analyzer
+    from briefreader.search.related.vocabulary import name_particle_terms
+
+    assert name_particle_terms(text_analyzer(), text) == hidden

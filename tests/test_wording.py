@@ -22,11 +22,12 @@ NOUNS = (
 RAW_COUNT = re.compile(r"\{(?:len\([^)]*\)|[\w.]+)\}\s+" + NOUNS + r"\b")
 
 
-@given(st.integers(0, 10**6), st.sampled_from(["note", "article", "entity", "match"]))
+@given(st.integers(0, 10**9), st.sampled_from(["note", "article", "entity", "match"]))
 def test_counted_agrees_with_the_number(count: int, noun: str) -> None:
     text = counted(count, noun)
     number, word = text.split(" ", 1)
-    assert int(number) == count
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", number), text  # "200,000 hits"
+    assert int(number.replace(",", "")) == count
     assert (word == noun) == (count == 1)
     assert word in {noun, noun + "s", "entities", "matches"}
 

@@ -129,3 +129,35 @@ def test_near_end() -> None:
     assert not near_end(0, 20) and not near_end(16, 20)
     assert near_end(17, 20) and near_end(19, 20)
     assert near_end(0, 2) and not near_end(0, 0)
+
+
+def _view(**fields: object) -> object:
+    from types import SimpleNamespace
+
+    defaults = {"article": object(), "cursor": 0, "passage_count": 1, "finding": ""}
+    return SimpleNamespace(**{**defaults, "hits": [], "hit_index": -1, **fields})
+
+
+def test_the_status_line_groups_thousands() -> None:
+    """ "200000 hits" in the reader's status line: large counts read with separators."""
+    from briefreader.tui.screens.reader_article import status_text
+
+    hits = [(0, Span(0, 1))] * 200_000
+    line = status_text(_view(cursor=1203, passage_count=2000, hits=hits), (1001, 35_000))  # type: ignore[arg-type]
+    assert line.plain == "¶ 1,204 of 2,000 · 200,000 hits · article 1,001 of 35,000"
+    line = status_text(_view(hits=hits, hit_index=41_999, finding="x"), None)  # type: ignore[arg-type]
+    assert line.plain == "¶ 1 of 1 · match 42,000 of 200,000"
+    assert status_text(_view(hits=hits[:999]), None).plain == "¶ 1 of 1 · 999 hits"  # type: ignore[arg-type]
+
+
+def test_the_search_status_groups_thousands() -> None:
+    from briefreader.models import SearchResult
+    from briefreader.tui.screens.reader_search import result_status
+
+    hits = tuple([object()] * 1500)  # only counted
+    exact = SearchResult("iraq", hits[:20], 200_000)  # type: ignore[arg-type]
+    assert result_status(exact, "iraq") == "200,000 articles match; showing 20"
+    estimate = SearchResult("iraq", hits, 200_000, exact=False)  # type: ignore[arg-type]
+    assert result_status(estimate, "iraq") == (
+        "at least 1,500 articles match (counting…); showing 1,500"
+    )

@@ -204,6 +204,7 @@ def check_index_folder(workspace: Workspace) -> None:
     )
 
 
+ARTICLES_HINT = "list them with 'briefreader articles'"
 JSON_SCHEMA = 1  # the version of every --json document (docs/json.md); bumped on a change
 
 
@@ -213,6 +214,14 @@ def print_json(data: dict[str, Any]) -> None:
     (``safe_json``), so the document stays exact and the terminal safe."""
     document = {"schema": JSON_SCHEMA, **data}
     sys.stdout.write(safe_json(document) + "\n")
+
+
+def given_id(text: str, what: str = "article id", hint: str = ARTICLES_HINT) -> str:
+    """``text`` as an id the user typed. A blank one is an error: as a prefix it would match
+    every id ("'' is the start of 12 article ids")."""
+    if not text.strip():
+        raise CommandError(f"the {what} is empty; {hint}")
+    return text
 
 
 def printable(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from briefreader.cli.common import (
     CommandError,
     err_console,
+    given_id,
     out_console,
     print_json,
     printable,
@@ -19,7 +20,7 @@ from briefreader.cli.common import (
 )
 from briefreader.models import Article
 from briefreader.text.decode import NotText, decode_bytes, strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.workspace import Workspace, init_workspace
 
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
@@ -100,8 +101,8 @@ def print_report(report: IndexReport) -> None:
     articles, added = counted(report.articles, "article"), counted(len(report.added), "file")
     console.print(
         f"indexed {articles}: {added} added, "
-        f"{len(report.updated)} updated, {len(report.removed)} removed, "
-        f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
+        f"{grouped(len(report.updated))} updated, {grouped(len(report.removed))} removed, "
+        f"{grouped(report.unchanged)} unchanged, {grouped(len(report.skipped))} skipped "
         f"({report.seconds:.1f}s)",
         markup=False,
     )
@@ -160,7 +161,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     library = open_library(workspace_from(args))
     try:
-        article = library.article(library.resolve_article_id(args.article_id))
+        article = library.article(library.resolve_article_id(given_id(args.article_id)))
     except AmbiguousArticleId as error:
         raise CommandError(f"{error}, or list them with 'briefreader articles'") from None
     except KeyError as error:

@@ -16,6 +16,7 @@ from briefreader.cli.common import (
     CommandError,
     check_index_folder,
     err_console,
+    given_id,
     out_console,
     print_json,
     workspace_from,
@@ -200,7 +201,7 @@ def resolve_article(corpus: CorpusEntities, text: str) -> str:
     """An article id from an exact id or a unique prefix."""
     from briefreader.search.backend import AmbiguousArticleId
 
-    if text in corpus.mentions:
+    if given_id(text) in corpus.mentions:
         return text
     matches = sorted(a for a in corpus.mentions if a.startswith(text))
     if len(matches) == 1:

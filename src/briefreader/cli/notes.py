@@ -12,6 +12,7 @@ from typing import Any
 
 from briefreader.cli.common import (
     CommandError,
+    given_id,
     print_json,
     refuse_own_file,
     summary,
@@ -20,7 +21,13 @@ from briefreader.cli.common import (
 )
 from briefreader.models import Article
 from briefreader.notes.anchor import selector_for_passage
-from briefreader.notes.export import FORMATS, export_notes, import_notes, note_to_dict
+from briefreader.notes.export import (
+    FORMATS,
+    ImportReport,
+    export_notes,
+    import_notes,
+    note_to_dict,
+)
 from briefreader.notes.model import (
     Note,
     NotesError,
@@ -30,7 +37,7 @@ from briefreader.notes.model import (
 )
 from briefreader.notes.store import NoteStore
 from briefreader.text.decode import strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.workspace import Workspace
 
 Handler = Callable[[argparse.Namespace], int]
@@ -219,7 +226,7 @@ def _print_notes(notes: list[Note], as_json: bool) -> None:
 def _list(args: argparse.Namespace) -> int:
     with _reading_store(args) as store:
         notes = store.list(
-            article_id=args.article,
+            article_id=None if args.article is None else given_id(args.article),
             tag=args.tag,
             orphans=args.orphans,
             review=args.review,
@@ -296,24 +303,38 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with _store(args) as store:
             report = import_notes(store, text, resolver)
-        if report.added:
-            _reanchor_imported(workspace, resolver, report.article_ids)
+        orphaned = _reanchor_imported(workspace, resolver, report) if report.added else 0
     finally:
         resolver.close()
     added, duplicates = counted(report.added, "note"), counted(report.duplicates, "duplicate")
-    summary(f"imported {added}, skipped {duplicates}")
+    summary(f"imported {added}, skipped {duplicates}{_orphan_clause(orphaned)}")
     return 0
 
 
-def _reanchor_imported(workspace: Workspace, resolver: _UrlResolver, ids: frozenset[str]) -> None:
+def _orphan_clause(orphaned: int | None) -> str:
+    """What the import summary adds about notes whose article is not in the index."""
+    if orphaned is None:
+        return "; not anchored yet: no index (run 'briefreader index')"
+    if not orphaned:
+        return ""
+    listing = "briefreader notes list --orphans"
+    return f"; {counted(orphaned, 'note')} orphaned (article not in the index; see '{listing}')"
+
+
+def _reanchor_imported(
+    workspace: Workspace, resolver: _UrlResolver, report: ImportReport
+) -> int | None:
     """Anchor the imported notes in the indexed text (web quotes find their passages) and
-    orphan those whose article is not in the index, so ``notes list --orphans`` shows them.
-    Without an index yet, the first ``index`` run (a full build) does it."""
+    orphan those whose article is not in the index, so ``notes list --orphans`` shows them;
+    how many were orphaned so. Without an index yet (None), the first ``index`` run (a full
+    build) does it."""
     from briefreader.sync import reanchor_workspace_notes
 
     library = resolver.open_library()
-    if library is not None:
-        reanchor_workspace_notes(workspace, library, ids)
+    if library is None:
+        return None
+    reanchor_workspace_notes(workspace, library, report.article_ids)
+    return sum(library.summary(article_id) is None for article_id in report.note_articles)
 
 
 class _UrlResolver:
@@ -376,9 +397,9 @@ def _reanchor(args: argparse.Namespace) -> int:
         raise CommandError(run.notes_notice or "notes were not re-anchored")
     report = run.notes
     print(
-        f"checked {counted(report.checked, 'note')}: {len(report.moved)} moved, "
-        f"{len(report.fuzzy)} re-attached to similar text, {len(report.orphaned)} orphaned, "
-        f"{len(report.restored)} found again"
+        f"checked {counted(report.checked, 'note')}: {grouped(len(report.moved))} moved, "
+        f"{grouped(len(report.fuzzy))} re-attached to similar text, "
+        f"{grouped(len(report.orphaned))} orphaned, {grouped(len(report.restored))} found again"
     )
     return 0
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from briefreader.cli.common import CommandError, out_console, print_json, workspace_from
+from briefreader.cli.common import (
+    CommandError,
+    given_id,
+    out_console,
+    print_json,
+    workspace_from,
+)
 from briefreader.cli.corpus import open_library
 from briefreader.text.decode import strip_control
 
@@ -42,7 +48,8 @@ def cmd_related(args: argparse.Namespace) -> int:
         raise CommandError("--limit must be at least 1")
     library = open_library(workspace_from(args))
     try:
-        result = find_related(library, args.passage_id, limit=args.limit)
+        passage_id = given_id(args.passage_id, "passage id", "ids look like ARTICLE-ID:p3")
+        result = find_related(library, passage_id, limit=args.limit)
     except UnknownPassage as error:
         raise CommandError(str(error)) from error
     if args.json:

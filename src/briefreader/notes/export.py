@@ -42,7 +42,7 @@ from briefreader.notes.model import (
 )
 from briefreader.notes.store import NoteStore, utc_now
 from briefreader.text.decode import safe_json, strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 
 FORMATS = ("md", "json", "w3c", "csv", "ris")
 JSON_FORMAT = "briefreader-notes"
@@ -57,11 +57,16 @@ UrlLookup = Callable[[str], str | None]  # a web address → the id of the artic
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: notes added, duplicates skipped, the articles of the added ones."""
+    """What an import did: notes added, duplicates skipped, the article of each added one."""
 
     added: int
     duplicates: int
-    article_ids: frozenset[str] = frozenset()
+    note_articles: tuple[str, ...] = ()
+
+    @property
+    def article_ids(self) -> frozenset[str]:
+        """The articles the added notes are on."""
+        return frozenset(self.note_articles)
 
 
 def export_notes(
@@ -389,20 +394,20 @@ def _annotations(data: Any) -> list[Any] | None:
 def import_notes(store: NoteStore, text: str, resolve_url: UrlLookup | None = None) -> ImportReport:
     """Import a ``json``, ``w3c`` or Hypothesis export into the store, skipping duplicates."""
     added = duplicates = 0
-    article_ids: set[str] = set()
+    note_articles: list[str] = []
     notes = parse_export(text, resolve_url)
     for note in notes:
         try:
             imported = store.import_note(note)
         except NotesError as error:  # a full disk: say how far it got (every note is atomic)
             raise NotesError(
-                f"{error}; {added} of {counted(len(notes), 'note')} were imported before that "
-                "(import the file again to add the rest: duplicates are skipped)"
+                f"{error}; {grouped(added)} of {counted(len(notes), 'note')} were imported before "
+                "that (import the file again to add the rest: duplicates are skipped)"
             ) from error
         added, duplicates = added + imported, duplicates + (not imported)
         if imported:
-            article_ids.add(note.article_id)
-    return ImportReport(added, duplicates, frozenset(article_ids))
+            note_articles.append(note.article_id)
+    return ImportReport(added, duplicates, tuple(note_articles))
 
 
 # --- markdown ---------------------------------------------------------------------------------

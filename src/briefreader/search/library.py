@@ -264,6 +264,8 @@ class Library:
         Raises:
             KeyError: nothing matches (``AmbiguousArticleId``: more than one article does).
         """
+        if not text.strip():  # as a prefix, a blank id would match them all
+            raise KeyError(text)
         if self._catalog.summary(text) is not None:
             return text
         by_path = self._catalog.articles_of_file(text) or self._catalog.articles_of_file(

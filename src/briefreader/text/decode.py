@@ -43,8 +43,7 @@ def decode_bytes(data: bytes) -> Decoded:
         raise NotText("empty file")
     if b"\x00" in data:
         raise NotText("binary file (contains NUL bytes)")
-    controls = sum(data.count(bytes([b])) for b in _CONTROL_BYTES)
-    if controls > max(2, len(data) * _BINARY_CONTROL_RATIO):
+    if _counts_as_binary(data):
         raise NotText("binary file (control characters)")
     try:
         return Decoded(data.decode("utf-8-sig"))
@@ -54,6 +53,14 @@ def decode_bytes(data: bytes) -> Decoded:
     # text in any code page: decoded as cp1252 it became "ï»¿" in front of the title.
     text, encoding = decode_legacy(data.removeprefix(codecs.BOM_UTF8))
     return Decoded(text, f"not valid UTF-8 (at {where}); decoded as {encoding}")
+
+
+def _counts_as_binary(data: bytes) -> bool:
+    """Whether control bytes are too many for text. Escape sequences do not count: the BEL
+    that ends an OSC title or link is part of a sequence that is stripped, not binary."""
+    plain = _ESCAPE_BYTES.sub(b"", data)
+    controls = sum(plain.count(bytes([b])) for b in _CONTROL_BYTES)
+    return controls > max(2, len(data) * _BINARY_CONTROL_RATIO)
 
 
 def decode_legacy(data: bytes) -> tuple[str, str]:
@@ -97,14 +104,18 @@ def _is_latin(char: str) -> bool:
 # ANSI/VT escape sequences: CSI, OSC (BEL or ST terminated), DCS/PM/APC strings, 2-char ESC.
 # A string sequence counts only when it is terminated within one line and a bounded length:
 # a stray ``ESC ]`` in an article loses those two characters, never the paragraphs after it.
+# The last 7-bit form is any other ESC sequence: intermediates (0x20-0x2F) then a final byte,
+# as ``ESC ( B`` (character set, from ``tput sgr0``), ``ESC 7``, ``ESC c``.
 _STRING_BODY = r"[^\x07\x1b\n]{0,4096}"
-_ESCAPES = re.compile(
+_ESCAPE_7BIT = (
     r"\x1b\[[0-?]*[ -/]*[@-~]"
     rf"|\x1b\]{_STRING_BODY}(?:\x07|\x1b\\)"
     rf"|\x1b[PX^_]{_STRING_BODY}\x1b\\"
-    r"|\x1b[@-Z\\-_]"
-    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x1b[ -/]*[0-~]"
 )
+_ESCAPES = re.compile(_ESCAPE_7BIT + r"|\x9b[0-?]*[ -/]*[@-~]")
+# The same sequences in a file's bytes, before decoding (C1 CSI 0x9B is a UTF-8 byte there).
+_ESCAPE_BYTES = re.compile(_ESCAPE_7BIT.encode())
 _LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
 _CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")

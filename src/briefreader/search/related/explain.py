@@ -36,8 +36,10 @@ def related_item(library: SearchBackend, candidate: Candidate, profile: Profile)
 
 
 def shared_terms(candidate: Candidate, profile: Profile) -> tuple[str, ...]:
-    """Shared key terms, heaviest first, as the words the paragraph uses."""
-    ordered = sorted(candidate.terms, key=lambda t: (-profile.weights.get(t, 0.0), t))
+    """Shared key terms, heaviest first, as the words the paragraph uses; name particles
+    ("Al" of "al-Sudani", "bin", "von") are part of a name, not a term on their own."""
+    shown = candidate.terms - profile.particles
+    ordered = sorted(shown, key=lambda t: (-profile.weights.get(t, 0.0), t))
     return tuple(profile.surface.get(t, t) for t in ordered)
 
 

@@ -122,6 +122,9 @@ class Profile:
     entities: dict[str, float]
     entity_names: dict[str, str]
     figures: list[Figure]
+    # Terms the paragraph uses only as a particle of a name ("al" of "al-Sudani"): evidence
+    # like any term, but no reason to show on their own.
+    particles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

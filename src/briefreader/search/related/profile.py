@@ -18,6 +18,7 @@ from briefreader.search.related.vocabulary import (
     credit_terms,
     folded,
     is_evidence,
+    name_particle_terms,
     never_evidence,
 )
 
@@ -67,6 +68,7 @@ def profile(
         entities,
         entity_names,
         figures,
+        frozenset(stats.fold.get(t, t) for t in name_particle_terms(stats.analyzer, passage.text)),
     )
 
 

@@ -74,6 +74,32 @@ SYNONYM_GROUPS = (
 )
 
 
+# Particles of Arabic, Dutch, German, French, Italian, Portuguese names ("al-Sudani", "bin
+# Salman", "van der Leyen", "de Gaulle"): a word of a name, meaningless alone. Lower case.
+NAME_PARTICLES = word_set(
+    "al el ul bin bint ibn abu abd de del della der den di da du dos das van von le la"
+)
+# A particle is part of a name when joined to the next word by a hyphen or apostrophe, or
+# followed by a capitalised word (or another particle: "van der Leyen").
+_PARTICLE_IN_NAME = re.compile(
+    r"\b(?P<particle>[^\W\d_]+)(?:[-‐'’](?=[^\W\d_])|[ \t]+(?=[A-ZÀ-ÖØ-Þ]|(?:"
+    + "|".join(sorted(NAME_PARTICLES))
+    + r")[ \t-]))",
+)
+
+
+def name_particle_terms(analyzer: Any, text: str) -> set[str]:
+    """Analysed terms of the name particles in ``text`` that stand there only inside a name
+    ("al" in "met al-Sudani"), not those also used as a word ("a white van")."""
+    inside: set[str] = set()
+    alone: set[str] = set()
+    named = {m.start("particle") for m in _PARTICLE_IN_NAME.finditer(text)}
+    for token in analyzer(text, chars=True, mode="query"):
+        if text[token.startchar : token.endchar].lower() in NAME_PARTICLES:
+            (inside if token.startchar in named else alone).add(token.text)
+    return inside - alone
+
+
 def never_evidence(word: str) -> bool:
     """A key term that relates nothing: an agency name, a credit-line word, a month or weekday
     name."""

@@ -34,6 +34,7 @@ from briefreader.search.facets import (
 from briefreader.search.filters import add_filter, filters_in, remove_filter
 from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import counted
 
 SECTION_TITLES = {"person": "People", "org": "Organisations", "place": "Places", "group": "Groups"}
 BAR_WIDTH = 20
@@ -126,8 +127,8 @@ class FacetsScreen(ModalScreen[None]):
             title.update(Text(f"Facets of {message.query_text!r}: {message.error}"))
             return
         self.facets = message.facets
-        noun = "article" if message.facets.total == 1 else "articles"
-        title.update(Text(f"Facets of {message.query_text!r}: {message.facets.total} {noun}"))
+        total = counted(message.facets.total, "article")
+        title.update(Text(f"Facets of {message.query_text!r}: {total}"))
         options.add_options(facet_options(message.facets, filters_in(message.query_text)))
         _highlight_first_value(options)
 

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from briefreader.models import Span
 from briefreader.search.highlight import term_spans
 from briefreader.search.query import QueryError
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.tui.entities import (
     ArticleEntities,
     article_mentions,
@@ -272,16 +272,16 @@ def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
     """``¶ 3 of 12 · hit 1 of 4 · article 2 of 9`` (empty with no article)."""
     if view.article is None:
         return Text("")
-    parts = [f"¶ {view.cursor + 1} of {view.passage_count}"]
+    parts = [f"¶ {grouped(view.cursor + 1)} of {grouped(view.passage_count)}"]
     noun = "match" if view.finding else "hit"
     if view.hits:
         if view.hit_index >= 0:
-            parts.append(f"{noun} {view.hit_index + 1} of {len(view.hits)}")
+            parts.append(f"{noun} {grouped(view.hit_index + 1)} of {grouped(len(view.hits))}")
         else:
             plural = "matches" if view.finding else "hits"
             parts.append(counted(len(view.hits), noun, plural))
     elif view.finding:
         parts.append("no match")
     if position is not None:
-        parts.append(f"article {position[0]} of {position[1]}")
+        parts.append(f"article {grouped(position[0])} of {grouped(position[1])}")
     return Text(" · ".join(parts))

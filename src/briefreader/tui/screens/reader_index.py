@@ -14,7 +14,7 @@ from textual import work
 
 from briefreader.models import ProgressFn
 from briefreader.notes.store import tag_resolver
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.tui.messages import IndexProgress, LibraryFailed, LibraryReady
 from briefreader.tui.screens.reader_parts import LibraryOpened, Part
 from briefreader.tui.widgets.article_view import ArticleView
@@ -143,8 +143,8 @@ def report_notice(report: Any) -> str:
     if report.rebuilt:
         reason = report.rebuilt.removesuffix("; rebuilding it")
         return f"Index rebuilt ({reason}): {counted(report.articles, 'article')}"
-    parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
-    parts.append(f"{len(report.removed)} removed")
+    parts = [f"{grouped(len(report.added))} added", f"{grouped(len(report.updated))} updated"]
+    parts.append(f"{grouped(len(report.removed))} removed")
     return f"Indexed {counted(report.articles, 'article')} ({', '.join(parts)})"
 
 

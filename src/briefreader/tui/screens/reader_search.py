@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from briefreader.models import SearchResult
 from briefreader.notes import NotesError
 from briefreader.search.query import QueryError
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 from briefreader.tui.entities import entity_query
 from briefreader.tui.messages import MatchesCounted, OpenRequest, ResultsPage, SearchFinished
 from briefreader.tui.notes_bridge import note_query
@@ -337,6 +337,6 @@ def result_status(result: SearchResult, query: str = "") -> str:
     shown = len(result.hits)
     if not result.exact:
         matching = counted(shown, "article matches", "articles match")
-        return f"at least {matching} (counting…); showing {shown}"
+        return f"at least {matching} (counting…); showing {grouped(shown)}"
     matching = counted(result.total, "article matches", "articles match")
-    return f"{matching}; showing {shown}" if result.total > shown else matching
+    return f"{matching}; showing {grouped(shown)}" if result.total > shown else matching
