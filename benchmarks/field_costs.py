@@ -13,7 +13,6 @@ not propose a layout. Prints a table; writes JSON to ``benchmarks/results``.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from typing import Any
 from whoosh.writing import SegmentWriter
 
 from benchmarks.corpus import build_corpus, remove_corpus
+from benchmarks.report import write_results
 from benchmarks.segments import RESULTS, Phase
 from briefreader.search.index import indexer
 from briefreader.search.index.schema import build_schema
@@ -131,11 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args.scale, args.limit, args.rounds)
     result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(result)
-    RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     suffix = f"-limit{args.limit}" if args.limit else ""
-    path = RESULTS / f"{stamp}-field-costs-x{args.scale}{suffix}.json"
-    path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    path = write_results(result, f"{stamp}-field-costs-x{args.scale}{suffix}", RESULTS)
     print(f"saved {path}")
     return 0
 

@@ -16,7 +16,6 @@ the load average before and after. Prints a table; writes JSON to ``benchmarks/r
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -31,6 +30,7 @@ from whoosh import writing
 
 from benchmarks.corpus import build_corpus, read_sources, remove_corpus
 from benchmarks.queries import Query, entity_queries, query_sets
+from benchmarks.report import write_results
 from benchmarks.timing import summarize_ms
 from briefreader.search.index import indexer, merging
 from briefreader.search.library import Library
@@ -265,10 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(args.scale, args.updates, args.per_kind, args.repeats, args.keep)
     result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(result)
-    RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    path = RESULTS / f"{stamp}-segments-x{args.scale}.json"
-    path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    path = write_results(result, f"{stamp}-segments-x{args.scale}", RESULTS)
     print(f"saved {path}")
     return 0
 
