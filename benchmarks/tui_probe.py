@@ -111,7 +111,7 @@ async def _open_longest(pilot: Any, screen: Any, clock: PaintClock) -> dict[str,
     from briefreader.tui.messages import OpenRequest
 
     longest = max(screen.library.articles(), key=lambda s: s.passages)
-    screen.results_query = ""
+    screen.search.results_query = ""
     start = time.perf_counter()
     screen.open_article(OpenRequest(longest.id, passage=0), jump=False)
     painted = None
