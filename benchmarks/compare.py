@@ -211,15 +211,25 @@ def compare(
     """Run the whole comparison; the results as a dict (also printed)."""
     scratch = Path(tempfile.mkdtemp(prefix="briefcompare-"))
     ref_tree = scratch / "ref"
-    commit = checkout(ref, ref_tree)
-    corpus = build_corpus(scale, limit=limit, root=scratch, entities=entities)
-    head_name = "tree"
-    ref_name = ref if len(ref) <= 12 else commit[:10]
-    sides = [
-        Side(head_name, REPO / "src", corpus.workspace.root),
-        Side(ref_name, ref_tree / "src", copy_workspace(corpus.workspace.root, scratch / "ws-ref")),
-    ]
+    sides: list[Side] = []
     try:
+        # The corpus first: without ../shared it stops here, before a worktree is registered.
+        corpus = build_corpus(scale, limit=limit, root=scratch, entities=entities)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    try:
+        commit = checkout(ref, ref_tree)
+        head_name = "tree"
+        ref_name = ref if len(ref) <= 12 else commit[:10]
+        sides = [
+            Side(head_name, REPO / "src", corpus.workspace.root),
+            Side(
+                ref_name,
+                ref_tree / "src",
+                copy_workspace(corpus.workspace.root, scratch / "ws-ref"),
+            ),
+        ]
         result: dict[str, Any] = {
             "ref": commit,
             "sides": [head_name, ref_name],
@@ -238,7 +248,8 @@ def compare(
         for side in sides:
             if side.server is not None:
                 side.server.kill()
-        _git("worktree", "remove", "--force", str(ref_tree))
+        if ref_tree.exists():
+            _git("worktree", "remove", "--force", str(ref_tree))
         remove_corpus(corpus)
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -258,6 +258,72 @@ def quality_table(cache: Path, rounds: int | None = None) -> None:
         for name, ranking in rankings.items():
             unjudged = unjudged_share(ranking, part, judged)
             print(table_row(name, score(ranking, part))[:-1] + f"| {unjudged:.1%} |")
+    print_gaps(rankings, queries)
+
+
+def split_ndcg(ranking: dict[str, list[str]], queries: Sequence[Query], split: str) -> list[float]:
+    """nDCG@5 of every real query of ``split``, in the judged set's order."""
+    return [ndcg(ranking[q.id], q.relevant) for q in queries if q.split == split and not q.probe]
+
+
+def gap_interval(
+    dev: Sequence[float], test: Sequence[float], seed: int = 16
+) -> tuple[float, float]:
+    """95% interval of mean(dev) − mean(test), each split's queries resampled on its own."""
+    rng = random.Random(seed)
+    gaps = sorted(
+        statistics.fmean(rng.choices(dev, k=len(dev)))
+        - statistics.fmean(rng.choices(test, k=len(test)))
+        for _ in range(BOOTSTRAP_ROUNDS)
+    )
+    return gaps[int(0.025 * len(gaps))], gaps[int(0.975 * len(gaps)) - 1]
+
+
+def gap_row(name: str, dev: Sequence[float], test: Sequence[float]) -> str:
+    """A markdown row: dev mean, test mean, dev − test with its interval."""
+    low, high = gap_interval(dev, test)
+    gap = statistics.fmean(dev) - statistics.fmean(test)
+    return (
+        f"| {name} | {statistics.fmean(dev):.3f} | {statistics.fmean(test):.3f} "
+        f"| {gap:+.3f} [{low:+.2f} – {high:+.2f}] |"
+    )
+
+
+def print_gaps(rankings: dict[str, dict[str, list[str]]], queries: Sequence[Query]) -> None:
+    """The dev–test gap of every method, and of its lift over BM25 (per query, paired).
+
+    A ranking tuned to dev scores higher on dev than on test; a split whose test queries are
+    easier lifts every method, the untuned BM25 included. The lift over BM25 on the same
+    queries takes the split's difficulty out: its dev − test gap is the part tuning could own.
+    """
+    baseline = rankings.get("BM25 on passages")
+    print("\n### dev − test, nDCG@5 (95% interval, each split resampled)\n")
+    print("| method | dev | test | dev − test |")
+    print("|---|---|---|---|")
+    for name, ranking in rankings.items():
+        print(
+            gap_row(name, split_ndcg(ranking, queries, "dev"), split_ndcg(ranking, queries, "test"))
+        )
+    if baseline is None:
+        return
+    print("\n### lift over BM25 on the same queries, nDCG@5\n")
+    print("| method | dev lift | test lift | dev − test |")
+    print("|---|---|---|---|")
+    for name, ranking in rankings.items():
+        if ranking is baseline:
+            continue
+        lifts = {
+            split: [
+                mine - base
+                for mine, base in zip(
+                    split_ndcg(ranking, queries, split),
+                    split_ndcg(baseline, queries, split),
+                    strict=True,
+                )
+            ]
+            for split in ("dev", "test")
+        }
+        print(gap_row(name, lifts["dev"], lifts["test"]))
 
 
 def judged_ids(rounds: int | None, aliases: dict[str, str]) -> dict[str, set[str]]:

@@ -79,3 +79,25 @@ def test_compare_runs_two_commits_side_by_side(tmp_path: Path) -> None:
         assert result["queries"]["kinds"]["all"][side]["n"] == 10
         assert result["queries"]["errors"][side] == 0
     assert list(result["queries"]["kinds"])[-1] == "all"
+
+
+def test_compare_without_the_corpus_registers_no_worktree(monkeypatch, tmp_path: Path) -> None:
+    """Run without ../shared: a clear CorpusMissing, and no temporary worktree left behind."""
+    import subprocess
+
+    from benchmarks import compare
+    from benchmarks.corpus import CorpusMissing, read_sources
+
+    def absent(tarball: Path = tmp_path / "absent.tar.gz", limit: int | None = None) -> list:
+        return read_sources(tmp_path / "absent.tar.gz", limit)
+
+    monkeypatch.setattr("benchmarks.corpus.read_sources", absent)
+
+    def worktrees() -> str:
+        return subprocess.run(
+            ["git", "-C", str(compare.REPO), "worktree", "list"], capture_output=True, text=True
+        ).stdout
+
+    with pytest.raises(CorpusMissing):
+        compare.compare("HEAD", 1, 2, 60, "rules")
+    assert "briefcompare-" not in worktrees()

@@ -251,3 +251,17 @@ def test_an_empty_query_gives_the_library_s_facets(library: Library) -> None:
     facets = query_facets(library, "  ")
     assert facets.total == len(library.articles())
     assert sum(b.count for b in facets.timeline.buckets) + facets.timeline.undated == facets.total
+
+
+def test_large_counts_have_thousands_separators() -> None:
+    """Timeline rows and the undated line group digits, as every other count does."""
+    from briefreader.cli.facets import timeline_rows
+    from briefreader.search.facets import FacetValue, Timeline
+
+    timeline = Timeline(
+        "month",
+        (FacetValue("2005-01", 35600, "date:2005-01"), FacetValue("2005-02", 812, "d")),
+        1234,
+    )
+    rows = timeline_rows(timeline)
+    assert rows[0].endswith(" 35,600") and rows[1].endswith(" 812")

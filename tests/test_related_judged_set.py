@@ -40,3 +40,16 @@ def test_rounds_only_add_grades() -> None:
     for query in every:
         assert query.split == first[query.id].split
         assert query.relevant.items() >= first[query.id].relevant.items()
+
+
+def test_gap_interval_separates_a_tuned_split_from_an_easier_one() -> None:
+    """dev − test is positive when dev scores higher; the interval holds the observed gap."""
+    from benchmarks.related_eval import gap_interval, gap_row
+
+    dev = [0.8, 0.9, 0.7, 0.85, 0.75] * 6
+    test = [0.5, 0.6, 0.4, 0.55, 0.45] * 6
+    low, high = gap_interval(dev, test)
+    assert 0 < low <= 0.3 <= high
+    assert gap_row("m", dev, test).startswith("| m | 0.800 | 0.500 | +0.300 [")
+    low, high = gap_interval(test, dev)
+    assert low <= -0.3 <= high < 0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from briefreader.cli.common import CommandError, out_console, print_json, shorten, workspace_from
 from briefreader.text.decode import strip_control
+from briefreader.text.wording import grouped
 
 if TYPE_CHECKING:  # the index, the entities and rich load only when a command runs
     from briefreader.search.facets import Facets, FacetValue, Timeline
@@ -120,9 +121,9 @@ def _print_block(title: str, values: tuple[FacetValue, ...]) -> None:
     if not values:
         console.print("  (none)", style="dim", markup=False)
         return
-    width = max(len(str(v.count)) for v in values)
+    width = max(len(grouped(v.count)) for v in values)
     for value in values:
-        line = Text(f"  {value.count:>{width}}  ")
+        line = Text(f"  {grouped(value.count):>{width}}  ")
         line.append(strip_control(value.label))
         line.append(f"   {strip_control(value.filter)}", style="dim")
         console.print(line)
@@ -141,7 +142,9 @@ def print_timeline(facets: Facets, header: bool = True) -> None:
         console.print(row, markup=False, highlight=False)
     if timeline.undated:
         precision = "a month" if timeline.unit == "month" else "a date"
-        console.print(f"  {timeline.undated} without {precision}", style="dim", markup=False)
+        console.print(
+            f"  {grouped(timeline.undated)} without {precision}", style="dim", markup=False
+        )
 
 
 def timeline_rows(timeline: Timeline, width: int = BAR_WIDTH) -> list[str]:
@@ -152,5 +155,5 @@ def timeline_rows(timeline: Timeline, width: int = BAR_WIDTH) -> list[str]:
     rows = []
     for bucket in timeline.buckets:
         size = bar_length(bucket.count, peak, width)
-        rows.append(f"  {bucket.label:<7}  {'█' * size:<{width}}  {bucket.count}")
+        rows.append(f"  {bucket.label:<7}  {'█' * size:<{width}}  {grouped(bucket.count)}")
     return rows

@@ -34,7 +34,7 @@ from briefreader.search.facets import (
 from briefreader.search.filters import add_filter, filters_in, remove_filter
 from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 
 SECTION_TITLES = {"person": "People", "org": "Organisations", "place": "Places", "group": "Groups"}
 BAR_WIDTH = 20
@@ -207,10 +207,10 @@ def _heading(title: str) -> Option:
 def _section(title: str, values: tuple[FacetValue, ...]) -> list[Option]:
     if not values:
         return []
-    width = max(len(str(v.count)) for v in values)
+    width = max(len(grouped(v.count)) for v in values)
     rows = [_heading(title)]
     for value in values:
-        label = Text(f"  {value.count:>{width}}  ")
+        label = Text(f"  {grouped(value.count):>{width}}  ")
         label.append(strip_control(value.label))
         rows.append(Option(label, id=f"value:{value.filter}"))
     return rows
@@ -228,7 +228,7 @@ def _timeline_rows(facets: Facets) -> list[Option]:
         size = bar_length(bucket.count, peak, BAR_WIDTH)
         text = Text(f"  {bucket.label:<7} ")
         text.append("█" * size, style="bold")
-        text.append(f"{' ' * (BAR_WIDTH - size)} {bucket.count}")
+        text.append(f"{' ' * (BAR_WIDTH - size)} {grouped(bucket.count)}")
         rows.append(Option(text, id=f"bucket:{index}"))
     return rows
 
