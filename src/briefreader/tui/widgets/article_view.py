@@ -486,7 +486,9 @@ class ArticleView(ScrollView, can_focus=True):
             hit = self._hit_line(self.current_hit) or first
             first, last = (first if hit - first < height - 1 else hit), hit
         y = self.scroll_offset.y
-        if top or first < y:
+        if self.cursor == 0 and last < height and (top or first < y):
+            target = 0  # the first paragraph: the title and meta line above it stay in view
+        elif top or first < y:
             target = max(0, first - 1)
         elif last >= y + height:
             target = min(first - 1, last - height + 2)
