@@ -38,6 +38,7 @@ from briefreader.tui.screens.reader_parts import (
     LibraryOpened,
     OpenWanted,
     PlaceChanged,
+    QueryListed,
     ReaderSession,
     forward,
 )
@@ -194,6 +195,11 @@ class MainScreen(PollingScreen):
         self.open_article(message.request, jump=message.jump)
         if message.focus:
             self.view.focus()
+
+    def on_query_listed(self, message: QueryListed) -> None:
+        """Another query's results are listed (typed, or narrowed by a facet): the open
+        article marks its hits."""
+        self.article.remark(message.query)
 
     def on_place_changed(self, _message: PlaceChanged) -> None:
         """The status line: the paragraph, the hit, and the article's place in the results."""
