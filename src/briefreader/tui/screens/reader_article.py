@@ -316,7 +316,7 @@ def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
     elif view.finding:
         parts.append("no match")
     elif view.marked_query and not view.marks.matches:
-        parts.append("no hits: not a match for the query")
+        parts.append("not a match for the query")
     if position is not None:
         parts.append(f"article {grouped(position[0])} of {grouped(position[1])}")
     return Text(" · ".join(parts))
