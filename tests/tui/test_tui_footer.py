@@ -69,3 +69,17 @@ async def test_a_narrow_footer_drops_the_least_useful_keys_first(make_app: Any) 
         line = footer_line(pilot)
         assert "q Quit" in line and "? Help" in line, line
         assert "j/k Paragraph" in line and "palette" not in line, line
+
+
+async def test_the_footer_chooses_again_when_the_terminal_narrows(make_app: Any) -> None:
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pilot.app.screen.search_bar.input.value = "kataib"
+        await settle(pilot)
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        assert "palette" in footer_line(pilot)
+        await pilot.resize_terminal(44, 20)
+        await settle(pilot)
+        line = footer_line(pilot)
+        assert "q Quit" in line and "? Help" in line and "palette" not in line, line
