@@ -279,6 +279,59 @@ def test_passages_matching_in_reading_order(backend: SearchBackend, truth: Truth
         assert ids == expected
 
 
+def _marked(backend: SearchBackend, query: str, article_id: str) -> dict[str, list[str]]:
+    """The words a query marks in an article, by where they are shown."""
+    marks = backend.highlight(query, article_id)
+    article = backend.article(article_id)
+    shown = {
+        "title": [(article.title, None)],
+        "body": [(p.text, p.start) for p in article.passages],
+        "heading": [(h.text, h.start) for h in article.headings],
+        "references": [(r.text, None) for r in article.references],
+    }
+    return {
+        name: [
+            text[s.start : s.end] for text, offset in texts for s in marks.spans(name, text, offset)
+        ]
+        for name, texts in shown.items()
+    }
+
+
+def test_highlight_marks_what_the_query_means(backend: SearchBackend) -> None:
+    """Marks follow the query: a phrase marks the phrase (stop words inside it too), not
+    each of its words; a field clause marks only its field; negated words are never marked;
+    stems mark every form (attack, attacks); an article the query does not match gets none."""
+    phrase = _marked(backend, '"dredge the channel"', "harbour")
+    assert phrase["body"] == ["dredge the channel"]  # "channel" alone elsewhere: not marked
+    assert _marked(backend, "channel", "ferry")["body"] == ["channel"]
+    assert _marked(backend, "title:harbour", "harbour") == {
+        "title": ["Harbour"],
+        "body": [],
+        "heading": [],
+        "references": [],
+    }
+    plain = _marked(backend, "harbour", "harbour")
+    assert plain["title"] == ["Harbour"] and plain["body"] == ["harbour"]
+    negated = _marked(backend, "channel -ferry", "harbour")
+    assert negated["body"] == ["channel"]
+    assert _marked(backend, "channel NOT dredging", "harbour")["body"] == []  # no match
+    assert not backend.highlight("channel NOT dredging", "harbour").matches
+    assert backend.highlight("channel", "harbour").matches
+    assert _marked(backend, "dredging", "harbour")["body"] == ["dredge", "dredging"]  # stems
+    assert _marked(backend, "ferry", "harbour")["body"] == []  # the article does not match
+    assert _marked(backend, "dredg*", "harbour")["body"] == ["dredge", "dredging"]
+
+
+def test_highlight_marks_an_entity_by_its_names(backend: SearchBackend) -> None:
+    table = backend.entity_table()
+    entity = next(e for e in table.entities if e.aliases and '"' not in e.name)
+    article_id = sorted(entity.article_ids)[0]
+    marked = _marked(backend, f'entity:"{entity.name}"', article_id)["body"]
+    names = {name.casefold() for name in (entity.name, *entity.aliases)}
+    assert marked and all(word.casefold() in names for word in marked), (entity, marked)
+    assert _marked(backend, f'entity:"{entity.name}"', article_id)["title"] == []
+
+
 def test_passage_statistics(backend: SearchBackend, truth: Truth) -> None:
     with backend.lock:
         stats = backend.passage_statistics()

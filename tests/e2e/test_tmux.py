@@ -88,6 +88,9 @@ def test_search_open_move_and_quit_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("Enter")
     screen = tmux.wait_for(lambda s: "article 1 of 3" in s, "the first result opened")
     before = _paragraph(screen)
+    footer = tmux.wait_for(lambda s: "j/k Paragraph" in s, "the article's footer")
+    footer = footer.rstrip("\n").splitlines()[-1]  # at 80 columns, uncut: quit and help too
+    assert all(f"{key} " in f"{footer} " for key in ("n Next hit", "q Quit", "? Help")), footer
 
     tmux.keys("j")
     screen = tmux.wait_for(lambda s: _paragraph(s) == before + 1, "the cursor to move")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from briefreader.tui.screens.main import MainScreen
-from tests.tui.helpers import settle
+from tests.tui.helpers import screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -92,3 +92,23 @@ async def test_the_empty_article_pane_hint_is_whole(make_app: Any, size: tuple[i
     async with make_app().run_test(size=size) as pilot:
         await settle(pilot)
         assert PLACEHOLDER in screen_text(pilot.app)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_opening_at_the_first_paragraph_shows_the_title(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    """A result whose best passage is ¶1 (and an article opened at its start) is scrolled to
+    the very top: the title and the meta line are on screen, not ¶1's first line at the top."""
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "unlikely balancing act")
+        for position, entry in enumerate(screen.results.entries):
+            assert entry.passage_id.endswith(":p1"), entry  # every best passage is ¶1
+            screen._open_entry(position)
+            await settle(pilot)
+            view = screen.view
+            assert view.cursor == 0 and view.current_hit is not None
+            assert view.scroll_offset.y == 0, (entry.article_id, view.scroll_offset.y)
+            assert view.article is not None
+            assert view.article.title[:15] in screen_text(pilot.app)

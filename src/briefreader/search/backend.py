@@ -20,13 +20,20 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from briefreader.models import Article, Passage, SearchResult
+from briefreader.search.highlight import QueryMarks
 from briefreader.search.index.catalog import AmbiguousArticleId, ArticleSummary
 from briefreader.search.query import TagResolver
 from briefreader.text.entities import EntityTable
 from briefreader.workspace import Settings, Workspace
 
 StopFn = Callable[[], bool]
-__all__ = ["AmbiguousArticleId", "PassageStatistics", "SearchBackend", "open_backend"]
+__all__ = [
+    "AmbiguousArticleId",
+    "PassageStatistics",
+    "QueryMarks",
+    "SearchBackend",
+    "open_backend",
+]
 
 
 @runtime_checkable
@@ -127,6 +134,18 @@ class SearchBackend(Protocol):
 
     def suggest(self, text: str) -> str | None:
         """The query respelled from the index's own vocabulary, None if nothing to offer."""
+        ...
+
+    def highlight(self, text: str, article_id: str) -> QueryMarks:
+        """What a query marks in one article, as the query means it: a clause on a field
+        marks only that field's text, a phrase only its words in a row, an entity clause the
+        mentions of that entity; negated clauses mark nothing; nothing at all when the
+        article does not match the query. Ask its ``spans(field, text, offset)``.
+
+        Raises:
+            QueryError: the query is malformed.
+            KeyError: no such article.
+        """
         ...
 
     def highlight_terms(self, text: str) -> set[str]:

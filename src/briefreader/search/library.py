@@ -18,7 +18,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
-from briefreader.search.highlight import make_snippet
+from briefreader.search.highlight import NO_MARKS, QueryMarks, entity_spans, make_snippet
 from briefreader.search.index.catalog import (
     AmbiguousArticleId,
     ArticleSummary,
@@ -42,6 +42,7 @@ from briefreader.search.query import (
     TagResolver,
     expand_prefix,
     highlight_terms,
+    marking_clauses,
     only_articles,
     parse_query,
     positive_leaves,
@@ -471,6 +472,28 @@ class Library:
                 for hit in self._searcher.search(scope, limit=None, terms=False)
             )
         return [doc for _, doc in numbers]
+
+    def highlight(self, text: str, article_id: str) -> QueryMarks:
+        """What a query marks in an article (nothing when the article does not match it).
+
+        Raises:
+            QueryError: the query is malformed.
+            KeyError: no such article.
+        """
+        extra = self.extra(article_id)
+        with self._lock:
+            parsed = self._parse(text)
+            scope = query.And([query.Term("article_id", article_id), _on_articles(parsed)])
+            if self._searcher.search(scope, limit=1, terms=False).is_empty():
+                return NO_MARKS
+            clauses = marking_clauses(parsed, self._searcher.reader())
+        return QueryMarks(
+            matches=True,
+            terms={name: frozenset(terms) for name, terms in clauses.terms.items()},
+            phrases={name: tuple(phrases) for name, phrases in clauses.phrases.items()},
+            entities=entity_spans(self.article(article_id), extra, clauses.entity_keys),
+            footnotes=frozenset(clauses.footnotes),
+        )
 
     def highlight_terms(self, text: str) -> set[str]:
         """Indexed terms to highlight for a query (empty for a malformed query)."""

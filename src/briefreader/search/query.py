@@ -14,12 +14,13 @@ import heapq
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import qparser, query
 from whoosh.fields import Schema
 
+from briefreader.search.highlight import Phrase
 from briefreader.search.index.schema import ARTICLE_FIELDS, ENTITY_FIELDS, text_analyzer
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
@@ -376,20 +377,70 @@ def only_articles(node: query.Query) -> bool:
     return False
 
 
-def positive_leaves(node: query.Query) -> list[query.Query]:
-    """Leaf queries that a hit must or may match (not those under NOT), phrases split to terms."""
+def positive_leaves(node: query.Query, *, phrases: bool = False) -> list[query.Query]:
+    """Leaf queries that a hit must or may match (not those under NOT), phrases split to
+    terms (kept whole with ``phrases``)."""
     if isinstance(node, query.Not):
         return []
     if isinstance(node, query.AndNot):
-        return positive_leaves(node.a)
-    if isinstance(node, query.Phrase):
+        return positive_leaves(node.a, phrases=phrases)
+    if isinstance(node, query.Phrase) and not phrases:
         return [query.Term(node.fieldname, word) for word in node.words]
-    if node.is_leaf():
+    if node.is_leaf() or isinstance(node, query.Phrase):
         return [node]
     leaves: list[query.Query] = []
     for child in node.children():
-        leaves.extend(positive_leaves(child))
+        leaves.extend(positive_leaves(child, phrases=phrases))
     return leaves
+
+
+@dataclass
+class MarkingClauses:
+    """The positive clauses of a query, by field, as the reader marks them: plain and
+    expanded terms of the text fields, phrases, entity keys, footnote labels."""
+
+    terms: dict[str, set[str]] = field(default_factory=dict)
+    phrases: dict[str, list[Phrase]] = field(default_factory=dict)
+    entity_keys: dict[str, set[str]] = field(default_factory=dict)
+    footnotes: set[str] = field(default_factory=set)
+
+
+def marking_clauses(parsed: query.Query, reader: Any) -> MarkingClauses:
+    """What a parsed query (entities and prefixes expanded) marks: its positive clauses by
+    field; fuzzy and wildcard words expanded against ``reader`` as for ``highlight_terms``."""
+    found = MarkingClauses()
+    for leaf in positive_leaves(parsed, phrases=True):
+        name = getattr(leaf, "fieldname", None)
+        if isinstance(leaf, query.Phrase):
+            words = tuple(str(word) for word in leaf.words)
+            if name in SEARCH_FIELDS:
+                found.phrases.setdefault(name, []).append(Phrase(words, int(leaf.slop)))
+                continue
+            texts = [" ".join(words)]
+        else:
+            texts = _leaf_texts(leaf, reader)
+        if name in SEARCH_FIELDS:
+            found.terms.setdefault(name, set()).update(texts)
+        elif name in ENTITY_FIELDS:
+            found.entity_keys.setdefault(name, set()).update(texts)
+        elif name == "footnote":
+            found.footnotes.update(text.lower() for text in texts)
+    return found
+
+
+def _leaf_texts(leaf: query.Query, reader: Any) -> list[str]:
+    """A term's text, or the indexed terms a fuzzy or wildcard word stands for (the first
+    ``EXPAND_LIMIT``)."""
+    if isinstance(leaf, query.Term) and isinstance(leaf.text, str):
+        return [leaf.text]
+    if not isinstance(leaf, query.PatternQuery | query.FuzzyTerm) or not hasattr(leaf, "_btexts"):
+        return []
+    texts = []
+    for count, btext in enumerate(leaf._btexts(reader)):
+        if count >= EXPAND_LIMIT:
+            break
+        texts.append(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
+    return texts
 
 
 # ---------------------------------------------------------------- against an index's vocabulary
@@ -424,16 +475,8 @@ def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
     """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
     terms: set[str] = set()
     for leaf in positive_leaves(parsed):
-        if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
-            continue
-        if isinstance(leaf, query.Term):
-            terms.add(str(leaf.text))
-        elif isinstance(leaf, query.PatternQuery | query.FuzzyTerm):
-            expanded = leaf._btexts(reader) if hasattr(leaf, "_btexts") else []
-            for count, btext in enumerate(expanded):
-                if count >= EXPAND_LIMIT:
-                    break
-                terms.add(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
+        if getattr(leaf, "fieldname", None) in SEARCH_FIELDS:
+            terms.update(_leaf_texts(leaf, reader))
     return terms
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from briefreader.models import Article, SearchResult, Span
+from briefreader.search.highlight import QueryMarks
 from briefreader.search.index.catalog import ArticleSummary
 from briefreader.tui.paging import PageRequest
 
@@ -87,9 +88,20 @@ class ArticleLoaded(Message):
     request: OpenRequest
     article: Article
     extra: dict[str, Any]
-    terms: frozenset[str]
+    marks: QueryMarks
     hits: list[tuple[int, Span]]
     layout: Any = None
+    query: str = ""  # the query marked ("" for none)
+
+
+@dataclass
+class MarksComputed(Message):
+    """The open article's marks for a new listed query (the cursor stays where it is)."""
+
+    article_id: str
+    query: str
+    marks: QueryMarks
+    hits: list[tuple[int, Span]]
 
 
 @dataclass

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from briefreader.models import SearchResult
 from briefreader.notes import NoteStore
@@ -38,6 +38,7 @@ from briefreader.tui.screens.reader_parts import (
     LibraryOpened,
     OpenWanted,
     PlaceChanged,
+    QueryListed,
     ReaderSession,
     forward,
 )
@@ -47,6 +48,7 @@ from briefreader.tui.state import load_state
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.filter_chips import FilterChips
 from briefreader.tui.widgets.find_bar import FindBar
+from briefreader.tui.widgets.footer import ReaderFooter
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.notes_tab import NoteList
 from briefreader.tui.widgets.results import ResultsList
@@ -114,7 +116,7 @@ class MainScreen(PollingScreen):
                 yield Static(id="article-status")
             yield self.side
         yield IndexingStatus(id="indexing")
-        yield Footer()
+        yield ReaderFooter()
         yield from (self.index, self.search, self.article, self.related, self.notes)
 
     def on_mount(self) -> None:
@@ -194,6 +196,16 @@ class MainScreen(PollingScreen):
         self.open_article(message.request, jump=message.jump)
         if message.focus:
             self.view.focus()
+
+    def on_query_listed(self, message: QueryListed) -> None:
+        """Another query's results are listed (typed, or narrowed by a facet): the open
+        article marks its hits."""
+        self.article.remark(message.query)
+
+    @on(ArticleShown)
+    def _marks_follow_the_list(self, _message: ArticleShown) -> None:
+        """An article loaded while the list changed shows the listed query's hits too."""
+        self.article.remark(self.results_query)
 
     def on_place_changed(self, _message: PlaceChanged) -> None:
         """The status line: the paragraph, the hit, and the article's place in the results."""

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from briefreader.models import Span
-from briefreader.search.highlight import term_spans
+from briefreader.search.highlight import NO_MARKS, QueryMarks
 from briefreader.search.query import QueryError
 from briefreader.text.wording import counted, grouped
 from briefreader.tui.entities import (
@@ -27,7 +27,7 @@ from briefreader.tui.entities import (
 )
 from briefreader.tui.find import find_matches
 from briefreader.tui.history import Location
-from briefreader.tui.messages import ArticleFailed, ArticleLoaded, OpenRequest
+from briefreader.tui.messages import ArticleFailed, ArticleLoaded, MarksComputed, OpenRequest
 from briefreader.tui.notes_bridge import note_query
 from briefreader.tui.screens.reader_parts import (
     ArticleShown,
@@ -37,7 +37,7 @@ from briefreader.tui.screens.reader_parts import (
     PlaceChanged,
 )
 from briefreader.tui.state import save_state
-from briefreader.tui.widgets.article_layout import ArticleLayout, display_text
+from briefreader.tui.widgets.article_layout import ArticleLayout, marked_spans
 from briefreader.tui.widgets.article_view import GUTTER, PLACEHOLDER, ArticleView
 from briefreader.tui.widgets.find_bar import FindBar
 from briefreader.tui.widgets.side_panel import SidePanel
@@ -69,7 +69,30 @@ class ArticlePart(Part):
         if jump:
             self.session.history.push(self.location)
         width = max(4, self.view.scrollable_content_region.width - GUTTER - 1)
-        self.article_worker(request, "" if note_query(query) is not None else query, width)
+        self.article_worker(request, marked_query(query), width)
+
+    def remark(self, query: str) -> None:
+        """The listed query changed (typed, or narrowed by a facet): mark its hits in the open
+        article, in a worker; the cursor and the scroll stay."""
+        article = self.view.article
+        query = marked_query(query)
+        if article is None or self.view.layout_data is None or query == self.view.marked_query:
+            return
+        self.marks_worker(article.id, query, self.view.layout_data)
+
+    @work(thread=True, exclusive=True, group="article-marks")
+    def marks_worker(self, article_id: str, query: str, layout: ArticleLayout) -> None:
+        """What ``query`` marks in the article shown (``layout``), off the UI thread."""
+        marks, hits = _marks_and_hits(self.session.library, layout, query)
+        if not get_current_worker().is_cancelled:
+            self.post_message(MarksComputed(article_id, query, marks, hits))
+
+    def on_marks_computed(self, message: MarksComputed) -> None:
+        """Mark the new query's hits, if that article is still the one shown."""
+        if message.article_id != self.session.article_id:
+            return
+        self.view.set_marks(message.query, message.marks, message.hits)
+        self.post_message(PlaceChanged())
 
     @work(thread=True, exclusive=True, group="article")
     def article_worker(self, request: OpenRequest, query: str, width: int) -> None:
@@ -83,12 +106,11 @@ class ArticlePart(Part):
                 ArticleFailed(request.article_id, "This article is no longer indexed.")
             )
             return
-        terms = frozenset(library.highlight_terms(query)) if query.strip() else frozenset()
-        hits = _article_hits(library, article, query, terms)
         layout = ArticleLayout(article)
         layout.wrapped(width)
+        marks, hits = _marks_and_hits(library, layout, query)
         if not get_current_worker().is_cancelled:
-            self.post_message(ArticleLoaded(request, article, extra, terms, hits, layout))
+            self.post_message(ArticleLoaded(request, article, extra, marks, hits, layout, query))
             merged = merged_entity_counts(article, extra, library.entity_table())
             self.post_message(ArticleEntities(article.id, merged))
 
@@ -98,7 +120,11 @@ class ArticlePart(Part):
         mentions = article_mentions(article, message.extra)
         self.session.article_id = article.id
         self.view.show_article(
-            message.layout, terms=message.terms, hits=message.hits, mentions=mentions
+            message.layout,
+            marks=message.marks,
+            hits=message.hits,
+            mentions=mentions,
+            query=message.query,
         )
         self.screen.query_one(SidePanel).show_entities(entity_counts(mentions))
         self._land(message)
@@ -253,19 +279,26 @@ class ArticlePart(Part):
             )
 
 
-def _article_hits(library: Any, article: Any, query: str, terms: frozenset[str]) -> list[Any]:
-    """Every occurrence of the query's terms in the paragraphs that match it, in order."""
-    if not terms:
-        return []
+def marked_query(query: str) -> str:
+    """The query whose hits an article marks: none for a blank one or a ``note:`` query."""
+    return "" if not query.strip() or note_query(query) is not None else query
+
+
+def _marks_and_hits(
+    library: Any, layout: ArticleLayout, query: str
+) -> tuple[QueryMarks, list[tuple[int, Span]]]:
+    """What the query marks in the article (search/ says, as the query means it), and its
+    hits in the paragraphs, in reading order (``n``/``N`` go through them)."""
+    if not query:
+        return NO_MARKS, []
     try:
-        matching = set(library.passages_matching(query, article.id))
-    except QueryError:
-        return []
+        marks = library.highlight(query, layout.article.id)
+    except (QueryError, KeyError):
+        return NO_MARKS, []
     hits: list[tuple[int, Span]] = []
-    for index, passage in enumerate(article.passages):
-        if passage.id in matching:
-            hits.extend((index, span) for span in term_spans(display_text(passage.text), terms))
-    return hits
+    for passage, block in sorted(layout.passage_block.items()):
+        hits.extend((passage, span) for span in marked_spans(marks, layout.blocks[block]))
+    return marks, hits
 
 
 def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
@@ -282,6 +315,8 @@ def status_text(view: ArticleView, position: tuple[int, int] | None) -> Text:
             parts.append(counted(len(view.hits), noun, plural))
     elif view.finding:
         parts.append("no match")
+    elif view.marked_query and not view.marks.matches:
+        parts.append("not a match for the query")
     if position is not None:
         parts.append(f"article {grouped(position[0])} of {grouped(position[1])}")
     return Text(" · ".join(parts))

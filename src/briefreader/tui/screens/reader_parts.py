@@ -82,3 +82,10 @@ class ArticleShown(Message):
 @dataclass
 class PlaceChanged(Message):
     """The results or the cursor moved: the status line (article n of m) is out of date."""
+
+
+@dataclass
+class QueryListed(Message):
+    """The search part lists the results of another query: the open article's hits follow."""
+
+    query: str

@@ -30,6 +30,7 @@ from briefreader.tui.screens.reader_parts import (
     OpenWanted,
     Part,
     PlaceChanged,
+    QueryListed,
     ReaderSession,
 )
 from briefreader.tui.widgets.article_view import ArticleView
@@ -119,6 +120,8 @@ class SearchPart(Part):
         if message.error:
             self.search_bar.set_status(f"⚠ {message.error}", problem=True)
             return
+        if message.query != self.results_query:
+            self.post_message(QueryListed(message.query))
         self.results_query = message.query
         self.result = message.result
         if message.result is None:

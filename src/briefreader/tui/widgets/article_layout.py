@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 
-from briefreader.models import Article
+from briefreader.models import Article, Span
+from briefreader.search.highlight import QueryMarks
 from briefreader.text.decode import strip_control
 from briefreader.text.wording import counted
 
@@ -100,6 +101,25 @@ def build_blocks(article: Article) -> list[Block]:
 def _body_block(kind: str, text: str, offset: int, passage: int) -> Block:
     shown = display_text(text)
     return Block(kind, shown, offset, passage, exact=shown == text)
+
+
+# The index field whose text a block shows (what a query's clauses on that field mark).
+_FIELDS = {
+    TITLE: "title",
+    DECK: "body",
+    HEADING: "heading",
+    PARAGRAPH: "body",
+    REFERENCE: "references",
+}
+
+
+def marked_spans(marks: QueryMarks, block: Block) -> tuple[Span, ...]:
+    """The spans a query marks in a block (none in the meta line, nor in the References
+    heading, which the reader adds)."""
+    name = _FIELDS.get(block.kind)
+    if name is None or (block.kind == HEADING and block.offset < 0):
+        return ()
+    return marks.spans(name, block.text, block.offset if block.exact else None)
 
 
 def meta_line(article: Article) -> str:

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from briefreader.models import Article, Span
 from briefreader.notes import Anchor, Note
-from briefreader.search.highlight import term_spans
+from briefreader.search.highlight import NO_MARKS, QueryMarks
 from briefreader.tui.entities import Mention
 from briefreader.tui.notes_bridge import (
     Selection,
@@ -42,6 +42,7 @@ from briefreader.tui.widgets.article_layout import (
     Block,
     Wrapped,
     footnote_spans,
+    marked_spans,
 )
 
 GUTTER = 2
@@ -149,9 +150,10 @@ class ArticleView(ScrollView, can_focus=True):
         self.cursor = 0
         self.hits: list[tuple[int, Span]] = []
         self.finding = ""  # the text found (ctrl+f): its matches stand in for the hits
-        self._search_marks: tuple[frozenset[str], list[tuple[int, Span]]] | None = None
+        self._search_marks: tuple[QueryMarks, list[tuple[int, Span]]] | None = None
         self.hit_index = -1
-        self.terms: frozenset[str] = frozenset()
+        self.marks: QueryMarks = NO_MARKS  # what the listed query marks in this article
+        self.marked_query = ""  # that query ("" for none)
         self.mentions: list[Mention] = []
         self.show_entities = True
         self._mention_starts: list[int] = []
@@ -178,13 +180,14 @@ class ArticleView(ScrollView, can_focus=True):
         self,
         layout: ArticleLayout,
         *,
-        terms: frozenset[str],
+        marks: QueryMarks,
         hits: list[tuple[int, Span]],
         mentions: list[Mention],
+        query: str = "",
     ) -> None:
         """Display an article (cursor and scroll are set by ``move_cursor`` / ``go_to_hit``)."""
         self.layout_data = layout
-        self.terms, self.hits, self.hit_index = terms, hits, -1
+        self.marks, self.hits, self.hit_index, self.marked_query = marks, hits, -1, query
         self.finding, self._search_marks = "", None
         self.mentions = mentions
         self._mention_starts = [m.start for m in mentions]
@@ -199,6 +202,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.layout_data = None
         self.placeholder = placeholder
         self.hits, self.hit_index, self.mentions = [], -1, []
+        self.marks, self.marked_query = NO_MARKS, ""
         self.finding, self._search_marks = "", None
         self._relayout()
 
@@ -206,12 +210,26 @@ class ArticleView(ScrollView, can_focus=True):
         """Mark the matches of a find in place of the search hits (n/N go through them);
         an empty ``needle`` marks the search hits again."""
         if needle and self._search_marks is None:
-            self._search_marks = (self.terms, self.hits)
+            self._search_marks = (self.marks, self.hits)
         if needle:
-            self.terms, self.hits = frozenset(), matches
+            self.marks, self.hits = NO_MARKS, matches
         elif self._search_marks is not None:
-            (self.terms, self.hits), self._search_marks = self._search_marks, None
+            (self.marks, self.hits), self._search_marks = self._search_marks, None
         self.finding, self.hit_index = needle, -1
+        self._span_cache.clear()
+        self._invalidate()
+
+    def set_marks(self, query: str, marks: QueryMarks, hits: list[tuple[int, Span]]) -> None:
+        """Mark another query's hits (the listed query changed); the cursor stays. While a
+        find is on, they wait under it."""
+        changed = (marks, hits) != (self.marks, self.hits)
+        self.marked_query = query
+        if self._search_marks is not None:
+            self._search_marks = (marks, hits)
+            return
+        if not changed:
+            return  # nothing to repaint (over SSH a repaint is the whole pane)
+        self.marks, self.hits, self.hit_index = marks, hits, -1
         self._span_cache.clear()
         self._invalidate()
 
@@ -397,7 +415,7 @@ class ArticleView(ScrollView, can_focus=True):
         if block.kind in (PARAGRAPH, REFERENCE):
             spans += [(s, e, "article-view--footnote") for s, e, _ in footnote_spans(block.text)]
         spans += self._note_spans(block)
-        spans += [(s.start, s.end, "article-view--hit") for s in term_spans(block.text, self.terms)]
+        spans += [(s.start, s.end, "article-view--hit") for s in marked_spans(self.marks, block)]
         if self.finding and block.passage >= 0:
             found = [span for passage, span in self.hits if passage == block.passage]
             spans += [(s.start, s.end, "article-view--hit") for s in found]
@@ -486,7 +504,9 @@ class ArticleView(ScrollView, can_focus=True):
             hit = self._hit_line(self.current_hit) or first
             first, last = (first if hit - first < height - 1 else hit), hit
         y = self.scroll_offset.y
-        if top or first < y:
+        if self.cursor == 0 and last < height and (top or first < y):
+            target = 0  # the first paragraph: the title and meta line above it stay in view
+        elif top or first < y:
             target = max(0, first - 1)
         elif last >= y + height:
             target = min(first - 1, last - height + 2)
