@@ -166,7 +166,7 @@ def test_two_towns_clubs_in_different_sports_are_kept_apart() -> None:
     first, second = clubs
     (why,) = table.explain(first.id)
     assert why.startswith("kept apart from 'Northbury' in ") and second.id in why
-    assert "list of sides" in why and table.refusals(second.id)
+    assert "in a list of sides" in why and table.refusals(second.id)
     assert table.query_terms("Northbury") == ("northbury",)  # org:Northbury finds both
 
 
@@ -307,3 +307,21 @@ def test_a_generic_place_name_in_unrelated_articles_is_kept_apart() -> None:
         )
     )
     assert len([e for e in table.entities if e.name == "Gulf"]) == 2
+
+
+def test_a_town_typed_as_a_place_in_a_list_of_sides_is_kept_apart_from_the_town() -> None:
+    """A club read as a place in a round-up of clubs is not the town of two news reports
+    (the corpus also names a club so); the two news reports' town is one place."""
+    town = row("Northbury", "PLACE")
+    table = resolve_entities(
+        corpus(
+            [town, row("Anna Kowalska", "PERSON")],
+            [town, row("Mill Lane", "PLACE")],
+            [town, *RUGBY[1:]],
+            FOOTBALL,
+        )
+    )
+    places = sorted(
+        e.article_ids for e in table.entities if e.type == "PLACE" and e.name == "Northbury"
+    )
+    assert places == [("a", "b"), ("c",)]

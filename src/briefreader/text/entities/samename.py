@@ -1,15 +1,19 @@
 """One name, several entities: same-name joins across articles that need evidence.
 
 Most names are the same entity wherever they are written (Reuters, Bristol City, Baghdad).
-Two kinds of name are evidence-poor, because each may name a different entity in each
-article: a one-word organisation name in an article that lists sides (five or more one-word
-organisations: a results table or a round-up of clubs; "Northampton" the rugby club and the
-football club), and an organisation or place name made only of generic words ("National
-League", "Foreign Ministry", "Red Star", "Treasury", "Gulf"). Such a name gets one node per
-article (``nodes.in_article``); two articles' nodes join only when the articles share
-evidence: two specific names in common (a person's full name, an acronym, an organisation
-name of several words that are not all generic), or three names or more that make up a large
-share of the smaller article's names (the same competition). A name in the shipped alias
+Some are evidence-poor, because each may name a different entity in each article:
+
+- an organisation or place name made only of generic words ("National League", "Foreign
+  Ministry", "Red Star", "Treasury", "Gulf");
+- a one-word organisation name, or a place name the corpus also uses for an organisation (a
+  town and its club), in an article that lists sides (four or more one-word organisations: a
+  results table, a round-up of clubs): "Northampton" the rugby club and the football club.
+
+Such a name gets one node per article (``nodes.in_article``). Two articles' nodes of a
+generic name, or of a town or club name when either article lists sides, join only when the
+articles share evidence: two specific names in common (a person's full name, an acronym, an
+organisation name of several words that are not all generic), or three names or more that
+make up 30% of the smaller article's names (the same competition). A name in the shipped alias
 table is never evidence-poor. Every join and every refusal keeps its reason, for
 ``entities show NAME --why``.
 """
@@ -34,7 +38,7 @@ from briefreader.text.entities.nodes import (
     type_of,
 )
 
-SIDES_LIST = 5  # one-word organisations that make an article a list of sides
+SIDES_LIST = 4  # one-word organisations that make an article a list of sides
 MIN_SPECIFIC = 2  # specific names in common that are evidence on their own
 MIN_COMMON = 3  # or names in common, if they are a large share of the smaller article's
 COMMON_SHARE = 0.3
@@ -89,15 +93,14 @@ def split_by_article(
 
 
 def _poor_nodes(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]:
-    """Organisation and place nodes in several articles whose name alone is not evidence."""
+    """Organisation and place nodes in several articles whose name alone is not evidence:
+    generic names; a one-word organisation, or a place also named as an organisation in the
+    corpus (a town and its club), used in a list of sides."""
     articles_of: dict[str, set[str]] = defaultdict(set)
-    one_word: dict[str, set[str]] = defaultdict(set)
     for form, node in zip(forms, node_of, strict=True):
         articles_of[node].update(form.article_ids)
-        if _one_word_org(node):
-            for article_id in form.article_ids:
-                one_word[article_id].add(key_of(node))
-    lists = {article_id for article_id, keys in one_word.items() if len(keys) >= SIDES_LIST}
+    lists = sides_lists(forms, node_of)
+    clubs = {key_of(node) for node in articles_of if type_of(node) == ORG}
     aliases = alias_table()
     return {
         node
@@ -106,8 +109,22 @@ def _poor_nodes(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]
         and type_of(node) in (ORG, PLACE)
         and _shape(node) != "acronym"
         and key_of(node) not in aliases
-        and (is_generic(key_of(node)) or (_one_word_org(node) and bool(articles & lists)))
+        and (
+            is_generic(key_of(node))
+            or (bool(articles & lists) and (_one_word_org(node) or key_of(node) in clubs))
+        )
     }
+
+
+def sides_lists(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]:
+    """The articles that list sides: four or more one-word organisations (a results table,
+    a round-up of clubs)."""
+    one_word: dict[str, set[str]] = defaultdict(set)
+    for form, node in zip(forms, node_of, strict=True):
+        if _one_word_org(node):
+            for article_id in form.article_ids:
+                one_word[article_id].add(key_of(node))
+    return {article_id for article_id, keys in one_word.items() if len(keys) >= SIDES_LIST}
 
 
 def _per_article(form: EntityForm) -> tuple[int, ...]:
@@ -130,10 +147,11 @@ def same_name_joins(
     if not pieces:
         return [], []
     context = _names_by_article(forms, node_of)
+    lists = sides_lists(forms, node_of)
     links: list[Link] = []
     refusals: list[Link] = []
     for nodes in pieces.values():
-        found, refused = _join_pieces(sorted(nodes), context)
+        found, refused = _join_pieces(sorted(nodes), context, lists)
         links.extend(found)
         refusals.extend(refused)
     return links, refusals
@@ -153,10 +171,11 @@ def _names_by_article(
 
 
 def _join_pieces(
-    nodes: list[str], context: dict[str, dict[str, tuple[str, str]]]
+    nodes: list[str], context: dict[str, dict[str, tuple[str, str]]], lists: set[str]
 ) -> tuple[list[Link], list[Link]]:
     """Join one name's per-article nodes that share evidence (a spanning forest: one link per
-    join); refuse the others, once per pair of parts still apart at the end."""
+    join), or, for a name that is not generic, whose articles are not lists of sides; refuse
+    the others, once per pair of parts still apart at the end."""
     parent = {node: node for node in nodes}
 
     def root(node: str) -> str:
@@ -169,7 +188,10 @@ def _join_pieces(
     for a, b in combinations(nodes, 2):
         if root(a) == root(b):
             continue
-        joined, reason = _evidence(key_of(a), context[article_of(a)], context[article_of(b)])
+        if not is_generic(key_of(a)) and not {article_of(a), article_of(b)} & lists:
+            joined, reason = True, "the same name, and neither article is a list of sides"
+        else:
+            joined, reason = _evidence(key_of(a), context[article_of(a)], context[article_of(b)])
         if joined:
             parent[root(a)] = root(b)
             links.append(Link(a, b, reason))
@@ -204,7 +226,7 @@ def _evidence(
     )
     if joined:
         return True, f"the same name, and their articles also name {listed}"
-    kind = "a name of generic words" if is_generic(key) else "a one-word name in a list of sides"
+    kind = "a name of generic words" if is_generic(key) else "a town or club in a list of sides"
     if not common:
         return False, f"{kind}, and their articles name nothing else in common"
     return (
