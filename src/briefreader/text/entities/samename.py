@@ -111,9 +111,14 @@ def _poor_nodes(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]
         and key_of(node) not in aliases
         and (
             is_generic(key_of(node))
-            or (bool(articles & lists) and (_one_word_org(node) or key_of(node) in clubs))
+            or (bool(articles & lists) and (_one_word_org(node) or _town_of_a_club(node, clubs)))
         )
     }
+
+
+def _town_of_a_club(node: str, clubs: set[str]) -> bool:
+    """A place whose name the corpus also uses for an organisation."""
+    return type_of(node) == PLACE and key_of(node) in clubs
 
 
 def sides_lists(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]:
