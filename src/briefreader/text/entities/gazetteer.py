@@ -37,8 +37,8 @@ def org_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
     """Lower-case words of generic organisation and place names (``national``, ``league``,
-    ``red``, ``gulf``): the organisation and place words and the shipped generic words."""
-    words = {word.casefold().rstrip(".") for word in org_words() | place_words()}
+    ``red``, ``gulf``): the place words and the shipped generic words."""
+    words = {word.casefold() for word in place_words()}
     return frozenset(words | set(_read_list("entity_generic_words.txt")))
 
 
