@@ -325,3 +325,19 @@ def test_a_town_typed_as_a_place_in_a_list_of_sides_is_kept_apart_from_the_town(
         e.article_ids for e in table.entities if e.type == "PLACE" and e.name == "Northbury"
     )
     assert places == [("a", "b"), ("c",)]
+
+
+def test_a_name_kept_apart_in_many_articles_lists_ten_refusals_and_a_count() -> None:
+    league, n = "National League", 12
+    mentions = {
+        f"x{i}": [
+            EntityMention(f"x{i}", 0, len(league), league, "ORG", league),
+            EntityMention(f"x{i}", 30, 35, f"Club{i}", "ORG", f"Club{i}"),
+        ]
+        for i in range(n)
+    }
+    table = resolve_entities(mentions)
+    leagues = [e for e in table.entities if e.name == league]
+    assert len(leagues) == n
+    lines = table.refusals(leagues[0].id)
+    assert len(lines) == 11 and lines[-1] == "kept apart from 1 more of the same name"

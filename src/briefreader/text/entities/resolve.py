@@ -458,7 +458,18 @@ def _refusals(
             lines[mine].append(
                 f"{KEPT_APART} {_shown(written, other)} ({other_id}): {refusal.reason}"
             )
-    return {entity_id: tuple(found) for entity_id, found in lines.items()}
+    return {entity_id: _at_most(found, SHOWN_REFUSALS) for entity_id, found in lines.items()}
+
+
+SHOWN_REFUSALS = 10
+
+
+def _at_most(lines: list[str], count: int) -> tuple[str, ...]:
+    """The first ``count`` refusals, and how many more there are (a generic name in hundreds
+    of articles may be kept apart from hundreds of others)."""
+    if len(lines) <= count:
+        return tuple(lines)
+    return (*lines[:count], f"{KEPT_APART} {len(lines) - count} more of the same name")
 
 
 KEPT_APART = "kept apart from"

@@ -217,8 +217,8 @@ def _one_per_pair(refused: list[Link], root: Callable[[str], str]) -> Iterator[L
 def _evidence(
     key: str, names_a: dict[str, tuple[str, str]], names_b: dict[str, tuple[str, str]]
 ) -> tuple[bool, str]:
-    """Whether two articles share evidence that a name is one organisation in both, and the
-    reason (what they name in common)."""
+    """Whether two articles share evidence that a name is one entity in both, and the reason
+    (what they name in common)."""
     common = [k for k in names_a if k in names_b and k != key]
     specific = [k for k in common if _specific(names_a[k][1]) and _specific(names_b[k][1])]
     smaller = min(len(names_a), len(names_b))
