@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import combinations
 
 from briefreader.text.entities.gazetteer import generic_words
 from briefreader.text.entities.keys import alias_table
@@ -151,64 +150,91 @@ def same_name_joins(
             pieces[base_of(node)].append(node)
     if not pieces:
         return [], []
-    context = _names_by_article(forms, node_of)
-    lists = sides_lists(forms, node_of)
+    wanted = {article_of(node) for nodes in pieces.values() for node in nodes}
+    context = _Context(_names_by_article(forms, node_of, wanted), sides_lists(forms, node_of))
     links: list[Link] = []
     refusals: list[Link] = []
     for nodes in pieces.values():
-        found, refused = _join_pieces(sorted(nodes), context, lists)
+        found, refused = _join_pieces(sorted(nodes), context)
         links.extend(found)
         refusals.extend(refused)
     return links, refusals
 
 
 def _names_by_article(
-    forms: Sequence[EntityForm], node_of: Sequence[str]
+    forms: Sequence[EntityForm], node_of: Sequence[str], wanted: set[str]
 ) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per article, the names it mentions: key → (the name as written, its node without the
-    article), dates left out."""
+    """Per wanted article, the names it mentions: key → (the name as written, its node
+    without the article), dates left out."""
     context: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     for form, node in zip(forms, node_of, strict=True):
-        if form.type != DATE:
-            for article_id in form.article_ids:
-                context[article_id].setdefault(key_of(node), (form.name, base_of(node)))
+        if form.type == DATE:
+            continue
+        key, entry = key_of(node), (form.name, base_of(node))
+        for article_id in form.article_ids:
+            if article_id in wanted:
+                context[article_id].setdefault(key, entry)
     return context
 
 
-def _join_pieces(
-    nodes: list[str], context: dict[str, dict[str, tuple[str, str]]], lists: set[str]
-) -> tuple[list[Link], list[Link]]:
-    """Join one name's per-article nodes that share evidence (a spanning forest: one link per
-    join), or, for a name that is not generic, whose articles are not lists of sides; refuse
-    the others, once per pair of parts still apart at the end."""
-    parent = {node: node for node in nodes}
+class _Context:
+    """What the articles of evidence-poor names name, which are lists of sides, and the
+    outcomes already worked out for a pair of name sets."""
 
-    def root(node: str) -> str:
-        while parent[node] != node:
-            node = parent[node]
-        return node
+    def __init__(self, names: dict[str, dict[str, tuple[str, str]]], lists: set[str]) -> None:
+        self.names = names
+        self.lists = lists
+        self.signatures = {article_id: frozenset(found) for article_id, found in names.items()}
+        self.tested: dict[tuple[str, frozenset[str], frozenset[str]], tuple[bool, str]] = {}
 
+    def joined(self, a: str, b: str) -> tuple[bool, str]:
+        """Whether two articles' nodes of one name join, and why."""
+        first, second = article_of(a), article_of(b)
+        key = key_of(a)
+        if first not in self.lists and second not in self.lists and not is_generic(key):
+            return True, "the same name, and neither article is a list of sides"
+        seen = (key, self.signatures[first], self.signatures[second])
+        outcome = self.tested.get(seen)
+        if outcome is None:
+            outcome = self.tested[seen] = _evidence(key, self.names[first], self.names[second])
+        return outcome
+
+
+def _join_pieces(nodes: list[str], context: _Context) -> tuple[list[Link], list[Link]]:
+    """Join one name's per-article nodes into parts: a node joins every part one of whose
+    first members shares evidence with it (or, for a name that is not generic, whose article
+    and the node's are not lists of sides); one refusal for each pair of parts left apart.
+
+    Each node is compared with a few members of each part, and two articles naming the same
+    names are compared once: a name in thousands of articles stays fast."""
+    parts: list[list[str]] = []
     links: list[Link] = []
     refused: list[Link] = []
-    for a, b in combinations(nodes, 2):
-        if root(a) == root(b):
-            continue
-        if not is_generic(key_of(a)) and not {article_of(a), article_of(b)} & lists:
-            joined, reason = True, "the same name, and neither article is a list of sides"
-        else:
-            joined, reason = _evidence(key_of(a), context[article_of(a)], context[article_of(b)])
-        if joined:
-            parent[root(a)] = root(b)
-            links.append(Link(a, b, reason))
-        else:
-            refused.append(Link(a, b, reason))
-    return links, list(_one_per_pair(refused, root))
+    for node in nodes:
+        joined: list[int] = []
+        for index, part in enumerate(parts):
+            for member in part[:COMPARED]:
+                together, reason = context.joined(member, node)
+                if together:
+                    links.append(Link(node, member, reason))
+                    joined.append(index)
+                    break
+            else:
+                refused.append(Link(node, part[0], context.joined(part[0], node)[1]))
+        merged = [node, *(member for index in joined for member in parts[index])]
+        parts = [part for index, part in enumerate(parts) if index not in joined]
+        parts.append(merged)
+    part_of = {member: n for n, part in enumerate(parts) for member in part}
+    return links, list(_one_per_pair(refused, part_of.__getitem__))
 
 
-def _one_per_pair(refused: list[Link], root: Callable[[str], str]) -> Iterator[Link]:
-    seen: set[frozenset[str]] = set()
+COMPARED = 8  # members of a part a node is compared with
+
+
+def _one_per_pair(refused: list[Link], part_of: Callable[[str], int]) -> Iterator[Link]:
+    seen: set[frozenset[int]] = set()
     for refusal in refused:
-        pair = frozenset((root(refusal.a), root(refusal.b)))
+        pair = frozenset((part_of(refusal.a), part_of(refusal.b)))
         if len(pair) == 2 and pair not in seen:
             seen.add(pair)
             yield refusal
