@@ -31,11 +31,14 @@ from briefreader.models import Article
 from briefreader.text.entities import (
     Choice,
     Entity,
+    EntityForm,
     EntityMention,
     choose_recogniser,
     ensure_loaded,
     extract_entities,
+    mention_forms,
     resolve_entities,
+    resolve_forms,
 )
 from briefreader.text.entities.model import ENTITY_TYPES, RawSpan
 from briefreader.text.entities.recogniser import SpacyRecogniser
@@ -413,6 +416,46 @@ def rules_speed(runs: int = 5) -> None:
             )
 
 
+def resolve_speed(scales: Sequence[int] = (1, 16), runs: int = 3) -> None:
+    """CPU seconds of resolving the BBC corpus's entities from catalog-like forms (the rules
+    fallback's mentions; each article copied ``scale`` times under new ids, as the scale
+    benchmark does): what the reader pays when it first resolves the entity table."""
+    if not BBC.is_file():
+        print(f"resolve speed: skipped, {BBC} is absent")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(BBC) as archive:
+            archive.extractall(folder, filter="data")
+        articles = load_articles(Path(folder))
+    mentions = extract_entities(articles, None, choice=choose_recogniser({"recogniser": "rules"}))
+    for scale in scales:
+        forms = _copied_forms(mentions.mentions, scale)
+        times = []
+        for _ in range(runs):
+            started = time.process_time()
+            table = resolve_forms(forms)
+            times.append(time.process_time() - started)
+        print(
+            f"resolve_forms, BBC News x{scale} ({len(articles) * scale} articles, {len(forms)} "
+            f"forms): {statistics.median(times):.2f} CPU-s (median of {runs}), "
+            f"{len(table.entities)} entities; load average {_load()}"
+        )
+
+
+def _copied_forms(mentions: dict[str, list[EntityMention]], scale: int) -> list[EntityForm]:
+    """The corpus's forms with their mentions per article, each article ``scale`` times."""
+    uses: dict[tuple[str, str, str], dict[str, int]] = {}
+    for copy in range(scale):
+        for article_id, found in mentions.items():
+            for form in mention_forms(found):
+                key = (form.text, form.name, form.type)
+                uses.setdefault(key, {})[f"{article_id}#{copy}"] = form.mentions
+    return [
+        EntityForm(*key, sum(used.values()), tuple(used), tuple(used.values()))
+        for key, used in uses.items()
+    ]
+
+
 def _rules_cpu_seconds(articles: list[Article]) -> float:
     """CPU seconds of one run of the rules fallback over the articles (in a worker)."""
     rules = choose_recogniser({"recogniser": "rules"})
@@ -469,6 +512,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=int, default=5, help="runs of --rules-speed, of which the median (5)"
     )
+    parser.add_argument(
+        "--resolve-speed",
+        action="store_true",
+        help="CPU seconds of resolving BBC News's entities (x1 and x16)",
+    )
     parser.add_argument("--errors", action="store_true", help="list the default's errors")
     parser.add_argument(
         "--merges", action="store_true", help="list the joins across CoNLL dev's documents"
@@ -487,6 +535,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         quality(args.errors, sets)
     if args.merges:
         conll_merges()
+    if args.resolve_speed:
+        resolve_speed()
     if args.rules_speed:
         rules_speed(max(1, args.runs))
     if args.speed:
