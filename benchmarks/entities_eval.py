@@ -396,24 +396,29 @@ def rules_speed(runs: int = 5) -> None:
     corpora: list[tuple[str, list[Article]]] = []
     if CONLL_DEV.is_file():
         corpora.append(("CoNLL-2003 dev", [d.article for d in read_documents(CONLL_DEV)]))
+    if BBC.is_file():
+        corpora.append(("BBC News", bbc_articles()))
+    context = multiprocessing.get_context("spawn")
+    for name, articles in corpora:
+        size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
+        load_before = _load()
+        with context.Pool(1, maxtasksperchild=1) as pool:  # one fresh process per run
+            times = sorted(pool.apply(_rules_cpu_seconds, (articles,)) for _ in range(runs))
+        cpu = statistics.median(times)
+        print(
+            f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s (median of {runs}, "
+            f"{times[0]:.2f}-{times[-1]:.2f}) = {size / cpu:.2f} MB per CPU-second "
+            f"({size / times[-1]:.2f}-{size / times[0]:.2f}); load average {load_before} "
+            f"before, {_load()} after"
+        )
+
+
+def bbc_articles() -> list[Article]:
+    """The BBC News corpus's articles, read from ``../shared/corpora`` (it must be there)."""
     with tempfile.TemporaryDirectory() as folder:
-        if BBC.is_file():
-            with tarfile.open(BBC) as archive:
-                archive.extractall(folder, filter="data")
-            corpora.append(("BBC News", load_articles(Path(folder))))
-        context = multiprocessing.get_context("spawn")
-        for name, articles in corpora:
-            size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
-            load_before = _load()
-            with context.Pool(1, maxtasksperchild=1) as pool:  # one fresh process per run
-                times = sorted(pool.apply(_rules_cpu_seconds, (articles,)) for _ in range(runs))
-            cpu = statistics.median(times)
-            print(
-                f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s (median of {runs}, "
-                f"{times[0]:.2f}-{times[-1]:.2f}) = {size / cpu:.2f} MB per CPU-second "
-                f"({size / times[-1]:.2f}-{size / times[0]:.2f}); load average {load_before} "
-                f"before, {_load()} after"
-            )
+        with tarfile.open(BBC) as archive:
+            archive.extractall(folder, filter="data")
+        return load_articles(Path(folder))
 
 
 def resolve_speed(scales: Sequence[int] = (1, 16), runs: int = 3) -> None:
@@ -423,10 +428,7 @@ def resolve_speed(scales: Sequence[int] = (1, 16), runs: int = 3) -> None:
     if not BBC.is_file():
         print(f"resolve speed: skipped, {BBC} is absent")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        with tarfile.open(BBC) as archive:
-            archive.extractall(folder, filter="data")
-        articles = load_articles(Path(folder))
+    articles = bbc_articles()
     mentions = extract_entities(articles, None, choice=choose_recogniser({"recogniser": "rules"}))
     for scale in scales:
         forms = _copied_forms(mentions.mentions, scale)
