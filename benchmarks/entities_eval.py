@@ -20,6 +20,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,11 +30,15 @@ from benchmarks.conll import CONLL_DEV, CONLL_TYPES, as_conll, read_documents
 from briefreader.models import Article
 from briefreader.text.entities import (
     Choice,
+    Entity,
+    EntityForm,
     EntityMention,
     choose_recogniser,
     ensure_loaded,
     extract_entities,
+    mention_forms,
     resolve_entities,
+    resolve_forms,
 )
 from briefreader.text.entities.model import ENTITY_TYPES, RawSpan
 from briefreader.text.entities.recogniser import SpacyRecogniser
@@ -334,10 +339,11 @@ def print_identity_checks(articles: Sequence[Article], choice: Choice) -> None:
 
 
 def conll_merges() -> None:
-    """Every entity whose names the default joined across CoNLL dev's documents (the 216
-    resolved as one corpus), with the reasons, to be judged by a reader; then the entities of
-    one name and type found in documents of different kinds (the first word of a sports
-    headline, or news), where one name may stand for two organisations."""
+    """Every entity the default found in several of CoNLL dev's documents (the 216 resolved
+    as one corpus), to be judged by a reader: the joins of different names or of one name by
+    evidence, with their reasons; the names joined by an exact match alone; the names kept
+    apart, with the reasons; then the organisations of one name still found in documents of
+    different kinds (the first word of a sports headline, or news)."""
     if not CONLL_DEV.is_file():
         print(f"merges: skipped, {CONLL_DEV} is absent")
         return
@@ -345,20 +351,34 @@ def conll_merges() -> None:
     mentions = extract_entities(articles, None, choice=ensure_loaded(choose_recogniser()))
     table = resolve_entities(mentions.mentions)
     kinds = {a.id: _document_kind(a.title) for a in articles}
-    print("joins of different names across documents (CoNLL dev as one corpus):\n")
+    across = [e for e in table.entities if len(e.article_ids) > 1]
+    joined = [e for e in across if table.joins(e.id)]
+    print(f"entities in several documents (CoNLL dev as one corpus): {len(across)}\n")
+    print(f"joined with a reason (different names, or one name by evidence): {len(joined)}\n")
+    for entity in joined:
+        print(f"- {_described(entity, kinds)}: " + "; ".join(table.joins(entity.id)))
+    print(f"\none name, an exact match (same key and type): {len(across) - len(joined)}\n")
+    for entity in across:
+        if not table.joins(entity.id):
+            print(f"- {_described(entity, kinds)}")
+    print("\nkept apart (each refusal is listed under both entities):\n")
     for entity in table.entities:
-        why = table.explain(entity.id)
-        if why and len(entity.article_ids) > 1:
-            print(
-                f"- {entity.type} {entity.name!r}, {len(entity.article_ids)} documents: "
-                + "; ".join(why)
-            )
+        for line in table.refusals(entity.id):
+            print(f"- {entity.id} ({', '.join(entity.article_ids)}): {line}")
     print("\nsame name and type in documents of different kinds:\n")
-    for entity in table.entities:
+    for entity in across:
         found = sorted({kinds[a] for a in entity.article_ids})
         if len(found) > 1 and entity.type == "ORG":
             print(f"- {entity.type} {entity.name!r}: " + ", ".join(found))
     print()
+
+
+def _described(entity: Entity, kinds: dict[str, str]) -> str:
+    """An entity's type, name, aliases and documents (with their kinds), on one line."""
+    aliases = f" (also {', '.join(entity.aliases)})" if entity.aliases else ""
+    where = Counter(kinds[a] for a in entity.article_ids)
+    found = ", ".join(f"{kind} {count}" for kind, count in sorted(where.items()))
+    return f"{entity.type} {entity.name!r}{aliases}, {len(entity.article_ids)} documents: {found}"
 
 
 def _document_kind(title: str) -> str:
@@ -376,24 +396,66 @@ def rules_speed(runs: int = 5) -> None:
     corpora: list[tuple[str, list[Article]]] = []
     if CONLL_DEV.is_file():
         corpora.append(("CoNLL-2003 dev", [d.article for d in read_documents(CONLL_DEV)]))
+    if BBC.is_file():
+        corpora.append(("BBC News", bbc_articles()))
+    context = multiprocessing.get_context("spawn")
+    for name, articles in corpora:
+        size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
+        load_before = _load()
+        with context.Pool(1, maxtasksperchild=1) as pool:  # one fresh process per run
+            times = sorted(pool.apply(_rules_cpu_seconds, (articles,)) for _ in range(runs))
+        cpu = statistics.median(times)
+        print(
+            f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s (median of {runs}, "
+            f"{times[0]:.2f}-{times[-1]:.2f}) = {size / cpu:.2f} MB per CPU-second "
+            f"({size / times[-1]:.2f}-{size / times[0]:.2f}); load average {load_before} "
+            f"before, {_load()} after"
+        )
+
+
+def bbc_articles() -> list[Article]:
+    """The BBC News corpus's articles, read from ``../shared/corpora`` (it must be there)."""
     with tempfile.TemporaryDirectory() as folder:
-        if BBC.is_file():
-            with tarfile.open(BBC) as archive:
-                archive.extractall(folder, filter="data")
-            corpora.append(("BBC News", load_articles(Path(folder))))
-        context = multiprocessing.get_context("spawn")
-        for name, articles in corpora:
-            size = sum(len(a.text.encode("utf-8")) for a in articles) / 1e6
-            load_before = _load()
-            with context.Pool(1, maxtasksperchild=1) as pool:  # one fresh process per run
-                times = sorted(pool.apply(_rules_cpu_seconds, (articles,)) for _ in range(runs))
-            cpu = statistics.median(times)
-            print(
-                f"rules fallback on {name}: {size:.2f} MB in {cpu:.2f} CPU-s (median of {runs}, "
-                f"{times[0]:.2f}-{times[-1]:.2f}) = {size / cpu:.2f} MB per CPU-second "
-                f"({size / times[-1]:.2f}-{size / times[0]:.2f}); load average {load_before} "
-                f"before, {_load()} after"
-            )
+        with tarfile.open(BBC) as archive:
+            archive.extractall(folder, filter="data")
+        return load_articles(Path(folder))
+
+
+def resolve_speed(scales: Sequence[int] = (1, 16), runs: int = 3) -> None:
+    """CPU seconds of resolving the BBC corpus's entities from catalog-like forms (the rules
+    fallback's mentions; each article copied ``scale`` times under new ids, as the scale
+    benchmark does): what the reader pays when it first resolves the entity table."""
+    if not BBC.is_file():
+        print(f"resolve speed: skipped, {BBC} is absent")
+        return
+    articles = bbc_articles()
+    mentions = extract_entities(articles, None, choice=choose_recogniser({"recogniser": "rules"}))
+    for scale in scales:
+        forms = _copied_forms(mentions.mentions, scale)
+        times = []
+        for _ in range(runs):
+            started = time.process_time()
+            table = resolve_forms(forms)
+            times.append(time.process_time() - started)
+        print(
+            f"resolve_forms, BBC News x{scale} ({len(articles) * scale} articles, {len(forms)} "
+            f"forms): {statistics.median(times):.2f} CPU-s (median of {runs}), "
+            f"{len(table.entities)} entities; load average {_load()}"
+        )
+
+
+def _copied_forms(mentions: dict[str, list[EntityMention]], scale: int) -> list[EntityForm]:
+    """The corpus's forms with their mentions per article, each article ``scale`` times."""
+    uses: dict[tuple[str, str, str], dict[str, int]] = {}
+    for copy in range(scale):
+        for article_id, found in mentions.items():
+            for form in mention_forms(found):
+                key = (form.text, form.name, form.type)
+                uses.setdefault(key, {})[f"{article_id}#{copy}"] = form.mentions
+    return [
+        EntityForm(*key, sum(used.values()), tuple(used), tuple(used.values()))
+        for key, used in uses.items()
+    ]
 
 
 def _rules_cpu_seconds(articles: list[Article]) -> float:
@@ -452,6 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=int, default=5, help="runs of --rules-speed, of which the median (5)"
     )
+    parser.add_argument(
+        "--resolve-speed",
+        action="store_true",
+        help="CPU seconds of resolving BBC News's entities (x1 and x16)",
+    )
     parser.add_argument("--errors", action="store_true", help="list the default's errors")
     parser.add_argument(
         "--merges", action="store_true", help="list the joins across CoNLL dev's documents"
@@ -470,6 +537,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         quality(args.errors, sets)
     if args.merges:
         conll_merges()
+    if args.resolve_speed:
+        resolve_speed()
     if args.rules_speed:
         rules_speed(max(1, args.runs))
     if args.speed:

@@ -291,10 +291,23 @@ def _print_reasons(entity: Entity, reasons: tuple[str, ...]) -> None:
         forms = forms + "their articles" if entity.aliases else ""
         console.print(f"why: one name in every article{forms}", markup=False)
         return
+    from briefreader.text.entities import KEPT_APART
+
     console.print("why:", markup=False)
     for line in reasons:
         console.print(f"  {line}", markup=False)
-    console.print("undo a join with: briefreader entities unmerge NAME", markup=False)
+    if any(not line.startswith(KEPT_APART) for line in reasons):
+        console.print("undo a join with: briefreader entities unmerge NAME", markup=False)
+    if any(line.startswith(KEPT_APART) for line in reasons):
+        console.print(
+            f"join the ones kept apart with: briefreader entities merge {_quoted(entity.name)} "
+            f"{_quoted(entity.name)}",
+            markup=False,
+        )
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if " " in name else name
 
 
 # ---------------------------------------------------------------------- corrections

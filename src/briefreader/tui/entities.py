@@ -84,7 +84,7 @@ def merged_entity_counts(
         return {}
     counts: Counter[str] = Counter()
     for mention in stored:
-        entity = table.entity_of_form(mention.text, mention.name, mention.type)
+        entity = table.entity_of_form(mention.text, mention.name, mention.type, article.id)
         if entity is not None and entity.type in TYPE_LABELS:
             counts[entity.id] += 1
     items = []

@@ -435,18 +435,23 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
             rows = db.execute(
                 "SELECT id, text, name, type, mentions FROM forms WHERE articles > 0 ORDER BY id"
             ).fetchall()
-            articles: dict[int, list[str]] = {}
+            articles: dict[int, dict[str, int]] = {}
             if with_articles:
-                for form_id, article_id in db.execute(
-                    "SELECT form_id, article_id FROM article_forms ORDER BY article_id"
+                for form_id, article_id, used in db.execute(
+                    "SELECT form_id, article_id, mentions FROM article_forms ORDER BY article_id"
                 ):
-                    articles.setdefault(form_id, []).append(article_id)
+                    articles.setdefault(form_id, {})[article_id] = used
     except sqlite3.Error:
         return None
     return [
-        EntityForm(text, name, kind, mentions, tuple(articles.get(form_id, ())))
+        EntityForm(text, name, kind, mentions, *_uses(articles.get(form_id, {})))
         for form_id, text, name, kind, mentions in rows
     ]
+
+
+def _uses(used: dict[str, int]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A form's articles and its mentions in each (the two tuples of an ``EntityForm``)."""
+    return tuple(used), tuple(used.values())
 
 
 def read_article_names(folder: Path) -> dict[str, list[tuple[str, str]]] | None:

@@ -22,7 +22,12 @@ from briefreader.text.entities.model import (
     mention_forms,
 )
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
-from briefreader.text.entities.resolve import EntityTable, resolve_entities, resolve_forms
+from briefreader.text.entities.resolve import (
+    KEPT_APART,
+    EntityTable,
+    resolve_entities,
+    resolve_forms,
+)
 from briefreader.text.entities.store import (
     enrichment_for,
     form_terms,
@@ -39,6 +44,7 @@ __all__ = [
     "CACHE_FILE",
     "CORRECTIONS_FILE",
     "ENTITY_TYPES",
+    "KEPT_APART",
     "Choice",
     "CorrectionError",
     "Corrections",

@@ -35,6 +35,14 @@ def org_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    """Lower-case words of generic organisation and place names (``national``, ``league``,
+    ``red``, ``gulf``): the place words and the shipped generic words."""
+    words = {word.casefold() for word in place_words()}
+    return frozenset(words | set(_read_list("entity_generic_words.txt")))
+
+
+@lru_cache(maxsize=1)
 def place_words() -> frozenset[str]:
     """Words that end place and facility names (``Airport``, ``Province``)."""
     return frozenset(_read_list("entity_place_words.txt"))

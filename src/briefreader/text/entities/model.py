@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 PERSON, ORG, PLACE, GROUP, DATE, LAW, EVENT = (
@@ -119,14 +119,17 @@ class EntityForm:
     type: str
     mentions: int
     article_ids: tuple[str, ...] = ()
+    # the mentions in each of ``article_ids`` (same order), when known
+    article_mentions: tuple[int, ...] = field(default=(), compare=False)
 
 
 def mention_forms(mentions: Sequence[EntityMention]) -> list[EntityForm]:
     """One form per distinct (text, name, type) of the mentions, in first-use order."""
-    counts: dict[tuple[str, str, str], int] = {}
-    articles: dict[tuple[str, str, str], dict[str, None]] = {}
+    per_article: dict[tuple[str, str, str], dict[str, int]] = {}
     for mention in mentions:
-        key = (mention.text, mention.name, mention.type)
-        counts[key] = counts.get(key, 0) + 1
-        articles.setdefault(key, {})[mention.article_id] = None
-    return [EntityForm(*key, count, tuple(articles[key])) for key, count in counts.items()]
+        used = per_article.setdefault((mention.text, mention.name, mention.type), {})
+        used[mention.article_id] = used.get(mention.article_id, 0) + 1
+    return [
+        EntityForm(*key, sum(used.values()), tuple(used), tuple(used.values()))
+        for key, used in per_article.items()
+    ]

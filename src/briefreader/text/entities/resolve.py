@@ -37,6 +37,10 @@ from briefreader.text.entities.model import (
     EntityMention,
     mention_forms,
 )
+from briefreader.text.entities.nodes import SEP as _SEP
+from briefreader.text.entities.nodes import Link, article_of, base_of, key_of
+from briefreader.text.entities.nodes import type_of as _type_of
+from briefreader.text.entities.samename import same_name_joins, split_by_article
 
 
 class _Groups:
@@ -73,6 +77,9 @@ class EntityTable:
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     forms: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
     why: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    apart: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # a form of a name kept apart per article (text, name, type, article) → its entity
+    in_articles: dict[tuple[str, str, str, str], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id.update((e.id, e) for e in self.entities)
@@ -106,14 +113,28 @@ class EntityTable:
         """Entities mentioned in one article, most mentioned first."""
         return [e for e in self.entities if article_id in e.article_ids]
 
-    def entity_of_form(self, text: str, name: str, kind: str) -> Entity | None:
-        """The entity a name form (as written, its article-level name, its type) belongs to."""
-        entity_id = self.forms.get((text, name, kind))
+    def entity_of_form(
+        self, text: str, name: str, kind: str, article_id: str = ""
+    ) -> Entity | None:
+        """The entity a name form (as written, its article-level name, its type) belongs to
+        in an article (a name kept apart per article may be a different entity in each)."""
+        entity_id = self.in_articles.get((text, name, kind, article_id)) or self.forms.get(
+            (text, name, kind)
+        )
         return self.get(entity_id) if entity_id else None
 
     def explain(self, entity_id: str) -> tuple[str, ...]:
-        """Why the entity's names were joined: one line per join (empty if none were)."""
+        """Why the entity's names were joined, and from which entities of the same name it
+        was kept apart: one line each (empty if none)."""
+        return self.why.get(entity_id, ()) + self.apart.get(entity_id, ())
+
+    def joins(self, entity_id: str) -> tuple[str, ...]:
+        """Why the entity's names were joined: one line per join."""
         return self.why.get(entity_id, ())
+
+    def refusals(self, entity_id: str) -> tuple[str, ...]:
+        """The entities of the same name it was kept apart from, and why."""
+        return self.apart.get(entity_id, ())
 
     def index_terms(self, entity_id: str) -> tuple[str, ...]:
         """The index terms (name keys) of every name of the entity, for an OR query."""
@@ -134,11 +155,11 @@ def resolve_entities(
     order = {article_id: n for n, article_id in enumerate(mentions_by_article)}
     resolved = _resolve(mention_forms(mentions), corrections or Corrections(), order)
     by_id: dict[str, list[EntityMention]] = defaultdict(list)
-    for mention in mentions:
-        entity_id = resolved.entity_of_form.get((mention.text, mention.name, mention.type))
-        if entity_id is not None:
-            by_id[entity_id].append(mention)
     table = resolved.table
+    for mention in mentions:
+        entity = table.entity_of_form(mention.text, mention.name, mention.type, mention.article_id)
+        if entity is not None:
+            by_id[entity.id].append(mention)
     table.mentions.update(
         (eid, tuple(sorted(ms, key=lambda m: (m.article_id, m.start)))) for eid, ms in by_id.items()
     )
@@ -156,7 +177,6 @@ def resolve_forms(
 @dataclass
 class _Resolved:
     table: EntityTable
-    entity_of_form: dict[tuple[str, str, str], str]
 
 
 def _resolve(
@@ -169,25 +189,25 @@ def _resolve(
         for f in all_forms
         if name_key(f.text) not in suppressed and name_key(f.name) not in suppressed
     ]
-    node_of = [_node(f, splits) for f in forms]
+    forms, node_of = split_by_article(forms, [_node(f, splits) for f in forms])
     groups = _Groups()
     for key in node_of:
         groups.find(key)
+    same_name, refusals = same_name_joins(forms, node_of)
     links: list[Link] = []
     # surnames and spellings use what the shipped tables and definitions joined first
-    for finder in (_automatic_links, _surname_links, _spelling_links):
-        for link in list(finder(forms, node_of, groups)):
+    for found in (
+        same_name,
+        _automatic_links(forms, node_of),
+        _surname_links(forms, node_of, groups),
+        _spelling_links(forms, node_of, groups),
+    ):
+        for link in list(found):
             if key_of(link.a) not in splits and key_of(link.b) not in splits:
                 groups.union(link.a, link.b)
                 links.append(link)
     links.extend(_apply_merges(groups, corrections, forms, node_of))
-    return _build_table(forms, node_of, groups, corrections, order, links)
-
-
-# A node is a name key with its type (and, for organisations, whether it is written as an
-# acronym): names are the same entity by key only within one type, so a town never joins a
-# club, and "NATS" (an acronym) never joins "Nats" (a word) by case alone.
-_SEP = "\x1f"
+    return _build_table(forms, node_of, groups, corrections, order, (links, refusals))
 
 
 def _node(form: EntityForm, splits: set[str]) -> str:
@@ -205,27 +225,7 @@ def _is_acronym(name: str) -> bool:
     return " " not in name.strip() and len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
-def key_of(node: str) -> str:
-    """The name key of a node."""
-    return node.split(_SEP, 1)[0]
-
-
-def _type_of(node: str) -> str:
-    return node.split(_SEP)[1] if _SEP in node else ""
-
-
-@dataclass(frozen=True)
-class Link:
-    """Two nodes joined, and why (shown by ``entities show NAME --why``)."""
-
-    a: str
-    b: str
-    reason: str
-
-
-def _automatic_links(
-    forms: list[EntityForm], node_of: list[str], groups: _Groups
-) -> Iterable[Link]:
+def _automatic_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[Link]:
     """Pairs of nodes that are the same entity without any user input, with the reason."""
     aliases = alias_table()
     for node in sorted(set(node_of)):
@@ -347,14 +347,19 @@ def _plural_links(forms: list[EntityForm], node_of: list[str]) -> Iterable[Link]
 def _apply_merges(
     groups: _Groups, corrections: Corrections, forms: list[EntityForm], node_of: list[str]
 ) -> list[Link]:
-    """Join the names the user merged (a name may be any alias of an entity)."""
+    """Join the names the user merged (a name may be any alias of an entity; a name kept
+    apart per article joins in every article)."""
     by_key: dict[str, str] = {}
     for form, node in zip(forms, node_of, strict=True):
-        by_key.setdefault(key_of(node), node)
-        by_key.setdefault(name_key(form.text), node)
+        by_key.setdefault(key_of(node), base_of(node))
+        by_key.setdefault(name_key(form.text), base_of(node))
+    pieces: dict[str, list[str]] = defaultdict(list)
+    for node in dict.fromkeys(node_of):
+        pieces[base_of(node)].append(node)
     links = []
     for names in corrections.merges:
-        nodes = [by_key.get(k, k) for k in map(name_key, names)]
+        bases = [by_key.get(k, k) for k in map(name_key, names)]
+        nodes = [node for base in bases for node in pieces.get(base, [base])]
         for other in nodes[1:]:
             groups.union(other, nodes[0])
             links.append(Link(other, nodes[0], f"merged by you ({CORRECTIONS_FILE})"))
@@ -367,7 +372,7 @@ def _build_table(
     groups: _Groups,
     corrections: Corrections,
     order: Mapping[str, int],
-    links: Sequence[Link] = (),
+    found: tuple[Sequence[Link], Sequence[Link]] = ((), ()),
 ) -> _Resolved:
     members: dict[str, list[int]] = defaultdict(list)
     for n, node in enumerate(node_of):
@@ -375,6 +380,7 @@ def _build_table(
     entities: list[Entity] = []
     names_of: dict[str, set[str]] = {}
     entity_of_form: dict[tuple[str, str, str], str] = {}
+    in_articles: dict[tuple[str, str, str, str], str] = {}
     entity_of_root: dict[str, str] = {}
     used_ids: set[str] = set()
     for root, positions in members.items():
@@ -384,28 +390,48 @@ def _build_table(
         entity_of_root[root] = entity.id
         names = {key_of(root), name_key(entity.name), *(key_of(node_of[n]) for n in positions)}
         names_of[entity.id] = names | {name_key(f.text) for f in group}
-        entity_of_form.update(((f.text, f.name, f.type), entity.id) for f in group)
+        for n in positions:
+            form = forms[n]
+            entity_of_form[(form.text, form.name, form.type)] = entity.id
+            if article_of(node_of[n]):
+                in_articles[(form.text, form.name, form.type, form.article_ids[0])] = entity.id
     entities.sort(key=lambda e: (-e.mention_count, e.name.casefold()))
     keys: dict[str, str] = {}
     for entity in entities:  # a name shared by two entities finds the most mentioned one
         for key in names_of[entity.id]:
             keys.setdefault(key, entity.id)
-    why = _explanations(forms, node_of, groups, entity_of_root, links)
-    table = EntityTable(tuple(entities), {}, keys, {}, forms=entity_of_form, why=why)
-    return _Resolved(table, entity_of_form)
+    links, refusals = found
+    written = _written(forms, node_of)
+    why = _explanations(written, groups, entity_of_root, links)
+    apart = _refusals(written, groups, entity_of_root, refusals)
+    table = EntityTable(
+        tuple(entities),
+        {},
+        keys,
+        {},
+        forms=entity_of_form,
+        why=why,
+        apart=apart,
+        in_articles=in_articles,
+    )
+    return _Resolved(table)
+
+
+def _written(forms: list[EntityForm], node_of: list[str]) -> dict[str, Counter[str]]:
+    """Per node, its names as written, with their mentions."""
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for form, node in zip(forms, node_of, strict=True):
+        written[node][form.name] += form.mentions
+    return written
 
 
 def _explanations(
-    forms: list[EntityForm],
-    node_of: list[str],
+    written: dict[str, Counter[str]],
     groups: _Groups,
     entity_of_root: dict[str, str],
     links: Sequence[Link],
 ) -> dict[str, tuple[str, ...]]:
     """Per entity, one line per join: the two names and the reason."""
-    written: dict[str, Counter[str]] = defaultdict(Counter)
-    for form, node in zip(forms, node_of, strict=True):
-        written[node][form.name] += form.mentions
     lines: dict[str, list[str]] = defaultdict(list)
     for link in links:
         entity_id = entity_of_root.get(groups.find(link.a))
@@ -415,10 +441,47 @@ def _explanations(
     return {entity_id: tuple(found) for entity_id, found in lines.items()}
 
 
+def _refusals(
+    written: dict[str, Counter[str]],
+    groups: _Groups,
+    entity_of_root: dict[str, str],
+    refusals: Sequence[Link],
+) -> dict[str, tuple[str, ...]]:
+    """Per entity, one line for each entity of the same name it was kept apart from."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for refusal in refusals:
+        first = entity_of_root.get(groups.find(refusal.a))
+        second = entity_of_root.get(groups.find(refusal.b))
+        if first is None or second is None or first == second:
+            continue  # joined after all (by other evidence, or by you)
+        for mine, other, other_id in ((first, refusal.b, second), (second, refusal.a, first)):
+            lines[mine].append(
+                f"{KEPT_APART} {_shown(written, other)} ({other_id}): {refusal.reason}"
+            )
+    return {entity_id: _at_most(found, SHOWN_REFUSALS) for entity_id, found in lines.items()}
+
+
+SHOWN_REFUSALS = 10
+
+
+def _at_most(lines: list[str], count: int) -> tuple[str, ...]:
+    """The first ``count`` refusals, and how many more there are (a generic name in hundreds
+    of articles may be kept apart from hundreds of others)."""
+    if len(lines) <= count:
+        return tuple(lines)
+    return (*lines[:count], f"{KEPT_APART} {len(lines) - count} more of the same name")
+
+
+KEPT_APART = "kept apart from"
+
+
 def _shown(written: dict[str, Counter[str]], node: str) -> str:
-    """A node as the reader knows it: its most used spelling (else its key)."""
+    """A node as the reader knows it: its most used spelling (else its key), and its article
+    when the name is kept per article."""
     counter = written.get(node)
-    return repr(counter.most_common(1)[0][0] if counter else key_of(node))
+    shown = repr(counter.most_common(1)[0][0] if counter else key_of(node))
+    article_id = article_of(node)
+    return f"{shown} in {article_id}" if article_id else shown
 
 
 def _entity(
