@@ -336,21 +336,25 @@ class ArticleView(ScrollView, can_focus=True):
         it: a border, padding, tint…)."""
         if not is_plain(self):
             return super().render_lines(crop)
-        return plain_lines(self, crop, self._finished_line)
+        top, full = self.scroll_offset.y, self.size.width
+        width = self.scrollable_content_region.width
 
-    def _finished_line(self, y: int, background: Style, finish: Finish) -> Strip:
-        key = (self.scroll_offset.y + y, self.scrollable_content_region.width)
-        kept = self._finished.get(key)
-        if kept is not None and kept[0] == background and kept[1].cell_length == self.size.width:
-            return kept[1]
-        strip = finish(self.render_line(y))
-        self._finished[key] = (background, strip)
-        return strip
+        def finished(y: int, background: Style, finish: Finish) -> Strip:
+            key = (top + y, width)
+            kept = self._finished.get(key)
+            if kept is not None and kept[0] == background and kept[1].cell_length == full:
+                return kept[1]
+            strip = finish(self._line_at(top + y, width))
+            self._finished[key] = (background, strip)
+            return strip
+
+        return plain_lines(self, crop, finished)
 
     def render_line(self, y: int) -> Strip:
         """One screen line: the wrapped article line at ``scroll_y + y``, styled."""
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        return self._line_at(self.scroll_offset.y + y, self.scrollable_content_region.width)
+
+    def _line_at(self, index: int, width: int) -> Strip:
         key = (index, width)
         strip = self._strips.get(key)
         if strip is None:

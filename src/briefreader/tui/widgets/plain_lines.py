@@ -89,15 +89,17 @@ class PlainScrollBar(ScrollBar):
         """The bar's lines, as Textual draws them (see :func:`plain_lines`)."""
         if not is_plain(self):
             return super().render_lines(crop)
-        return plain_lines(self, crop, self._finished_line)
+        sizes = (self.size, self.content_region.size)
 
-    def _finished_line(self, y: int, background: RichStyle, finish: Finish) -> Strip:
-        content = self.render_line(y)
-        key = (tuple(content), background, self.size, self.content_region.size)
-        strip = self._finished.get(key)
-        if strip is None:
-            strip = self._finished[key] = finish(content)
-        return strip
+        def finished(y: int, background: RichStyle, finish: Finish) -> Strip:
+            content = self.render_line(y)
+            key = (tuple(content), background, sizes)
+            strip = self._finished.get(key)
+            if strip is None:
+                strip = self._finished[key] = finish(content)
+            return strip
+
+        return plain_lines(self, crop, finished)
 
 
 def plain_vertical_scrollbar(widget: Widget) -> ScrollBar:
