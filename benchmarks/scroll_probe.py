@@ -9,7 +9,9 @@ wait for a CPU that a loaded machine adds), with the process's CPU seconds and t
 average. ``--profile`` writes cProfile stats of the page loop (main thread) to FILE;
 ``--stages`` adds the main thread's CPU per page in each stage of a page (Textual's
 compositor, each widget's lines, the reader's page action and message handlers), without a
-profiler's overhead.
+profiler's overhead. ``--changes-only`` passes every frame through the reader's
+``ScreenDiff`` (what the terminal driver does over SSH, on the main thread) before the paint
+counts as done.
 """
 
 from __future__ import annotations
@@ -130,15 +132,29 @@ async def _pages(
     return walls, cpus
 
 
+def _screen_diff() -> Callable[[str], str]:
+    """The changes-only filter of a terminal of the probe's size."""
+    from briefreader.tui.screen_diff import ScreenDiff
+
+    diff = ScreenDiff()
+    diff.resized(SIZE)
+    return diff.frame
+
+
 async def run(
-    workspace_dir: Path, pages: int, article: str | None, profile: Path | None, stages: bool
+    workspace_dir: Path,
+    pages: int,
+    article: str | None,
+    profile: Path | None,
+    stages: bool,
+    changes_only: bool = False,
 ) -> Any:
     """One headless reader session; see the module docstring."""
     from briefreader.tui.app import ReaderApp
     from briefreader.workspace import Workspace
 
     app = ReaderApp(Workspace(workspace_dir))
-    clock = PaintClock(app)
+    clock = PaintClock(app, _screen_diff() if changes_only else None)
     profiler = cProfile.Profile() if profile else None
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
@@ -174,8 +190,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--article", default=None)
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--stages", action="store_true")
+    parser.add_argument("--changes-only", action="store_true")
     args = parser.parse_args(argv)
-    result = run(args.workspace, args.pages, args.article, args.profile, args.stages)
+    result = run(
+        args.workspace, args.pages, args.article, args.profile, args.stages, args.changes_only
+    )
     print(json.dumps(asyncio.run(result)))
     return 0
 

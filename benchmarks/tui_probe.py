@@ -24,9 +24,10 @@ TIMEOUT = 30.0
 
 
 class PaintClock:
-    """Wraps ``App._display`` to time every paint; renders segments as a terminal would."""
+    """Wraps ``App._display`` to time every paint; renders segments as a terminal would
+    (and hands them to ``sink``, if given, before the paint counts as done)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, sink: Callable[[str], Any] | None = None) -> None:
         self.times: list[float] = []
         self.first_wall = 0.0
         original = app._display
@@ -34,7 +35,9 @@ class PaintClock:
         def display(screen: Any, renderable: Any) -> None:
             original(screen, renderable)
             if renderable is not None and hasattr(renderable, "render_segments"):
-                renderable.render_segments(app.console)
+                data = renderable.render_segments(app.console)
+                if sink is not None:
+                    sink(data)
                 self.times.append(time.perf_counter())
                 self.first_wall = self.first_wall or time.time()
 
