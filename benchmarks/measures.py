@@ -261,6 +261,7 @@ def measure_tui(bench: Bench) -> dict[str, Any]:
         "open_longest_ms": opened.get("open_s") and round(opened["open_s"] * 1000, 1),
         "longest_passages": opened.get("passages"),
         "scroll": summarize_ms(opened.get("scroll_s", [])),
+        "scroll_cpu": summarize_ms(opened.get("scroll_cpu_s", [])),
         "pilot_noop_key": summarize_ms(opened.get("noop_key_s", [])),
         "peak_rss_mb": raw.get("peak_rss_mb"),
     }

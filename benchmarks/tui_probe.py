@@ -3,7 +3,8 @@
 ``python -m benchmarks.tui_probe WORKSPACE QUERIES.json T0`` where ``T0`` is the parent's
 ``time.time()`` just before starting this process: prints JSON with cold start to first paint,
 to the first results, keystroke → results painted per query, opening the longest article and
-scrolling a page, and the process's peak memory.
+scrolling a page (wall to the paint, and the main thread's CPU over it), and the process's
+peak memory.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ TIMEOUT = 30.0
 
 
 class PaintClock:
-    """Wraps ``App._display`` to time every paint; renders segments as a terminal would."""
+    """Wraps ``App._display`` to time every paint; renders segments as a terminal would
+    (and hands them to ``sink``, if given, before the paint counts as done)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, sink: Callable[[str], Any] | None = None) -> None:
         self.times: list[float] = []
         self.first_wall = 0.0
         original = app._display
@@ -33,7 +35,9 @@ class PaintClock:
         def display(screen: Any, renderable: Any) -> None:
             original(screen, renderable)
             if renderable is not None and hasattr(renderable, "render_segments"):
-                renderable.render_segments(app.console)
+                data = renderable.render_segments(app.console)
+                if sink is not None:
+                    sink(data)
                 self.times.append(time.perf_counter())
                 self.first_wall = self.first_wall or time.time()
 
@@ -125,15 +129,16 @@ async def _open_longest(pilot: Any, screen: Any, clock: PaintClock) -> dict[str,
         start_noop = time.perf_counter()
         await pilot.press("f19")
         noop.append(time.perf_counter() - start_noop)
-    scrolls, action = [], "page_down"
+    scrolls, scroll_cpu, action = [], [], "page_down"
     for _ in range(30):
         before = view.scroll_offset.y
-        start_scroll = time.perf_counter()
+        start_scroll, start_cpu = time.perf_counter(), time.thread_time()
         await screen.app.run_action(action, view)
         if await _poll(lambda b=before: view.scroll_offset.y != b, 1):
             moment = await clock.after(time.perf_counter())
             if moment is not None:
                 scrolls.append(moment - start_scroll)
+                scroll_cpu.append(time.thread_time() - start_cpu)
         else:  # at an end of the article: page back the other way
             action = "page_up" if action == "page_down" else "page_down"
         await pilot.pause()
@@ -142,6 +147,7 @@ async def _open_longest(pilot: Any, screen: Any, clock: PaintClock) -> dict[str,
         "passages": longest.passages,
         "open_s": painted - start if painted else None,
         "scroll_s": scrolls,
+        "scroll_cpu_s": scroll_cpu,  # the main thread's CPU over the same spans
         "noop_key_s": noop,
     }
 

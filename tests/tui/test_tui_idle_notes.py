@@ -244,3 +244,41 @@ async def test_a_paste_through_the_app_is_one_edit_and_never_freezes(tmp_path: P
         field.post_message(events.Paste(paste))
         await settle(pilot)
         assert field.value == paste[:MAX_QUERY_CHARS]
+
+
+@pytest.mark.parametrize(
+    ("burst", "expected"),
+    [
+        (["ctrl+u", "n", "e", "w"], "new"),  # the bound key came after the text: ""
+        (["o", "l", "d", "ctrl+u", "n", "e", "w"], "new"),
+        (["a", "b", "backspace", "c"], "ac"),
+        (["x", "y", "left", "z"], "xzy"),
+    ],
+)
+async def test_a_bound_key_in_a_burst_of_typing_keeps_its_place(
+    tmp_path: Path, burst: list[str], expected: str
+) -> None:
+    """Keys sent in one go (``tmux send-keys C-u new``, a fast typist): the search box's own
+    bindings (ctrl+u, backspace, arrows) apply where they stand among the typed characters.
+    Typed characters are inserted together after the keys waiting before them, and a bound
+    key went round the widgets to the app's bindings first, so ctrl+u cleared the text typed
+    after it."""
+    from textual import events
+
+    root = tmp_path / "ws"
+    indexed_workspace(root, {"a.txt": f"Harbour\n\n{HARBOUR}"})
+    app = ReaderApp(Workspace(root), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        field = pilot.app.screen.search_bar.input  # type: ignore[attr-defined]
+        field.focus()
+        field.value = "start"
+        field.cursor_position = len(field.value)
+        await settle(pilot)
+        if burst[0] != "ctrl+u" and "ctrl+u" not in burst:
+            field.value = ""
+        for key in burst:
+            character = key if len(key) == 1 else None
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert field.value == expected

@@ -82,12 +82,20 @@ class ReaderApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         """Printable keys go straight to a focused search box, past the binding chain (no
         priority binding is a printable key): a paste without brackets is a key per
-        character, and each one's way through the bindings was most of the reader's freeze."""
-        if isinstance(event, events.Key) and event.is_printable and not event.is_forwarded:
+        character, and each one's way through the bindings was most of the reader's freeze.
+        Its other keys are bound ones (ctrl+u, backspace, arrows): they apply at once, after
+        the text gathered before them, so that in a burst of keys each keeps its place."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
             focused = self.focused
-            if isinstance(focused, SearchInput) and event.character:
+            if isinstance(focused, SearchInput) and event.is_printable and event.character:
                 focused.gather(event.character)
                 return
+            if isinstance(focused, SearchInput) and self.screen.maximized is None:
+                focused.insert_gathered()
+                if await self._check_bindings(event.key, priority=True):
+                    return
+                if await self._check_bindings(event.key):
+                    return
         await super().on_event(event)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from rich.cells import get_character_cell_size
@@ -72,6 +73,7 @@ _RESETS |= {"27": ("reverse",), "28": ("conceal",), "29": ("strike",), "55": ("o
 _RESETS |= {"39": ("fg",), "49": ("bg",), "59": ("ulcolor",)}
 
 
+@lru_cache(maxsize=4096)  # a frame repeats a few dozen (state, sequence) pairs thousands of times
 def apply_sgr(state: State, params: str) -> State:
     """The attributes after an SGR sequence with ``params`` ("1;38;2;9;9;9")."""
     slots = dict(state)
@@ -109,6 +111,7 @@ def _is_colour(code: str, low: int, high: int) -> bool:
     return code.isdigit() and low <= int(code) <= high
 
 
+@lru_cache(maxsize=4096)
 def sgr_change(old: State, new: State) -> str:
     """The shortest SGR sequence that turns attributes ``old`` into ``new`` ("" if equal)."""
     if old == new:
@@ -263,7 +266,8 @@ def _break_wide(row: dict[int, Cell], x: int) -> None:
 
 
 def _is_wide(cell: Cell) -> bool:
-    return bool(cell[0]) and get_character_cell_size(cell[0][0]) == 2
+    char = cell[0]
+    return bool(char) and not char.isascii() and get_character_cell_size(char[0]) == 2
 
 
 def _changed_runs(row: dict[int, Cell], shown: dict[int, Cell]) -> list[tuple[int, list[Cell]]]:
@@ -272,7 +276,9 @@ def _changed_runs(row: dict[int, Cell], shown: dict[int, Cell]) -> list[tuple[in
     for x in sorted(row):
         if shown.get(x) == row[x]:
             continue
-        if runs and x - runs[-1][-1] <= MERGE_GAP and _known(runs[-1][-1], x, row, shown):
+        if runs and x == runs[-1][-1] + 1:  # the next cell: no gap to look at
+            runs[-1].append(x)
+        elif runs and x - runs[-1][-1] <= MERGE_GAP and _known(runs[-1][-1], x, row, shown):
             runs[-1].extend(range(runs[-1][-1] + 1, x + 1))
         else:
             runs.append([x])

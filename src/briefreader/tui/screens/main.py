@@ -128,6 +128,8 @@ class MainScreen(PollingScreen):
         self.poll_every(reader_notes.POLL_SECONDS, self.notes.poll)
         self.poll_every(INDEX_POLL_SECONDS, self._watch_index)
         self.app.theme_changed_signal.subscribe(self, self.article.remember_theme)
+        # The status line changes in the frame that moves the cursor (not a paint later).
+        self.view.moved_signal.subscribe(self.article, self.article.cursor_moved, immediate=True)
 
     # ------------------------------------------------------------------ what the parts hold
 

@@ -49,6 +49,12 @@ class ArticlePart(Part):
     """Articles loaded in a worker, the landing, positions remembered, the status line."""
 
     _save_timer: Timer | None = None
+    _position: tuple[int, int] | None = None  # article n of m in the results, as last told
+    _status: str | None = None  # the status line's text as shown
+
+    def cursor_moved(self, _passage: int) -> None:
+        """The cursor moved (the view's signal, in the same frame): the status line now."""
+        self.show_status(self._position)
 
     @property
     def view(self) -> ArticleView:
@@ -260,8 +266,12 @@ class ArticlePart(Part):
 
     def show_status(self, position: tuple[int, int] | None) -> None:
         """The status line: paragraph, hit, and ``position`` (article n of m in the results)."""
-        status = self.screen.query_one("#article-status", Static)
-        status.update(status_text(self.view, position), layout=False)  # always one line
+        self._position = position
+        text = status_text(self.view, position)
+        if text.plain != self._status:  # unchanged: no repaint
+            self._status = text.plain
+            status = self.screen.query_one("#article-status", Static)
+            status.update(text, layout=False)  # always one line
 
     def schedule_save(self) -> None:
         """Save the reading state after ``SAVE_DELAY`` of quiet."""

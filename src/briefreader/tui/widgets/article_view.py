@@ -18,9 +18,11 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
+from textual.signal import Signal
 from textual.strip import Strip
 
 from briefreader.models import Article, Span
@@ -43,6 +45,12 @@ from briefreader.tui.widgets.article_layout import (
     Wrapped,
     footnote_spans,
     marked_spans,
+)
+from briefreader.tui.widgets.plain_lines import (
+    Finish,
+    is_plain,
+    plain_lines,
+    plain_vertical_scrollbar,
 )
 
 GUTTER = 2
@@ -160,6 +168,9 @@ class ArticleView(ScrollView, can_focus=True):
         self._wrapped: Wrapped | None = None
         self._span_cache: dict[int, list[tuple[int, int, str]]] = {}
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        # The same lines finished as Textual's styles pass would (see plain_lines), with the
+        # background they were finished on: a line paged back to is not styled again.
+        self._finished: LRUCache[tuple[int, int], tuple[Style, Strip]] = LRUCache(1024)
         self._styles: dict[tuple[str, ...], Style] = {}
         self._base: Style | None = None  # rich_style: walks every ancestor, ~0.1 ms a call
         self.placeholder = PLACEHOLDER
@@ -168,6 +179,9 @@ class ArticleView(ScrollView, can_focus=True):
         self._noted: set[int] = set()
         self._count = 0  # digits typed before a key (5j)
         self._pending = 1  # the count for the key being handled
+        # Published on every move, before the Moved message: a subscriber with immediate=True
+        # (the status line) changes in the same frame as the article, not in a second paint.
+        self.moved_signal: Signal[int] = Signal(self, "moved")
 
     # ------------------------------------------------------------------ content
 
@@ -300,6 +314,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _invalidate(self) -> None:
         self._strips.clear()
+        self._finished.clear()
         self.refresh()
 
     # ------------------------------------------------------------------ rendering
@@ -328,10 +343,36 @@ class ArticleView(ScrollView, can_focus=True):
             attributes=styles.text_style if styles.has_rule("text_style") else Style(),
         )
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's scroll bar, drawn without restyling every cell on every page."""
+        return plain_vertical_scrollbar(self)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``, finished lines kept per article line (Textual's own styles
+        pass, which styles every line anew after a scroll, only when the pane's styles need
+        it: a border, padding, tint…)."""
+        if not is_plain(self):
+            return super().render_lines(crop)
+        top, full = self.scroll_offset.y, self.size.width
+        width = self.scrollable_content_region.width
+
+        def finished(y: int, background: Style, finish: Finish) -> Strip:
+            key = (top + y, width)
+            kept = self._finished.get(key)
+            if kept is not None and kept[0] == background and kept[1].cell_length == full:
+                return kept[1]
+            strip = finish(self._line_at(top + y, width))
+            self._finished[key] = (background, strip)
+            return strip
+
+        return plain_lines(self, crop, finished)
+
     def render_line(self, y: int) -> Strip:
         """One screen line: the wrapped article line at ``scroll_y + y``, styled."""
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        return self._line_at(self.scroll_offset.y + y, self.scrollable_content_region.width)
+
+    def _line_at(self, index: int, width: int) -> Strip:
         key = (index, width)
         strip = self._strips.get(key)
         if strip is None:
@@ -472,14 +513,25 @@ class ArticleView(ScrollView, can_focus=True):
         self.hit_index = hit
         self._repaint_paragraphs(old, self.cursor)
         self._scroll_to_cursor(top)
+        self._moved()
+
+    def _moved(self) -> None:
+        """Tell the subscribers now (same frame) and the screen's parts by message."""
+        self.moved_signal.publish(self.cursor)
         self.post_message(self.Moved(self, self.cursor, self.hit_index))
 
     def _repaint_paragraphs(self, *passages: int) -> None:
         """Repaint only these paragraphs' lines (the cursor moved; over SSH a repaint of the
         whole pane cost ~8 KB per ``j`` although nothing scrolled)."""
+        for first, last in self._forget_paragraphs(*passages):
+            self.refresh_lines(first, last - first + 1)
+
+    def _forget_paragraphs(self, *passages: int) -> list[tuple[int, int]]:
+        """Drop the cached strips of these paragraphs' lines (their styling changed);
+        returns each paragraph's first and last display line."""
         if self.layout_data is None or self._wrapped is None:
-            return
-        width = self.scrollable_content_region.width
+            return []
+        width, spans = self.scrollable_content_region.width, []
         for passage in set(passages):
             block = self.layout_data.passage_block.get(passage)
             if block is None:
@@ -487,7 +539,9 @@ class ArticleView(ScrollView, can_focus=True):
             first, last = self._wrapped.block_first[block], self._wrapped.block_last[block]
             for line in range(first, last + 1):
                 self._strips.discard((line, width))
-            self.refresh_lines(first, last - first + 1)
+                self._finished.discard((line, width))
+            spans.append((first, last))
+        return spans
 
     def _cursor_lines(self) -> tuple[int, int]:
         assert self.layout_data is not None and self._wrapped is not None
@@ -596,10 +650,12 @@ class ArticleView(ScrollView, can_focus=True):
         self.scroll_to(y=target, animate=False, immediate=True)
         at_end = direction > 0 and target == limit
         passage = self.passage_count - 1 if at_end else self._passage_at_line(target)
+        restyled = [self.cursor, passage] + ([hit[0]] if (hit := self.current_hit) else [])
         self.cursor = passage
         self.hit_index = -1
-        self._invalidate()
-        self.post_message(self.Moved(self, self.cursor, -1))
+        self._forget_paragraphs(*restyled)  # the other lines keep their strips
+        self.refresh()
+        self._moved()
 
     def action_top(self) -> None:
         """Go to the first paragraph (and the title)."""
@@ -711,7 +767,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.cursor = self.selection.head_passage
         self._invalidate()
         self._scroll_to_cursor()
-        self.post_message(self.Moved(self, self.cursor, self.hit_index))
+        self._moved()
 
     def action_leave_selection(self) -> None:
         """Stop selecting."""

@@ -18,9 +18,10 @@ class SearchInput(Input):
     """The query box; ↓ or Esc moves to the results.
 
     Printable keys are gathered and inserted together once the keys already waiting are
-    handled: a terminal without bracketed paste sends a paste as one key per character, and
-    inserting them one by one (a new value, a redraw and a ``Changed`` each) froze the reader
-    2.3 s for 10 KB. Text beyond ``max_length`` is cut, not refused whole.
+    handled (or at once, before a bound key: ``insert_gathered``): a terminal without
+    bracketed paste sends a paste as one key per character, and inserting them one by one (a
+    new value, a redraw and a ``Changed`` each) froze the reader 2.3 s for 10 KB. Text
+    beyond ``max_length`` is cut, not refused whole.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,13 +47,20 @@ class SearchInput(Input):
             self.call_later(self._insert_typed)  # runs after the keys queued before it
         self._typed.append(character)
 
+    def insert_gathered(self) -> None:
+        """Insert the characters waiting now (a bound key comes next and must find them)."""
+        if self._typed:
+            self._insert_typed()
+
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()
         if event.text:
             self._insert_bounded(event.text.splitlines()[0])
 
     def _insert_typed(self) -> None:
-        """Insert the keys gathered since the last insert, as one edit."""
+        """Insert the keys gathered since the last insert, as one edit (none: nothing)."""
+        if not self._typed:
+            return  # inserted already, before a bound key
         text = "".join(self._typed)
         self._typed.clear()
         self._restart_blink()

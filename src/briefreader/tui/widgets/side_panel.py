@@ -135,28 +135,33 @@ class SidePanel(Vertical):
         return text
 
     def show_entities(self, grouped: dict[str, list[EntityCount]]) -> None:
-        """List the article's entities by type with counts, and the highlighting legend."""
+        """List the article's entities by type with counts, and the highlighting legend
+        (the list replaced in one step: an option at a time cost ~20 ms for 72 at 16x)."""
         self.query_one("#entity-legend", Static).update(self._legend())
-        panel = self.query_one("#entity-list", OptionList)
-        panel.clear_options()
         self._entities = []
-        if not grouped:
+        if grouped:
+            options = self._entity_options(grouped)
+        else:
             note = "No entities stored for this article (yet)."
-            panel.add_option(
-                Option(Text(note, style=self._rich("side-panel--muted")), disabled=True)
-            )
-            return
+            options = [Option(Text(note, style=self._rich("side-panel--muted")), disabled=True)]
+        self.query_one("#entity-list", OptionList).set_options(options)
+
+    def _entity_options(self, grouped: dict[str, list[EntityCount]]) -> list[Option]:
+        """A heading per type, then its entities (their names kept for ``EntityChosen``)."""
+        options = []
         for kind, items in grouped.items():
             heading = Text(
                 f"{TYPE_LABELS[kind]} ({len(items)})", style=self._rich("side-panel--title")
             )
-            panel.add_option(Option(heading, disabled=True))
+            options.append(Option(heading, disabled=True))
+            style = self._entity_style(kind)  # a DOM query: once a type, not once an entity
             for item in items:
                 self._entities.append(item.name)
                 label = Text("  ")
-                label.append(item.name, style=self._entity_style(kind))
+                label.append(item.name, style=style)
                 label.append(f" ×{item.count}")
-                panel.add_option(Option(label, id=f"ent{len(self._entities) - 1}"))
+                options.append(Option(label, id=f"ent{len(self._entities) - 1}"))
+        return options
 
     def _entity_style(self, kind: str) -> Style:
         """The stylesheet's style for an entity type (shared with the article pane)."""
