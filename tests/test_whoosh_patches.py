@@ -107,3 +107,36 @@ def test_array_union_matches_the_union_of_its_parts(
     assert all(abs(found[d] - kept[d]) < 1e-9 for d in found)
     skipped_over = set(expected) - set(found)
     assert all(any(d < t for t in sorted(skips)) for d in skipped_over)
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=40, unique=True))
+def test_compact_positions_round_trip(positions: list[int]) -> None:
+    from briefreader.search.index.schema import CompactPositions
+
+    fmt = CompactPositions(field_boost=1.5)
+    value = fmt.encode(sorted(positions))
+    assert fmt.decode_positions(value) == sorted(positions)
+    assert fmt.decode_frequency(value) == len(positions)
+    assert fmt.decode_weight(value) == 1.5 * len(positions)
+
+
+def test_postings_are_small_and_phrases_still_match(tmp_path: Path) -> None:
+    """Posting blocks are pickled with protocol 3 and positions kept compactly: a body
+    posting of one position costs a few bytes, not Whoosh's ~15 (and phrases still work)."""
+    from whoosh import index
+    from whoosh.query import Phrase
+
+    from briefreader.search.index import store  # noqa: F401 - applies the patches
+    from briefreader.search.index.schema import build_schema
+
+    ix = index.create_in(str(tmp_path), build_schema())
+    with ix.writer() as writer:
+        for n in range(200):
+            writer.add_document(doc_id=f"a{n}", kind="article", body=f"ferry crossing {n} late")
+    with ix.searcher() as searcher:
+        matcher = searcher.reader().postings("body", "ferri")
+        length = matcher._nextoffset - matcher._dataoffset
+        assert length < 200 * 3  # 200 postings: under 3 bytes each after zlib
+        found = searcher.search(Phrase("body", ["ferri", "cross"]), limit=None)
+        assert len(found) == 200
+        assert not searcher.search(Phrase("body", ["cross", "ferri"]), limit=None)
