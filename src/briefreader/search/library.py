@@ -31,6 +31,7 @@ from briefreader.search.index.documents import (
     article_from_json,
     catalog_from_index,
     passage_texts,
+    stored_passage_id,
 )
 from briefreader.search.index.schema import ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
@@ -241,7 +242,7 @@ class Library:
     def _load_article(self, article_id: str) -> tuple[Article, dict[str, Any]]:
         with self._lock:
             fields = self._searcher.document(doc_id=article_id)
-            if not fields or fields.get("kind") != "article":
+            if not fields or "data" not in fields:
                 raise KeyError(article_id)
             texts = passage_texts(self._searcher, article_id)
         return article_from_json(fields["data"], texts), article_extra(fields["data"])
@@ -467,7 +468,7 @@ class Library:
             wanted = query.Or([query.Term(passage_field("body"), t) for t in terms])
             scope = query.And([query.Term("article_id", article_id), wanted])
             numbers = sorted(
-                (hit["number"], hit["doc_id"])
+                (hit["number"], stored_passage_id(hit.fields()))
                 for hit in self._searcher.search(scope, limit=None, terms=False)
             )
         return [doc for _, doc in numbers]
@@ -523,7 +524,7 @@ def _best_by_skipping(
     found = {}
     for article_id, (_, docnum) in chosen.items():
         fields = searcher.stored_fields(docnum)
-        found[article_id] = (fields["doc_id"], fields.get("text", ""))
+        found[article_id] = (stored_passage_id(fields), fields.get("text", ""))
     return found
 
 

@@ -24,6 +24,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from briefreader.models import parse_passage_id
+from briefreader.search.index.documents import stored_passage_id
 from briefreader.search.index.schema import passage_field
 
 # BM25's term-frequency saturation (no length norm at this stage: passages are short).
@@ -83,14 +85,27 @@ class PassageIndex:
         self.analyzer = searcher.schema["body"].analyzer
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
-        """The stored values of a document."""
+        """The stored values of a passage document, its ``doc_id`` included."""
         fields: dict[str, Any] = self.reader.stored_fields(docnum)
+        if "number" in fields:
+            fields["doc_id"] = stored_passage_id(fields)
         return fields
 
     def document_number(self, passage_id: str) -> int | None:
-        """The document number of a passage id in this snapshot (None if absent)."""
-        found = self.searcher.document_number(doc_id=passage_id)
-        return None if found is None else int(found)
+        """The document number of a live passage id in this snapshot (None if absent): among
+        its article's documents, the one with its number."""
+        parsed = parse_passage_id(passage_id)
+        if parsed is None:
+            return None
+        article_id, number = parsed
+        try:
+            docnums = self.searcher.postings("article_id", article_id).all_ids()
+        except TermNotFound:
+            return None
+        for docnum in docnums:
+            if self.reader.stored_fields(docnum).get("number") == number:
+                return int(docnum)
+        return None
 
     def field_length(self, fieldname: str) -> int:
         """Total tokens of ``fieldname`` over all documents (articles and passages)."""

@@ -22,7 +22,12 @@ from briefreader.search.index.terms import passage_terms
 
 
 def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage (``p_`` fields)."""
+    """Write one article document and one document per passage (``p_`` fields).
+
+    Passage documents have no ``doc_id``: their id follows from ``article_id`` and ``number``
+    (``stored_passage_id``), and ``PassageIndex.document_number`` finds them through their
+    article's postings.
+    """
     entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
     body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
@@ -44,7 +49,6 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
     for passage in article.passages:
         fields = extra.passage_fields.get(passage.id, {})
         writer.add_document(
-            doc_id=passage.id,
             kind="passage",
             article_id=article.id,
             path=article.path,
@@ -58,6 +62,13 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
                 passage_field(k): ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS
             },
         )
+
+
+def stored_passage_id(fields: Mapping[str, Any]) -> str:
+    """The id of the passage whose stored values these are (passage documents store their
+    article's id and their number, not their own id: an indexed id per passage cost more than
+    any other field of the term table)."""
+    return make_passage_id(fields["article_id"], fields["number"])
 
 
 def summarize(article: Article) -> ArticleSummary:

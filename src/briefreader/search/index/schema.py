@@ -136,8 +136,8 @@ def build_schema() -> fields.Schema:
     text = text_analyzer()
     keyword = {"lowercase": True, "commas": True, "scorable": True}
     return fields.Schema(
-        doc_id=fields.ID(unique=True, stored=True),
-        kind=fields.ID(stored=True),
+        doc_id=fields.ID(unique=True, stored=True),  # article documents only
+        kind=fields.ID(),
         article_id=fields.ID(stored=True),
         path=fields.ID(),
         # article documents
