@@ -140,3 +140,11 @@ def test_postings_are_small_and_phrases_still_match(tmp_path: Path) -> None:
         found = searcher.search(Phrase("body", ["ferri", "cross"]), limit=None)
         assert len(found) == 200
         assert not searcher.search(Phrase("body", ["cross", "ferri"]), limit=None)
+
+
+def test_whole_weights_are_written_as_ints() -> None:
+    from briefreader.search.index.whoosh_patches import _whole_weights
+
+    assert _whole_weights((1.0, 3.0, 12.0)) == (1, 3, 12)
+    assert _whole_weights((1.0, 2.5)) == (1.0, 2.5)  # boosted fields keep their floats
+    assert _whole_weights(None) is None and _whole_weights(2.0) == 2.0

@@ -306,16 +306,29 @@ def _pattern_btexts(self, ixreader):  # type: ignore[no-untyped-def]
 BLOCK_PROTOCOL = 3
 
 
+def _whole(weight: float) -> float | int:
+    """A whole-number weight as an int (a pickled float takes 9 bytes, a small int 2)."""
+    return int(weight) if float(weight).is_integer() else weight
+
+
+def _whole_weights(weights: Any) -> Any:
+    """Whole-number weights (term frequencies) as ints: 2 pickled bytes each, not a float's 9.
+    The reader hands them to the scorer as they are, which computes the same floats."""
+    if isinstance(weights, tuple) and all(float(w).is_integer() for w in weights):
+        return tuple(_whole(w) for w in weights)
+    return weights
+
+
 def _write_block(self, last=False):  # type: ignore[no-untyped-def]
     """Whoosh's ``W3PostingsWriter._write_block``, smaller: the block data is pickled with
-    protocol 3 and compressed only when that makes it shorter (the block info says which,
+    protocol 3 (whole weights, and the block's maximum weight, as ints) and compressed only when that makes it shorter (the block info says which,
     and Whoosh's reader follows it). Readers need no change: ``pickle.loads`` takes any
     protocol.
     """
     if not self._blockcount:
         self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
     self._terminfo.add_block(self)
-    data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+    data = (self._mini_ids(), _whole_weights(self._mini_weights()), self._mini_values())
     databytes = pickle.dumps(data, BLOCK_PROTOCOL)
     comp = self._compression
     if comp:
@@ -329,7 +342,7 @@ def _write_block(self, last=False):  # type: ignore[no-untyped-def]
         (
             len(ids),
             ids[-1],
-            self._maxweight,
+            _whole(self._maxweight),
             comp,
             whoosh3.length_to_byte(self._minlength),
             whoosh3.length_to_byte(self._maxlength),
