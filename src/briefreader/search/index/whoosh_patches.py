@@ -321,9 +321,9 @@ def _whole_weights(weights: Any) -> Any:
 
 def _write_block(self, last=False):  # type: ignore[no-untyped-def]
     """Whoosh's ``W3PostingsWriter._write_block``, smaller: the block data is pickled with
-    protocol 3 (whole weights, and the block's maximum weight, as ints) and compressed only when that makes it shorter (the block info says which,
-    and Whoosh's reader follows it). Readers need no change: ``pickle.loads`` takes any
-    protocol.
+    protocol 3 (whole weights, and the block's maximum weight, as ints) and compressed only
+    when that makes it shorter (the block info says which, and Whoosh's reader follows it).
+    Readers need no change: ``pickle.loads`` takes any protocol.
     """
     if not self._blockcount:
         self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
