@@ -33,7 +33,7 @@ from briefreader.search.index.documents import (
     passage_texts,
     stored_passage_id,
 )
-from briefreader.search.index.schema import ENTITY_FIELDS, passage_field
+from briefreader.search.index.schema import TYPED_ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.index.whoosh_patches import search_deadline
 from briefreader.search.postings import PassageIndex
@@ -429,7 +429,7 @@ class Library:
         wanted += [
             _on_passages(leaf)
             for leaf in positive_leaves(parsed)
-            if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
+            if getattr(leaf, "fieldname", None) in (*TYPED_ENTITY_FIELDS, "footnote")
         ]
         if not wanted:
             return {}

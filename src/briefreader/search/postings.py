@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 
 from briefreader.models import parse_passage_id
 from briefreader.search.index.documents import stored_passage_id
-from briefreader.search.index.schema import passage_field
+from briefreader.search.index.schema import entity_index_fields, passage_field
 
 # BM25's term-frequency saturation (no length norm at this stage: passages are short).
 K1 = 1.2
@@ -138,15 +138,18 @@ class PassageIndex:
         return mask
 
     def df(self, fieldname: str, term: str) -> int:
-        """Document frequency of a term (memoised, bounded)."""
+        """Document frequency of a term (memoised, bounded); for ``entity``, the documents
+        holding the key in any typed entity field."""
         key = (fieldname, term)
         found = self._df.get(key)
         if found is None:
             if len(self._df) > self.MAX_DF_ENTRIES:
                 self._df.clear()
-            found = self._df[key] = sum(
-                self.reader.doc_frequency(name, term) for name in _both(fieldname)
-            )
+            if len(entity_index_fields(fieldname)) > 1:
+                found = len(self.docnums(fieldname, term))
+            else:
+                found = sum(self.reader.doc_frequency(name, term) for name in _both(fieldname))
+            self._df[key] = found
         return found
 
     def docnums(self, fieldname: str, term: str) -> set[int]:
@@ -175,6 +178,10 @@ class PassageIndex:
 
 
 def _both(fieldname: str) -> tuple[str, ...]:
-    """An article field and, if passages have their own, the passages' field."""
-    own = passage_field(fieldname)
-    return (fieldname,) if own == fieldname else (fieldname, own)
+    """An article field and, if passages have their own, the passages' field (for
+    ``entity``: those of every typed entity field)."""
+    found: list[str] = []
+    for name in entity_index_fields(fieldname):
+        own = passage_field(name)
+        found += [name] if own == name else [name, own]
+    return tuple(found)

@@ -17,7 +17,7 @@ from whoosh.writing import IndexWriter
 from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
 from briefreader.search.index.enrich import Enrichment
-from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION, passage_field
+from briefreader.search.index.schema import SCHEMA_VERSION, indexed_entity_terms, passage_field
 from briefreader.search.index.terms import passage_terms
 
 
@@ -28,7 +28,7 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
     (``stored_passage_id``), and ``PassageIndex.document_number`` finds them through their
     article's postings.
     """
-    entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
+    entity_fields = {k: ",".join(v) for k, v in indexed_entity_terms(extra.fields).items()}
     body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
         doc_id=article.id,
@@ -47,7 +47,7 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
         **{k: v for k, v in entity_fields.items() if v},
     )
     for passage in article.passages:
-        fields = extra.passage_fields.get(passage.id, {})
+        fields = indexed_entity_terms(extra.passage_fields.get(passage.id, {}))
         writer.add_document(
             kind="passage",
             article_id=article.id,
@@ -58,9 +58,7 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
             text=passage.text,
             terms=passage_terms(passage.text),
             p_footnote=",".join(passage.footnotes),
-            **{
-                passage_field(k): ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS
-            },
+            **{passage_field(k): ",".join(v) for k, v in fields.items()},
         )
 
 
