@@ -242,7 +242,7 @@ class Library:
     def _load_article(self, article_id: str) -> tuple[Article, dict[str, Any]]:
         with self._lock:
             fields = self._searcher.document(doc_id=article_id)
-            if not fields or "data" not in fields:
+            if not fields or fields.get("kind") != "article":
                 raise KeyError(article_id)
             texts = passage_texts(self._searcher, article_id)
         return article_from_json(fields["data"], texts), article_extra(fields["data"])

@@ -164,7 +164,7 @@ def build_schema() -> fields.Schema:
     keyword = {"lowercase": True, "commas": True, "scorable": True}
     return fields.Schema(
         doc_id=fields.ID(unique=True, stored=True),  # article documents only
-        kind=fields.ID(),
+        kind=fields.ID(stored=True),
         article_id=fields.ID(stored=True),
         path=fields.ID(),
         # article documents
