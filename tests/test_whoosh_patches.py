@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh.codec import whoosh3
 
 from briefreader.search.index.whoosh_patches import MemoryReader
 
@@ -148,3 +149,36 @@ def test_whole_weights_are_written_as_ints() -> None:
     assert _whole_weights((1.0, 3.0, 12.0)) == (1, 3, 12)
     assert _whole_weights((1.0, 2.5)) == (1.0, 2.5)  # boosted fields keep their floats
     assert _whole_weights(None) is None and _whole_weights(2.0) == 2.0
+
+
+def test_stored_values_use_the_preset_dictionary(tmp_path: Path) -> None:
+    """Stored values are deflated with ``STORED_DICTIONARY`` (a passage's keys cost next to
+    nothing), read back as they were; values of an older index (plain zlib) still read."""
+    import zlib
+
+    from whoosh import index
+
+    from briefreader.search.index import whoosh_patches
+    from briefreader.search.index.schema import build_schema
+
+    # The index's stored values need these exact bytes: a change needs a new index format.
+    assert zlib.adler32(whoosh_patches.STORED_DICTIONARY) == 3712731010
+    ix = index.create_in(str(tmp_path), build_schema())
+    fields = {
+        "article_id": "a1",
+        "kind": "passage",
+        "number": 3,
+        "terms": "ferri",
+        "text": "Ferry.",
+    }
+    with ix.writer() as writer:
+        writer.add_document(**fields)
+    with ix.reader() as reader:
+        assert reader.stored_fields(0) == fields
+        column = reader.leaf_readers()[0][0]._perdoc._cached_reader(
+            "_stored", whoosh3.STORED_COLUMN
+        )
+        raw = column._child.__class__.__bases__[0].__getitem__(column._child, 0)
+    assert raw[1] & 0x20  # zlib's FDICT flag: deflated with a preset dictionary
+    assert len(raw) < len(zlib.compress(pickle.dumps(fields, 2), 3)) - 20
+    assert whoosh_patches._inflate(zlib.compress(b"older index", 3)) == b"older index"
