@@ -79,3 +79,19 @@ def test_compare_runs_two_commits_side_by_side(tmp_path: Path) -> None:
         assert result["queries"]["kinds"]["all"][side]["n"] == 10
         assert result["queries"]["errors"][side] == 0
     assert list(result["queries"]["kinds"])[-1] == "all"
+
+
+def test_index_sizes_accounts_for_the_folder(sample_workspace: Path, capsys) -> None:
+    from benchmarks import index_sizes
+    from briefreader.search.index.store import active_dir
+    from briefreader.workspace import Workspace
+
+    folder = active_dir(Workspace(sample_workspace).index_dir)
+    assert folder is not None
+    result = index_sizes.measure(folder)
+    inside = sum(result["files"].values()) + result["catalog_bytes"]
+    assert 0.9 * result["total_bytes"] <= inside <= result["total_bytes"]
+    assert result["fields"]["body"]["postings_bytes"] > 0
+    assert "entity" not in result["fields"]  # answered by the typed entity fields
+    assert index_sizes.main([str(folder)]) == 0
+    assert "| `body` |" in capsys.readouterr().out
