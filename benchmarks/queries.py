@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from benchmarks.corpus import Source
-from briefreader.search.index.schema import STOP_WORDS, entity_index_fields
+from briefreader.search.index.schema import STOP_WORDS
 
 SEED = 20050101
 WORD = re.compile(r"[A-Za-z]+")
@@ -121,11 +121,16 @@ def query_sets(sources: Sequence[Source], per_kind: int, seed: int = SEED) -> li
     return queries
 
 
+# ``schema.entity_index_fields("entity")``, spelt out: ``benchmarks.compare`` runs these
+# benchmarks against older commits, whose schema module has no such function.
+_TYPED_ENTITY_FIELDS = ("person", "org", "place", "group", "when", "other")
+
+
 def indexed_entity_names(reader: Any, limit: int = 200_000) -> list[str]:
     """The entity keys an index holds: its ``entity`` field's terms (format 10 and older) or
     those of the typed fields that answer ``entity:`` (format 11)."""
     fields = set(reader.indexed_field_names())
-    wanted = ["entity"] if "entity" in fields else list(entity_index_fields("entity"))
+    wanted = ["entity"] if "entity" in fields else _TYPED_ENTITY_FIELDS
     names: set[str] = set()
     for name in wanted:
         if name in fields:

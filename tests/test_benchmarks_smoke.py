@@ -95,3 +95,10 @@ def test_index_sizes_accounts_for_the_folder(sample_workspace: Path, capsys) -> 
     assert "entity" not in result["fields"]  # answered by the typed entity fields
     assert index_sizes.main([str(folder)]) == 0
     assert "| `body` |" in capsys.readouterr().out
+
+
+def test_benchmark_entity_fields_match_the_schema() -> None:
+    from benchmarks import queries
+    from briefreader.search.index.schema import entity_index_fields
+
+    assert queries._TYPED_ENTITY_FIELDS == entity_index_fields("entity")
