@@ -101,4 +101,4 @@ def test_benchmark_entity_fields_match_the_schema() -> None:
     from benchmarks import queries
     from briefreader.search.index.schema import entity_index_fields
 
-    assert queries._TYPED_ENTITY_FIELDS == entity_index_fields("entity")
+    assert entity_index_fields("entity") == queries._TYPED_ENTITY_FIELDS
