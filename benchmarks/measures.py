@@ -13,13 +13,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from benchmarks.baselines import Fts5, Ripgrep
 from benchmarks.corpus import BenchCorpus
-from benchmarks.queries import Query, entity_queries
+from benchmarks.queries import Query, entity_queries, indexed_entity_names
 from benchmarks.timing import Skip, summarize_ms, timed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,10 +110,9 @@ def open_library(bench: Bench) -> dict[str, Any]:
 
 
 def _entity_set(bench: Bench, count: int) -> list[Query]:
-    reader = bench.library.searcher.reader()
     if "entity" not in bench.library.schema.names():
         raise Skip("the index has no entity field")
-    names = [t.decode("utf-8") for t in islice(reader.lexicon("entity"), 200_000)]
+    names = indexed_entity_names(bench.library.searcher.reader())
     if not names:
         raise Skip("no entities in the index (NER is not wired into indexing yet)")
     return entity_queries(names, count)

@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
+from typing import Any
 
 from benchmarks.corpus import Source
 from briefreader.search.index.schema import STOP_WORDS
@@ -117,6 +119,23 @@ def query_sets(sources: Sequence[Source], per_kind: int, seed: int = SEED) -> li
     for offset, maker in enumerate(makers):
         queries.extend(maker(stats, random.Random(seed + offset), per_kind))
     return queries
+
+
+# ``schema.entity_index_fields("entity")``, spelt out: ``benchmarks.compare`` runs these
+# benchmarks against older commits, whose schema module has no such function.
+_TYPED_ENTITY_FIELDS = ("person", "org", "place", "group", "when", "other")
+
+
+def indexed_entity_names(reader: Any, limit: int = 200_000) -> list[str]:
+    """The entity keys an index holds: its ``entity`` field's terms (format 10 and older) or
+    those of the typed fields that answer ``entity:`` (format 11)."""
+    fields = set(reader.indexed_field_names())
+    wanted = ["entity"] if "entity" in fields else _TYPED_ENTITY_FIELDS
+    names: set[str] = set()
+    for name in wanted:
+        if name in fields:
+            names.update(t.decode("utf-8") for t in islice(reader.lexicon(name), limit))
+    return sorted(names)
 
 
 def entity_queries(names: Sequence[str], count: int, seed: int = SEED) -> list[Query]:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from briefreader.search.index.documents import stored_passage_id
 from briefreader.search.library import Library
 from briefreader.search.postings import PassageIndex
 from briefreader.search.related import RelatedOptions, find_related
@@ -47,7 +48,7 @@ def bm25_ranker(library: Library, passage_id: str, depth: int) -> list[str]:
         for docnum in heapq.nlargest(depth + 60, scores, key=lambda d: (scores[d], -d)):
             fields = searcher.stored_fields(docnum)
             if fields.get("article_id") != article.id:
-                ids.append(fields["doc_id"])
+                ids.append(stored_passage_id(fields))
     return ids[:depth]
 
 
@@ -66,7 +67,7 @@ def whoosh_bm25_ranker(library: Library, passage_id: str, depth: int) -> list[st
             return []
         query = wq.Or([wq.Term("p_body", t) for t in terms])
         hits = searcher.search(query, limit=depth + 200)
-        ids = [h["doc_id"] for h in hits if h["article_id"] != article.id]
+        ids = [stored_passage_id(h.fields()) for h in hits if h["article_id"] != article.id]
     return ids[:depth]
 
 

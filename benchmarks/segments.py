@@ -22,14 +22,13 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from whoosh import writing
 
 from benchmarks.corpus import build_corpus, read_sources, remove_corpus
-from benchmarks.queries import Query, entity_queries, query_sets
+from benchmarks.queries import Query, entity_queries, indexed_entity_names, query_sets
 from benchmarks.report import write_results
 from benchmarks.timing import summarize_ms
 from briefreader.search.index import indexer, merging
@@ -147,8 +146,7 @@ def summarize_queries(samples: dict[str, dict[str, list[float]]]) -> dict[str, A
 def query_set(library: Library, per_kind: int) -> list[Query]:
     """The fixed query sets plus entity queries drawn from the index's entity terms."""
     queries = query_sets(read_sources(), per_kind)
-    reader = library.searcher.reader()
-    names = [t.decode("utf-8") for t in islice(reader.lexicon("entity"), 200_000)]
+    names = indexed_entity_names(library.searcher.reader())
     return queries + entity_queries(names, per_kind)
 
 

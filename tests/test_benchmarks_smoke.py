@@ -101,3 +101,26 @@ def test_compare_without_the_corpus_registers_no_worktree(monkeypatch, tmp_path:
     with pytest.raises(CorpusMissing):
         compare.compare("HEAD", 1, 2, 60, "rules")
     assert "briefcompare-" not in worktrees()
+
+
+def test_index_sizes_accounts_for_the_folder(sample_workspace: Path, capsys) -> None:
+    from benchmarks import index_sizes
+    from briefreader.search.index.store import active_dir
+    from briefreader.workspace import Workspace
+
+    folder = active_dir(Workspace(sample_workspace).index_dir)
+    assert folder is not None
+    result = index_sizes.measure(folder)
+    inside = sum(result["files"].values()) + result["catalog_bytes"]
+    assert 0.9 * result["total_bytes"] <= inside <= result["total_bytes"]
+    assert result["fields"]["body"]["postings_bytes"] > 0
+    assert "entity" not in result["fields"]  # answered by the typed entity fields
+    assert index_sizes.main([str(folder)]) == 0
+    assert "| `body` |" in capsys.readouterr().out
+
+
+def test_benchmark_entity_fields_match_the_schema() -> None:
+    from benchmarks import queries
+    from briefreader.search.index.schema import entity_index_fields
+
+    assert entity_index_fields("entity") == queries._TYPED_ENTITY_FIELDS

@@ -52,3 +52,26 @@ def test_merge_then_unmerge_changes_search_without_reindex(workspace: Workspace,
     assert main(["-w", str(workspace.root), "entities", "unmerge", "Renad Mansour"]) == 0
     assert _articles(library, "entity:Tsurkov") == before
     capsys.readouterr()
+
+
+def test_entity_is_answered_by_the_typed_fields(sample_workspace: Path) -> None:
+    """The index keeps no ``entity`` field of its own (it repeated the typed ones):
+    ``entity:`` finds the union of the typed fields, ``other`` holding the untyped keys."""
+    from briefreader.search.index.schema import indexed_entity_terms
+
+    library = Library.open(Workspace(sample_workspace))
+    with library.lock:
+        reader = library.searcher.reader()
+        assert not list(reader.lexicon("entity")) and "p_entity" not in library.schema
+    for name in ("Baghdad", '"Kataib Hezbollah"', "PMF", "Sudani"):
+        typed = {
+            hit
+            for field in ("person", "org", "place", "group", "when")
+            for hit in _articles(library, f"{field}:{name}")
+        }
+        assert _articles(library, f"entity:{name}") == sorted(typed)
+    fields = {"entity": ["geneva convention", "iraq", "sudani"], "person": ["sudani"]}
+    assert indexed_entity_terms(fields) == {
+        "person": ["sudani"],
+        "other": ["geneva convention", "iraq"],
+    }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh.codec import whoosh3
 
 from briefreader.search.index.whoosh_patches import MemoryReader
 
@@ -107,3 +108,77 @@ def test_array_union_matches_the_union_of_its_parts(
     assert all(abs(found[d] - kept[d]) < 1e-9 for d in found)
     skipped_over = set(expected) - set(found)
     assert all(any(d < t for t in sorted(skips)) for d in skipped_over)
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=40, unique=True))
+def test_compact_positions_round_trip(positions: list[int]) -> None:
+    from briefreader.search.index.schema import CompactPositions
+
+    fmt = CompactPositions(field_boost=1.5)
+    value = fmt.encode(sorted(positions))
+    assert fmt.decode_positions(value) == sorted(positions)
+    assert fmt.decode_frequency(value) == len(positions)
+    assert fmt.decode_weight(value) == 1.5 * len(positions)
+
+
+def test_postings_are_small_and_phrases_still_match(tmp_path: Path) -> None:
+    """Posting blocks are pickled with protocol 3 and positions kept compactly: a body
+    posting of one position costs a few bytes, not Whoosh's ~15 (and phrases still work)."""
+    from whoosh import index
+    from whoosh.query import Phrase
+
+    from briefreader.search.index import store  # noqa: F401 - applies the patches
+    from briefreader.search.index.schema import build_schema
+
+    ix = index.create_in(str(tmp_path), build_schema())
+    with ix.writer() as writer:
+        for n in range(200):
+            writer.add_document(doc_id=f"a{n}", kind="article", body=f"ferry crossing {n} late")
+    with ix.searcher() as searcher:
+        matcher = searcher.reader().postings("body", "ferri")
+        length = matcher._nextoffset - matcher._dataoffset
+        assert length < 200 * 3  # 200 postings: under 3 bytes each after zlib
+        found = searcher.search(Phrase("body", ["ferri", "cross"]), limit=None)
+        assert len(found) == 200
+        assert not searcher.search(Phrase("body", ["cross", "ferri"]), limit=None)
+
+
+def test_whole_weights_are_written_as_ints() -> None:
+    from briefreader.search.index.whoosh_patches import _whole_weights
+
+    assert _whole_weights((1.0, 3.0, 12.0)) == (1, 3, 12)
+    assert _whole_weights((1.0, 2.5)) == (1.0, 2.5)  # boosted fields keep their floats
+    assert _whole_weights(None) is None and _whole_weights(2.0) == 2.0
+
+
+def test_stored_values_use_the_preset_dictionary(tmp_path: Path) -> None:
+    """Stored values are deflated with ``STORED_DICTIONARY`` (a passage's keys cost next to
+    nothing), read back as they were; values of an older index (plain zlib) still read."""
+    import zlib
+
+    from whoosh import index
+
+    from briefreader.search.index import whoosh_patches
+    from briefreader.search.index.schema import build_schema
+
+    # The index's stored values need these exact bytes: a change needs a new index format.
+    assert zlib.adler32(whoosh_patches.STORED_DICTIONARY) == 3712731010
+    ix = index.create_in(str(tmp_path), build_schema())
+    fields = {
+        "article_id": "a1",
+        "kind": "passage",
+        "number": 3,
+        "terms": "ferri",
+        "text": "Ferry.",
+    }
+    with ix.writer() as writer:
+        writer.add_document(**fields)
+    with ix.reader() as reader:
+        assert reader.stored_fields(0) == fields
+        column = reader.leaf_readers()[0][0]._perdoc._cached_reader(
+            "_stored", whoosh3.STORED_COLUMN
+        )
+        raw = column._child.__class__.__bases__[0].__getitem__(column._child, 0)
+    assert raw[1] & 0x20  # zlib's FDICT flag: deflated with a preset dictionary
+    assert len(raw) < len(zlib.compress(pickle.dumps(fields, 2), 3)) - 20
+    assert whoosh_patches._inflate(zlib.compress(b"older index", 3)) == b"older index"

@@ -31,8 +31,9 @@ from briefreader.search.index.documents import (
     article_from_json,
     catalog_from_index,
     passage_texts,
+    stored_passage_id,
 )
-from briefreader.search.index.schema import ENTITY_FIELDS, passage_field
+from briefreader.search.index.schema import TYPED_ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.index.whoosh_patches import search_deadline
 from briefreader.search.postings import PassageIndex
@@ -429,7 +430,7 @@ class Library:
         wanted += [
             _on_passages(leaf)
             for leaf in positive_leaves(parsed)
-            if getattr(leaf, "fieldname", None) in (*ENTITY_FIELDS, "footnote")
+            if getattr(leaf, "fieldname", None) in (*TYPED_ENTITY_FIELDS, "footnote")
         ]
         if not wanted:
             return {}
@@ -468,7 +469,7 @@ class Library:
             wanted = query.Or([query.Term(passage_field("body"), t) for t in terms])
             scope = query.And([query.Term("article_id", article_id), wanted])
             numbers = sorted(
-                (hit["number"], hit["doc_id"])
+                (hit["number"], stored_passage_id(hit.fields()))
                 for hit in self._searcher.search(scope, limit=None, terms=False)
             )
         return [doc for _, doc in numbers]
@@ -546,7 +547,7 @@ def _best_by_skipping(
     found = {}
     for article_id, (_, docnum) in chosen.items():
         fields = searcher.stored_fields(docnum)
-        found[article_id] = (fields["doc_id"], fields.get("text", ""))
+        found[article_id] = (stored_passage_id(fields), fields.get("text", ""))
     return found
 
 

@@ -24,7 +24,9 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-from briefreader.search.index.schema import passage_field
+from briefreader.models import parse_passage_id
+from briefreader.search.index.documents import stored_passage_id
+from briefreader.search.index.schema import entity_index_fields, passage_field
 
 # BM25's term-frequency saturation (no length norm at this stage: passages are short).
 K1 = 1.2
@@ -83,14 +85,27 @@ class PassageIndex:
         self.analyzer = searcher.schema["body"].analyzer
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
-        """The stored values of a document."""
+        """The stored values of a passage document, its ``doc_id`` included."""
         fields: dict[str, Any] = self.reader.stored_fields(docnum)
+        if "number" in fields:
+            fields["doc_id"] = stored_passage_id(fields)
         return fields
 
     def document_number(self, passage_id: str) -> int | None:
-        """The document number of a passage id in this snapshot (None if absent)."""
-        found = self.searcher.document_number(doc_id=passage_id)
-        return None if found is None else int(found)
+        """The document number of a live passage id in this snapshot (None if absent): among
+        its article's documents, the one with its number."""
+        parsed = parse_passage_id(passage_id)
+        if parsed is None:
+            return None
+        article_id, number = parsed
+        try:
+            docnums = self.searcher.postings("article_id", article_id).all_ids()
+        except TermNotFound:
+            return None
+        for docnum in docnums:
+            if self.reader.stored_fields(docnum).get("number") == number:
+                return int(docnum)
+        return None
 
     def field_length(self, fieldname: str) -> int:
         """Total tokens of ``fieldname`` over all documents (articles and passages)."""
@@ -123,15 +138,18 @@ class PassageIndex:
         return mask
 
     def df(self, fieldname: str, term: str) -> int:
-        """Document frequency of a term (memoised, bounded)."""
+        """Document frequency of a term (memoised, bounded); for ``entity``, the documents
+        holding the key in any typed entity field."""
         key = (fieldname, term)
         found = self._df.get(key)
         if found is None:
             if len(self._df) > self.MAX_DF_ENTRIES:
                 self._df.clear()
-            found = self._df[key] = sum(
-                self.reader.doc_frequency(name, term) for name in _both(fieldname)
-            )
+            if len(entity_index_fields(fieldname)) > 1:
+                found = len(self.docnums(fieldname, term))
+            else:
+                found = sum(self.reader.doc_frequency(name, term) for name in _both(fieldname))
+            self._df[key] = found
         return found
 
     def docnums(self, fieldname: str, term: str) -> set[int]:
@@ -160,6 +178,10 @@ class PassageIndex:
 
 
 def _both(fieldname: str) -> tuple[str, ...]:
-    """An article field and, if passages have their own, the passages' field."""
-    own = passage_field(fieldname)
-    return (fieldname,) if own == fieldname else (fieldname, own)
+    """An article field and, if passages have their own, the passages' field (for
+    ``entity``: those of every typed entity field)."""
+    found: list[str] = []
+    for name in entity_index_fields(fieldname):
+        own = passage_field(name)
+        found += [name] if own == name else [name, own]
+    return tuple(found)

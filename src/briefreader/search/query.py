@@ -8,6 +8,7 @@ references, entity fields), ``date:2024``, ``date:2024-03..2025``, ``prefix*``, 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import difflib
 import heapq
@@ -21,7 +22,13 @@ from whoosh import qparser, query
 from whoosh.fields import Schema
 
 from briefreader.search.highlight import Phrase
-from briefreader.search.index.schema import ARTICLE_FIELDS, ENTITY_FIELDS, text_analyzer
+from briefreader.search.index.schema import (
+    ARTICLE_FIELDS,
+    ENTITY_FIELDS,
+    GENERAL_ENTITY,
+    entity_index_fields,
+    text_analyzer,
+)
 
 SEARCH_FIELDS = ("title", "body", "heading", "references")
 USER_FIELDS = {"footnote", "title", "body", "heading", "references", "source", *ENTITY_FIELDS}
@@ -115,6 +122,7 @@ def parse_query(
     combined = parts[0] if len(parts) == 1 else query.And(parts)
     if expand_entity is not None:
         combined = combined.accept(lambda node: _expand_entities(node, expand_entity))
+    combined = combined.accept(_spread_general_entity)
     return ParsedQuery(text, combined.normalize(), _plain_terms(combined))
 
 
@@ -146,6 +154,19 @@ def _expand_entities(node: query.Query, expand: EntityExpander) -> query.Query:
         if len(terms) > 1
         else query.Term(field, terms[0])
     )
+
+
+def _spread_general_entity(node: query.Query) -> query.Query:
+    """A clause on ``entity`` (any type) asked of every typed entity field: the index keeps no
+    ``entity`` field of its own (``schema.entity_index_fields``)."""
+    if not node.is_leaf() or getattr(node, "fieldname", None) != GENERAL_ENTITY:
+        return node
+    copies = []
+    for name in entity_index_fields(GENERAL_ENTITY):
+        moved = copy.copy(node)
+        moved.fieldname = name  # type: ignore[attr-defined]
+        copies.append(moved)
+    return query.Or(copies)
 
 
 def _check_balance(text: str) -> None:

@@ -17,13 +17,18 @@ from whoosh.writing import IndexWriter
 from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
 from briefreader.search.index.enrich import Enrichment
-from briefreader.search.index.schema import ENTITY_FIELDS, SCHEMA_VERSION, passage_field
+from briefreader.search.index.schema import SCHEMA_VERSION, indexed_entity_terms, passage_field
 from briefreader.search.index.terms import passage_terms
 
 
 def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage (``p_`` fields)."""
-    entity_fields = {name: ",".join(extra.fields.get(name, [])) for name in ENTITY_FIELDS}
+    """Write one article document and one document per passage (``p_`` fields).
+
+    Passage documents have no ``doc_id``: their id follows from ``article_id`` and ``number``
+    (``stored_passage_id``), and ``PassageIndex.document_number`` finds them through their
+    article's postings.
+    """
+    entity_fields = {k: ",".join(v) for k, v in indexed_entity_terms(extra.fields).items()}
     body = "\n\n".join([*article.deck, article.text])
     writer.add_document(
         doc_id=article.id,
@@ -42,9 +47,8 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
         **{k: v for k, v in entity_fields.items() if v},
     )
     for passage in article.passages:
-        fields = extra.passage_fields.get(passage.id, {})
+        fields = indexed_entity_terms(extra.passage_fields.get(passage.id, {}))
         writer.add_document(
-            doc_id=passage.id,
             kind="passage",
             article_id=article.id,
             path=article.path,
@@ -54,10 +58,15 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
             text=passage.text,
             terms=passage_terms(passage.text),
             p_footnote=",".join(passage.footnotes),
-            **{
-                passage_field(k): ",".join(v) for k, v in fields.items() if v and k in ENTITY_FIELDS
-            },
+            **{passage_field(k): ",".join(v) for k, v in fields.items()},
         )
+
+
+def stored_passage_id(fields: Mapping[str, Any]) -> str:
+    """The id of the passage whose stored values these are (passage documents store their
+    article's id and their number, not their own id: an indexed id per passage cost more than
+    any other field of the term table)."""
+    return make_passage_id(fields["article_id"], fields["number"])
 
 
 def summarize(article: Article) -> ArticleSummary:
