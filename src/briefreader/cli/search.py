@@ -70,6 +70,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return cmd_facets(args, text)
     budget = Budget()  # opening the index counts too: the answer or refusal comes within it
     library = open_library(workspace_from(args))
+    if budget.elapsed() > budget.seconds:  # the index had to be built first: not the query's
+        budget = Budget()
     try:
         # The exact count too, when the budget leaves time for it (else "about N").
         result = library.search(text, limit=args.limit, budget=budget, count_all=True)

@@ -92,6 +92,10 @@ class Budget:
         """When the checks refuse (on ``clock``): ``margin`` before the promised time."""
         return self.started + max(self.seconds - self.margin, 0.0)
 
+    def elapsed(self) -> float:
+        """Seconds (on ``clock``) since the budget started."""
+        return self.clock() - self.started
+
     def check(self) -> None:
         """Raise if the query must stop now.
 
