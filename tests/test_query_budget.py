@@ -324,3 +324,72 @@ def test_the_cli_refuses_an_over_budget_query_in_one_line(
     assert main(["-w", str(sample_workspace), "search", "iran"]) == 2
     err = capsys.readouterr().err
     assert err == "briefreader: bad query: the query would take longer than 2 s; make it narrower\n"
+
+
+# ---------------------------------------------------------------- generated, on a stopped clock
+
+QUERY_WORDS = st.sampled_from(
+    ["iran", "militia", "attacks", "baghdad", "sudani", "kataib", "waiver"]
+)
+SUFFIXES = st.sampled_from(["", "", "", "~1", "~2", "*", "-"])
+PRIMITIVES = ("find", "next", "stored_fields", "doc_frequency")
+
+
+@st.composite
+def generated_queries(draw: st.DrawFn) -> str:
+    """Words, some fuzzy, wildcard or negated (at most two expanding), ANDed or ORed."""
+    words, expanding = [], 0
+    for word in draw(st.lists(QUERY_WORDS, min_size=1, max_size=6)):
+        suffix = draw(SUFFIXES)
+        if suffix in ("~1", "~2", "*"):
+            expanding += 1
+            suffix = suffix if expanding <= MAX_EXPANDING_TERMS else ""
+        words.append(
+            f"-{word}" if suffix == "-" else word[:3] + "*" if suffix == "*" else word + suffix
+        )
+    if all(w.startswith("-") for w in words):
+        words.append("iran")
+    return (
+        " OR " if draw(st.booleans()) and not any(w.startswith("-") for w in words) else " "
+    ).join(words)
+
+
+@given(generated_queries(), st.sampled_from(PRIMITIVES), st.integers(0, 400))
+@CHECKS
+def test_generated_queries_stop_soon_after_the_deadline(
+    library: Library, text: str, primitive: str, after: int
+) -> None:
+    """The deadline passes at the ``after``-th call of one of the index's primitives (a step
+    of a vocabulary walk, of a posting list, a stored document, a term's statistics): the
+    search is answered (if it never gets there) or refused in one line within a few dozen
+    more calls, whatever the query and wherever that call falls."""
+    from unittest import mock
+
+    from whoosh.codec.whoosh3 import W3FieldCursor, W3LeafMatcher
+
+    from briefreader.search.budget import Budget, QueryTooSlow
+
+    owner = {
+        "find": W3FieldCursor,
+        "next": W3LeafMatcher,
+        "stored_fields": type(library.searcher.reader()),
+        "doc_frequency": type(library.searcher.reader()),
+    }[primitive]
+    clock = StoppedClock()
+    calls = [0]
+    original = getattr(owner, primitive)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == after:
+            clock.jump()
+        return original(*args, **kwargs)
+
+    with mock.patch.object(owner, primitive, counted):
+        try:
+            library.search(text, budget=Budget(clock=clock))
+        except QueryTooSlow as error:
+            assert "\n" not in str(error)
+            assert calls[0] - after <= 64, (calls[0], after)
+        else:
+            assert clock.jumps == 0

@@ -538,7 +538,7 @@ def _best_by_skipping(
     scoring (measured in benchmarks/prototypes.py). Ties go to the earlier passage.
     """
     owner: dict[int, str] = {}
-    for article_id in article_ids:
+    for article_id in checked(article_ids, 1):
         for docnum in searcher.postings("article_id", article_id).all_ids():
             owner[docnum] = article_id
     docnums = sorted(owner)
