@@ -272,7 +272,7 @@ def test_the_time_limit_covers_expanding_fuzzy_and_wildcard_words(
     started = time.monotonic()
     with pytest.raises(QueryError, match=r"longer than 0\.3 s"):
         library.search(text, budget=Budget(seconds=0.3, margin=0.1))
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 0.8  # not after the whole walk (seconds at 5 ms a step)
 
 
 # ---------------------------------------------------------------- the cost, up front
