@@ -43,13 +43,14 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Kept for the refusal itself: the longest stretch between two checkpoints at load 10 on
-# 2 cores, plus printing the message (measured: benchmarks/query_budget.py).
+# Kept for the refusal itself: the longest stretch between two checkpoints on a loaded
+# machine, plus printing the message (benchmarks/query_budget.py at BBC x16, load 7-10 on 2
+# cores: refusals at most 55 ms past the deadline, answers at most 210 ms).
 MARGIN_SECONDS = 0.3
 # A query whose words expand to more indexed terms (posting lists to open, per segment and
 # field), or whose matcher would do more steps (``Cost.work``), than these is refused before
-# it runs: measured (benchmarks/query_budget.py --calibrate), a step costs ~0.12 µs of CPU,
-# so MAX_WORK is ~1.5 s of CPU on an idle machine.
+# it runs: measured (benchmarks/query_budget.py --calibrate), a step of a costly query takes
+# 0.11-0.13 µs of CPU at BBC x4 and x16, so MAX_WORK is ~1.4 s of CPU on an idle machine.
 MAX_TERMS = 2_000
 MAX_WORK = 12_000_000
 
