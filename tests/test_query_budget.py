@@ -208,7 +208,7 @@ def test_facets_past_the_budget_are_refused(
     assert facets_module.query_facets(library, "iran").total > 0
     clock = StoppedClock()
     monkeypatch.setattr(facets_module, "Budget", partial(Budget, clock=clock))
-    _slow(monkeypatch, library, "entity_table", clock)
+    _slow(monkeypatch, facets_module, "_source_facet", clock)
     with pytest.raises(QueryTooSlow):
         facets_module.query_facets(library, "iran")
 
@@ -393,3 +393,27 @@ def test_generated_queries_stop_soon_after_the_deadline(
             assert calls[0] - after <= 64, (calls[0], after)
         else:
             assert clock.jumps == 0
+
+
+def test_facets_over_their_cost_are_refused_before_walking(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facets of a query whose matches would cost too much to walk are refused up front,
+    before any of its matches is walked."""
+    from whoosh.searching import Searcher
+
+    import briefreader.search.budget as budget
+    import briefreader.search.facets as facets_module
+
+    monkeypatch.setattr(budget, "MAX_WORK", 0)
+    docs = Searcher.docs_for_query
+    walked: list[object] = []
+
+    def watched(self: Searcher, *args: Any, **kwargs: Any) -> Iterator[int]:
+        walked.append(args[0])
+        yield from docs(self, *args, **kwargs)
+
+    monkeypatch.setattr(Searcher, "docs_for_query", watched)
+    with pytest.raises(budget.QueryTooSlow):
+        facets_module.query_facets(library, "iran")
+    assert all("iran" not in str(q) for q in walked)

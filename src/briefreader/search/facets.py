@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING
 from whoosh import analysis, query
 from whoosh.searching import Searcher
 
-from briefreader.search.budget import Budget, SearchCancelled, checked, checkpoint
+from briefreader.search.budget import (
+    Budget,
+    SearchCancelled,
+    check_cost,
+    checked,
+    checkpoint,
+)
 from briefreader.search.index.catalog import read_article_names
 from briefreader.text.entities import EntityTable, form_terms
 from briefreader.text.entities.model import GROUP, ORG, PERSON, PLACE
@@ -153,10 +159,12 @@ def query_facets(
     """
     with library.counting_searcher() as searcher:
         data = _facet_data(library, searcher)  # once per index generation, not the query's
+    table = library.entity_table()
+    data.entity_owners(table)  # once per entity table, not the query's
     try:
         with Budget(should_stop=should_stop or _never).applied():
             ids = _matching_ids(library, text, data)
-            facets = count_facets(text, ids, data, library.entity_table(), limit)
+            facets = count_facets(text, ids, data, table, limit)
     except SearchCancelled:
         raise FacetsCancelled from None
     if tags_by_article is None:
@@ -168,6 +176,7 @@ def _matching_ids(library: Library, text: str, data: FacetData) -> list[str]:
     """The ids of the articles a query matches (an empty query: the whole library)."""
     parsed = library.article_query(text) if text.strip() else query.Term("kind", "article")
     with library.counting_searcher() as searcher:
+        check_cost(parsed, searcher)
         docs = checked(searcher.docs_for_query(parsed), 2048)
         return [data.article_of_doc[d] for d in docs if d in data.article_of_doc]
 
