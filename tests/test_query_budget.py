@@ -417,3 +417,19 @@ def test_facets_over_their_cost_are_refused_before_walking(
     with pytest.raises(budget.QueryTooSlow):
         facets_module.query_facets(library, "iran")
     assert all("iran" not in str(q) for q in walked)
+
+
+def test_work_that_is_not_the_querys_is_not_counted() -> None:
+    """``Budget.paused``: a cache built once per index generation (facet data) neither
+    refuses the query from inside nor uses up its time."""
+    from briefreader.search.budget import Budget, QueryTooSlow, checkpoint
+
+    clock = StoppedClock()
+    with Budget(clock=clock).applied() as budget:
+        with budget.paused():
+            clock.jump()
+            checkpoint()  # not refused: not the query's work
+        checkpoint()  # nor after it: the time was given back
+        clock.jump()
+        with pytest.raises(QueryTooSlow):
+            checkpoint()

@@ -71,6 +71,10 @@ def _never() -> bool:
     return False
 
 
+def _unchecked() -> None:
+    """The check of work that is not the query's (``Budget.paused``)."""
+
+
 @dataclass
 class Budget:
     """The time one query may take from now, and whether its caller still wants it.
@@ -108,6 +112,17 @@ class Budget:
             raise SearchCancelled
         if self.clock() > self.deadline:
             raise QueryTooSlow(self.seconds)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Work inside the block is not the query's (a cache built once per index
+        generation): it is not checked, and its time is given back to the budget."""
+        stopped = self.clock()
+        try:
+            with checking(_unchecked):
+                yield
+        finally:
+            self.started += self.clock() - stopped
 
     @contextmanager
     def applied(self) -> Iterator[Budget]:

@@ -157,13 +157,12 @@ def query_facets(
         QueryError: the query is malformed, or over its budget (refused in one line).
         FacetsCancelled: ``should_stop`` said so.
     """
-    with library.counting_searcher() as searcher:
-        data = _facet_data(library, searcher)  # once per index generation, not the query's
-    table = library.entity_table()
-    data.entity_owners(table)  # once per entity table, not the query's
     try:
-        with Budget(should_stop=should_stop or _never).applied():
-            ids = _matching_ids(library, text, data)
+        with Budget(should_stop=should_stop or _never).applied() as budget:
+            parsed = _costed_query(library, text)  # refused here if it costs too much
+            with budget.paused():  # once per index generation, not the query's
+                data, table = _facet_data_and_table(library)
+            ids = _matching_ids(library, parsed, data)
             facets = count_facets(text, ids, data, table, limit)
     except SearchCancelled:
         raise FacetsCancelled from None
@@ -172,11 +171,30 @@ def query_facets(
     return replace(facets, tags=tag_facet(ids, tags_by_article, limit))
 
 
-def _matching_ids(library: Library, text: str, data: FacetData) -> list[str]:
-    """The ids of the articles a query matches (an empty query: the whole library)."""
+def _costed_query(library: Library, text: str) -> query.Query:
+    """The articles query of ``text`` (an empty one: the whole library), its cost checked.
+
+    Raises:
+        QueryError: malformed, or over its cost (``search/budget.py``).
+    """
     parsed = library.article_query(text) if text.strip() else query.Term("kind", "article")
     with library.counting_searcher() as searcher:
         check_cost(parsed, searcher)
+    return parsed
+
+
+def _facet_data_and_table(library: Library) -> tuple[FacetData, EntityTable]:
+    """The snapshot's facet data and entity table, with each article's merged entities."""
+    with library.counting_searcher() as searcher:
+        data = _facet_data(library, searcher)
+    table = library.entity_table()
+    data.entity_owners(table)
+    return data, table
+
+
+def _matching_ids(library: Library, parsed: query.Query, data: FacetData) -> list[str]:
+    """The ids of the articles a query matches."""
+    with library.counting_searcher() as searcher:
         docs = checked(searcher.docs_for_query(parsed), 2048)
         return [data.article_of_doc[d] for d in docs if d in data.article_of_doc]
 
