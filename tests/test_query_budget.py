@@ -433,3 +433,17 @@ def test_work_that_is_not_the_querys_is_not_counted() -> None:
         clock.jump()
         with pytest.raises(QueryTooSlow):
             checkpoint()
+
+
+def test_building_the_entity_table_is_not_the_querys_time(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first ``entity:`` query of a process builds the entity table (seconds at BBC ×16):
+    that is not the query's cost, so it is not refused for it."""
+    from briefreader.search.budget import Budget
+    from briefreader.search.library import Library as LibraryClass
+
+    clock = StoppedClock()
+    _slow(monkeypatch, LibraryClass, "_resolve_entities", clock)
+    result = library.search('entity:"Kataib Hezbollah"', budget=Budget(clock=clock))
+    assert clock.jumps == 1 and result.hits

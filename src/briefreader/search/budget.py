@@ -18,6 +18,7 @@ Nothing runs past a refusal: the checks are in the thread doing the work (no tim
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -39,9 +40,11 @@ __all__ = [
     "checked",
     "checkpoint",
     "collect_top",
+    "outside_budget",
 ]
 
 T = TypeVar("T")
+_ACTIVE = threading.local()  # the budget applied in this thread
 
 # Kept for the refusal itself: the longest stretch between two checkpoints on a loaded
 # machine, plus printing the message (benchmarks/query_budget.py at BBC x16, load 7-10 on 2
@@ -128,8 +131,25 @@ class Budget:
     def applied(self) -> Iterator[Budget]:
         """Make this the budget of every checkpoint of this thread inside the block."""
         self.check()
-        with checking(self.check):
-            yield self
+        previous = getattr(_ACTIVE, "budget", None)
+        _ACTIVE.budget = self
+        try:
+            with checking(self.check):
+                yield self
+        finally:
+            _ACTIVE.budget = previous
+
+
+@contextmanager
+def outside_budget() -> Iterator[None]:
+    """Work that is not the query's (a cache built once per index generation, such as the
+    entity table): this thread's budget, if any, is paused through it."""
+    budget = getattr(_ACTIVE, "budget", None)
+    if budget is None:
+        yield
+        return
+    with budget.paused():
+        yield
 
 
 def check_cost(wanted: query.Query, searcher: Any) -> None:

@@ -26,6 +26,7 @@ from briefreader.search.budget import (
     checked,
     checkpoint,
     collect_top,
+    outside_budget,
 )
 from briefreader.search.highlight import make_snippet
 from briefreader.search.index.catalog import (
@@ -296,15 +297,20 @@ class Library:
         stamp = (_mtime(corrections_path), self._generation)
         with self._entity_lock:
             if self._entity_table is None or self._entity_stamp != stamp:
-                folder = self._folder
-                forms = read_entity_forms(folder, with_articles=True) if folder else None
-                try:
-                    corrections = load_corrections(corrections_path)
-                except CorrectionError:
-                    corrections = None
-                self._entity_table = resolve_forms(forms or [], corrections)
+                with outside_budget():  # once per generation: not a query's time
+                    self._entity_table = self._resolve_entities()
                 self._entity_stamp = stamp
             return self._entity_table
+
+    def _resolve_entities(self) -> EntityTable:
+        """The entity table from the catalog's name forms and the corrections file."""
+        folder = self._folder
+        forms = read_entity_forms(folder, with_articles=True) if folder else None
+        try:
+            corrections = load_corrections(self.workspace.root / CORRECTIONS_FILE)
+        except CorrectionError:
+            corrections = None
+        return resolve_forms(forms or [], corrections)
 
     def _expand_entity(self, value: str) -> tuple[str, ...]:
         return self.entity_table().query_terms(value)
