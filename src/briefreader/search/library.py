@@ -24,7 +24,6 @@ from briefreader.search.budget import (
     QueryTooSlow,
     SearchCancelled,
     checked,
-    checkpoint,
     collect_top,
     outside_budget,
 )
@@ -550,9 +549,8 @@ def _best_by_skipping(
     docnums = sorted(owner)
     scores: dict[int, float] = {}
     for leaf in wanted:
-        checkpoint()
         matcher = leaf.matcher(searcher)
-        for docnum in docnums:
+        for docnum in checked(docnums, 32):
             if not matcher.is_active():
                 break
             if matcher.id() < docnum:
