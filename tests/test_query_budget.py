@@ -361,8 +361,8 @@ def test_generated_queries_stop_soon_after_the_deadline(
 ) -> None:
     """The deadline passes at the ``after``-th call of one of the index's primitives (a step
     of a vocabulary walk, of a posting list, a stored document, a term's statistics): the
-    search is answered (if it never gets there) or refused in one line within a few dozen
-    more calls, whatever the query and wherever that call falls."""
+    search is refused in one line within a few dozen more calls (or answered, if it never
+    got there or had only those left), whatever the query and wherever that call falls."""
     from unittest import mock
 
     from whoosh.codec.whoosh3 import W3FieldCursor, W3LeafMatcher
@@ -389,10 +389,9 @@ def test_generated_queries_stop_soon_after_the_deadline(
         try:
             library.search(text, budget=Budget(clock=clock))
         except QueryTooSlow as error:
-            assert "\n" not in str(error)
-            assert calls[0] - after <= 64, (calls[0], after)
-        else:
-            assert clock.jumps == 0
+            assert "\n" not in str(error) and clock.jumps == 1
+    # Refused or (when the deadline fell in the last steps) answered: little work past it.
+    assert not clock.jumps or calls[0] - after <= 64, (calls[0], after)
 
 
 def test_facets_over_their_cost_are_refused_before_walking(
