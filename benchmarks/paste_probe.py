@@ -49,6 +49,15 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def reader_ready(app: Any, pilot: Any) -> Any:
+    """The reader's main screen once its index is open and no indexing runs (then 1 s more)."""
+    screen = app.screen
+    await _poll(lambda: getattr(screen, "library", None) is not None, TIMEOUT)
+    await _poll(lambda: not screen.query_one("#indexing").display, TIMEOUT)
+    await pilot.pause(1.0)
+    return screen
+
+
 async def probe(workspace_dir: Path, chars: int) -> dict[str, Any]:
     """One headless reader session: the paste, timed (see the module docstring)."""
     from textual import events
@@ -60,10 +69,7 @@ async def probe(workspace_dir: Path, chars: int) -> dict[str, Any]:
 
     app = ReaderApp(Workspace(workspace_dir), ReaderSettings(animations=False, cursor_blink=False))
     async with app.run_test(size=SIZE) as pilot:
-        screen: Any = app.screen
-        await _poll(lambda: getattr(screen, "library", None) is not None, TIMEOUT)
-        await _poll(lambda: not screen.query_one("#indexing").display, TIMEOUT)
-        await pilot.pause(1.0)
+        screen = await reader_ready(app, pilot)
         field = screen.search_bar.input
         field.focus()
         await pilot.pause()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
@@ -61,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from briefreader.search.budget import Budget
     from briefreader.search.query import QueryError
 
     if args.limit < 1:
@@ -68,16 +68,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     if args.facets:
         return cmd_facets(args, text)
+    budget = Budget()  # opening the index counts too: the answer or refusal comes within it
     library = open_library(workspace_from(args))
+    if budget.elapsed() > budget.seconds:  # the index had to be built first: not the query's
+        budget = Budget()
     try:
-        result = library.search(text, limit=args.limit)
+        # The exact count too, when the budget leaves time for it (else "about N").
+        result = library.search(text, limit=args.limit, budget=budget, count_all=True)
     except QueryError as error:
         raise CommandError(f"bad query: {error}") from error
-    if not result.exact:  # Whoosh only estimated the count: say the true one
-        result = replace(result, total=library.count(text) or result.total, exact=True)
     if args.json:
         hits = [hit_json(hit) for hit in result.hits]
-        print_json({"query": text, "total": result.total, "hits": hits})
+        print_json({"query": text, "total": result.total, "exact": result.exact, "hits": hits})
     else:
         print_result(result)
     return 0 if result.hits else 1

@@ -123,7 +123,8 @@ class SearchBackend(Protocol):
         snippet; a suggestion when nothing matches.
 
         Raises:
-            QueryError: the query is malformed.
+            QueryError: the query is malformed, or over its time budget (answered or refused
+                in one line within ``QUERY_SECONDS``: ``search/budget.py``).
             SearchCancelled: ``should_stop`` said so.
         """
         ...

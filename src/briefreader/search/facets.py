@@ -23,6 +23,13 @@ from typing import TYPE_CHECKING
 from whoosh import analysis, query
 from whoosh.searching import Searcher
 
+from briefreader.search.budget import (
+    Budget,
+    SearchCancelled,
+    check_cost,
+    checked,
+    checkpoint,
+)
 from briefreader.search.index.catalog import read_article_names
 from briefreader.text.entities import EntityTable, form_terms
 from briefreader.text.entities.model import GROUP, ORG, PERSON, PLACE
@@ -143,25 +150,57 @@ def query_facets(
 ) -> Facets:
     """The facets of a query over every article it matches.
 
+    The query's part runs within a budget (``search/budget.py``); the per-generation facet
+    data is built before it, once.
+
     Raises:
-        QueryError: the query is malformed.
+        QueryError: the query is malformed, or over its budget (refused in one line).
         FacetsCancelled: ``should_stop`` said so.
     """
-    # An empty query is the whole library (its shape before any search).
-    parsed = library.article_query(text) if text.strip() else query.Term("kind", "article")
-    with library.counting_searcher() as searcher:
-        data = _facet_data(library, searcher)
-        ids = [
-            data.article_of_doc[d]
-            for d in searcher.docs_for_query(parsed)
-            if d in data.article_of_doc
-        ]
-    if should_stop is not None and should_stop():
-        raise FacetsCancelled
-    facets = count_facets(text, ids, data, library.entity_table(), limit, should_stop)
+    try:
+        with Budget(should_stop=should_stop or _never).applied() as budget:
+            parsed = _costed_query(library, text)  # refused here if it costs too much
+            with budget.paused():  # once per index generation, not the query's
+                data, table = _facet_data_and_table(library)
+            ids = _matching_ids(library, parsed, data)
+            facets = count_facets(text, ids, data, table, limit)
+    except SearchCancelled:
+        raise FacetsCancelled from None
     if tags_by_article is None:
         return facets
     return replace(facets, tags=tag_facet(ids, tags_by_article, limit))
+
+
+def _costed_query(library: Library, text: str) -> query.Query:
+    """The articles query of ``text`` (an empty one: the whole library), its cost checked.
+
+    Raises:
+        QueryError: malformed, or over its cost (``search/budget.py``).
+    """
+    parsed = library.article_query(text) if text.strip() else query.Term("kind", "article")
+    with library.counting_searcher() as searcher:
+        check_cost(parsed, searcher)
+    return parsed
+
+
+def _facet_data_and_table(library: Library) -> tuple[FacetData, EntityTable]:
+    """The snapshot's facet data and entity table, with each article's merged entities."""
+    with library.counting_searcher() as searcher:
+        data = _facet_data(library, searcher)
+    table = library.entity_table()
+    data.entity_owners(table)
+    return data, table
+
+
+def _matching_ids(library: Library, parsed: query.Query, data: FacetData) -> list[str]:
+    """The ids of the articles a query matches."""
+    with library.counting_searcher() as searcher:
+        docs = checked(searcher.docs_for_query(parsed), 2048)
+        return [data.article_of_doc[d] for d in docs if d in data.article_of_doc]
+
+
+def _never() -> bool:
+    return False
 
 
 def _facet_data(library: Library, searcher: Searcher) -> FacetData:
@@ -214,17 +253,22 @@ def count_facets(
     limit: int = DEFAULT_LIMIT,
     should_stop: Callable[[], bool] | None = None,
 ) -> Facets:
-    """The facets of the articles a query matched (their ids)."""
+    """The facets of the articles a query matched (their ids), with this thread's checkpoint
+    between the facets (``should_stop``: ``FacetsCancelled`` when it says so)."""
     ids = list(matched)
-    stop = should_stop or (lambda: False)
+    stop = should_stop or _never
     sources = _source_facet(ids, data, limit)
-    if stop():
-        raise FacetsCancelled
+    _between_facets(stop)
     entities = _entity_facets(ids, data, table, limit)
-    if stop():
-        raise FacetsCancelled
+    _between_facets(stop)
     timeline = build_timeline([data.dates.get(a) for a in ids])
     return Facets(text, len(ids), sources, entities, timeline)
+
+
+def _between_facets(stop: Callable[[], bool]) -> None:
+    if stop():
+        raise FacetsCancelled
+    checkpoint()
 
 
 def _source_facet(ids: list[str], data: FacetData, limit: int) -> tuple[FacetValue, ...]:

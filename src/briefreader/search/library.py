@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
+from briefreader.search.budget import (
+    Budget,
+    QueryTooSlow,
+    SearchCancelled,
+    checked,
+    collect_top,
+    outside_budget,
+)
 from briefreader.search.highlight import NO_MARKS, QueryMarks, entity_spans, make_snippet
 from briefreader.search.index.catalog import (
     AmbiguousArticleId,
@@ -35,10 +44,8 @@ from briefreader.search.index.documents import (
 )
 from briefreader.search.index.schema import TYPED_ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
-from briefreader.search.index.whoosh_patches import search_deadline
 from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
-    QUERY_SECONDS,
     QueryError,
     TagResolver,
     expand_prefix,
@@ -69,38 +76,21 @@ def _on_articles(parsed: query.Query) -> query.Query:
     return parsed if only_articles(parsed) else query.And([_ARTICLE, parsed])
 
 
-class SearchCancelled(Exception):
-    """A search was given up because its caller no longer wanted it."""
-
-
 def _never() -> bool:
     return False
 
 
-def _check(should_stop: Callable[[], bool]) -> None:
-    if should_stop():
-        raise SearchCancelled
+@dataclass(frozen=True)
+class _Found:
+    """What a search found under the library's lock (hits are built after it is released)."""
 
-
-def _search_within_budget(searcher: Searcher, wanted: query.Query, limit: int) -> Any:
-    """``searcher.search`` stopped ``QUERY_SECONDS`` after it started (then refused in one
-    line): while fuzzy and wildcard words are expanded, then while hits are collected.
-
-    A timer, not an alarm signal: searches run in the reader's worker threads.
-    """
-    from whoosh.collectors import TimeLimit, TimeLimitCollector
-
-    child = searcher.collector(limit=limit, terms=False)
-    try:
-        with search_deadline(QUERY_SECONDS) as deadline:
-            left = max(deadline - time.monotonic(), 0.001)
-            collector = TimeLimitCollector(child, left, use_alarm=False)
-            searcher.search_with_collector(wanted, collector)
-    except TimeLimit:
-        raise QueryError(
-            f"the query took longer than {QUERY_SECONDS:g} s; make it narrower"
-        ) from None
-    return collector.results()
+    query: query.Query
+    hits: list[tuple[str, float]]
+    total: int
+    exact: bool
+    terms: set[str]
+    best: dict[str, tuple[str, str]]
+    suggestion: str | None
 
 
 class Library:
@@ -308,15 +298,20 @@ class Library:
         stamp = (_mtime(corrections_path), self._generation)
         with self._entity_lock:
             if self._entity_table is None or self._entity_stamp != stamp:
-                folder = self._folder
-                forms = read_entity_forms(folder, with_articles=True) if folder else None
-                try:
-                    corrections = load_corrections(corrections_path)
-                except CorrectionError:
-                    corrections = None
-                self._entity_table = resolve_forms(forms or [], corrections)
+                with outside_budget():  # once per generation: not a query's time
+                    self._entity_table = self._resolve_entities()
                 self._entity_stamp = stamp
             return self._entity_table
+
+    def _resolve_entities(self) -> EntityTable:
+        """The entity table from the catalog's name forms and the corrections file."""
+        folder = self._folder
+        forms = read_entity_forms(folder, with_articles=True) if folder else None
+        try:
+            corrections = load_corrections(self.workspace.root / CORRECTIONS_FILE)
+        except CorrectionError:
+            corrections = None
+        return resolve_forms(forms or [], corrections)
 
     def _expand_entity(self, value: str) -> tuple[str, ...]:
         return self.entity_table().query_terms(value)
@@ -329,41 +324,84 @@ class Library:
         limit: int = 20,
         offset: int = 0,
         should_stop: Callable[[], bool] | None = None,
+        budget: Budget | None = None,
+        count_all: bool = False,
     ) -> SearchResult:
         """Ranked articles for a query, each with its best passage and a snippet.
 
         ``offset`` skips the best ``offset`` articles (the next page of a list): Whoosh ranks
         them again, but only the ``limit`` returned ones cost a best passage and a snippet.
-        ``total`` counts every match, not just this page.
+        ``total`` counts every match, not just this page: exactly when fewer than
+        ``offset + limit`` match or ``count_all`` (the CLI) has the time to walk them all,
+        else it is Whoosh's estimate (``exact`` False).
 
-        ``should_stop`` is asked between the steps (a reader typing on makes a query stale):
-        a stale search gives the library back at once instead of finishing.
+        The search runs within ``budget`` (by default ``QUERY_SECONDS`` from now, asking
+        ``should_stop``; see ``search/budget.py``): a stale search (a reader typing on) gives
+        the library back at once instead of finishing.
 
         Raises:
-            QueryError: the query is malformed (the message says how).
+            QueryError: the query is malformed (the message says how), or over its budget
+                (``QueryTooSlow``, refused before the budget's time has passed).
             SearchCancelled: ``should_stop`` said so.
         """
-        stop = should_stop or _never
-        with self._lock:
-            _check(stop)
-            parsed = self._parse(text)
-            searcher = self._searcher
-            wanted = offset + limit
-            results = _search_within_budget(searcher, _on_articles(parsed), wanted)
-            _check(stop)
-            hits_raw = [(hit["doc_id"], hit.score) for hit in results[offset:]]
-            scored = results.scored_length()
-            exact = scored < wanted
-            total = scored if exact else results.estimated_length()
-            terms = self._highlight_terms(parsed)
-            best = self._best_passages([doc for doc, _ in hits_raw], parsed, terms)
-            suggestion = None if scored else self.suggest(text)
-        hits = tuple(self._hit(doc, score, best.get(doc), terms) for doc, score in hits_raw)
-        return SearchResult(text, hits, total, suggestion, tuple(sorted(terms)), exact)
+        budget = budget or Budget(should_stop=should_stop or _never)
+        with budget.applied():
+            with self._locked(budget):
+                found = self._find(text, offset, limit)
+            hits = tuple(
+                self._hit(doc, score, found.best.get(doc), found.terms)
+                for doc, score in checked(found.hits, 1)
+            )
+            total, exact = found.total, found.exact
+            if count_all and not exact:
+                total, exact = self._count_within(found.query, budget, total)
+        terms = tuple(sorted(found.terms))
+        return SearchResult(text, hits, total, found.suggestion, terms, exact)
 
-    def count(self, text: str, should_stop: Callable[[], bool] | None = None) -> int | None:
+    def _find(self, text: str, offset: int, limit: int) -> _Found:
+        """Parse, collect, and choose the best passages (hold ``lock``, within a budget)."""
+        parsed = self._parse(text)
+        wanted = offset + limit
+        articles = _on_articles(parsed)
+        results = collect_top(self._searcher, articles, wanted)
+        hits = [(hit["doc_id"], hit.score) for hit in results[offset:]]
+        scored = results.scored_length()
+        exact = scored < wanted
+        total = scored if exact else results.estimated_length()
+        terms = self._highlight_terms(parsed)
+        best = self._best_passages([doc for doc, _ in hits], parsed, terms)
+        suggestion = None if scored else self.suggest(text)
+        return _Found(articles, hits, total, exact, terms, best, suggestion)
+
+    def _count_within(self, wanted: query.Query, budget: Budget, estimate: int) -> tuple[int, bool]:
+        """(the exact count, True), or (``estimate``, False) if the budget runs out first
+        (``wanted`` as searched: its fuzzy and wildcard words are already expanded)."""
+        try:
+            with self._locked(budget):
+                return _count(self._searcher.docs_for_query(wanted)), True
+        except QueryTooSlow:
+            return estimate, False
+
+    @contextmanager
+    def _locked(self, budget: Budget) -> Iterator[None]:
+        """Hold ``lock``; while another thread has it, refuse once the budget is spent (or
+        give up if the caller no longer wants the answer)."""
+        while not self._lock.acquire(timeout=0.05):
+            budget.check()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def count(
+        self,
+        text: str,
+        should_stop: Callable[[], bool] | None = None,
+        budget: Budget | None = None,
+    ) -> int | None:
         """The exact number of articles matching a query (``search`` only estimates it when
-        there are more than it returns); None if ``should_stop`` said so before the end.
+        there are more than it returns); None if ``should_stop`` said so, or ``budget`` (by
+        default ``QUERY_SECONDS`` from now) ran out, before the end.
 
         It walks every match, up to ~250 ms at 35,000 articles for the commonest words, on a
         searcher of its own, so searches in other threads do not wait for it.
@@ -371,13 +409,14 @@ class Library:
         Raises:
             QueryError: the query is malformed.
         """
-        parsed = self.article_query(text)
-        with self.counting_searcher() as searcher:
-            found = 0
-            for found, _ in enumerate(searcher.docs_for_query(parsed), start=1):
-                if found % 2048 == 0 and should_stop is not None and should_stop():
-                    return None
-            return found
+        budget = budget or Budget(should_stop=should_stop or _never)
+        try:
+            with budget.applied():
+                parsed = self.article_query(text)
+                with self.counting_searcher() as searcher:
+                    return _count(searcher.docs_for_query(parsed))
+        except (SearchCancelled, QueryTooSlow):
+            return None
 
     def article_query(self, text: str) -> query.Query:
         """The Whoosh query for the articles a user's query text matches.
@@ -462,7 +501,7 @@ class Library:
 
     def passages_matching(self, text: str, article_id: str) -> list[str]:
         """Ids of this article's passages that match the query's words (for n/N in the reader)."""
-        with self._lock:
+        with Budget().applied(), self._lock:
             terms = self._highlight_terms(self._parse(text))
             if not terms:
                 return []
@@ -499,10 +538,15 @@ class Library:
     def highlight_terms(self, text: str) -> set[str]:
         """Indexed terms to highlight for a query (empty for a malformed query)."""
         try:
-            with self._lock:
+            with Budget().applied(), self._lock:
                 return self._highlight_terms(self._parse(text))
-        except QueryError:
+        except QueryError:  # malformed, or over its budget
             return set()
+
+
+def _count(docs: Iterator[int]) -> int:
+    """How many documents ``docs`` yields (this thread's checkpoint every 2,048)."""
+    return sum(1 for _ in checked(docs, 2048))
 
 
 def _on_passages(leaf: query.Query) -> query.Query:
@@ -523,14 +567,14 @@ def _best_by_skipping(
     scoring (measured in benchmarks/prototypes.py). Ties go to the earlier passage.
     """
     owner: dict[int, str] = {}
-    for article_id in article_ids:
+    for article_id in checked(article_ids, 1):
         for docnum in searcher.postings("article_id", article_id).all_ids():
             owner[docnum] = article_id
     docnums = sorted(owner)
     scores: dict[int, float] = {}
     for leaf in wanted:
         matcher = leaf.matcher(searcher)
-        for docnum in docnums:
+        for docnum in checked(docnums, 32):
             if not matcher.is_active():
                 break
             if matcher.id() < docnum:

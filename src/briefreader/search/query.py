@@ -12,6 +12,7 @@ import copy
 import datetime
 import difflib
 import heapq
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
@@ -22,6 +23,7 @@ from whoosh import qparser, query
 from whoosh.fields import Schema
 
 from briefreader.search.highlight import Phrase
+from briefreader.search.index.checkpoints import checkpoint
 from briefreader.search.index.schema import (
     ARTICLE_FIELDS,
     ENTITY_FIELDS,
@@ -67,7 +69,7 @@ MAX_QUERY_WORDS = 40
 # 1.2 s of CPU at BBC x16, so 2 at most).
 MAX_EXPANDING_TERMS = 2
 MAX_FUZZY_EDITS = 2
-QUERY_SECONDS = 2.0  # a search still running after this is stopped and refused
+QUERY_SECONDS = 2.0  # answered or refused within this (search/budget.py)
 _FUZZY_EDITS = re.compile(r"(\w+)~(\d+)")
 
 
@@ -451,17 +453,12 @@ def marking_clauses(parsed: query.Query, reader: Any) -> MarkingClauses:
 
 def _leaf_texts(leaf: query.Query, reader: Any) -> list[str]:
     """A term's text, or the indexed terms a fuzzy or wildcard word stands for (the first
-    ``EXPAND_LIMIT``)."""
+    ``EXPAND_LIMIT``, from the walk the search already made)."""
     if isinstance(leaf, query.Term) and isinstance(leaf.text, str):
         return [leaf.text]
     if not isinstance(leaf, query.PatternQuery | query.FuzzyTerm) or not hasattr(leaf, "_btexts"):
         return []
-    texts = []
-    for count, btext in enumerate(leaf._btexts(reader)):
-        if count >= EXPAND_LIMIT:
-            break
-        texts.append(btext.decode("utf-8") if isinstance(btext, bytes) else str(btext))
-    return texts
+    return _first_expansions(leaf, reader)
 
 
 # ---------------------------------------------------------------- against an index's vocabulary
@@ -493,12 +490,24 @@ def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> quer
 
 
 def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
-    """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""
+    """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards
+    (the first ``EXPAND_LIMIT`` of each in term order)."""
     terms: set[str] = set()
     for leaf in positive_leaves(parsed):
         if getattr(leaf, "fieldname", None) in SEARCH_FIELDS:
             terms.update(_leaf_texts(leaf, reader))
     return terms
+
+
+def _first_expansions(leaf: query.MultiTerm, reader: Any) -> list[str]:
+    """The first ``EXPAND_LIMIT`` words (in term order) an expanding word stands for, from
+    each segment's walk (cached on the query by the search that ran it: walking the whole
+    index's merged vocabulary again cost as much as the search)."""
+    found: set[bytes | str] = set()
+    for leaf_reader, _ in reader.leaf_readers():
+        found.update(itertools.islice(leaf._btexts(leaf_reader), EXPAND_LIMIT))
+    words = [b.decode("utf-8") if isinstance(b, bytes) else str(b) for b in found]
+    return sorted(words)[:EXPAND_LIMIT]
 
 
 def suggest_respelling(text: str, reader: Any, field: str = "spell_words") -> str | None:
@@ -570,6 +579,8 @@ def most_frequent_terms(reader: Any, field: str, prefix: str) -> list[str]:
             break
         text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
         found.append((reader.doc_frequency(field, text), text))
+        if count % 64 == 0:
+            checkpoint()
     return [text for _, text in heapq.nlargest(EXPAND_LIMIT, found)]
 
 

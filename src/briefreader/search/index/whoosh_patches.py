@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import pickle
 import re
-import threading
-import time
 import zlib
 from array import array
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from whoosh import collectors, columns, writing
+from whoosh import columns, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.matching import combo, wrappers
 from whoosh.query import terms
+
+from briefreader.search.index.checkpoints import checkpoint
 
 _NO_COLUMN = object()
 _PEEK = 512  # bytes: a posting block header's pickle is well under this
@@ -161,12 +159,14 @@ def _array_union_init(self, submatchers, doccount, boost=1.0, scored=True, parts
 
 
 def _array_union_read_part(self):  # type: ignore[no-untyped-def]
-    """``ArrayUnionMatcher._read_part`` clearing the array in one step (C), not per slot."""
+    """``ArrayUnionMatcher._read_part`` clearing the array in one step (C), not per slot,
+    and stopping at this thread's checkpoint (the query budget)."""
     scored = self._scored
     boost = self._boost
     limit = min(self._docnum + self._partsize, self._doccount)
     offset = self._docnum
     a = self._a = array("d", bytes(8 * self._partsize))
+    checkpoint()  # a part walks every word's postings in up to 2,048 documents
     for m in self._submatchers:
         while m.is_active() and m.id() < limit:
             i = m.id() - offset
@@ -243,37 +243,16 @@ def _expanding_once(original: Any) -> Any:
     return btexts
 
 
-_DEADLINE = threading.local()
-
-
-@contextmanager
-def search_deadline(seconds: float) -> Iterator[float]:
-    """Give the searches of this thread ``seconds`` from now; yields the deadline
-    (``time.monotonic``). Expanding a fuzzy or wildcard word past it raises Whoosh's
-    ``TimeLimit``, as its time-limit collector does while collecting hits: the collector's
-    limit starts only after every word is expanded."""
-    _DEADLINE.at = time.monotonic() + seconds
-    try:
-        yield _DEADLINE.at
-    finally:
-        _DEADLINE.at = None
-
-
-def _past_deadline() -> bool:
-    deadline = getattr(_DEADLINE, "at", None)
-    return deadline is not None and time.monotonic() > deadline
-
-
 def _find_matches(dfa, cur):  # type: ignore[no-untyped-def]
     """Whoosh's ``Automata.find_matches`` (the walk of the term dictionary behind a fuzzy
-    word) that stops with ``TimeLimit`` once this thread's search deadline has passed."""
+    word) that calls this thread's checkpoint (the query budget stops it by raising)."""
     term = cur.text()
     step = 0
     match = dfa.next_valid_string(term) if term is not None else None
     while match:
         step += 1
-        if step % 16 == 0 and _past_deadline():
-            raise collectors.TimeLimit
+        if step % 16 == 0:
+            checkpoint()
         cur.find(match)
         term = cur.text()
         if term is None:
@@ -286,7 +265,7 @@ def _find_matches(dfa, cur):  # type: ignore[no-untyped-def]
 
 def _pattern_btexts(self, ixreader):  # type: ignore[no-untyped-def]
     """Whoosh's ``PatternQuery._btexts`` (a wildcard word's indexed words) that stops with
-    ``TimeLimit`` once this thread's search deadline has passed."""
+    calls this thread's checkpoint (the query budget stops it by raising)."""
     field = ixreader.schema[self.fieldname]
     pattern = re.compile(self._get_pattern())
     prefix = self._find_prefix(self.text)
@@ -295,8 +274,8 @@ def _pattern_btexts(self, ixreader):  # type: ignore[no-untyped-def]
     else:
         candidates = ixreader.lexicon(self.fieldname)
     for step, btext in enumerate(candidates):
-        if step % 16 == 15 and _past_deadline():
-            raise collectors.TimeLimit
+        if step % 16 == 15:
+            checkpoint()
         if pattern.match(field.from_bytes(btext)):
             yield btext
 

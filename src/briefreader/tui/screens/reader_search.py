@@ -196,10 +196,19 @@ class SearchPart(Part):
     @work(thread=True, exclusive=True, group="search-page")
     def page_worker(self, request: PageRequest) -> None:
         """Fetch one more page of a query's results off the UI thread."""
-        library = self.session.library
+        from briefreader.search.library import SearchCancelled
+
+        library, worker = self.session.library, get_current_worker()
         try:
-            result = library.search(request.query, limit=request.limit, offset=request.offset)
+            result = library.search(
+                request.query,
+                limit=request.limit,
+                offset=request.offset,
+                should_stop=lambda: worker.is_cancelled,
+            )
             message = ResultsPage(request, result=result)
+        except SearchCancelled:
+            return  # a newer query (or page) replaced it
         except QueryError as error:
             message = ResultsPage(request, error=str(error))
         except index_failures() as error:
