@@ -51,6 +51,13 @@ def build_md(scale: str, results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| *FTS5 build, same files (no NER)* | {fts['seconds']:.1f} | {fts['mb_per_s']} MB/s |"
         )
+    whoosh = results.get("whoosh_build")
+    if whoosh:
+        lines.append(
+            f"| *plain Whoosh build, same files (no NER)* | {whoosh['seconds']:.1f} "
+            f"| {whoosh['mb_per_cpu_s']} MB/CPU-s, {whoosh['index_mb']} MB "
+            f"({whoosh['x_text']}× the text) |"
+        )
     return lines
 
 
@@ -63,18 +70,20 @@ def queries_md(scale: str, results: dict[str, Any]) -> list[str]:
         f"**Queries at {scale}×**: top 20 with snippets, warm, in process; ms; "
         "ratio = briefreader ÷ baseline (above 1: briefreader is slower).",
         "",
-        "| kind | n | briefreader p50 | p95 | FTS5 p50 | p95 | rg p50 | p95 "
-        "| ÷FTS5 p50 | ÷FTS5 p95 | ÷rg p50 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| kind | n | briefreader p50 | p95 | Whoosh p50 | p95 | FTS5 p50 | p95 | rg p50 | p95 "
+        "| ÷Whoosh p95 | ÷FTS5 p50 | ÷FTS5 p95 | ÷rg p50 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     rows = {**queries["kinds"], "**all**": queries["all"]}
     for kind, row in rows.items():
         mine = row.get("briefreader", {})
         lines.append(
             f"| {kind} | {mine.get('n', 0)} | {_ms(mine)} | {_ms(mine, 'p95_ms')} "
+            f"| {_ms(row.get('whoosh'))} | {_ms(row.get('whoosh'), 'p95_ms')} "
             f"| {_ms(row.get('fts5'))} | {_ms(row.get('fts5'), 'p95_ms')} "
             f"| {_ms(row.get('rg'))} | {_ms(row.get('rg'), 'p95_ms')} "
-            f"| {_x(row, 'x_fts5_median')} | {_x(row, 'x_fts5_p95')} | {_x(row, 'x_rg_median')} |"
+            f"| {_x(row, 'x_whoosh_p95')} | {_x(row, 'x_fts5_median')} | {_x(row, 'x_fts5_p95')} "
+            f"| {_x(row, 'x_rg_median')} |"
         )
     return lines
 

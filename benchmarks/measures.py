@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.baselines import Fts5, Ripgrep
+from benchmarks.baselines import Fts5, PlainWhoosh, Ripgrep
 from benchmarks.corpus import BenchCorpus
 from benchmarks.queries import Query, entity_queries, indexed_entity_names
 from benchmarks.timing import Skip, summarize_ms, timed
@@ -33,6 +33,7 @@ class Bench:
     quick: bool
     library: Any = None
     fts: Fts5 | None = None
+    whoosh: PlainWhoosh | None = None
     rg: Ripgrep | None = None
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +98,32 @@ def measure_fts5_build(bench: Bench) -> dict[str, Any]:
     }
 
 
+def measure_whoosh_build(bench: Bench) -> dict[str, Any]:
+    """Build the plain Whoosh baseline over the same files, in this process (CPU counted)."""
+    folder = bench.scratch / "plain-whoosh"
+    cpu = _cpu_seconds()
+    seconds, plain = timed(lambda: PlainWhoosh.build(bench.corpus.workspace.articles_dir, folder))
+    cpu = _cpu_seconds() - cpu
+    bench.whoosh = plain
+    index_mb = sum(p.stat().st_size for p in folder.rglob("*")) / 1e6
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 2),
+        "mb_per_s": round(bench.corpus.megabytes / seconds, 3),
+        "mb_per_cpu_s": round(bench.corpus.megabytes / cpu, 3) if cpu else None,
+        "index_mb": round(index_mb, 1),
+        "x_text": round(index_mb / bench.corpus.megabytes, 2),
+    }
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def open_library(bench: Bench) -> dict[str, Any]:
     """Open the library once (kept for every in-process measurement)."""
     from briefreader.search.library import Library
@@ -137,11 +164,15 @@ def measure_queries(bench: Bench) -> dict[str, Any]:
     samples: dict[str, dict[str, list[float]]] = {}
     errors: list[str] = []
     for query in queries:
-        row = samples.setdefault(query.kind, {"briefreader": [], "fts5": [], "rg": []})
+        row = samples.setdefault(
+            query.kind, {"briefreader": [], "whoosh": [], "fts5": [], "rg": []}
+        )
         try:
             row["briefreader"].append(timed(lambda q=query: _brief(bench, q))[0])
         except Exception as error:  # a query our language rejects: count it, keep going
             errors.append(f"{query.brief!r}: {error}")
+        if bench.whoosh is not None and query.kind != "entity":
+            row["whoosh"].append(timed(lambda q=query: bench.whoosh.search(q))[0])
         if bench.fts is not None:
             row["fts5"].append(timed(lambda q=query: bench.fts.search(q))[0])
         if bench.rg is not None:
@@ -151,8 +182,12 @@ def measure_queries(bench: Bench) -> dict[str, Any]:
     }
     everything = {
         system: summarize_ms([s for row in samples.values() for s in row[system]])
-        for system in ("briefreader", "fts5", "rg")
+        for system in ("briefreader", "whoosh", "fts5", "rg")
     }
+    # Plain Whoosh has no entity fields: its ratio compares the same (text) queries.
+    everything["briefreader_text"] = summarize_ms(
+        [s for kind, row in samples.items() if kind != "entity" for s in row["briefreader"]]
+    )
     return {
         "kinds": kinds,
         "all": _ratios(everything),
@@ -169,11 +204,12 @@ def _brief(bench: Bench, query: Query) -> int:
 
 def _ratios(stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
     mine = stats.get("briefreader", {})
-    for other in ("fts5", "rg"):
+    for other in ("whoosh", "fts5", "rg"):
         theirs = stats.get(other, {})
+        compared = stats.get("briefreader_text", mine) if other == "whoosh" else mine
         for key in ("median_ms", "p95_ms"):
-            if mine.get(key) and theirs.get(key):
-                stats[f"x_{other}_{key.split('_')[0]}"] = round(mine[key] / theirs[key], 2)
+            if compared.get(key) and theirs.get(key):
+                stats[f"x_{other}_{key.split('_')[0]}"] = round(compared[key] / theirs[key], 2)
     return stats
 
 

@@ -52,6 +52,12 @@ TARGETS = (
         "incremental re-index, CLI (cold process)", ("incremental", "cli", "median_ms"), 2000, "ms"
     ),
     Target("query top 20 + snippets, p95", ("queries", "all", "briefreader", "p95_ms"), 50, "ms"),
+    Target(
+        "query p95 ÷ plain Whoosh's, same text queries",
+        ("queries", "all", "x_whoosh_p95"),
+        1.0,
+        "×",
+    ),
     Target("keystroke → results painted, p95", ("tui", "keystroke", "p95_ms"), 100, "ms"),
     Target("related passages, p95", ("related", "cold", "p95_ms"), 100, "ms"),
     Target("cold start → first paint", ("tui", "first_paint_s"), 1.0, "s"),
@@ -103,10 +109,13 @@ def query_table(scale: int, queries: dict[str, Any]) -> Table:
         "n",
         "brief p50",
         "brief p95",
+        "Whoosh p50",
+        "Whoosh p95",
         "FTS5 p50",
         "FTS5 p95",
         "rg p50",
         "rg p95",
+        "÷Whoosh p95",
         "÷FTS5 p50",
         "÷FTS5 p95",
         "÷rg p50",
@@ -120,10 +129,13 @@ def query_table(scale: int, queries: dict[str, Any]) -> Table:
             str(mine.get("n", 0)),
             _ms(mine),
             _ms(mine, "p95_ms"),
+            _ms(row.get("whoosh")),
+            _ms(row.get("whoosh"), "p95_ms"),
             _ms(row.get("fts5")),
             _ms(row.get("fts5"), "p95_ms"),
             _ms(row.get("rg")),
             _ms(row.get("rg"), "p95_ms"),
+            _ratio(row, "x_whoosh_p95"),
             _ratio(row, "x_fts5_median"),
             _ratio(row, "x_fts5_p95"),
             _ratio(row, "x_rg_median"),
@@ -153,7 +165,12 @@ def target_table(scale: int, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def build_table(scale: int, build: dict[str, Any], fts: dict[str, Any] | None) -> Table:
+def build_table(
+    scale: int,
+    build: dict[str, Any],
+    fts: dict[str, Any] | None,
+    whoosh: dict[str, Any] | None = None,
+) -> Table:
     """Where the index build's time goes."""
     table = Table(
         title=f"Index build at {scale}× ({build.get('files')} files, {build.get('mb')} MB)"
@@ -175,6 +192,13 @@ def build_table(scale: int, build: dict[str, Any], fts: dict[str, Any] | None) -
     table.add_row("index size", f"{build.get('index_mb')} MB", "")
     if fts:
         table.add_row("FTS5 build", f"{fts['seconds']:.2f}", f"{fts['mb_per_s']} MB/s")
+    if whoosh:
+        table.add_row(
+            "plain Whoosh build",
+            f"{whoosh['seconds']:.2f}",
+            f"{whoosh['mb_per_cpu_s']} MB/CPU-s, "
+            f"{whoosh['index_mb']} MB ({whoosh['x_text']}× text)",
+        )
     return table
 
 
@@ -197,7 +221,11 @@ def cost_table(scale: int, results: dict[str, Any]) -> Table:
 def print_scale(console: Console, scale: int, results: dict[str, Any]) -> None:
     """All tables for one scale, then the skipped measurements and why."""
     if "build" in results:
-        console.print(build_table(scale, results["build"], results.get("fts5_build")))
+        console.print(
+            build_table(
+                scale, results["build"], results.get("fts5_build"), results.get("whoosh_build")
+            )
+        )
     if "queries" in results:
         console.print(query_table(scale, results["queries"]))
     console.print(cost_table(scale, results))

@@ -28,6 +28,7 @@ Measure = Callable[[measures.Bench], dict[str, Any]]
 PLAN: tuple[tuple[str, Measure], ...] = (
     ("build", measures.measure_build),
     ("fts5_build", measures.measure_fts5_build),
+    ("whoosh_build", measures.measure_whoosh_build),
     ("library", measures.open_library),
     ("queries", measures.measure_queries),
     ("related", measures.measure_related),
@@ -107,6 +108,8 @@ def run_scale(scale: int, options: Options, console: Console) -> dict[str, Any]:
             bench.library.close()
         if bench.fts is not None:
             bench.fts.close()
+        if bench.whoosh is not None:
+            bench.whoosh.close()
         if not options.keep:
             remove_corpus(corpus)
     results["targets"] = check_targets(results)

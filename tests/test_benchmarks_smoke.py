@@ -52,6 +52,10 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
     for stats in queries["kinds"].values():
         assert {"median_ms", "p95_ms"} <= set(stats["briefreader"])
     assert "fts5" in queries["all"]
+    # Plain Whoosh, same files, same text queries (no entity fields): built and timed.
+    assert scale["whoosh_build"]["index_mb"] > 0 and scale["whoosh_build"]["cpu_s"] > 0
+    assert queries["all"]["whoosh"]["n"] == queries["all"]["briefreader_text"]["n"] > 0
+    assert queries["all"]["x_whoosh_p95"] > 0
     verdicts = {row["target"]: row["verdict"] for row in scale["targets"]}
     assert len(verdicts) >= 10
     for name in ("related", "tui", "incremental", "cli_search"):
