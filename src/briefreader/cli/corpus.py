@@ -26,6 +26,7 @@ from briefreader.workspace import Workspace, init_workspace
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
     from rich.text import Text
 
+    from briefreader.search.index.entity_phase import EntityReport
     from briefreader.search.index.indexer import IndexReport
     from briefreader.search.library import Library
 
@@ -96,8 +97,11 @@ def print_report(report: IndexReport) -> None:
         console.print(f"note: {printable(notice)}", markup=False)
     for skipped in report.skipped:
         console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
-    if report.recogniser:
-        console.print(f"entities: {report.recogniser}", markup=False)
+    for notice in report.entities.notices if report.entities else ():
+        console.print(f"note: {printable(notice)}", markup=False)
+    recogniser = report.recogniser or (report.entities.recogniser if report.entities else "")
+    if recogniser:
+        console.print(f"entities: {recogniser}", markup=False)
     articles, added = counted(report.articles, "article"), counted(len(report.added), "file")
     console.print(
         f"indexed {articles}: {added} added, "
@@ -106,9 +110,19 @@ def print_report(report: IndexReport) -> None:
         f"({report.seconds:.1f}s)",
         markup=False,
     )
+    if report.entities is not None:
+        console.print(entity_phase_line(report.entities), markup=False)
     if verbosity() > 0 and report.timings:
         phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         console.print(f"timings: {phases}", markup=False)
+
+
+def entity_phase_line(entities: EntityReport) -> str:
+    """What the entity phase did, in one line."""
+    done = f"entities recognised in {counted(entities.recognised, 'article')}"
+    if entities.left:
+        return f"{done}; {grouped(entities.left)} still to do (the next run goes on)"
+    return f"{done} ({counted(entities.batches, 'batch', 'batches')}, {entities.seconds:.1f}s)"
 
 
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:

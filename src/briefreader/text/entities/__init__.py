@@ -24,6 +24,7 @@ from briefreader.text.entities.model import (
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 from briefreader.text.entities.resolve import EntityTable, resolve_entities, resolve_forms
 from briefreader.text.entities.store import (
+    cached_enrichment_for,
     enrichment_for,
     form_terms,
     from_payload,
@@ -47,6 +48,7 @@ __all__ = [
     "EntityMention",
     "EntityTable",
     "Extraction",
+    "cached_enrichment_for",
     "choose_recogniser",
     "enrichment_for",
     "ensure_loaded",

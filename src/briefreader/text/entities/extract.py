@@ -75,6 +75,22 @@ def extract_entities(
     )
 
 
+def cached_entities(
+    articles: Sequence[Article],
+    cache_path: Path | None,
+    options: Mapping[str, Any] | None = None,
+) -> Extraction:
+    """The mentions of the articles whose entities are cached already (never loads a model):
+    the text phase of an index run writes these at once and leaves the rest pending."""
+    choice = choose_recogniser(options)
+    cache = EntityCache.open(cache_path)
+    try:
+        mentions, _missing = _from_cache(articles, cache, choice.recogniser.id)
+    finally:
+        cache.close()
+    return Extraction(mentions, choice.recogniser.description, cached=len(mentions))
+
+
 def _from_cache(
     articles: Sequence[Article], cache: EntityCache, recogniser_id: str
 ) -> tuple[dict[str, list[EntityMention]], list[Article]]:

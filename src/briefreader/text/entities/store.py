@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
-from briefreader.text.entities.extract import Extraction, extract_entities
+from briefreader.text.entities.extract import Extraction, cached_entities, extract_entities
 from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import (
     DATE,
@@ -94,6 +94,22 @@ def enrichment_for(
     ``Enrichment(**data)``; the ``Extraction`` tells which recogniser ran and any fallback notice.
     """
     extraction = extract_entities(articles, cache_path, progress, options)
+    return _stored(articles, extraction), extraction
+
+
+def cached_enrichment_for(
+    articles: Sequence[Article],
+    cache_path: Path | None,
+    options: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, dict[str, Any]], Extraction]:
+    """``enrichment_for`` of the articles whose entities are cached (no model is loaded);
+    the others are left out."""
+    extraction = cached_entities(articles, cache_path, options)
+    return _stored([a for a in articles if a.id in extraction.mentions], extraction), extraction
+
+
+def _stored(articles: Sequence[Article], extraction: Extraction) -> dict[str, dict[str, Any]]:
+    """What the indexer stores for each article, from the extraction's mentions."""
     result = {}
     for article in articles:
         mentions = extraction.mentions[article.id]
@@ -103,4 +119,4 @@ def enrichment_for(
             "payload": to_payload(mentions, extraction.recogniser),
             "forms": tuple(mention_forms(mentions)),
         }
-    return result, extraction
+    return result
