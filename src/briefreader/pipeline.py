@@ -16,6 +16,7 @@ from typing import Literal
 
 from briefreader.models import ProgressFn
 from briefreader.notes import NotesError, ReanchorReport
+from briefreader.search.index import indexer
 from briefreader.search.index.enrich import Enricher, default_enricher, load_options_for
 from briefreader.search.index.entity_phase import EntityReport, recognise_pending
 from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
@@ -115,6 +116,7 @@ def run_entities(
             progress=progress,
             should_stop=should_stop,
             after_batch=after_batch,
+            merge_policy=indexer.MERGE_POLICY,
         )
     except IndexBusy as error:
         return EntityReport(notices=[f"entities not recognised now: {error}"], stopped=True)

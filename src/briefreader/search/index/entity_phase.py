@@ -42,6 +42,7 @@ BATCH_ARTICLES = 2_000
 WRITER_LIMIT_MB = 128
 
 StopFn = Callable[[], bool]
+MergePolicy = Callable[[Any, list[Any]], list[Any]]
 
 
 class EntityPhaseStopped(Exception):
@@ -80,12 +81,14 @@ def recognise_pending(
     should_stop: StopFn | None = None,
     after_batch: Callable[[int, int], None] | None = None,
     batch_chars: int = BATCH_CHARS,
+    merge_policy: MergePolicy = tiered_merge,
 ) -> EntityReport:
     """Recognise the entities of every pending article, committing batch by batch.
 
     ``progress("entities", done, total)`` reports articles; ``after_batch(done, total)`` is
     called after each committed batch (the reader refreshes its library); ``should_stop``
     is asked between articles: a stop gives up the batch in hand and returns.
+    ``merge_policy`` is the commits' ``mergetype`` (the indexer's ``MERGE_POLICY``).
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -103,6 +106,7 @@ def recognise_pending(
         if catalog is None or catalog.generation != ix.latest_generation():
             catalog = catalog_from_index(ix)
         phase = _Phase(ix, catalog, enricher, progress or _no_progress, should_stop or _never)
+        phase.merge_policy = merge_policy
         phase.run(report, after_batch, batch_chars)
         remove_legacy_cache(workspace.index_dir)
     report.seconds = time.perf_counter() - started
@@ -116,6 +120,7 @@ class _Phase:
     enricher: Enricher
     progress: ProgressFn
     should_stop: StopFn
+    merge_policy: MergePolicy = tiered_merge
 
     @property
     def folder(self) -> Path:
@@ -199,7 +204,7 @@ class _Phase:
                 writer.delete_by_term("article_id", article.id)
                 add_article(writer, article, extra)
                 self.catalog.put_article(summarize(article), extra.forms)
-            writer.commit(mergetype=tiered_merge)
+            writer.commit(mergetype=self.merge_policy)
         except BaseException:
             writer.cancel()
             raise

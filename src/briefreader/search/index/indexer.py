@@ -160,7 +160,9 @@ def update_index(
     if entities and report.pending:
         from briefreader.search.index.entity_phase import recognise_pending
 
-        report.entities = recognise_pending(workspace, enricher=enricher, progress=progress)
+        report.entities = recognise_pending(
+            workspace, enricher=enricher, progress=progress, merge_policy=MERGE_POLICY
+        )
     return report
 
 
