@@ -76,7 +76,8 @@ def test_each_batch_is_committed_with_its_entity_names(tmp_path: Path) -> None:
     update_index(workspace, entities=False)
     seen: list[tuple[int, int, int, int]] = []
 
-    def after_batch(done: int, total: int) -> None:
+    def after_batch(done: int, total: int, ids: tuple[str, ...]) -> None:
+        assert len(ids) == 1
         folder = active_dir(workspace.index_dir)
         assert folder is not None
         forms = read_entity_forms(folder, with_articles=True) or []
@@ -96,7 +97,7 @@ def test_a_stopped_phase_keeps_its_batches_and_the_next_run_finishes(tmp_path: P
     report = recognise_pending(
         workspace,
         batch_chars=100,
-        after_batch=lambda done, total: batches.append(done),
+        after_batch=lambda done, total, ids: batches.append(done),
         should_stop=lambda: len(batches) >= 2,
     )
     assert report.stopped and report.recognised == 2 and report.left == 4

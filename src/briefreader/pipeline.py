@@ -18,7 +18,7 @@ from briefreader.models import ProgressFn
 from briefreader.notes import NotesError, ReanchorReport
 from briefreader.search.index import indexer
 from briefreader.search.index.enrich import Enricher, default_enricher, load_options_for
-from briefreader.search.index.entity_phase import EntityReport, recognise_pending
+from briefreader.search.index.entity_phase import AfterBatch, EntityReport, recognise_pending
 from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
 from briefreader.search.index.pending import clear_reanchor_pending
 from briefreader.search.index.store import IndexBusy
@@ -99,7 +99,7 @@ def run_entities(
     *,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
-    after_batch: Callable[[int, int], None] | None = None,
+    after_batch: AfterBatch | None = None,
     enricher: Enricher | None = None,
 ) -> EntityReport:
     """The entity phase (``search/index/entity_phase.py``): recognise the pending articles

@@ -43,6 +43,8 @@ WRITER_LIMIT_MB = 128
 
 StopFn = Callable[[], bool]
 MergePolicy = Callable[[Any, list[Any]], list[Any]]
+# Called after each committed batch: articles done, articles pending at the start, batch ids.
+AfterBatch = Callable[[int, int, tuple[str, ...]], None]
 
 
 class EntityPhaseStopped(Exception):
@@ -79,15 +81,17 @@ def recognise_pending(
     enricher: Enricher | None = None,
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
-    after_batch: Callable[[int, int], None] | None = None,
-    batch_chars: int = BATCH_CHARS,
+    after_batch: AfterBatch | None = None,
+    batch_chars: int | None = None,
     merge_policy: MergePolicy = tiered_merge,
 ) -> EntityReport:
     """Recognise the entities of every pending article, committing batch by batch.
 
-    ``progress("entities", done, total)`` reports articles; ``after_batch(done, total)`` is
-    called after each committed batch (the reader refreshes its library); ``should_stop``
-    is asked between articles: a stop gives up the batch in hand and returns.
+    ``progress("entities", done, total)`` reports articles; ``after_batch(done, total, ids)``
+    is called after each committed batch with its article ids (the reader refreshes its
+    library, and the open article if it was in the batch); ``should_stop``
+    is asked between articles: a stop gives up the batch in hand and returns. A batch
+    ends at ``batch_chars`` of text (``BATCH_CHARS``).
     ``merge_policy`` is the commits' ``mergetype`` (the indexer's ``MERGE_POLICY``).
 
     Raises:
@@ -107,7 +111,7 @@ def recognise_pending(
             catalog = catalog_from_index(ix)
         phase = _Phase(ix, catalog, enricher, progress or _no_progress, should_stop or _never)
         phase.merge_policy = merge_policy
-        phase.run(report, after_batch, batch_chars)
+        phase.run(report, after_batch, batch_chars or BATCH_CHARS)
         remove_legacy_cache(workspace.index_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -129,7 +133,7 @@ class _Phase:
     def run(
         self,
         report: EntityReport,
-        after_batch: Callable[[int, int], None] | None,
+        after_batch: AfterBatch | None,
         batch_chars: int,
     ) -> None:
         """Every batch in turn, newest articles first (they are the likeliest to be read)."""
@@ -149,7 +153,7 @@ class _Phase:
                     break
                 self._recognise(batch, report)
                 if after_batch is not None:
-                    after_batch(report.recognised, report.total)
+                    after_batch(report.recognised, report.total, tuple(a.id for a in batch))
         except EntityPhaseStopped:
             pass
         report.recogniser = str(getattr(self.enricher, "recogniser", ""))
