@@ -127,7 +127,8 @@ def entity_phase_line(entities: EntityReport) -> str:
 
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:
     """Open the index, building or repairing it first when needed (with a progress bar on a
-    terminal, unless ``-q``; an index that exists but cannot be used is named first)."""
+    terminal, unless ``-q``; an index that exists but cannot be used is named first). Only
+    the text phase runs: ``briefreader index`` (or the reader) recognises the entities."""
     from briefreader.cli.progress import run_index
     from briefreader.search.index.store import IndexUnavailable, active_dir
     from briefreader.search.library import Library
@@ -139,7 +140,8 @@ def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:
             err_console().print(
                 f"index: {reason}; rebuilding it from articles/ (notes are kept)", markup=False
             )
-        report = run_index(workspace, quiet=verbosity() < 0 if quiet is None else quiet)
+        quiet = verbosity() < 0 if quiet is None else quiet
+        report = run_index(workspace, quiet=quiet, entities=False)  # the text phase: at once
         if report.rebuilt or report.added:
             err_console().print(f"index built: {counted(report.articles, 'article')}", markup=False)
         return with_note_tags(Library.open(workspace))

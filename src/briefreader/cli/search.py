@@ -92,7 +92,8 @@ def entity_coverage_line(recognised: int, articles: int) -> str:
     """The one line saying that entity search does not cover every article yet."""
     return (
         f"entities recognised in {grouped(recognised)} of {counted(articles, 'article')} "
-        "so far: entity searches and highlights cover only those (briefreader index goes on)"
+        "so far: entity searches and highlights cover only those "
+        "(briefreader index recognises the rest)"
     )
 
 
