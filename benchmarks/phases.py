@@ -152,7 +152,14 @@ def run(scale: int, rounds: int, output: Path | None, limit: int | None = None) 
     finally:
         remove_corpus(corpus)
     summary = {mode: _summary(items, mb) for mode, items in rows.items()}
-    payload = {"scale": scale, "limit": limit, "text_mb": mb, "rounds": rounds, "runs": rows, "median": summary}
+    payload = {
+        "scale": scale,
+        "limit": limit,
+        "text_mb": mb,
+        "rounds": rounds,
+        "runs": rows,
+        "median": summary,
+    }
     if output is not None:
         output.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return payload
