@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,67 @@ def test_search_says_how_far_entities_have_got(
     assert main(["-w", root, "search", "person:sudani"]) == 0
     _, err = capsys.readouterr()
     assert "so far" not in err
+
+
+def test_the_emptied_text_segment_is_dropped_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the phase the text phase's segment is gone (copied into a merge only once fewer
+    than TIER_FLOOR of its documents were left), no deleted document is left, and the
+    segments are tiered."""
+    from whoosh.reading import SegmentReader
+
+    from briefreader.search.index import merging
+
+    copied: dict[str, int] = {}  # segment id: live documents when copied into a merge
+
+    def counted(storage: object, schema: object, segment: Any) -> SegmentReader:
+        copied[segment.segment_id()] = segment.doc_count()
+        return SegmentReader(storage, schema, segment)
+
+    workspace = _workspace(tmp_path, count=120)  # 360 documents: the text segment is tier 1
+    update_index(workspace, entities=False)
+    library = Library.open(workspace)
+    (text_segment,) = [
+        r.segment().segment_id() for r, _ in library.searcher.reader().leaf_readers()
+    ]
+    library.close()
+    monkeypatch.setattr(merging, "SegmentReader", counted)
+    recognise_pending(workspace, batch_chars=2_000)
+    # Batch segments were merged; the text segment only once fewer than TIER_FLOOR were left.
+    assert len(copied) > 1 and copied.get(text_segment, 0) < merging.TIER_FLOOR
+    library = Library.open(workspace)
+    try:
+        segments = list(library.searcher.reader().leaf_readers())
+        documents = sum(reader.doc_count() for reader, _ in segments)
+        assert documents == 360 and len(segments) <= merging.max_segments(documents)
+        assert text_segment not in {r.segment().segment_id() for r, _ in segments}
+        assert not any(reader.has_deletions() for reader, _ in segments)
+    finally:
+        library.close()
+
+
+def test_batch_commits_leave_big_emptied_segments_out_of_merges() -> None:
+    """At BBC ×1 the text segment (47,000 documents) fell a tier as batches emptied it and was
+    merged, 28,000 documents rewritten that the next batches deleted again."""
+    from briefreader.search.index.merging import sparing_emptied
+
+    class Segment:
+        def __init__(self, documents: int, deletions: bool) -> None:
+            self.documents, self.deletions = documents, deletions
+
+        def doc_count(self) -> int:
+            return self.documents
+
+        def has_deletions(self) -> bool:
+            return self.deletions
+
+    emptied, batch, small = Segment(28_000, True), Segment(10_000, False), Segment(50, True)
+    given: list[list[Segment]] = []
+
+    def merge_all(writer: object, segments: list[Segment]) -> list[Segment]:
+        given.append(segments)
+        return []
+
+    kept = sparing_emptied(merge_all)(None, [emptied, batch, small])
+    assert given == [[batch, small]] and kept == [emptied]

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from briefreader.models import Article, ProgressFn
-from briefreader.text.entities import CACHE_FILE, cached_enrichment_for, enrichment_for
+from briefreader.text.entities import (
+    CACHE_FILE,
+    Choice,
+    cached_enrichment_for,
+    choose_recogniser,
+    enrichment_for,
+)
 from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import LoadOptions, default_options
 from briefreader.workspace import Settings, Workspace
@@ -70,14 +76,18 @@ class EntityEnricher:
         self.cache_path = workspace.index_dir / CACHE_FILE
         self.recogniser = ""
         self._notices: list[str] = []
+        self._choice: Choice | None = None  # chosen once: the model loads once per run
 
     def __call__(self, articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
         """Entity fields and payload per article (spaCy, or the rules fallback with a notice)."""
+        if self._choice is None:
+            self._choice = choose_recogniser(self.options)
         data, extraction = enrichment_for(
             articles,
             self.cache_path,
             self.options,
             lambda done, total: progress("entities", done, total),
+            self._choice,
         )
         self.recogniser = extraction.recogniser
         if extraction.notice:

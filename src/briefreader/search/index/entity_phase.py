@@ -32,7 +32,7 @@ from briefreader.search.index.enrich import (
     default_enricher,
     remove_legacy_cache,
 )
-from briefreader.search.index.merging import tiered_merge
+from briefreader.search.index.merging import sparing_emptied, tiered_merge
 from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
 
 # A batch ends at this much text (or this many articles): about 15 CPU s of spaCy NER on one
@@ -110,7 +110,7 @@ def recognise_pending(
         if catalog is None or catalog.generation != ix.latest_generation():
             catalog = catalog_from_index(ix)
         phase = _Phase(ix, catalog, enricher, progress or _no_progress, should_stop or _never)
-        phase.merge_policy = merge_policy
+        phase.merge_policy = sparing_emptied(merge_policy)
         phase.run(report, after_batch, batch_chars or BATCH_CHARS)
         remove_legacy_cache(workspace.index_dir)
     report.seconds = time.perf_counter() - started

@@ -22,6 +22,7 @@ from briefreader.text.entities.model import (
     EntityMention,
     mention_forms,
 )
+from briefreader.text.entities.recogniser import Choice
 
 # Index field for each type; LAW and EVENT are only in the general ``entity`` field.
 TYPE_FIELDS = {PERSON: "person", ORG: "org", PLACE: "place", GROUP: "group", DATE: "when"}
@@ -86,14 +87,16 @@ def enrichment_for(
     cache_path: Path | None,
     options: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    choice: Choice | None = None,
 ) -> tuple[dict[str, dict[str, Any]], Extraction]:
     """What the indexer stores per article: ``fields``, ``passage_fields``, ``payload``, and the
     name ``forms`` the catalog keeps for resolving entities across the corpus.
 
     The keys match the indexer's ``Enrichment`` dataclass, so it can build one with
     ``Enrichment(**data)``; the ``Extraction`` tells which recogniser ran and any fallback notice.
+    ``choice``: a recogniser chosen (and loaded) before, kept across batches.
     """
-    extraction = extract_entities(articles, cache_path, progress, options)
+    extraction = extract_entities(articles, cache_path, progress, options, choice)
     return _stored(articles, extraction), extraction
 
 
