@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.writing import IndexWriter
 
@@ -50,6 +50,9 @@ from briefreader.text.load import (
 )
 from briefreader.workspace import Workspace
 
+if TYPE_CHECKING:
+    from briefreader.search.index.entity_phase import EntityReport
+
 WRITER_LIMIT_MB = 256
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
 # Whoosh's own ``MERGE_SMALL`` to compare.
@@ -81,7 +84,7 @@ class IndexReport:
     timings: dict[str, float] = field(default_factory=dict)
     changed_articles: frozenset[str] | None = frozenset()
     pending: int = 0  # articles left waiting for the entity phase
-    entities: Any = None  # the entity phase's ``EntityReport`` when it ran in this call
+    entities: EntityReport | None = None  # the entity phase's, when it ran in this call
 
     @property
     def changed(self) -> bool:
