@@ -98,7 +98,7 @@ class IndexPart(Part):
             self.post_message(EntitiesFinished(f"Entities not recognised: {error}"))
             return
         notice = " · ".join(report.notices)
-        if not report.stopped:
+        if not report.stopped and report.recognised:
             notice = notice or f"Entities recognised in {counted(report.recognised, 'article')}"
         self.post_message(EntitiesFinished(notice))
 
