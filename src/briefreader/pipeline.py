@@ -10,14 +10,18 @@ reader; no Textual here.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from briefreader.models import ProgressFn
 from briefreader.notes import NotesError, ReanchorReport
-from briefreader.search.index.enrich import default_enricher, load_options_for
+from briefreader.search.index import indexer
+from briefreader.search.index.enrich import Enricher, default_enricher, load_options_for
+from briefreader.search.index.entity_phase import AfterBatch, EntityReport, recognise_pending
 from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
 from briefreader.search.index.pending import clear_reanchor_pending
+from briefreader.search.index.store import IndexBusy
 from briefreader.search.library import Library
 from briefreader.sync import describe, needs_reanchoring, reanchor_workspace_notes
 from briefreader.workspace import Workspace
@@ -29,7 +33,8 @@ Reanchor = Literal["changed", "all"]
 
 @dataclass
 class IndexRun:
-    """What a run did: the index report, the library (when kept open), the notes' report.
+    """What a run did: the index report, the library (when kept open), the notes' report,
+    and the entity phase's report (when it ran).
 
     ``notes_notice`` is one line for the user when re-anchoring changed anything or failed.
     """
@@ -38,6 +43,7 @@ class IndexRun:
     library: Library | None = None
     notes: ReanchorReport | None = None
     notes_notice: str = ""
+    entities: EntityReport | None = None
 
 
 def run_index(
@@ -48,12 +54,15 @@ def run_index(
     library: Library | None = None,
     keep_open: bool = False,
     reanchor: Reanchor = "changed",
+    entities: bool = True,
 ) -> IndexRun:
-    """Bring the index up to date, then embed and re-anchor notes as the settings ask.
+    """Bring the index up to date, then embed and re-anchor notes as the settings ask, then
+    (``entities``) recognise the entities the text phase left pending.
 
     ``library`` is a library already open on this workspace (the reader's): it is refreshed
     if the index changed. ``keep_open`` returns an open library in ``IndexRun.library`` (the
-    caller closes it); otherwise one opened here is closed before returning.
+    caller closes it); otherwise one opened here is closed before returning. The reader
+    passes ``entities=False`` and runs ``run_entities`` in the background.
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -63,20 +72,69 @@ def run_index(
     """
     settings = workspace.settings()
     semantic = bool(settings.section("related").get("semantic", False))
+    enricher = default_enricher(workspace, settings)
     report = update_index(
         workspace,
         rebuild=rebuild,
         progress=progress,
         options=load_options_for(workspace, settings),
-        enricher=default_enricher(workspace, settings),
+        enricher=enricher,
         before=_move_legacy_vectors(workspace) if semantic else None,
         after=_embed(workspace) if semantic else None,
+        entities=False,
     )
     run = IndexRun(report)
+    _open_and_reanchor(workspace, run, library, keep_open, reanchor)
+    if entities and report.pending:
+        run.entities = report.entities = run_entities(
+            workspace, progress=progress, enricher=enricher
+        )
+        if run.library is not None and run.entities.batches:
+            run.library.refresh()
+    return run
+
+
+def run_entities(
+    workspace: Workspace,
+    *,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    after_batch: AfterBatch | None = None,
+    enricher: Enricher | None = None,
+) -> EntityReport:
+    """The entity phase (``search/index/entity_phase.py``): recognise the pending articles
+    batch by batch. Another process holding the index lock is not an error here: it runs
+    the phase itself (a notice says so).
+
+    Raises:
+        OSError: the disk is full or not writable (committed batches stay).
+    """
+    try:
+        return recognise_pending(
+            workspace,
+            enricher=enricher,
+            progress=progress,
+            should_stop=should_stop,
+            after_batch=after_batch,
+            merge_policy=indexer.MERGE_POLICY,
+        )
+    except IndexBusy as error:
+        return EntityReport(notices=[f"entities not recognised now: {error}"], stopped=True)
+
+
+def _open_and_reanchor(
+    workspace: Workspace,
+    run: IndexRun,
+    library: Library | None,
+    keep_open: bool,
+    reanchor: Reanchor,
+) -> None:
+    """Refresh (or open) the library and re-anchor the notes the text phase moved."""
+    report = run.report
     wanted = _notes_to_reanchor(workspace, report, reanchor)
     has_notes_to_move = wanted != frozenset()
     if library is None and not (keep_open or has_notes_to_move):
-        return run  # nothing needs the index open
+        return  # nothing needs the index open
     opened = library is None
     library = Library.open(workspace) if library is None else library
     try:
@@ -88,7 +146,6 @@ def run_index(
         if opened and not keep_open:
             library.close()
     run.library = library if keep_open or not opened else None
-    return run
 
 
 def _notes_to_reanchor(

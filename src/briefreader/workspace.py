@@ -48,6 +48,10 @@ SETTINGS_SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
             lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
             "a whole number above 0",
         ),
+        "processes": (
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "a whole number above 0",
+        ),
         "recogniser": (lambda v: v in ("spacy", "rules"), '"spacy" or "rules"'),
         "model": (lambda v: isinstance(v, str), "a string (a spaCy model name)"),
     },

@@ -26,6 +26,7 @@ from briefreader.workspace import Workspace, init_workspace
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
     from rich.text import Text
 
+    from briefreader.search.index.entity_phase import EntityReport
     from briefreader.search.index.indexer import IndexReport
     from briefreader.search.library import Library
 
@@ -96,8 +97,11 @@ def print_report(report: IndexReport) -> None:
         console.print(f"note: {printable(notice)}", markup=False)
     for skipped in report.skipped:
         console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
-    if report.recogniser:
-        console.print(f"entities: {report.recogniser}", markup=False)
+    for notice in report.entities.notices if report.entities else ():
+        console.print(f"note: {printable(notice)}", markup=False)
+    recogniser = report.recogniser or (report.entities.recogniser if report.entities else "")
+    if recogniser:
+        console.print(f"entities: {recogniser}", markup=False)
     articles, added = counted(report.articles, "article"), counted(len(report.added), "file")
     console.print(
         f"indexed {articles}: {added} added, "
@@ -106,14 +110,25 @@ def print_report(report: IndexReport) -> None:
         f"({report.seconds:.1f}s)",
         markup=False,
     )
+    if report.entities is not None:
+        console.print(entity_phase_line(report.entities), markup=False)
     if verbosity() > 0 and report.timings:
         phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         console.print(f"timings: {phases}", markup=False)
 
 
+def entity_phase_line(entities: EntityReport) -> str:
+    """What the entity phase did, in one line."""
+    done = f"entities recognised in {counted(entities.recognised, 'article')}"
+    if entities.left:
+        return f"{done}; {grouped(entities.left)} still to do (the next run goes on)"
+    return f"{done} ({counted(entities.batches, 'batch', 'batches')}, {entities.seconds:.1f}s)"
+
+
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:
     """Open the index, building or repairing it first when needed (with a progress bar on a
-    terminal, unless ``-q``; an index that exists but cannot be used is named first)."""
+    terminal, unless ``-q``; an index that exists but cannot be used is named first). Only
+    the text phase runs: ``briefreader index`` (or the reader) recognises the entities."""
     from briefreader.cli.progress import run_index
     from briefreader.search.index.store import IndexUnavailable, active_dir
     from briefreader.search.library import Library
@@ -125,7 +140,8 @@ def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:
             err_console().print(
                 f"index: {reason}; rebuilding it from articles/ (notes are kept)", markup=False
             )
-        report = run_index(workspace, quiet=verbosity() < 0 if quiet is None else quiet)
+        quiet = verbosity() < 0 if quiet is None else quiet
+        report = run_index(workspace, quiet=quiet, entities=False)  # the text phase: at once
         if report.rebuilt or report.added:
             err_console().print(f"index built: {counted(report.articles, 'article')}", markup=False)
         return with_note_tags(Library.open(workspace))

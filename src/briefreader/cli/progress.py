@@ -49,9 +49,12 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressFn]:
         yield report
 
 
-def run_index(workspace: Workspace, *, rebuild: bool = False, quiet: bool = False) -> IndexReport:
-    """Update the index, showing progress on a terminal; user-facing errors as CommandError."""
-    run = run_indexing(workspace, rebuild=rebuild, quiet=quiet)
+def run_index(
+    workspace: Workspace, *, rebuild: bool = False, quiet: bool = False, entities: bool = True
+) -> IndexReport:
+    """Update the index, showing progress on a terminal; user-facing errors as CommandError.
+    ``entities=False``: the text phase only (a search on a new workspace answers at once)."""
+    run = run_indexing(workspace, rebuild=rebuild, quiet=quiet, entities=entities)
     if run.notes_notice:
         run.report.notices.append(run.notes_notice)
     return run.report
@@ -63,6 +66,7 @@ def run_indexing(
     rebuild: bool = False,
     quiet: bool = False,
     reanchor: Reanchor = "changed",
+    entities: bool = True,
 ) -> IndexRun:
     """The whole index run (``briefreader.pipeline``) with a progress bar on a terminal;
     user-facing errors as CommandError."""
@@ -70,7 +74,9 @@ def run_indexing(
     show = not quiet and sys.stderr.isatty()
     try:
         with progress_reporter(show) as progress:
-            return run_pipeline(workspace, rebuild=rebuild, progress=progress, reanchor=reanchor)
+            return run_pipeline(
+                workspace, rebuild=rebuild, progress=progress, reanchor=reanchor, entities=entities
+            )
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:

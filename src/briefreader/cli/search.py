@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from briefreader.cli.common import (
     CommandError,
+    err_console,
     out_console,
     print_json,
     shorten,
@@ -16,7 +17,7 @@ from briefreader.cli.corpus import open_library
 from briefreader.cli.facets import add_facet_options, cmd_facets
 from briefreader.models import Hit, SearchResult
 from briefreader.text.decode import strip_control
-from briefreader.text.wording import counted
+from briefreader.text.wording import counted, grouped
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -77,12 +78,33 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = library.search(text, limit=args.limit, budget=budget, count_all=True)
     except QueryError as error:
         raise CommandError(f"bad query: {error}") from error
+    recognised, articles = library.entity_coverage()
     if args.json:
         hits = [hit_json(hit) for hit in result.hits]
-        print_json({"query": text, "total": result.total, "exact": result.exact, "hits": hits})
+        coverage = {"recognised": recognised, "articles": articles}
+        print_json(
+            {
+                "query": text,
+                "total": result.total,
+                "exact": result.exact,
+                "hits": hits,
+                "entities": coverage,
+            }
+        )
     else:
         print_result(result)
+        if recognised < articles:
+            err_console().print(entity_coverage_line(recognised, articles), markup=False)
     return 0 if result.hits else 1
+
+
+def entity_coverage_line(recognised: int, articles: int) -> str:
+    """The one line saying that entity search does not cover every article yet."""
+    return (
+        f"entities recognised in {grouped(recognised)} of {counted(articles, 'article')} "
+        "so far: entity searches and highlights cover only those "
+        "(briefreader index recognises the rest)"
+    )
 
 
 def hit_json(hit: Hit) -> dict[str, object]:

@@ -186,6 +186,11 @@ class SearchBackend(Protocol):
         """Canonical entities and aliases, with the user's corrections."""
         ...
 
+    def entity_coverage(self) -> tuple[int, int]:
+        """(articles whose entities are recognised, articles): while the entity phase of an
+        index run goes on, entity queries and highlights cover only the first number."""
+        ...
+
     def passage_statistics(self) -> PassageStatistics:
         """Term statistics and postings of the current snapshot (hold ``lock``)."""
         ...

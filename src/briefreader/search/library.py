@@ -313,6 +313,11 @@ class Library:
             corrections = None
         return resolve_forms(forms or [], corrections)
 
+    def entity_coverage(self) -> tuple[int, int]:
+        """(articles whose entities are recognised, articles) in this snapshot: the entity
+        phase of an index run recognises them after the text is searchable."""
+        return self._catalog.entity_coverage()
+
     def _expand_entity(self, value: str) -> tuple[str, ...]:
         return self.entity_table().query_terms(value)
 

@@ -113,6 +113,14 @@ class ArticleEntities(Message):
     grouped: dict[str, list[EntityCount]]
 
 
+@dataclass
+class ArticleMentions(Message):
+    """The open article's mentions, recognised since it was opened (the entity phase)."""
+
+    article_id: str
+    mentions: list[Mention]
+
+
 def entity_query(name: str) -> str:
     """The search for an entity's mentions (``entity:"…"``), quotes removed from the name."""
     return f'entity:"{name.replace(chr(34), " ").strip()}"'

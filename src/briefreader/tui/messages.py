@@ -36,6 +36,30 @@ class LibraryReady(Message):
 
 
 @dataclass
+class EntitiesWanted(Message):
+    """The text phase is done and left articles whose entities are not recognised yet."""
+
+
+@dataclass
+class EntitiesProgress(Message):
+    """The entity phase moved on: ``done`` of ``total`` pending articles recognised;
+    ``batch``: the ids of a batch just committed (the library was refreshed to see it), and
+    ``coverage``: (articles recognised, articles) in the refreshed library."""
+
+    done: int
+    total: int
+    batch: tuple[str, ...] = ()
+    coverage: tuple[int, int] | None = None
+
+
+@dataclass
+class EntitiesFinished(Message):
+    """The entity phase ended (every article recognised, or stopped); ``notice`` for a toast."""
+
+    notice: str = ""
+
+
+@dataclass
 class LibraryFailed(Message):
     """The index could not be opened or built; ``reason`` in plain words."""
 

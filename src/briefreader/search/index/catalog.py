@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS article_forms (
     article_id TEXT NOT NULL, form_id INTEGER NOT NULL, mentions INTEGER NOT NULL,
     PRIMARY KEY (article_id, form_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_forms_by_form ON article_forms (form_id);
+CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 
@@ -86,6 +87,8 @@ class Catalog:
     changed_files: set[str] = field(default_factory=set)
     changed_articles: set[str] = field(default_factory=set)
     forms: dict[str, tuple[EntityForm, ...]] = field(default_factory=dict)
+    # Articles whose entities are not recognised yet (the entity phase, ``entity_phase.py``).
+    pending: set[str] = field(default_factory=set)
 
     def put_file(self, path: str, entry: FileEntry) -> None:
         """Record an indexed file."""
@@ -101,17 +104,41 @@ class Catalog:
                 self.drop_article(article_id)
         return entry
 
-    def put_article(self, summary: ArticleSummary, forms: Sequence[EntityForm] = ()) -> None:
-        """Record an article's summary and the entity names it uses."""
+    def put_article(
+        self, summary: ArticleSummary, forms: Sequence[EntityForm] = (), *, pending: bool = False
+    ) -> None:
+        """Record an article's summary and the entity names it uses (``pending``: its
+        entities are not recognised yet)."""
         self.articles[summary.id] = summary
         self.forms[summary.id] = tuple(forms)
         self.changed_articles.add(summary.id)
+        if pending:
+            self.pending.add(summary.id)
+        else:
+            self.pending.discard(summary.id)
 
     def drop_article(self, article_id: str) -> None:
         """Forget an article."""
         self.articles.pop(article_id, None)
         self.forms.pop(article_id, None)
+        self.pending.discard(article_id)
         self.changed_articles.add(article_id)
+
+    def forget_pending(self, article_id: str) -> None:
+        """Take one article off the pending list (it left the index)."""
+        self.pending.discard(article_id)
+        self.changed_articles.add(article_id)
+
+    def clear_pending(self) -> None:
+        """No article waits for entities any more (entities are switched off)."""
+        self.changed_articles.update(self.pending)
+        for article_id in self.pending:
+            self.forms.setdefault(article_id, ())
+        self.pending.clear()
+
+    def entity_coverage(self) -> tuple[int, int]:
+        """(articles with their entities recognised, articles)."""
+        return len(self.articles) - len(self.pending), len(self.articles)
 
     def newest_first(self) -> list[ArticleSummary]:
         """Summaries, newest date first (undated last), then by title."""
@@ -222,6 +249,14 @@ class StoredCatalog:
             self._summaries[article_id] = ArticleSummary(*rows[0]) if rows else None
         return self._summaries.get(article_id)
 
+    def entity_coverage(self) -> tuple[int, int]:
+        """(articles with their entities recognised, articles); a catalog written before
+        the entity phase existed has no pending table: all recognised."""
+        articles = self._rows("SELECT count(*) FROM articles")
+        pending = self._rows("SELECT count(*) FROM pending")
+        total = int(articles[0][0]) if articles else 0
+        return total - (int(pending[0][0]) if pending else 0), total
+
     def articles_of_file(self, path: str) -> tuple[str, ...]:
         """The ids of the articles a file produced (empty if it is not indexed)."""
         rows = self._rows("SELECT articles FROM files WHERE path = ?", path)
@@ -261,6 +296,7 @@ def read_catalog(folder: Path) -> Catalog | None:
                 )
             }
             articles = {row[0]: ArticleSummary(*row) for row in db.execute(_SUMMARIES)}
+            pending = _pending_ids(db)
     except (sqlite3.Error, ValueError, TypeError):
         return None
     return Catalog(
@@ -269,7 +305,17 @@ def read_catalog(folder: Path) -> Catalog | None:
         files,
         articles,
         complete=False,
+        pending=pending,
     )
+
+
+def _pending_ids(db: sqlite3.Connection) -> set[str]:
+    """The ids of the articles waiting for entities (none in a catalog from before the
+    entity phase)."""
+    try:
+        return {row[0] for row in db.execute("SELECT id FROM pending")}
+    except sqlite3.OperationalError:
+        return set()
 
 
 def write_catalog(folder: Path, catalog: Catalog) -> None:
@@ -328,8 +374,9 @@ def _write(folder: Path, catalog: Catalog) -> None:
 
 def _write_everything(db: sqlite3.Connection, catalog: Catalog) -> None:
     """Replace every row (a new index, or a recovered catalog), in bulk."""
-    for table in ("files", "articles", "forms", "article_forms"):
+    for table in ("files", "articles", "forms", "article_forms", "pending"):
         db.execute(f"DELETE FROM {table}")
+    db.executemany("INSERT INTO pending VALUES (?)", [(i,) for i in sorted(catalog.pending)])
     db.executemany(
         "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
         [
@@ -375,6 +422,9 @@ def _write_files(db: sqlite3.Connection, catalog: Catalog, paths: Iterable[str])
 def _write_articles(db: sqlite3.Connection, catalog: Catalog, ids: Iterable[str]) -> None:
     for article_id in ids:
         _forget_forms(db, article_id)
+        db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
+        if article_id in catalog.pending:
+            db.execute("INSERT INTO pending VALUES (?)", (article_id,))
         summary = catalog.articles.get(article_id)
         if summary is None:
             db.execute("DELETE FROM articles WHERE id = ?", (article_id,))

@@ -168,9 +168,10 @@ def catalog_from_index(ix: Any) -> Catalog:
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="article"):
             article = article_from_json(fields["data"], passage_texts(searcher, fields["doc_id"]))
-            mentions = from_payload(article, article_extra(fields["data"])) or []
+            mentions = from_payload(article, article_extra(fields["data"]))
             entry = catalog.files.get(article.path)
             ids = (*(entry.articles if entry else ()), article.id)
             catalog.put_file(article.path, FileEntry(-1, -1, article.content_hash, ids))
-            catalog.put_article(summarize(article), mention_forms(mentions))
+            forms = mention_forms(mentions or [])
+            catalog.put_article(summarize(article), forms, pending=mentions is None)
     return catalog

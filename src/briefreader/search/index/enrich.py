@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from briefreader.models import Article, ProgressFn
-from briefreader.text.entities import CACHE_FILE, enrichment_for
+from briefreader.text.entities import (
+    CACHE_FILE,
+    Choice,
+    cached_enrichment_for,
+    choose_recogniser,
+    enrichment_for,
+)
 from briefreader.text.entities.model import EntityForm
 from briefreader.text.load import LoadOptions, default_options
 from briefreader.workspace import Settings, Workspace
@@ -30,7 +37,13 @@ class Enrichment:
 
 
 class Enricher(Protocol):
-    """Computes enrichments for a batch of articles (called during indexing)."""
+    """Computes enrichments for a batch of articles (called during indexing).
+
+    An enricher that also has a ``cached(articles)`` method (``EntityEnricher``) runs in two
+    phases: the text phase writes what ``cached`` returns and leaves the other articles
+    pending; the entity phase (``entity_phase.py``) calls it on them in batches. Without
+    one, it is called in the text phase for every article.
+    """
 
     def __call__(
         self, articles: Sequence[Article], progress: ProgressFn
@@ -63,23 +76,41 @@ class EntityEnricher:
         self.cache_path = workspace.index_dir / CACHE_FILE
         self.recogniser = ""
         self._notices: list[str] = []
+        self._choice: Choice | None = None  # chosen once: the model loads once per run
 
     def __call__(self, articles: Sequence[Article], progress: ProgressFn) -> dict[str, Enrichment]:
         """Entity fields and payload per article (spaCy, or the rules fallback with a notice)."""
+        if self._choice is None:
+            self._choice = choose_recogniser(self.options)
         data, extraction = enrichment_for(
             articles,
             self.cache_path,
             self.options,
             lambda done, total: progress("entities", done, total),
+            self._choice,
         )
         self.recogniser = extraction.recogniser
         if extraction.notice:
             self._notices.append(extraction.notice)
         return {article_id: Enrichment(**item) for article_id, item in data.items()}
 
+    def cached(self, articles: Sequence[Article]) -> dict[str, Enrichment]:
+        """The enrichments of the articles whose entities are cached (no model loads)."""
+        data, extraction = cached_enrichment_for(articles, self.cache_path, self.options)
+        if data:
+            self.recogniser = extraction.recogniser
+        return {article_id: Enrichment(**item) for article_id, item in data.items()}
+
     def finish(self) -> list[str]:
         """Notices for the user (a fallback recogniser…)."""
         return self._notices
+
+
+def remove_legacy_cache(index_root: Path) -> None:
+    """Delete the JSON entity cache earlier versions kept once its rows are in the SQLite
+    cache (they are carried over on first use)."""
+    if (index_root / CACHE_FILE).is_file():
+        (index_root / "entities-cache.json").unlink(missing_ok=True)
 
 
 def default_enricher(

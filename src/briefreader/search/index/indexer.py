@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.writing import IndexWriter
 
-from briefreader.models import ProgressFn, Skipped
+from briefreader.models import Article, ProgressFn, Skipped
 from briefreader.search.index.catalog import Catalog, FileEntry, read_catalog, write_catalog
 from briefreader.search.index.documents import add_article, catalog_from_index, summarize
 from briefreader.search.index.enrich import (
@@ -25,6 +25,7 @@ from briefreader.search.index.enrich import (
     Enrichment,
     default_enricher,
     load_options_for,
+    remove_legacy_cache,
 )
 from briefreader.search.index.merging import tiered_merge
 from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
@@ -40,7 +41,6 @@ from briefreader.search.index.store import (
 )
 from briefreader.search.index.whoosh_patches import pool_size
 from briefreader.text.duplicates import drop_duplicates
-from briefreader.text.entities import CACHE_FILE
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
@@ -49,6 +49,9 @@ from briefreader.text.load import (
     relative_name,
 )
 from briefreader.workspace import Workspace
+
+if TYPE_CHECKING:
+    from briefreader.search.index.entity_phase import EntityReport
 
 WRITER_LIMIT_MB = 256
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
@@ -80,6 +83,8 @@ class IndexReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     changed_articles: frozenset[str] | None = frozenset()
+    pending: int = 0  # articles left waiting for the entity phase
+    entities: EntityReport | None = None  # the entity phase's, when it ran in this call
 
     @property
     def changed(self) -> bool:
@@ -103,8 +108,14 @@ def update_index(
     enricher: Enricher | None = None,
     before: LockedStep | None = None,
     after: LockedStep | None = None,
+    entities: bool = True,
 ) -> IndexReport:
     """Bring the index up to date with ``articles/`` and report what changed.
+
+    The text phase writes every changed article with the entities already in the entity
+    cache and marks the others pending; then, with ``entities``, the entity phase
+    (``entity_phase.recognise_pending``) recognises them. ``briefreader.pipeline.run_index``
+    runs the phases itself (notes are re-anchored between them).
 
     ``before`` runs under the index lock before the index is opened (moving data a rebuild
     would delete), ``after`` under the lock once the updated index is active (embeddings):
@@ -147,7 +158,14 @@ def update_index(
         if after is not None:
             after(report, progress)
     report.articles = len(catalog.articles)
+    report.pending = len(catalog.pending)
     report.seconds = time.perf_counter() - started
+    if entities and report.pending:
+        from briefreader.search.index.entity_phase import recognise_pending
+
+        report.entities = recognise_pending(
+            workspace, enricher=enricher, progress=progress, merge_policy=MERGE_POLICY
+        )
     return report
 
 
@@ -176,8 +194,7 @@ def _remove_legacy_files(index_root: Path, folder: Path) -> None:
     """Delete the JSON files earlier versions kept (now in ``catalog.db`` and the cache db)."""
     for path in (folder / "catalog.json", folder / "entities.json"):
         path.unlink(missing_ok=True)
-    if (index_root / CACHE_FILE).is_file():  # its rows were carried over on first use
-        (index_root / "entities-cache.json").unlink(missing_ok=True)
+    remove_legacy_cache(index_root)
 
 
 def _open_or_create(
@@ -291,7 +308,7 @@ def _apply(
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
     timer = time.perf_counter()
-    enrichments = enricher(articles, progress) if articles else {}
+    enrichments, pending = _text_phase_enrichments(enricher, articles, progress)
     report.timings["enrichment"] = time.perf_counter() - timer
     if not _needs_writing(catalog, plan, loaded):
         report.skipped.extend(result.skipped for result in loaded if result.skipped)
@@ -308,7 +325,7 @@ def _apply(
         for result in loaded:  # all first: a freed id may go to a file that comes earlier
             _delete_file(writer, catalog, result.path)
         for done, result in enumerate(loaded, start=1):
-            _index_result(writer, catalog, result, plan, enrichments, report, existed)
+            _index_result(writer, catalog, result, plan, (enrichments, pending), report, existed)
             progress("indexing", done, len(loaded))
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
@@ -317,6 +334,20 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _text_phase_enrichments(
+    enricher: Enricher, articles: Sequence[Article], progress: ProgressFn
+) -> tuple[dict[str, Enrichment], set[str]]:
+    """The enrichments the text phase writes, and the ids left pending for the entity phase:
+    a two-phase enricher gives only what it has cached; any other one is run now."""
+    if not articles:
+        return {}, set()
+    cached = getattr(enricher, "cached", None)
+    if cached is None:
+        return enricher(articles, progress), set()
+    found: dict[str, Enrichment] = cached(articles)
+    return found, {article.id for article in articles if article.id not in found}
 
 
 def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
@@ -409,11 +440,12 @@ def _index_result(
     catalog: Catalog,
     result: Any,
     plan: _Plan,
-    enrichments: dict[str, Enrichment],
+    enriched: tuple[dict[str, Enrichment], set[str]],
     report: IndexReport,
     existed: set[str],
 ) -> None:
     relative = result.path
+    enrichments, pending = enriched
     if result.skipped:
         report.skipped.append(result.skipped)
         if relative in existed:
@@ -424,7 +456,7 @@ def _index_result(
     for article in result.articles:
         extra = enrichments.get(article.id, Enrichment())
         add_article(writer, article, extra)
-        catalog.put_article(summarize(article), extra.forms)
+        catalog.put_article(summarize(article), extra.forms, pending=article.id in pending)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
     catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))
     (report.updated if relative in existed else report.added).append(relative)

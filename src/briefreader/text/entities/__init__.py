@@ -29,6 +29,7 @@ from briefreader.text.entities.resolve import (
     resolve_forms,
 )
 from briefreader.text.entities.store import (
+    cached_enrichment_for,
     enrichment_for,
     form_terms,
     from_payload,
@@ -53,6 +54,7 @@ __all__ = [
     "EntityMention",
     "EntityTable",
     "Extraction",
+    "cached_enrichment_for",
     "choose_recogniser",
     "enrichment_for",
     "ensure_loaded",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ def extract_entities(
         choice = ensure_loaded(choice)
         cached, missing = _from_cache(missing, cache, choice.recogniser.id)
         mentions.update(cached)
+    _size_pool(choice, missing, options)
     computed = _compute(missing, choice, cache, progress, max_chars(options))
     mentions.update(computed)
     cache.save()
@@ -73,6 +75,22 @@ def extract_entities(
         computed=len(computed),
         cached=len(articles) - len(computed),
     )
+
+
+def cached_entities(
+    articles: Sequence[Article],
+    cache_path: Path | None,
+    options: Mapping[str, Any] | None = None,
+) -> Extraction:
+    """The mentions of the articles whose entities are cached already (never loads a model):
+    the text phase of an index run writes these at once and leaves the rest pending."""
+    choice = choose_recogniser(options)
+    cache = EntityCache.open(cache_path)
+    try:
+        mentions, _missing = _from_cache(articles, cache, choice.recogniser.id)
+    finally:
+        cache.close()
+    return Extraction(mentions, choice.recogniser.description, cached=len(mentions))
 
 
 def _from_cache(
@@ -231,6 +249,34 @@ def _open_cache(path: Path) -> sqlite3.Connection:
 
 
 DEFAULT_MAX_CHARS = 200_000
+# Below this much text a batch is recognised in this process: starting worker processes
+# (fork, and the Docs they send back) costs more than it saves (docs/performance.md).
+POOL_MIN_CHARS = 400_000
+
+
+def _size_pool(
+    choice: Choice, articles: Sequence[Article], options: Mapping[str, Any] | None
+) -> None:
+    """Give a spaCy recogniser ``processes(options)`` worker processes for a batch with at
+    least ``POOL_MIN_CHARS`` of text to recognise, else none (``nlp.pipe``'s ``n_process``)."""
+    recogniser = choice.recogniser
+    if hasattr(recogniser, "processes"):
+        big = sum(len(article.text) for article in articles) >= POOL_MIN_CHARS
+        recogniser.processes = processes(options) if big else 1
+
+
+def processes(options: Mapping[str, Any] | None) -> int:
+    """How many processes recognise entities: ``[entities] processes``, by default as many as
+    there are cores, at most 2 (each worker holds its own copy of the model)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = (options or {}).get("processes", min(cores or 1, DEFAULT_PROCESSES))
+    try:
+        return max(1, int(wanted))
+    except (TypeError, ValueError):
+        return 1
+
+
+DEFAULT_PROCESSES = 2
 
 
 def max_chars(options: Mapping[str, Any] | None) -> int:

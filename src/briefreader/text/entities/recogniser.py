@@ -48,6 +48,9 @@ class Recogniser(Protocol):
     def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]: ...
 
 
+PIPE_BATCH = 16  # texts per ``nlp.pipe`` batch (and per message to a worker process)
+
+
 class SpacyRecogniser:
     """A spaCy pipeline loaded with only its NER component (and what NER listens to)."""
 
@@ -56,6 +59,7 @@ class SpacyRecogniser:
         self.id = f"spacy/{model}/{version}"
         self.description = f"spaCy {model} {version}".strip()
         self.processes = processes
+        self.batch_size = PIPE_BATCH
         self._nlp: Any = None
 
     def load(self) -> None:
@@ -79,7 +83,9 @@ class SpacyRecogniser:
             for number, text in enumerate(texts)
             for offset, window in split_windows(text)
         )
-        docs = self._nlp.pipe(pieces, as_tuples=True, batch_size=16, n_process=self.processes)
+        docs = self._nlp.pipe(
+            pieces, as_tuples=True, batch_size=self.batch_size, n_process=self.processes
+        )
         current, spans = 0, list[RawSpan]()
         for doc, (number, offset) in docs:
             while number > current:

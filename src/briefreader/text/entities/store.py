@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
-from briefreader.text.entities.extract import Extraction, extract_entities
+from briefreader.text.entities.extract import Extraction, cached_entities, extract_entities
 from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import (
     DATE,
@@ -22,6 +22,7 @@ from briefreader.text.entities.model import (
     EntityMention,
     mention_forms,
 )
+from briefreader.text.entities.recogniser import Choice
 
 # Index field for each type; LAW and EVENT are only in the general ``entity`` field.
 TYPE_FIELDS = {PERSON: "person", ORG: "org", PLACE: "place", GROUP: "group", DATE: "when"}
@@ -86,14 +87,32 @@ def enrichment_for(
     cache_path: Path | None,
     options: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    choice: Choice | None = None,
 ) -> tuple[dict[str, dict[str, Any]], Extraction]:
     """What the indexer stores per article: ``fields``, ``passage_fields``, ``payload``, and the
     name ``forms`` the catalog keeps for resolving entities across the corpus.
 
     The keys match the indexer's ``Enrichment`` dataclass, so it can build one with
     ``Enrichment(**data)``; the ``Extraction`` tells which recogniser ran and any fallback notice.
+    ``choice``: a recogniser chosen (and loaded) before, kept across batches.
     """
-    extraction = extract_entities(articles, cache_path, progress, options)
+    extraction = extract_entities(articles, cache_path, progress, options, choice)
+    return _stored(articles, extraction), extraction
+
+
+def cached_enrichment_for(
+    articles: Sequence[Article],
+    cache_path: Path | None,
+    options: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, dict[str, Any]], Extraction]:
+    """``enrichment_for`` of the articles whose entities are cached (no model is loaded);
+    the others are left out."""
+    extraction = cached_entities(articles, cache_path, options)
+    return _stored([a for a in articles if a.id in extraction.mentions], extraction), extraction
+
+
+def _stored(articles: Sequence[Article], extraction: Extraction) -> dict[str, dict[str, Any]]:
+    """What the indexer stores for each article, from the extraction's mentions."""
     result = {}
     for article in articles:
         mentions = extraction.mentions[article.id]
@@ -103,4 +122,4 @@ def enrichment_for(
             "payload": to_payload(mentions, extraction.recogniser),
             "forms": tuple(mention_forms(mentions)),
         }
-    return result, extraction
+    return result

@@ -35,6 +35,7 @@ from briefreader.tui.screens.reader_index import IndexPart
 from briefreader.tui.screens.reader_notes import NotesPart
 from briefreader.tui.screens.reader_parts import (
     ArticleShown,
+    EntitiesAdded,
     LibraryOpened,
     OpenWanted,
     PlaceChanged,
@@ -187,6 +188,11 @@ class MainScreen(PollingScreen):
     @on(NoteList.Action)
     def _to_notes(self, message: Message) -> None:
         forward(message, self.notes)
+
+    @on(EntitiesAdded)
+    def _to_entity_readers(self, message: EntitiesAdded) -> None:
+        """A batch of entities is in: the results and the open article's marks, in place."""
+        forward(message, self.search, self.article)
 
     @on(LibraryOpened)
     def _to_readers(self, message: LibraryOpened) -> None:

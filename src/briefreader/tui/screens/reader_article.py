@@ -15,12 +15,13 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from briefreader.models import Span
+from briefreader.models import Article, Span
 from briefreader.search.highlight import NO_MARKS, QueryMarks
 from briefreader.search.query import QueryError
 from briefreader.text.wording import counted, grouped
 from briefreader.tui.entities import (
     ArticleEntities,
+    ArticleMentions,
     article_mentions,
     entity_counts,
     merged_entity_counts,
@@ -29,8 +30,10 @@ from briefreader.tui.find import find_matches
 from briefreader.tui.history import Location
 from briefreader.tui.messages import ArticleFailed, ArticleLoaded, MarksComputed, OpenRequest
 from briefreader.tui.notes_bridge import note_query
+from briefreader.tui.screens.reader_index import index_failures
 from briefreader.tui.screens.reader_parts import (
     ArticleShown,
+    EntitiesAdded,
     LibraryOpened,
     OpenWanted,
     Part,
@@ -161,6 +164,32 @@ class ArticlePart(Part):
         """List the article's entities as the corpus table has them (aliases joined)."""
         if message.article_id == self.session.article_id:
             self.screen.query_one(SidePanel).show_entities(message.grouped)
+
+    def on_entities_added(self, message: EntitiesAdded) -> None:
+        """The entity phase recognised the open article's entities: mark them in place."""
+        article = self.view.article
+        if article is not None and article.id in message.articles:
+            self.mentions_worker(article)
+
+    @work(thread=True, exclusive=True, group="article-mentions")
+    def mentions_worker(self, article: Article) -> None:
+        """Read the article's new entities from the refreshed library."""
+        library = self.session.library
+        try:
+            extra = library.extra(article.id)
+            table = library.entity_table()
+        except KeyError:
+            return  # no longer indexed
+        except index_failures():
+            return  # being replaced: the next batch shows it
+        self.post_message(ArticleMentions(article.id, article_mentions(article, extra)))
+        self.post_message(ArticleEntities(article.id, merged_entity_counts(article, extra, table)))
+
+    def on_article_mentions(self, message: ArticleMentions) -> None:
+        """Highlight the new mentions; the cursor, scroll, selection and find stay."""
+        if message.article_id == self.session.article_id:
+            self.view.set_mentions(message.mentions)
+            self.screen.query_one(SidePanel).show_entities(entity_counts(message.mentions))
 
     # ------------------------------------------------------------------ places
 

@@ -11,12 +11,20 @@ import time
 from typing import Any
 
 from textual import work
+from textual.worker import get_current_worker
 
 from briefreader.models import ProgressFn
 from briefreader.notes.store import tag_resolver
 from briefreader.text.wording import counted, grouped
-from briefreader.tui.messages import IndexProgress, LibraryFailed, LibraryReady
-from briefreader.tui.screens.reader_parts import LibraryOpened, Part
+from briefreader.tui.messages import (
+    EntitiesFinished,
+    EntitiesProgress,
+    EntitiesWanted,
+    IndexProgress,
+    LibraryFailed,
+    LibraryReady,
+)
+from briefreader.tui.screens.reader_parts import EntitiesAdded, LibraryOpened, Part
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.search_bar import SearchBar
@@ -26,6 +34,8 @@ class IndexPart(Part):
     """Opens the library in a worker, brings it up to date, and picks up outside changes."""
 
     building = "Building the index for the first time…"  # or why it is rebuilt
+    coverage = (0, 0)  # (articles with entities, articles) while the entity phase runs
+    entity_phase = False  # this reader runs the entity phase (it holds the index lock)
 
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
@@ -43,7 +53,11 @@ class IndexPart(Part):
                 self.building = f"Rebuilding the index ({reason}); notes are kept…"
         try:
             run = run_index(
-                workspace, progress=self._progress_poster(), library=library, keep_open=True
+                workspace,
+                progress=self._progress_poster(),
+                library=library,
+                keep_open=True,
+                entities=False,
             )
         except IndexUnavailable as error:
             self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
@@ -57,10 +71,82 @@ class IndexPart(Part):
         notice = " · ".join(x for x in (report_notice(run.report), run.notes_notice) if x)
         first = "Index ready" if library is None else ""  # a reader already open says nothing
         self.post_message(LibraryReady(run.library, notice or first))
+        if run.report.pending:
+            self.post_message(EntitiesWanted())
+
+    def on_entities_wanted(self, _message: EntitiesWanted) -> None:
+        """The text phase left articles without entities: recognise them in the background."""
+        self.coverage = self.session.library.entity_coverage()
+        self.entity_phase = True
+        self.recognise_entities()
+
+    @work(thread=True, exclusive=True, group="entities")
+    def recognise_entities(self) -> None:
+        """The entity phase, batch by batch, while the reader is used; quitting stops it
+        after the article in hand (the batch is given up, the next run resumes)."""
+        from briefreader.pipeline import run_entities
+
+        worker = get_current_worker()
+        try:
+            report = run_entities(
+                self.session.workspace,
+                progress=self._entity_progress_poster(),
+                should_stop=lambda: worker.is_cancelled,
+                after_batch=self._batch_committed,
+            )
+        except OSError as error:
+            self.post_message(EntitiesFinished(f"Entities not recognised: {error}"))
+            return
+        notice = " · ".join(report.notices)
+        if not report.stopped and report.recognised:
+            notice = notice or f"Entities recognised in {counted(report.recognised, 'article')}"
+        self.post_message(EntitiesFinished(notice))
+
+    def _batch_committed(self, done: int, total: int, batch: tuple[str, ...]) -> None:
+        """A batch is in the index: refresh the library here (off the UI thread), resolve
+        the entity table again, then tell the screen."""
+        library = self.session.library
+        try:
+            library.refresh()
+            coverage = library.entity_coverage()
+            library.entity_table()
+        except index_failures():
+            return  # the next batch tries again
+        self.post_message(EntitiesProgress(done, total, batch, coverage))
+
+    def _entity_progress_poster(self) -> ProgressFn:
+        """Article by article progress of the entity phase, at most ~4 messages a second."""
+        last = [0.0]
+
+        def report(phase: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.25:
+                last[0] = now
+                self.post_message(EntitiesProgress(done, total))
+
+        return report
+
+    def on_entities_progress(self, message: EntitiesProgress) -> None:
+        """Show the entity phase's progress; after a batch, search and read again in place."""
+        if message.coverage is not None:
+            self.coverage = message.coverage
+        indexing = self.screen.query_one(IndexingStatus)
+        indexing.display = True
+        indexing.show_entities(message.done, message.total, self.coverage)
+        if message.batch:
+            self.post_message(EntitiesAdded(frozenset(message.batch)))
+
+    def on_entities_finished(self, message: EntitiesFinished) -> None:
+        """The phase ended: hide its line, say so."""
+        self.entity_phase = False
+        self.screen.query_one(IndexingStatus).display = False
+        if message.notice:
+            self.notify(message.notice, markup=False)
 
     def watch_index(self) -> None:
-        """Pick up an index that another process has updated (the screen polls this)."""
-        if self.session.library is not None:
+        """Pick up an index that another process has updated (the screen polls this); not
+        while this reader's entity phase holds the index (it refreshes after each batch)."""
+        if self.session.library is not None and not self.entity_phase:
             self.refresh_library()
 
     @work(thread=True, exclusive=True, group="library-refresh")

@@ -64,6 +64,14 @@ class LibraryOpened(Message):
 
 
 @dataclass
+class EntitiesAdded(Message):
+    """A batch of the entity phase is in the (refreshed) library: these articles have their
+    entities now. Search again and show the open article's highlights, in place."""
+
+    articles: frozenset[str]
+
+
+@dataclass
 class OpenWanted(Message):
     """Open an article (a chosen result, a related passage, a note); ``focus``: then read it."""
 

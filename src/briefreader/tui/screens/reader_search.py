@@ -26,6 +26,7 @@ from briefreader.tui.notes_bridge import note_query
 from briefreader.tui.paging import PAGE_SIZE, PageRequest, ResultPager
 from briefreader.tui.screens.reader_index import index_failure_text, index_failures
 from briefreader.tui.screens.reader_parts import (
+    EntitiesAdded,
     LibraryOpened,
     OpenWanted,
     Part,
@@ -67,6 +68,13 @@ class SearchPart(Part):
     def on_library_opened(self, message: LibraryOpened) -> None:
         """The index is open (again): run the query in the box (keeping the place)."""
         self.run_search(self.search_bar.input.value, keep_place=not message.first)
+
+    def on_entities_added(self, _message: EntitiesAdded) -> None:
+        """A batch of entities is in the index: entity queries may match more; search the
+        query in the box again in place (the library list does not change)."""
+        query = self.search_bar.input.value
+        if query.strip() and note_query(query) is None and query == self.results_query:
+            self.run_search(query, keep_place=True)
 
     def run_search(self, query: str, *, keep_place: bool = False) -> None:
         """Search in a worker; only the latest query's answer is shown.

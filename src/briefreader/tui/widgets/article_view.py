@@ -271,6 +271,14 @@ class ArticleView(ScrollView, can_focus=True):
         self._span_cache.clear()
         self._invalidate()
 
+    def set_mentions(self, mentions: list[Mention]) -> None:
+        """Mark the article's entity mentions anew (the entity phase recognised them), in
+        place: the cursor, the scroll, a selection and the find marks stay."""
+        self.mentions = mentions
+        self._mention_starts = [m.start for m in mentions]
+        self._span_cache.clear()
+        self._invalidate()
+
     def notes_at(self, passage: int) -> list[tuple[Note, Anchor]]:
         """The notes whose text overlaps a paragraph, in text order."""
         article = self.article

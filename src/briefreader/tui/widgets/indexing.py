@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from briefreader.models import INDEX_PHASES
+from briefreader.text.wording import grouped
 
 
 class IndexingStatus(Horizontal):
@@ -21,4 +22,18 @@ class IndexingStatus(Horizontal):
         """Show a phase of the index build and how far along it is."""
         label = INDEX_PHASES.get(phase, phase.capitalize())
         self.query_one("#indexing-label", Static).update(Text(f"{label} {done}/{total}"))
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+
+    def show_entities(self, done: int, total: int, coverage: tuple[int, int]) -> None:
+        """The entity phase (the reader is usable meanwhile): ``done`` of ``total`` pending
+        articles, and how many articles entity search and highlights cover so far."""
+        label = self.query_one("#indexing-label", Static)
+        label.styles.width = "auto"
+        recognised, articles = coverage
+        label.update(
+            Text(
+                f"Finding entities {grouped(done)}/{grouped(total)} · entities recognised in "
+                f"{grouped(recognised)} of {grouped(articles)} articles so far"
+            )
+        )
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)

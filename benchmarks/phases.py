@@ -1,0 +1,196 @@
+"""The two phases of an index run, measured: text phase, entity phase, total; CPU seconds
+(this process and its worker processes), wall seconds, load average, peak RSS of the process
+tree; with the entity process pool and without it, interleaved in one run.
+
+    python -m benchmarks.phases --scale 1 --rounds 1
+
+Each measurement runs ``run_index`` on a fresh copy of the corpus (no index, no entity cache)
+in a child process of its own (``--one``), so its RSS and CPU time are its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+MODES = {"pool": None, "no-pool": 1}  # [entities] processes: default, or one process
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(x) for x in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+class TreeRss:
+    """Samples the RSS of this process plus its children every 50 ms; keeps the peak sum."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            total = _rss_kb(me) + sum(_rss_kb(child) for child in _children(me))
+            self.peak_kb = max(self.peak_kb, total)
+
+
+def _mark() -> dict[str, float]:
+    return {"wall": time.perf_counter(), "cpu": _cpu(), "load": os.getloadavg()[0]}
+
+
+def measure_one(root: Path) -> dict[str, Any]:
+    """Index the workspace at ``root`` once (both phases); the figures as JSON."""
+    from briefreader import pipeline
+    from briefreader.workspace import Workspace
+
+    marks: dict[str, dict[str, float]] = {}
+    original = pipeline.run_entities
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        marks["entities"] = _mark()
+        return original(*args, **kwargs)
+
+    pipeline.run_entities = timed  # type: ignore[assignment]
+    with TreeRss() as rss:
+        marks["start"] = _mark()
+        run = pipeline.run_index(Workspace(root))
+        marks["end"] = _mark()
+    entities = run.entities
+    return {
+        "articles": run.report.articles,
+        "text_wall": marks["entities"]["wall"] - marks["start"]["wall"],
+        "text_cpu": marks["entities"]["cpu"] - marks["start"]["cpu"],
+        "entity_wall": marks["end"]["wall"] - marks["entities"]["wall"],
+        "entity_cpu": marks["end"]["cpu"] - marks["entities"]["cpu"],
+        "total_wall": marks["end"]["wall"] - marks["start"]["wall"],
+        "total_cpu": marks["end"]["cpu"] - marks["start"]["cpu"],
+        "load": [marks[k]["load"] for k in ("start", "entities", "end")],
+        "peak_rss_mb": rss.peak_kb / 1024,
+        "main_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "batches": entities.batches if entities else 0,
+        "recognised": entities.recognised if entities else 0,
+    }
+
+
+def _fresh_copy(source: Path, processes: int | None, into: Path) -> Path:
+    """The corpus's articles and settings in a new workspace, [entities] processes set."""
+    shutil.copytree(source / "articles", into / "articles")
+    (into / "index").mkdir()
+    path = source / "briefreader.toml"
+    settings = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if processes is not None:
+        header = "" if "[entities]" in settings else "[entities]\n"
+        settings += f"{header}processes = {processes}\n"
+    (into / "briefreader.toml").write_text(settings, encoding="utf-8")
+    return into
+
+
+def run(scale: int, rounds: int, output: Path | None, limit: int | None = None) -> dict[str, Any]:
+    """Interleave the modes ``rounds`` times on fresh copies of BBC × ``scale``."""
+    from benchmarks.corpus import build_corpus, remove_corpus
+
+    corpus = build_corpus(scale, limit, entities="spacy")
+    mb = corpus.text_bytes / 1e6
+    rows: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
+    try:
+        for round_number in range(rounds):
+            for mode, processes in MODES.items():
+                with tempfile.TemporaryDirectory(prefix="phases-") as temp:
+                    root = _fresh_copy(corpus.workspace.root, processes, Path(temp) / "ws")
+                    result = subprocess.run(
+                        [sys.executable, "-m", "benchmarks.phases", "--one", str(root)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    row = json.loads(result.stdout.strip().splitlines()[-1])
+                rows[mode].append(row)
+                print(f"round {round_number + 1} {mode}: {json.dumps(row)}", flush=True)
+    finally:
+        remove_corpus(corpus)
+    summary = {mode: _summary(items, mb) for mode, items in rows.items()}
+    payload = {
+        "scale": scale,
+        "limit": limit,
+        "text_mb": mb,
+        "rounds": rounds,
+        "runs": rows,
+        "median": summary,
+    }
+    if output is not None:
+        output.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    return payload
+
+
+def _summary(items: list[dict[str, Any]], mb: float) -> dict[str, float]:
+    def median(key: str) -> float:
+        return float(statistics.median(item[key] for item in items))
+
+    result = {key: median(key) for key in items[0] if isinstance(items[0][key], int | float)}
+    for phase in ("text", "entity", "total"):
+        result[f"{phase}_mb_per_cpu_s"] = mb / result[f"{phase}_cpu"]
+        result[f"{phase}_mb_per_s"] = mb / result[f"{phase}_wall"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--limit", type=int, help="only this many BBC articles (a smoke run)")
+    parser.add_argument("--output", type=Path)
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(measure_one(args.one)))
+        return 0
+    payload = run(args.scale, args.rounds, args.output, args.limit)
+    print(json.dumps(payload["median"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""The entity phase of an index run: recognise the entities of the articles the text phase
+left pending, batch by batch, and rewrite their documents with their entity fields.
+
+The text phase (``indexer.update_index``) makes every article searchable and readable at
+once and marks those whose entities are not in the entity cache as pending in the catalog.
+Here each batch is recognised (and cached), its articles' documents are deleted and added
+again with the entity fields (Whoosh cannot update a field in place), the catalog's entity
+names and pending marks are updated, and the batch is committed. A kill loses at most the
+batch in hand; the next run starts again from the articles still pending.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefreader.models import Article, ProgressFn
+from briefreader.search.index.catalog import Catalog, read_catalog, write_catalog
+from briefreader.search.index.documents import (
+    add_article,
+    article_from_json,
+    catalog_from_index,
+    passage_texts,
+    summarize,
+)
+from briefreader.search.index.enrich import (
+    Enricher,
+    Enrichment,
+    default_enricher,
+    remove_legacy_cache,
+)
+from briefreader.search.index.merging import sparing_emptied, tiered_merge
+from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
+
+# A batch ends at this much text (or this many articles): about 15 CPU s of spaCy NER on one
+# core, the most a kill or a quit can lose; big enough for a process pool to pay for itself.
+BATCH_CHARS = 1_000_000
+BATCH_ARTICLES = 2_000
+WRITER_LIMIT_MB = 128
+
+StopFn = Callable[[], bool]
+MergePolicy = Callable[[Any, list[Any]], list[Any]]
+# Called after each committed batch: articles done, articles pending at the start, batch ids.
+AfterBatch = Callable[[int, int, tuple[str, ...]], None]
+
+
+class EntityPhaseStopped(Exception):
+    """The caller asked the entity phase to stop (the reader quits)."""
+
+
+@dataclass
+class EntityReport:
+    """What an entity phase did: articles recognised and written, batches committed, and
+    how many articles still wait (non-zero when it was stopped)."""
+
+    recognised: int = 0
+    batches: int = 0
+    total: int = 0
+    left: int = 0
+    stopped: bool = False
+    recogniser: str = ""
+    notices: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _never() -> bool:
+    return False
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def recognise_pending(
+    workspace: Any,
+    *,
+    enricher: Enricher | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    after_batch: AfterBatch | None = None,
+    batch_chars: int | None = None,
+    merge_policy: MergePolicy = tiered_merge,
+) -> EntityReport:
+    """Recognise the entities of every pending article, committing batch by batch.
+
+    ``progress("entities", done, total)`` reports articles; ``after_batch(done, total, ids)``
+    is called after each committed batch with its article ids (the reader refreshes its
+    library, and the open article if it was in the batch); ``should_stop``
+    is asked between articles: a stop gives up the batch in hand and returns. A batch
+    ends at ``batch_chars`` of text (``BATCH_CHARS``).
+    ``merge_policy`` is the commits' ``mergetype`` (the indexer's ``MERGE_POLICY``).
+
+    Raises:
+        IndexBusy: another process holds the index lock.
+        OSError: the disk is full or not writable (committed batches stay).
+    """
+    report = EntityReport()
+    started = time.perf_counter()
+    enricher = enricher if enricher is not None else default_enricher(workspace)
+    with write_lock(workspace.index_dir, report.notices):
+        try:
+            ix, stored = open_active(workspace.index_dir, read_catalog)
+        except IndexUnavailable:
+            return report  # nothing indexed: nothing to recognise
+        catalog = stored
+        if catalog is None or catalog.generation != ix.latest_generation():
+            catalog = catalog_from_index(ix)
+        phase = _Phase(ix, catalog, enricher, progress or _no_progress, should_stop or _never)
+        phase.merge_policy = sparing_emptied(merge_policy)
+        phase.run(report, after_batch, batch_chars or BATCH_CHARS)
+        remove_legacy_cache(workspace.index_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class _Phase:
+    ix: Any
+    catalog: Catalog
+    enricher: Enricher
+    progress: ProgressFn
+    should_stop: StopFn
+    merge_policy: MergePolicy = tiered_merge
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.ix.storage.folder)
+
+    def run(
+        self,
+        report: EntityReport,
+        after_batch: AfterBatch | None,
+        batch_chars: int,
+    ) -> None:
+        """Every batch in turn, newest articles first (they are the likeliest to be read)."""
+        order = {a.id: n for n, a in enumerate(self.catalog.newest_first())}
+        waiting = sorted(self.catalog.pending, key=lambda i: order.get(i, len(order)))
+        if getattr(self.enricher, "cached", None) is None:  # entities are switched off
+            if waiting:
+                self.catalog.clear_pending()
+                self._save_catalog()
+            return
+        report.total = len(waiting)
+        ids = iter(waiting)
+        try:
+            while not self.should_stop():
+                batch = self._next_batch(ids, batch_chars)
+                if not batch:
+                    break
+                self._recognise(batch, report)
+                if after_batch is not None:
+                    after_batch(report.recognised, report.total, tuple(a.id for a in batch))
+        except EntityPhaseStopped:
+            pass
+        report.recogniser = str(getattr(self.enricher, "recogniser", ""))
+        finish = getattr(self.enricher, "finish", None)
+        if finish is not None:
+            report.notices.extend(finish())
+        report.left = len(self.catalog.pending)
+        report.stopped = report.left > 0
+
+    def _next_batch(self, ids: Iterator[str], batch_chars: int) -> list[Article]:
+        """The next pending articles, read from the index, up to ``batch_chars`` of text."""
+        batch: list[Article] = []
+        size = 0
+        with self.ix.searcher() as searcher:
+            for article_id in ids:
+                article = _load(searcher, article_id)
+                if article is None:  # gone from the index: nothing to recognise
+                    self.catalog.forget_pending(article_id)
+                    continue
+                batch.append(article)
+                size += len(article.text)
+                if size >= batch_chars or len(batch) >= BATCH_ARTICLES:
+                    break
+        return batch
+
+    def _recognise(self, batch: Sequence[Article], report: EntityReport) -> None:
+        """Recognise one batch (cached on the way), then rewrite and commit it."""
+        done = report.recognised
+
+        def progress(phase: str, count: int, total: int) -> None:
+            if self.should_stop():
+                raise EntityPhaseStopped
+            self.progress("entities", done + count, report.total)
+
+        timer = time.perf_counter()
+        enrichments = self.enricher(batch, progress)
+        _add_timing(report, "recognising", timer)
+        timer = time.perf_counter()
+        self._rewrite(batch, enrichments)
+        _add_timing(report, "writing", timer)
+        report.recognised += len(batch)
+        report.batches += 1
+        self.progress("entities", report.recognised, report.total)
+
+    def _rewrite(self, batch: Sequence[Article], enrichments: dict[str, Enrichment]) -> None:
+        """Delete and add again the batch's documents with their entity fields; commit; then
+        write the catalog (entity names, pending marks) for the new generation."""
+        writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            for article in batch:
+                extra = enrichments.get(article.id, Enrichment())
+                writer.delete_by_term("article_id", article.id)
+                add_article(writer, article, extra)
+                self.catalog.put_article(summarize(article), extra.forms)
+            writer.commit(mergetype=self.merge_policy)
+        except BaseException:
+            writer.cancel()
+            raise
+        self._save_catalog()
+
+    def _save_catalog(self) -> None:
+        self.catalog.generation = self.ix.latest_generation()
+        write_catalog(self.folder, self.catalog)
+
+
+def _load(searcher: Any, article_id: str) -> Article | None:
+    """An article as the index stores it (None if it is not there)."""
+    fields = searcher.document(doc_id=article_id)
+    if not fields or fields.get("kind") != "article":
+        return None
+    try:
+        return article_from_json(fields["data"], passage_texts(searcher, article_id))
+    except (KeyError, ValueError):
+        return None
+
+
+def _add_timing(report: EntityReport, name: str, since: float) -> None:
+    report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - since

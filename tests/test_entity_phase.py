@@ -1,0 +1,250 @@
+"""Two phases: the text phase makes every article searchable at once, the entity phase
+recognises entities batch by batch (each batch committed), resumable after a stop or a kill."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefreader.cli import main
+from briefreader.pipeline import run_entities, run_index
+from briefreader.search.index.catalog import read_catalog, read_entity_forms
+from briefreader.search.index.entity_phase import recognise_pending
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.store import active_dir
+from briefreader.search.library import Library
+from briefreader.workspace import Workspace
+from tests.conftest import make_workspace
+
+RULES = '[entities]\nrecogniser = "rules"\n'
+
+
+def _story(n: int) -> str:
+    return (
+        f"Harbour story {n}\n\nPrime Minister Mohammed Shia Al-Sudani visited Basra on Monday "
+        f"to open the harbour number {n}. Officials from the United Nations attended.\n\n"
+        f"Al-Sudani said the harbour would create jobs for the people of Basra."
+    )
+
+
+def _workspace(tmp_path: Path, count: int = 6) -> Workspace:
+    files = {f"s{n:02}.txt": _story(n) for n in range(count)}
+    root = make_workspace(tmp_path, files)
+    (root / "briefreader.toml").write_text(RULES, encoding="utf-8")
+    return Workspace(root)
+
+
+def _pending(workspace: Workspace) -> set[str]:
+    folder = active_dir(workspace.index_dir)
+    assert folder is not None
+    catalog = read_catalog(folder)
+    assert catalog is not None
+    return catalog.pending
+
+
+def _found(workspace: Workspace, query: str) -> int:
+    library = Library.open(workspace)
+    try:
+        return library.search(query, limit=50).total
+    finally:
+        library.close()
+
+
+def test_the_text_phase_makes_everything_searchable_and_leaves_entities_pending(
+    tmp_path: Path,
+) -> None:
+    workspace = _workspace(tmp_path)
+    report = update_index(workspace, entities=False)
+    assert report.pending == 6 and len(_pending(workspace)) == 6
+    assert _found(workspace, "harbour") == 6  # plain search: every article
+    assert _found(workspace, "person:sudani") == 0  # nothing recognised yet
+    library = Library.open(workspace)
+    assert library.entity_coverage() == (0, 6)
+    library.close()
+    assert not (workspace.index_dir / "entities-cache.db").exists()  # no recognition ran
+
+    entities = recognise_pending(workspace)
+    assert entities.recognised == 6 and entities.left == 0 and not entities.stopped
+    assert _pending(workspace) == set()
+    assert _found(workspace, "person:sudani") == 6
+
+
+def test_each_batch_is_committed_with_its_entity_names(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    seen: list[tuple[int, int, int, int]] = []
+
+    def after_batch(done: int, total: int, ids: tuple[str, ...]) -> None:
+        assert len(ids) == 1
+        folder = active_dir(workspace.index_dir)
+        assert folder is not None
+        forms = read_entity_forms(folder, with_articles=True) or []
+        users = {a for form in forms for a in form.article_ids}
+        seen.append((done, total, len(_pending(workspace)), len(users)))
+        assert _found(workspace, "person:sudani") == done  # committed: a reader sees it
+
+    report = recognise_pending(workspace, after_batch=after_batch, batch_chars=100)
+    assert report.batches == 6
+    assert [(d, p, u) for d, _, p, u in seen] == [(n, 6 - n, n) for n in range(1, 7)]
+
+
+def test_a_stopped_phase_keeps_its_batches_and_the_next_run_finishes(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    batches: list[int] = []
+    report = recognise_pending(
+        workspace,
+        batch_chars=100,
+        after_batch=lambda done, total, ids: batches.append(done),
+        should_stop=lambda: len(batches) >= 2,
+    )
+    assert report.stopped and report.recognised == 2 and report.left == 4
+    assert len(_pending(workspace)) == 4
+    assert _found(workspace, "person:sudani") == 2
+
+    run = run_index(workspace)  # nothing changed in articles/: the phase just goes on
+    assert not run.report.changed and run.entities is not None
+    assert run.entities.recognised == 4 and _pending(workspace) == set()
+    assert _found(workspace, "person:sudani") == 6
+
+
+def test_an_unchanged_workspace_commits_nothing(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    run_index(workspace)
+    folder = active_dir(workspace.index_dir)
+    assert folder is not None
+    before = sorted(p.name for p in folder.iterdir())
+    catalog_time = (folder / "catalog.db").stat().st_mtime_ns
+    run = run_index(workspace)
+    assert run.entities is None and not run.report.changed
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert (folder / "catalog.db").stat().st_mtime_ns == catalog_time
+
+
+def test_cached_entities_are_written_by_the_text_phase(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    run_index(workspace)
+    report = update_index(workspace, rebuild=True, entities=False)
+    assert report.pending == 0  # every article's entities came from the cache
+    assert _found(workspace, "person:sudani") == 6
+
+
+def test_switching_entities_off_clears_what_was_pending(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    (workspace.root / "briefreader.toml").write_text(
+        "[entities]\nenabled = false\n", encoding="utf-8"
+    )
+    run = run_index(workspace)
+    assert run.entities is not None and run.entities.recognised == 0
+    assert _pending(workspace) == set()
+
+
+def test_a_busy_lock_does_not_fail_a_finished_text_phase(tmp_path: Path) -> None:
+    from briefreader.search.index.store import write_lock
+
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    with write_lock(workspace.index_dir, []):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_entities_in_child, args=(workspace.root, queue))
+        child.start()
+        child.join(60)
+        stopped, notices = queue.get(timeout=5)
+    assert stopped and "another briefreader process" in notices[0]
+
+
+def _entities_in_child(root: Path, queue: object) -> None:
+    report = run_entities(Workspace(root))
+    queue.put((report.stopped, report.notices))  # type: ignore[attr-defined]
+
+
+def test_search_says_how_far_entities_have_got(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    root = str(workspace.root)
+    assert main(["-w", root, "search", "person:sudani"]) == 1
+    _, err = capsys.readouterr()
+    assert "entities recognised in 0 of 6 articles so far" in err
+    main(["-w", root, "search", "--json", "harbour"])
+    out, _ = capsys.readouterr()
+    assert json.loads(out)["entities"] == {"recognised": 0, "articles": 6}
+
+    assert main(["-w", root, "index"]) == 0
+    _, err = capsys.readouterr()
+    assert "entities recognised in 6 articles" in err
+    assert main(["-w", root, "search", "person:sudani"]) == 0
+    _, err = capsys.readouterr()
+    assert "so far" not in err
+
+
+def test_the_emptied_text_segment_is_dropped_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the phase the text phase's segment is gone (copied into a merge only once fewer
+    than TIER_FLOOR of its documents were left), no deleted document is left, and the
+    segments are tiered."""
+    from whoosh.reading import SegmentReader
+
+    from briefreader.search.index import merging
+
+    copied: dict[str, int] = {}  # segment id: live documents when copied into a merge
+
+    def counted(storage: object, schema: object, segment: Any) -> SegmentReader:
+        copied[segment.segment_id()] = segment.doc_count()
+        return SegmentReader(storage, schema, segment)
+
+    workspace = _workspace(tmp_path, count=120)  # 360 documents: the text segment is tier 1
+    update_index(workspace, entities=False)
+    library = Library.open(workspace)
+    (text_segment,) = [
+        r.segment().segment_id() for r, _ in library.searcher.reader().leaf_readers()
+    ]
+    library.close()
+    monkeypatch.setattr(merging, "SegmentReader", counted)
+    recognise_pending(workspace, batch_chars=2_000)
+    # Batch segments were merged; the text segment only once fewer than TIER_FLOOR were left.
+    assert len(copied) > 1 and copied.get(text_segment, 0) < merging.TIER_FLOOR
+    library = Library.open(workspace)
+    try:
+        segments = list(library.searcher.reader().leaf_readers())
+        documents = sum(reader.doc_count() for reader, _ in segments)
+        assert documents == 360 and len(segments) <= merging.max_segments(documents)
+        assert text_segment not in {r.segment().segment_id() for r, _ in segments}
+        assert not any(reader.has_deletions() for reader, _ in segments)
+    finally:
+        library.close()
+
+
+def test_batch_commits_leave_big_emptied_segments_out_of_merges() -> None:
+    """At BBC ×1 the text segment (47,000 documents) fell a tier as batches emptied it and was
+    merged, 28,000 documents rewritten that the next batches deleted again."""
+    from briefreader.search.index.merging import sparing_emptied
+
+    class Segment:
+        def __init__(self, documents: int, deletions: bool) -> None:
+            self.documents, self.deletions = documents, deletions
+
+        def doc_count(self) -> int:
+            return self.documents
+
+        def has_deletions(self) -> bool:
+            return self.deletions
+
+    emptied, batch, small = Segment(28_000, True), Segment(10_000, False), Segment(50, True)
+    given: list[list[Segment]] = []
+
+    def merge_all(writer: object, segments: list[Segment]) -> list[Segment]:
+        given.append(segments)
+        return []
+
+    kept = sparing_emptied(merge_all)(None, [emptied, batch, small])
+    assert given == [[batch, small]] and kept == [emptied]
