@@ -70,7 +70,7 @@ def test_hits_carry_best_passage_and_highlighted_snippet(library: Library) -> No
 def test_did_you_mean_from_the_index_vocabulary(library: Library) -> None:
     result = library.search("electricty waiver")
     assert not result.hits and result.suggestion == "electricity waiver"
-    assert library.search("Tsurkvo").suggestion == "tsurkov"
+    assert library.search("Tsurkvo").suggestion == "Tsurkov"  # the case typed
     assert library.search("waiver NOT electricity").suggestion is None
 
 
@@ -223,3 +223,35 @@ def test_every_query_finds_articles_and_only_plain_ones_skip_the_kind_filter(
         assert [hit.article_id for hit in library.search("tag:x").hits] == ["001_d3326cb8ef4ea649"]
     finally:
         library.tag_articles = None
+
+
+def _best_passage(library: Library, text: str) -> list[tuple[str, str]]:
+    """(passage id, passage text) of each hit's best passage."""
+    found = []
+    for hit in library.search(text, limit=10).hits:
+        article = library.article(hit.article_id)
+        passage = next(p for p in article.passages if p.id == hit.passage_id)
+        found.append((hit.passage_id, passage.text))
+    return found
+
+
+def test_a_phrase_opens_on_a_passage_holding_the_phrase(library: Library) -> None:
+    """'"armed groups"' opened 000 on ¶10 ("groups to arm"): its words, not the phrase."""
+    best = _best_passage(library, '"armed groups"')
+    assert best and all("armed groups" in text.lower() for _, text in best[:2])
+
+
+def test_a_title_word_opens_the_article_at_its_top(library: Library) -> None:
+    """'title:syria' opened on a body paragraph with nothing marked; the title matched."""
+    for hit in library.search("title:syria", limit=10).hits:
+        article = library.article(hit.article_id)
+        assert hit.passage_id == article.passages[0].id
+
+
+def test_a_heading_word_opens_under_that_heading(library: Library) -> None:
+    best = library.search("heading:militias", limit=10).hits
+    assert best
+    for hit in best:
+        article = library.article(hit.article_id)
+        passage = next(p for p in article.passages if p.id == hit.passage_id)
+        assert "militia" in passage.heading.lower(), (hit.passage_id, passage.heading)

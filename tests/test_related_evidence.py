@@ -226,3 +226,46 @@ def test_which_particles_a_paragraph_uses_only_in_names(text: str, hidden: set[s
     from briefreader.search.related.vocabulary import name_particle_terms
 
     assert name_particle_terms(text_analyzer(), text) == hidden
+
+
+KATAIB = "000_4b7c8a7470fbc100:p17"  # a paragraph naming Kataib Hezbollah
+
+
+def _related_ids(root: Path) -> list[str]:
+    from briefreader.search.index.indexer import update_index
+
+    update_index(Workspace(root))
+    library = Library.open(Workspace(root))
+    try:
+        return [item.passage_id for item in find_related(library, KATAIB).items]
+    finally:
+        library.close()
+
+
+def test_one_more_paragraph_does_not_turn_an_entity_off(tmp_path: Path) -> None:
+    """Adding a one-line file that names the entity kept the sample's three passages about it
+    (it pushed the entity over the 5% share and every one of them dropped out); deleting it
+    again gives the fresh index's list (Whoosh counted the deleted documents until a rebuild)."""
+    from tests.conftest import make_workspace
+
+    root = make_workspace(tmp_path / "ws", sample=True)
+    fresh = _related_ids(root)
+    assert len(fresh) >= 3
+    note = root / "articles" / "new.md"
+    note.write_text("# New\n\nKataib Hezbollah said on Monday it would pause its attacks.\n")
+    added = _related_ids(root)
+    assert set(fresh) <= set(added)
+    note.unlink()
+    assert _related_ids(root) == fresh
+
+
+def test_common_entities_fade_instead_of_dropping() -> None:
+    from briefreader.search.related.profile import ENTITY_MAX_SHARE, common_entity_factor
+
+    total = 1000
+    at_share = int(ENTITY_MAX_SHARE * total)
+    assert common_entity_factor(at_share, total) == 1.0
+    assert 0.0 < common_entity_factor(at_share + 5, total) < 1.0
+    assert common_entity_factor(2 * at_share, total) == 0.0
+    factors = [common_entity_factor(f, total) for f in range(at_share, 2 * at_share + 1)]
+    assert factors == sorted(factors, reverse=True)

@@ -91,3 +91,30 @@ def test_edit_distance_is_a_distance(first: str, second: str) -> None:
     if len(first) >= 2:
         swapped = first[1] + first[0] + first[2:]
         assert edit_distance(first, swapped) <= 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted"),
+    [
+        ('"Milita forces"', '"Militia forces"'),
+        ('"armed Milita"', '"armed Militia"'),
+        ('entity:"MILITA forces"', 'entity:"MILITIA forces"'),
+        ("title:Milita", "title:Militia"),
+        ("-milita", "-militia"),
+    ],
+)
+def test_a_respelled_word_keeps_its_quotes_field_and_case(
+    tmp_path: Path, typed: str, wanted: str
+) -> None:
+    """A capitalised typo inside a phrase lost the phrase's quote ('"Blinkin presses"' became
+    'blinken presses"'), so accepting the suggestion gave an unbalanced quote."""
+    from briefreader.search.query import suggest_respelling
+
+    root = make_workspace(tmp_path, {"a.txt": "Title\n\nA militia formed. Armed forces.\n"})
+    update_index(Workspace(root))
+    library = Library.open(Workspace(root))
+    try:
+        reader = library.searcher.reader()
+        assert suggest_respelling(typed, reader) == wanted
+    finally:
+        library.close()

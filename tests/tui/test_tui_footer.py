@@ -83,3 +83,34 @@ async def test_the_footer_chooses_again_when_the_terminal_narrows(make_app: Any)
         await settle(pilot)
         line = footer_line(pilot)
         assert "q Quit" in line and "? Help" in line and "palette" not in line, line
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_dialogs_with_a_text_box_show_their_own_keys(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    """The note editor and the notes list showed the reader's footer under them ('q Quit ?
+    Help', keys typed into their text boxes there); their own footer shows their keys and
+    the way out (Esc)."""
+    from briefreader.tui.screens.note_editor import NoteEditor
+    from briefreader.tui.screens.notes import NotesScreen
+
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        pilot.app.screen.search_bar.input.value = "kataib"
+        await settle(pilot)
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        await pilot.press("i", "a")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NoteEditor)
+        line = f" {footer_line(pilot)}"
+        assert "^s Save" in line and "esc Cancel" in line, line
+        assert " q Quit" not in line and " ? Help" not in line, line
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NotesScreen)
+        line = f" {footer_line(pilot)}"
+        assert "esc" in line and " q Quit" not in line and " ? Help" not in line, line

@@ -112,3 +112,23 @@ async def test_opening_at_the_first_paragraph_shows_the_title(
             assert view.scroll_offset.y == 0, (entry.article_id, view.scroll_offset.y)
             assert view.article is not None
             assert view.article.title[:15] in screen_text(pilot.app)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_opening_under_a_heading_shows_the_heading(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    """'heading:militias' opened its passage with the marked heading one line above the top of
+    the pane; the heading right above the cursor's paragraph is scrolled into view with it."""
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "heading:militias")
+        assert screen.results.entries
+        for position, entry in enumerate(screen.results.entries):
+            screen._open_entry(position)
+            await settle(pilot)
+            view = screen.view
+            assert view.article is not None
+            passage = view.article.passages[view.cursor]
+            assert "militia" in passage.heading.lower()
+            assert passage.heading in screen_text(pilot.app), (entry.passage_id, passage.heading)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +27,14 @@ from briefreader.search.budget import (
     collect_top,
     outside_budget,
 )
-from briefreader.search.highlight import NO_MARKS, QueryMarks, entity_spans, make_snippet
+from briefreader.search.highlight import (
+    NO_MARKS,
+    Phrase,
+    QueryMarks,
+    entity_spans,
+    make_snippet,
+    phrase_spans,
+)
 from briefreader.search.index.catalog import (
     AmbiguousArticleId,
     ArticleSummary,
@@ -466,11 +473,20 @@ class Library:
     def _best_passages(
         self, article_ids: list[str], parsed: query.Query, terms: set[str]
     ) -> dict[str, tuple[str, str]]:
-        """The best-scoring passage of each article for the query's terms."""
+        """The best-scoring passage of each article for the query's clauses, each asked of
+        its own field: a ``title:`` word picks no passage (the article opens at its top), a
+        ``heading:`` word only headings; a passage holding the query's phrase beats one
+        holding its words apart."""
         if not article_ids:
             return {}
-        fields = (passage_field("body"), passage_field("heading"))
-        wanted: list[query.Query] = [query.Term(f, t) for t in terms for f in fields]
+        clauses = marking_clauses(parsed, self._searcher.reader())
+        wanted: list[query.Query] = [
+            query.Term(passage_field(name), term)
+            for name in ("body", "heading")
+            for term in sorted(
+                {*clauses.terms.get(name, ()), *_phrase_words(clauses.phrases.get(name, ()))}
+            )
+        ]
         wanted += [
             _on_passages(leaf)
             for leaf in positive_leaves(parsed)
@@ -478,7 +494,13 @@ class Library:
         ]
         if not wanted:
             return {}
-        return _best_by_skipping(self._searcher, article_ids, wanted)
+        phrases = tuple(clauses.phrases.get("body", ()))
+        holds_phrase = (
+            (lambda text: any(phrase_spans(text, phrase) for phrase in phrases))
+            if phrases
+            else None
+        )
+        return _best_by_skipping(self._searcher, article_ids, wanted, holds_phrase)
 
     def _hit(
         self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
@@ -561,8 +583,19 @@ def _on_passages(leaf: query.Query) -> query.Query:
     return moved
 
 
+def _phrase_words(phrases: Iterable[Phrase]) -> set[str]:
+    """The indexed words of phrases (as the passage fields hold them: no positions there)."""
+    return {word for phrase in phrases for word in phrase.words}
+
+
+PHRASE_CANDIDATES = 8  # passages of one article looked at for its phrase, best first
+
+
 def _best_by_skipping(
-    searcher: Searcher, article_ids: list[str], wanted: list[query.Query]
+    searcher: Searcher,
+    article_ids: list[str],
+    wanted: list[query.Query],
+    accept: Callable[[str], bool] | None = None,
 ) -> dict[str, tuple[str, str]]:
     """The best passage of each hit article, scoring only those articles' passages (the
     ``wanted`` queries are on passage fields: no article document matches them).
@@ -588,16 +621,29 @@ def _best_by_skipping(
                     break
             if matcher.id() == docnum:
                 scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
-    chosen: dict[str, tuple[float, int]] = {}
+    ranked: dict[str, list[tuple[float, int]]] = {}
     for docnum, score in scores.items():
-        best = chosen.get(owner[docnum])
-        if best is None or (score, -docnum) > (best[0], -best[1]):
-            chosen[owner[docnum]] = (score, docnum)
+        ranked.setdefault(owner[docnum], []).append((-score, docnum))
     found = {}
-    for article_id, (_, docnum) in chosen.items():
-        fields = searcher.stored_fields(docnum)
-        found[article_id] = (stored_passage_id(fields), fields.get("text", ""))
+    for article_id, candidates in ranked.items():
+        candidates.sort()  # best first; ties to the earlier passage
+        found[article_id] = _first_accepted(searcher, candidates, accept)
     return found
+
+
+def _first_accepted(
+    searcher: Searcher, candidates: list[tuple[float, int]], accept: Callable[[str], bool] | None
+) -> tuple[str, str]:
+    """(passage id, text) of the best candidate ``accept`` takes among the first
+    ``PHRASE_CANDIDATES``, else of the best one."""
+    passages = []
+    for _, docnum in candidates[: PHRASE_CANDIDATES if accept else 1]:
+        fields = searcher.stored_fields(docnum)
+        passage = (stored_passage_id(fields), str(fields.get("text", "")))
+        if accept is None or accept(passage[1]):
+            return passage
+        passages.append(passage)
+    return passages[0]
 
 
 _CATALOG_WAIT_SECONDS = 3.0

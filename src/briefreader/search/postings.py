@@ -145,12 +145,18 @@ class PassageIndex:
         if found is None:
             if len(self._df) > self.MAX_DF_ENTRIES:
                 self._df.clear()
-            if len(entity_index_fields(fieldname)) > 1:
-                found = len(self.docnums(fieldname, term))
+            if len(entity_index_fields(fieldname)) > 1 or self.reader.has_deletions():
+                # Whoosh's doc_frequency counts deleted documents until a merge drops them;
+                # an update must not make a word look more common than it is.
+                found = sum(1 for docnum in self.docnums(fieldname, term) if self._live(docnum))
             else:
                 found = sum(self.reader.doc_frequency(name, term) for name in _both(fieldname))
             self._df[key] = found
         return found
+
+    def _live(self, docnum: int) -> bool:
+        """False for a document deleted from its segment but not yet merged away."""
+        return not self.reader.has_deletions() or not self.reader.is_deleted(docnum)
 
     def docnums(self, fieldname: str, term: str) -> set[int]:
         """Document numbers holding ``term`` (deleted ones included; mask them)."""

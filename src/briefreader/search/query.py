@@ -516,7 +516,7 @@ def suggest_respelling(text: str, reader: Any, field: str = "spell_words") -> st
     words = []
     for word in text.split():
         core = word.strip('"()*~-+').lower()
-        bare = core.split(":", 1)[-1]
+        bare = core.split(":", 1)[-1].strip('"()*~-+')
         if (
             bare.isalpha()
             and bare.upper() not in {"AND", "OR", "NOT"}
@@ -524,10 +524,24 @@ def suggest_respelling(text: str, reader: Any, field: str = "spell_words") -> st
         ):
             closest = closest_indexed_word(bare, reader, field)
             if closest is not None:
-                word = word.replace(bare, closest) if bare in word else closest
+                word = _respelled(word, bare, closest)
                 changed = True
         words.append(word)
     return " ".join(words) if changed else None
+
+
+def _respelled(word: str, bare: str, closest: str) -> str:
+    """``word`` with its letters ``bare`` (found in any case) replaced by ``closest`` in the
+    same case: quotes, a field name and operators around it stay where they were."""
+    start = word.lower().rfind(bare)
+    if start < 0 or len(word.lower()) != len(word):
+        return closest
+    typed = word[start : start + len(bare)]
+    if len(typed) > 1 and typed.isupper():
+        closest = closest.upper()
+    elif typed[:1].isupper():
+        closest = closest[:1].upper() + closest[1:]
+    return word[:start] + closest + word[start + len(bare) :]
 
 
 def closest_indexed_word(word: str, reader: Any, field: str) -> str | None:

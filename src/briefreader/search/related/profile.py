@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from briefreader.search.backend import SearchBackend
 
 # Entities in more than this share of documents (the country every article is about) are
-# background, not a reason to relate two paragraphs.
+# background, not a reason to relate two paragraphs: their weight fades to none at twice it.
 ENTITY_MAX_SHARE = 0.05
 
 
@@ -82,6 +82,17 @@ def own_article_frequencies(stats: SearcherStats, own_docs: set[int]) -> Counter
     return frequencies
 
 
+def common_entity_factor(frequency: int, total: int) -> float:
+    """How much of its weight an entity in ``frequency`` of ``total`` documents keeps: all of
+    it up to ``ENTITY_MAX_SHARE``, then less and less, none from twice that share. A fade, not
+    a cliff: in a small corpus one more paragraph naming it must not turn full evidence into
+    none."""
+    share = frequency / max(total, 1)
+    if share <= ENTITY_MAX_SHARE:
+        return 1.0
+    return max(0.0, 2.0 - share / ENTITY_MAX_SHARE)
+
+
 def entity_keys(
     library: SearchBackend, stats: SearcherStats, article: Article, passage: Passage
 ) -> tuple[dict[str, float], dict[str, str]]:
@@ -99,8 +110,9 @@ def entity_keys(
     for mention in inside:
         for key in mention_terms(mention):
             frequency = stats.df("entity", key)
-            if 1 < frequency <= ENTITY_MAX_SHARE * stats.total:
-                keys[key] = idf(stats.total, frequency)
+            share = common_entity_factor(frequency, stats.total)
+            if frequency > 1 and share > 0:
+                keys[key] = idf(stats.total, frequency) * share
                 names.setdefault(key, mention.name or mention.text)
     return keys, names
 

@@ -23,6 +23,7 @@ from textual.widgets import Static, TextArea
 from briefreader.notes import Note, NotesError
 from briefreader.tui.notes_bridge import NoEditor, edit_in_editor, editor_command, excerpt
 from briefreader.tui.screens.confirm import ConfirmScreen
+from briefreader.tui.widgets.footer import ReaderFooter
 
 QUOTE_CHARS = 400
 
@@ -62,6 +63,9 @@ class NoteEditor(ModalScreen[Note | None]):
             yield TextArea(self.original, id="note-editor-text", soft_wrap=True)
             hint = "ctrl+s save · Esc cancel · ctrl+g $EDITOR · #tags are tags · empty = highlight"
             yield Static(Text(hint), id="note-editor-keys")
+        # Its own footer over the reader's: the keys of this dialog, and ctrl+q / F1 to quit
+        # and for help while the cursor is in its text box (q and ? are typed there).
+        yield ReaderFooter()
 
     def on_mount(self) -> None:
         """Type at once."""

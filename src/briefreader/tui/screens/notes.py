@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from briefreader.notes import ORPHANED, REVIEW, Note, NotesError, NoteStore
 from briefreader.text.wording import counted
 from briefreader.tui.notes_bridge import NoteFilter, excerpt, filter_notes, quoted, tag_line
+from briefreader.tui.widgets.footer import ReaderFooter
 
 LIMIT = 500
 POLL_SECONDS = 2.0  # how often the open list looks for notes saved by another process
@@ -94,6 +95,9 @@ class NotesScreen(ModalScreen[Note | None]):
             )
             yield AllNotesList(id="notes-list")
             yield Static(id="notes-status")
+        # Its own footer over the reader's: the keys of this dialog, and ctrl+q / F1 to quit
+        # and for help while the cursor is in its text box (q and ? are typed there).
+        yield ReaderFooter()
 
     def on_mount(self) -> None:
         """List every note (or those matching the filter given)."""

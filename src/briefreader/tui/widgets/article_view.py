@@ -38,6 +38,7 @@ from briefreader.tui.notes_bridge import (
 )
 from briefreader.tui.palette import Layer, resolve
 from briefreader.tui.widgets.article_layout import (
+    HEADING,
     PARAGRAPH,
     REFERENCE,
     ArticleLayout,
@@ -561,6 +562,9 @@ class ArticleView(ScrollView, can_focus=True):
             return
         first, last = self._cursor_lines()
         height = self.scrollable_content_region.height
+        heading = self._heading_above_cursor()
+        if heading is not None and last - heading < height:
+            first = heading  # the paragraph's section heading shows with it
         if self.current_hit is not None:
             # The hit's line, with its paragraph's first line above it when both fit.
             hit = self._hit_line(self.current_hit) or first
@@ -575,6 +579,14 @@ class ArticleView(ScrollView, can_focus=True):
         else:
             return
         self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _heading_above_cursor(self) -> int | None:
+        """The first display line of the heading right above the cursor's paragraph, if any."""
+        assert self.layout_data is not None and self._wrapped is not None
+        block = self.layout_data.passage_block.get(self.cursor, 0)
+        if block and self.layout_data.blocks[block - 1].kind == HEADING:
+            return self._wrapped.block_first[block - 1]
+        return None
 
     def _hit_line(self, hit: tuple[int, Span]) -> int | None:
         assert self.layout_data is not None and self._wrapped is not None
