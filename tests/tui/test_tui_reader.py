@@ -130,6 +130,8 @@ async def test_n_walks_every_hit_across_result_articles(make_app: Any) -> None:
         assert screen.article_id == articles[1]
         assert view.hit_index == len(view.hits) - 1
         assert "article 2 of 3" in screen_text(pilot.app)
+        # Two wraps (forward, then back): one notice on screen, not a stack over the text.
+        assert sum("Search wrapped" in text for text in notifications(pilot.app)) == 1
 
 
 async def test_help_lists_every_binding_of_the_focused_pane(make_app: Any) -> None:

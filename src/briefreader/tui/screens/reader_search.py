@@ -269,6 +269,7 @@ class SearchPart(Part):
         if not 0 <= target < len(ids):  # wrap round, as less and vim do, and say so
             target = target % len(ids)
             edge = ("last", "first") if direction > 0 else ("first", "last")
+            self.app.clear_notifications()  # one wrap notice at a time: they stacked at 80x24
             self.notify(f"Search wrapped: past the {edge[0]} result, back to the {edge[1]}")
         self.open_entry(target, land="first-hit" if direction > 0 else "last-hit")
 

@@ -715,6 +715,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.notify(f"No match for “{self.finding}” in this article", markup=False)
             return
         self.go_to_hit(index)
+        self.app.clear_notifications()  # one wrap notice at a time: they stacked at 80x24
         self.notify(f"Find wrapped: past the {past} match, back to the {back}", markup=False)
 
     def go_to_hit(self, index: int) -> None:
