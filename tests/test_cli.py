@@ -189,3 +189,15 @@ def test_show_raw_decodes_as_the_loader_does(
     code, out, _ = run(capsys, "-w", str(root), "show", Path(name).stem, "--raw")
     assert code == 0 and expected in out
     assert "\ufffd" not in out and "\ufeff" not in out and "\r" not in out
+
+
+def test_a_negated_first_word_is_a_query_not_an_option(sample_workspace: Path, capsys) -> None:
+    """'search -iraq militias' printed a usage error (argparse read -iraq as an option)."""
+    code = main(["--workspace", str(sample_workspace), "search", "-militia", "drone", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code in (0, 1) and out["query"] == "NOT militia drone"
+    for hit in out["hits"]:
+        assert "militia" not in hit["snippet"].lower()
+    # options keep working beside it: -n 1, --json
+    code = main(["--workspace", str(sample_workspace), "search", "drone", "-militia", "-n", "1"])
+    assert code in (0, 1) and "usage" not in capsys.readouterr().err

@@ -88,10 +88,54 @@ def add_verbosity_options(parser: argparse.ArgumentParser, top: bool = False) ->
                 add_verbosity_options(sub)
 
 
+QUERY_COMMANDS = ("search",)  # commands whose words are a query: "-word" is a negation there
+
+
+def negations_as_words(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``search -iraq militia``: a ``-word`` that is none of the command's options is the
+    query language's negation, written ``NOT word`` so argparse does not read an option
+    (it printed a usage error; ``search -- -iraq`` was the only way)."""
+    tokens = list(argv)
+    command = next((i for i, t in enumerate(tokens) if t in QUERY_COMMANDS), None)
+    if command is None or "--" in tokens[:command]:
+        return tokens
+    options = _subparser(parser, tokens[command])._option_string_actions
+    out = tokens[: command + 1]
+    for token in tokens[command + 1 :]:
+        if token == "--":
+            out.extend(tokens[len(out) :])
+            break
+        if _negated_word(token, options):
+            out.extend(["NOT", token[1:]])
+        else:
+            out.append(token)
+    return out
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]  # type: ignore[no-any-return]
+    raise KeyError(name)
+
+
+def _negated_word(token: str, options: dict[str, argparse.Action]) -> bool:
+    """``-iraq`` yes; ``-n``, ``-n5``, ``-qv``, ``--json``, ``-5`` no."""
+    if not token.startswith("-") or token.startswith("--") or not token[1:2].isalpha():
+        return False
+    if token in options or token.split("=", 1)[0] in options:
+        return False
+    short = options.get(token[:2])
+    if short is not None and short.nargs != 0 and token[2:].isdigit():
+        return False  # -n5
+    flags = {o[1] for o, action in options.items() if len(o) == 2 and action.nargs == 0}
+    return not set(token[1:]) <= flags  # -qv: two flags
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(negations_as_words(parser, sys.argv[1:] if argv is None else argv))
     if args.quiet and args.verbose:
         return fail("-q and -v contradict each other: give one")
     set_verbosity(-1 if args.quiet else args.verbose)
