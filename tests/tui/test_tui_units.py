@@ -161,3 +161,17 @@ def test_the_search_status_groups_thousands() -> None:
     assert result_status(estimate, "iraq") == (
         "at least 1,500 articles match (counting…); showing 1,500"
     )
+
+
+def test_the_index_notice_says_files_were_skipped() -> None:
+    """The CLI named skipped files; the reader's 'Indexed …' toast said nothing of them."""
+    from briefreader.models import Skipped
+    from briefreader.search.index.indexer import IndexReport
+    from briefreader.tui.screens.reader_index import report_notice
+
+    report = IndexReport(articles=6)
+    report.added.append("new.md")
+    report.skipped.extend([Skipped("blob.bin", "binary file"), Skipped("e.txt", "empty")])
+    notice = report_notice(report)
+    assert notice.startswith("Indexed 6 articles (1 added")
+    assert "2 files skipped (blob.bin: binary file, …)" in notice

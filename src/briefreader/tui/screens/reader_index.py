@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from briefreader.models import ProgressFn
 from briefreader.notes.store import tag_resolver
+from briefreader.text.decode import strip_control
 from briefreader.text.wording import counted, grouped
 from briefreader.tui.messages import (
     EntitiesFinished,
@@ -231,7 +232,15 @@ def report_notice(report: Any) -> str:
         return f"Index rebuilt ({reason}): {counted(report.articles, 'article')}"
     parts = [f"{grouped(len(report.added))} added", f"{grouped(len(report.updated))} updated"]
     parts.append(f"{grouped(len(report.removed))} removed")
-    return f"Indexed {counted(report.articles, 'article')} ({', '.join(parts)})"
+    notice = f"Indexed {counted(report.articles, 'article')} ({', '.join(parts)})"
+    if report.skipped:  # the CLI names them; say so here too, with the first one's reason
+        first = report.skipped[0]
+        notice += (
+            f"; {counted(len(report.skipped), 'file')} skipped"
+            f" ({strip_control(str(first.path))}: {strip_control(first.reason)}"
+            f"{', …' if len(report.skipped) > 1 else ''})"
+        )
+    return notice
 
 
 def index_failures() -> tuple[type[Exception], ...]:
