@@ -31,7 +31,7 @@ from benchmarks.corpus import build_corpus, read_sources, remove_corpus
 from benchmarks.queries import Query, entity_queries, indexed_entity_names, query_sets
 from benchmarks.report import write_results
 from benchmarks.timing import summarize_ms
-from briefreader.search.index import indexer, merging
+from briefreader.search.index import full_merge, indexer, merging
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
@@ -119,7 +119,7 @@ def time_queries(
     """Seconds per search, per library and query kind, interleaved query by query."""
     names = list(libraries)
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in names}
-    for query in queries[:20]:  # warm-up: file cache, term infos
+    for query in queries:  # warm-up, every query on every index: file cache, term infos
         for library in libraries.values():
             library.search(query.brief, limit=20)
     for position, query in enumerate(queries):
@@ -175,7 +175,7 @@ def rerun(kept: Path, updates: int, per_kind: int, repeats: int) -> dict[str, An
     """The updates and queries again on a folder ``--keep`` left (its ``ws`` as built, its
     ``fresh`` index of the updated files): the merge policy as it is now, without the builds."""
     base, fresh = Workspace(kept / "ws"), Workspace(kept / "fresh")
-    for policy in POLICIES:
+    for policy in (*POLICIES, "merged"):
         shutil.rmtree(kept / f"updated-{policy}", ignore_errors=True)
     files = len(list(base.articles_dir.glob("*.txt")))
     result: dict[str, Any] = {"reused": str(kept), "articles": files, "updates": updates}
@@ -190,7 +190,22 @@ def update_copies(base: Workspace, updates: int, result: dict[str, Any]) -> dict
     picks = [files[(i * 7919) % len(files)] for i in range(updates)]
     copies = {policy: copy_workspace(base, f"updated-{policy}") for policy in POLICIES}
     result["rounds"] = {p: update_files(ws, p, picks) for p, ws in copies.items()}
+    copies["merged"] = merged_copy(copies["tiered"], result)
     return copies
+
+
+def merged_copy(updated: Workspace, result: dict[str, Any]) -> Workspace:
+    """A copy of the tiered workspace after its updates, merged back into one segment
+    (``briefreader index --merge``): the merge's cost goes in ``result["merge"]``."""
+    target = copy_workspace(updated, "updated-merged")
+    phase = Phase()
+    report = full_merge.merge_segments(target)
+    result["merge"] = phase.done() | {
+        "segments_before": report.segments_before,
+        "segments_after": report.segments_after,
+        "documents": report.documents,
+    }
+    return target
 
 
 def compare(
@@ -229,6 +244,12 @@ def print_table(result: dict[str, Any]) -> None:
             f"{policy:>7}: re-index median {sorted(walls)[len(walls) // 2]:.3f} s, "
             f"max {max(walls):.3f} s wall (CPU median {sorted(cpus)[len(cpus) // 2]:.3f} s), "
             f"segments per update {segments}, deleted docs after {rounds[-1]['deleted_docs']}"
+        )
+    merge = result.get("merge")
+    if merge:
+        print(
+            f" merged: {merge['segments_before']} -> {merge['segments_after']} segments, "
+            f"{merge['wall_s']} s wall, {merge['cpu_s']} CPU s, load {merge['load_before']}"
         )
     phase = result["queries_phase"]
     print(
