@@ -34,6 +34,7 @@ from briefreader.tui.widgets.search_bar import SearchBar
 # After an update, the reader merges the index's segments back into one once it has been
 # left this long (``merge_when_idle``); the merge runs at the lowest CPU priority.
 MERGE_IDLE_SECONDS = 5.0
+MERGE_COMMAND = ["-m", "briefreader.search.index.full_merge"]  # then the workspace folder
 
 
 class IndexPart(Part):
@@ -264,7 +265,7 @@ class IndexPart(Part):
 def _merge_process(root: str, cancelled: Any) -> int | None:
     """Run ``full_merge`` on the workspace at ``root`` in a child process; kill it when
     ``cancelled()``. Its exit code (None when killed)."""
-    command = [sys.executable, "-m", "briefreader.search.index.full_merge", root]
+    command = [sys.executable, *MERGE_COMMAND, root]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while process.poll() is None:
         if cancelled():
