@@ -95,6 +95,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     merged = run_merge(workspace, asked=args.merge)
     if merged is not None and not args.quiet:
         print_merge(merged)
+    elif args.merge and not args.quiet:
+        err_console().print("index: one segment already, nothing to merge", markup=False)
     return 0
 
 
