@@ -6,9 +6,12 @@
 Builds the BBC corpus ×scale once (``recogniser = "rules"``), copies the workspace for each
 merge policy (``tiered``: ours, ``whoosh``: Whoosh's default ``MERGE_SMALL``), makes the same
 ``--updates`` one-file changes to each copy (one ``update_index`` per change: seconds, CPU
-seconds and segment count after each), then builds a fresh index of the final files. The query
+seconds and segment count after each), copies the tiered one once more and merges it into one
+segment (``updated-merged``, ``briefreader index --merge``: its seconds and CPU seconds), then
+builds a fresh index of the final files, and a merged copy of that too (``fresh-merged``). The query
 set (common, rare, AND, phrase, prefix, entity; top 20 with snippets, as ``search`` returns
-them) runs interleaved query by query over the fresh and the updated indexes, their order
+them) runs once untimed over every index (every query warmed on every index: file cache, term
+infos), then interleaved query by query over the fresh and the updated indexes, their order
 rotating, ``--repeats`` times each. Every phase records its CPU seconds (user + system) and
 the load average before and after. Prints a table; writes JSON to ``benchmarks/results``.
 """
@@ -31,7 +34,7 @@ from benchmarks.corpus import build_corpus, read_sources, remove_corpus
 from benchmarks.queries import Query, entity_queries, indexed_entity_names, query_sets
 from benchmarks.report import write_results
 from benchmarks.timing import summarize_ms
-from briefreader.search.index import indexer, merging
+from briefreader.search.index import full_merge, indexer, merging
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
@@ -119,7 +122,7 @@ def time_queries(
     """Seconds per search, per library and query kind, interleaved query by query."""
     names = list(libraries)
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in names}
-    for query in queries[:20]:  # warm-up: file cache, term infos
+    for query in queries:  # warm-up, every query on every index: file cache, term infos
         for library in libraries.values():
             library.search(query.brief, limit=20)
     for position, query in enumerate(queries):
@@ -175,8 +178,8 @@ def rerun(kept: Path, updates: int, per_kind: int, repeats: int) -> dict[str, An
     """The updates and queries again on a folder ``--keep`` left (its ``ws`` as built, its
     ``fresh`` index of the updated files): the merge policy as it is now, without the builds."""
     base, fresh = Workspace(kept / "ws"), Workspace(kept / "fresh")
-    for policy in POLICIES:
-        shutil.rmtree(kept / f"updated-{policy}", ignore_errors=True)
+    for name in (*(f"updated-{p}" for p in POLICIES), "updated-merged", "fresh-merged"):
+        shutil.rmtree(kept / name, ignore_errors=True)
     files = len(list(base.articles_dir.glob("*.txt")))
     result: dict[str, Any] = {"reused": str(kept), "articles": files, "updates": updates}
     result["scale"] = round(files / 2225)
@@ -190,7 +193,22 @@ def update_copies(base: Workspace, updates: int, result: dict[str, Any]) -> dict
     picks = [files[(i * 7919) % len(files)] for i in range(updates)]
     copies = {policy: copy_workspace(base, f"updated-{policy}") for policy in POLICIES}
     result["rounds"] = {p: update_files(ws, p, picks) for p, ws in copies.items()}
+    copies["merged"] = merged_copy(copies["tiered"], "updated-merged", result, "merge")
     return copies
+
+
+def merged_copy(source: Workspace, name: str, result: dict[str, Any], key: str) -> Workspace:
+    """A copy ``name`` of ``source`` merged back into one segment (``briefreader index
+    --merge``): the merge's cost goes in ``result[key]``."""
+    target = copy_workspace(source, name)
+    phase = Phase()
+    report = full_merge.merge_segments(target)
+    result[key] = phase.done() | {
+        "segments_before": report.segments_before,
+        "segments_after": report.segments_after,
+        "documents": report.documents,
+    }
+    return target
 
 
 def compare(
@@ -201,7 +219,8 @@ def compare(
     result: dict[str, Any],
 ) -> None:
     """Time the query set over the fresh and the updated indexes, interleaved."""
-    libraries = {"fresh": Library.open(fresh)}
+    fresh_merged = merged_copy(fresh, "fresh-merged", result, "fresh_merge")
+    libraries = {"fresh": Library.open(fresh), "fresh-merged": Library.open(fresh_merged)}
     libraries.update({f"updated-{p}": Library.open(ws) for p, ws in copies.items()})
     queries = query_set(libraries["fresh"], per_kind)
     phase = Phase()
@@ -230,6 +249,13 @@ def print_table(result: dict[str, Any]) -> None:
             f"max {max(walls):.3f} s wall (CPU median {sorted(cpus)[len(cpus) // 2]:.3f} s), "
             f"segments per update {segments}, deleted docs after {rounds[-1]['deleted_docs']}"
         )
+    for key in ("merge", "fresh_merge"):
+        merge = result.get(key)
+        if merge:
+            print(
+                f"{key}: {merge['segments_before']} -> {merge['segments_after']} segments, "
+                f"{merge['wall_s']} s wall, {merge['cpu_s']} CPU s, load {merge['load_before']}"
+            )
     phase = result["queries_phase"]
     print(
         f"queries: {result['query_count']} × repeats, {phase['wall_s']} s wall, "
@@ -243,6 +269,13 @@ def print_table(result: dict[str, Any]) -> None:
         all_ = row["all"]
         ratio = all_["p95_ms"] / fresh["all"]["p95_ms"]
         print(f"{name:<16} {all_['median_ms']:7.2f} {all_['p95_ms']:7.2f}  {cells}  ×{ratio:.3f}")
+    merged, fresh_merged = (
+        result["queries"].get("updated-merged"),
+        result["queries"].get("fresh-merged"),
+    )
+    if merged and fresh_merged:
+        ratio = merged["all"]["p95_ms"] / fresh_merged["all"]["p95_ms"]
+        print(f"updated-merged / fresh-merged p95: ×{ratio:.3f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the index modules are imported by the commands that use the
     from rich.text import Text
 
     from briefreader.search.index.entity_phase import EntityReport
+    from briefreader.search.index.full_merge import MergeReport
     from briefreader.search.index.indexer import IndexReport
     from briefreader.search.library import Library
 
@@ -48,6 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Index new files, re-index changed ones, drop deleted ones; says what it did.",
     )
     index.add_argument("--rebuild", action="store_true", help="start over from scratch")
+    index.add_argument(
+        "--merge",
+        action="store_true",
+        help="then merge the index's segments into one (faster searches after updates; "
+        "done without asking when the index is small)",
+    )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     index.set_defaults(handler=cmd_index)
 
@@ -85,7 +92,48 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
+    merged = run_merge(workspace, asked=args.merge)
+    if merged is not None and not args.quiet:
+        print_merge(merged)
+    elif args.merge and not args.quiet:
+        err_console().print("index: one segment already, nothing to merge", markup=False)
     return 0
+
+
+def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
+    """Merge the index's segments into one when asked, or without asking when that is cheap
+    (``full_merge.cheap_to_merge``); None when nothing was merged. IndexBusy and disk errors
+    are CommandError."""
+    from briefreader.search.index import full_merge
+    from briefreader.search.index.store import IndexBusy
+
+    if not (asked and full_merge.needs_merge(workspace)) and not full_merge.cheap_to_merge(
+        workspace
+    ):
+        return None
+    try:
+        return full_merge.merge_segments(workspace)
+    except IndexBusy as error:
+        raise CommandError(str(error), 75) from error
+    except OSError as error:
+        raise CommandError(
+            f"could not merge the index: {error.strerror or error} (the previous index is "
+            "unchanged)",
+            74,
+        ) from error
+
+
+def print_merge(report: MergeReport) -> None:
+    """Say what a merge did, on stderr."""
+    console = err_console()
+    for notice in report.notices:
+        console.print(f"note: {printable(notice)}", markup=False)
+    console.print(
+        f"merged {counted(report.segments_before, 'segment')} into "
+        f"{grouped(report.segments_after)} ({report.seconds:.1f}s, "
+        f"{report.cpu_seconds:.1f} CPU s)",
+        markup=False,
+    )
 
 
 def print_report(report: IndexReport) -> None:

@@ -7,6 +7,8 @@ It owns the indexing bar and the placeholder shown while there is nothing to rea
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -30,6 +32,11 @@ from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.search_bar import SearchBar
 
+# After an update, the reader merges the index's segments back into one once it has been
+# left this long (``merge_when_idle``); the merge runs at the lowest CPU priority.
+MERGE_IDLE_SECONDS = 5.0
+MERGE_COMMAND = ["-m", "briefreader.search.index.full_merge"]  # then the workspace folder
+
 
 class IndexPart(Part):
     """Opens the library in a worker, brings it up to date, and picks up outside changes."""
@@ -37,6 +44,8 @@ class IndexPart(Part):
     building = "Building the index for the first time…"  # or why it is rebuilt
     coverage = (0, 0)  # (articles with entities, articles) while the entity phase runs
     entity_phase = False  # this reader runs the entity phase (it holds the index lock)
+    merging = False  # this reader's background merge runs (it refreshes the library itself)
+    merge_timer: Any = None
 
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
@@ -74,6 +83,8 @@ class IndexPart(Part):
         self.post_message(LibraryReady(run.library, notice or first))
         if run.report.pending:
             self.post_message(EntitiesWanted())
+        elif run.report.changed:
+            self.call_later(self.merge_when_idle)
 
     def on_entities_wanted(self, _message: EntitiesWanted) -> None:
         """The text phase left articles without entities: recognise them in the background."""
@@ -143,11 +154,50 @@ class IndexPart(Part):
         self.screen.query_one(IndexingStatus).display = False
         if message.notice:
             self.notify(message.notice, markup=False)
+        self.merge_when_idle()
+
+    def merge_when_idle(self, delay: float | None = None) -> None:
+        """An index run left new segments: merge them into one once the reader has been
+        idle for ``MERGE_IDLE_SECONDS`` (each call starts the wait again)."""
+        if self.merge_timer is not None:
+            self.merge_timer.stop()
+        wait = MERGE_IDLE_SECONDS if delay is None else delay
+        self.merge_timer = self.set_timer(wait, self.merge_segments)
+
+    @work(thread=True, exclusive=True, group="merge")
+    def merge_segments(self) -> None:
+        """Merge the segments in a process of its own at the lowest priority (no GIL shared
+        with the reader, which keeps searching its snapshot), then refresh the library on
+        the merged generation without a toast. Quitting kills the merge: the index keeps
+        its previous generation."""
+        from briefreader.search.index.full_merge import needs_merge
+
+        workspace, worker = self.session.workspace, get_current_worker()
+        if self.entity_phase or not needs_merge(workspace):
+            return
+        self.merging = True
+        try:
+            if _merge_process(str(workspace.root), lambda: worker.is_cancelled) == 0:
+                self._refresh_quietly()
+        finally:
+            self.merging = False
+
+    def _refresh_quietly(self) -> None:
+        """Read the merged generation (same results, one segment): no toast."""
+        library = self.session.library
+        if library is None:
+            return
+        try:
+            changed = library.refresh()
+        except index_failures():
+            return  # the screen's poll tries again
+        if changed:
+            self.post_message(LibraryReady(library))
 
     def watch_index(self) -> None:
         """Pick up an index that another process has updated (the screen polls this); not
         while this reader's entity phase holds the index (it refreshes after each batch)."""
-        if self.session.library is not None and not self.entity_phase:
+        if self.session.library is not None and not (self.entity_phase or self.merging):
             self.refresh_library()
 
     @work(thread=True, exclusive=True, group="library-refresh")
@@ -211,6 +261,20 @@ class IndexPart(Part):
         self.screen.query_one(IndexingStatus).display = False
         self.screen.query_one(SearchBar).set_status(message.reason, problem=True)
         self.screen.query_one(ArticleView).set_placeholder(message.reason)
+
+
+def _merge_process(root: str, cancelled: Any) -> int | None:
+    """Run ``full_merge`` on the workspace at ``root`` in a child process; kill it when
+    ``cancelled()``. Its exit code (None when killed)."""
+    command = [sys.executable, *MERGE_COMMAND, root]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while process.poll() is None:
+        if cancelled():
+            process.kill()
+            process.wait()
+            return None
+        time.sleep(0.1)
+    return process.returncode
 
 
 def _freeze_long_lived() -> None:

@@ -1,0 +1,117 @@
+"""Merging the segments back into one: ``briefreader index --merge``, the automatic merge of a
+small index, and a ``kill -9`` mid-merge that leaves the previous generation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefreader.cli import main
+from briefreader.search.index import full_merge
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.merging import max_segments
+from briefreader.search.index.store import active_dir
+from briefreader.workspace import Workspace
+from tests.test_merging import (
+    DOCUMENTS,
+    FILES,
+    _corpus,
+    _hits,
+    _segments,
+    _story,
+    _update_one_file_at_a_time,
+)
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _cli(capsys: pytest.CaptureFixture[str], workspace: Workspace, *args: str) -> str:
+    assert main(["-w", str(workspace.root), "index", *args]) == 0
+    return capsys.readouterr().err
+
+
+def test_twenty_updates_then_index_merge_leave_one_segment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFREADER_CONFIG", "")
+    monkeypatch.setattr(full_merge, "AUTO_MERGE_DOCUMENTS", 0)  # only when asked
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    counts = _update_one_file_at_a_time(ws, 20)
+    assert max(counts) <= max_segments(DOCUMENTS) == 2 and counts[-1] == 2, counts
+    before = {q: _hits(ws, q) for q in ("harbour", "correction", "marker37", "dredge OR ferry")}
+    assert "merged" not in _cli(capsys, ws)  # not asked, not cheap enough: two segments stay
+    assert _segments(ws) == 2
+    said = _cli(capsys, ws, "--merge")
+    assert "merged 2 segments into 1" in said, said
+    assert _segments(ws) == 1
+    assert {q: _hits(ws, q) for q in before} == before
+    assert "one segment already, nothing to merge" in _cli(capsys, ws, "--merge")
+
+
+def test_a_small_index_is_merged_without_asking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFREADER_CONFIG", "")
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    _update_one_file_at_a_time(ws, 1)
+    assert _segments(ws) == 2 and DOCUMENTS <= full_merge.AUTO_MERGE_DOCUMENTS
+    assert "merged 2 segments into 1" in _cli(capsys, ws)
+    assert _segments(ws) == 1
+
+
+KILL_IN_MERGE = """
+import sys, time
+from pathlib import Path
+from whoosh import writing
+from briefreader.search.index import full_merge
+from briefreader.workspace import Workspace
+
+write_toc = writing.SegmentWriter._commit_toc
+
+def stop_before_toc(self, segments):  # the merged segment's files are written, not the TOC
+    print("merging", flush=True)
+    time.sleep(60)
+    write_toc(self, segments)
+
+writing.SegmentWriter._commit_toc = stop_before_toc
+full_merge.merge_segments(Workspace(Path(sys.argv[1])))
+print("merged", flush=True)
+"""
+
+
+def test_kill_during_a_full_merge_keeps_the_previous_generation(tmp_path: Path) -> None:
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    _update_one_file_at_a_time(ws, 3)
+    assert _segments(ws) == 2
+    folder = active_dir(ws.index_dir)
+    assert folder is not None
+    tocs = sorted(p.name for p in folder.glob("*.toc"))
+    before = {q: _hits(ws, q) for q in ("harbour", "correction", "marker37")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_IN_MERGE, str(ws.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SRC, "BRIEFREADER_CONFIG": ""},
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "merging"
+    assert len(list(folder.glob("*.seg"))) > 2  # the merged segment is on disk, unlisted
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert sorted(p.name for p in folder.glob("*.toc")) == tocs  # the previous generation
+    assert _segments(ws) == 2
+    assert {q: _hits(ws, q) for q in before} == before
+    report = full_merge.merge_segments(ws)  # the lock the killed process held is free
+    assert (report.segments_before, report.segments_after) == (2, 1)
+    assert {q: _hits(ws, q) for q in before} == before
+    (ws.articles_dir / "s005.txt").write_text(_story(5, edit=9))
+    assert update_index(ws).updated == ["s005.txt"]
+    assert _hits(ws, "marker5") and len(list(folder.glob("*.seg"))) <= 2  # orphans cleaned
