@@ -302,3 +302,87 @@ def test_a_side_named_by_a_plural_is_a_club_not_a_group() -> None:
     text = "BASEBALL - RAVENS BEAT HARRIERS.\n\nThe Ravens defeated the Harriers 5-3 on Friday."
     found = consistent(text, ("HARRIERS", "GROUP"), ("Harriers", "GROUP"))
     assert found["Harriers"] == {"ORG"}
+
+
+# --- a wrong type inside one article that an exact-name join would carry across ------------
+
+
+def mentions_of(article_id: str, text: str, spans: list[RawSpan]) -> list[EntityMention]:
+    """An article's mentions after clean-up and consistency, for a recogniser's ``spans``."""
+    masked = mask_text(text)
+    return [
+        EntityMention(article_id, f.start, f.end, text[f.start : f.end], f.type, f.name)
+        for f in make_consistent(text, clean_spans(masked, spans), masked)
+    ]
+
+
+PLAYER_REPORT = (
+    "TENNIS - UPSETS UNDER THE LIGHTS.\n\nWimbledon finalist Dorian Houston lost in five sets "
+    "on Thursday.\n\nThe 11th-seeded Houston fell short of his comeback.\n\nHouston, who "
+    'climbed back from a 1-5 deficit, double-faulted.\n\n"I got tight," said Houston.'
+)
+
+
+def test_a_surname_with_a_persons_signal_is_the_person_not_the_listed_place() -> None:
+    """A player whose surname is a city in the places table, the full name read as a club."""
+    guesses = (("Dorian Houston", "ORG"), ("Houston", "PLACE"))
+    found = consistent(PLAYER_REPORT, *guesses)
+    assert found["Dorian Houston"] == {"PERSON"} and found["Houston"] == {"PERSON"}
+    assert named(PLAYER_REPORT, *guesses)["Houston"] == "Dorian Houston"
+
+
+def test_a_list_of_two_names_is_not_a_person_whose_surname_is_the_last() -> None:
+    text = "Derwent and Kelsby lead the table.\n\nKelsby, who won on Friday, meet Derwent next."
+    found = consistent(text, ("Derwent and Kelsby", "LAW"), ("Kelsby", "PERSON"))
+    assert found["Derwent and Kelsby"] == {"LAW"}
+
+
+def test_the_player_named_like_a_city_is_not_joined_with_the_city() -> None:
+    news = "HOUSTON 1996-08-30\n\nOil companies in Houston said prices would rise."
+    articles = {
+        "a": mentions_of(
+            "a",
+            PLAYER_REPORT,
+            spans_at(PLAYER_REPORT, ("Dorian Houston", "ORG"), ("Houston", "PLACE")),
+        ),
+        "b": mentions_of("b", news, spans_at(news, ("HOUSTON", "PLACE"), ("Houston", "PLACE"))),
+    }
+    table = resolve_entities(articles)
+    city = [e for e in table.entities if e.type == "PLACE" and e.name.lower() == "houston"]
+    assert len(city) == 1 and city[0].article_ids == ("b",)
+    player = table.find("Dorian Houston")
+    assert player is not None and player.type == "PERSON" and player.article_ids == ("a",)
+
+
+TRANSFER_REPORT = (
+    "SOCCER - BELLINI MOVES TO KELSBY.\n\nHOUSTON 1996-08-30\n\nFormer winger Marco Bellini, "
+    "transferred to Houston in 1992, has been loaned to Kelsby.\n\nBellini, 27, joined Houston "
+    "from Derwent.\n\nHe fell out with the Houston coach last season."
+)
+
+
+def test_a_city_a_player_joins_or_is_transferred_to_is_a_club() -> None:
+    found = consistent(TRANSFER_REPORT, ("Houston", "PLACE"), ("Marco Bellini", "PERSON"))
+    assert found["Houston"] == {"ORG"}
+
+
+def test_a_city_in_a_news_move_stays_a_place() -> None:
+    text = "The company moved to Houston in 1992 and opened a refinery near the port."
+    assert consistent(text, ("Houston", "PLACE"))["Houston"] == {"PLACE"}
+
+
+BASEBALL_STANDINGS = (
+    "BASEBALL - MAJOR LEAGUE STANDINGS.\n\nNATIONAL LEAGUE\n\nW L PCT GB\n\n"
+    "KELSBY 75 59 .560 -\nHOUSTON 71 62 .534 3 1/2\nDERWENT 66 67 .496 8 1/2\n"
+    "ASHFORD 60 73 .451 14 1/2\n\nFRIDAY'S GAMES\n\nKELSBY AT HOUSTON\nASHFORD AT DERWENT"
+)
+
+
+def test_a_standings_row_with_a_winning_share_names_a_club() -> None:
+    """Only the schedule's "AT HOUSTON" was recognised (as a place): the row is a club."""
+    last = BASEBALL_STANDINGS.rindex("HOUSTON")
+    spans = [RawSpan(last, last + len("HOUSTON"), "PLACE")]
+    found = {
+        m.text: m.type for m in mentions_of("a", BASEBALL_STANDINGS, spans) if m.text == "HOUSTON"
+    }
+    assert found == {"HOUSTON": "ORG"}

@@ -42,6 +42,14 @@ _CUES_AFTER = {
 # Match reports: a side is the subject or object of these, or followed by its score.
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
+# A transfer names the club a player joins or leaves: "joined Milan", "loaned to Atalanta".
+_TRANSFER_BEFORE = re.compile(
+    r"\b(?:joined|joins|(?:transferred|loaned|moved|moves|switched|signed)[ \t]+(?:to|for|from))"
+    r"[ \t]+$"
+)
+# A person's own signal for a single name: "said Washington", "Washington, who".
+_PERSON_BEFORE = re.compile(r"\bsaid[ \t]+$")
+_PERSON_AFTER = re.compile(r",[ \t]+who\b")
 _SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
 # A scorecard names the fielder and the bowler: "c Tillekeratne b Dharmasena 13".
 _SCORECARD_BEFORE = frozenset({"b", "c", "st", "lbw"})
@@ -54,6 +62,7 @@ _SPORT_WORDS = frozenset(
     | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
     | {"points", "soccer", "football", "cricket", "rugby", "tennis", "golf", "baseball"}
     | {"basketball", "hockey", "athletics", "standings", "matches", "played", "drawn"}
+    | {"coach", "winger", "striker", "midfielder", "defender", "goalkeeper"}
 )
 _LOWER_WORD = re.compile(r"[a-z]+")
 # "(?<![\d-])\d{1,3}-…", written to begin with a digit so that the scan skips to digits
@@ -117,6 +126,8 @@ def decide_types(
     names: dict[str, str] = {}
     sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
+    person_said: set[str] = set()  # single names with a person's own signal
+    other_cued: set[str] = set()  # names with a place, organisation or team cue
     for item in items:
         if item.type == DATE:
             continue
@@ -133,10 +144,16 @@ def decide_types(
         if cue == "TEAM":
             cue, weight = _team_type(item, key in people), TEAM_WEIGHT
             if cue == ORG and confident == PLACE and canonical_alias(item.name) is None:
-                sure[key][PLACE] -= 1  # "Manchester City 3 1 0 2": a club, whatever its last word
-                sure[key][ORG] = sure[key].get(ORG, 0) + 1
+                # "Manchester City 3 1 0 2", "MONTREAL 71 61": a club, whatever its last word
+                # or the places table says; a side's score outweighs a bare place reading
+                sure[key][PLACE] -= 1
+                sure[key][ORG] = sure[key].get(ORG, 0) + TEAM_WEIGHT
         if cue is not None:
             counter[cue] = counter.get(cue, 0) + weight
+            if cue != PERSON:
+                other_cued.add(key)
+        if _person_signal(text, item.start, item.end):
+            person_said.add(key)
     first: dict[str, int] = {}  # ties go to the type the article used first
     for position, item in enumerate(items):
         first.setdefault(item.type, position)
@@ -146,7 +163,54 @@ def decide_types(
             decided[key] = max(sure[key], key=sure[key].__getitem__)  # first of the most
         else:
             decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
+    _corefer_surnames(decided, names, person_said, other_cued)
     return decided
+
+
+_NAME_PARTICLES = frozenset({"al", "bin", "ibn", "de", "da", "di", "du", "van", "von", "der", "le"})
+
+
+def _person_shaped(name: str) -> bool:
+    """Whether a name could be a person's: two to four words, each capitalised or a particle."""
+    words = name.split()
+    return 1 < len(words) <= 4 and all(
+        word[:1].isupper() or word.lower() in _NAME_PARTICLES for word in words
+    )
+
+
+def _person_signal(text: str, start: int, end: int) -> bool:
+    """Whether the words around a mention speak of a person ("said X", "X, who")."""
+    return (
+        _PERSON_BEFORE.search(text, max(0, start - 8), start) is not None
+        or _PERSON_AFTER.match(text, end) is not None
+    )
+
+
+def _corefer_surnames(
+    decided: dict[str, str], names: dict[str, str], person_said: set[str], other_cued: set[str]
+) -> None:
+    """A single name that ends exactly one longer name of the article is that person (its
+    surname) when the longer name is a person, or when the single name has a person's own
+    signal and the longer name no sure type ("MaliVai Washington" read as a club,
+    "Washington, who…"): the places table's reading of the surname is overridden. A
+    stronger signal keeps the single name's type: a place, organisation or team cue next to
+    it, the alias table, a country."""
+    owners: dict[str, list[str]] = {}
+    for key in decided:
+        words = key.split()
+        if len(words) > 1 and words[-1] in decided:
+            owners.setdefault(words[-1], []).append(key)
+    for surname, full_names in owners.items():
+        name = names[surname]
+        if len(full_names) != 1 or surname in other_cued or decided[surname] == DATE:
+            continue
+        if canonical_alias(name) is not None or name in countries():
+            continue
+        full = full_names[0]
+        if not _person_shaped(names[full]):
+            continue  # "Derbyshire and Surrey": a list, not a person
+        if decided[full] == PERSON or (surname in person_said and sure_type(names[full]) is None):
+            decided[full] = decided[surname] = PERSON
 
 
 def _confident(text: str, item: Occurrence) -> str | None:
@@ -176,6 +240,7 @@ def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
         or word_after in _TEAM_AFTER
         or _SCORE_AFTER.match(text, end) is not None
         or _PLAYER_AFTER.match(text, end) is not None  # "Chelsea's Damien Duff"
+        or _TRANSFER_BEFORE.search(text, max(0, start - 24), start) is not None
     ):
         return "TEAM"
     return _CUES_AFTER.get(word_after) or _CUES_BEFORE.get(word_before)

@@ -23,7 +23,7 @@ from briefreader.text.entities.model import EntityMention, RawSpan
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
-PIPELINE_VERSION = 14
+PIPELINE_VERSION = 15
 
 Progress = Callable[[int, int], None]
 

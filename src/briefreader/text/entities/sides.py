@@ -15,7 +15,13 @@ from collections.abc import Iterator
 _NAME = (
     r"[A-Z][\w'’.&-]*(?:[ \t]+(?:of[ \t]+|de[ \t]+)?[A-Z][\w'’.&-]*){0,3}(?:[ \t]+\([A-Z]{1,3}\))?"
 )
-_STANDING = re.compile(rf"^[ \t]*({_NAME})(?:[ \t]+\d{{1,3}}){{3,}}[ \t]*$", re.MULTILINE)
+# Three or more small whole numbers ("Stoke 4 3 1 0 7 4 10"), or won, lost, a winning share
+# and the games behind ("MONTREAL 71 61 .538 12 1/2", "NEW YORK 74 59 .556 -").
+_STANDING = re.compile(
+    rf"^[ \t]*({_NAME})(?:(?:[ \t]+\d{{1,3}}){{3,}}|(?:[ \t]+\d{{1,3}}){{2}}[ \t]+\.\d{{3}}"
+    r"(?:[ \t]+(?:-|\d{1,2}(?:[ \t]+1/2)?|1/2))?)[ \t]*$",
+    re.MULTILINE,
+)
 _RESULT = re.compile(
     rf"^[ \t]*({_NAME})[ \t]+\d{{1,2}}[ \t]+({_NAME})[ \t]+\d{{1,2}}[ \t]*$", re.MULTILINE
 )
