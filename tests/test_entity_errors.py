@@ -14,6 +14,7 @@ from briefreader.text.entities import (
 from briefreader.text.entities.cleanup import clean_spans, mask_text
 from briefreader.text.entities.consistency import make_consistent
 from briefreader.text.entities.model import RawSpan
+from briefreader.text.entities.sides import shared_names
 
 
 def spans_at(text: str, *names: tuple[str, str]) -> list[RawSpan]:
@@ -386,3 +387,54 @@ def test_a_standings_row_with_a_winning_share_names_a_club() -> None:
         m.text: m.type for m in mentions_of("a", BASEBALL_STANDINGS, spans) if m.text == "HOUSTON"
     }
     assert found == {"HOUSTON": "ORG"}
+
+
+def test_a_name_heading_two_standings_rows_is_shared_in_its_article() -> None:
+    text = (
+        "BASEBALL - STANDINGS.\n\nNORTH LEAGUE\nCENTRAL DIVISION\nKELSBY 75 59 .560 -\n"
+        "DERWENT 70 64 .522 5\n\nSOUTH LEAGUE\nCENTRAL DIVISION\nASHFORD 72 62 .537 -\n"
+        "KELSBY 66 68 .493 6\n"
+    )
+    assert shared_names(text) == {"kelsby", "central division"}
+
+
+def test_a_side_against_two_opponents_in_one_results_list_is_shared() -> None:
+    text = (
+        "Kelsby 11 DERWENT 2\nASHFORD 5 Tolham 4 (in 12)\nKELSBY 3 Brayford 2 (1st game)\n"
+        "Brayford 6 KELSBY 5 (2nd game)\n"
+    )
+    assert shared_names(text) == {"kelsby"}  # Brayford twice, against one opponent: not shared
+
+
+def test_one_results_list_of_a_round_shares_no_name() -> None:
+    assert shared_names("Kelsby 2 Derwent 1\nAshford 0 Tolham 0\n") == set()
+
+
+def baseball_article(article_id: str, text: str) -> list[EntityMention]:
+    """The rules recogniser's mentions of a baseball report (the tables name the sides)."""
+    article = Article(article_id, f"{article_id}.txt", 0, "BASEBALL - REPORT", text, ())
+    choice = choose_recogniser({"recogniser": "rules"})
+    return extract_entities([article], None, choice=choice).mentions[article_id]
+
+
+def test_two_clubs_of_one_name_in_a_table_are_never_joined_across_articles() -> None:
+    """Two standings articles each name two clubs "KELSBY" (one per league): the name is
+    shared in each, so neither joins the other, nor a results article's one KELSBY."""
+    standings = (
+        "BASEBALL - STANDINGS.\n\nNORTH LEAGUE\nKELSBY 75 59 .560 -\nDERWENT 70 64 .522 5\n"
+        "ASHFORD 69 65 .515 6\n\nSOUTH LEAGUE\nTOLHAM 72 62 .537 -\nKELSBY 66 68 .493 6\n"
+        "BRAYFORD 60 74 .448 12\n"
+    )
+    results = "BASEBALL - RESULTS.\n\nDERWENT 4 Kelsby 1\nASHFORD 6 Tolham 4\nBrayford 2 Moss 1\n"
+    articles = {
+        "a": baseball_article("a", standings),
+        "b": baseball_article("b", standings.replace("75 59", "76 59")),
+        "c": baseball_article("c", results),
+    }
+    assert {m.shared for m in articles["a"] if m.name == "KELSBY"} == {True}
+    table = resolve_entities(articles)
+    kelsby = [e for e in table.entities if e.name.lower() == "kelsby"]
+    assert sorted(e.article_ids for e in kelsby) == [("a",), ("b",), ("c",)]
+    assert any("two entities" in line for e in kelsby for line in table.refusals(e.id))
+    derwent = [e for e in table.entities if e.name.lower() == "derwent"]
+    assert [e.article_ids for e in derwent] == [("a", "b", "c")]  # one club: joined
