@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from briefreader.models import Article
@@ -13,6 +14,7 @@ from briefreader.text.entities import (
 )
 from briefreader.text.entities.cleanup import clean_spans, mask_text
 from briefreader.text.entities.consistency import make_consistent
+from briefreader.text.entities.extract import postprocess
 from briefreader.text.entities.model import RawSpan
 from briefreader.text.entities.sides import shared_names
 
@@ -438,3 +440,23 @@ def test_two_clubs_of_one_name_in_a_table_are_never_joined_across_articles() -> 
     assert any("two entities" in line for e in kelsby for line in table.refusals(e.id))
     derwent = [e for e in table.entities if e.name.lower() == "derwent"]
     assert [e.article_ids for e in derwent] == [("a", "b", "c")]  # one club: joined
+
+
+def test_a_name_typed_two_ways_without_decisive_evidence_joins_no_other_article() -> None:
+    """Read once as a place and once as an organisation, nothing around it deciding: the
+    name is typed by its first use but joined in no other article."""
+    first = Article("a", "a.txt", 0, "a", "Tolham came first. Then Tolham rested.", ())
+    second = Article("b", "b.txt", 0, "b", "Tolham is near the coast.", ())
+    at = [m.start() for m in re.finditer("Tolham", first.text)]
+    raw_first = [RawSpan(at[0], at[0] + 6, "PLACE"), RawSpan(at[1], at[1] + 6, "ORG")]
+    mentions = {
+        "a": postprocess(first, raw_first),
+        "b": postprocess(second, [RawSpan(0, 6, "PLACE")]),
+    }
+    assert {(m.type, m.shared) for m in mentions["a"]} == {("PLACE", True)}
+    table = resolve_entities(mentions)
+    assert sorted(e.article_ids for e in table.entities if e.name == "Tolham") == [("a",), ("b",)]
+    tolham = table.find("Tolham")
+    assert tolham is not None
+    (why,) = table.explain(tolham.id)
+    assert "kept apart from" in why and "two entities" in why

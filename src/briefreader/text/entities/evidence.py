@@ -117,10 +117,15 @@ def sure_type(name: str) -> str | None:
 
 
 def decide_types(
-    text: str, items: Sequence[Occurrence], sporty: bool | None = None
+    text: str,
+    items: Sequence[Occurrence],
+    sporty: bool | None = None,
+    undecided: set[str] | None = None,
 ) -> dict[str, str]:
     """The type of every name key of the article, from all the evidence (see module doc);
-    ``sporty`` is ``is_match_report`` of the article when the caller knows it."""
+    ``sporty`` is ``is_match_report`` of the article when the caller knows it. The keys
+    whose evidence ties between a place and an organisation (a town and its club, no
+    decisive cue) are added to ``undecided``: typed by first use, joined in no other article."""
     votes: dict[str, dict[str, int]] = {}  # plain dicts: a Counter per mention cost more
     sure: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
@@ -159,10 +164,13 @@ def decide_types(
         first.setdefault(item.type, position)
     decided = {}
     for key, counter in votes.items():
+        weights = sure.get(key, counter)
         if key in sure:
             decided[key] = max(sure[key], key=sure[key].__getitem__)  # first of the most
         else:
             decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
+        if undecided is not None and _place_or_club_tie(weights):
+            undecided.add(key)
     _corefer_surnames(decided, names, person_said, other_cued)
     return decided
 
@@ -176,6 +184,12 @@ def _person_shaped(name: str) -> bool:
     return 1 < len(words) <= 4 and all(
         word[:1].isupper() or word.lower() in _NAME_PARTICLES for word in words
     )
+
+
+def _place_or_club_tie(weights: dict[str, int]) -> bool:
+    """Whether the strongest evidence is as much for a place as for an organisation."""
+    place, org = weights.get(PLACE, 0), weights.get(ORG, 0)
+    return place > 0 and place == org and place >= max(weights.values())
 
 
 def _person_signal(text: str, start: int, end: int) -> bool:

@@ -148,8 +148,9 @@ def postprocess(
     masked = masked if masked is not None else mask_text(article.text)
     headings = [(h.start, h.end) for h in article.headings]
     kept = [s for s in clean_spans(masked, raw) if not heading_debris(masked, s, headings)]
-    found = make_consistent(article.text, kept, masked)
-    shared = _shared_keys(masked)
+    undecided: set[str] = set()  # a place or a club: no decisive evidence
+    found = make_consistent(article.text, kept, masked, undecided)
+    shared = _shared_keys(masked) | undecided
     return [_mention(article, item, name_key(item.name) in shared) for item in found]
 
 

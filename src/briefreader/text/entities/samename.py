@@ -173,6 +173,27 @@ def same_name_joins(
     return links, refusals
 
 
+SHARED_REASON = (
+    "a name its article uses for two entities (two sides of one table) or types two ways"
+)
+
+
+def shared_refusals(node_of: Sequence[str]) -> list[Link]:
+    """A refusal between each node of a name some article uses for two entities and each
+    node of the same name and type that is not shared (the plain name, an acronym), so that
+    ``--why`` explains why they are apart. Shared nodes of several articles are refused in
+    ``same_name_joins``."""
+    by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in dict.fromkeys(node_of):
+        by_name[(key_of(node), type_of(node))].append(node)
+    refusals: list[Link] = []
+    for nodes in by_name.values():
+        shared = [n for n in nodes if _shape(n) == SHARED]
+        plain = {base_of(n): n for n in nodes if _shape(n) != SHARED}
+        refusals.extend(Link(a, b, SHARED_REASON) for a in shared for b in plain.values())
+    return refusals
+
+
 def _names_by_article(
     forms: Sequence[EntityForm], node_of: Sequence[str], wanted: set[str]
 ) -> dict[str, dict[str, tuple[str, str]]]:
@@ -202,7 +223,7 @@ class _Context:
     def joined(self, a: str, b: str) -> tuple[bool, str]:
         """Whether two articles' nodes of one name join, and why."""
         if _shape(a) == SHARED:
-            return False, "a name its article uses for two entities (two sides of one table)"
+            return False, SHARED_REASON
         first, second = article_of(a), article_of(b)
         key = key_of(a)
         if first not in self.lists and second not in self.lists and not is_generic(key):
