@@ -47,6 +47,7 @@ _TRANSFER_BEFORE = re.compile(
     r"\b(?:joined|joins|(?:transferred|loaned|moved|moves|switched|signed)[ \t]+(?:to|for|from))"
     r"[ \t]+$"
 )
+_TRANSFER_LAST = frozenset({"joined", "joins", "to", "for", "from"})
 # A person's own signal for a single name: "said Washington", "Washington, who".
 _PERSON_BEFORE = re.compile(r"\bsaid[ \t]+$")
 _PERSON_AFTER = re.compile(r",[ \t]+who\b")
@@ -131,7 +132,7 @@ def decide_types(
     names: dict[str, str] = {}
     sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
-    person_said: set[str] = set()  # single names with a person's own signal
+    single: dict[str, list[Occurrence]] = {}  # one-word names: surnames, perhaps
     other_cued: set[str] = set()  # names with a place, organisation or team cue
     for item in items:
         if item.type == DATE:
@@ -157,8 +158,8 @@ def decide_types(
             counter[cue] = counter.get(cue, 0) + weight
             if cue != PERSON:
                 other_cued.add(key)
-        if _person_signal(text, item.start, item.end):
-            person_said.add(key)
+        if " " not in key:
+            single.setdefault(key, []).append(item)
     first: dict[str, int] = {}  # ties go to the type the article used first
     for position, item in enumerate(items):
         first.setdefault(item.type, position)
@@ -169,9 +170,9 @@ def decide_types(
             decided[key] = max(sure[key], key=sure[key].__getitem__)  # first of the most
         else:
             decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
-        if undecided is not None and _place_or_club_tie(weights):
+        if undecided is not None and PLACE in weights and _place_or_club_tie(weights):
             undecided.add(key)
-    _corefer_surnames(decided, names, person_said, other_cued)
+    _corefer_surnames(text, decided, names, single, other_cued)
     return decided
 
 
@@ -201,7 +202,11 @@ def _person_signal(text: str, start: int, end: int) -> bool:
 
 
 def _corefer_surnames(
-    decided: dict[str, str], names: dict[str, str], person_said: set[str], other_cued: set[str]
+    text: str,
+    decided: dict[str, str],
+    names: dict[str, str],
+    single: dict[str, list[Occurrence]],
+    other_cued: set[str],
 ) -> None:
     """A single name that ends exactly one longer name of the article is that person (its
     surname) when the longer name is a person, or when the single name has a person's own
@@ -212,7 +217,7 @@ def _corefer_surnames(
     owners: dict[str, list[str]] = {}
     for key in decided:
         words = key.split()
-        if len(words) > 1 and words[-1] in decided:
+        if len(words) > 1 and words[-1] in single:
             owners.setdefault(words[-1], []).append(key)
     for surname, full_names in owners.items():
         name = names[surname]
@@ -223,7 +228,10 @@ def _corefer_surnames(
         full = full_names[0]
         if not _person_shaped(names[full]):
             continue  # "Derbyshire and Surrey": a list, not a person
-        if decided[full] == PERSON or (surname in person_said and sure_type(names[full]) is None):
+        if decided[full] == PERSON or (
+            sure_type(names[full]) is None
+            and any(_person_signal(text, o.start, o.end) for o in single[surname])
+        ):
             decided[full] = decided[surname] = PERSON
 
 
@@ -254,7 +262,10 @@ def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
         or word_after in _TEAM_AFTER
         or _SCORE_AFTER.match(text, end) is not None
         or _PLAYER_AFTER.match(text, end) is not None  # "Chelsea's Damien Duff"
-        or _TRANSFER_BEFORE.search(text, max(0, start - 24), start) is not None
+        or (
+            word_before in _TRANSFER_LAST
+            and _TRANSFER_BEFORE.search(text, max(0, start - 24), start)
+        )
     ):
         return "TEAM"
     return _CUES_AFTER.get(word_after) or _CUES_BEFORE.get(word_before)

@@ -81,14 +81,14 @@ def shared_names(text: str) -> set[str]:
         name = match.group(1).lower()
         rows[name] = rows.get(name, 0) + 1
     shared = {name for name, count in rows.items() if count > 1}
-    if not rows and not any(True for _ in _RESULT.finditer(text)):
-        return shared
     opponents: dict[str, set[str]] = {}
     for match in _RESULT.finditer(text):
         first, second = match.group(1).lower(), match.group(2).lower()
         opponents.setdefault(first, set()).add(second)
         opponents.setdefault(second, set()).add(first)
     shared.update(name for name, others in opponents.items() if len(others) > 1)
+    if not rows:
+        return shared  # section headings are those of standings tables
     headings: dict[str, int] = {}
     for match in _NAME_LINE.finditer(text):
         name = match.group(1).lower()
