@@ -122,3 +122,35 @@ def test_entity_search_follows_an_edited_article(tmp_path: Path) -> None:
     folder = active_dir(ws.index_dir)
     assert folder is not None and "Nadeem" not in _totals(folder)
     library.close()
+
+
+def test_a_shared_name_form_round_trips_apart_from_the_plain_one(tmp_path: Path) -> None:
+    """A name an article uses for two sides is stored as its own form, flag and all."""
+    shared = EntityForm("KELSBY", "KELSBY", "ORG", 2, shared=True)
+    catalog = Catalog(generation=1, schema_version=7)
+    for article_id, form in (("a", shared), ("b", EntityForm("KELSBY", "KELSBY", "ORG", 1))):
+        catalog.put_file(f"{article_id}.txt", FileEntry(10, 20, "hash", (article_id,)))
+        catalog.put_article(_summary(article_id), [form])
+    write_catalog(tmp_path, catalog)
+    forms = read_entity_forms(tmp_path, with_articles=True) or []
+    assert sorted((f.shared, f.article_ids, f.mentions) for f in forms) == [
+        (False, ("b",), 1),
+        (True, ("a",), 2),
+    ]
+
+
+def test_a_catalog_of_the_older_format_is_rewritten(tmp_path: Path) -> None:
+    """Name forms without the shared column (format 1) are dropped and written anew."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "catalog.db") as db:
+        db.executescript(
+            "CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "INSERT INTO info VALUES ('format', '1');"
+            "CREATE TABLE forms (id INTEGER PRIMARY KEY, text TEXT NOT NULL, name TEXT NOT NULL,"
+            " type TEXT NOT NULL, mentions INTEGER NOT NULL, articles INTEGER NOT NULL,"
+            " UNIQUE (text, name, type));"
+        )
+    assert read_catalog(tmp_path) is None
+    write_catalog(tmp_path, _two_articles())
+    assert _totals(tmp_path) == {"Baghdad": (4, ("a", "b")), "Sudani": (3, ("a",))}

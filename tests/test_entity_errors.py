@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from briefreader.models import Article
@@ -13,7 +14,9 @@ from briefreader.text.entities import (
 )
 from briefreader.text.entities.cleanup import clean_spans, mask_text
 from briefreader.text.entities.consistency import make_consistent
+from briefreader.text.entities.extract import postprocess
 from briefreader.text.entities.model import RawSpan
+from briefreader.text.entities.sides import shared_names
 
 
 def spans_at(text: str, *names: tuple[str, str]) -> list[RawSpan]:
@@ -302,3 +305,158 @@ def test_a_side_named_by_a_plural_is_a_club_not_a_group() -> None:
     text = "BASEBALL - RAVENS BEAT HARRIERS.\n\nThe Ravens defeated the Harriers 5-3 on Friday."
     found = consistent(text, ("HARRIERS", "GROUP"), ("Harriers", "GROUP"))
     assert found["Harriers"] == {"ORG"}
+
+
+# --- a wrong type inside one article that an exact-name join would carry across ------------
+
+
+def mentions_of(article_id: str, text: str, spans: list[RawSpan]) -> list[EntityMention]:
+    """An article's mentions after clean-up and consistency, for a recogniser's ``spans``."""
+    masked = mask_text(text)
+    return [
+        EntityMention(article_id, f.start, f.end, text[f.start : f.end], f.type, f.name)
+        for f in make_consistent(text, clean_spans(masked, spans), masked)
+    ]
+
+
+PLAYER_REPORT = (
+    "TENNIS - UPSETS UNDER THE LIGHTS.\n\nWimbledon finalist Dorian Houston lost in five sets "
+    "on Thursday.\n\nThe 11th-seeded Houston fell short of his comeback.\n\nHouston, who "
+    'climbed back from a 1-5 deficit, double-faulted.\n\n"I got tight," said Houston.'
+)
+
+
+def test_a_surname_with_a_persons_signal_is_the_person_not_the_listed_place() -> None:
+    """A player whose surname is a city in the places table, the full name read as a club."""
+    guesses = (("Dorian Houston", "ORG"), ("Houston", "PLACE"))
+    found = consistent(PLAYER_REPORT, *guesses)
+    assert found["Dorian Houston"] == {"PERSON"} and found["Houston"] == {"PERSON"}
+    assert named(PLAYER_REPORT, *guesses)["Houston"] == "Dorian Houston"
+
+
+def test_a_list_of_two_names_is_not_a_person_whose_surname_is_the_last() -> None:
+    text = "Derwent and Kelsby lead the table.\n\nKelsby, who won on Friday, meet Derwent next."
+    found = consistent(text, ("Derwent and Kelsby", "LAW"), ("Kelsby", "PERSON"))
+    assert found["Derwent and Kelsby"] == {"LAW"}
+
+
+def test_the_player_named_like_a_city_is_not_joined_with_the_city() -> None:
+    news = "HOUSTON 1996-08-30\n\nOil companies in Houston said prices would rise."
+    articles = {
+        "a": mentions_of(
+            "a",
+            PLAYER_REPORT,
+            spans_at(PLAYER_REPORT, ("Dorian Houston", "ORG"), ("Houston", "PLACE")),
+        ),
+        "b": mentions_of("b", news, spans_at(news, ("HOUSTON", "PLACE"), ("Houston", "PLACE"))),
+    }
+    table = resolve_entities(articles)
+    city = [e for e in table.entities if e.type == "PLACE" and e.name.lower() == "houston"]
+    assert len(city) == 1 and city[0].article_ids == ("b",)
+    player = table.find("Dorian Houston")
+    assert player is not None and player.type == "PERSON" and player.article_ids == ("a",)
+
+
+TRANSFER_REPORT = (
+    "SOCCER - BELLINI MOVES TO KELSBY.\n\nHOUSTON 1996-08-30\n\nFormer winger Marco Bellini, "
+    "transferred to Houston in 1992, has been loaned to Kelsby.\n\nBellini, 27, joined Houston "
+    "from Derwent.\n\nHe fell out with the Houston coach last season."
+)
+
+
+def test_a_city_a_player_joins_or_is_transferred_to_is_a_club() -> None:
+    found = consistent(TRANSFER_REPORT, ("Houston", "PLACE"), ("Marco Bellini", "PERSON"))
+    assert found["Houston"] == {"ORG"}
+
+
+def test_a_city_in_a_news_move_stays_a_place() -> None:
+    text = "The company moved to Houston in 1992 and opened a refinery near the port."
+    assert consistent(text, ("Houston", "PLACE"))["Houston"] == {"PLACE"}
+
+
+BASEBALL_STANDINGS = (
+    "BASEBALL - MAJOR LEAGUE STANDINGS.\n\nNATIONAL LEAGUE\n\nW L PCT GB\n\n"
+    "KELSBY 75 59 .560 -\nHOUSTON 71 62 .534 3 1/2\nDERWENT 66 67 .496 8 1/2\n"
+    "ASHFORD 60 73 .451 14 1/2\n\nFRIDAY'S GAMES\n\nKELSBY AT HOUSTON\nASHFORD AT DERWENT"
+)
+
+
+def test_a_standings_row_with_a_winning_share_names_a_club() -> None:
+    """Only the schedule's "AT HOUSTON" was recognised (as a place): the row is a club."""
+    last = BASEBALL_STANDINGS.rindex("HOUSTON")
+    spans = [RawSpan(last, last + len("HOUSTON"), "PLACE")]
+    found = {
+        m.text: m.type for m in mentions_of("a", BASEBALL_STANDINGS, spans) if m.text == "HOUSTON"
+    }
+    assert found == {"HOUSTON": "ORG"}
+
+
+def test_a_name_heading_two_standings_rows_is_shared_in_its_article() -> None:
+    text = (
+        "BASEBALL - STANDINGS.\n\nNORTH LEAGUE\nCENTRAL DIVISION\nKELSBY 75 59 .560 -\n"
+        "DERWENT 70 64 .522 5\n\nSOUTH LEAGUE\nCENTRAL DIVISION\nASHFORD 72 62 .537 -\n"
+        "KELSBY 66 68 .493 6\n"
+    )
+    assert shared_names(text) == {"kelsby", "central division"}
+
+
+def test_a_side_against_two_opponents_in_one_results_list_is_shared() -> None:
+    text = (
+        "Kelsby 11 DERWENT 2\nASHFORD 5 Tolham 4 (in 12)\nKELSBY 3 Brayford 2 (1st game)\n"
+        "Brayford 6 KELSBY 5 (2nd game)\n"
+    )
+    assert shared_names(text) == {"kelsby"}  # Brayford twice, against one opponent: not shared
+
+
+def test_one_results_list_of_a_round_shares_no_name() -> None:
+    assert shared_names("Kelsby 2 Derwent 1\nAshford 0 Tolham 0\n") == set()
+
+
+def baseball_article(article_id: str, text: str) -> list[EntityMention]:
+    """The rules recogniser's mentions of a baseball report (the tables name the sides)."""
+    article = Article(article_id, f"{article_id}.txt", 0, "BASEBALL - REPORT", text, ())
+    choice = choose_recogniser({"recogniser": "rules"})
+    return extract_entities([article], None, choice=choice).mentions[article_id]
+
+
+def test_two_clubs_of_one_name_in_a_table_are_never_joined_across_articles() -> None:
+    """Two standings articles each name two clubs "KELSBY" (one per league): the name is
+    shared in each, so neither joins the other, nor a results article's one KELSBY."""
+    standings = (
+        "BASEBALL - STANDINGS.\n\nNORTH LEAGUE\nKELSBY 75 59 .560 -\nDERWENT 70 64 .522 5\n"
+        "ASHFORD 69 65 .515 6\n\nSOUTH LEAGUE\nTOLHAM 72 62 .537 -\nKELSBY 66 68 .493 6\n"
+        "BRAYFORD 60 74 .448 12\n"
+    )
+    results = "BASEBALL - RESULTS.\n\nDERWENT 4 Kelsby 1\nASHFORD 6 Tolham 4\nBrayford 2 Moss 1\n"
+    articles = {
+        "a": baseball_article("a", standings),
+        "b": baseball_article("b", standings.replace("75 59", "76 59")),
+        "c": baseball_article("c", results),
+    }
+    assert {m.shared for m in articles["a"] if m.name == "KELSBY"} == {True}
+    table = resolve_entities(articles)
+    kelsby = [e for e in table.entities if e.name.lower() == "kelsby"]
+    assert sorted(e.article_ids for e in kelsby) == [("a",), ("b",), ("c",)]
+    assert any("two entities" in line for e in kelsby for line in table.refusals(e.id))
+    derwent = [e for e in table.entities if e.name.lower() == "derwent"]
+    assert [e.article_ids for e in derwent] == [("a", "b", "c")]  # one club: joined
+
+
+def test_a_name_typed_two_ways_without_decisive_evidence_joins_no_other_article() -> None:
+    """Read once as a place and once as an organisation, nothing around it deciding: the
+    name is typed by its first use but joined in no other article."""
+    first = Article("a", "a.txt", 0, "a", "Tolham came first. Then Tolham rested.", ())
+    second = Article("b", "b.txt", 0, "b", "Tolham is near the coast.", ())
+    at = [m.start() for m in re.finditer("Tolham", first.text)]
+    raw_first = [RawSpan(at[0], at[0] + 6, "PLACE"), RawSpan(at[1], at[1] + 6, "ORG")]
+    mentions = {
+        "a": postprocess(first, raw_first),
+        "b": postprocess(second, [RawSpan(0, 6, "PLACE")]),
+    }
+    assert {(m.type, m.shared) for m in mentions["a"]} == {("PLACE", True)}
+    table = resolve_entities(mentions)
+    assert sorted(e.article_ids for e in table.entities if e.name == "Tolham") == [("a",), ("b",)]
+    tolham = table.find("Tolham")
+    assert tolham is not None
+    (why,) = table.explain(tolham.id)
+    assert "kept apart from" in why and "two entities" in why

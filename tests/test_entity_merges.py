@@ -341,3 +341,32 @@ def test_a_name_kept_apart_in_many_articles_lists_ten_refusals_and_a_count() -> 
     assert len(leagues) == n
     lines = table.refusals(leagues[0].id)
     assert len(lines) == 11 and lines[-1] == "kept apart from 1 more of the same name"
+
+
+STANDINGS = (
+    "BASEBALL - STANDINGS AFTER {day}'S GAMES.\n\nNORTH LEAGUE\n\nKELSBY 75 59 .560 -\n"
+    "DERWENT 70 64 .522 5\nASHFORD 69 65 .515 6\n\nSOUTH LEAGUE\n\nTOLHAM 72 62 .537 -\n"
+    "KELSBY 66 68 .493 6\nBRAYFORD 60 74 .448 12\n"
+)
+
+
+def test_a_name_for_two_clubs_of_one_table_is_kept_apart_in_the_cli_and_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "thursday.txt": STANDINGS.format(day="THURSDAY"),
+        "friday.txt": STANDINGS.format(day="FRIDAY").replace("75 59", "76 59"),
+    }
+    root = str(make_workspace(tmp_path, files))
+    for command in ([], ["index"]):  # computed, then from the index's catalog
+        if command:
+            assert main(["-w", root, *command]) == 0
+        capsys.readouterr()
+        assert main(["-w", root, "entities", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)["entities"]
+        kelsby = [e for e in listed if e["name"] == "KELSBY"]
+        assert sorted(tuple(e["articles"]) for e in kelsby) == [("friday",), ("thursday",)]
+        derwent = [e for e in listed if e["name"] == "DERWENT"]
+        assert [sorted(e["articles"]) for e in derwent] == [["friday", "thursday"]]
+    assert main(["-w", root, "entities", "show", "KELSBY", "--why"]) == 0
+    assert "uses for two entities" in capsys.readouterr().out

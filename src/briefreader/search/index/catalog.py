@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the reader imports this module at start: keep it light
 
 CATALOG_NAME = "catalog.db"
 _SUMMARIES = "SELECT id, title, source, date, path, passages FROM articles"
-CATALOG_FORMAT = 1
+CATALOG_FORMAT = 2
 _BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = """
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS articles (
     path TEXT NOT NULL, passages INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS forms (
     id INTEGER PRIMARY KEY, text TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
-    mentions INTEGER NOT NULL, articles INTEGER NOT NULL, UNIQUE (text, name, type));
+    mentions INTEGER NOT NULL, articles INTEGER NOT NULL, shared INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (text, name, type, shared));
 CREATE TABLE IF NOT EXISTS article_forms (
     article_id TEXT NOT NULL, form_id INTEGER NOT NULL, mentions INTEGER NOT NULL,
     PRIMARY KEY (article_id, form_id)) WITHOUT ROWID;
@@ -356,7 +357,7 @@ def _damaged(error: sqlite3.DatabaseError) -> bool:
 def _write(folder: Path, catalog: Catalog) -> None:
     """One transaction writing the catalog's changed rows (all of them if ``complete``)."""
     with _connect(folder, create=True) as db, db:
-        db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
+        db.executescript("BEGIN IMMEDIATE;" + _drop_old_forms(db) + _SCHEMA)
         if catalog.complete:
             _write_everything(db, catalog)
         else:
@@ -370,6 +371,14 @@ def _write(folder: Path, catalog: Catalog) -> None:
                 ("schema_version", str(catalog.schema_version)),
             ],
         )
+
+
+def _drop_old_forms(db: sqlite3.Connection) -> str:
+    """SQL dropping the name form tables of an older format (no ``shared`` column), or ""."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(forms)")}
+    if not columns or "shared" in columns:
+        return ""
+    return "DROP TABLE IF EXISTS article_forms; DROP TABLE IF EXISTS forms;"
 
 
 def _write_everything(db: sqlite3.Connection, catalog: Catalog) -> None:
@@ -388,20 +397,22 @@ def _write_everything(db: sqlite3.Connection, catalog: Catalog) -> None:
         "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
         [(a.id, a.title, a.source, a.date, a.path, a.passages) for a in catalog.articles.values()],
     )
-    form_ids: dict[tuple[str, str, str], int] = {}
+    form_ids: dict[tuple[str, str, str, int], int] = {}
     totals: dict[int, list[int]] = {}
     uses = []
     for article_id, forms in catalog.forms.items():
         if article_id not in catalog.articles:
             continue
         for form in forms:
-            form_id = form_ids.setdefault((form.text, form.name, form.type), len(form_ids) + 1)
+            key = (form.text, form.name, form.type, int(form.shared))
+            form_id = form_ids.setdefault(key, len(form_ids) + 1)
             total = totals.setdefault(form_id, [0, 0])
             total[0] += form.mentions
             total[1] += 1
             uses.append((article_id, form_id, form.mentions))
     db.executemany(
-        "INSERT INTO forms VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO forms (id, text, name, type, shared, mentions, articles) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(form_id, *key, *totals[form_id]) for key, form_id in form_ids.items()],
     )
     db.executemany("INSERT INTO article_forms VALUES (?, ?, ?)", uses)
@@ -458,14 +469,14 @@ def _forget_forms(db: sqlite3.Connection, article_id: str) -> None:
 
 def _add_form(db: sqlite3.Connection, article_id: str, form: EntityForm) -> None:
     db.execute(
-        "INSERT INTO forms (text, name, type, mentions, articles) VALUES (?, ?, ?, ?, 1) "
-        "ON CONFLICT (text, name, type) DO UPDATE SET "
+        "INSERT INTO forms (text, name, type, shared, mentions, articles) "
+        "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (text, name, type, shared) DO UPDATE SET "
         "mentions = forms.mentions + excluded.mentions, articles = forms.articles + 1",
-        (form.text, form.name, form.type, form.mentions),
+        (form.text, form.name, form.type, int(form.shared), form.mentions),
     )
     (form_id,) = db.execute(
-        "SELECT id FROM forms WHERE text = ? AND name = ? AND type = ?",
-        (form.text, form.name, form.type),
+        "SELECT id FROM forms WHERE text = ? AND name = ? AND type = ? AND shared = ?",
+        (form.text, form.name, form.type, int(form.shared)),
     ).fetchone()
     db.execute(
         "INSERT OR REPLACE INTO article_forms VALUES (?, ?, ?)",
@@ -483,7 +494,8 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
     try:
         with _connect(folder) as db:
             rows = db.execute(
-                "SELECT id, text, name, type, mentions FROM forms WHERE articles > 0 ORDER BY id"
+                "SELECT id, text, name, type, mentions, shared FROM forms WHERE articles > 0 "
+                "ORDER BY id"
             ).fetchall()
             articles: dict[int, dict[str, int]] = {}
             if with_articles:
@@ -494,8 +506,8 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
     except sqlite3.Error:
         return None
     return [
-        EntityForm(text, name, kind, mentions, *_uses(articles.get(form_id, {})))
-        for form_id, text, name, kind, mentions in rows
+        EntityForm(text, name, kind, mentions, *_uses(articles.get(form_id, {})), bool(shared))
+        for form_id, text, name, kind, mentions, shared in rows
     ]
 
 

@@ -38,11 +38,17 @@ class Found:
     name: str
 
 
-def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = None) -> list[Found]:
+def make_consistent(
+    text: str,
+    spans: Iterable[RawSpan],
+    masked: str | None = None,
+    undecided: set[str] | None = None,
+) -> list[Found]:
     """Apply acronym definitions, majority types, propagation and person short forms.
 
     ``masked`` (``mask_text(text)``, same length) is where patterns are searched, so a footnote
-    marker inside "(KDPI[v])" does not hide a definition.
+    marker inside "(KDPI[v])" does not hide a definition. ``undecided`` receives the keys of
+    names whose evidence ties between a place and an organisation (``decide_types``).
     """
     scan = masked if masked is not None else text
     found = drop_overlaps([Found(s.start, s.end, s.type, text[s.start : s.end]) for s in spans])
@@ -56,7 +62,7 @@ def make_consistent(text: str, spans: Iterable[RawSpan], masked: str | None = No
     sporty = is_match_report(scan)  # the recogniser asked already: remembered
     found = add_table_sides(text, scan, found, sporty)
     found = type_ranked_entries(text, scan, found)
-    found = vote_types(text, found, sporty)
+    found = vote_types(text, found, sporty, undecided)
     found = propagate(text, found)
     found = link_short_names(text, found)
     return drop_overlaps(found)
@@ -407,10 +413,12 @@ def _is_word_char(ch: str) -> bool:
 # --- one type per name, and every occurrence -----------------------------------------------
 
 
-def vote_types(text: str, found: list[Found], sporty: bool | None = None) -> list[Found]:
+def vote_types(
+    text: str, found: list[Found], sporty: bool | None = None, undecided: set[str] | None = None
+) -> list[Found]:
     """Give every span of the same name key one type, decided from all the article's
     evidence (``evidence.decide_types``): a confident type is never outvoted by guesses."""
-    decided = decide_types(text, found, sporty)
+    decided = decide_types(text, found, sporty, undecided)
     result = []
     for item in found:
         kind = decided.get(name_key(item.name)) if item.type != DATE else None

@@ -42,6 +42,15 @@ _CUES_AFTER = {
 # Match reports: a side is the subject or object of these, or followed by its score.
 _TEAM_BEFORE = frozenset({"beat", "beats", "defeated", "against", "v", "vs", "rivals", "champions"})
 _TEAM_AFTER = frozenset({"beat", "beats", "defeated", "won", "lost", "drew", "v", "vs"})
+# A transfer names the club a player joins or leaves: "joined Milan", "loaned to Atalanta".
+_TRANSFER_BEFORE = re.compile(
+    r"\b(?:joined|joins|(?:transferred|loaned|moved|moves|switched|signed)[ \t]+(?:to|for|from))"
+    r"[ \t]+$"
+)
+_TRANSFER_LAST = frozenset({"joined", "joins", "to", "for", "from"})
+# A person's own signal for a single name: "said Washington", "Washington, who".
+_PERSON_BEFORE = re.compile(r"\bsaid[ \t]+$")
+_PERSON_AFTER = re.compile(r",[ \t]+who\b")
 _SCORE_AFTER = re.compile(r"[ \t]+\d{1,3}(?:[-/]\d{1,3})?(?![\d.:-]*\d{2}-\d{2})(?:\s|$|,|\))")
 # A scorecard names the fielder and the bowler: "c Tillekeratne b Dharmasena 13".
 _SCORECARD_BEFORE = frozenset({"b", "c", "st", "lbw"})
@@ -54,6 +63,7 @@ _SPORT_WORDS = frozenset(
     | {"league", "cup", "championship", "tournament", "seed", "seeds", "match", "season"}
     | {"points", "soccer", "football", "cricket", "rugby", "tennis", "golf", "baseball"}
     | {"basketball", "hockey", "athletics", "standings", "matches", "played", "drawn"}
+    | {"coach", "winger", "striker", "midfielder", "defender", "goalkeeper"}
 )
 _LOWER_WORD = re.compile(r"[a-z]+")
 # "(?<![\d-])\d{1,3}-…", written to begin with a digit so that the scan skips to digits
@@ -108,15 +118,22 @@ def sure_type(name: str) -> str | None:
 
 
 def decide_types(
-    text: str, items: Sequence[Occurrence], sporty: bool | None = None
+    text: str,
+    items: Sequence[Occurrence],
+    sporty: bool | None = None,
+    undecided: set[str] | None = None,
 ) -> dict[str, str]:
     """The type of every name key of the article, from all the evidence (see module doc);
-    ``sporty`` is ``is_match_report`` of the article when the caller knows it."""
+    ``sporty`` is ``is_match_report`` of the article when the caller knows it. The keys
+    whose evidence ties between a place and an organisation (a town and its club, no
+    decisive cue) are added to ``undecided``: typed by first use, joined in no other article."""
     votes: dict[str, dict[str, int]] = {}  # plain dicts: a Counter per mention cost more
     sure: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
     sporty = is_match_report(text) if sporty is None else sporty
     people = _full_name_tails(items)
+    single: dict[str, list[Occurrence]] = {}  # one-word names: surnames, perhaps
+    other_cued: set[str] = set()  # names with a place, organisation or team cue
     for item in items:
         if item.type == DATE:
             continue
@@ -133,20 +150,89 @@ def decide_types(
         if cue == "TEAM":
             cue, weight = _team_type(item, key in people), TEAM_WEIGHT
             if cue == ORG and confident == PLACE and canonical_alias(item.name) is None:
-                sure[key][PLACE] -= 1  # "Manchester City 3 1 0 2": a club, whatever its last word
-                sure[key][ORG] = sure[key].get(ORG, 0) + 1
+                # "Manchester City 3 1 0 2", "MONTREAL 71 61": a club, whatever its last word
+                # or the places table says; a side's score outweighs a bare place reading
+                sure[key][PLACE] -= 1
+                sure[key][ORG] = sure[key].get(ORG, 0) + TEAM_WEIGHT
         if cue is not None:
             counter[cue] = counter.get(cue, 0) + weight
+            if cue != PERSON:
+                other_cued.add(key)
+        if " " not in key:
+            single.setdefault(key, []).append(item)
     first: dict[str, int] = {}  # ties go to the type the article used first
     for position, item in enumerate(items):
         first.setdefault(item.type, position)
     decided = {}
     for key, counter in votes.items():
+        weights = sure.get(key, counter)
         if key in sure:
             decided[key] = max(sure[key], key=sure[key].__getitem__)  # first of the most
         else:
             decided[key] = max(counter, key=lambda k: (counter[k], -first.get(k, len(items))))
+        if undecided is not None and PLACE in weights and _place_or_club_tie(weights):
+            undecided.add(key)
+    _corefer_surnames(text, decided, names, single, other_cued)
     return decided
+
+
+_NAME_PARTICLES = frozenset({"al", "bin", "ibn", "de", "da", "di", "du", "van", "von", "der", "le"})
+
+
+def _person_shaped(name: str) -> bool:
+    """Whether a name could be a person's: two to four words, each capitalised or a particle."""
+    words = name.split()
+    return 1 < len(words) <= 4 and all(
+        word[:1].isupper() or word.lower() in _NAME_PARTICLES for word in words
+    )
+
+
+def _place_or_club_tie(weights: dict[str, int]) -> bool:
+    """Whether the strongest evidence is as much for a place as for an organisation."""
+    place, org = weights.get(PLACE, 0), weights.get(ORG, 0)
+    return place > 0 and place == org and place >= max(weights.values())
+
+
+def _person_signal(text: str, start: int, end: int) -> bool:
+    """Whether the words around a mention speak of a person ("said X", "X, who")."""
+    return (
+        _PERSON_BEFORE.search(text, max(0, start - 8), start) is not None
+        or _PERSON_AFTER.match(text, end) is not None
+    )
+
+
+def _corefer_surnames(
+    text: str,
+    decided: dict[str, str],
+    names: dict[str, str],
+    single: dict[str, list[Occurrence]],
+    other_cued: set[str],
+) -> None:
+    """A single name that ends exactly one longer name of the article is that person (its
+    surname) when the longer name is a person, or when the single name has a person's own
+    signal and the longer name no sure type ("MaliVai Washington" read as a club,
+    "Washington, who…"): the places table's reading of the surname is overridden. A
+    stronger signal keeps the single name's type: a place, organisation or team cue next to
+    it, the alias table, a country."""
+    owners: dict[str, list[str]] = {}
+    for key in decided:
+        words = key.split()
+        if len(words) > 1 and words[-1] in single:
+            owners.setdefault(words[-1], []).append(key)
+    for surname, full_names in owners.items():
+        name = names[surname]
+        if len(full_names) != 1 or surname in other_cued or decided[surname] == DATE:
+            continue
+        if canonical_alias(name) is not None or name in countries():
+            continue
+        full = full_names[0]
+        if not _person_shaped(names[full]):
+            continue  # "Derbyshire and Surrey": a list, not a person
+        if decided[full] == PERSON or (
+            sure_type(names[full]) is None
+            and any(_person_signal(text, o.start, o.end) for o in single[surname])
+        ):
+            decided[full] = decided[surname] = PERSON
 
 
 def _confident(text: str, item: Occurrence) -> str | None:
@@ -176,6 +262,10 @@ def context_cue(text: str, start: int, end: int, sporty: bool) -> str | None:
         or word_after in _TEAM_AFTER
         or _SCORE_AFTER.match(text, end) is not None
         or _PLAYER_AFTER.match(text, end) is not None  # "Chelsea's Damien Duff"
+        or (
+            word_before in _TRANSFER_LAST
+            and _TRANSFER_BEFORE.search(text, max(0, start - 24), start)
+        )
     ):
         return "TEAM"
     return _CUES_AFTER.get(word_after) or _CUES_BEFORE.get(word_before)

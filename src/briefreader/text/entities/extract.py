@@ -19,11 +19,14 @@ from typing import Any
 from briefreader.models import Article
 from briefreader.text.entities.cleanup import clean_spans, heading_debris, mask_text
 from briefreader.text.entities.consistency import Found, make_consistent
+from briefreader.text.entities.evidence import is_match_report
+from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import EntityMention, RawSpan
 from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
+from briefreader.text.entities.sides import shared_names
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
-PIPELINE_VERSION = 14
+PIPELINE_VERSION = 15
 
 Progress = Callable[[int, int], None]
 
@@ -145,12 +148,22 @@ def postprocess(
     masked = masked if masked is not None else mask_text(article.text)
     headings = [(h.start, h.end) for h in article.headings]
     kept = [s for s in clean_spans(masked, raw) if not heading_debris(masked, s, headings)]
-    return [_mention(article, item) for item in make_consistent(article.text, kept, masked)]
+    undecided: set[str] = set()  # a place or a club: no decisive evidence
+    found = make_consistent(article.text, kept, masked, undecided)
+    shared = _shared_keys(masked) | undecided
+    return [_mention(article, item, name_key(item.name) in shared) for item in found]
 
 
-def _mention(article: Article, item: Found) -> EntityMention:
+def _shared_keys(masked: str) -> set[str]:
+    """Keys of the names a match report's tables use for two sides (``sides.shared_names``)."""
+    if not is_match_report(masked):
+        return set()
+    return {name_key(name) for name in shared_names(masked)}
+
+
+def _mention(article: Article, item: Found, shared: bool) -> EntityMention:
     surface = article.text[item.start : item.end]
-    return EntityMention(article.id, item.start, item.end, surface, item.type, item.name)
+    return EntityMention(article.id, item.start, item.end, surface, item.type, item.name, shared)
 
 
 def cache_key(article: Article, recogniser_id: str) -> str:

@@ -46,7 +46,8 @@ class EntityMention:
 
     ``name`` is the fullest form the article uses for the same entity ("Mohammed Shia
     al-Sudani" for a mention "Sudani", "Popular Mobilization Forces" for "PMF"); cross-article
-    identity is resolved from it.
+    identity is resolved from it. ``shared``: the article uses the name for two entities (two
+    clubs of one city in one table), so it is never joined across articles.
     """
 
     article_id: str
@@ -55,12 +56,15 @@ class EntityMention:
     text: str
     type: str
     name: str
+    shared: bool = False
 
     def to_row(self) -> list[Any]:
         """Compact JSON row (article id left out: rows are stored per article)."""
         row: list[Any] = [self.start, self.end, self.type]
-        if self.name != self.text:
+        if self.name != self.text or self.shared:
             row.append(self.name)
+        if self.shared:
+            row.append(1)
         return row
 
     @classmethod
@@ -69,11 +73,12 @@ class EntityMention:
         start, end, kind = int(row[0]), int(row[1]), str(row[2])
         surface = text[start:end]
         name = str(row[3]) if len(row) > 3 else surface
-        return cls(article_id, start, end, surface, kind, name)
+        shared = len(row) > 4 and bool(row[4])
+        return cls(article_id, start, end, surface, kind, name, shared)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {
+        """Plain dict for ``--json`` output (``shared`` only when true)."""
+        result: dict[str, Any] = {
             "article_id": self.article_id,
             "start": self.start,
             "end": self.end,
@@ -81,6 +86,9 @@ class EntityMention:
             "type": self.type,
             "name": self.name,
         }
+        if self.shared:
+            result["shared"] = True
+        return result
 
 
 @dataclass(frozen=True)
@@ -121,15 +129,17 @@ class EntityForm:
     article_ids: tuple[str, ...] = ()
     # the mentions in each of ``article_ids`` (same order), when known
     article_mentions: tuple[int, ...] = field(default=(), compare=False)
+    # a name its articles use for two entities each (``EntityMention.shared``)
+    shared: bool = False
 
 
 def mention_forms(mentions: Sequence[EntityMention]) -> list[EntityForm]:
-    """One form per distinct (text, name, type) of the mentions, in first-use order."""
-    per_article: dict[tuple[str, str, str], dict[str, int]] = {}
-    for mention in mentions:
-        used = per_article.setdefault((mention.text, mention.name, mention.type), {})
-        used[mention.article_id] = used.get(mention.article_id, 0) + 1
+    """One form per distinct (text, name, type, shared) of the mentions, in first-use order."""
+    per_article: dict[tuple[str, str, str, bool], dict[str, int]] = {}
+    for m in mentions:
+        used = per_article.setdefault((m.text, m.name, m.type, m.shared), {})
+        used[m.article_id] = used.get(m.article_id, 0) + 1
     return [
-        EntityForm(*key, sum(used.values()), tuple(used), tuple(used.values()))
-        for key, used in per_article.items()
+        EntityForm(text, name, kind, sum(used.values()), tuple(used), tuple(used.values()), shared)
+        for (text, name, kind, shared), used in per_article.items()
     ]

@@ -40,7 +40,12 @@ from briefreader.text.entities.model import (
 from briefreader.text.entities.nodes import SEP as _SEP
 from briefreader.text.entities.nodes import Link, article_of, base_of, key_of
 from briefreader.text.entities.nodes import type_of as _type_of
-from briefreader.text.entities.samename import same_name_joins, split_by_article
+from briefreader.text.entities.samename import (
+    SHARED,
+    same_name_joins,
+    shared_refusals,
+    split_by_article,
+)
 
 
 class _Groups:
@@ -194,6 +199,7 @@ def _resolve(
     for key in node_of:
         groups.find(key)
     same_name, refusals = same_name_joins(forms, node_of)
+    refusals.extend(shared_refusals(node_of))
     links: list[Link] = []
     # surnames and spellings use what the shipped tables and definitions joined first
     for found in (
@@ -216,7 +222,10 @@ def _node(form: EntityForm, splits: set[str]) -> str:
     surface = name_key(form.text)
     key = surface if surface in splits else name_key(form.name)
     written = form.text if surface in splits else form.name
-    shape = "acronym" if form.type == ORG and _is_acronym(written) else ""
+    if form.shared:
+        shape = SHARED
+    else:
+        shape = "acronym" if form.type == ORG and _is_acronym(written) else ""
     return _SEP.join((key, form.type, shape))
 
 

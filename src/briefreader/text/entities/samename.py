@@ -21,8 +21,9 @@ table is never evidence-poor. Every join and every refusal keeps its reason, for
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from briefreader.text.entities.gazetteer import generic_words
 from briefreader.text.entities.keys import alias_table
@@ -37,6 +38,7 @@ from briefreader.text.entities.nodes import (
     type_of,
 )
 
+SHARED = "shared"  # the shape of a name its article uses for two entities: never joined
 SIDES_LIST = 4  # one-word organisations that make an article a list of sides
 MIN_SPECIFIC = 2  # specific names in common that are evidence on their own
 MIN_COMMON = 3  # or names in common, if they are a large share of the smaller article's
@@ -94,7 +96,8 @@ def split_by_article(
 def _poor_nodes(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]:
     """Organisation and place nodes in several articles whose name alone is not evidence:
     generic names; a one-word organisation, or a place also named as an organisation in the
-    corpus (a town and its club), used in a list of sides."""
+    corpus (a town and its club), used in a list of sides; and any name an article uses for
+    two entities (shape ``SHARED``), which is never joined."""
     articles_of: dict[str, set[str]] = defaultdict(set)
     for form, node in zip(forms, node_of, strict=True):
         articles_of[node].update(form.article_ids)
@@ -105,14 +108,23 @@ def _poor_nodes(forms: Sequence[EntityForm], node_of: Sequence[str]) -> set[str]
         node
         for node, articles in articles_of.items()
         if len(articles) > 1
-        and type_of(node) in (ORG, PLACE)
+        and (_shape(node) == SHARED or _poor_name(node, articles, lists, clubs, aliases))
+    }
+
+
+def _poor_name(
+    node: str, articles: set[str], lists: set[str], clubs: set[str], aliases: Mapping[str, Any]
+) -> bool:
+    """An organisation or place name that is not evidence on its own (see ``_poor_nodes``)."""
+    return (
+        type_of(node) in (ORG, PLACE)
         and _shape(node) != "acronym"
         and key_of(node) not in aliases
         and (
             is_generic(key_of(node))
             or (bool(articles & lists) and (_one_word_org(node) or _town_of_a_club(node, clubs)))
         )
-    }
+    )
 
 
 def _town_of_a_club(node: str, clubs: set[str]) -> bool:
@@ -161,6 +173,27 @@ def same_name_joins(
     return links, refusals
 
 
+SHARED_REASON = (
+    "a name its article uses for two entities (two sides of one table) or types two ways"
+)
+
+
+def shared_refusals(node_of: Sequence[str]) -> list[Link]:
+    """A refusal between each node of a name some article uses for two entities and each
+    node of the same name and type that is not shared (the plain name, an acronym), so that
+    ``--why`` explains why they are apart. Shared nodes of several articles are refused in
+    ``same_name_joins``."""
+    by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in dict.fromkeys(node_of):
+        by_name[(key_of(node), type_of(node))].append(node)
+    refusals: list[Link] = []
+    for nodes in by_name.values():
+        shared = [n for n in nodes if _shape(n) == SHARED]
+        plain = {base_of(n): n for n in nodes if _shape(n) != SHARED}
+        refusals.extend(Link(a, b, SHARED_REASON) for a in shared for b in plain.values())
+    return refusals
+
+
 def _names_by_article(
     forms: Sequence[EntityForm], node_of: Sequence[str], wanted: set[str]
 ) -> dict[str, dict[str, tuple[str, str]]]:
@@ -189,6 +222,8 @@ class _Context:
 
     def joined(self, a: str, b: str) -> tuple[bool, str]:
         """Whether two articles' nodes of one name join, and why."""
+        if _shape(a) == SHARED:
+            return False, SHARED_REASON
         first, second = article_of(a), article_of(b)
         key = key_of(a)
         if first not in self.lists and second not in self.lists and not is_generic(key):
