@@ -31,6 +31,7 @@ from briefreader.search.budget import (
     checkpoint,
 )
 from briefreader.search.index.catalog import read_article_names
+from briefreader.search.postings import posting_blocks
 from briefreader.text.entities import EntityTable, form_terms
 from briefreader.text.entities.model import GROUP, ORG, PERSON, PLACE
 
@@ -223,15 +224,22 @@ def _facet_data(library: Library, searcher: Searcher) -> FacetData:
 
 
 def article_docs(searcher: Searcher, article_field: str = "article_id") -> dict[int, str]:
-    """Document number -> article id for the article documents of a searcher."""
-    articles = set(searcher.docs_for_query(query.Term("kind", "article")))
+    """Document number -> article id for the article documents of a searcher.
+
+    Each leaf's posting lists are read raw (``posting_blocks``): ``searcher.postings`` built
+    a scorer per article id, half the cost of a cold ``search --facets``.
+    """
     mapping: dict[int, str] = {}
-    reader = searcher.reader()
-    for raw in reader.lexicon(article_field):
-        term = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        for docnum in searcher.postings(article_field, term).all_ids():
-            if docnum in articles:
-                mapping[docnum] = term
+    for leaf, base in searcher.reader().leaf_readers():
+        articles = {
+            base + docnum for ids, _ in posting_blocks(leaf, "kind", "article") for docnum in ids
+        }
+        for raw in leaf.lexicon(article_field):
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            for ids, _ in posting_blocks(leaf, article_field, term):
+                for docnum in ids:
+                    if base + docnum in articles and not leaf.is_deleted(docnum):
+                        mapping[base + docnum] = term
     return mapping
 
 
