@@ -173,6 +173,24 @@ def _pool_add(self, item):  # type: ignore[no-untyped-def]
     self.current.append(item)
 
 
+def _add_posting(self, id_, weight, vbytes, length=None):  # type: ignore[no-untyped-def]
+    """Whoosh's ``W3PostingsWriter.add_posting`` without its per-posting type asserts."""
+    if len(self._ids) >= self._blocklimit:
+        self._write_block()
+    self._ids.append(id_)
+    self._weights.append(weight)
+    if weight > self._maxweight:
+        self._maxweight = weight
+    if vbytes:
+        self._values.append(vbytes)
+    if length:
+        minlength = self._minlength
+        if minlength is None or length < minlength:
+            self._minlength = length
+        if length > self._maxlength:
+            self._maxlength = length
+
+
 WHOOSH_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment  # for the tests' comparison
 
 
@@ -192,6 +210,7 @@ structfile.BufferFile.__init__ = _buffer_file_init
 writing.PostingPool.save = _counting_save
 writing.SegmentWriter._flush_segment = _flush_segment
 writing.PostingPool.add = _pool_add
+whoosh3.W3PostingsWriter.add_posting = _add_posting
 
 
 def _array_union_init(self, submatchers, doccount, boost=1.0, scored=True, partsize=2048):  # type: ignore[no-untyped-def]
