@@ -11,6 +11,7 @@ not cover (a start position, stop words kept, no tokenizing…) go through the c
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +29,7 @@ _STEMS_LIMIT = 500_000  # words kept stemmed before the table starts again
 # text -> (words, positions, starts, ends): after lowercasing, acronyms and stop words.
 _WORDS: OrderedDict[str, tuple[list[str], list[int], list[int], list[int]]] = OrderedDict()
 _STEMS: dict[str, str] = {}
+_LOCK = threading.Lock()
 
 
 class FastAnalyzer(analysis.CompositeAnalyzer):
@@ -68,14 +70,16 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
             yield token
 
     def _words(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
-        found = _WORDS.get(value)
-        if found is not None:
-            _WORDS.move_to_end(value)
-            return found
+        with _LOCK:  # the reader parses queries while its worker thread indexes
+            found = _WORDS.get(value)
+            if found is not None:
+                _WORDS.move_to_end(value)
+                return found
         found = self._analyse(value)
-        _WORDS[value] = found
-        if len(_WORDS) > _REMEMBERED:
-            _WORDS.popitem(last=False)
+        with _LOCK:
+            _WORDS[value] = found
+            if len(_WORDS) > _REMEMBERED:
+                _WORDS.popitem(last=False)
         return found
 
     def _analyse(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
