@@ -128,3 +128,15 @@ def test_benchmark_entity_fields_match_the_schema() -> None:
     from briefreader.search.index.schema import entity_index_fields
 
     assert entity_index_fields("entity") == queries._TYPED_ENTITY_FIELDS
+
+
+@pytest.mark.skipif(not BBC_TARBALL.is_file(), reason="../shared/corpora is absent")
+def test_text_phase_reports_mb_per_cpu_second() -> None:
+    """``python -m benchmarks.text_phase``: one JSON line with the text phase's rates."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "benchmarks.text_phase", "--limit", "10"]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert row["cpu_s"] > 0 and row["mb_per_cpu_s"] > 0
+    assert {"parsing", "indexing", "commit"} <= set(row["timings"])

@@ -182,3 +182,35 @@ def test_stored_values_use_the_preset_dictionary(tmp_path: Path) -> None:
     assert raw[1] & 0x20  # zlib's FDICT flag: deflated with a preset dictionary
     assert len(raw) < len(zlib.compress(pickle.dumps(fields, 2), 3)) - 20
     assert whoosh_patches._inflate(zlib.compress(b"older index", 3)) == b"older index"
+
+
+def _term_lengths(folder: Path, flush: object, monkeypatch: object) -> list[tuple]:
+    from whoosh import fields, index, writing
+
+    monkeypatch.setattr(writing.SegmentWriter, "_flush_segment", flush)  # type: ignore[attr-defined]
+    folder.mkdir()
+    schema = fields.Schema(a=fields.TEXT(), b=fields.TEXT(phrase=False), k=fields.KEYWORD())
+    ix = index.create_in(str(folder), schema)
+    writer = ix.writer()
+    for n in range(300):
+        words = " ".join(f"w{(n * i) % 37}" for i in range(n % 29))
+        writer.add_document(a=words, b=words[: n % 17], k=f"k{n % 5}")
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        rows: list[tuple] = []
+        for field, text in reader.all_terms():
+            info = reader.term_info(field, text)
+            rows.append((field, text, info.min_length(), info.max_length(), info.weight()))
+        for doc in range(300):
+            rows.append((doc, reader.doc_field_length(doc, "a"), reader.doc_field_length(doc, "b")))
+    return rows
+
+
+def test_lengths_read_once_per_field_write_what_whoosh_writes(tmp_path: Path, monkeypatch) -> None:
+    from briefreader.search.index import whoosh_patches
+
+    ours = _term_lengths(tmp_path / "ours", whoosh_patches._flush_segment, monkeypatch)
+    theirs = _term_lengths(tmp_path / "theirs", whoosh_patches.WHOOSH_FLUSH_SEGMENT, monkeypatch)
+    assert ours == theirs
+    assert any(row[2] for row in ours if len(row) == 5)  # lengths were written

@@ -175,8 +175,9 @@ def compile_rules(extra_patterns: Iterable[str] = ()) -> LineRules:
 def is_photo_credit(line: str) -> bool:
     """True for a photo credit line: capitals with an agency word or a slash ("X/POOL VIA AP")."""
     stripped = line.strip()
-    letters = [c for c in stripped if c.isalpha()]
-    if not letters or len(stripped) > 80 or any(c.islower() for c in letters):
+    if len(stripped) > 80 or any(c.islower() for c in stripped):  # checked first: cheapest
+        return False
+    if not any(c.isalpha() for c in stripped):
         return False
     return bool(_CREDIT_WORDS.search(stripped)) or "/" in stripped
 

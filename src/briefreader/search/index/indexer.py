@@ -12,6 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -420,10 +421,14 @@ def _commit(writer: Any, progress: ProgressFn) -> None:
         postings = pool.iter_postings
 
         def counted() -> Any:
-            for done, item in enumerate(postings(), start=1):
-                if done % COMMIT_REPORT_EVERY == 0:  # merged segments add postings: cap
+            """The postings, a step of progress after every ``COMMIT_REPORT_EVERY`` (handed
+            on a list at a time: a Python step per posting cost 3% of a text phase)."""
+            items, done = iter(postings()), 0
+            while chunk := list(islice(items, COMMIT_REPORT_EVERY)):
+                yield from chunk
+                done += len(chunk)
+                if len(chunk) == COMMIT_REPORT_EVERY:  # merged segments add postings: cap
                     progress("committing", min(done, total), total + 1)
-                yield item
 
         pool.iter_postings = counted
     writer.commit(mergetype=MERGE_POLICY)

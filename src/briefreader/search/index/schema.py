@@ -18,6 +18,8 @@ from itertools import accumulate
 
 from whoosh import analysis, fields, formats
 
+from briefreader.search.index.fast_analysis import FastAnalyzer
+
 SCHEMA_VERSION = 11
 TEXT_FIELDS = ("title", "body", "heading", "references")
 # The entity fields a query can name; ``entity`` is any type.
@@ -81,23 +83,18 @@ class DottedAcronymFilter(analysis.Filter):
 
 
 def text_analyzer() -> analysis.Analyzer:
-    """Tokenise, lowercase, join dotted acronyms, drop stop words, stem."""
-    return (
-        analysis.RegexTokenizer()
-        | analysis.LowercaseFilter()
-        | DottedAcronymFilter()
-        | analysis.StopFilter(stoplist=STOP_WORDS, minsize=2)
-        | analysis.StemFilter()
-    )
+    """Tokenise, lowercase, join dotted acronyms, drop stop words, stem (in one loop:
+    ``fast_analysis.FastAnalyzer``)."""
+    return FastAnalyzer(*word_analyzer().items, analysis.StemFilter())
 
 
 def word_analyzer() -> analysis.Analyzer:
     """``text_analyzer`` without the stemmer: whole words, for suggestions and prefixes."""
-    return (
-        analysis.RegexTokenizer()
-        | analysis.LowercaseFilter()
-        | DottedAcronymFilter()
-        | analysis.StopFilter(stoplist=STOP_WORDS, minsize=2)
+    return FastAnalyzer(
+        analysis.RegexTokenizer(),
+        analysis.LowercaseFilter(),
+        DottedAcronymFilter(),
+        analysis.StopFilter(stoplist=STOP_WORDS, minsize=2),
     )
 
 

@@ -136,9 +136,81 @@ def pool_size(pool: Any) -> int:
     return int(getattr(pool, "saved_postings", 0)) + len(getattr(pool, "current", ()))
 
 
+class _WholeLengths:
+    """The field lengths of the segment a commit writes, each field's column read once.
+
+    Whoosh looks the length of every posting's document up at commit through three calls
+    and a file read (``doc_field_length``): 10% of the CPU of a text phase at BBC ×1
+    (docs/performance.md). Same values, ``None`` for a zero length byte as Whoosh gives.
+    """
+
+    def __init__(self, perdoc: Any) -> None:
+        self._perdoc = perdoc
+        self._fields: dict[str, list[int | None]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        """The length of field ``fieldname`` in document ``docnum``."""
+        table = self._fields.get(fieldname)
+        if table is None:
+            table = self._fields[fieldname] = self._table(fieldname)
+        return table[docnum] if table else default
+
+    def _table(self, fieldname: str) -> list[int | None]:
+        reader = self._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if reader is None:
+            return []
+        count = self._perdoc.doc_count_all()
+        return [whoosh3.byte_to_length(b) if (b := reader[i]) else None for i in range(count)]
+
+
+def _pool_add(self, item):  # type: ignore[no-untyped-def]
+    """Whoosh's ``PostingPool.add`` without its per-posting type asserts (our documents
+    always give bytes): the same size estimate, spill and append."""
+    self.fieldnames.add(item[0])
+    self.currentsize += 150 + len(item[0]) + len(item[1]) * 2 + len(item[4] or "")
+    if self.currentsize > self.limit:
+        self.save()
+    self.current.append(item)
+
+
+def _add_posting(self, id_, weight, vbytes, length=None):  # type: ignore[no-untyped-def]
+    """Whoosh's ``W3PostingsWriter.add_posting`` without its per-posting type asserts."""
+    if len(self._ids) >= self._blocklimit:
+        self._write_block()
+    self._ids.append(id_)
+    self._weights.append(weight)
+    if weight > self._maxweight:
+        self._maxweight = weight
+    if vbytes:
+        self._values.append(vbytes)
+    if length:
+        minlength = self._minlength
+        if minlength is None or length < minlength:
+            self._minlength = length
+        if length > self._maxlength:
+            self._maxlength = length
+
+
+WHOOSH_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment  # for the tests' comparison
+
+
+def _flush_segment(self):  # type: ignore[no-untyped-def]
+    """Whoosh's ``SegmentWriter._flush_segment`` with the lengths read once per field."""
+    self.perdocwriter.close()
+    pdr = self.per_document_reader() if self.codec.length_stats else None
+    postings = self.pool.iter_postings()
+    self.fieldwriter.add_postings(self.schema, _WholeLengths(pdr) if pdr else None, postings)
+    self.fieldwriter.close()
+    if pdr:
+        pdr.close()
+
+
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 structfile.BufferFile.__init__ = _buffer_file_init
 writing.PostingPool.save = _counting_save
+writing.SegmentWriter._flush_segment = _flush_segment
+writing.PostingPool.add = _pool_add
+whoosh3.W3PostingsWriter.add_posting = _add_posting
 
 
 def _array_union_init(self, submatchers, doccount, boost=1.0, scored=True, partsize=2048):  # type: ignore[no-untyped-def]
