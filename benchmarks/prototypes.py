@@ -321,8 +321,8 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit:
     def suggest(text: str) -> str | None:
         return fast_suggest(library, text)
 
-    def fast(ids: list[str], parsed: Any, terms: set[str]) -> dict[str, tuple[str, str]]:
-        return fast_best_passages(library, ids, parsed, terms)
+    def fast(ids: list[str], parsed: Any) -> dict[str, tuple[str, str]]:
+        return fast_best_passages(library, ids, parsed, library._highlight_terms(parsed))
 
     variants = {
         "as is": (original_best, original_spans, original_suggest),

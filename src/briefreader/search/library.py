@@ -395,7 +395,7 @@ class Library:
         exact = scored < wanted
         total = scored if exact else results.estimated_length()
         terms = self._highlight_terms(parsed)
-        best = self._best_passages([doc for doc, _ in hits], parsed, terms)
+        best = self._best_passages([doc for doc, _ in hits], parsed)
         suggestion = None if scored else self.suggest(text)
         return _Found(articles, hits, total, exact, terms, best, suggestion)
 
@@ -485,7 +485,7 @@ class Library:
         return highlight_terms(parsed, self._searcher.reader())
 
     def _best_passages(
-        self, article_ids: list[str], parsed: query.Query, terms: set[str]
+        self, article_ids: list[str], parsed: query.Query
     ) -> dict[str, tuple[str, str]]:
         """The best-scoring passage of each article for the query's clauses, each asked of
         its own field: a ``title:`` word picks no passage (the article opens at its top), a
