@@ -110,7 +110,7 @@ def measure_one(root: Path) -> dict[str, Any]:
         "load": [marks[k]["load"] for k in ("start", "entities", "end")],
         "peak_rss_mb": rss.peak_kb / 1024,
         "main_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "batches": entities.batches if entities else 0,
+        "commits": entities.commits if entities else 0,
         "recognised": entities.recognised if entities else 0,
     }
 

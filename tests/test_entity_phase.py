@@ -1,5 +1,6 @@
 """Two phases: the text phase makes every article searchable at once, the entity phase
-recognises entities batch by batch (each batch committed), resumable after a stop or a kill."""
+recognises entities batch by batch (a few commits per phase), resumable after a stop or a
+kill."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_each_batch_is_committed_with_its_entity_names(tmp_path: Path) -> None:
         assert _found(workspace, "person:sudani") == done  # committed: a reader sees it
 
     report = recognise_pending(workspace, after_batch=after_batch, batch_chars=100)
-    assert report.batches == 6
+    assert report.commits == 6
     assert [(d, p, u) for d, _, p, u in seen] == [(n, 6 - n, n) for n in range(1, 7)]
 
 
@@ -248,3 +249,56 @@ def test_batch_commits_leave_big_emptied_segments_out_of_merges() -> None:
 
     kept = sparing_emptied(merge_all)(None, [emptied, batch, small])
     assert given == [[batch, small]] and kept == [emptied]
+
+
+def test_the_batches_of_a_phase_share_a_few_commits(tmp_path: Path) -> None:
+    """One article per batch, 40 articles: the phase commits ``COMMITS`` times, not 40;
+    every article is written; the last commit merges the phase's segments into one and the
+    text phase's emptied segment is dropped."""
+    from briefreader.search.index import entity_phase
+
+    workspace = _workspace(tmp_path, count=40)
+    update_index(workspace, entities=False)
+    written: list[str] = []
+    report = recognise_pending(
+        workspace, batch_chars=100, after_batch=lambda done, total, ids: written.extend(ids)
+    )
+    assert report.recognised == 40 and report.commits == entity_phase.COMMITS
+    assert len(set(written)) == len(written) == 40
+    assert _pending(workspace) == set() and _found(workspace, "person:sudani") == 40
+    library = Library.open(workspace)
+    try:
+        segments = list(library.searcher.reader().leaf_readers())
+        assert len(segments) == 1 and not segments[0][0].has_deletions()
+    finally:
+        library.close()
+
+
+def test_a_stop_between_commits_loses_no_recognition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches recognised but not yet committed when the phase stops are not recognised again:
+    the next run writes them from the entity cache."""
+    from briefreader.text.entities import extract
+
+    computed: list[str] = []
+    compute = extract._compute
+
+    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.extend(a.id for a in articles)
+        return compute(articles, *args, **kwargs)
+
+    monkeypatch.setattr(extract, "_compute", counting)
+    workspace = _workspace(tmp_path, count=24)  # three articles per commit
+    update_index(workspace, entities=False)
+    report = recognise_pending(workspace, batch_chars=100, should_stop=lambda: len(computed) >= 5)
+    assert report.stopped and report.commits == 1 and len(computed) == 5
+    # The fourth batch was recognised but not committed; the fifth was in hand.
+    assert len(_pending(workspace)) == 21 and _found(workspace, "person:sudani") == 3
+    fourth, in_hand = computed[3], computed[4]
+
+    report = recognise_pending(workspace, batch_chars=100)
+    assert report.recognised == 21 and not report.stopped and _pending(workspace) == set()
+    assert len(set(computed)) == 24 and len(computed) == 25
+    assert computed.count(fourth) == 1 and computed.count(in_hand) == 2  # only it, twice
+    assert _found(workspace, "person:sudani") == 24
