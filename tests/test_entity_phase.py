@@ -73,43 +73,53 @@ def test_the_text_phase_makes_everything_searchable_and_leaves_entities_pending(
     assert _found(workspace, "person:sudani") == 6
 
 
-def test_each_batch_is_committed_with_its_entity_names(tmp_path: Path) -> None:
-    workspace = _workspace(tmp_path)
+def test_the_phase_commits_at_its_points_with_the_entity_names(tmp_path: Path) -> None:
+    """One article per batch, 40 articles: commits after about 1% and 10% of them and at the
+    end (not 40), each with the catalog's entity names and pending marks, visible to a
+    reader; the last one leaves one segment with no deleted document."""
+    workspace = _workspace(tmp_path, count=40)
     update_index(workspace, entities=False)
     seen: list[tuple[int, int, int, int]] = []
+    written: list[str] = []
 
     def after_batch(done: int, total: int, ids: tuple[str, ...]) -> None:
-        assert len(ids) == 1
         folder = active_dir(workspace.index_dir)
         assert folder is not None
         forms = read_entity_forms(folder, with_articles=True) or []
         users = {a for form in forms for a in form.article_ids}
         seen.append((done, total, len(_pending(workspace)), len(users)))
+        written.extend(ids)
         assert _found(workspace, "person:sudani") == done  # committed: a reader sees it
 
     report = recognise_pending(workspace, after_batch=after_batch, batch_chars=100)
-    assert report.commits == 6
-    assert [(d, p, u) for d, _, p, u in seen] == [(n, 6 - n, n) for n in range(1, 7)]
+    assert report.commits == 3 and seen == [(1, 40, 39, 1), (4, 40, 36, 4), (40, 40, 0, 40)]
+    assert len(set(written)) == len(written) == 40
+    library = Library.open(workspace)
+    try:
+        segments = list(library.searcher.reader().leaf_readers())
+        assert len(segments) == 1 and not segments[0][0].has_deletions()
+    finally:
+        library.close()
 
 
-def test_a_stopped_phase_keeps_its_batches_and_the_next_run_finishes(tmp_path: Path) -> None:
-    workspace = _workspace(tmp_path)
+def test_a_stopped_phase_keeps_its_commits_and_the_next_run_finishes(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path, count=40)
     update_index(workspace, entities=False)
-    batches: list[int] = []
+    commits: list[int] = []
     report = recognise_pending(
         workspace,
         batch_chars=100,
-        after_batch=lambda done, total, ids: batches.append(done),
-        should_stop=lambda: len(batches) >= 2,
+        after_batch=lambda done, total, ids: commits.append(done),
+        should_stop=lambda: len(commits) >= 2,
     )
-    assert report.stopped and report.recognised == 2 and report.left == 4
-    assert len(_pending(workspace)) == 4
-    assert _found(workspace, "person:sudani") == 2
+    assert report.stopped and report.recognised == 4 and report.left == 36
+    assert len(_pending(workspace)) == 36
+    assert _found(workspace, "person:sudani") == 4
 
     run = run_index(workspace)  # nothing changed in articles/: the phase just goes on
     assert not run.report.changed and run.entities is not None
-    assert run.entities.recognised == 4 and _pending(workspace) == set()
-    assert _found(workspace, "person:sudani") == 6
+    assert run.entities.recognised == 36 and _pending(workspace) == set()
+    assert _found(workspace, "person:sudani") == 40
 
 
 def test_an_unchanged_workspace_commits_nothing(tmp_path: Path) -> None:
@@ -251,29 +261,6 @@ def test_batch_commits_leave_big_emptied_segments_out_of_merges() -> None:
     assert given == [[batch, small]] and kept == [emptied]
 
 
-def test_the_batches_of_a_phase_share_a_few_commits(tmp_path: Path) -> None:
-    """One article per batch, 40 articles: the phase commits ``COMMITS`` times, not 40;
-    every article is written; the last commit merges the phase's segments into one and the
-    text phase's emptied segment is dropped."""
-    from briefreader.search.index import entity_phase
-
-    workspace = _workspace(tmp_path, count=40)
-    update_index(workspace, entities=False)
-    written: list[str] = []
-    report = recognise_pending(
-        workspace, batch_chars=100, after_batch=lambda done, total, ids: written.extend(ids)
-    )
-    assert report.recognised == 40 and report.commits == entity_phase.COMMITS
-    assert len(set(written)) == len(written) == 40
-    assert _pending(workspace) == set() and _found(workspace, "person:sudani") == 40
-    library = Library.open(workspace)
-    try:
-        segments = list(library.searcher.reader().leaf_readers())
-        assert len(segments) == 1 and not segments[0][0].has_deletions()
-    finally:
-        library.close()
-
-
 def test_a_stop_between_commits_loses_no_recognition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -289,10 +276,10 @@ def test_a_stop_between_commits_loses_no_recognition(
         return compute(articles, *args, **kwargs)
 
     monkeypatch.setattr(extract, "_compute", counting)
-    workspace = _workspace(tmp_path, count=24)  # three articles per commit
+    workspace = _workspace(tmp_path, count=24)  # commits after the first and third
     update_index(workspace, entities=False)
     report = recognise_pending(workspace, batch_chars=100, should_stop=lambda: len(computed) >= 5)
-    assert report.stopped and report.commits == 1 and len(computed) == 5
+    assert report.stopped and report.commits == 2 and len(computed) == 5
     # The fourth batch was recognised but not committed; the fifth was in hand.
     assert len(_pending(workspace)) == 21 and _found(workspace, "person:sudani") == 3
     fourth, in_hand = computed[3], computed[4]

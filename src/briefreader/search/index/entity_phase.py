@@ -10,12 +10,16 @@ recognition of the batch in hand; the next run starts again from the articles st
 (those recognised but not yet committed come back from the entity cache).
 
 Writing costs more than recognising with the rules recogniser: a Whoosh commit flushes a
-segment, and each commit's merge rewrites the segments it takes in. Committing every batch
-of a full build merged ever-larger segments again and again (232 of 259 CPU s of the phase
-at BBC ×2: docs/performance.md). So recognition batches stay small (progress, kills), while
-one writer takes several of them and commits about ``COMMITS`` times per phase, without
-merging; the phase's last commit merges what it wrote (``merging.tiered_merge``), and the text
-phase's segment, emptied by the rewrites of a full build, is dropped without being copied.
+segment, and a merge rewrites every posting of the segments it takes in, as dear as writing
+them. Committing every batch of a full build merged ever-larger segments again and again (232
+of 259 CPU s of the phase at BBC ×2: docs/performance.md); committing eight equal shares and
+merging them at the end still spent half the phase on the merge. So recognition batches stay
+small (progress, kills) while one writer takes them in, and the phase commits at
+``COMMIT_POINTS``: once about 1% of its articles are done (the newest: entity search and
+highlights reach them within seconds), again at about 10%, and at the end, each share about
+ten times the one before. The last commit's merge (``merging.tiered_merge``) then copies only
+the small early segments, about a tenth of what the phase wrote, and the text phase's
+segment, emptied by the rewrites of a full build, is dropped without being copied.
 """
 
 from __future__ import annotations
@@ -55,10 +59,10 @@ from briefreader.text.entities.model import EntityForm
 BATCH_CHARS = 1_000_000
 BATCH_ARTICLES = 2_000
 WRITER_LIMIT_MB = 128
-# A phase commits about this many times (more when batches are larger than a share): each
-# commit makes the batches so far searchable by entity in the reader, and costs a segment
-# that the phase's last commit merges again.
-COMMITS = 8
+# The shares of its articles after which a phase commits (and at the end): each commit makes
+# the batches so far searchable by entity in the reader; each share is about ten times the
+# one before, so the last commit's merge copies only about a tenth of what the phase wrote.
+COMMIT_POINTS = (0.01, 0.1)
 
 StopFn = Callable[[], bool]
 MergePolicy = Callable[[Any, list[Any]], list[Any]]
@@ -104,8 +108,8 @@ def recognise_pending(
     batch_chars: int | None = None,
     merge_policy: MergePolicy = tiered_merge,
 ) -> EntityReport:
-    """Recognise the entities of every pending article, batch by batch, committing about
-    ``COMMITS`` times.
+    """Recognise the entities of every pending article, batch by batch, committing at
+    ``COMMIT_POINTS`` and at the end.
 
     ``progress("entities", done, total)`` reports articles; ``after_batch(done, total, ids)``
     is called after each commit with the ids of the articles it wrote (the reader refreshes
@@ -167,7 +171,7 @@ class _Phase:
                 self._save_catalog()
             return
         report.total = len(waiting)
-        share = -(-len(waiting) // COMMITS)  # articles per commit, rounded up
+        points = [share * len(waiting) for share in COMMIT_POINTS]
         ids = iter(waiting)
         try:
             while not self.should_stop():
@@ -175,8 +179,9 @@ class _Phase:
                 if not batch:
                     break
                 self._recognise(batch, report)
-                if self._writes is not None and len(self._writes.articles) >= share:
+                if points and report.recognised >= points[0]:
                     self._commit(report, after_batch, final=False)
+                    points = [point for point in points if point > report.recognised]
             if not self.should_stop():
                 self._commit(report, after_batch, final=True)
         except EntityPhaseStopped:
@@ -247,7 +252,7 @@ class _Phase:
         if writes is None:
             if not final or not report.commits:
                 return
-            # The last batch filled a share and was committed: merge in a commit of its own.
+            # The last batch reached a commit point: merge in a commit of its own.
             writes = _Writes(self.ix.writer(limitmb=WRITER_LIMIT_MB))
         timer = time.perf_counter()
         try:
