@@ -289,3 +289,17 @@ def test_a_stop_between_commits_loses_no_recognition(
     assert len(set(computed)) == 24 and len(computed) == 25
     assert computed.count(fourth) == 1 and computed.count(in_hand) == 2  # only it, twice
     assert _found(workspace, "person:sudani") == 24
+
+
+def test_the_commit_reports_its_progress_as_saving_entities(tmp_path: Path) -> None:
+    """A phase's commit (the last one merges too) is not a silence: it reports the postings
+    it writes, under a phase of its own."""
+    workspace = _workspace(tmp_path, count=12)
+    update_index(workspace, entities=False)
+    steps: list[tuple[str, int, int]] = []
+    recognise_pending(
+        workspace, progress=lambda phase, done, total: steps.append((phase, done, total))
+    )
+    saving = [(done, total) for phase, done, total in steps if phase == "saving entities"]
+    assert saving and saving[0][0] == 0 and saving[-1][0] == saving[-1][1] > 1
+    assert {phase for phase, _, _ in steps} == {"entities", "saving entities"}

@@ -160,3 +160,22 @@ async def test_quitting_mid_phase_stops_and_keeps_what_was_committed(
 
     report = run_entities(workspace)
     assert report.recognised == STORIES - 1 and _pending(workspace) == set()
+
+
+async def test_the_status_line_says_when_entities_are_being_saved() -> None:
+    """A phase's commit reports postings, not articles: the line shows a share of them."""
+    from textual.app import App, ComposeResult
+
+    class StatusApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield IndexingStatus()
+
+    app = StatusApp()
+    async with app.run_test(size=(100, 5)) as pilot:
+        status = app.query_one(IndexingStatus)
+        status.show_entities(400, 2_225, (0, 2_225))
+        await pilot.pause()
+        assert "Finding entities 400/2,225 · entities recognised in 0 of 2,225" in screen_text(app)
+        status.show_entities(150_000, 600_000, (220, 2_225), saving=True)
+        await pilot.pause()
+        assert "Saving entities 25% · entities recognised in 220 of 2,225" in screen_text(app)

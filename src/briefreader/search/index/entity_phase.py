@@ -37,6 +37,7 @@ from briefreader.search.index.catalog import (
     read_catalog,
     write_catalog,
 )
+from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import (
     add_article,
     article_from_json,
@@ -174,12 +175,11 @@ class _Phase:
         points = [share * len(waiting) for share in COMMIT_POINTS]
         ids = iter(waiting)
         try:
-            while not self.should_stop():
-                batch = self._next_batch(ids, batch_chars)
-                if not batch:
-                    break
+            batch = self._next_batch(ids, batch_chars)
+            while batch and not self.should_stop():
                 self._recognise(batch, report)
-                if points and report.recognised >= points[0]:
+                batch = self._next_batch(ids, batch_chars)  # the last one commits at the end
+                if batch and points and report.recognised >= points[0]:
                     self._commit(report, after_batch, final=False)
                     points = [point for point in points if point > report.recognised]
             if not self.should_stop():
@@ -250,13 +250,11 @@ class _Phase:
         catalog (entity names, pending marks) for the new generation."""
         writes, self._writes = self._writes, None
         if writes is None:
-            if not final or not report.commits:
-                return
-            # The last batch reached a commit point: merge in a commit of its own.
-            writes = _Writes(self.ix.writer(limitmb=WRITER_LIMIT_MB))
+            return
         timer = time.perf_counter()
         try:
-            writes.writer.commit(mergetype=self.merge_policy if final else _no_merge)
+            mergetype = self.merge_policy if final else _no_merge
+            commit_reporting(writes.writer, self.progress, mergetype, "saving entities")
         except BaseException:
             writes.writer.cancel()
             raise
@@ -264,8 +262,6 @@ class _Phase:
             self.catalog.put_article(summary, forms)
         self._save_catalog()
         _add_timing(report, "writing", timer)
-        if not writes.articles:
-            return
         report.commits += 1
         if after_batch is not None:
             ids = tuple(summary.id for summary, _ in writes.articles)

@@ -134,7 +134,8 @@ class IndexPart(Part):
             now = time.monotonic()
             if now - last[0] > 0.25:
                 last[0] = now
-                self.post_message(EntitiesProgress(done, total))
+                saving = phase != "entities"  # a commit's postings
+                self.post_message(EntitiesProgress(done, total, saving=saving))
 
         return report
 
@@ -144,7 +145,7 @@ class IndexPart(Part):
             self.coverage = message.coverage
         indexing = self.screen.query_one(IndexingStatus)
         indexing.display = True
-        indexing.show_entities(message.done, message.total, self.coverage)
+        indexing.show_entities(message.done, message.total, self.coverage, message.saving)
         if message.batch:
             self.post_message(EntitiesAdded(frozenset(message.batch)))
 
