@@ -182,7 +182,8 @@ def open_library(bench: Bench) -> dict[str, Any]:
 
     seconds, library = timed(lambda: Library.open(bench.corpus.workspace))
     bench.library = library
-    return {"open_ms": round(seconds * 1000, 2)}
+    segments = len(list(library.searcher.reader().leaf_readers()))
+    return {"open_ms": round(seconds * 1000, 2), "segments": segments}
 
 
 # ---------------------------------------------------------------------------- queries
