@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RECOGNISERS = {"spacy": "spaCy", "rules": "rules recogniser", "off": "none"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Target:
     measure: str = ""
     cpu: tuple[str, ...] = ()
     load: tuple[str, ...] = ()
+    entities: str = ""  # the recogniser the target is set for, if it depends on one
 
     def value(self, results: dict[str, Any]) -> float | None:
         node = _walk(results, self.path)
@@ -154,7 +156,9 @@ def _after_updates(name: str, variant: str) -> Target:
 SCALE_TARGETS = (
     _text_phase("text phase (searchable, readable), wall", "mb_per_s", 1.0, "MB/s"),
     _text_phase("text phase, per CPU-second", "mb_per_cpu_s", 0.6, "MB/CPU-s"),
-    _build("everything (text + entity phases), wall", "seconds", 1500, "s"),
+    replace(
+        _build("everything (text + entity phases), wall", "seconds", 1500, "s"), entities="spacy"
+    ),
     _build("  progress throughout: longest silence", "max_progress_gap_s", 10, "s"),
     _build("index size ÷ text", "x_text", 2.5, "×"),
     _build("build peak memory (main + workers, PSS)", "tree_peak_pss_mb", 800, "MB"),
@@ -194,6 +198,10 @@ def check_targets(
     for target in targets:
         value = target.value(results)
         cpu, load = target.cost(results)
+        verdict = target.verdict(value)
+        used = results.get("entities", "spacy")
+        if target.entities and value is not None and used != target.entities:
+            verdict += f" (entities: {used}; the target is for {RECOGNISERS[target.entities]})"
         rows.append(
             {
                 "target": target.name,
@@ -201,7 +209,7 @@ def check_targets(
                 "unit": target.unit,
                 "sign": "≥" if target.higher_is_better else "≤",
                 "value": value,
-                "verdict": target.verdict(value),
+                "verdict": verdict,
                 "cpu_s": cpu,
                 "load": load,
             }
@@ -279,9 +287,6 @@ def target_table(scale: int, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-RECOGNISERS = {"spacy": "spaCy", "rules": "rules recogniser", "off": "none"}
-
-
 def scale_title(scale: int, results: dict[str, Any]) -> str:
     """The title of issue 15's table: what was measured, on what."""
     entities = RECOGNISERS.get(results.get("entities", "spacy"), "?")
@@ -328,7 +333,9 @@ def scale_table(scale: int, results: dict[str, Any]) -> Table:
 
 
 def _style(verdict: str) -> str:
-    return "green" if verdict == "met" else ("dim" if "not" in verdict else "red")
+    if verdict.startswith("met"):
+        return "green" if verdict == "met" else "yellow"  # met, on other terms than the target's
+    return "dim" if verdict == "not measured" else "red"
 
 
 def build_table(

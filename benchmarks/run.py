@@ -137,12 +137,14 @@ def _run_one(
     if name in NEEDS_LIBRARY and bench.library is None:
         results["skipped"][name] = "the library could not be opened"
         return
-    console.print(f"  {name}…", end="")
+    own_lines = name == "build"  # the build probe's heartbeat prints lines of its own
+    console.print(f"  {name}…", end="\n" if own_lines else "")
     results.setdefault("load_start", {})[name] = [round(x, 2) for x in os.getloadavg()]
     started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
         results[name] = measure(bench)
-        console.print(f" {time.perf_counter() - started:.1f} s")
+        done = f"  {name} done in" if own_lines else ""
+        console.print(f"{done} {time.perf_counter() - started:.1f} s")
     except Skip as reason:
         results["skipped"][name] = str(reason)
         console.print(f" [yellow]skipped[/yellow]: {reason}")
