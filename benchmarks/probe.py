@@ -124,7 +124,7 @@ def probe_reader(workspace_dir: Path, queries_file: Path, count: int = 0) -> dic
     opened_mb = current_rss_mb()
     texts = json.loads(queries_file.read_text(encoding="utf-8"))
     asked = count or len(texts)
-    started, cpu = time.perf_counter(), cpu_seconds()
+    started, cpu, load = time.perf_counter(), cpu_seconds(), os.getloadavg()[0]
     for number in range(asked):
         library.search(texts[number % len(texts)], limit=20)
     queries = {
@@ -133,7 +133,7 @@ def probe_reader(workspace_dir: Path, queries_file: Path, count: int = 0) -> dic
         "queries_cpu_s": round(cpu_seconds() - cpu, 2),
         "after_queries_mb": current_rss_mb(),
         "peak_after_queries_mb": peak_rss_mb(),
-        "load": round(os.getloadavg()[0], 2),
+        "load": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
     longest = sorted(library.articles(), key=lambda s: -s.passages)[:20]
     for summary in longest:
