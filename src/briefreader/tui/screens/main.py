@@ -37,6 +37,7 @@ from briefreader.tui.screens.reader_parts import (
     ArticleShown,
     EntitiesAdded,
     LibraryOpened,
+    NoArticleOpened,
     OpenWanted,
     PlaceChanged,
     QueryListed,
@@ -212,8 +213,14 @@ class MainScreen(PollingScreen):
 
     @on(ArticleShown)
     def _marks_follow_the_list(self, _message: ArticleShown) -> None:
-        """An article loaded while the list changed shows the listed query's hits too."""
+        """An article loaded while the list changed shows the listed query's hits too; the
+        list gives the article pane its room back."""
         self.article.remark(self.results_query)
+        self.remove_class("-no-article")
+
+    def on_no_article_opened(self, _message: NoArticleOpened) -> None:
+        """Nothing to read yet: below 110 columns the list takes the width (see the .tcss)."""
+        self.add_class("-no-article")
 
     def on_place_changed(self, _message: PlaceChanged) -> None:
         """The status line: the paragraph, the hit, and the article's place in the results."""
