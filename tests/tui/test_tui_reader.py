@@ -389,3 +389,27 @@ async def test_an_unreadable_index_is_reported_not_fatal(
         await type_query(pilot, "Kataib")
         assert screen.result is not None and screen.result.hits
         assert pilot.app.is_running
+
+
+async def test_a_folder_that_is_not_a_workspace_is_left_as_it_was(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ReaderApp(Workspace(path))`` on a folder without ``articles/`` made ``index/`` and
+    ``notes.db`` there (the CLI refuses such a folder). It exits with the CLI's message."""
+    from briefreader.cli import main as cli_main
+    from briefreader.tui.app import ReaderApp
+    from briefreader.tui.settings import ReaderSettings
+    from briefreader.workspace import Workspace
+
+    (tmp_path / "thesis.txt").write_text("Not a corpus, just a file in a folder.")
+    app = ReaderApp(Workspace(tmp_path), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.txt"]
+    assert app.return_code == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert cli_main(["-w", str(tmp_path)]) == 2
+    cli = " ".join(capsys.readouterr().err.split())
+    assert said.startswith(f"briefreader: {tmp_path} is not a workspace (no articles/ folder)")
+    assert cli == f"briefreader: --workspace {said.removeprefix('briefreader: ')}"
+    assert f"briefreader init {tmp_path} --sample" in said
