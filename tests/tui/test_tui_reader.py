@@ -6,6 +6,7 @@ import gc
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.main import MainScreen
@@ -54,6 +55,24 @@ async def test_typing_a_query_lists_results_with_count_and_snippets(make_app: An
         text = screen_text(pilot.app)
         assert "3 articles match" in text
         assert "Kataib Hezbollah" in text
+
+
+async def test_result_snippets_mark_a_phrase_as_the_article_does(make_app: Any) -> None:
+    """The list marked "prime" and "minister" one by one (the space between unmarked);
+    the article pane marks the phrase. Both mark the phrase now, as one run of cells."""
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, '"prime minister"')
+        results = main(pilot.app).results
+        hit_style = results.get_component_rich_style("results-list--hit", partial=True)
+        marked = set()
+        for index in range(results.option_count):
+            prompt = results.get_option_at_index(index).prompt
+            if isinstance(prompt, Text):
+                for span in prompt.spans:
+                    if span.style == hit_style:
+                        marked.add(" ".join(prompt.plain[span.start : span.end].lower().split()))
+        assert marked == {"prime minister"}
 
 
 async def test_query_errors_and_suggestions_are_inline(make_app: Any) -> None:
