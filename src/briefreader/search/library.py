@@ -497,7 +497,8 @@ class Library:
         holding its words apart."""
         if not article_ids:
             return {}
-        clauses = clauses or marking_clauses(parsed, self._searcher.reader())
+        if clauses is None:
+            clauses = marking_clauses(parsed, self._searcher.reader())
         wanted: list[query.Query] = [
             query.Term(passage_field(name), term)
             for name in ("body", "heading")
