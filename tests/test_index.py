@@ -247,3 +247,35 @@ def test_stored_article_keeps_its_text_once_and_comes_back_whole(tmp_path: Path)
     first = article.passages[0]
     odd = replace(article, passages=(first, replace(first, number=2, id=f"{article.id}:p2")))
     assert article_from_json(article_to_json(odd)) == odd
+
+
+def test_a_commit_reports_progress_while_it_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copying merged segments' postings is not a silence: it reports ``merging`` steps,
+    then the pool's postings are written with ``committing`` steps up to their total."""
+    from whoosh import fields, index
+    from whoosh.writing import OPTIMIZE
+
+    from briefreader.search.index import committing
+
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 10)
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT))
+    for part in range(2):
+        writer = ix.writer()
+        for n in range(20):
+            writer.add_document(body=f"{BODY} part{part} doc{n}")
+        writer.commit()
+    writer = ix.writer()
+    writer.add_document(body=BODY)
+    steps: list[tuple[str, int, int]] = []
+    committing.commit_reporting(
+        writer, lambda phase, done, total: steps.append((phase, done, total)), OPTIMIZE
+    )
+    merging = [(done, total) for phase, done, total in steps if phase == "merging"]
+    assert len(merging) > 4 and all(done <= total for done, total in merging)
+    assert merging[-1][0] == merging[-1][1]  # each merged segment ends at its count
+    phases = [phase for phase, _, _ in steps]
+    assert phases[0] == phases[-1] == "committing" and steps[-1][1] == steps[-1][2]
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 41 and len(list(searcher.reader().leaf_readers())) == 1

@@ -177,5 +177,6 @@ INDEX_PHASES = {
     "indexing": "Indexing",
     "committing": "Saving index",
     "saving entities": "Saving entities",
+    "merging": "Merging segments",
     "embedding": "Embedding passages",
 }
