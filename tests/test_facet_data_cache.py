@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from whoosh.filedb.filestore import RamStorage
 
+from briefreader.cli import main
 from briefreader.search import facets as facets_module
 from briefreader.search import generation_cache
+from briefreader.search import library as library_module
 from briefreader.search.facets import (
     FACET_DATA_CACHE,
     FacetData,
@@ -194,3 +196,25 @@ def test_facet_data_from_plain_refuses_other_shapes() -> None:
     assert FacetData.from_plain(({}, {}, {}, {})) is not None
     for state in [None, (), ({}, {}, {}), ({}, {}, {}, []), [{}, {}, {}, {}]]:
         assert FacetData.from_plain(state) is None
+
+
+def test_the_index_command_keeps_them_for_the_first_reader(
+    workspace: Path, builds: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After ``briefreader index`` changed something (and merged it), the next process
+    neither builds the facet data nor resolves the entity table."""
+    (workspace / "articles" / "new.md").write_text(
+        "---\ntitle: Another report\n---\n\nNouri al-Maliki met militia leaders.\n", "utf-8"
+    )
+    assert main(["-w", str(workspace), "-v", "index"]) == 0
+    assert "reader caches kept" in capsys.readouterr().err
+    assert len(builds) == 1
+    resolved: list[int] = []
+    real = library_module.resolve_forms
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(library_module, "resolve_forms", lambda *a: resolved.append(1) or real(*a))
+        _facets(workspace)
+    assert len(builds) == 1 and resolved == []
+    assert main(["-w", str(workspace), "-v", "index"]) == 0  # nothing changed: nothing kept
+    assert "reader caches kept" not in capsys.readouterr().err
+    assert len(builds) == 1

@@ -97,7 +97,23 @@ def cmd_index(args: argparse.Namespace) -> int:
         print_merge(merged)
     elif args.merge and not args.quiet:
         err_console().print("index: one segment already, nothing to merge", markup=False)
+    if committed(report) or (merged is not None and merged.merged):
+        keep_reader_caches(workspace)
     return 0
+
+
+def committed(report: IndexReport) -> bool:
+    """Whether an index run wrote a new generation (text or entities)."""
+    return report.changed or bool(report.entities and report.entities.batches)
+
+
+def keep_reader_caches(workspace: Workspace) -> None:
+    """Build what the index folder keeps per generation for readers (``-v``: how long)."""
+    from briefreader.pipeline import keep_reader_caches as build
+
+    seconds = build(workspace)
+    if verbosity() > 0:
+        err_console().print(f"reader caches kept ({seconds:.1f}s)", markup=False)
 
 
 def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
