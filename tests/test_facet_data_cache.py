@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import errno
 import marshal
+import os
 import pickle
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,8 +183,11 @@ def test_article_docs_skips_deleted_documents_in_every_segment() -> None:
     writer.update_document(doc_id="c", kind="article", article_id="c")  # deletes the old "c"
     writer.add_document(doc_id="d", kind="article", article_id="d")
     writer.commit(merge=False)
+    writer = ix.writer()
+    writer.add_document(kind="passage", article_id="d")  # a segment without article documents
+    writer.commit(merge=False)
     with ix.searcher() as searcher:
-        assert len(searcher.reader().leaf_readers()) == 2
+        assert len(searcher.reader().leaf_readers()) == 3
         expected = {
             docnum: fields["article_id"]
             for docnum, fields in searcher.iter_docs()
@@ -218,3 +223,14 @@ def test_the_index_command_keeps_them_for_the_first_reader(
     assert main(["-w", str(workspace), "-v", "index"]) == 0  # nothing changed: nothing kept
     assert "reader caches kept" not in capsys.readouterr().err
     assert len(builds) == 1
+
+
+def test_a_killed_writer_s_leftover_is_removed_by_the_next_write(workspace: Path) -> None:
+    folder = next((workspace / "index").glob("ix-*"))
+    old, fresh = folder / ".facet-data-killed", folder / ".facet-data-writing"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    past = time.time() - generation_cache.LEFTOVER_SECONDS - 1
+    os.utime(old, (past, past))
+    _facets(workspace)
+    assert not old.exists() and fresh.exists()  # another process may be writing that one

@@ -109,6 +109,8 @@ def keep_reader_caches(workspace: Workspace) -> float:
         return 0.0
     try:
         facet_data_and_table(library)
+    except OSError:  # the index became unreadable meanwhile: the reader will say so
+        return 0.0
     finally:
         library.close()
     return time.perf_counter() - started

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -54,10 +55,12 @@ def write_cache(
 ) -> None:
     """Keep ``(stamp, payload)`` at ``path`` for the next process: atomically (a reader sees
     the old file or the new one, never half of one); a read-only or full disk skips it."""
+    prefix = f".{path.stem}-"
+    _remove_leftovers(path.parent, prefix)
     try:
         data = dumps((stamp, payload))
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below
-            dir=path.parent, prefix=f".{path.stem}-", delete=False
+            dir=path.parent, prefix=prefix, delete=False
         )
     except (OSError, ValueError):  # ValueError: marshal refused a value it cannot keep
         return
@@ -68,6 +71,19 @@ def write_cache(
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
+
+
+LEFTOVER_SECONDS = 600.0
+
+
+def _remove_leftovers(folder: Path, prefix: str) -> None:
+    """Delete temporary files a killed writer left (older than ``LEFTOVER_SECONDS``: a
+    younger one may be another process's write in progress)."""
+    now = time.time()
+    for leftover in folder.glob(f"{prefix}*"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > LEFTOVER_SECONDS:
+                leftover.unlink()
 
 
 def file_mtime(path: Path | None) -> float:
