@@ -30,6 +30,7 @@ from briefreader.search.facets import (
 )
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.schema import build_schema
+from briefreader.search.index.store import snapshot_id
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 from tests.conftest import make_workspace
@@ -234,3 +235,13 @@ def test_a_killed_writer_s_leftover_is_removed_by_the_next_write(workspace: Path
     os.utime(old, (past, past))
     _facets(workspace)
     assert not old.exists() and fresh.exists()  # another process may be writing that one
+
+
+def test_snapshot_id_moves_only_with_a_commit(tmp_path: Path, workspace: Path) -> None:
+    assert snapshot_id(tmp_path / "nothing") is None
+    before = snapshot_id(workspace / "index")
+    update_index(Workspace(workspace))  # nothing to do: nothing committed
+    assert snapshot_id(workspace / "index") == before
+    (workspace / "articles" / "gen00.md").unlink()
+    update_index(Workspace(workspace))
+    assert snapshot_id(workspace / "index") != before

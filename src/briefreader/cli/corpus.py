@@ -87,8 +87,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from briefreader.cli.progress import run_index
+    from briefreader.search.index.store import snapshot_id
 
     workspace = workspace_from(args)
+    before = snapshot_id(workspace.index_dir)
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
@@ -97,22 +99,17 @@ def cmd_index(args: argparse.Namespace) -> int:
         print_merge(merged)
     elif args.merge and not args.quiet:
         err_console().print("index: one segment already, nothing to merge", markup=False)
-    if committed(report) or (merged is not None and merged.merged):
-        keep_reader_caches(workspace)
+    keep_reader_caches(workspace, before)
     return 0
 
 
-def committed(report: IndexReport) -> bool:
-    """Whether an index run wrote a new generation (text or entities)."""
-    return report.changed or bool(report.entities and report.entities.batches)
-
-
-def keep_reader_caches(workspace: Workspace) -> None:
-    """Build what the index folder keeps per generation for readers (``-v``: how long)."""
+def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> None:
+    """Build what the index folder keeps per generation for readers, if the index moved on
+    from ``before`` (``-v``: how long it took)."""
     from briefreader.pipeline import keep_reader_caches as build
 
-    seconds = build(workspace)
-    if verbosity() > 0:
+    seconds = build(workspace, before)
+    if seconds is not None and verbosity() > 0:
         err_console().print(f"reader caches kept ({seconds:.1f}s)", markup=False)
 
 
