@@ -97,7 +97,7 @@ def run_index(
 def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> float | None:
     """Build the active generation's entity table and facet data, which the index folder
     keeps (``search/generation_cache.py``), so that the first reader after an index run
-    does not: they were 3.7 of the 4.4 CPU s of the first ``search --facets`` after an index
+    does not: they were 3.7 of the 4.3 CPU s of the first ``search --facets`` after an index
     change at BBC ×16. Only when the index moved on from ``before`` (``snapshot_id`` taken
     at the start of the run). Best effort: an index that cannot be opened now is left to
     the reader. Returns the seconds taken, None when nothing was built.
