@@ -191,9 +191,9 @@ def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebui
 def test_commit_reports_progress_through_the_postings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefreader.search.index import indexer
+    from briefreader.search.index import committing
 
-    monkeypatch.setattr(indexer, "COMMIT_REPORT_EVERY", 10)
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 10)
     ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}", b=f"Port talks\n\n{BODY} More words here.")
     seen: list[tuple[int, int]] = []
     update_index(

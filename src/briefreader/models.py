@@ -176,5 +176,6 @@ INDEX_PHASES = {
     "entities": "Finding entities",
     "indexing": "Indexing",
     "committing": "Saving index",
+    "saving entities": "Saving entities",
     "embedding": "Embedding passages",
 }

@@ -89,7 +89,7 @@ def run_index(
         run.entities = report.entities = run_entities(
             workspace, progress=progress, enricher=enricher
         )
-        if run.library is not None and run.entities.batches:
+        if run.library is not None and run.entities.commits:
             run.library.refresh()
     return run
 

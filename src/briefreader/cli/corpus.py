@@ -183,7 +183,7 @@ def entity_phase_line(entities: EntityReport) -> str:
     done = f"entities recognised in {counted(entities.recognised, 'article')}"
     if entities.left:
         return f"{done}; {grouped(entities.left)} still to do (the next run goes on)"
-    return f"{done} ({counted(entities.batches, 'batch', 'batches')}, {entities.seconds:.1f}s)"
+    return f"{done} ({counted(entities.commits, 'commit')}, {entities.seconds:.1f}s)"
 
 
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:

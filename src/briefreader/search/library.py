@@ -19,7 +19,7 @@ from typing import Any
 from whoosh import query
 from whoosh.searching import Searcher
 
-from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
+from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, Span, article_id_of
 from briefreader.search.budget import (
     Budget,
     QueryTooSlow,
@@ -55,6 +55,7 @@ from briefreader.search.index.schema import TYPED_ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
+    MarkingClauses,
     QueryError,
     TagResolver,
     expand_prefix,
@@ -98,6 +99,7 @@ class _Found:
     total: int
     exact: bool
     terms: set[str]
+    marks: QueryMarks  # what the snippets mark (as the article pane marks the passage)
     best: dict[str, tuple[str, str]]
     suggestion: str | None
 
@@ -373,7 +375,7 @@ class Library:
             with self._locked(budget):
                 found = self._find(text, offset, limit)
             hits = tuple(
-                self._hit(doc, score, found.best.get(doc), found.terms)
+                self._hit(doc, score, found.best.get(doc), found.marks)
                 for doc, score in checked(found.hits, 1)
             )
             total, exact = found.total, found.exact
@@ -393,9 +395,11 @@ class Library:
         exact = scored < wanted
         total = scored if exact else results.estimated_length()
         terms = self._highlight_terms(parsed)
-        best = self._best_passages([doc for doc, _ in hits], parsed)
+        clauses = marking_clauses(parsed, self._searcher.reader())
+        best = self._best_passages([doc for doc, _ in hits], parsed, clauses)
         suggestion = None if scored else self.suggest(text)
-        return _Found(articles, hits, total, exact, terms, best, suggestion)
+        marks = _query_marks(clauses)
+        return _Found(articles, hits, total, exact, terms, marks, best, suggestion)
 
     def _count_within(self, wanted: query.Query, budget: Budget, estimate: int) -> tuple[int, bool]:
         """(the exact count, True), or (``estimate``, False) if the budget runs out first
@@ -489,7 +493,7 @@ class Library:
         return highlight_terms(parsed, self._searcher.reader())
 
     def _best_passages(
-        self, article_ids: list[str], parsed: query.Query
+        self, article_ids: list[str], parsed: query.Query, clauses: MarkingClauses | None = None
     ) -> dict[str, tuple[str, str]]:
         """The best-scoring passage of each article for the query's clauses, each asked of
         its own field: a ``title:`` word picks no passage (the article opens at its top), a
@@ -497,7 +501,8 @@ class Library:
         holding its words apart."""
         if not article_ids:
             return {}
-        clauses = marking_clauses(parsed, self._searcher.reader())
+        if clauses is None:
+            clauses = marking_clauses(parsed, self._searcher.reader())
         wanted: list[query.Query] = [
             query.Term(passage_field(name), term)
             for name in ("body", "heading")
@@ -521,14 +526,14 @@ class Library:
         return _best_by_skipping(self._searcher, article_ids, wanted, holds_phrase)
 
     def _hit(
-        self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
+        self, article_id: str, score: float, best: tuple[str, str] | None, marks: QueryMarks
     ) -> Hit:
         summary = self._catalog.summary(article_id)
         if best is None:
             article = self.article(article_id)
             first = article.passages[0] if article.passages else None
             best = (first.id, first.text) if first else (f"{article_id}:p1", "")
-        snippet = make_snippet(best[1], terms) if best[1] else Snippet("")
+        snippet = make_snippet(best[1], marks) if best[1] else Snippet("")
         return Hit(
             article_id=article_id,
             title=summary.title if summary else article_id,
@@ -572,13 +577,8 @@ class Library:
             if self._searcher.search(scope, limit=1, terms=False).is_empty():
                 return NO_MARKS
             clauses = marking_clauses(parsed, self._searcher.reader())
-        return QueryMarks(
-            matches=True,
-            terms={name: frozenset(terms) for name, terms in clauses.terms.items()},
-            phrases={name: tuple(phrases) for name, phrases in clauses.phrases.items()},
-            entities=entity_spans(self.article(article_id), extra, clauses.entity_keys),
-            footnotes=frozenset(clauses.footnotes),
-        )
+        entities = entity_spans(self.article(article_id), extra, clauses.entity_keys)
+        return _query_marks(clauses, entities)
 
     def highlight_terms(self, text: str) -> set[str]:
         """Indexed terms to highlight for a query (empty for a malformed query)."""
@@ -587,6 +587,18 @@ class Library:
                 return self._highlight_terms(self._parse(text))
         except QueryError:  # malformed, or over its budget
             return set()
+
+
+def _query_marks(clauses: MarkingClauses, entities: tuple[Span, ...] = ()) -> QueryMarks:
+    """What a query's clauses mark in a matching article (``highlight``) or in a result's
+    snippet (``search``, no entity spans: they are offsets into the article's text)."""
+    return QueryMarks(
+        matches=True,
+        terms={name: frozenset(terms) for name, terms in clauses.terms.items()},
+        phrases={name: tuple(phrases) for name, phrases in clauses.phrases.items()},
+        entities=entities,
+        footnotes=frozenset(clauses.footnotes),
+    )
 
 
 def _count(docs: Iterator[int]) -> int:

@@ -12,7 +12,6 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, ProgressFn, Skipped
 from briefreader.search.index.catalog import Catalog, FileEntry, read_catalog, write_catalog
+from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import add_article, catalog_from_index, summarize
 from briefreader.search.index.enrich import (
     Enricher,
@@ -40,7 +40,6 @@ from briefreader.search.index.store import (
     remove_stale_dirs,
     write_lock,
 )
-from briefreader.search.index.whoosh_patches import pool_size
 from briefreader.text.duplicates import drop_duplicates
 from briefreader.text.load import (
     LoadOptions,
@@ -409,30 +408,9 @@ def _moved_files(catalog: Catalog, plan: _Plan, reloaded: set[str]) -> dict[str,
     return moved
 
 
-COMMIT_REPORT_EVERY = 50_000  # postings
-
-
 def _commit(writer: Any, progress: ProgressFn) -> None:
-    """Commit, reporting progress through the postings Whoosh writes (most of a commit)."""
-    pool = getattr(writer, "pool", None)
-    total = pool_size(pool) if pool is not None else 0
-    progress("committing", 0, total + 1)
-    if pool is not None and total:
-        postings = pool.iter_postings
-
-        def counted() -> Any:
-            """The postings, a step of progress after every ``COMMIT_REPORT_EVERY`` (handed
-            on a list at a time: a Python step per posting cost 3% of a text phase)."""
-            items, done = iter(postings()), 0
-            while chunk := list(islice(items, COMMIT_REPORT_EVERY)):
-                yield from chunk
-                done += len(chunk)
-                if len(chunk) == COMMIT_REPORT_EVERY:  # merged segments add postings: cap
-                    progress("committing", min(done, total), total + 1)
-
-        pool.iter_postings = counted
-    writer.commit(mergetype=MERGE_POLICY)
-    progress("committing", total + 1, total + 1)
+    """Commit the text phase (``commit_reporting`` with the tiered merge)."""
+    commit_reporting(writer, progress, MERGE_POLICY)
 
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
