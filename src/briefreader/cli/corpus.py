@@ -87,8 +87,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from briefreader.cli.progress import run_index
+    from briefreader.search.index.store import snapshot_id
 
     workspace = workspace_from(args)
+    before = snapshot_id(workspace.index_dir)
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
@@ -97,7 +99,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         print_merge(merged)
     elif args.merge and not args.quiet:
         err_console().print("index: one segment already, nothing to merge", markup=False)
+    keep_reader_caches(workspace, before)
     return 0
+
+
+def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> None:
+    """Build what the index folder keeps per generation for readers, if the index moved on
+    from ``before`` (``-v``: how long it took)."""
+    from briefreader.pipeline import keep_reader_caches as build
+
+    seconds = build(workspace, before)
+    if seconds is not None and verbosity() > 0:
+        err_console().print(f"reader caches kept ({seconds:.1f}s)", markup=False)
 
 
 def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:

@@ -5,11 +5,8 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import pickle
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +28,7 @@ from briefreader.search.budget import (
     collect_top,
     outside_budget,
 )
+from briefreader.search.generation_cache import code_stamp, file_mtime, read_cache, write_cache
 from briefreader.search.highlight import (
     NO_MARKS,
     Phrase,
@@ -290,7 +288,7 @@ class Library:
         Raises:
             WorkspaceError: a settings file cannot be read (the message says which).
         """
-        stamp = (_mtime(user_config_path()), _mtime(self.workspace.settings_path))
+        stamp = (file_mtime(user_config_path()), file_mtime(self.workspace.settings_path))
         cached = self._settings
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -308,7 +306,7 @@ class Library:
         re-indexing. Thread-safe: the reader warms it up in a worker.
         """
         corrections_path = self.workspace.root / CORRECTIONS_FILE
-        stamp = (_mtime(corrections_path), self._generation)
+        stamp = (file_mtime(corrections_path), self._generation)
         with self._entity_lock:
             if self._entity_table is None or self._entity_stamp != stamp:
                 with outside_budget():  # once per generation: not a query's time
@@ -471,6 +469,12 @@ class Library:
     def generation(self) -> int:
         """The index generation this snapshot reads (it changes after each index run)."""
         return int(self._generation)
+
+    @property
+    def catalog_generation(self) -> int:
+        """The generation of the catalog this snapshot reads: the index's, or the next one
+        when an index run committed after the searcher opened."""
+        return int(self._catalog.generation)
 
     @property
     def folder(self) -> Path | None:
@@ -702,42 +706,24 @@ ENTITY_TABLE_CACHE = "entity-table.pickle"
 
 def entity_table_stamp(generation: int, corrections: Path) -> tuple[object, ...]:
     """What a cached entity table must match: the index generation, the corrections file,
-    and the resolving code (this package's version, the resolver module's size and time)."""
-    from briefreader import __version__
+    and the resolving code (this package's version, the resolver module's time and size)."""
     from briefreader.text.entities import resolve
 
-    code = Path(resolve.__file__)
-    return (generation, _mtime(corrections), __version__, _mtime(code), code.stat().st_size)
+    return (generation, file_mtime(corrections), *code_stamp(resolve))
 
 
 def read_entity_table_cache(folder: Path, stamp: tuple[object, ...]) -> EntityTable | None:
     """The entity table cached in the index folder for ``stamp``, else None (absent, stale,
-    damaged or of another shape: resolved again)."""
-    try:
-        with open(folder / ENTITY_TABLE_CACHE, "rb") as handle:
-            kept_stamp, table = pickle.load(handle)
-    except Exception:  # any unreadable cache is only a cache miss: resolve again
-        return None
-    return table if kept_stamp == stamp and isinstance(table, EntityTable) else None
+    damaged or of another shape: resolved again). A pickle, read only from the workspace's
+    own index folder (``search/generation_cache.py`` says why that is trusted)."""
+    table = read_cache(folder / ENTITY_TABLE_CACHE, stamp, pickle.loads)
+    return table if isinstance(table, EntityTable) else None
 
 
 def write_entity_table_cache(folder: Path, stamp: tuple[object, ...], table: EntityTable) -> None:
     """Keep the table for the next process (atomically; a read-only or full disk skips it)."""
-    try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".entity-table-", delete=False)  # noqa: SIM115 - closed by the with below
-    except OSError:
-        return
-    try:
-        with handle:
-            pickle.dump((stamp, table), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, folder / ENTITY_TABLE_CACHE)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+    write_cache(folder / ENTITY_TABLE_CACHE, stamp, table, _pickled)
 
 
-def _mtime(path: Path | None) -> float:
-    try:
-        return path.stat().st_mtime_ns if path else 0.0
-    except OSError:
-        return 0.0
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
