@@ -245,3 +245,23 @@ def test_snapshot_id_moves_only_with_a_commit(tmp_path: Path, workspace: Path) -
     (workspace / "articles" / "gen00.md").unlink()
     update_index(Workspace(workspace))
     assert snapshot_id(workspace / "index") != before
+
+
+def test_a_big_index_keeps_them_in_a_background_process(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Above ``INLINE_CACHE_ARTICLES`` the command does not wait: a detached process at the
+    lowest priority builds both caches of the new generation."""
+    from briefreader import pipeline
+
+    monkeypatch.setattr(pipeline, "INLINE_CACHE_ARTICLES", 5)
+    (workspace / "articles" / "new.md").write_text("Another report\n\nBasra port.\n", "utf-8")
+    assert main(["-w", str(workspace), "-v", "index"]) == 0
+    err = capsys.readouterr().err
+    assert "reader caches: building in the background (pid " in err
+    folder = next((workspace / "index").glob("ix-*"))
+    wanted = [folder / facets_module.FACET_DATA_CACHE, folder / library_module.ENTITY_TABLE_CACHE]
+    deadline = time.monotonic() + 60
+    while not all(path.is_file() for path in wanted):
+        assert time.monotonic() < deadline, "the background process kept nothing"
+        time.sleep(0.1)

@@ -105,12 +105,17 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> None:
     """Build what the index folder keeps per generation for readers, if the index moved on
-    from ``before`` (``-v``: how long it took)."""
-    from briefreader.pipeline import keep_reader_caches as build
+    from ``before``: here for a small index, in the background for a big one (``-v``: how
+    long it took, or the background process)."""
+    from briefreader.pipeline import keep_reader_caches_soon
 
-    seconds = build(workspace, before)
-    if seconds is not None and verbosity() > 0:
+    seconds, pid = keep_reader_caches_soon(workspace, before)
+    if verbosity() <= 0:
+        return
+    if seconds is not None:
         err_console().print(f"reader caches kept ({seconds:.1f}s)", markup=False)
+    elif pid is not None:
+        err_console().print(f"reader caches: building in the background (pid {pid})", markup=False)
 
 
 def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
