@@ -316,3 +316,19 @@ def test_the_first_batch_is_small_and_committed_at_once(tmp_path: Path) -> None:
         workspace, batch_chars=size, after_batch=lambda done, total, ids: committed.append(done)
     )
     assert committed[0] <= 2 and committed[-1] == 30 == report.recognised
+
+
+def test_a_big_phase_commits_its_first_batch_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch is committed even when it is far below the first commit point."""
+    from briefreader.search.index import entity_phase
+
+    monkeypatch.setattr(entity_phase, "COMMIT_POINTS", (0.5, 0.9))
+    workspace = _workspace(tmp_path, count=30)
+    update_index(workspace, entities=False)
+    committed: list[int] = []
+    recognise_pending(
+        workspace, batch_chars=10, after_batch=lambda done, total, ids: committed.append(done)
+    )
+    assert committed == [1, 15, 27, 30]

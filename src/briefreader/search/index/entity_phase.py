@@ -177,7 +177,7 @@ class _Phase:
                 self._save_catalog()
             return
         report.total = len(waiting)
-        points = [share * len(waiting) for share in COMMIT_POINTS]
+        points = [share * len(waiting) for share in (0.0, *COMMIT_POINTS)]  # 0: the first
         ids = iter(waiting)
         try:
             batch = self._next_batch(ids, max(1, batch_chars // FIRST_BATCH_SHARE))
