@@ -12,7 +12,6 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -417,20 +416,21 @@ def _commit(writer: Any, progress: ProgressFn) -> None:
     pool = getattr(writer, "pool", None)
     total = pool_size(pool) if pool is not None else 0
     progress("committing", 0, total + 1)
-    if pool is not None and total:
-        postings = pool.iter_postings
+    if pool is not None and total and hasattr(pool, "iter_terms"):
+        terms = pool.iter_terms
 
         def counted() -> Any:
-            """The postings, a step of progress after every ``COMMIT_REPORT_EVERY`` (handed
-            on a list at a time: a Python step per posting cost 3% of a text phase)."""
-            items, done = iter(postings()), 0
-            while chunk := list(islice(items, COMMIT_REPORT_EVERY)):
-                yield from chunk
-                done += len(chunk)
-                if len(chunk) == COMMIT_REPORT_EVERY:  # merged segments add postings: cap
+            """The pool's terms, a step of progress after about every
+            ``COMMIT_REPORT_EVERY`` postings."""
+            done, reported = 0, 0
+            for term in terms():
+                yield term
+                done += len(term[2])
+                if done - reported >= COMMIT_REPORT_EVERY:
+                    reported = done  # merged segments add postings: cap
                     progress("committing", min(done, total), total + 1)
 
-        pool.iter_postings = counted
+        pool.iter_terms = counted
     writer.commit(mergetype=MERGE_POLICY)
     progress("committing", total + 1, total + 1)
 
