@@ -12,7 +12,7 @@ import zlib
 from array import array
 from typing import Any
 
-from whoosh import columns, writing
+from whoosh import columns, formats, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
@@ -20,6 +20,7 @@ from whoosh.matching import combo, wrappers
 from whoosh.query import terms
 
 from briefreader.search.index.checkpoints import checkpoint
+from briefreader.search.index.fast_analysis import fast_word_values
 from briefreader.search.index.term_pool import TermPool, write_terms
 
 _NO_COLUMN = object()
@@ -194,6 +195,13 @@ def _flush_segment(self):  # type: ignore[no-untyped-def]
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 structfile.BufferFile.__init__ = _buffer_file_init
+WHOOSH_WORD_VALUES = {
+    format_: format_.word_values
+    for format_ in (formats.Positions, formats.Frequency, formats.Existence)
+}  # for the tests' comparison
+formats.Positions.word_values = fast_word_values(formats.Positions.word_values, "positions")
+formats.Frequency.word_values = fast_word_values(formats.Frequency.word_values, "frequency")
+formats.Existence.word_values = fast_word_values(formats.Existence.word_values, "existence")
 WHOOSH_POSTING_POOL = writing.PostingPool  # for the tests' comparison
 writing.PostingPool = TermPool  # the class ``SegmentWriter`` makes its pool from
 writing.SegmentWriter._flush_segment = _flush_segment
@@ -352,9 +360,10 @@ def _whole(weight: float) -> float | int:
 def _whole_weights(weights: Any) -> Any:
     """Whole-number weights (term frequencies) as ints: 2 pickled bytes each, not a float's 9.
     The reader hands them to the scorer as they are, which computes the same floats."""
-    if isinstance(weights, tuple) and all(float(w).is_integer() for w in weights):
-        return tuple(_whole(w) for w in weights)
-    return weights
+    if not isinstance(weights, tuple):
+        return weights
+    whole = tuple(map(int, weights))  # one C loop; equal only if every weight is whole
+    return whole if whole == weights else weights
 
 
 def _write_block(self, last=False):  # type: ignore[no-untyped-def]
