@@ -21,15 +21,13 @@ import pstats
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.compare import Side, checkout, copy_workspace
+from benchmarks.compare import Side, checkout, copy_workspace, run_json
 from benchmarks.corpus import build_corpus, remove_corpus
 from benchmarks.report import write_results
 
@@ -89,18 +87,8 @@ def measure(scale: int, profile: bool = False, limit: int | None = None) -> dict
 
 def _run_side(side: Side) -> dict[str, Any]:
     """One timed text phase of ``side`` on its workspace, in a fresh process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.text_phase", "--workspace", str(side.workspace)],
-        capture_output=True,
-        text=True,
-        env=side.env(),
-        check=False,
-    )
-    if done.returncode != 0:
-        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-        raise SystemExit(f"{side.name}: text phase failed: {tail}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    command = ("benchmarks.text_phase", "--workspace", str(side.workspace))
+    return run_json(side, "text phase", *command)
 
 
 def _order(rounds: int) -> list[int]:

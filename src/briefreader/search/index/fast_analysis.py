@@ -76,6 +76,12 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
         stem = len(self.items) == 5 and not no_morph
         return (self._stems(words) if stem else words), positions
 
+    def spans(self, value: str) -> tuple[list[str], list[int], list[int]]:
+        """The texts, start and end characters of the tokens the chain gives for ``value``
+        (as ``chars=True`` tokens have them)."""
+        words, _, starts, ends = self._words(value)
+        return (self._stems(words) if len(self.items) == 5 else words), starts, ends
+
     def _words(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
         with _LOCK:  # the reader parses queries while its worker thread indexes
             found = _WORDS.get(value)
