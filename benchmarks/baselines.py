@@ -99,6 +99,14 @@ class PlainWhoosh:
         results = self.searcher.search(self.parser.parse(query.brief), limit=limit)
         return [(hit["name"], hit.highlights("body")) for hit in results]
 
+    def search_text(self, query: Query, limit: int = 20) -> list[tuple[str, str]]:
+        """As ``search``; an entity query becomes its name as a phrase over title and body
+        (what a plain Whoosh user without entity fields would type)."""
+        if query.kind != "entity":
+            return self.search(query, limit)
+        results = self.searcher.search(self.parser.parse(query.fts), limit=limit)
+        return [(hit["name"], hit.highlights("body")) for hit in results]
+
     def close(self) -> None:
         self.searcher.close()
 

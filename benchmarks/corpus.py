@@ -1,4 +1,4 @@
-"""The benchmark corpus: BBC News extracted into a fresh workspace, replicated for 4×/16×.
+"""The benchmark corpus: BBC News extracted into a fresh workspace, replicated for 4×/16×/32×.
 
 Copy 0 is the original article; copy ``k`` (k ≥ 1) gets a distinct file name, ``(copy k)``
 appended to its title and two adjacent body paragraphs swapped (which pair depends on ``k``),

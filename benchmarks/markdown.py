@@ -1,7 +1,8 @@
 """Markdown tables from a results file, for ``docs/performance.md``.
 
 ``python -m benchmarks.markdown benchmarks/results/<file>.json`` prints, per scale, the build
-breakdown, the query table with ratios to FTS5 and ripgrep, and the targets with verdicts.
+breakdown, the query table with ratios to FTS5 and ripgrep, the targets with verdicts, and issue
+15's scale table (with the CPU seconds and load behind each figure).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import check_targets, fmt
+from benchmarks.report import SCALE_TARGETS, check_targets, fmt, scale_caption, scale_title
 
 
 def _ms(stats: dict[str, Any] | None, key: str = "median_ms") -> str:
@@ -104,6 +105,24 @@ def targets_md(scale: str, results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scale_targets_md(scale: str, results: dict[str, Any]) -> list[str]:
+    """Issue 15's targets: measured, target, verdict, and the CPU s and load behind each."""
+    lines = [f"**{scale_title(int(scale), results)}**", ""]
+    lines += [
+        "| cost | measured | target | verdict | CPU s | load |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for row in results.get("targets_scale") or check_targets(results, SCALE_TARGETS):
+        value = "–" if row["value"] is None else f"{fmt(row['value'])} {row['unit']}"
+        cpu = "–" if row.get("cpu_s") is None else fmt(row["cpu_s"])
+        load = " → ".join(f"{x:.2f}" for x in row.get("load") or []) or "–"
+        lines.append(
+            f"| {row['target'].strip()} | {value} | {row['sign']} {row['bound']:g} {row['unit']} "
+            f"| {row['verdict']} | {cpu} | {load} |"
+        )
+    return [*lines, "", scale_caption(results)]
+
+
 def to_markdown(payload: dict[str, Any]) -> str:
     """All tables of a results file."""
     info = payload["info"]
@@ -114,7 +133,7 @@ def to_markdown(payload: dict[str, Any]) -> str:
         "",
     ]
     for scale, results in payload["scales"].items():
-        for part in (build_md, queries_md, targets_md):
+        for part in (build_md, queries_md, targets_md, scale_targets_md):
             out += [*part(scale, results), ""]
     return "\n".join(out)
 

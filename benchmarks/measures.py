@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from benchmarks.baselines import Fts5, PlainWhoosh, Ripgrep
 from benchmarks.corpus import BenchCorpus
@@ -36,6 +40,7 @@ class Bench:
     whoosh: PlainWhoosh | None = None
     rg: Ripgrep | None = None
     results: dict[str, Any] = field(default_factory=dict)
+    all_queries: list[Query] = field(default_factory=list)  # with entity queries, once known
 
     @property
     def workspace_dir(self) -> Path:
@@ -52,16 +57,50 @@ def _python_env() -> dict[str, str]:
     return env
 
 
-def _run_probe(module: str, *args: str, timeout: float = 7200) -> dict[str, Any]:
+def _run_probe(module: str, *args: str, timeout: float = 7200, echo: str = "") -> dict[str, Any]:
+    """Run ``python -m module args`` and return the JSON object it prints last. Lines of its
+    stderr starting with ``echo`` are passed on as they come (a long build's heartbeat)."""
     command = [sys.executable, "-m", module, *args]
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=_python_env(), timeout=timeout, check=False
-    )
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"{module} failed: {' | '.join(tail)}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_python_env()
+    ) as process:
+        tail: deque[str] = deque(maxlen=3)
+        reader = threading.Thread(target=_pass_on, args=(process.stderr, echo, tail), daemon=True)
+        reader.start()
+        timed_out = threading.Event()
+        killer = threading.Timer(timeout, _kill, args=(process, timed_out))
+        killer.start()
+        stdout = process.stdout.read() if process.stdout else ""
+        process.wait()
+        killer.cancel()
+        reader.join()
+    if timed_out.is_set():
+        raise TimeoutError(f"{module} did not finish within {timeout:.0f} s")
+    if process.returncode != 0:
+        lines = list(tail) or stdout.strip().splitlines()[-3:]
+        raise RuntimeError(f"{module} failed: {' | '.join(lines)}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     return result
+
+
+def _kill(process: subprocess.Popen[str], timed_out: threading.Event) -> None:
+    timed_out.set()
+    process.kill()
+
+
+def _pass_on(stream: IO[str] | None, echo: str, tail: deque[str]) -> None:
+    """Keep the last lines of ``stream``; print those starting with ``echo`` (if given)."""
+    for line in stream or ():
+        if echo and line.startswith(echo):
+            print(line.rstrip(), file=sys.stderr, flush=True)
+        elif line.strip():
+            tail.append(line.strip())
+
+
+def build_timeout(megabytes: float) -> float:
+    """Seconds the build probe may take: an hour, plus two minutes per MB of text (×32 with
+    spaCy is hours on 2 cores; a hung build still ends)."""
+    return 3600 + 120 * megabytes
 
 
 def _write_queries(bench: Bench, name: str, texts: list[str]) -> Path:
@@ -74,15 +113,28 @@ def _write_queries(bench: Bench, name: str, texts: list[str]) -> Path:
 
 
 def measure_build(bench: Bench) -> dict[str, Any]:
-    """Full index build in a fresh process: MB/s, where the time goes, progress, peak RSS."""
-    result = _run_probe("benchmarks.probe", "build", str(bench.workspace_dir))
-    result["mb"] = round(bench.corpus.megabytes, 2)
+    """Full index build in a fresh process: MB/s, where the time goes, progress, peak RSS;
+    the text phase (searchable, readable) apart from the entity phase."""
+    mb = bench.corpus.megabytes
+    result = _run_probe(
+        "benchmarks.probe",
+        "build",
+        str(bench.workspace_dir),
+        timeout=build_timeout(mb),
+        echo="    build:",
+    )
+    result["mb"] = round(mb, 2)
     result["files"] = bench.corpus.files
-    result["mb_per_s"] = round(bench.corpus.megabytes / result["seconds"], 3)
+    result["mb_per_s"] = round(mb / result["seconds"], 3)
     if result.get("cpu_s"):
-        result["mb_per_cpu_s"] = round(bench.corpus.megabytes / result["cpu_s"], 3)
+        result["mb_per_cpu_s"] = round(mb / result["cpu_s"], 3)
+    text = result.get("text_phase")
+    if text and text["wall_s"] and text["cpu_s"]:
+        text["mb_per_s"] = round(mb / text["wall_s"], 3)
+        text["mb_per_cpu_s"] = round(mb / text["cpu_s"], 3)
     index_bytes = sum(p.stat().st_size for p in bench.corpus.workspace.index_dir.rglob("*"))
     result["index_mb"] = round(index_bytes / 1e6, 1)
+    result["x_text"] = round(index_bytes / 1e6 / mb, 2)
     return result
 
 
@@ -130,7 +182,8 @@ def open_library(bench: Bench) -> dict[str, Any]:
 
     seconds, library = timed(lambda: Library.open(bench.corpus.workspace))
     bench.library = library
-    return {"open_ms": round(seconds * 1000, 2)}
+    segments = len(list(library.searcher.reader().leaf_readers()))
+    return {"open_ms": round(seconds * 1000, 2), "segments": segments}
 
 
 # ---------------------------------------------------------------------------- queries
@@ -159,31 +212,45 @@ def measure_queries(bench: Bench) -> dict[str, Any]:
         rg_note = ""
     except Skip as reason:
         rg_note = str(reason)
-    for query in queries[:20]:  # warm-up: file cache, lazily loaded term infos
+    # Warm-up: file cache, lazily loaded term infos; the first 20 queries and the first of
+    # each kind (the first entity query loads the entity fields' data).
+    first_of_kind = {query.kind: query for query in reversed(queries)}
+    for query in [*queries[:20], *first_of_kind.values()]:
         bench.library.search(query.brief, limit=20)
+    bench.all_queries = queries
     samples: dict[str, dict[str, list[float]]] = {}
+    cpu: dict[str, float] = {}
     errors: list[str] = []
     for query in queries:
         row = samples.setdefault(
             query.kind, {"briefreader": [], "whoosh": [], "fts5": [], "rg": []}
         )
+        cpu_before = time.process_time()
         try:
             row["briefreader"].append(timed(lambda q=query: _brief(bench, q))[0])
         except Exception as error:  # a query our language rejects: count it, keep going
             errors.append(f"{query.brief!r}: {error}")
-        if bench.whoosh is not None and query.kind != "entity":
-            row["whoosh"].append(timed(lambda q=query: bench.whoosh.search(q))[0])
+        cpu[query.kind] = cpu.get(query.kind, 0.0) + time.process_time() - cpu_before
+        if bench.whoosh is not None:
+            row["whoosh"].append(timed(lambda q=query: bench.whoosh.search_text(q))[0])
         if bench.fts is not None:
             row["fts5"].append(timed(lambda q=query: bench.fts.search(q))[0])
         if bench.rg is not None:
             row["rg"].append(timed(lambda q=query: bench.rg.search(q))[0])
     kinds = {
-        kind: _ratios({k: summarize_ms(v) for k, v in row.items()}) for kind, row in samples.items()
+        kind: _ratios({k: summarize_ms(v) for k, v in row.items()})
+        | {"briefreader_cpu_s": round(cpu[kind], 3)}
+        for kind, row in samples.items()
     }
     everything = {
         system: summarize_ms([s for row in samples.values() for s in row[system]])
-        for system in ("briefreader", "whoosh", "fts5", "rg")
+        for system in ("briefreader", "fts5", "rg")
     }
+    # "all" compares plain Whoosh on the text queries only, as before entity queries were
+    # given to it as phrases; the entity kind has its own ratio.
+    everything["whoosh"] = summarize_ms(
+        [s for kind, row in samples.items() if kind != "entity" for s in row["whoosh"]]
+    )
     # Plain Whoosh has no entity fields: its ratio compares the same (text) queries.
     everything["briefreader_text"] = summarize_ms(
         [s for kind, row in samples.items() if kind != "entity" for s in row["briefreader"]]
@@ -268,10 +335,16 @@ def measure_cli_search(bench: Bench) -> dict[str, Any]:
     return summarize_ms(samples)
 
 
+MEMORY_QUERIES = 1000  # issue 15: the library process after 1,000 queries
+
+
 def measure_reader_memory(bench: Bench) -> dict[str, Any]:
-    """Peak memory of a process that opens the library, searches and opens articles."""
-    path = _write_queries(bench, "reader-queries.json", [q.brief for q in bench.queries])
-    return _run_probe("benchmarks.probe", "reader", str(bench.workspace_dir), str(path))
+    """Memory of a process that opens the library, runs 1,000 queries (the query sets,
+    entity queries included, cycled) and opens the longest articles."""
+    texts = [q.brief for q in bench.all_queries or bench.queries]
+    path = _write_queries(bench, "reader-queries.json", texts)
+    count = str(MEMORY_QUERIES)
+    return _run_probe("benchmarks.probe", "reader", str(bench.workspace_dir), str(path), count)
 
 
 def measure_tui(bench: Bench) -> dict[str, Any]:
@@ -333,6 +406,70 @@ def measure_incremental(bench: Bench) -> dict[str, Any]:
         "cli": summarize_ms(cli),
         "library_refresh_ms": round(refresh_s * 1000, 2),
     }
+
+
+UPDATES = 20  # issue 15: "after 20 one-file updates"
+
+
+def measure_updates(bench: Bench) -> dict[str, Any]:
+    """20 one-file updates on a copy of the built workspace (each query timed once, not
+    twice, with ``--quick``), one index
+    run each (``benchmarks.segments``: seconds, CPU seconds, segments after each); then the
+    query set over the index as built and the updated copy, interleaved query by query; then
+    the copy merged into one segment (``index --merge``, the reader's idle merge) and timed
+    against the built index again. The copy is deleted at the end."""
+    from benchmarks import segments
+    from briefreader.search.index import full_merge
+
+    updates, repeats = UPDATES, (1 if bench.quick else 2)
+    queries = bench.all_queries or bench.queries
+    copy = segments.copy_workspace(bench.corpus.workspace, "updated")
+    try:
+        rounds = segments.update_files(copy, "tiered", segments.pick_files(copy, updates))
+        result: dict[str, Any] = {
+            "updates": updates,
+            "reindex": summarize_ms([r["wall_s"] for r in rounds]),
+            "reindex_cpu_s": round(statistics.median(r["cpu_s"] for r in rounds), 3),
+            "segments": [r["segments"] for r in rounds],
+            "load": [rounds[0]["load_before"], rounds[-1]["load_after"]],
+        }
+        result["updated"] = _against_built(bench, copy, queries, repeats)
+        phase = segments.Phase()
+        report = full_merge.merge_segments(copy)
+        result["merge"] = phase.done() | {
+            "segments_before": report.segments_before,
+            "segments_after": report.segments_after,
+        }
+        result["merged"] = _against_built(bench, copy, queries, repeats)
+    finally:
+        shutil.rmtree(copy.root, ignore_errors=True)
+    return result
+
+
+def _against_built(bench: Bench, workspace: Any, queries: list[Query], repeats: int) -> Any:
+    """The query set over the built index and ``workspace``'s, interleaved: p50/p95 of each,
+    per kind, and the ratio of their p95s (``x_p95``: above 1, the updated one is slower)."""
+    from benchmarks import segments
+    from briefreader.search.library import Library
+
+    updated = Library.open(workspace)
+    try:
+        phase = segments.Phase()
+        samples = segments.time_queries(
+            {"built": bench.library, "updated": updated}, queries, repeats
+        )
+        result: dict[str, Any] = phase.done()
+        result["load"] = [result["load_before"], result["load_after"]]
+    finally:
+        updated.close()
+    summary = segments.summarize_queries(samples)
+    result |= {"built": summary["built"], "updated": summary["updated"]}
+    result["x_p95"] = {
+        kind: round(stats["p95_ms"] / summary["built"][kind]["p95_ms"], 3)
+        for kind, stats in summary["updated"].items()
+        if stats.get("p95_ms") and summary["built"][kind].get("p95_ms")
+    }
+    return result
 
 
 def scratch_dir() -> Path:

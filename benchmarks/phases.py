@@ -33,15 +33,25 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _rss_kb(pid: int) -> int:
+def _proc_kb(path: str, key: str) -> int:
+    """The kB figure on the line starting with ``key`` of a /proc file (0 if unreadable)."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        with open(path, encoding="ascii") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key):
                     return int(line.split()[1])
-    except OSError:
+    except (OSError, ValueError):
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _proc_kb(f"/proc/{pid}/status", "VmRSS:")
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: each shared page divided among the processes sharing it."""
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _children(pid: int) -> list[int]:
@@ -55,10 +65,16 @@ def _children(pid: int) -> list[int]:
 
 
 class TreeRss:
-    """Samples the RSS of this process plus its children every 50 ms; keeps the peak sum."""
+    """Samples this process plus its children every ``interval`` seconds; keeps the peak
+    RSS sum (shared pages counted in each process) and, every ``pss_every``-th sample, the
+    peak PSS sum (shared pages divided among them: what the tree costs the machine; reading
+    it costs ~2 CPU ms per GB-sized process, charged to this process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.05, pss_every: int = 5) -> None:
         self.peak_kb = 0
+        self.peak_pss_kb = 0
+        self.interval = interval
+        self.pss_every = pss_every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -71,14 +87,46 @@ class TreeRss:
         self._thread.join()
 
     def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.05):
-            total = _rss_kb(me) + sum(_rss_kb(child) for child in _children(me))
-            self.peak_kb = max(self.peak_kb, total)
+        me, ticks = os.getpid(), 0
+        while not self._stop.wait(self.interval):
+            tree = [me, *_children(me)]
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in tree))
+            if ticks % self.pss_every == 0:
+                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in tree))
+            ticks += 1
 
 
 def _mark() -> dict[str, float]:
     return {"wall": time.perf_counter(), "cpu": _cpu(), "load": os.getloadavg()[0]}
+
+
+class EntityPhaseStart:
+    """Records the moment an index run's entity phase starts (``pipeline.run_entities`` is
+    wrapped while the context is open): ``mark`` is None if it never started, or if this
+    version of briefreader has one phase only."""
+
+    def __init__(self) -> None:
+        self.mark: dict[str, float] | None = None
+        self._module: Any = None
+        self._original: Any = None
+
+    def __enter__(self) -> EntityPhaseStart:
+        try:
+            from briefreader import pipeline
+        except ImportError:
+            return self
+        self._module, self._original = pipeline, getattr(pipeline, "run_entities", None)
+        if self._original is not None:
+            pipeline.run_entities = self._wrapped  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._original is not None:
+            self._module.run_entities = self._original
+
+    def _wrapped(self, *args: Any, **kwargs: Any) -> Any:
+        self.mark = _mark()
+        return self._original(*args, **kwargs)
 
 
 def measure_one(root: Path) -> dict[str, Any]:
@@ -86,31 +134,25 @@ def measure_one(root: Path) -> dict[str, Any]:
     from briefreader import pipeline
     from briefreader.workspace import Workspace
 
-    marks: dict[str, dict[str, float]] = {}
-    original = pipeline.run_entities
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        marks["entities"] = _mark()
-        return original(*args, **kwargs)
-
-    pipeline.run_entities = timed  # type: ignore[assignment]
-    with TreeRss() as rss:
-        marks["start"] = _mark()
+    with TreeRss() as rss, EntityPhaseStart() as switch:
+        start = _mark()
         run = pipeline.run_index(Workspace(root))
-        marks["end"] = _mark()
+        end = _mark()
     entities = run.entities
+    middle = switch.mark or end
     return {
         "articles": run.report.articles,
-        "text_wall": marks["entities"]["wall"] - marks["start"]["wall"],
-        "text_cpu": marks["entities"]["cpu"] - marks["start"]["cpu"],
-        "entity_wall": marks["end"]["wall"] - marks["entities"]["wall"],
-        "entity_cpu": marks["end"]["cpu"] - marks["entities"]["cpu"],
-        "total_wall": marks["end"]["wall"] - marks["start"]["wall"],
-        "total_cpu": marks["end"]["cpu"] - marks["start"]["cpu"],
-        "load": [marks[k]["load"] for k in ("start", "entities", "end")],
+        "text_wall": middle["wall"] - start["wall"],
+        "text_cpu": middle["cpu"] - start["cpu"],
+        "entity_wall": end["wall"] - middle["wall"],
+        "entity_cpu": end["cpu"] - middle["cpu"],
+        "total_wall": end["wall"] - start["wall"],
+        "total_cpu": end["cpu"] - start["cpu"],
+        "load": [mark["load"] for mark in (start, middle, end)],
         "peak_rss_mb": rss.peak_kb / 1024,
+        "peak_pss_mb": rss.peak_pss_kb / 1024,
         "main_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "batches": entities.batches if entities else 0,
+        "commits": entities.commits if entities else 0,
         "recognised": entities.recognised if entities else 0,
     }
 

@@ -321,7 +321,7 @@ def compare_queries(workspace: Path, queries_file: Path, rounds: int = 3, limit:
     def suggest(text: str) -> str | None:
         return fast_suggest(library, text)
 
-    def fast(ids: list[str], parsed: Any) -> dict[str, tuple[str, str]]:
+    def fast(ids: list[str], parsed: Any, _clauses: Any = None) -> dict[str, tuple[str, str]]:
         return fast_best_passages(library, ids, parsed, library._highlight_terms(parsed))
 
     variants = {

@@ -4,10 +4,12 @@ before 2 s have passed).
 
 Builds a workspace from the BBC corpus (entities off: only the search index matters here),
 or reads the index of an existing one (``--workspace``, e.g. a ×16 build; nothing in it is
-written), then runs the most expensive queries of each class the static rules accept (40
-common words, 2 fuzzy ``~2`` words, 2 two-letter wildcards, 1,000 characters…) and queries
-over those rules, several times each, through the library (what the reader's search box
-runs) and through ``briefreader search`` in this process (opening the index included).
+written but the caches an index folder keeps per generation, when they are missing), then
+runs the most expensive queries of each class the static rules accept (40 common words, 2
+fuzzy ``~2`` words, 2 two-letter wildcards, 1,000 characters…) and queries over those rules,
+several times each, through the library (what the reader's search box runs), through
+``briefreader search`` in this process (opening the index included) and through
+``briefreader search --facets`` (the same, with the counts over every match).
 Each class: how many runs were answered and refused (up front, by their cost, or at the
 deadline), median/p95/max time to the answer and to the refusal, CPU seconds, the load;
 after the runs, the threads left and the CPU burned in the next half second (a refused
@@ -102,15 +104,16 @@ def _time(run: Callable[[], Any], repeat: int) -> dict[str, Any]:
     }
 
 
-def _cli(workspace: Workspace, text: str) -> Callable[[], None]:
-    """``briefreader search TEXT`` in this process (index opened each time), output dropped;
-    a refusal (exit 2) raised again as the library's error."""
+def _cli(workspace: Workspace, text: str, *options: str) -> Callable[[], None]:
+    """``briefreader search TEXT [OPTIONS]`` in this process (index opened each time, so
+    ``--facets`` reads the facet data and entity table its index folder keeps), output
+    dropped; a refusal (exit 2) raised again as the library's error."""
     from briefreader.cli import main
 
     def run() -> None:
         err = io.StringIO()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-            code = main(["-w", str(workspace.root), "search", text])
+            code = main(["-w", str(workspace.root), "search", text, *options])
         if code == 2:
             message = err.getvalue()
             raise (_BudgetRefusal if "would take longer" in message else QueryError)(message)
@@ -190,6 +193,10 @@ def _measure(workspace: Workspace, repeat: int) -> dict[str, Any]:
         library.close()
     results["cli"] = {k: _time(_cli(workspace, q), repeat) for k, q in queries.items()}
     results["cli_left_running"] = _left_running()
+    results["cli_facets"] = {
+        k: _time(_cli(workspace, q, "--facets"), repeat) for k, q in queries.items()
+    }
+    results["cli_facets_left_running"] = _left_running()
     results.update(load_after=os.getloadavg(), cpus=os.cpu_count())
     return results
 

@@ -1,11 +1,12 @@
-"""Targets from issue 7, the printed tables (rich) and the JSON results file."""
+"""Targets from issue 7 and issue 15 (the ×32 scale table), the printed tables (rich) and the
+JSON results file."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +14,27 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RECOGNISERS = {"spacy": "spaCy", "rules": "rules recogniser", "off": "none"}
 
 
 @dataclass(frozen=True)
 class Target:
-    """One target: how to read the value from a scale's results, the bound, the unit."""
+    """One target: how to read the value from a scale's results, the bound, the unit; where
+    the CPU seconds and the load behind the figure are (``cpu``, ``load`` paths, else those
+    of the whole ``measure``)."""
 
     name: str
     path: tuple[str, ...]
     bound: float
     unit: str
     higher_is_better: bool = False
+    measure: str = ""
+    cpu: tuple[str, ...] = ()
+    load: tuple[str, ...] = ()
+    entities: str = ""  # the recogniser the target is set for, if it depends on one
 
     def value(self, results: dict[str, Any]) -> float | None:
-        node: Any = results
-        for key in self.path:
-            if not isinstance(node, dict) or key not in node:
-                return None
-            node = node[key]
+        node = _walk(results, self.path)
         return float(node) if isinstance(node, int | float) else None
 
     def verdict(self, value: float | None) -> str:
@@ -42,6 +46,27 @@ class Target:
         if self.higher_is_better:
             return f"missed: {self.bound / value:.1f}× too slow" if value > 0 else "missed"
         return f"missed by {fmt(value - self.bound)} {self.unit} ({value / self.bound:.1f}×)"
+
+    def cost(self, results: dict[str, Any]) -> tuple[float | None, list[float] | None]:
+        """CPU seconds and the 1-minute load (start, end) behind the figure."""
+        cpu = _walk(results, self.cpu) if self.cpu else None
+        if cpu is None and self.measure:
+            cpu = results.get("cpu_s", {}).get(self.measure)
+        load = _walk(results, self.load) if self.load else None
+        if load is None and self.measure:
+            ends = [results.get(k, {}).get(self.measure) for k in ("load_start", "load")]
+            load = [end[0] for end in ends if end] or None
+        if isinstance(load, int | float):
+            load = [load]
+        return (float(cpu) if isinstance(cpu, int | float) else None), load
+
+
+def _walk(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 TARGETS = (
@@ -69,23 +94,124 @@ TARGETS = (
 )
 
 
+QUERY_KINDS = ("common", "rare", "and", "phrase", "prefix", "entity")
+
+
+def _query_targets() -> tuple[Target, ...]:
+    """Per query class: p95 ≤ 50 ms, and ≤ plain Whoosh's p95 in the same run."""
+    rows: list[Target] = []
+    for kind in QUERY_KINDS:
+        stats = ("queries", "kinds", kind)
+        cpu = (*stats, "briefreader_cpu_s")
+        rows.append(
+            Target(
+                f"query p95, {kind}",
+                (*stats, "briefreader", "p95_ms"),
+                50,
+                "ms",
+                measure="queries",
+                cpu=cpu,
+            )
+        )
+        rows.append(
+            Target(
+                f"  ÷ plain Whoosh's p95, {kind}",
+                (*stats, "x_whoosh_p95"),
+                1.0,
+                "×",
+                measure="queries",
+                cpu=cpu,
+            )
+        )
+    return tuple(rows)
+
+
+def _text_phase(name: str, key: str, bound: float, unit: str) -> Target:
+    """A target on the text phase's rate (higher is better), with its CPU s and load."""
+    part = ("build", "text_phase")
+    return Target(name, (*part, key), bound, unit, True, "build", (*part, "cpu_s"), (*part, "load"))
+
+
+def _own(name: str, path: tuple[str, ...], bound: float, unit: str, cpu: str) -> Target:
+    """A target on a figure of measurement ``path[0]``, with the CPU s (its key ``cpu``) and
+    the load recorded beside the figure."""
+    measure = path[0]
+    return Target(name, path, bound, unit, False, measure, (measure, cpu), (measure, "load"))
+
+
+def _build(name: str, key: str, bound: float, unit: str) -> Target:
+    """A target on the whole build (both phases)."""
+    return _own(name, ("build", key), bound, unit, "build_cpu_s")
+
+
+def _after_updates(name: str, variant: str) -> Target:
+    """p95 of an updated index ÷ the built one's, in the same interleaved run."""
+    part = ("updates", variant)
+    return Target(
+        name, (*part, "x_p95", "all"), 1.1, "×", False, "updates", (*part, "cpu_s"), (*part, "load")
+    )
+
+
+# Issue 15's targets, set for BBC ×32 (71,200 articles, ~160 MB) on 2 cores.
+SCALE_TARGETS = (
+    _text_phase("text phase (searchable, readable), wall", "mb_per_s", 1.0, "MB/s"),
+    _text_phase("text phase, per CPU-second", "mb_per_cpu_s", 0.6, "MB/CPU-s"),
+    replace(
+        _build("everything (text + entity phases), wall", "seconds", 1500, "s"), entities="spacy"
+    ),
+    _build("  progress throughout: longest silence", "max_progress_gap_s", 10, "s"),
+    _build("index size ÷ text", "x_text", 2.5, "×"),
+    _build("build peak memory (main + workers, PSS)", "tree_peak_pss_mb", 800, "MB"),
+    *_query_targets(),
+    _after_updates("p95 after 20 one-file updates ÷ built index", "updated"),
+    _after_updates("  the same, then merged (reader's idle merge)", "merged"),
+    _own(
+        "re-index one changed file, median of 20",
+        ("updates", "reindex", "median_ms"),
+        1000,
+        "ms",
+        "reindex_cpu_s",
+    ),
+    _own(
+        "library process after 1,000 queries, peak RSS",
+        ("reader_memory", "peak_after_queries_mb"),
+        400,
+        "MB",
+        "queries_cpu_s",
+    ),
+    Target(
+        "keystroke → results painted, p95", ("tui", "keystroke", "p95_ms"), 100, "ms", measure="tui"
+    ),
+)
+
+
 def fmt(value: float) -> str:
     """A number for a table: whole units from 100 up, three significant digits below."""
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target with its measured value and verdict."""
+def check_targets(
+    results: dict[str, Any], targets: tuple[Target, ...] = TARGETS
+) -> list[dict[str, Any]]:
+    """Each target with its measured value, verdict, and the CPU seconds and load behind it."""
     rows = []
-    for target in TARGETS:
+    for target in targets:
         value = target.value(results)
+        cpu, load = target.cost(results)
+        verdict = target.verdict(value)
+        used = results.get("entities", "spacy")
+        if target.entities and value is not None and used != target.entities:
+            verdict += f" (entities: {used}; the target is for {RECOGNISERS[target.entities]})"
         rows.append(
             {
                 "target": target.name,
                 "bound": target.bound,
                 "unit": target.unit,
+                "sign": "≥" if target.higher_is_better else "≤",
                 "value": value,
-                "verdict": target.verdict(value),
+                "verdict": verdict,
+                "cpu_s": cpu,
+                "load": load,
             }
         )
     return rows
@@ -151,18 +277,65 @@ def target_table(scale: int, rows: list[dict[str, Any]]) -> Table:
         table.add_column(column)
     for row in rows:
         value = "-" if row["value"] is None else f"{fmt(row['value'])} {row['unit']}"
-        sign = "≥" if row["target"].startswith("index build") else "≤"
-        style = (
-            "green" if row["verdict"] == "met" else ("dim" if "not" in row["verdict"] else "red")
-        )
         table.add_row(
             row["target"],
             value,
-            f"{sign} {row['bound']:g} {row['unit']}",
+            f"{row['sign']} {row['bound']:g} {row['unit']}",
             row["verdict"],
-            style=style,
+            style=_style(row["verdict"]),
         )
     return table
+
+
+def scale_title(scale: int, results: dict[str, Any]) -> str:
+    """The title of issue 15's table: what was measured, on what."""
+    entities = RECOGNISERS.get(results.get("entities", "spacy"), "?")
+    return (
+        f"Issue 15 targets (set for BBC ×32 on 2 cores) at {scale}×: {results.get('files')} "
+        f"articles, {results.get('mb')} MB of text, entities: {entities}"
+    )
+
+
+def scale_caption(results: dict[str, Any]) -> str:
+    """What the CPU and load columns mean, and the whole run's wall and CPU time."""
+    note = (
+        "CPU s: user + system seconds of the measurement behind the figure (its processes "
+        "included); load: 1-minute load average at its start → end."
+    )
+    if results.get("entities", "spacy") != "spacy":
+        note += " The 'everything' target is for spaCy entities."
+    if "wall_s" in results:
+        note += f" Whole run: {results['wall_s']} s wall, {results.get('cpu_total_s')} CPU s."
+    return note
+
+
+def _load(load: list[float] | None) -> str:
+    return " → ".join(f"{x:.2f}" for x in load) if load else "-"
+
+
+def scale_table(scale: int, results: dict[str, Any]) -> Table:
+    """Issue 15's targets in one table: measured, target, verdict, CPU s and load."""
+    table = Table(title=scale_title(scale, results), caption=scale_caption(results))
+    for column in ("cost", "measured", "target", "verdict", "CPU s", "load"):
+        table.add_column(column, justify="right" if column in ("CPU s", "load") else "left")
+    for row in results.get("targets_scale", []):
+        value = "-" if row["value"] is None else f"{fmt(row['value'])} {row['unit']}"
+        table.add_row(
+            row["target"],
+            value,
+            f"{row['sign']} {row['bound']:g} {row['unit']}",
+            row["verdict"],
+            "-" if row["cpu_s"] is None else fmt(row["cpu_s"]),
+            _load(row["load"]),
+            style=_style(row["verdict"]),
+        )
+    return table
+
+
+def _style(verdict: str) -> str:
+    if verdict.startswith("met"):
+        return "green" if verdict == "met" else "yellow"  # met, on other terms than the target's
+    return "dim" if verdict == "not measured" else "red"
 
 
 def build_table(
@@ -232,6 +405,7 @@ def print_scale(console: Console, scale: int, results: dict[str, Any]) -> None:
     console.print(target_table(scale, results.get("targets", [])))
     for name, reason in results.get("skipped", {}).items():
         console.print(f"[dim]skipped {name}: {reason}[/dim]")
+    console.print(scale_table(scale, results))
 
 
 def write_results(payload: dict[str, Any], name: str, directory: Path = RESULTS_DIR) -> Path:

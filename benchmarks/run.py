@@ -19,7 +19,13 @@ from rich.console import Console
 from benchmarks import measures
 from benchmarks.corpus import CorpusMissing, build_corpus, read_sources, remove_corpus
 from benchmarks.queries import query_sets
-from benchmarks.report import RESULTS_DIR, check_targets, print_scale, write_results
+from benchmarks.report import (
+    RESULTS_DIR,
+    SCALE_TARGETS,
+    check_targets,
+    print_scale,
+    write_results,
+)
 from benchmarks.timing import Skip, cpu_seconds
 
 Measure = Callable[[measures.Bench], dict[str, Any]]
@@ -36,9 +42,10 @@ PLAN: tuple[tuple[str, Measure], ...] = (
     ("cli_search", measures.measure_cli_search),
     ("reader_memory", measures.measure_reader_memory),
     ("tui", measures.measure_tui),
+    ("updates", measures.measure_updates),
     ("incremental", measures.measure_incremental),
 )
-NEEDS_LIBRARY = {"queries", "related", "open_article", "incremental"}
+NEEDS_LIBRARY = {"queries", "related", "open_article", "updates", "incremental"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ def run_scale(scale: int, options: Options, console: Console) -> dict[str, Any]:
         if not options.keep:
             remove_corpus(corpus)
     results["targets"] = check_targets(results)
+    results["targets_scale"] = check_targets(results, SCALE_TARGETS)
     return results
 
 
@@ -129,11 +137,14 @@ def _run_one(
     if name in NEEDS_LIBRARY and bench.library is None:
         results["skipped"][name] = "the library could not be opened"
         return
-    console.print(f"  {name}…", end="")
+    own_lines = name == "build"  # the build probe's heartbeat prints lines of its own
+    console.print(f"  {name}…", end="\n" if own_lines else "")
+    results.setdefault("load_start", {})[name] = [round(x, 2) for x in os.getloadavg()]
     started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
         results[name] = measure(bench)
-        console.print(f" {time.perf_counter() - started:.1f} s")
+        done = f"  {name} done in" if own_lines else ""
+        console.print(f"{done} {time.perf_counter() - started:.1f} s")
     except Skip as reason:
         results["skipped"][name] = str(reason)
         console.print(f" [yellow]skipped[/yellow]: {reason}")
@@ -159,9 +170,10 @@ def run(options: Options) -> int:
         return 0
     payload: dict[str, Any] = {"info": machine_info(), "quick": options.quick, "scales": {}}
     for scale in options.scales:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         results = run_scale(scale, options, console)
         results["wall_s"] = round(time.perf_counter() - started, 1)
+        results["cpu_total_s"] = round(cpu_seconds() - cpu_started, 1)
         payload["scales"][str(scale)] = results
         print_scale(console, scale, results)
     payload["info"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -187,10 +187,15 @@ def rerun(kept: Path, updates: int, per_kind: int, repeats: int) -> dict[str, An
     return result
 
 
+def pick_files(workspace: Workspace, count: int) -> list[Path]:
+    """``count`` article files spread over the corpus (the same ones on every run)."""
+    files = sorted(workspace.articles_dir.glob("*.txt"))
+    return [files[(i * 7919) % len(files)] for i in range(count)]
+
+
 def update_copies(base: Workspace, updates: int, result: dict[str, Any]) -> dict[str, Workspace]:
     """A copy of the built workspace per policy, each given the same one-file updates."""
-    files = sorted(base.articles_dir.glob("*.txt"))
-    picks = [files[(i * 7919) % len(files)] for i in range(updates)]
+    picks = pick_files(base, updates)
     copies = {policy: copy_workspace(base, f"updated-{policy}") for policy in POLICIES}
     result["rounds"] = {p: update_files(ws, p, picks) for p, ws in copies.items()}
     copies["merged"] = merged_copy(copies["tiered"], "updated-merged", result, "merge")

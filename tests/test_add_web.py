@@ -88,6 +88,8 @@ def test_add_url_saves_markdown_with_front_matter_and_indexes(
     assert main(["-w", str(root), "add", f"{base}/budget.html"]) == 0
     saved = _saved(root)
     assert list(saved) == ["web/2024-03-05-budget-talks-stall.md"]
+    kept = next((root / "index").glob("ix-*/facet-data.marshal"))  # for the first reader
+    kept_at = kept.stat().st_mtime_ns
     front = saved["web/2024-03-05-budget-talks-stall.md"]
     assert front["title"] == "Budget talks stall" and front["url"] == f"{base}/budget.html"
     assert str(front["date"]) == "2024-03-05" and front["source"] == "Local News"
@@ -100,6 +102,7 @@ def test_add_url_saves_markdown_with_front_matter_and_indexes(
     assert main(["-w", str(root), "add", f"{base}/budget.html#top"]) == 0  # same URL
     assert "already saved" in capsys.readouterr().out
     assert len(_saved(root)) == 1
+    assert kept.stat().st_mtime_ns == kept_at  # nothing committed: nothing built again
 
 
 def test_add_feed_local_file_and_url_dedup_by_url_and_text(

@@ -61,6 +61,33 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
     for name in ("related", "tui", "incremental", "cli_search"):
         assert name in scale or name in scale["skipped"], name
     assert "Targets" in done.stdout
+    _check_scale_table(scale, payload, done.stdout)
+
+
+def _check_scale_table(scale: dict, payload: dict, stdout: str) -> None:
+    """Issue 15's targets, all in one table, each with the CPU seconds and load behind it."""
+    from benchmarks.markdown import to_markdown
+
+    build = scale["build"]
+    text = build["text_phase"]
+    assert text["cpu_s"] > 0 and text["mb_per_cpu_s"] > 0 and text["mb_per_s"] > 0
+    assert build["entity_phase"]["wall_s"] >= 0 and build["x_text"] > 0
+    assert build["tree_peak_rss_mb"] >= build["tree_peak_pss_mb"] > 0
+    entity = scale["queries"]["kinds"]["entity"]
+    assert entity["whoosh"]["n"] == entity["briefreader"]["n"] > 0  # the name as a phrase
+    assert entity["x_whoosh_p95"] > 0 and entity["briefreader_cpu_s"] > 0
+    updates = scale["updates"]
+    assert updates["updates"] == 20 and len(updates["segments"]) == 20
+    assert updates["updated"]["x_p95"]["all"] > 0 and updates["merged"]["x_p95"]["all"] > 0
+    assert updates["merge"]["segments_after"] == 1 and scale["library"]["segments"] >= 1
+    assert scale["reader_memory"]["queries"] == 1000
+    rows = scale["targets_scale"]
+    assert len(rows) == 23
+    assert not [row["target"] for row in rows if row["verdict"] == "not measured"]
+    assert all(row["cpu_s"] is not None and len(row["load"]) == 2 for row in rows)
+    assert scale["wall_s"] > 0 and scale["cpu_total_s"] > 0
+    assert "Issue 15 targets" in stdout and "Whole run" in stdout
+    assert "Issue 15 targets" in to_markdown(payload)
 
 
 def test_missing_corpus_is_a_clear_skip(tmp_path: Path) -> None:

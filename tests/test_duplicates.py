@@ -61,3 +61,23 @@ def test_renamed_file_is_not_a_duplicate(tmp_path: Path, capsys) -> None:
     said = _index(root, capsys)
     assert "duplicate" not in said
     assert _titles(root, capsys) == ["renamed.txt"]
+
+
+def test_a_copy_is_skipped_again_without_being_read(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Every run reports a copy of an indexed file, but only the first one parses it; once
+    the original is gone the copy is read and indexed."""
+    from briefreader.search.index import indexer
+
+    root = make_workspace(tmp_path, {"a.txt": TEXT, "copy.txt": TEXT, "b.txt": "Other\n\nx y"})
+    assert "copy.txt: duplicate: same content as a.txt" in _index(root, capsys)
+    loaded: list[str] = []
+    real = indexer.load_file
+    monkeypatch.setattr(indexer, "load_file", lambda p, *a: loaded.append(p.name) or real(p, *a))
+    (root / "articles" / "b.txt").write_text("Other\n\nx y z", encoding="utf-8")
+    said = _index(root, capsys)
+    assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert loaded == ["b.txt"]  # the copy was not read again
+    (root / "articles" / "a.txt").unlink()
+    said = _index(root, capsys)
+    assert "duplicate" not in said and loaded == ["b.txt", "copy.txt"]
+    assert _titles(root, capsys) == ["b.txt", "copy.txt"]

@@ -1,5 +1,6 @@
 """Two phases: the text phase makes every article searchable at once, the entity phase
-recognises entities batch by batch (each batch committed), resumable after a stop or a kill."""
+recognises entities batch by batch (a few commits per phase), resumable after a stop or a
+kill."""
 
 from __future__ import annotations
 
@@ -72,43 +73,53 @@ def test_the_text_phase_makes_everything_searchable_and_leaves_entities_pending(
     assert _found(workspace, "person:sudani") == 6
 
 
-def test_each_batch_is_committed_with_its_entity_names(tmp_path: Path) -> None:
-    workspace = _workspace(tmp_path)
+def test_the_phase_commits_at_its_points_with_the_entity_names(tmp_path: Path) -> None:
+    """One article per batch, 40 articles: commits after about 1% and 10% of them and at the
+    end (not 40), each with the catalog's entity names and pending marks, visible to a
+    reader; the last one leaves one segment with no deleted document."""
+    workspace = _workspace(tmp_path, count=40)
     update_index(workspace, entities=False)
     seen: list[tuple[int, int, int, int]] = []
+    written: list[str] = []
 
     def after_batch(done: int, total: int, ids: tuple[str, ...]) -> None:
-        assert len(ids) == 1
         folder = active_dir(workspace.index_dir)
         assert folder is not None
         forms = read_entity_forms(folder, with_articles=True) or []
         users = {a for form in forms for a in form.article_ids}
         seen.append((done, total, len(_pending(workspace)), len(users)))
+        written.extend(ids)
         assert _found(workspace, "person:sudani") == done  # committed: a reader sees it
 
     report = recognise_pending(workspace, after_batch=after_batch, batch_chars=100)
-    assert report.batches == 6
-    assert [(d, p, u) for d, _, p, u in seen] == [(n, 6 - n, n) for n in range(1, 7)]
+    assert report.commits == 3 and seen == [(1, 40, 39, 1), (4, 40, 36, 4), (40, 40, 0, 40)]
+    assert len(set(written)) == len(written) == 40
+    library = Library.open(workspace)
+    try:
+        segments = list(library.searcher.reader().leaf_readers())
+        assert len(segments) == 1 and not segments[0][0].has_deletions()
+    finally:
+        library.close()
 
 
-def test_a_stopped_phase_keeps_its_batches_and_the_next_run_finishes(tmp_path: Path) -> None:
-    workspace = _workspace(tmp_path)
+def test_a_stopped_phase_keeps_its_commits_and_the_next_run_finishes(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path, count=40)
     update_index(workspace, entities=False)
-    batches: list[int] = []
+    commits: list[int] = []
     report = recognise_pending(
         workspace,
         batch_chars=100,
-        after_batch=lambda done, total, ids: batches.append(done),
-        should_stop=lambda: len(batches) >= 2,
+        after_batch=lambda done, total, ids: commits.append(done),
+        should_stop=lambda: len(commits) >= 2,
     )
-    assert report.stopped and report.recognised == 2 and report.left == 4
-    assert len(_pending(workspace)) == 4
-    assert _found(workspace, "person:sudani") == 2
+    assert report.stopped and report.recognised == 4 and report.left == 36
+    assert len(_pending(workspace)) == 36
+    assert _found(workspace, "person:sudani") == 4
 
     run = run_index(workspace)  # nothing changed in articles/: the phase just goes on
     assert not run.report.changed and run.entities is not None
-    assert run.entities.recognised == 4 and _pending(workspace) == set()
-    assert _found(workspace, "person:sudani") == 6
+    assert run.entities.recognised == 36 and _pending(workspace) == set()
+    assert _found(workspace, "person:sudani") == 40
 
 
 def test_an_unchanged_workspace_commits_nothing(tmp_path: Path) -> None:
@@ -248,3 +259,47 @@ def test_batch_commits_leave_big_emptied_segments_out_of_merges() -> None:
 
     kept = sparing_emptied(merge_all)(None, [emptied, batch, small])
     assert given == [[batch, small]] and kept == [emptied]
+
+
+def test_a_stop_between_commits_loses_no_recognition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches recognised but not yet committed when the phase stops are not recognised again:
+    the next run writes them from the entity cache."""
+    from briefreader.text.entities import extract
+
+    computed: list[str] = []
+    compute = extract._compute
+
+    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.extend(a.id for a in articles)
+        return compute(articles, *args, **kwargs)
+
+    monkeypatch.setattr(extract, "_compute", counting)
+    workspace = _workspace(tmp_path, count=24)  # commits after the first and third
+    update_index(workspace, entities=False)
+    report = recognise_pending(workspace, batch_chars=100, should_stop=lambda: len(computed) >= 5)
+    assert report.stopped and report.commits == 2 and len(computed) == 5
+    # The fourth batch was recognised but not committed; the fifth was in hand.
+    assert len(_pending(workspace)) == 21 and _found(workspace, "person:sudani") == 3
+    fourth, in_hand = computed[3], computed[4]
+
+    report = recognise_pending(workspace, batch_chars=100)
+    assert report.recognised == 21 and not report.stopped and _pending(workspace) == set()
+    assert len(set(computed)) == 24 and len(computed) == 25
+    assert computed.count(fourth) == 1 and computed.count(in_hand) == 2  # only it, twice
+    assert _found(workspace, "person:sudani") == 24
+
+
+def test_the_commit_reports_its_progress_as_saving_entities(tmp_path: Path) -> None:
+    """A phase's commit (the last one merges too) is not a silence: it reports the postings
+    it writes, under a phase of its own."""
+    workspace = _workspace(tmp_path, count=12)
+    update_index(workspace, entities=False)
+    steps: list[tuple[str, int, int]] = []
+    recognise_pending(
+        workspace, progress=lambda phase, done, total: steps.append((phase, done, total))
+    )
+    saving = [(done, total) for phase, done, total in steps if phase == "saving entities"]
+    assert saving and saving[0][0] == 0 and saving[-1][0] == saving[-1][1] > 1
+    assert {phase for phase, _, _ in steps} == {"entities", "saving entities"}

@@ -191,9 +191,9 @@ def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebui
 def test_commit_reports_progress_through_the_postings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefreader.search.index import indexer
+    from briefreader.search.index import committing
 
-    monkeypatch.setattr(indexer, "COMMIT_REPORT_EVERY", 10)
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 10)
     ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}", b=f"Port talks\n\n{BODY} More words here.")
     seen: list[tuple[int, int]] = []
     update_index(
@@ -273,3 +273,35 @@ def test_each_parsed_article_is_freed_once_written(
     monkeypatch.setattr(indexer, "add_article", counting)
     update_index(ws)
     assert len(written) == 12 and max(alive) <= 1
+
+
+def test_a_commit_reports_progress_while_it_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copying merged segments' postings is not a silence: it reports ``merging`` steps,
+    then the pool's postings are written with ``committing`` steps up to their total."""
+    from whoosh import fields, index
+    from whoosh.writing import OPTIMIZE
+
+    from briefreader.search.index import committing
+
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 10)
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT))
+    for part in range(2):
+        writer = ix.writer()
+        for n in range(20):
+            writer.add_document(body=f"{BODY} part{part} doc{n}")
+        writer.commit()
+    writer = ix.writer()
+    writer.add_document(body=BODY)
+    steps: list[tuple[str, int, int]] = []
+    committing.commit_reporting(
+        writer, lambda phase, done, total: steps.append((phase, done, total)), OPTIMIZE
+    )
+    merging = [(done, total) for phase, done, total in steps if phase == "merging"]
+    assert len(merging) > 4 and all(done <= total for done, total in merging)
+    assert merging[-1][0] == merging[-1][1]  # each merged segment ends at its count
+    phases = [phase for phase, _, _ in steps]
+    assert phases[0] == phases[-1] == "committing" and steps[-1][1] == steps[-1][2]
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 41 and len(list(searcher.reader().leaf_readers())) == 1

@@ -255,3 +255,35 @@ def test_a_heading_word_opens_under_that_heading(library: Library) -> None:
         article = library.article(hit.article_id)
         passage = next(p for p in article.passages if p.id == hit.passage_id)
         assert "militia" in passage.heading.lower(), (hit.passage_id, passage.heading)
+
+
+SNIPPET_QUERIES = (
+    '"prime minister"',
+    '"gangs and kidnappers"',
+    "heading:militias",
+    "title:Blinken iraq",
+    "kataib -title:blinken",
+    "[xiv]",
+    "kidnapp*",
+)
+
+
+@pytest.mark.parametrize("text", SNIPPET_QUERIES)
+def test_snippets_mark_what_the_article_pane_marks(library: Library, text: str) -> None:
+    """A result's snippet is marked by the rules of the open article (``highlight``): a
+    phrase as a phrase, a field clause only its field, a negated clause never."""
+    hits = library.search(text).hits
+    assert hits
+    for hit in hits:
+        marks = library.highlight(text, hit.article_id)
+        assert hit.snippet.highlights == marks.spans("body", hit.snippet.text), hit.article_id
+
+
+def test_a_phrase_is_marked_whole_in_snippets(library: Library) -> None:
+    """``"prime minister"`` marked every "prime" and every "minister" one by one."""
+    hits = library.search('"prime minister"').hits
+    assert len(hits) >= 3
+    for hit in hits:
+        marked = [hit.snippet.text[s.start : s.end] for s in hit.snippet.highlights]
+        assert marked and {" ".join(m.lower().split()) for m in marked} == {"prime minister"}
+    assert not library.search("heading:militias").hits[0].snippet.highlights  # not in a heading

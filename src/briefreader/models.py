@@ -176,5 +176,7 @@ INDEX_PHASES = {
     "entities": "Finding entities",
     "indexing": "Indexing",
     "committing": "Saving index",
+    "saving entities": "Saving entities",
+    "merging": "Merging segments",
     "embedding": "Embedding passages",
 }

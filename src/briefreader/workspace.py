@@ -265,6 +265,17 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def not_a_workspace(root: Path) -> str | None:
+    """Why ``root`` is not a workspace and how to make one (None when it is one): what the
+    CLI and the reader say, before either writes anything there."""
+    if (root / "articles").is_dir():
+        return None
+    return (
+        f"{root} is not a workspace (no articles/ folder); "
+        f"create one with: briefreader init {root} --sample"
+    )
+
+
 def find_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspace:
     """Resolve the workspace: ``--workspace``, else ``$BRIEFREADER_WORKSPACE``, else the cwd.
 
@@ -277,11 +288,9 @@ def find_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspace:
     ):
         if candidate is not None:
             root = Path(candidate).expanduser()
-            if not (root / "articles").is_dir():
-                raise WorkspaceError(
-                    f"{origin} {root} is not a workspace (no articles/ folder); "
-                    f"create one with: briefreader init {root} --sample"
-                )
+            problem = not_a_workspace(root)
+            if problem is not None:
+                raise WorkspaceError(f"{origin} {problem}")
             return Workspace(root.resolve())
     cwd = Path.cwd()
     if (cwd / "articles").is_dir():

@@ -81,6 +81,9 @@ def test_search_open_move_and_quit_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     tmux.run("new-session", "-d", "-s", "reader", "-x", "80", "-y", "24", script)
 
     tmux.wait_for(lambda s: "articles, newest first" in s, "the library (first-run index)")
+    # No article open yet: the list has the width, so a title is one line (it was 24 columns).
+    title = "Washington presses Syria to shift from Chinese telecom systems"
+    tmux.wait_for(lambda s: title in s, "a whole title on one line", timeout=10)
     tmux.search("kataib")
     screen = tmux.wait_for(lambda s: "3 articles match" in s, "three results for kataib")
     assert "Hezbollah" in screen  # from a hit's snippet: only "kataib" was typed

@@ -123,3 +123,42 @@ async def test_the_entities_tab_is_filled_in_one_step(
         assert len(rows) > 2 * len(kinds)  # more entities than types: the case that cost
         # each arrival: one lookup a type listed, and one a type for the legend
         assert len(lookups) <= 2 * (len(kinds) + len(TYPE_LABELS))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_one_key_from_the_article_to_an_entity_search(
+    entity_workspace: Path, size: tuple[int, int]
+) -> None:
+    """``t`` showed the Entities tab but left the focus in the article: Enter on an entity
+    took two Tabs more (past the tab strip). Now ``t`` puts the focus in the tab's list."""
+    from textual.widgets import OptionList
+
+    async with reader(entity_workspace).run_test(size=size) as pilot:
+        screen = await main_screen(pilot)
+        screen.open_article(OpenRequest(ARTICLE))
+        screen.view.focus()
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        entity_list = screen.side.query_one("#entity-list", OptionList)
+        assert pilot.app.focused is entity_list and entity_list.region.width > 0
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert screen.search_bar.input.value.startswith("entity:")
+        assert screen.results_query.startswith("entity:")
+
+
+async def test_each_tab_key_lands_in_the_tab_s_list(entity_workspace: Path) -> None:
+    """``t`` walks Related, Entities, Notes with the focus in each list; ``i`` reads on."""
+    async with reader(entity_workspace).run_test(size=(120, 40)) as pilot:
+        screen = await main_screen(pilot)
+        screen.open_article(OpenRequest(ARTICLE))
+        screen.view.focus()
+        await settle(pilot)
+        for name in ("entities", "notes", "related"):
+            await pilot.press("t")
+            await settle(pilot)
+            assert pilot.app.focused is screen.side.tab_list(name), name
+        await pilot.press("i")
+        await settle(pilot)
+        assert screen.view.has_focus

@@ -104,9 +104,11 @@ async def test_the_reader_searches_and_reads_while_entities_are_recognised(
         await _until(pilot, lambda: gate.calls == 3)  # two batches in, the third held
         assert screen.index.entity_phase
         assert await _search(pilot, screen, "harbour") == STORIES  # plain search: all
-        assert await _search(pilot, screen, "person:sudani") == 2  # the recognised ones
+        # The phase committed after its first batch (its first point); the second waits in
+        # its writer for the end.
+        assert await _search(pilot, screen, "person:sudani") == 1  # the committed ones
         status = pilot.app.screen.query_one(IndexingStatus)
-        await _until(pilot, lambda: "recognised in 2 of 6 articles" in screen_text(pilot.app))
+        await _until(pilot, lambda: "recognised in 1 of 6 articles" in screen_text(pilot.app))
         assert status.display
 
         # Open an article the held batch will reach, move the cursor: the marks come in place.
@@ -134,7 +136,7 @@ def _request(article_id: str) -> Any:
     return OpenRequest(article_id, passage=0)
 
 
-async def test_quitting_mid_phase_stops_after_the_batch_in_hand(
+async def test_quitting_mid_phase_stops_and_keeps_what_was_committed(
     gated: tuple[Workspace, Gate],
 ) -> None:
     workspace, gate = gated
@@ -151,8 +153,29 @@ async def test_quitting_mid_phase_stops_after_the_batch_in_hand(
         except Exception:
             assert time.monotonic() < deadline, "the entity phase kept the lock"
             time.sleep(0.1)
-    assert len(_pending(workspace)) == STORIES - 2  # the two committed batches stay
+    # The first batch was committed and stays; the second, recognised but not committed,
+    # is given up with the writer (its entities are cached), the third was in hand.
+    assert len(_pending(workspace)) == STORIES - 1
     from briefreader.pipeline import run_entities
 
     report = run_entities(workspace)
-    assert report.recognised == STORIES - 2 and _pending(workspace) == set()
+    assert report.recognised == STORIES - 1 and _pending(workspace) == set()
+
+
+async def test_the_status_line_says_when_entities_are_being_saved() -> None:
+    """A phase's commit reports postings, not articles: the line shows a share of them."""
+    from textual.app import App, ComposeResult
+
+    class StatusApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield IndexingStatus()
+
+    app = StatusApp()
+    async with app.run_test(size=(100, 5)) as pilot:
+        status = app.query_one(IndexingStatus)
+        status.show_entities(400, 2_225, (0, 2_225))
+        await pilot.pause()
+        assert "Finding entities 400/2,225 · entities recognised in 0 of 2,225" in screen_text(app)
+        status.show_entities(150_000, 600_000, (220, 2_225), saving=True)
+        await pilot.pause()
+        assert "Saving entities 25% · entities recognised in 220 of 2,225" in screen_text(app)

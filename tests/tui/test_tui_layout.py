@@ -84,14 +84,58 @@ async def test_focus_is_always_on_screen(make_app: Any, size: tuple[int, int]) -
             assert screen.view.region.width == 80  # full width while reading
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_empty_article_pane_hint_is_whole(make_app: Any, size: tuple[int, int]) -> None:
+async def test_the_empty_article_pane_hint_is_whole(make_app: Any) -> None:
     from briefreader.tui.widgets.article_view import PLACEHOLDER
-    from tests.tui.helpers import screen_text
+
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert PLACEHOLDER in screen_text(pilot.app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_with_no_article_open_the_list_has_the_width(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    """At 80x24 the list was 24 columns beside an empty article pane: titles and snippets
+    broke every two words. Until an article is open it has the width; then it gives the
+    article pane its room back (o shows it beside the article again)."""
+    from briefreader.tui.widgets.article_view import PLACEHOLDER
 
     async with make_app().run_test(size=size) as pilot:
         await settle(pilot)
-        assert PLACEHOLDER in screen_text(pilot.app)
+        screen = await search(pilot, "kataib")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.results.region.width >= size[0] - 2
+        assert not screen.view.region.width
+        text = screen_text(pilot.app)
+        assert screen.result is not None and screen.result.hits
+        for hit in screen.result.hits:  # whole titles, on one line each
+            assert len(hit.title) > size[0] - 4 or hit.title in text, hit.title
+        await pilot.press("i")  # the empty article pane shows when it has focus
+        await settle(pilot)
+        assert screen.view.has_focus and PLACEHOLDER in screen_text(pilot.app)
+        await pilot.press("o", "enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert screen.results.has_focus and screen.results.region.width <= 48
+        assert screen.view.region.width >= 40
+
+
+async def test_a_remembered_article_keeps_the_list_beside_it(make_app: Any) -> None:
+    """The article read last time opens at start: the list never takes the width."""
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search(pilot, "kataib")
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen) and screen.article_id is not None
+        assert not screen.has_class("-no-article")
+        assert screen.results.region.width <= 48 and screen.view.region.width >= 40
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])

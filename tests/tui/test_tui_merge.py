@@ -3,6 +3,7 @@ own) and keeps searching meanwhile; then it reads the merged generation, without
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.anyio
 # The real merge, held after the merged segment's files are written and before the table of
 # contents that switches to them, until the test creates the file ``go``.
 HELD_MERGE = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from whoosh import writing
 from briefreader.search.index import full_merge
@@ -36,7 +37,7 @@ root = Path(sys.argv[1])
 write_toc = writing.SegmentWriter._commit_toc
 
 def held(self, segments):
-    (root / "merging").touch()
+    (root / "merging").write_text(str(os.getpid()))
     while not (root / "go").exists():
         time.sleep(0.05)
     write_toc(self, segments)
@@ -105,13 +106,29 @@ async def test_quitting_during_the_merge_kills_it_and_keeps_the_index(
 ) -> None:
     root = tmp_path / "ws"
     workspace, app = _updated_reader(reader_workspace_root, root, monkeypatch)
+    # The merge worker's own check comes too late to matter: quitting must kill the child.
+    monkeypatch.setattr(reader_index, "MERGE_POLL_SECONDS", 5.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await _merge_started(pilot, root)
+        child = int((root / "merging").read_text())
         await pilot.press("q")
-    # The merge worker sees it is cancelled at its next poll (every 0.1 s) and kills the
-    # child; give it that time (under CI load the test touched ``go`` first). A child that
-    # was never killed still writes its TOC below, and the test fails.
-    time.sleep(1.0)
+    # The reader has exited: its merge is killed and reaped (a zombie would still answer).
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
     (root / "go").touch()  # a merge process still alive would now write its TOC
-    time.sleep(1.0)
+    time.sleep(0.5)
     assert _segments(workspace) == 2
+
+
+def test_a_closed_merge_child_starts_no_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader closed between the idle timer and the worker's start: no child is left."""
+    started = tmp_path / "started"
+    monkeypatch.setattr(reader_index, "MERGE_COMMAND", ["-c", f"open({str(started)!r}, 'w')"])
+    child = reader_index.MergeChild()
+    assert child.run(str(tmp_path), lambda: False) == 0 and started.exists()
+    started.unlink()
+    child.close()
+    assert child.run(str(tmp_path), lambda: False) is None
+    assert not started.exists()

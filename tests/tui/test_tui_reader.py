@@ -6,6 +6,7 @@ import gc
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.main import MainScreen
@@ -54,6 +55,24 @@ async def test_typing_a_query_lists_results_with_count_and_snippets(make_app: An
         text = screen_text(pilot.app)
         assert "3 articles match" in text
         assert "Kataib Hezbollah" in text
+
+
+async def test_result_snippets_mark_a_phrase_as_the_article_does(make_app: Any) -> None:
+    """The list marked "prime" and "minister" one by one (the space between unmarked);
+    the article pane marks the phrase. Both mark the phrase now, as one run of cells."""
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, '"prime minister"')
+        results = main(pilot.app).results
+        hit_style = results.get_component_rich_style("results-list--hit", partial=True)
+        marked = set()
+        for index in range(results.option_count):
+            prompt = results.get_option_at_index(index).prompt
+            if isinstance(prompt, Text):
+                for span in prompt.spans:
+                    if span.style == hit_style:
+                        marked.add(" ".join(prompt.plain[span.start : span.end].lower().split()))
+        assert marked == {"prime minister"}
 
 
 async def test_query_errors_and_suggestions_are_inline(make_app: Any) -> None:
@@ -389,3 +408,27 @@ async def test_an_unreadable_index_is_reported_not_fatal(
         await type_query(pilot, "Kataib")
         assert screen.result is not None and screen.result.hits
         assert pilot.app.is_running
+
+
+async def test_a_folder_that_is_not_a_workspace_is_left_as_it_was(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ReaderApp(Workspace(path))`` on a folder without ``articles/`` made ``index/`` and
+    ``notes.db`` there (the CLI refuses such a folder). It exits with the CLI's message."""
+    from briefreader.cli import main as cli_main
+    from briefreader.tui.app import ReaderApp
+    from briefreader.tui.settings import ReaderSettings
+    from briefreader.workspace import Workspace
+
+    (tmp_path / "thesis.txt").write_text("Not a corpus, just a file in a folder.")
+    app = ReaderApp(Workspace(tmp_path), ReaderSettings(animations=False, cursor_blink=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.txt"]
+    assert app.return_code == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert cli_main(["-w", str(tmp_path)]) == 2
+    cli = " ".join(capsys.readouterr().err.split())
+    assert said.startswith(f"briefreader: {tmp_path} is not a workspace (no articles/ folder)")
+    assert cli == f"briefreader: --workspace {said.removeprefix('briefreader: ')}"
+    assert f"briefreader init {tmp_path} --sample" in said

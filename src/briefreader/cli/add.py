@@ -49,12 +49,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     failures = sum(_add_page(workspace, url, saved) for url in urls)
     failures += sum(_add_feed(workspace, feed, saved) for feed in args.feed)
     if not args.no_index:
-        from briefreader.cli.corpus import print_report
+        from briefreader.cli.corpus import keep_reader_caches, print_report
         from briefreader.cli.progress import run_index
+        from briefreader.search.index.store import snapshot_id
 
+        before = snapshot_id(workspace.index_dir)
         report = run_index(workspace, quiet=True)
         if report.changed:
             print_report(report)
+        keep_reader_caches(workspace, before)
     return 1 if failures else 0
 
 

@@ -87,8 +87,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from briefreader.cli.progress import run_index
+    from briefreader.search.index.store import snapshot_id
 
     workspace = workspace_from(args)
+    before = snapshot_id(workspace.index_dir)
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
@@ -97,7 +99,23 @@ def cmd_index(args: argparse.Namespace) -> int:
         print_merge(merged)
     elif args.merge and not args.quiet:
         err_console().print("index: one segment already, nothing to merge", markup=False)
+    keep_reader_caches(workspace, before)
     return 0
+
+
+def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> None:
+    """Build what the index folder keeps per generation for readers, if the index moved on
+    from ``before``: here for a small index, in the background for a big one (``-v``: how
+    long it took, or the background process)."""
+    from briefreader.pipeline import keep_reader_caches_soon
+
+    seconds, pid = keep_reader_caches_soon(workspace, before)
+    if verbosity() <= 0:
+        return
+    if seconds is not None:
+        err_console().print(f"reader caches kept ({seconds:.1f}s)", markup=False)
+    elif pid is not None:
+        err_console().print(f"reader caches: building in the background (pid {pid})", markup=False)
 
 
 def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
@@ -170,7 +188,7 @@ def entity_phase_line(entities: EntityReport) -> str:
     done = f"entities recognised in {counted(entities.recognised, 'article')}"
     if entities.left:
         return f"{done}; {grouped(entities.left)} still to do (the next run goes on)"
-    return f"{done} ({counted(entities.batches, 'batch', 'batches')}, {entities.seconds:.1f}s)"
+    return f"{done} ({counted(entities.commits, 'commit')}, {entities.seconds:.1f}s)"
 
 
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:

@@ -38,9 +38,11 @@ def _indexed_form(word: str) -> str:
     return tokens[0] if tokens else ""
 
 
-def make_snippet(text: str, terms: Collection[str], width: int = SNIPPET_CHARS) -> Snippet:
-    """A window of ``text`` around its densest cluster of term hits, spans relative to it."""
-    spans = term_spans(text, terms)
+def make_snippet(text: str, marks: QueryMarks, width: int = SNIPPET_CHARS) -> Snippet:
+    """A window of a passage's ``text`` around its densest cluster of what the query marks
+    there (``marks``, as the article pane marks the paragraph: a phrase as a phrase, only
+    body clauses, no negated words), spans relative to the window."""
+    spans = marks.spans("body", text)
     if len(text) <= width:
         return Snippet(text, spans)
     start = _best_window_start(spans, width) if spans else 0

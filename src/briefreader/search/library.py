@@ -5,11 +5,8 @@ Open once (in a worker for the TUI), keep the searcher, ``refresh()`` after re-i
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import pickle
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +19,7 @@ from typing import Any
 from whoosh import query
 from whoosh.searching import Searcher
 
-from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, article_id_of
+from briefreader.models import Article, Hit, Passage, SearchResult, Snippet, Span, article_id_of
 from briefreader.search.budget import (
     Budget,
     QueryTooSlow,
@@ -31,6 +28,7 @@ from briefreader.search.budget import (
     collect_top,
     outside_budget,
 )
+from briefreader.search.generation_cache import code_stamp, file_mtime, read_cache, write_cache
 from briefreader.search.highlight import (
     NO_MARKS,
     Phrase,
@@ -57,6 +55,7 @@ from briefreader.search.index.schema import TYPED_ENTITY_FIELDS, passage_field
 from briefreader.search.index.store import IndexUnavailable, active_dir, open_active
 from briefreader.search.postings import PassageIndex
 from briefreader.search.query import (
+    MarkingClauses,
     QueryError,
     TagResolver,
     expand_prefix,
@@ -100,6 +99,7 @@ class _Found:
     total: int
     exact: bool
     terms: set[str]
+    marks: QueryMarks  # what the snippets mark (as the article pane marks the passage)
     best: dict[str, tuple[str, str]]
     suggestion: str | None
 
@@ -288,7 +288,7 @@ class Library:
         Raises:
             WorkspaceError: a settings file cannot be read (the message says which).
         """
-        stamp = (_mtime(user_config_path()), _mtime(self.workspace.settings_path))
+        stamp = (file_mtime(user_config_path()), file_mtime(self.workspace.settings_path))
         cached = self._settings
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -306,7 +306,7 @@ class Library:
         re-indexing. Thread-safe: the reader warms it up in a worker.
         """
         corrections_path = self.workspace.root / CORRECTIONS_FILE
-        stamp = (_mtime(corrections_path), self._generation)
+        stamp = (file_mtime(corrections_path), self._generation)
         with self._entity_lock:
             if self._entity_table is None or self._entity_stamp != stamp:
                 with outside_budget():  # once per generation: not a query's time
@@ -375,7 +375,7 @@ class Library:
             with self._locked(budget):
                 found = self._find(text, offset, limit)
             hits = tuple(
-                self._hit(doc, score, found.best.get(doc), found.terms)
+                self._hit(doc, score, found.best.get(doc), found.marks)
                 for doc, score in checked(found.hits, 1)
             )
             total, exact = found.total, found.exact
@@ -395,9 +395,11 @@ class Library:
         exact = scored < wanted
         total = scored if exact else results.estimated_length()
         terms = self._highlight_terms(parsed)
-        best = self._best_passages([doc for doc, _ in hits], parsed)
+        clauses = marking_clauses(parsed, self._searcher.reader())
+        best = self._best_passages([doc for doc, _ in hits], parsed, clauses)
         suggestion = None if scored else self.suggest(text)
-        return _Found(articles, hits, total, exact, terms, best, suggestion)
+        marks = _query_marks(clauses)
+        return _Found(articles, hits, total, exact, terms, marks, best, suggestion)
 
     def _count_within(self, wanted: query.Query, budget: Budget, estimate: int) -> tuple[int, bool]:
         """(the exact count, True), or (``estimate``, False) if the budget runs out first
@@ -469,6 +471,12 @@ class Library:
         return int(self._generation)
 
     @property
+    def catalog_generation(self) -> int:
+        """The generation of the catalog this snapshot reads: the index's, or the next one
+        when an index run committed after the searcher opened."""
+        return int(self._catalog.generation)
+
+    @property
     def folder(self) -> Path | None:
         """The active index folder this snapshot reads (None without one)."""
         return self._folder
@@ -485,7 +493,7 @@ class Library:
         return highlight_terms(parsed, self._searcher.reader())
 
     def _best_passages(
-        self, article_ids: list[str], parsed: query.Query
+        self, article_ids: list[str], parsed: query.Query, clauses: MarkingClauses | None = None
     ) -> dict[str, tuple[str, str]]:
         """The best-scoring passage of each article for the query's clauses, each asked of
         its own field: a ``title:`` word picks no passage (the article opens at its top), a
@@ -493,7 +501,8 @@ class Library:
         holding its words apart."""
         if not article_ids:
             return {}
-        clauses = marking_clauses(parsed, self._searcher.reader())
+        if clauses is None:
+            clauses = marking_clauses(parsed, self._searcher.reader())
         wanted: list[query.Query] = [
             query.Term(passage_field(name), term)
             for name in ("body", "heading")
@@ -517,14 +526,14 @@ class Library:
         return _best_by_skipping(self._searcher, article_ids, wanted, holds_phrase)
 
     def _hit(
-        self, article_id: str, score: float, best: tuple[str, str] | None, terms: set[str]
+        self, article_id: str, score: float, best: tuple[str, str] | None, marks: QueryMarks
     ) -> Hit:
         summary = self._catalog.summary(article_id)
         if best is None:
             article = self.article(article_id)
             first = article.passages[0] if article.passages else None
             best = (first.id, first.text) if first else (f"{article_id}:p1", "")
-        snippet = make_snippet(best[1], terms) if best[1] else Snippet("")
+        snippet = make_snippet(best[1], marks) if best[1] else Snippet("")
         return Hit(
             article_id=article_id,
             title=summary.title if summary else article_id,
@@ -568,13 +577,8 @@ class Library:
             if self._searcher.search(scope, limit=1, terms=False).is_empty():
                 return NO_MARKS
             clauses = marking_clauses(parsed, self._searcher.reader())
-        return QueryMarks(
-            matches=True,
-            terms={name: frozenset(terms) for name, terms in clauses.terms.items()},
-            phrases={name: tuple(phrases) for name, phrases in clauses.phrases.items()},
-            entities=entity_spans(self.article(article_id), extra, clauses.entity_keys),
-            footnotes=frozenset(clauses.footnotes),
-        )
+        entities = entity_spans(self.article(article_id), extra, clauses.entity_keys)
+        return _query_marks(clauses, entities)
 
     def highlight_terms(self, text: str) -> set[str]:
         """Indexed terms to highlight for a query (empty for a malformed query)."""
@@ -583,6 +587,18 @@ class Library:
                 return self._highlight_terms(self._parse(text))
         except QueryError:  # malformed, or over its budget
             return set()
+
+
+def _query_marks(clauses: MarkingClauses, entities: tuple[Span, ...] = ()) -> QueryMarks:
+    """What a query's clauses mark in a matching article (``highlight``) or in a result's
+    snippet (``search``, no entity spans: they are offsets into the article's text)."""
+    return QueryMarks(
+        matches=True,
+        terms={name: frozenset(terms) for name, terms in clauses.terms.items()},
+        phrases={name: tuple(phrases) for name, phrases in clauses.phrases.items()},
+        entities=entities,
+        footnotes=frozenset(clauses.footnotes),
+    )
 
 
 def _count(docs: Iterator[int]) -> int:
@@ -690,42 +706,24 @@ ENTITY_TABLE_CACHE = "entity-table.pickle"
 
 def entity_table_stamp(generation: int, corrections: Path) -> tuple[object, ...]:
     """What a cached entity table must match: the index generation, the corrections file,
-    and the resolving code (this package's version, the resolver module's size and time)."""
-    from briefreader import __version__
+    and the resolving code (this package's version, the resolver module's time and size)."""
     from briefreader.text.entities import resolve
 
-    code = Path(resolve.__file__)
-    return (generation, _mtime(corrections), __version__, _mtime(code), code.stat().st_size)
+    return (generation, file_mtime(corrections), *code_stamp(resolve))
 
 
 def read_entity_table_cache(folder: Path, stamp: tuple[object, ...]) -> EntityTable | None:
     """The entity table cached in the index folder for ``stamp``, else None (absent, stale,
-    damaged or of another shape: resolved again)."""
-    try:
-        with open(folder / ENTITY_TABLE_CACHE, "rb") as handle:
-            kept_stamp, table = pickle.load(handle)
-    except Exception:  # any unreadable cache is only a cache miss: resolve again
-        return None
-    return table if kept_stamp == stamp and isinstance(table, EntityTable) else None
+    damaged or of another shape: resolved again). A pickle, read only from the workspace's
+    own index folder (``search/generation_cache.py`` says why that is trusted)."""
+    table = read_cache(folder / ENTITY_TABLE_CACHE, stamp, pickle.loads)
+    return table if isinstance(table, EntityTable) else None
 
 
 def write_entity_table_cache(folder: Path, stamp: tuple[object, ...], table: EntityTable) -> None:
     """Keep the table for the next process (atomically; a read-only or full disk skips it)."""
-    try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".entity-table-", delete=False)  # noqa: SIM115 - closed by the with below
-    except OSError:
-        return
-    try:
-        with handle:
-            pickle.dump((stamp, table), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, folder / ENTITY_TABLE_CACHE)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+    write_cache(folder / ENTITY_TABLE_CACHE, stamp, table, _pickled)
 
 
-def _mtime(path: Path | None) -> float:
-    try:
-        return path.stat().st_mtime_ns if path else 0.0
-    except OSError:
-        return 0.0
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)

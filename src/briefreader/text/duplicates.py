@@ -72,5 +72,10 @@ def _without_copies(
 
 
 def _copy_of(result: LoadResult, original: str, how: str) -> LoadResult:
-    reason = f"duplicate: {how} {original} (indexed once)"
-    return LoadResult(result.path, skipped=Skipped(result.path, reason), notices=result.notices)
+    skipped = copy_skipped(result.path, original, how)
+    return LoadResult(result.path, skipped=skipped, notices=result.notices)
+
+
+def copy_skipped(path: str, original: str, how: str = "same content as") -> Skipped:
+    """Why the file at ``path`` is not indexed: a copy of ``original``."""
+    return Skipped(path, f"duplicate: {how} {original} (indexed once)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,7 +23,7 @@ from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings, load_reader_settings
 from briefreader.tui.state import load_state
 from briefreader.tui.widgets.search_bar import SearchInput
-from briefreader.workspace import Workspace
+from briefreader.workspace import Workspace, not_a_workspace
 
 
 class ReaderApp(App[int]):
@@ -62,7 +63,13 @@ class ReaderApp(App[int]):
         return [*first, self._readable, *rest, *([self._readable] if rest else [])]
 
     def on_mount(self) -> None:
-        """Apply the settings (keymap, theme), then show the reader."""
+        """Apply the settings (keymap, theme), then show the reader; on a folder that is
+        not a workspace, exit at once with the CLI's message (code 2), having created
+        nothing there (the reader would make ``index/`` and ``notes.db``)."""
+        problem = not_a_workspace(self.workspace.root)
+        if problem is not None:
+            self.exit(return_code=2, message=Text(f"briefreader: {problem}"))
+            return
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
             for problem in keymap_problems(self.settings.keymap):

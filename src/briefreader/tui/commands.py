@@ -74,9 +74,7 @@ class ReaderCommands(Provider):
 
     def _tab(self, name: str) -> None:
         screen: Any = self.screen
-        if not screen.side_visible:
-            screen.action_toggle_side()
-        screen.side.show_tab(name)
+        screen.show_side_tab(name)
 
     def _open(self, article_id: str) -> None:
         from briefreader.tui.messages import OpenRequest

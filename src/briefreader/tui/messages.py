@@ -44,12 +44,14 @@ class EntitiesWanted(Message):
 class EntitiesProgress(Message):
     """The entity phase moved on: ``done`` of ``total`` pending articles recognised;
     ``batch``: the ids of a batch just committed (the library was refreshed to see it), and
-    ``coverage``: (articles recognised, articles) in the refreshed library."""
+    ``coverage``: (articles recognised, articles) in the refreshed library; ``saving``:
+    ``done`` of ``total`` are the postings of a commit being written, not articles."""
 
     done: int
     total: int
     batch: tuple[str, ...] = ()
     coverage: tuple[int, int] | None = None
+    saving: bool = False
 
 
 @dataclass

@@ -516,19 +516,37 @@ def _uses(used: dict[str, int]) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return tuple(used), tuple(used.values())
 
 
-def read_article_names(folder: Path) -> dict[str, list[tuple[str, str]]] | None:
-    """Each article's entity name forms as (text, name) pairs, for per-article entity facets.
+@dataclass(frozen=True)
+class ArticleForms:
+    """The entity name forms each article uses, as one generation of the catalog holds them."""
 
-    None when the catalog is missing or unreadable.
+    generation: int
+    forms: dict[int, tuple[str, str]]  # form id -> (surface text, the name it stands for)
+    articles: dict[str, tuple[int, ...]]  # article id -> its form ids
+
+
+def read_article_forms(folder: Path) -> ArticleForms | None:
+    """Each article's entity name forms (by id) and the catalog's generation, read in one
+    transaction so that an index run writing meanwhile cannot mix two generations.
+
+    One row per article (its form ids joined by SQLite), not one per (article, form): a
+    third of the CPU at BBC ×16. None when the catalog is missing or unreadable.
     """
-    names: dict[str, list[tuple[str, str]]] = {}
     try:
         with _connect(folder) as db:
-            for article_id, text, name in db.execute(
-                "SELECT article_forms.article_id, forms.text, forms.name FROM article_forms "
-                "JOIN forms ON forms.id = article_forms.form_id"
-            ):
-                names.setdefault(article_id, []).append((text, name))
-    except sqlite3.Error:
+            db.execute("BEGIN")
+            info = dict(db.execute("SELECT key, value FROM info"))
+            forms = {row[0]: (row[1], row[2]) for row in db.execute(_FORM_NAMES)}
+            articles = {
+                article_id: tuple(int(form_id) for form_id in ids.split(","))
+                for article_id, ids in db.execute(_ARTICLE_FORM_IDS)
+            }
+    except (sqlite3.Error, ValueError):
         return None
-    return names
+    return ArticleForms(int(info.get("generation", -1)), forms, articles)
+
+
+_FORM_NAMES = "SELECT id, text, name FROM forms"
+_ARTICLE_FORM_IDS = (
+    "SELECT article_id, group_concat(form_id) FROM article_forms GROUP BY article_id"
+)

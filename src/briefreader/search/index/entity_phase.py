@@ -5,8 +5,21 @@ The text phase (``indexer.update_index``) makes every article searchable and rea
 once and marks those whose entities are not in the entity cache as pending in the catalog.
 Here each batch is recognised (and cached), its articles' documents are deleted and added
 again with the entity fields (Whoosh cannot update a field in place), the catalog's entity
-names and pending marks are updated, and the batch is committed. A kill loses at most the
-batch in hand; the next run starts again from the articles still pending.
+names and pending marks are updated, and the batches are committed. A kill loses at most the
+recognition of the batch in hand; the next run starts again from the articles still pending
+(those recognised but not yet committed come back from the entity cache).
+
+Writing costs more than recognising with the rules recogniser: a Whoosh commit flushes a
+segment, and a merge rewrites every posting of the segments it takes in, as dear as writing
+them. Committing every batch of a full build merged ever-larger segments again and again (232
+of 259 CPU s of the phase at BBC ×2: docs/performance.md); committing eight equal shares and
+merging them at the end still spent half the phase on the merge. So recognition batches stay
+small (progress, kills) while one writer takes them in, and the phase commits at
+``COMMIT_POINTS``: once about 1% of its articles are done (the newest: entity search and
+highlights reach them within seconds), again at about 10%, and at the end, each share about
+ten times the one before. The last commit's merge (``merging.tiered_merge``) then copies only
+the small early segments, about a tenth of what the phase wrote, and the text phase's
+segment, emptied by the rewrites of a full build, is dropped without being copied.
 """
 
 from __future__ import annotations
@@ -18,7 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article, ProgressFn
-from briefreader.search.index.catalog import Catalog, read_catalog, write_catalog
+from briefreader.search.index.catalog import (
+    ArticleSummary,
+    Catalog,
+    read_catalog,
+    write_catalog,
+)
+from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import (
     add_article,
     article_from_json,
@@ -34,12 +53,17 @@ from briefreader.search.index.enrich import (
 )
 from briefreader.search.index.merging import sparing_emptied, tiered_merge
 from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
+from briefreader.text.entities.model import EntityForm
 
 # A batch ends at this much text (or this many articles): about 15 CPU s of spaCy NER on one
 # core, the most a kill or a quit can lose; big enough for a process pool to pay for itself.
 BATCH_CHARS = 1_000_000
 BATCH_ARTICLES = 2_000
 WRITER_LIMIT_MB = 128
+# The shares of its articles after which a phase commits (and at the end): each commit makes
+# the batches so far searchable by entity in the reader; each share is about ten times the
+# one before, so the last commit's merge copies only about a tenth of what the phase wrote.
+COMMIT_POINTS = (0.01, 0.1)
 
 StopFn = Callable[[], bool]
 MergePolicy = Callable[[Any, list[Any]], list[Any]]
@@ -53,11 +77,11 @@ class EntityPhaseStopped(Exception):
 
 @dataclass
 class EntityReport:
-    """What an entity phase did: articles recognised and written, batches committed, and
+    """What an entity phase did: articles recognised and written, commits made, and
     how many articles still wait (non-zero when it was stopped)."""
 
     recognised: int = 0
-    batches: int = 0
+    commits: int = 0
     total: int = 0
     left: int = 0
     stopped: bool = False
@@ -85,14 +109,16 @@ def recognise_pending(
     batch_chars: int | None = None,
     merge_policy: MergePolicy = tiered_merge,
 ) -> EntityReport:
-    """Recognise the entities of every pending article, committing batch by batch.
+    """Recognise the entities of every pending article, batch by batch, committing at
+    ``COMMIT_POINTS`` and at the end.
 
     ``progress("entities", done, total)`` reports articles; ``after_batch(done, total, ids)``
-    is called after each committed batch with its article ids (the reader refreshes its
-    library, and the open article if it was in the batch); ``should_stop``
-    is asked between articles: a stop gives up the batch in hand and returns. A batch
-    ends at ``batch_chars`` of text (``BATCH_CHARS``).
-    ``merge_policy`` is the commits' ``mergetype`` (the indexer's ``MERGE_POLICY``).
+    is called after each commit with the ids of the articles it wrote (the reader refreshes
+    its library, and the open article if it was among them); ``should_stop`` is asked between
+    articles: a stop gives up what is not committed (the entity cache keeps what was
+    recognised) and returns. A batch ends at ``batch_chars`` of text (``BATCH_CHARS``).
+    ``merge_policy`` is the last commit's ``mergetype`` (the indexer's ``MERGE_POLICY``);
+    the others merge nothing.
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -125,6 +151,7 @@ class _Phase:
     progress: ProgressFn
     should_stop: StopFn
     merge_policy: MergePolicy = tiered_merge
+    _writes: _Writes | None = None
 
     @property
     def folder(self) -> Path:
@@ -145,17 +172,22 @@ class _Phase:
                 self._save_catalog()
             return
         report.total = len(waiting)
+        points = [share * len(waiting) for share in COMMIT_POINTS]
         ids = iter(waiting)
         try:
-            while not self.should_stop():
-                batch = self._next_batch(ids, batch_chars)
-                if not batch:
-                    break
+            batch = self._next_batch(ids, batch_chars)
+            while batch and not self.should_stop():
                 self._recognise(batch, report)
-                if after_batch is not None:
-                    after_batch(report.recognised, report.total, tuple(a.id for a in batch))
+                batch = self._next_batch(ids, batch_chars)  # the last one commits at the end
+                if batch and points and report.recognised >= points[0]:
+                    self._commit(report, after_batch, final=False)
+                    points = [point for point in points if point > report.recognised]
+            if not self.should_stop():
+                self._commit(report, after_batch, final=True)
         except EntityPhaseStopped:
             pass
+        finally:
+            self._cancel()  # stopped: what was not committed comes back from the cache
         report.recogniser = str(getattr(self.enricher, "recogniser", ""))
         finish = getattr(self.enricher, "finish", None)
         if finish is not None:
@@ -180,7 +212,7 @@ class _Phase:
         return batch
 
     def _recognise(self, batch: Sequence[Article], report: EntityReport) -> None:
-        """Recognise one batch (cached on the way), then rewrite and commit it."""
+        """Recognise one batch (cached on the way), then hand it to the open writer."""
         done = report.recognised
 
         def progress(phase: str, count: int, total: int) -> None:
@@ -195,28 +227,68 @@ class _Phase:
         self._rewrite(batch, enrichments)
         _add_timing(report, "writing", timer)
         report.recognised += len(batch)
-        report.batches += 1
         self.progress("entities", report.recognised, report.total)
 
     def _rewrite(self, batch: Sequence[Article], enrichments: dict[str, Enrichment]) -> None:
-        """Delete and add again the batch's documents with their entity fields; commit; then
-        write the catalog (entity names, pending marks) for the new generation."""
-        writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+        """Delete and add again the batch's documents with their entity fields (in the
+        phase's open writer; nothing is visible before ``_commit``)."""
+        if self._writes is None:
+            self._writes = _Writes(self.ix.writer(limitmb=WRITER_LIMIT_MB))
+        writes = self._writes
         try:
             for article in batch:
                 extra = enrichments.get(article.id, Enrichment())
-                writer.delete_by_term("article_id", article.id)
-                add_article(writer, article, extra)
-                self.catalog.put_article(summarize(article), extra.forms)
-            writer.commit(mergetype=self.merge_policy)
+                writes.writer.delete_by_term("article_id", article.id)
+                add_article(writes.writer, article, extra)
+                writes.articles.append((summarize(article), extra.forms))
         except BaseException:
-            writer.cancel()
+            self._cancel()
             raise
+
+    def _commit(self, report: EntityReport, after_batch: AfterBatch | None, final: bool) -> None:
+        """Commit the open writer (merging only on the phase's last commit), then write the
+        catalog (entity names, pending marks) for the new generation."""
+        writes, self._writes = self._writes, None
+        if writes is None:
+            return
+        timer = time.perf_counter()
+        try:
+            mergetype = self.merge_policy if final else _no_merge
+            commit_reporting(writes.writer, self.progress, mergetype, "saving entities")
+        except BaseException:
+            writes.writer.cancel()
+            raise
+        for summary, forms in writes.articles:
+            self.catalog.put_article(summary, forms)
         self._save_catalog()
+        _add_timing(report, "writing", timer)
+        report.commits += 1
+        if after_batch is not None:
+            ids = tuple(summary.id for summary, _ in writes.articles)
+            after_batch(report.recognised, report.total, ids)
+
+    def _cancel(self) -> None:
+        """Give up the open writer, if any (its temporary files are removed)."""
+        writes, self._writes = self._writes, None
+        if writes is not None:
+            writes.writer.cancel()
 
     def _save_catalog(self) -> None:
         self.catalog.generation = self.ix.latest_generation()
         write_catalog(self.folder, self.catalog)
+
+
+@dataclass
+class _Writes:
+    """The phase's open writer and the articles written to it since the last commit."""
+
+    writer: Any
+    articles: list[tuple[ArticleSummary, tuple[EntityForm, ...]]] = field(default_factory=list)
+
+
+def _no_merge(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh ``mergetype`` that keeps every segment (the phase's commits but its last)."""
+    return segments
 
 
 def _load(searcher: Any, article_id: str) -> Article | None:

@@ -52,6 +52,18 @@ def active_dir(index_root: Path) -> Path | None:
         return None
 
 
+def snapshot_id(index_root: Path) -> tuple[str, int] | None:
+    """The active index folder's name and its Whoosh generation (None: no usable index).
+    Two equal ids mean that nothing was committed in between."""
+    folder = active_dir(index_root)
+    if folder is None:
+        return None
+    try:
+        return folder.name, int(whoosh_index.open_dir(str(folder)).latest_generation())
+    except Exception:  # Whoosh raises many types for damaged files
+        return None
+
+
 C = TypeVar("C", Catalog, StoredCatalog)
 
 

@@ -313,31 +313,42 @@ def _skeleton(words: list[str]) -> str:
     return " ".join([*(re.sub(r"[aeiouy]", "", w) for w in words[:-1]), words[-1]])
 
 
+@dataclass(frozen=True)
+class _ArticleContext:
+    """Per article, the entities it mentions (by group: a name as written and the type), and
+    per group the articles naming it, in the same order (so that ``_shared_context`` reads
+    only those articles, not every article for every pair it compares)."""
+
+    names: dict[str, dict[str, tuple[str, str]]]
+    articles_of: dict[str, list[str]]
+
+
 def _article_context(
     forms: list[EntityForm], node_of: list[str], groups: _Groups
-) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per article, the entities it mentions (by group: a name as written and the type),
-    dates left out."""
-    context: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+) -> _ArticleContext:
+    """Each article's entities, dates left out."""
+    names: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     for form, node in zip(forms, node_of, strict=True):
         if form.type != DATE:
+            group = groups.find(node)  # no union happens in this loop: once per form
             for article_id in form.article_ids:
-                context[article_id].setdefault(groups.find(node), (form.name, form.type))
-    return context
+                names[article_id].setdefault(group, (form.name, form.type))
+    articles_of: dict[str, list[str]] = defaultdict(list)
+    for article_id, named in names.items():
+        for group in named:
+            articles_of[group].append(article_id)
+    return _ArticleContext(names, articles_of)
 
 
-def _shared_context(
-    context: dict[str, dict[str, tuple[str, str]]], a: str, b: str
-) -> list[tuple[str, str]]:
+def _shared_context(context: _ArticleContext, a: str, b: str) -> list[tuple[str, str]]:
     """Entities (other than the two) named both in an article of ``a`` and one of ``b``:
     people and organisations first, at most five."""
     around_a: dict[str, tuple[str, str]] = {}
     around_b: dict[str, tuple[str, str]] = {}
-    for names in context.values():
-        if a in names:
-            around_a.update(names)
-        if b in names:
-            around_b.update(names)
+    for article_id in context.articles_of.get(a, ()):
+        around_a.update(context.names[article_id])
+    for article_id in context.articles_of.get(b, ()):
+        around_b.update(context.names[article_id])
     common = set(around_a) & set(around_b) - {a, b}
     shared = sorted((around_a[k] for k in common), key=lambda s: (s[1] not in (PERSON, ORG), s))
     return shared[:5]

@@ -37,6 +37,7 @@ from briefreader.tui.screens.reader_parts import (
     ArticleShown,
     EntitiesAdded,
     LibraryOpened,
+    NoArticleOpened,
     OpenWanted,
     PlaceChanged,
     QueryListed,
@@ -81,7 +82,7 @@ class MainScreen(PollingScreen):
         Binding("slash", "focus_search", "Search", show=False, id="reader.search", priority=True),
         Binding("r", "toggle_side", "Panel", id="reader.toggle-side"),
         Binding("l", "toggle_list", "List", show=False, id="reader.toggle-list"),
-        Binding("t", "next_tab", "Panel tab", show=False, id="reader.next-tab"),
+        Binding("t", "next_tab", "Next panel tab", show=False, id="reader.next-tab"),
         Binding("backspace,alt+left", "back", "Back", show=False, id="reader.back"),
         Binding("alt+right", "forward", "Forward", show=False, id="reader.forward"),
         Binding("o", "focus_results", "Results", show=False, id="reader.results"),
@@ -212,8 +213,14 @@ class MainScreen(PollingScreen):
 
     @on(ArticleShown)
     def _marks_follow_the_list(self, _message: ArticleShown) -> None:
-        """An article loaded while the list changed shows the listed query's hits too."""
+        """An article loaded while the list changed shows the listed query's hits too; the
+        list gives the article pane its room back."""
         self.article.remark(self.results_query)
+        self.remove_class("-no-article")
+
+    def on_no_article_opened(self, _message: NoArticleOpened) -> None:
+        """Nothing to read yet: below 110 columns the list takes the width (see the .tcss)."""
+        self.add_class("-no-article")
 
     def on_place_changed(self, _message: PlaceChanged) -> None:
         """The status line: the paragraph, the hit, and the article's place in the results."""
@@ -287,10 +294,16 @@ class MainScreen(PollingScreen):
             self.related.request()
 
     def action_next_tab(self) -> None:
-        """Show the side panel's next tab (Related, Entities, Notes), the panel too."""
+        """The side panel's next tab (Related, Entities, Notes), the panel too."""
+        self.show_side_tab(self.side.next_tab())
+
+    def show_side_tab(self, name: str) -> None:
+        """Show the side panel on the tab ``name``, with the focus in its list: one key
+        to the Entities (``t``), not ``t`` then two Tabs past the tab strip."""
         if not self.side_visible:
             self.action_toggle_side()
-        self.side.next_tab()
+        self.side.show_tab(name)
+        self.set_focus(self.side.tab_list(name))
 
     def action_toggle_list(self) -> None:
         """Show or hide the results list beside the article while reading (narrower than

@@ -35,6 +35,7 @@ from briefreader.tui.screens.reader_parts import (
     ArticleShown,
     EntitiesAdded,
     LibraryOpened,
+    NoArticleOpened,
     OpenWanted,
     Part,
     PlaceChanged,
@@ -206,6 +207,8 @@ class ArticlePart(Part):
             request = OpenRequest(self.session.article_id, passage=self.view.cursor)
         if request is not None:
             self.post_message(OpenWanted(request, jump=False, focus=False))
+        elif message.first:
+            self.post_message(NoArticleOpened())
 
     def on_article_view_moved(self, message: ArticleView.Moved) -> None:
         """The cursor moved to a paragraph: the status line, and remember it (saved after a

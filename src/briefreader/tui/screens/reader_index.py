@@ -9,7 +9,9 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
@@ -27,7 +29,7 @@ from briefreader.tui.messages import (
     LibraryFailed,
     LibraryReady,
 )
-from briefreader.tui.screens.reader_parts import EntitiesAdded, LibraryOpened, Part
+from briefreader.tui.screens.reader_parts import EntitiesAdded, LibraryOpened, Part, ReaderSession
 from briefreader.tui.widgets.article_view import ArticleView
 from briefreader.tui.widgets.indexing import IndexingStatus
 from briefreader.tui.widgets.search_bar import SearchBar
@@ -36,6 +38,7 @@ from briefreader.tui.widgets.search_bar import SearchBar
 # left this long (``merge_when_idle``); the merge runs at the lowest CPU priority.
 MERGE_IDLE_SECONDS = 5.0
 MERGE_COMMAND = ["-m", "briefreader.search.index.full_merge"]  # then the workspace folder
+MERGE_POLL_SECONDS = 0.1  # how often the merge worker checks whether it was cancelled
 
 
 class IndexPart(Part):
@@ -46,6 +49,15 @@ class IndexPart(Part):
     entity_phase = False  # this reader runs the entity phase (it holds the index lock)
     merging = False  # this reader's background merge runs (it refreshes the library itself)
     merge_timer: Any = None
+
+    def __init__(self, session: ReaderSession) -> None:
+        super().__init__(session)
+        self.merge_child = MergeChild()
+
+    def on_unmount(self) -> None:
+        """The reader is closing (Textual unmounts every screen's widgets on any exit):
+        kill the merge now, not at the worker's next poll, which may come after exit."""
+        self.merge_child.close()
 
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
@@ -134,7 +146,8 @@ class IndexPart(Part):
             now = time.monotonic()
             if now - last[0] > 0.25:
                 last[0] = now
-                self.post_message(EntitiesProgress(done, total))
+                saving = phase != "entities"  # a commit's postings
+                self.post_message(EntitiesProgress(done, total, saving=saving))
 
         return report
 
@@ -144,7 +157,7 @@ class IndexPart(Part):
             self.coverage = message.coverage
         indexing = self.screen.query_one(IndexingStatus)
         indexing.display = True
-        indexing.show_entities(message.done, message.total, self.coverage)
+        indexing.show_entities(message.done, message.total, self.coverage, message.saving)
         if message.batch:
             self.post_message(EntitiesAdded(frozenset(message.batch)))
 
@@ -168,8 +181,8 @@ class IndexPart(Part):
     def merge_segments(self) -> None:
         """Merge the segments in a process of its own at the lowest priority (no GIL shared
         with the reader, which keeps searching its snapshot), then refresh the library on
-        the merged generation without a toast. Quitting kills the merge: the index keeps
-        its previous generation."""
+        the merged generation without a toast. Quitting kills the merge (``on_unmount``): the
+        index keeps its previous generation."""
         from briefreader.search.index.full_merge import needs_merge
 
         workspace, worker = self.session.workspace, get_current_worker()
@@ -177,7 +190,7 @@ class IndexPart(Part):
             return
         self.merging = True
         try:
-            if _merge_process(str(workspace.root), lambda: worker.is_cancelled) == 0:
+            if self.merge_child.run(str(workspace.root), lambda: worker.is_cancelled) == 0:
                 self._refresh_quietly()
         finally:
             self.merging = False
@@ -263,18 +276,55 @@ class IndexPart(Part):
         self.screen.query_one(ArticleView).set_placeholder(message.reason)
 
 
-def _merge_process(root: str, cancelled: Any) -> int | None:
-    """Run ``full_merge`` on the workspace at ``root`` in a child process; kill it when
-    ``cancelled()``. Its exit code (None when killed)."""
-    command = [sys.executable, *MERGE_COMMAND, root]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while process.poll() is None:
-        if cancelled():
-            process.kill()
-            process.wait()
-            return None
-        time.sleep(0.1)
-    return process.returncode
+class MergeChild:
+    """The background merge's child processes, killable from any thread: the merge worker
+    waits on its own, and the app's exit path (``IndexPart.on_unmount``) kills and reaps
+    them at once, so a reader that quits never leaves a merge running behind it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._closed = False
+
+    def run(self, root: str, cancelled: Callable[[], bool]) -> int | None:
+        """Run ``full_merge`` on the workspace at ``root``; kill it when ``cancelled()``.
+        Its exit code (None when killed, or not started because the reader is closing)."""
+        with self._lock:
+            if self._closed:
+                return None
+            command = [sys.executable, *MERGE_COMMAND, root]
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            self._running.add(process)
+        try:
+            while True:
+                try:
+                    code = process.wait(timeout=MERGE_POLL_SECONDS)
+                except subprocess.TimeoutExpired:
+                    if cancelled():
+                        _kill(process)
+                        return None
+                    continue
+                return None if code < 0 else code
+        finally:
+            with self._lock:
+                self._running.discard(process)
+
+    def close(self) -> None:
+        """Kill and reap every merge running, and start none after this."""
+        with self._lock:
+            self._closed = True
+            running, self._running = self._running, set()
+        for process in running:
+            _kill(process)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill a child process and reap it (no zombie left behind)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
 
 
 def _freeze_long_lived() -> None:

@@ -64,6 +64,12 @@ class LibraryOpened(Message):
 
 
 @dataclass
+class NoArticleOpened(Message):
+    """The library opened with no article to show (none read last time): below 110 columns
+    the results list takes the article pane's room until an article is shown."""
+
+
+@dataclass
 class EntitiesAdded(Message):
     """A batch of the entity phase is in the (refreshed) library: these articles have their
     entities now. Search again and show the open article's highlights, in place."""

@@ -24,15 +24,23 @@ class IndexingStatus(Horizontal):
         self.query_one("#indexing-label", Static).update(Text(f"{label} {done}/{total}"))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
-    def show_entities(self, done: int, total: int, coverage: tuple[int, int]) -> None:
+    def show_entities(
+        self, done: int, total: int, coverage: tuple[int, int], saving: bool = False
+    ) -> None:
         """The entity phase (the reader is usable meanwhile): ``done`` of ``total`` pending
-        articles, and how many articles entity search and highlights cover so far."""
+        articles (``saving``: a commit's postings, shown as a share), and how many articles
+        entity search and highlights cover so far."""
         label = self.query_one("#indexing-label", Static)
         label.styles.width = "auto"
         recognised, articles = coverage
+        step = (
+            f"Saving entities {100 * done // max(total, 1)}%"
+            if saving
+            else f"Finding entities {grouped(done)}/{grouped(total)}"
+        )
         label.update(
             Text(
-                f"Finding entities {grouped(done)}/{grouped(total)} · entities recognised in "
+                f"{step} · entities recognised in "
                 f"{grouped(recognised)} of {grouped(articles)} articles so far"
             )
         )

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -80,17 +81,24 @@ class SidePanel(Vertical):
         self.show_entities({})
 
     TABS = ("related", "entities", "notes")
+    TAB_LISTS: ClassVar[dict[str, str]] = {
+        "related": "#related-list",
+        "entities": "#entity-list",
+        "notes": "#note-list",
+    }
 
     def next_tab(self) -> str:
-        """Switch to the tab after the active one (round); its name."""
+        """The name of the tab after the active one (round)."""
         active = self.query_one(TabbedContent).active.removeprefix("tab-")
-        name = self.TABS[(self.TABS.index(active) + 1) % len(self.TABS)] if active else "related"
-        self.show_tab(name)
-        return name
+        return self.TABS[(self.TABS.index(active) + 1) % len(self.TABS)] if active else "related"
 
     def show_tab(self, name: str) -> None:
         """Switch to the ``related``, ``entities`` or ``notes`` tab."""
         self.query_one(TabbedContent).active = f"tab-{name}"
+
+    def tab_list(self, name: str) -> Widget:
+        """The list in the tab ``name`` (where its keys work: j/k, Enter…)."""
+        return self.query_one(self.TAB_LISTS[name])
 
     @property
     def note_list(self) -> NoteList:
