@@ -27,20 +27,25 @@ def commit_reporting(
         per_document = total / writer.docnum if writer.docnum else 0.0
         writer.add_postings_to_pool = _merge_reporting(writer, progress, per_document)
     if pool is not None and total:
-        postings = pool.iter_postings
-
-        def counted() -> Iterator[Any]:
-            """The postings, a step of progress after every ``COMMIT_REPORT_EVERY``."""
-            done = 0
-            for chunk in _chunks(postings()):
-                yield from chunk
-                done += len(chunk)
-                if len(chunk) == COMMIT_REPORT_EVERY:  # merged segments add postings: cap
-                    progress(phase, min(done, total), total + 1)
-
-        pool.iter_postings = counted
+        pool.iter_terms = _terms_reporting(pool.iter_terms, progress, phase, total)
     writer.commit(mergetype=mergetype)
     progress(phase, total + 1, total + 1)
+
+
+def _terms_reporting(terms: Any, progress: ProgressFn, phase: str, total: int) -> Any:
+    """``TermPool.iter_terms`` (what the commit writes, term by term) with a step of
+    progress after about every ``COMMIT_REPORT_EVERY`` postings."""
+
+    def counted() -> Iterator[Any]:
+        done, reported = 0, 0
+        for term in terms():
+            yield term
+            done += len(term[2])
+            if done - reported >= COMMIT_REPORT_EVERY:
+                reported = done  # merged segments add postings: cap at the total
+                progress(phase, min(done, total), total + 1)
+
+    return counted
 
 
 def _merge_reporting(writer: Any, progress: ProgressFn, per_document: float) -> Any:
