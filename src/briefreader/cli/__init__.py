@@ -22,6 +22,7 @@ from briefreader.cli.common import (
     discard_stdout,
     fail,
     printable,
+    set_command_process,
     set_verbosity,
     shorten_echoes,
 )
@@ -139,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quiet and args.verbose:
         return fail("-q and -v contradict each other: give one")
     set_verbosity(-1 if args.quiet else args.verbose)
+    set_command_process(argv is None)
     handler = getattr(args, "handler", None)
     stdout = sys.stdout
     if handler is None:

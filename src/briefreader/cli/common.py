@@ -20,6 +20,8 @@ from briefreader.workspace import Workspace, WorkspaceError, find_workspace
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from briefreader.search.budget import Budget
+
 EXIT_WRITE_FAILED = 74  # EX_IOERR: output could not be written (disk full, closed pipe…)
 
 
@@ -60,6 +62,25 @@ def summary(line: str, *, stderr: bool = False) -> None:
 def verbosity() -> int:
     """The level set by ``-v``/``-q`` (0 by default)."""
     return _verbosity
+
+
+_command_process = False
+
+
+def set_command_process(command: bool) -> None:
+    """Whether this process was started to run one command (``main`` read ``sys.argv``),
+    rather than ``main`` called with arguments inside a longer-lived process (tests)."""
+    global _command_process
+    _command_process = command
+
+
+def query_budget() -> Budget:
+    """The time budget of a command's query: from the process's start when the process runs
+    this one command (start-up and opening the index count: the answer or refusal comes
+    within 2 s of the command being typed), else from now."""
+    from briefreader.search.budget import Budget
+
+    return Budget.from_process_start() if _command_process else Budget()
 
 
 def fail(message: str, code: int = 2) -> int:

@@ -14,6 +14,7 @@ from briefreader.cli.common import (
     out_console,
     print_json,
     printable,
+    query_budget,
     summary,
     verbosity,
     workspace_from,
@@ -26,6 +27,7 @@ from briefreader.workspace import Workspace, init_workspace
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
     from rich.text import Text
 
+    from briefreader.search.budget import Budget
     from briefreader.search.index.entity_phase import EntityReport
     from briefreader.search.index.full_merge import MergeReport
     from briefreader.search.index.indexer import IndexReport
@@ -189,6 +191,22 @@ def entity_phase_line(entities: EntityReport) -> str:
     if entities.left:
         return f"{done}; {grouped(entities.left)} still to do (the next run goes on)"
     return f"{done} ({counted(entities.commits, 'commit')}, {entities.seconds:.1f}s)"
+
+
+def open_library_for_query(workspace: Workspace) -> tuple[Library, Budget]:
+    """The library and the time budget of a command's query (``common.query_budget``:
+    start-up and opening count), unless the index had to be built first: that is not the
+    query's time."""
+    import time
+
+    from briefreader.search.budget import Budget
+
+    budget = query_budget()
+    started = time.monotonic()
+    library = open_library(workspace)
+    if time.monotonic() - started > budget.seconds:
+        budget = Budget()
+    return library, budget
 
 
 def open_library(workspace: Workspace, quiet: bool | None = None) -> Library:

@@ -13,7 +13,7 @@ from briefreader.cli.common import (
     shorten,
     workspace_from,
 )
-from briefreader.cli.corpus import open_library
+from briefreader.cli.corpus import open_library_for_query
 from briefreader.cli.facets import add_facet_options, cmd_facets
 from briefreader.models import Hit, SearchResult
 from briefreader.text.decode import strip_control
@@ -61,7 +61,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from briefreader.search.budget import Budget
     from briefreader.search.query import QueryError
 
     if args.limit < 1:
@@ -69,11 +68,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     if args.facets:
         return cmd_facets(args, text)
-    # Start-up and opening the index count too: the answer or refusal comes within it.
-    budget = Budget.from_process_start()
-    library = open_library(workspace_from(args))
-    if budget.elapsed() > budget.seconds:  # the index had to be built first: not the query's
-        budget = Budget()
+    library, budget = open_library_for_query(workspace_from(args))
     try:
         # The exact count too, when the budget leaves time for it (else "about N").
         result = library.search(text, limit=args.limit, budget=budget, count_all=True)
