@@ -212,14 +212,20 @@ def shown(screen: MainScreen, widget: Any) -> bool:
     return False
 
 
+WALKS = {"i l o esc": (("i", "l", "o", "escape"), 3), "with r t": (("i", "l", "o", "r", "t"), 2)}
+
+
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)])
 @pytest.mark.parametrize("article", [False, True])
-async def test_focus_and_visibility_agree_over_i_l_o_esc(
-    make_app: Any, size: tuple[int, int], article: bool
+@pytest.mark.parametrize("walk", list(WALKS))
+async def test_focus_and_visibility_agree_over_every_run_of_keys(
+    make_app: Any, size: tuple[int, int], article: bool, walk: str
 ) -> None:
     """At 80x24 with no article open, i then l left the focus on the article pane under the
     list's full-width overlay (j and Enter did nothing, the footer offered the article's
-    keys). Every run of three of i, l, o and Esc keeps the focused widget on screen."""
+    keys). Every run of three of i, l, o and Esc (and of two with r and t) keeps the
+    focused widget on screen."""
+    keys, length = WALKS[walk]
     async with make_app().run_test(size=size) as pilot:
         await settle(pilot)
         screen = await search(pilot, "kataib")
@@ -228,7 +234,7 @@ async def test_focus_and_visibility_agree_over_i_l_o_esc(
             await pilot.press("enter")
         await settle(pilot)
         pressed: list[str] = []
-        for key in de_bruijn(("i", "l", "o", "escape"), 3):
+        for key in de_bruijn(keys, length):
             await pilot.press(key)
             await pilot.pause()
             pressed.append(key)
