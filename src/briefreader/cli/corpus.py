@@ -21,7 +21,7 @@ from briefreader.cli.common import (
 from briefreader.models import Article
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.text.wording import counted, grouped
-from briefreader.workspace import Workspace, init_workspace
+from briefreader.workspace import Workspace, WorkspaceError, init_workspace
 
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
     from rich.text import Text
@@ -79,7 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    workspace = init_workspace(Path(args.directory), sample=args.sample)
+    try:
+        workspace = init_workspace(Path(args.directory), sample=args.sample)
+    except WorkspaceError as error:  # a file where a folder goes: one line, exit 2
+        raise CommandError(printable(str(error))) from error
     count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
     summary(f"workspace ready at {workspace.root} ({counted(count, 'article file')})")
     return 0
