@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,7 +98,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
-    merged = run_merge(workspace, asked=args.merge)
+    merged = run_merge(workspace, asked=args.merge, quiet=args.quiet)
     if merged is not None and not args.quiet:
         print_merge(merged)
     elif args.merge and not args.quiet:
@@ -121,10 +122,11 @@ def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> 
         err_console().print(f"reader caches: building in the background (pid {pid})", markup=False)
 
 
-def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
+def run_merge(workspace: Workspace, *, asked: bool, quiet: bool = False) -> MergeReport | None:
     """Merge the index's segments into one when asked, or without asking when that is cheap
-    (``full_merge.cheap_to_merge``); None when nothing was merged. IndexBusy and disk errors
-    are CommandError."""
+    (``full_merge.cheap_to_merge``), with a progress bar on a terminal; None when nothing was
+    merged. IndexBusy and disk errors are CommandError."""
+    from briefreader.cli.progress import progress_reporter
     from briefreader.search.index import full_merge
     from briefreader.search.index.store import IndexBusy
 
@@ -133,7 +135,8 @@ def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
     ):
         return None
     try:
-        return full_merge.merge_segments(workspace)
+        with progress_reporter(not quiet and sys.stderr.isatty()) as progress:
+            return full_merge.merge_segments(workspace, progress)
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:
