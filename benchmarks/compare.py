@@ -76,11 +76,14 @@ def copy_workspace(source: Path, target: Path) -> Path:
     return target
 
 
-def build(side: Side) -> dict[str, Any]:
-    """Index the side's workspace from scratch in a fresh process."""
-    started = time.perf_counter()
+def run_json(side: Side, what: str, *command: str) -> dict[str, Any]:
+    """Run ``python -m <command>`` with the side's code; its last line of output, as JSON.
+
+    Raises:
+        SystemExit: the command failed (``what`` and the end of its output say how).
+    """
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.probe", "build", str(side.workspace)],
+        [sys.executable, "-m", *command],
         capture_output=True,
         text=True,
         env=side.env(),
@@ -88,8 +91,15 @@ def build(side: Side) -> dict[str, Any]:
     )
     if done.returncode != 0:
         tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-        raise SystemExit(f"{side.name}: build failed: {tail}")
+        raise SystemExit(f"{side.name}: {what} failed: {tail}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def build(side: Side) -> dict[str, Any]:
+    """Index the side's workspace from scratch in a fresh process."""
+    started = time.perf_counter()
+    result = run_json(side, "build", "benchmarks.probe", "build", str(side.workspace))
     result["wall_s"] = round(time.perf_counter() - started, 2)
     result["index_mb"] = round(
         sum(p.stat().st_size for p in (side.workspace / "index").rglob("*") if p.is_file()) / 1e6,

@@ -165,5 +165,23 @@ def test_text_phase_reports_mb_per_cpu_second() -> None:
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     row = json.loads(done.stdout.strip().splitlines()[-1])
-    assert row["cpu_s"] > 0 and row["mb_per_cpu_s"] > 0
+    assert row["cpu_s"] > 0 and row["mb_per_cpu_s"] > 0 and row["peak_rss_mb"] > 0
     assert {"parsing", "indexing", "commit"} <= set(row["timings"])
+
+
+def test_text_phase_compare_interleaves_and_gives_ratios() -> None:
+    """``--compare REF`` runs the two sides ABBA and reports medians and tree ÷ REF."""
+    from benchmarks.text_phase import _order, summarize
+
+    assert _order(3) == [0, 1, 1, 0, 0, 1]
+    runs = {
+        "tree": [{key: 2.0 for key in ("cpu_s", "wall_s", "mb_per_cpu_s", "mb_per_s")}],
+        "main": [{key: 4.0 for key in ("cpu_s", "wall_s", "mb_per_cpu_s", "mb_per_s")}],
+    }
+    for name, value in (("tree", 100.0), ("main", 200.0)):
+        runs[name][0]["peak_rss_mb"] = value
+    result = summarize(runs, ["tree", "main"])
+    assert result["medians"]["tree"]["cpu_s"] == 2.0
+    assert result["ratios"] == dict.fromkeys(
+        ("cpu_s", "wall_s", "mb_per_cpu_s", "mb_per_s", "peak_rss_mb"), 0.5
+    )

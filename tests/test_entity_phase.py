@@ -303,3 +303,32 @@ def test_the_commit_reports_its_progress_as_saving_entities(tmp_path: Path) -> N
     saving = [(done, total) for phase, done, total in steps if phase == "saving entities"]
     assert saving and saving[0][0] == 0 and saving[-1][0] == saving[-1][1] > 1
     assert {phase for phase, _, _ in steps} == {"entities", "saving entities"}
+
+
+def test_the_first_batch_is_small_and_committed_at_once(tmp_path: Path) -> None:
+    """A tenth of a batch goes first and is committed when more follow: the newest articles
+    get their entities early even when the phase is a few batches long."""
+    workspace = _workspace(tmp_path, count=30)
+    update_index(workspace, entities=False)
+    size = len(_story(10)) * 10  # about ten articles a batch, the first about one
+    committed: list[int] = []
+    report = recognise_pending(
+        workspace, batch_chars=size, after_batch=lambda done, total, ids: committed.append(done)
+    )
+    assert committed[0] <= 2 and committed[-1] == 30 == report.recognised
+
+
+def test_a_big_phase_commits_its_first_batch_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch is committed even when it is far below the first commit point."""
+    from briefreader.search.index import entity_phase
+
+    monkeypatch.setattr(entity_phase, "COMMIT_POINTS", (0.5, 0.9))
+    workspace = _workspace(tmp_path, count=30)
+    update_index(workspace, entities=False)
+    committed: list[int] = []
+    recognise_pending(
+        workspace, batch_chars=10, after_batch=lambda done, total, ids: committed.append(done)
+    )
+    assert committed == [1, 15, 27, 30]

@@ -72,3 +72,17 @@ def test_pickles_and_refuses_other_chains() -> None:
     assert _tokens(copy, TEXTS[0], {}) == _tokens(_chain(True), TEXTS[0], {})
     with pytest.raises(ValueError):
         FastAnalyzer(analysis.RegexTokenizer(), analysis.LowercaseFilter())
+
+
+@pytest.mark.parametrize("stem", [True, False])
+def test_spans_and_terms_are_the_chains_tokens(stem: bool) -> None:
+    """``spans`` and ``terms`` (read by key terms and word values) give the chain's texts,
+    characters and positions, and key terms come out the same from either."""
+    from briefreader.search.index.terms import analyse_terms
+
+    fast = text_analyzer() if stem else word_analyzer()
+    for text in TEXTS * 2:
+        tokens = _tokens(_chain(stem), text, {"chars": True, "positions": True})
+        assert list(zip(*fast.spans(text), strict=True)) == [(t[0], t[2], t[3]) for t in tokens]
+        assert list(zip(*fast.terms(text), strict=True)) == [(t[0], t[1]) for t in tokens]
+        assert analyse_terms(fast, text) == analyse_terms(_chain(stem), text)

@@ -249,6 +249,32 @@ def test_stored_article_keeps_its_text_once_and_comes_back_whole(tmp_path: Path)
     assert article_from_json(article_to_json(odd)) == odd
 
 
+def test_each_parsed_article_is_freed_once_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text phase parses every file first; an article written to the index is let go
+    at once, so the parsed corpus does not stay in memory beside the postings."""
+    import gc
+    import weakref
+
+    from briefreader.search.index import indexer
+
+    ws = _ws(tmp_path, **{f"n{n}": f"Story {n}\n\n{BODY} n{n}" for n in range(12)})
+    written: list[weakref.ref[object]] = []
+    alive: list[int] = []
+    add_article = indexer.add_article
+
+    def counting(writer: object, article: object, extra: object) -> None:
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in written))
+        written.append(weakref.ref(article))
+        add_article(writer, article, extra)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(indexer, "add_article", counting)
+    update_index(ws)
+    assert len(written) == 12 and max(alive) <= 1
+
+
 def test_a_commit_reports_progress_while_it_merges(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

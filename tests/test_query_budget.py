@@ -446,3 +446,18 @@ def test_building_the_entity_table_is_not_the_querys_time(
     _slow(monkeypatch, LibraryClass, "_resolve_entities", clock)
     result = library.search('entity:"Kataib Hezbollah"', budget=Budget(clock=clock))
     assert clock.jumps == 1 and result.hits
+
+
+def test_a_command_s_budget_counts_its_start_up() -> None:
+    """``briefreader search`` promises its answer within 2 s of being typed: the budget
+    starts with the process, not after the imports."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time; time.sleep(0.6)\n"
+        "from briefreader.search.budget import Budget\n"
+        "print(Budget.from_process_start().elapsed())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 0.6 <= float(out.stdout) < 5

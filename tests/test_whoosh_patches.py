@@ -214,3 +214,29 @@ def test_lengths_read_once_per_field_write_what_whoosh_writes(tmp_path: Path, mo
     theirs = _term_lengths(tmp_path / "theirs", whoosh_patches.WHOOSH_FLUSH_SEGMENT, monkeypatch)
     assert ours == theirs
     assert any(row[2] for row in ours if len(row) == 5)  # lengths were written
+
+
+def test_fast_word_values_give_what_whoosh_gives() -> None:
+    """Our formats' word values from the one-loop analyzer are Whoosh's, item for item."""
+    from whoosh import formats
+
+    from briefreader.search.index import whoosh_patches
+    from briefreader.search.index.schema import CompactPositions, text_analyzer, word_analyzer
+
+    text = "The U.S. ferry, the ferries and the FERRY: late talks on U.N. ferry talks. Late."
+    cases = [
+        (CompactPositions(field_boost=1.5), text_analyzer(), {}),
+        (formats.Positions(field_boost=2.5), text_analyzer(), {}),
+        (formats.Frequency(field_boost=1.0), text_analyzer(), {}),
+        (formats.Existence(field_boost=1.0), word_analyzer(), {}),
+        (formats.Frequency(field_boost=1.0), text_analyzer(), {"no_morph": True}),
+    ]
+    for format_, analyzer, options in cases:
+        base = next(k for k in whoosh_patches.WHOOSH_WORD_VALUES if isinstance(format_, k))
+        whoosh_items = whoosh_patches.WHOOSH_WORD_VALUES[base](
+            format_, text, analyzer, mode="index", **options
+        )
+        ours = list(format_.word_values(text, analyzer, mode="index", **options))
+        theirs = list(whoosh_items)
+        assert sorted(ours) == sorted(theirs) and len(ours) >= 4
+        assert [type(item[2]) for item in ours] == [type(item[2]) for item in theirs]

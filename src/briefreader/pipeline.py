@@ -19,7 +19,12 @@ from typing import Literal
 from briefreader.models import ProgressFn
 from briefreader.notes import NotesError, ReanchorReport
 from briefreader.search.index import indexer
-from briefreader.search.index.enrich import Enricher, default_enricher, load_options_for
+from briefreader.search.index.enrich import (
+    Enricher,
+    EntityEnricher,
+    default_enricher,
+    load_options_for,
+)
 from briefreader.search.index.entity_phase import AfterBatch, EntityReport, recognise_pending
 from briefreader.search.index.indexer import IndexReport, LockedStep, update_index
 from briefreader.search.index.pending import clear_reanchor_pending
@@ -170,14 +175,20 @@ def run_entities(
     should_stop: Callable[[], bool] | None = None,
     after_batch: AfterBatch | None = None,
     enricher: Enricher | None = None,
+    processes: int | None = None,
 ) -> EntityReport:
     """The entity phase (``search/index/entity_phase.py``): recognise the pending articles
     batch by batch. Another process holding the index lock is not an error here: it runs
-    the phase itself (a notice says so).
+    the phase itself (a notice says so). ``processes`` overrides ``[entities] processes``
+    for the default enricher (the reader asks for 1).
 
     Raises:
         OSError: the disk is full or not writable (committed batches stay).
     """
+    if enricher is None and processes is not None:
+        enricher = default_enricher(workspace)
+        if isinstance(enricher, EntityEnricher):
+            enricher.options = {**enricher.options, "processes": processes}
     try:
         return recognise_pending(
             workspace,

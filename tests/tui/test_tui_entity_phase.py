@@ -17,6 +17,7 @@ from briefreader.search.index import entity_phase
 from briefreader.search.index.catalog import read_catalog
 from briefreader.search.index.enrich import EntityEnricher
 from briefreader.search.index.store import active_dir, write_lock
+from briefreader.text.entities.extract import processes
 from briefreader.tui.app import ReaderApp
 from briefreader.tui.screens.main import MainScreen
 from briefreader.tui.settings import ReaderSettings
@@ -45,10 +46,12 @@ class Gate:
     def __init__(self, allowed: int) -> None:
         self.allowed, self.calls = allowed, 0
         self.open = threading.Event()
+        self.processes: set[int] = set()  # the pool sizes the recogniser was given
 
     def wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def slow(enricher: EntityEnricher, articles: Sequence[Any], progress: Any) -> Any:
             self.calls += 1
+            self.processes.add(processes(enricher.options))
             if self.calls > self.allowed:
                 self.open.wait(30)
             return original(enricher, articles, progress)
@@ -61,7 +64,8 @@ def gated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, G
     """A workspace of six stories (rules recogniser), one article a batch, the third batch
     held until the test opens the gate."""
     root = make_workspace(tmp_path, {f"s{n}.txt": _story(n) for n in range(STORIES)})
-    (root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n', "utf-8")
+    settings = '[entities]\nrecogniser = "rules"\nprocesses = 2\n'
+    (root / "briefreader.toml").write_text(settings, "utf-8")
     monkeypatch.setattr(entity_phase, "BATCH_CHARS", 100)
     gate = Gate(allowed=2)
     monkeypatch.setattr(EntityEnricher, "__call__", gate.wrap(EntityEnricher.__call__))
@@ -128,6 +132,7 @@ async def test_the_reader_searches_and_reads_while_entities_are_recognised(
         assert not status.display
         assert await _search(pilot, screen, "person:sudani") == STORIES
     assert _pending(workspace) == set()
+    assert gate.processes == {1}  # the reader's phase never starts a pool (quitting hung)
 
 
 def _request(article_id: str) -> Any:

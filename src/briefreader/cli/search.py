@@ -69,7 +69,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     if args.facets:
         return cmd_facets(args, text)
-    budget = Budget()  # opening the index counts too: the answer or refusal comes within it
+    # Start-up and opening the index count too: the answer or refusal comes within it.
+    budget = Budget.from_process_start()
     library = open_library(workspace_from(args))
     if budget.elapsed() > budget.seconds:  # the index had to be built first: not the query's
         budget = Budget()

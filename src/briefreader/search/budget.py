@@ -18,6 +18,7 @@ Nothing runs past a refusal: the checks are in the thread doing the work (no tim
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -48,8 +49,9 @@ _ACTIVE = threading.local()  # the budget applied in this thread
 
 # Kept for the refusal itself: the longest stretch between two checkpoints on a loaded
 # machine, plus printing the message (benchmarks/query_budget.py at BBC x16, load 7-10 on 2
-# cores: refusals at most 55 ms past the deadline, answers at most 210 ms).
-MARGIN_SECONDS = 0.3
+# cores: refusals at most 55 ms past the deadline, answers at most 210 ms; but one refusal
+# of two fuzzy ~2 words OR-ed came at 2,333 ms with 0.3 s kept, load 4: 0.5 s now).
+MARGIN_SECONDS = 0.5
 # A query whose words expand to more indexed terms (posting lists to open, per segment and
 # field), or whose matcher would do more steps (``Cost.work``), than these is refused before
 # it runs: measured (benchmarks/query_budget.py --calibrate), a step of a costly query takes
@@ -74,6 +76,17 @@ def _never() -> bool:
     return False
 
 
+def process_age() -> float:
+    """Seconds since this process started (``/proc/self/stat``); 0 where that is unknown."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: clock ticks since boot
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
 def _unchecked() -> None:
     """The check of work that is not the query's (``Budget.paused``)."""
 
@@ -94,6 +107,15 @@ class Budget:
 
     def __post_init__(self) -> None:
         self.started = self.clock()
+
+    @classmethod
+    def from_process_start(cls) -> Budget:
+        """A budget that started when this process did: a one-shot command's answer or
+        refusal comes within ``seconds`` of being typed, start-up included (about 0.5 s of
+        imports on a loaded machine, which a budget started in the command left out)."""
+        budget = cls()
+        budget.started -= process_age()
+        return budget
 
     @property
     def deadline(self) -> float:

@@ -26,23 +26,31 @@ def commit_reporting(
     if pool is not None:
         per_document = total / writer.docnum if writer.docnum else 0.0
         writer.add_postings_to_pool = _merge_reporting(writer, progress, per_document)
-        postings = pool.iter_postings
-
-        def counted() -> Iterator[Any]:
-            """The postings, a step of progress after every ``COMMIT_REPORT_EVERY``, out of
-            the pool's postings now (merged segments' included: a full merge has no others)."""
-            nonlocal total
-            total = max(total, pool_size(pool))
-            done = 0
-            for chunk in _chunks(postings()):
-                yield from chunk
-                done += len(chunk)
-                if len(chunk) == COMMIT_REPORT_EVERY:
-                    progress(phase, min(done, total), total + 1)
-
-        pool.iter_postings = counted
+        if hasattr(pool, "iter_terms"):  # a TermPool (whoosh_patches makes every pool one)
+            pool.iter_terms = _terms_reporting(pool, progress, phase, total)
     writer.commit(mergetype=mergetype)
+    if pool is not None:  # merged segments' postings were added to the pool (and written)
+        total = max(total, pool_size(pool))
     progress(phase, total + 1, total + 1)
+
+
+def _terms_reporting(pool: Any, progress: ProgressFn, phase: str, total: int) -> Any:
+    """``TermPool.iter_terms`` (what the commit writes, term by term) with a step of
+    progress after about every ``COMMIT_REPORT_EVERY`` postings, out of the pool's postings
+    when it writes them (merged segments' included: a full merge has no others)."""
+    terms = pool.iter_terms
+
+    def counted() -> Iterator[Any]:
+        done, reported = 0, 0
+        total_now = max(total, pool_size(pool))
+        for term in terms():
+            yield term
+            done += len(term[2])
+            if done - reported >= COMMIT_REPORT_EVERY:
+                reported = done
+                progress(phase, min(done, total_now), total_now + 1)
+
+    return counted
 
 
 def _merge_reporting(writer: Any, progress: ProgressFn, per_document: float) -> Any:

@@ -16,8 +16,9 @@ of 259 CPU s of the phase at BBC ×2: docs/performance.md); committing eight equ
 merging them at the end still spent half the phase on the merge. So recognition batches stay
 small (progress, kills) while one writer takes them in, and the phase commits at
 ``COMMIT_POINTS``: once about 1% of its articles are done (the newest: entity search and
-highlights reach them within seconds), again at about 10%, and at the end, each share about
-ten times the one before. The last commit's merge (``merging.tiered_merge``) then copies only
+highlights reach them within seconds; the first batch is a tenth of the others, so that a small
+phase commits early too), again at about 10%, and at the end, each share about ten times the
+one before. The last commit's merge (``merging.tiered_merge``) then copies only
 the small early segments, about a tenth of what the phase wrote, and the text phase's
 segment, emptied by the rewrites of a full build, is dropped without being copied.
 """
@@ -64,6 +65,10 @@ WRITER_LIMIT_MB = 128
 # the batches so far searchable by entity in the reader; each share is about ten times the
 # one before, so the last commit's merge copies only about a tenth of what the phase wrote.
 COMMIT_POINTS = (0.01, 0.1)
+# The first batch is this much smaller than the others, and committed at once when more
+# follow: the newest articles get entity search and highlights within seconds, even in a
+# phase too small to reach a commit point between full batches.
+FIRST_BATCH_SHARE = 10
 
 StopFn = Callable[[], bool]
 MergePolicy = Callable[[Any, list[Any]], list[Any]]
@@ -172,10 +177,10 @@ class _Phase:
                 self._save_catalog()
             return
         report.total = len(waiting)
-        points = [share * len(waiting) for share in COMMIT_POINTS]
+        points = [share * len(waiting) for share in (0.0, *COMMIT_POINTS)]  # 0: the first
         ids = iter(waiting)
         try:
-            batch = self._next_batch(ids, batch_chars)
+            batch = self._next_batch(ids, max(1, batch_chars // FIRST_BATCH_SHARE))
             while batch and not self.should_stop():
                 self._recognise(batch, report)
                 batch = self._next_batch(ids, batch_chars)  # the last one commits at the end

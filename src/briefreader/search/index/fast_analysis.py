@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import analysis
+from whoosh.system import pack_uint as _pack_uint
 
 # The options a field or a query passes that the one loop reproduces (``boost`` and
 # ``nomorph``, from Whoosh's ``SpellField``, only become attributes of the token).
@@ -68,6 +69,18 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
                 token.startchar = starts[index]
                 token.endchar = ends[index]
             yield token
+
+    def terms(self, value: str, no_morph: bool = False) -> tuple[list[str], list[int]]:
+        """The texts and positions of the tokens the chain gives for ``value``."""
+        words, positions, _, _ = self._words(value)
+        stem = len(self.items) == 5 and not no_morph
+        return (self._stems(words) if stem else words), positions
+
+    def spans(self, value: str) -> tuple[list[str], list[int], list[int]]:
+        """The texts, start and end characters of the tokens the chain gives for ``value``
+        (as ``chars=True`` tokens have them)."""
+        words, _, starts, ends = self._words(value)
+        return (self._stems(words) if len(self.items) == 5 else words), starts, ends
 
     def _words(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
         with _LOCK:  # the reader parses queries while its worker thread indexes
@@ -125,3 +138,45 @@ def _fast(kwargs: dict[str, Any]) -> bool:
     if not _FAST_OPTIONS.issuperset(kwargs):
         return False
     return kwargs.get("removestops", True) is True
+
+
+def fast_terms(
+    value: Any, analyzer: Any, kwargs: dict[str, Any]
+) -> tuple[list[str], list[int]] | None:
+    """The token texts and positions Whoosh's ``formats.tokens`` would give, from the one
+    loop (None when it cannot answer: not a ``FastAnalyzer``, a list value, other options)."""
+    if not (isinstance(analyzer, FastAnalyzer) and isinstance(value, str) and _fast(kwargs)):
+        return None
+    return analyzer.terms(value, bool(kwargs.get("no_morph", False)))
+
+
+def _grouped(texts: list[str], positions: list[int]) -> dict[str, list[int]]:
+    """Each text's positions, texts in order of first appearance."""
+    grouped: dict[str, list[int]] = {}
+    for text, position in zip(texts, positions, strict=True):
+        found = grouped.get(text)
+        if found is None:
+            grouped[text] = [position]
+        else:
+            found.append(position)
+    return grouped
+
+
+def fast_word_values(original: Any, kind: str) -> Any:
+    """A ``word_values`` for Whoosh's ``Positions``, ``Frequency`` or ``Existence`` format
+    (``kind``) that reads ``fast_terms`` instead of a ``Token`` per word: the same
+    (text, frequency, weight, value) items, each token's boost being 1.0 (the one loop's)."""
+
+    def word_values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+        found = fast_terms(value, analyzer, {**kwargs, "positions": True, "boosts": True})
+        if found is None:
+            return original(self, value, analyzer, **kwargs)
+        boost = self.field_boost
+        if kind == "existence":
+            return [(text, 1, boost, b"") for text in set(found[0])]
+        grouped = _grouped(*found)
+        if kind == "positions":
+            return [(t, len(p), float(len(p)) * boost, self.encode(p)) for t, p in grouped.items()]
+        return [(t, len(p), float(len(p)) * boost, _pack_uint(len(p))) for t, p in grouped.items()]
+
+    return word_values

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh.writing import IndexWriter
 
@@ -53,7 +53,8 @@ from briefreader.workspace import Workspace
 if TYPE_CHECKING:
     from briefreader.search.index.entity_phase import EntityReport
 
-WRITER_LIMIT_MB = 256
+_T = TypeVar("_T")
+WRITER_LIMIT_MB = 128  # MB of postings in memory (TermPool measures them) before a spill
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
 # Whoosh's own ``MERGE_SMALL`` to compare.
 MERGE_POLICY: Callable[[Any, list[Any]], list[Any]] = tiered_merge
@@ -328,6 +329,7 @@ def _apply(
     timer = time.perf_counter()
     enrichments, pending = _text_phase_enrichments(enricher, articles, progress)
     report.timings["enrichment"] = time.perf_counter() - timer
+    del articles  # the articles are freed one by one as they are written (``_drained``)
     if not _needs_writing(catalog, plan, loaded):
         report.skipped.extend(result.skipped for result in loaded if result.skipped)
         return
@@ -342,9 +344,10 @@ def _apply(
         existed = {r.path for r in loaded if r.path in catalog.files}
         for result in loaded:  # all first: a freed id may go to a file that comes earlier
             _delete_file(writer, catalog, result.path)
-        for done, result in enumerate(loaded, start=1):
+        count = len(loaded)
+        for done, result in enumerate(_drained(loaded), start=1):
             _index_result(writer, catalog, result, plan, (enrichments, pending), report, existed)
-            progress("indexing", done, len(loaded))
+            progress("indexing", done, count)
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
         _commit(writer, progress)
@@ -352,6 +355,14 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _drained(items: list[_T]) -> Iterator[_T]:
+    """The items in order, each taken out of the list as it is handed on, so that its memory
+    can go once it is used (the parsed corpus was a third of a text phase's peak RSS)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _text_phase_enrichments(

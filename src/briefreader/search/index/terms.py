@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from briefreader.search.index.fast_analysis import FastAnalyzer
 from briefreader.search.index.schema import text_analyzer
 
 AnalysedTerms = tuple[Counter[str], dict[str, str], set[str], list[str]]
@@ -56,9 +58,8 @@ def analyse_terms(analyzer: Any, text: str) -> AnalysedTerms:
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
     names: set[str] = set()
-    for token in analyzer(text, chars=True, mode="query"):
-        term = token.text
-        word = text[token.startchar : token.endchar]
+    for term, start, end in _spans(analyzer, text):
+        word = text[start:end]
         lowered = word.lower().strip(".'’")
         if lowered in QUERY_STOP_WORDS:
             continue
@@ -68,10 +69,19 @@ def analyse_terms(analyzer: Any, text: str) -> AnalysedTerms:
         if (
             word[:1].isupper()
             and lowered not in CALENDAR_WORDS
-            and not _starts_sentence(text, token.startchar)
+            and not _starts_sentence(text, start)
         ):
             names.add(term)
     return counts, surface, names, sequence
+
+
+def _spans(analyzer: Any, text: str) -> Iterable[tuple[str, int, int]]:
+    """Each token's text, start and end character: from ``FastAnalyzer``'s lists when the
+    analyzer is one (no ``Token`` per word), else from the analyzer's tokens."""
+    if isinstance(analyzer, FastAnalyzer):
+        return zip(*analyzer.spans(text), strict=True)
+    tokens = analyzer(text, chars=True, mode="query")
+    return ((token.text, token.startchar, token.endchar) for token in tokens)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import zlib
 from array import array
 from typing import Any
 
-from whoosh import columns, writing
+from whoosh import columns, formats, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
@@ -20,6 +20,8 @@ from whoosh.matching import combo, wrappers
 from whoosh.query import terms
 
 from briefreader.search.index.checkpoints import checkpoint
+from briefreader.search.index.fast_analysis import fast_word_values
+from briefreader.search.index.term_pool import TermPool, write_terms
 
 _NO_COLUMN = object()
 _PEEK = 512  # bytes: a posting block header's pickle is well under this
@@ -121,19 +123,9 @@ def _buffer_file_init(self, buf, name=None, onclose=None):  # type: ignore[no-un
     self.is_closed = False
 
 
-_pool_save = writing.PostingPool.save
-
-
-def _counting_save(self):  # type: ignore[no-untyped-def]
-    """``PostingPool.save`` that also counts the postings it spills to disk, so that a
-    commit can report how far it has got through them (see ``pool_size``)."""
-    self.saved_postings = getattr(self, "saved_postings", 0) + len(self.current)
-    _pool_save(self)
-
-
 def pool_size(pool: Any) -> int:
-    """How many postings a writer's pool holds (spilled runs and the current one)."""
-    return int(getattr(pool, "saved_postings", 0)) + len(getattr(pool, "current", ()))
+    """How many postings a writer's pool holds (spilled or not)."""
+    return int(getattr(pool, "postings", 0))
 
 
 class _WholeLengths:
@@ -150,10 +142,15 @@ class _WholeLengths:
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """The length of field ``fieldname`` in document ``docnum``."""
+        table = self.table(fieldname)
+        return table[docnum] if table else default
+
+    def table(self, fieldname: str) -> list[int | None]:
+        """Every document's length of field ``fieldname`` (empty: the field has none)."""
         table = self._fields.get(fieldname)
         if table is None:
             table = self._fields[fieldname] = self._table(fieldname)
-        return table[docnum] if table else default
+        return table
 
     def _table(self, fieldname: str) -> list[int | None]:
         reader = self._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
@@ -161,16 +158,6 @@ class _WholeLengths:
             return []
         count = self._perdoc.doc_count_all()
         return [whoosh3.byte_to_length(b) if (b := reader[i]) else None for i in range(count)]
-
-
-def _pool_add(self, item):  # type: ignore[no-untyped-def]
-    """Whoosh's ``PostingPool.add`` without its per-posting type asserts (our documents
-    always give bytes): the same size estimate, spill and append."""
-    self.fieldnames.add(item[0])
-    self.currentsize += 150 + len(item[0]) + len(item[1]) * 2 + len(item[4] or "")
-    if self.currentsize > self.limit:
-        self.save()
-    self.current.append(item)
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):  # type: ignore[no-untyped-def]
@@ -195,11 +182,12 @@ WHOOSH_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment  # for the tests' co
 
 
 def _flush_segment(self):  # type: ignore[no-untyped-def]
-    """Whoosh's ``SegmentWriter._flush_segment`` with the lengths read once per field."""
+    """Whoosh's ``SegmentWriter._flush_segment`` with the lengths read once per field and
+    the postings written term by term from the ``TermPool``."""
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
-    postings = self.pool.iter_postings()
-    self.fieldwriter.add_postings(self.schema, _WholeLengths(pdr) if pdr else None, postings)
+    lengths = _WholeLengths(pdr).table if pdr else None
+    write_terms(self.fieldwriter, self.schema, lengths, self.pool.iter_terms())
     self.fieldwriter.close()
     if pdr:
         pdr.close()
@@ -207,9 +195,16 @@ def _flush_segment(self):  # type: ignore[no-untyped-def]
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 structfile.BufferFile.__init__ = _buffer_file_init
-writing.PostingPool.save = _counting_save
+WHOOSH_WORD_VALUES = {
+    format_: format_.word_values
+    for format_ in (formats.Positions, formats.Frequency, formats.Existence)
+}  # for the tests' comparison
+formats.Positions.word_values = fast_word_values(formats.Positions.word_values, "positions")
+formats.Frequency.word_values = fast_word_values(formats.Frequency.word_values, "frequency")
+formats.Existence.word_values = fast_word_values(formats.Existence.word_values, "existence")
+WHOOSH_POSTING_POOL = writing.PostingPool  # for the tests' comparison
+writing.PostingPool = TermPool  # the class ``SegmentWriter`` makes its pool from
 writing.SegmentWriter._flush_segment = _flush_segment
-writing.PostingPool.add = _pool_add
 whoosh3.W3PostingsWriter.add_posting = _add_posting
 
 
@@ -365,9 +360,10 @@ def _whole(weight: float) -> float | int:
 def _whole_weights(weights: Any) -> Any:
     """Whole-number weights (term frequencies) as ints: 2 pickled bytes each, not a float's 9.
     The reader hands them to the scorer as they are, which computes the same floats."""
-    if isinstance(weights, tuple) and all(float(w).is_integer() for w in weights):
-        return tuple(_whole(w) for w in weights)
-    return weights
+    if not isinstance(weights, tuple):
+        return weights
+    whole = tuple(map(int, weights))  # one C loop; equal only if every weight is whole
+    return whole if whole == weights else weights
 
 
 def _write_block(self, last=False):  # type: ignore[no-untyped-def]

@@ -37,6 +37,11 @@ from briefreader.tui.widgets.search_bar import SearchBar
 # After an update, the reader merges the index's segments back into one once it has been
 # left this long (``merge_when_idle``); the merge runs at the lowest CPU priority.
 MERGE_IDLE_SECONDS = 5.0
+# The reader's background entity phase recognises in one process, whatever
+# ``[entities] processes`` says: quitting mid-batch closed spaCy's pooled ``nlp.pipe``, whose
+# clean-up joins workers blocked writing results nobody reads, and the reader hung on exit;
+# and a pool beside the reader takes the core its screen needs (the CLI keeps the pool).
+READER_ENTITY_PROCESSES = 1
 MERGE_COMMAND = ["-m", "briefreader.search.index.full_merge"]  # then the workspace folder
 MERGE_POLL_SECONDS = 0.1  # how often the merge worker checks whether it was cancelled
 
@@ -106,8 +111,9 @@ class IndexPart(Part):
 
     @work(thread=True, exclusive=True, group="entities")
     def recognise_entities(self) -> None:
-        """The entity phase, batch by batch, while the reader is used; quitting stops it
-        after the article in hand (the batch is given up, the next run resumes)."""
+        """The entity phase, batch by batch, while the reader is used, in one process;
+        quitting stops it after the article in hand (what was not committed is given up, the
+        next run resumes, the entity cache keeps what was recognised)."""
         from briefreader.pipeline import run_entities
 
         worker = get_current_worker()
@@ -117,6 +123,7 @@ class IndexPart(Part):
                 progress=self._entity_progress_poster(),
                 should_stop=lambda: worker.is_cancelled,
                 after_batch=self._batch_committed,
+                processes=READER_ENTITY_PROCESSES,
             )
         except OSError as error:
             self.post_message(EntitiesFinished(f"Entities not recognised: {error}"))

@@ -1,0 +1,248 @@
+"""A posting pool grouped by term, for the segment a Whoosh writer builds.
+
+Whoosh's ``PostingPool`` keeps every posting as a tuple, sorts them all and, past its memory
+limit, spills them to disk one ``pickle.dump`` per posting, then merges the spilled runs back
+with ``heapq.merge``, one ``pickle.load`` and one Python step per posting. That is why the text
+phase got slower per megabyte as the corpus grew: at BBC ×4 the spills and the merge were a
+third of its CPU (docs/performance.md).
+
+A writer adds the postings of each document in document order, so the postings of one term
+arrive nearly sorted already. ``TermPool`` files each posting under its field and term as it
+comes; only the terms are sorted. A spilled run is written a chunk of terms at a time
+(``marshal``), and the merge steps through terms, not postings. ``write_terms`` hands each
+term's postings to Whoosh's postings writer a block at a time. The postings written, and
+their order, are those of Whoosh's pool: a term's postings are sorted by (document, weight,
+value), as Whoosh's sort of whole postings sorts them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import marshal
+import struct
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from whoosh.codec import whoosh3
+from whoosh.util import random_name
+
+# (docnum, weight, value bytes or None): a posting without its field and term.
+Posting = tuple[Any, ...]
+# (fieldname, term bytes, that term's postings in order)
+TermPostings = tuple[str, bytes, list[Posting]]
+
+# Bytes of memory per posting and per term, measured with ``tracemalloc`` (tests check the
+# estimate stays near it): the posting's tuple, its document number, weight and list slot,
+# plus its value's bytes; a term's list, its dict slot, plus its text's bytes.
+POSTING_BYTES = 160
+TERM_BYTES = 130
+CHUNK_POSTINGS = 5_000  # postings per spilled chunk: the merge holds one chunk per run
+MAX_OPEN_RUNS = 100  # more runs than this are merged into fewer before the final merge
+_LENGTH = struct.Struct("<I")
+_term_key = itemgetter(0, 1)
+
+
+class TermPool:
+    """Postings grouped by field and term, spilled to sorted runs past ``limitmb``.
+
+    Takes the place of Whoosh's ``PostingPool`` (same constructor and ``add``); a commit reads
+    it with ``iter_terms`` (``iter_postings`` gives Whoosh's flat postings).
+    """
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **_: Any) -> None:
+        self.tempstore = tempstore
+        self.segment = segment
+        self.limit = limitmb * 1024 * 1024
+        self.currentsize = 0
+        self.fieldnames: set[str] = set()
+        self.postings = 0  # added so far, spilled or not (the commit's progress)
+        self.runs: list[str] = []
+        self._fields: dict[str, dict[bytes, list[Posting]]] = {}
+
+    def add(self, item: tuple[Any, ...]) -> None:
+        """Add one posting ``(fieldname, term bytes, docnum, weight, value bytes or None)``."""
+        terms = self._fields.get(item[0])
+        if terms is None:
+            terms = self._fields[item[0]] = {}
+            self.fieldnames.add(item[0])
+        found = terms.get(item[1])
+        if found is None:
+            terms[item[1]] = [item[2:]]
+            self.currentsize += TERM_BYTES + len(item[1])
+        else:
+            found.append(item[2:])
+        self.currentsize += POSTING_BYTES + len(item[4] or b"")
+        self.postings += 1
+        if self.currentsize > self.limit:
+            self.save()
+
+    def save(self) -> None:
+        """Spill the postings in memory to a new sorted run on disk."""
+        if not self._fields:
+            return
+        path = f"{random_name()}.run"
+        with self.tempstore.create_file(path).raw_file() as handle:
+            for chunk in _chunks(self._sorted_terms()):
+                data = marshal.dumps(chunk)
+                handle.write(_LENGTH.pack(len(data)))
+                handle.write(data)
+        self.runs.append(path)
+        self._fields = {}
+        self.currentsize = 0
+
+    def iter_terms(self) -> Iterator[TermPostings]:
+        """Every term with its postings, in Whoosh's order (field, term, then postings)."""
+        if not self.runs:
+            return self._sorted_terms()
+        self.save()
+        while len(self.runs) > MAX_OPEN_RUNS:
+            self._merge_some_runs()
+        runs, self.runs = self.runs, []
+        return _merge_runs([self._read_run(path) for path in runs])
+
+    def iter_postings(self) -> Iterator[tuple[Any, ...]]:
+        """Every posting as Whoosh's pool gives it: ``(fieldname, term, docnum, weight,
+        value)``, sorted."""
+        for fieldname, btext, postings in self.iter_terms():
+            for posting in postings:
+                yield (fieldname, btext, *posting)
+
+    def cleanup(self) -> None:
+        """Delete the spilled runs (a cancelled writer)."""
+        for path in self.runs:
+            with contextlib.suppress(OSError):
+                self.tempstore.delete_file(path)
+        self.runs = []
+
+    def _sorted_terms(self) -> Iterator[TermPostings]:
+        fields, self._fields = self._fields, {}
+        for fieldname in sorted(fields):
+            terms = fields[fieldname]
+            for btext in sorted(terms):
+                postings = terms.pop(btext)
+                postings.sort()  # already in document order but for odd cases (spelling)
+                yield fieldname, btext, postings
+
+    def _read_run(self, path: str) -> Iterator[TermPostings]:
+        try:
+            with self.tempstore.open_file(path).raw_file() as handle:
+                while header := handle.read(_LENGTH.size):
+                    yield from marshal.loads(handle.read(_LENGTH.unpack(header)[0]))
+        finally:
+            self.tempstore.delete_file(path)
+
+    def _merge_some_runs(self) -> None:
+        """Merge the oldest ``MAX_OPEN_RUNS`` runs into one (kept first: runs stay in
+        document order)."""
+        oldest, self.runs = self.runs[:MAX_OPEN_RUNS], self.runs[MAX_OPEN_RUNS:]
+        path = f"{random_name()}.run"
+        merged = _merge_runs([self._read_run(p) for p in oldest])
+        with self.tempstore.create_file(path).raw_file() as handle:
+            for chunk in _chunks(merged):
+                data = marshal.dumps(chunk)
+                handle.write(_LENGTH.pack(len(data)))
+                handle.write(data)
+        self.runs.insert(0, path)
+
+
+def _chunks(terms: Iterator[TermPostings]) -> Iterator[list[TermPostings]]:
+    """Terms in lists of about ``CHUNK_POSTINGS`` postings (a long term makes its own)."""
+    chunk: list[TermPostings] = []
+    size = 0
+    for term in terms:
+        chunk.append(term)
+        size += len(term[2])
+        if size >= CHUNK_POSTINGS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _merge_runs(runs: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
+    """The terms of sorted runs in order, each term's postings from every run together."""
+    for key, group in groupby(heapq.merge(*runs, key=_term_key), key=_term_key):
+        parts = [term[2] for term in group]
+        postings = parts[0] if len(parts) == 1 else [p for part in parts for p in part]
+        if len(parts) > 1:
+            postings.sort()  # runs hold later documents: timsort only checks the order
+        yield key[0], key[1], postings
+
+
+def write_terms(
+    fieldwriter: Any,
+    schema: Any,
+    lengths: Callable[[str], list[int | None]] | None,
+    terms: Iterator[TermPostings],
+) -> None:
+    """Write sorted terms with Whoosh's ``FieldWriter``, as its ``add_postings`` would write
+    the same postings one by one: postings of document -1 skipped (Whoosh's spelling hack),
+    a missing value as empty bytes, each posting's field length from ``lengths(fieldname)``
+    (a list by document; None: 0). Whoosh's own postings writer gets a block at a time."""
+    lastfn, fast = None, False
+    table: list[int | None] = []
+    for fieldname, btext, postings in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lastfn, fast = fieldname, _fast_writer(fieldwriter)
+            table = lengths(fieldname) if lengths else []
+        if postings and postings[0][0] == -1:
+            postings = [p for p in postings if p[0] != -1]
+            if not postings:
+                continue
+        fieldwriter.start_term(btext)
+        if fast:
+            _add_block_wise(fieldwriter._postwriter, postings, table)
+        else:
+            for docnum, weight, value in postings:
+                length = table[docnum] if table else 0
+                fieldwriter.add(docnum, weight, b"" if value is None else value, length)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+def _fast_writer(fieldwriter: Any) -> bool:
+    """Is this Whoosh's W3 field writer, whose postings writer we fill a block at a time?"""
+    return type(fieldwriter) is whoosh3.W3FieldWriter and (
+        type(getattr(fieldwriter, "_postwriter", None)) is whoosh3.W3PostingsWriter
+    )
+
+
+def _add_block_wise(postwriter: Any, postings: list[Posting], table: list[int | None]) -> None:
+    """``W3PostingsWriter.add_posting`` for each posting, a block's worth at a time: the same
+    block buffers and statistics (maximum weight, minimum and maximum non-zero length)."""
+    limit = postwriter._blocklimit
+    start, count = 0, len(postings)
+    while start < count:
+        if len(postwriter._ids) >= limit:
+            postwriter._write_block()
+        room = limit - len(postwriter._ids)
+        chunk = postings[start : start + room]
+        start += room
+        docnums = [p[0] for p in chunk]
+        weights = [p[1] for p in chunk]
+        postwriter._ids.extend(docnums)
+        postwriter._weights.extend(weights)
+        top = max(weights)
+        if top > postwriter._maxweight:
+            postwriter._maxweight = top
+        postwriter._values.extend([p[2] for p in chunk if p[2]])
+        if table:
+            _note_lengths(postwriter, [n for d in docnums if (n := table[d])])
+
+
+def _note_lengths(postwriter: Any, lengths: list[int]) -> None:
+    """Fold non-zero field lengths into the block's minimum and maximum."""
+    if not lengths:
+        return
+    low, high = min(lengths), max(lengths)
+    if postwriter._minlength is None or low < postwriter._minlength:
+        postwriter._minlength = low
+    if high > postwriter._maxlength:
+        postwriter._maxlength = high
