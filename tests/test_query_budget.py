@@ -461,3 +461,22 @@ def test_a_command_s_budget_counts_its_start_up() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 0.6 <= float(out.stdout) < 5
+
+
+@pytest.mark.parametrize("extra", [[], ["--facets"]])
+def test_a_command_s_start_up_is_part_of_its_budget(
+    sample_workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+) -> None:
+    """``search`` and ``search --facets`` count the time since the process started: a
+    process that took 1.9 s to get there refuses in one line (it answers otherwise)."""
+    from briefreader.search import budget
+
+    assert main(["-w", str(sample_workspace), "search", "iran", *extra]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(budget, "process_age", lambda: 1.9)
+    assert main(["-w", str(sample_workspace), "search", "iran", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "longer than 2 s" in err, err

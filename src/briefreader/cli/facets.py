@@ -49,16 +49,19 @@ def compute_facets(workspace: Workspace, text: str, limit: int) -> Facets:
     """Open the library and count the facets of a query (with the notes' tags)."""
     from briefreader.cli.corpus import open_library
     from briefreader.notes.store import read_tags_by_article
+    from briefreader.search.budget import Budget
     from briefreader.search.facets import query_facets
     from briefreader.search.query import QueryError
 
     if limit < 1:
         raise CommandError("--facet-limit must be at least 1")
+    budget = Budget.from_process_start()  # start-up and opening count, as for search
     library = open_library(workspace)
+    if budget.elapsed() > budget.seconds:  # the index had to be built first: not the query's
+        budget = Budget()
     try:
-        return query_facets(
-            library, text, limit, tags_by_article=read_tags_by_article(workspace.notes_db)
-        )
+        tags = read_tags_by_article(workspace.notes_db)
+        return query_facets(library, text, limit, tags_by_article=tags, budget=budget)
     except QueryError as error:
         raise CommandError(f"bad query: {error}") from error
     finally:

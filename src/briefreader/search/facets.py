@@ -178,18 +178,21 @@ def query_facets(
     limit: int = DEFAULT_LIMIT,
     should_stop: Callable[[], bool] | None = None,
     tags_by_article: Mapping[str, Iterable[str]] | None = None,
+    budget: Budget | None = None,
 ) -> Facets:
     """The facets of a query over every article it matches.
 
-    The query's part runs within a budget (``search/budget.py``); the per-generation facet
-    data is built before it, once.
+    The query's part runs within ``budget`` (``search/budget.py``; a new one by default,
+    ``Budget.from_process_start`` for a command); the per-generation facet data is built
+    before it, once.
 
     Raises:
         QueryError: the query is malformed, or over its budget (refused in one line).
         FacetsCancelled: ``should_stop`` said so.
     """
     try:
-        with Budget(should_stop=should_stop or _never).applied() as budget:
+        budget = budget or Budget(should_stop=should_stop or _never)
+        with budget.applied():
             parsed = _costed_query(library, text)  # refused here if it costs too much
             with budget.paused():  # once per index generation, not the query's
                 data, table = facet_data_and_table(library)
