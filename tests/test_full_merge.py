@@ -144,9 +144,28 @@ def test_kill_during_a_full_merge_keeps_the_previous_generation(tmp_path: Path) 
     assert sorted(p.name for p in folder.glob("*.toc")) == tocs  # the previous generation
     assert _segments(ws) == 2
     assert {q: _hits(ws, q) for q in before} == before
+    # An index run with nothing to do (no commit) removes the killed merge's files: its
+    # temporary folder and the merged segment no table of contents names; they stayed
+    # until the next commit. The live generation's files stay.
+    live = {p.name for p in folder.iterdir()} - {"MAIN.tmp"}
+    orphans = {p.name for p in folder.glob("*.seg")} - _named_segment_files(folder)
+    assert orphans and (folder / "MAIN.tmp").is_dir()
+    report = update_index(ws)
+    assert not report.added and not report.updated
+    assert "removed the unfinished files of an interrupted index write" in report.notices
+    assert {p.name for p in folder.iterdir()} == live - orphans
+    assert _segments(ws) == 2 and {q: _hits(ws, q) for q in before} == before
     report = full_merge.merge_segments(ws)  # the lock the killed process held is free
     assert (report.segments_before, report.segments_after) == (2, 1)
     assert {q: _hits(ws, q) for q in before} == before
     (ws.articles_dir / "s005.txt").write_text(_story(5, edit=9))
     assert update_index(ws).updated == ["s005.txt"]
     assert _hits(ws, "marker5") and len(list(folder.glob("*.seg"))) <= 2  # orphans cleaned
+
+
+def _named_segment_files(folder: Path) -> set[str]:
+    """The segment files the latest table of contents names."""
+    from whoosh import index
+
+    ix = index.open_dir(str(folder))
+    return {f"{segment.segment_id()}.seg" for segment in ix._segments()}

@@ -8,7 +8,8 @@ every segment into one (Whoosh's ``optimize``) under the workspace's index lock;
 
 Kill-safe like any commit: Whoosh writes the new segment's files first and the table of
 contents last, so a process killed before that keeps the previous generation (readers never
-see a half-written segment; the next commit removes the orphaned files). The catalog is then
+see a half-written segment; the next writer to take the index lock removes the orphaned
+files, see ``store.remove_leftovers``). The catalog is then
 tagged with the new generation; a kill between the two makes readers rebuild it, as after
 any commit.
 """
