@@ -147,6 +147,22 @@ def test_init_sample_then_index_reports(tmp_path: Path, capsys) -> None:
     assert "skipped bin.txt: binary file" in err and "5 unchanged" in err
 
 
+@pytest.mark.parametrize("where", ["afile", "afile/sub", "articles-file", "index-file"])
+def test_init_where_a_file_is_says_so_in_one_line(tmp_path: Path, capsys, where: str) -> None:
+    """init FILE --sample printed a NotADirectoryError traceback (…/afile/articles), and the
+    not-a-workspace message tells users to run exactly that. One line, exit 2, nothing made."""
+    (tmp_path / "afile").write_text("x")
+    root = tmp_path / where
+    if where.endswith("-file"):
+        root.mkdir()
+        (root / where.removesuffix("-file")).write_text("x")
+    before = sorted(tmp_path.rglob("*"))
+    code, out, err = run(capsys, "init", str(root), "--sample")
+    assert code == 2 and not out and err.count("\n") == 1, err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_env_workspace_and_python_m(tmp_path: Path, sample_workspace: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "briefreader", "articles", "--json"],

@@ -66,6 +66,41 @@ def test_a_small_index_is_merged_without_asking(
     assert _segments(ws) == 1
 
 
+def test_index_merge_shows_a_progress_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``index --merge`` was silent (7 s at 1,186 articles, minutes at x32): it reports the
+    postings it copies ("Merging segments", out of the segments' postings counted in their
+    terms) then those it writes ("Saving index"), through the CLI's progress bar."""
+    from contextlib import contextmanager
+
+    from briefreader.cli import progress as cli_progress
+    from briefreader.search.index import committing
+
+    monkeypatch.setenv("BRIEFREADER_CONFIG", "")
+    monkeypatch.setattr(full_merge, "AUTO_MERGE_DOCUMENTS", 0)
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 500)
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    _update_one_file_at_a_time(ws, 1)
+    steps: list[tuple[str, int, int]] = []
+
+    @contextmanager
+    def recording(enabled: bool):  # type: ignore[no-untyped-def]
+        yield lambda phase, done, total: steps.append((phase, done, total))
+
+    monkeypatch.setattr(cli_progress, "progress_reporter", recording)
+    assert "merged 2 segments into 1" in _cli(capsys, ws, "--merge")
+    merging = [(done, total) for phase, done, total in steps if phase == "merging"]
+    assert len(merging) > 4 and all(done <= total for done, total in merging), merging
+    assert merging[0][1] > 1000  # a real total from the start, not done + 1
+    copied = sum(done for done, total in merging if done == total)  # each segment's end
+    assert merging[-1][0] == merging[-1][1] and copied > 1000
+    first = steps.index(("merging", *merging[0]))
+    saving = [(done, total) for phase, done, total in steps[first:] if phase == "committing"]
+    assert len(saving) > 3 and saving[-1][0] == saving[-1][1] > copied, saving
+
+
 KILL_IN_MERGE = """
 import sys, time
 from pathlib import Path
@@ -109,9 +144,28 @@ def test_kill_during_a_full_merge_keeps_the_previous_generation(tmp_path: Path) 
     assert sorted(p.name for p in folder.glob("*.toc")) == tocs  # the previous generation
     assert _segments(ws) == 2
     assert {q: _hits(ws, q) for q in before} == before
+    # An index run with nothing to do (no commit) removes the killed merge's files: its
+    # temporary folder and the merged segment no table of contents names; they stayed
+    # until the next commit. The live generation's files stay.
+    live = {p.name for p in folder.iterdir()} - {"MAIN.tmp"}
+    orphans = {p.name for p in folder.glob("*.seg")} - _named_segment_files(folder)
+    assert orphans and (folder / "MAIN.tmp").is_dir()
+    report = update_index(ws)
+    assert not report.added and not report.updated
+    assert "removed the unfinished files of an interrupted index write" in report.notices
+    assert {p.name for p in folder.iterdir()} == live - orphans
+    assert _segments(ws) == 2 and {q: _hits(ws, q) for q in before} == before
     report = full_merge.merge_segments(ws)  # the lock the killed process held is free
     assert (report.segments_before, report.segments_after) == (2, 1)
     assert {q: _hits(ws, q) for q in before} == before
     (ws.articles_dir / "s005.txt").write_text(_story(5, edit=9))
     assert update_index(ws).updated == ["s005.txt"]
     assert _hits(ws, "marker5") and len(list(folder.glob("*.seg"))) <= 2  # orphans cleaned
+
+
+def _named_segment_files(folder: Path) -> set[str]:
+    """The segment files the latest table of contents names."""
+    from whoosh import index
+
+    ix = index.open_dir(str(folder))
+    return {f"{segment.segment_id()}.seg" for segment in ix._segments()}

@@ -307,8 +307,17 @@ def sample_articles_dir() -> Path:
 
 
 def init_workspace(root: Path, sample: bool = False) -> Workspace:
-    """Create a workspace folder (``articles/``, ``index/``), with the sample articles if asked."""
+    """Create a workspace folder (``articles/``, ``index/``), with the sample articles if asked.
+
+    Raises:
+        WorkspaceError: ``root``, a folder above it, ``articles`` or ``index`` is there but
+            is not a folder (nothing is created then).
+    """
     workspace = Workspace(root.expanduser().resolve())
+    for path in (workspace.articles_dir, workspace.index_dir):
+        blocker = _not_a_folder(path)
+        if blocker is not None:
+            raise WorkspaceError(f"cannot create the workspace: {blocker} is a file, not a folder")
     workspace.articles_dir.mkdir(parents=True, exist_ok=True)
     workspace.index_dir.mkdir(parents=True, exist_ok=True)
     if sample:
@@ -318,3 +327,11 @@ def init_workspace(root: Path, sample: bool = False) -> Workspace:
                 if not target.exists():
                     shutil.copyfile(source, target)
     return workspace
+
+
+def _not_a_folder(path: Path) -> Path | None:
+    """The nearest of ``path`` and the folders above it that exists, if it is not a folder."""
+    for place in (path, *path.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None

@@ -136,6 +136,42 @@ async def test_help_on_the_facets_lists_their_keys(facet_reader_root: Path) -> N
         assert "Remove filter" in screen_text(pilot.app)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 40)])
+async def test_the_facets_window_names_its_places_and_keys(
+    facet_reader_root: Path, size: tuple[int, int]
+) -> None:
+    """With no query the title read "Facets of '': N articles"; the footer under the window
+    showed the results list's keys (Open, Panel); help listed "OptionList" and
+    "FacetsScreen" as places. Also the notes screen's help: no class names."""
+    from briefreader.tui.screens.help import NODE_NAMES, HelpScreen, help_rows
+
+    async with _app(facet_reader_root).run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, FacetsScreen)
+        text = screen_text(pilot.app)
+        assert "Facets of all " in text and "''" not in text, text
+        footer = text.rstrip("\n").splitlines()[-1]
+        assert "esc Close" in footer and "? Help" in footer, footer
+        assert "Open" not in footer and "Panel" not in footer, footer
+        names = set(NODE_NAMES.values())
+        places = {row.place for row in help_rows(screen)}
+        assert places <= names, places - names
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        assert "OptionList" not in screen_text(pilot.app)
+        await pilot.press("escape", "escape", "ctrl+n")
+        await settle(pilot)
+        for _ in range(2):  # the filter box, then the list
+            places = {row.place for row in help_rows(pilot.app.screen)}
+            assert places <= names, places - names
+            await pilot.press("down")
+            await settle(pilot)
+
+
 async def test_help_on_the_notes_screen(facet_reader_root: Path) -> None:
     from briefreader.tui.screens.help import HelpScreen
 

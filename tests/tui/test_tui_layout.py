@@ -176,3 +176,67 @@ async def test_opening_under_a_heading_shows_the_heading(
             passage = view.article.passages[view.cursor]
             assert "militia" in passage.heading.lower()
             assert passage.heading in screen_text(pilot.app), (entry.passage_id, passage.heading)
+
+
+def de_bruijn(keys: tuple[str, ...], length: int) -> list[str]:
+    """A key sequence holding every run of ``length`` keys exactly once (de Bruijn)."""
+    count = len(keys)
+    digits = [0] * count * length
+    order: list[int] = []
+
+    def walk(t: int, p: int) -> None:
+        if t > length:
+            if length % p == 0:
+                order.extend(digits[1 : p + 1])
+            return
+        digits[t] = digits[t - p]
+        walk(t + 1, p)
+        for digit in range(digits[t - p] + 1, count):
+            digits[t] = digit
+            walk(t + 1, t)
+
+    walk(1, 1)
+    return [keys[digit] for digit in order + order[: length - 1]]
+
+
+def shown(screen: MainScreen, widget: Any) -> bool:
+    """Is some cell of ``widget`` on top (not hidden, not under an overlay)?"""
+    region = widget.region
+    if not region.width or not region.height:
+        return False
+    y = region.y + region.height // 2
+    for x in range(region.x, region.right):
+        under, _ = screen.get_widget_at(x, y)
+        if under is widget or widget in under.ancestors:
+            return True
+    return False
+
+
+WALKS = {"i l o esc": (("i", "l", "o", "escape"), 3), "with r t": (("i", "l", "o", "r", "t"), 2)}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pytest.mark.parametrize("article", [False, True])
+@pytest.mark.parametrize("walk", list(WALKS))
+async def test_focus_and_visibility_agree_over_every_run_of_keys(
+    make_app: Any, size: tuple[int, int], article: bool, walk: str
+) -> None:
+    """At 80x24 with no article open, i then l left the focus on the article pane under the
+    list's full-width overlay (j and Enter did nothing, the footer offered the article's
+    keys). Every run of three of i, l, o and Esc (and of two with r and t) keeps the
+    focused widget on screen."""
+    keys, length = WALKS[walk]
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await search(pilot, "kataib")
+        await pilot.press("escape")
+        if article:
+            await pilot.press("enter")
+        await settle(pilot)
+        pressed: list[str] = []
+        for key in de_bruijn(keys, length):
+            await pilot.press(key)
+            await pilot.pause()
+            pressed.append(key)
+            focused = pilot.app.focused
+            assert focused is not None and shown(screen, focused), (pressed[-6:], focused)

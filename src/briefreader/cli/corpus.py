@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from briefreader.cli.common import (
 from briefreader.models import Article
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.text.wording import counted, grouped
-from briefreader.workspace import Workspace, init_workspace
+from briefreader.workspace import Workspace, WorkspaceError, init_workspace
 
 if TYPE_CHECKING:  # the index modules are imported by the commands that use them
     from rich.text import Text
@@ -81,7 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    workspace = init_workspace(Path(args.directory), sample=args.sample)
+    try:
+        workspace = init_workspace(Path(args.directory), sample=args.sample)
+    except WorkspaceError as error:  # a file where a folder goes: one line, exit 2
+        raise CommandError(printable(str(error))) from error
     count = sum(1 for p in workspace.articles_dir.iterdir() if p.is_file())
     summary(f"workspace ready at {workspace.root} ({counted(count, 'article file')})")
     return 0
@@ -96,7 +100,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = run_index(workspace, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print_report(report)
-    merged = run_merge(workspace, asked=args.merge)
+    merged = run_merge(workspace, asked=args.merge, quiet=args.quiet)
     if merged is not None and not args.quiet:
         print_merge(merged)
     elif args.merge and not args.quiet:
@@ -120,10 +124,11 @@ def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> 
         err_console().print(f"reader caches: building in the background (pid {pid})", markup=False)
 
 
-def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
+def run_merge(workspace: Workspace, *, asked: bool, quiet: bool = False) -> MergeReport | None:
     """Merge the index's segments into one when asked, or without asking when that is cheap
-    (``full_merge.cheap_to_merge``); None when nothing was merged. IndexBusy and disk errors
-    are CommandError."""
+    (``full_merge.cheap_to_merge``), with a progress bar on a terminal; None when nothing was
+    merged. IndexBusy and disk errors are CommandError."""
+    from briefreader.cli.progress import progress_reporter
     from briefreader.search.index import full_merge
     from briefreader.search.index.store import IndexBusy
 
@@ -132,7 +137,8 @@ def run_merge(workspace: Workspace, *, asked: bool) -> MergeReport | None:
     ):
         return None
     try:
-        return full_merge.merge_segments(workspace)
+        with progress_reporter(not quiet and sys.stderr.isatty()) as progress:
+            return full_merge.merge_segments(workspace, progress)
     except IndexBusy as error:
         raise CommandError(str(error), 75) from error
     except OSError as error:

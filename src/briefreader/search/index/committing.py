@@ -26,24 +26,29 @@ def commit_reporting(
     if pool is not None:
         per_document = total / writer.docnum if writer.docnum else 0.0
         writer.add_postings_to_pool = _merge_reporting(writer, progress, per_document)
-    if pool is not None and total:
-        pool.iter_terms = _terms_reporting(pool.iter_terms, progress, phase, total)
+        if hasattr(pool, "iter_terms"):  # a TermPool (whoosh_patches makes every pool one)
+            pool.iter_terms = _terms_reporting(pool, progress, phase, total)
     writer.commit(mergetype=mergetype)
+    if pool is not None:  # merged segments' postings were added to the pool (and written)
+        total = max(total, pool_size(pool))
     progress(phase, total + 1, total + 1)
 
 
-def _terms_reporting(terms: Any, progress: ProgressFn, phase: str, total: int) -> Any:
+def _terms_reporting(pool: Any, progress: ProgressFn, phase: str, total: int) -> Any:
     """``TermPool.iter_terms`` (what the commit writes, term by term) with a step of
-    progress after about every ``COMMIT_REPORT_EVERY`` postings."""
+    progress after about every ``COMMIT_REPORT_EVERY`` postings, out of the pool's postings
+    when it writes them (merged segments' included: a full merge has no others)."""
+    terms = pool.iter_terms
 
     def counted() -> Iterator[Any]:
         done, reported = 0, 0
+        total_now = max(total, pool_size(pool))
         for term in terms():
             yield term
             done += len(term[2])
             if done - reported >= COMMIT_REPORT_EVERY:
-                reported = done  # merged segments add postings: cap at the total
-                progress(phase, min(done, total), total + 1)
+                reported = done
+                progress(phase, min(done, total_now), total_now + 1)
 
     return counted
 
@@ -52,12 +57,17 @@ def _merge_reporting(writer: Any, progress: ProgressFn, per_document: float) -> 
     """``writer.add_postings_to_pool`` (a merge copying one segment's postings into the
     pool) as Whoosh has it, with a step of ``"merging"`` progress every
     ``COMMIT_REPORT_EVERY`` postings; the total is estimated from the segment's documents
-    and the postings per document of the writer's own (or counted, when it has none)."""
+    and the postings per document of the writer's own, or counted in the segment's terms
+    when it has none (a full merge)."""
 
     def add_postings_to_pool(reader: Any, startdoc: int, docmap: Any) -> None:
-        estimate = int(reader.doc_count_all() * per_document)
+        if per_document:
+            estimate = int(reader.doc_count_all() * per_document)
+        else:
+            estimate = postings_in(reader)
         items = writer._process_posts(reader.iter_postings(), startdoc, docmap)
         add, done = writer.pool.add, 0
+        progress("merging", 0, max(estimate, 1))
         for chunk in _chunks(items):
             for item in chunk:
                 add(item)
@@ -66,6 +76,15 @@ def _merge_reporting(writer: Any, progress: ProgressFn, per_document: float) -> 
         progress("merging", done, done)
 
     return add_postings_to_pool
+
+
+def postings_in(reader: Any) -> int:
+    """A segment's postings, summed from its terms' document frequencies (about a tenth of
+    the CPU of reading the postings: 0.22 s for 3.45 million at BBC x4); 0 if unknown."""
+    terms = getattr(reader, "_terms", None)
+    if terms is None:
+        return 0
+    return sum(info.doc_frequency() for _key, info in terms.items())
 
 
 def _chunks(items: Any) -> Iterator[list[Any]]:

@@ -8,7 +8,8 @@ every segment into one (Whoosh's ``optimize``) under the workspace's index lock;
 
 Kill-safe like any commit: Whoosh writes the new segment's files first and the table of
 contents last, so a process killed before that keeps the previous generation (readers never
-see a half-written segment; the next commit removes the orphaned files). The catalog is then
+see a half-written segment; the next writer to take the index lock removes the orphaned
+files, see ``store.remove_leftovers``). The catalog is then
 tagged with the new generation; a kill between the two makes readers rebuild it, as after
 any commit.
 """
@@ -21,7 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh.writing import OPTIMIZE
+
+from briefreader.models import ProgressFn
 from briefreader.search.index.catalog import read_catalog, write_catalog
+from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import catalog_from_index
 from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
 from briefreader.workspace import Workspace
@@ -80,9 +85,9 @@ def cheap_to_merge(workspace: Workspace) -> bool:
     return segments > 1 and documents <= AUTO_MERGE_DOCUMENTS
 
 
-def merge_segments(workspace: Workspace) -> MergeReport:
+def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> MergeReport:
     """Merge the active index's segments into one, under the index lock (nothing to do with
-    one segment or none).
+    one segment or none), reporting ``merging`` then ``committing`` progress.
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -100,7 +105,7 @@ def merge_segments(workspace: Workspace) -> MergeReport:
         if report.segments_before > 1:
             if catalog is None or catalog.generation != ix.latest_generation():
                 catalog = catalog_from_index(ix)
-            _optimize(ix)
+            _optimize(ix, progress or (lambda phase, done, total: None))
             catalog.generation = ix.latest_generation()
             write_catalog(Path(ix.storage.folder), catalog)
             report.segments_after = _segments(ix)[0]
@@ -109,11 +114,11 @@ def merge_segments(workspace: Workspace) -> MergeReport:
     return report
 
 
-def _optimize(ix: Any) -> None:
+def _optimize(ix: Any, progress: ProgressFn) -> None:
     """One commit that rewrites every segment into one (deleted documents dropped)."""
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
-        writer.commit(optimize=True)
+        commit_reporting(writer, progress, OPTIMIZE)
     except BaseException:
         writer.cancel()
         raise

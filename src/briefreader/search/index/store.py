@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from briefreader.search.index import whoosh_patches  # noqa: F401 - applied on import
 from briefreader.search.index.catalog import Catalog, StoredCatalog
@@ -161,6 +162,9 @@ def write_lock(index_root: Path, notices: list[str]) -> Iterator[None]:
             notices.append(f"cleared a stale index lock left by process {previous}")
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
+        folder = active_dir(index_root)
+        if folder is not None and remove_leftovers(folder):
+            notices.append("removed the unfinished files of an interrupted index write")
         try:
             yield
         finally:
@@ -168,6 +172,39 @@ def write_lock(index_root: Path, notices: list[str]) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def remove_leftovers(folder: Path, indexname: str = "MAIN") -> int:
+    """Remove what a killed writer left in an index folder, with the write lock held (no
+    other writer can be at work): Whoosh's temporary folder (``MAIN.tmp``) and the segment
+    files no table of contents names. Whoosh removes them only at the next commit, which an
+    index run with nothing to do never makes. Files any generation names stay; nothing is
+    removed when a table of contents cannot be read. The number of paths removed."""
+    storage = FileStorage(str(folder))
+    toc_name = whoosh_index.TOC._pattern(indexname)
+    generations = [int(m.group(1)) for name in storage if (m := toc_name.match(name))]
+    if not generations:  # not an index (yet): nothing is a leftover
+        return 0
+    named: set[str] = set()
+    try:
+        for generation in generations:
+            toc = whoosh_index.TOC.read(storage, indexname, generation)
+            named.update(segment.segment_id() for segment in toc.segments)
+    except Exception:  # damaged or cut short: the recovery of the index run decides
+        return 0
+    segment_file = whoosh_index.TOC._segment_pattern(indexname)
+    orphans = [
+        folder / name
+        for name in storage
+        if (m := segment_file.match(name)) and m.group(1) not in named
+    ]
+    temporary = folder / f"{indexname}.tmp"
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    if temporary.is_dir():
+        shutil.rmtree(temporary, ignore_errors=True)
+        orphans.append(temporary)
+    return len(orphans)
 
 
 def _read_pid(fd: int) -> int | None:

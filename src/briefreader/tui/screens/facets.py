@@ -35,6 +35,7 @@ from briefreader.search.filters import add_filter, filters_in, remove_filter
 from briefreader.search.query import QueryError
 from briefreader.text.decode import strip_control
 from briefreader.text.wording import counted, grouped
+from briefreader.tui.widgets.footer import ReaderFooter
 
 SECTION_TITLES = {"person": "People", "org": "Organisations", "place": "Places", "group": "Groups"}
 BAR_WIDTH = 20
@@ -50,6 +51,18 @@ class FacetsComputed(Message):
         self.error = error
 
 
+class FacetList(OptionList):
+    """The facets' values (a class of its own: the help screen names it "Facets list")."""
+
+
+def facets_title(query: str, what: str, *, total: bool = False) -> Text:
+    """The dialog's title: the query and ``what`` of it; with no query, "all" articles
+    (``Facets of all 6 articles``, not ``Facets of '': 6 articles``)."""
+    if query.strip():
+        return Text(f"Facets of {query!r}: {what}")
+    return Text(f"Facets of all {what}" if total else f"Facets of all articles: {what}")
+
+
 class FacetsScreen(ModalScreen[None]):
     """Facet counts for the query; Enter narrows by a value or removes an active filter."""
 
@@ -62,7 +75,7 @@ class FacetsScreen(ModalScreen[None]):
         Binding("g", "move('first')", "First", show=False, id="facets.first"),
         Binding("G", "move('last')", "Last", show=False, id="facets.last"),
         # A modal screen does not pass keys on to the app's bindings: help is asked here.
-        Binding("question_mark,f1", "app.help", "Help", show=False, id="facets.help"),
+        Binding("question_mark,f1", "app.help", "Help", id="facets.help"),
     ]
 
     def __init__(
@@ -79,11 +92,13 @@ class FacetsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="facets-dialog"):
             yield Static(id="facets-title")
-            yield OptionList(id="facets-list")
+            yield FacetList(id="facets-list")
             yield Static(
                 Text("Enter narrow · x remove filter · space+Enter date span · Esc close"),
                 id="facets-note",
             )
+        # Its own footer over the reader's (which showed the results list's keys).
+        yield ReaderFooter()
 
     def on_mount(self) -> None:
         """Count the facets of the query the screen was opened on."""
@@ -94,7 +109,7 @@ class FacetsScreen(ModalScreen[None]):
         """Follow a (new) query: say so at once, count in a worker."""
         self.query_text = query
         self.span_start = None
-        self.query_one("#facets-title", Static).update(Text(f"Facets of {query!r}: counting…"))
+        self.query_one("#facets-title", Static).update(facets_title(query, "counting…"))
         self.count_worker(query)
 
     @work(thread=True, exclusive=True, group="facets")
@@ -124,11 +139,11 @@ class FacetsScreen(ModalScreen[None]):
         options = self.query_one(OptionList)
         options.clear_options()
         if message.facets is None:
-            title.update(Text(f"Facets of {message.query_text!r}: {message.error}"))
+            title.update(facets_title(message.query_text, message.error))
             return
         self.facets = message.facets
         total = counted(message.facets.total, "article")
-        title.update(Text(f"Facets of {message.query_text!r}: {total}"))
+        title.update(facets_title(message.query_text, total, total=True))
         options.add_options(facet_options(message.facets, filters_in(message.query_text)))
         _highlight_first_value(options)
 

@@ -23,6 +23,11 @@ NODE_NAMES = {
     "Tabs": "Side panel tabs",
     "NoteList": "Notes tab",
     "MainScreen": "Reader",
+    "FacetList": "Facets list",
+    "FacetsScreen": "Facets",
+    "AllNotesList": "Notes list",
+    "NotesFilter": "Notes filter",
+    "NotesScreen": "Notes",
     "ReaderApp": "Everywhere",
 }
 

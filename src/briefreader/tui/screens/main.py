@@ -61,6 +61,7 @@ from briefreader.workspace import Workspace
 COUNT_DELAY = 0.2  # seconds of no typing before the exact count of matches is started
 INDEX_POLL_SECONDS = 3.0
 TYPING_WINDOW_SECONDS = 0.05  # keys closer than this are one search (see _query_changed)
+PANEL_ACTIONS = frozenset({"toggle_side", "next_tab"})  # the side panel's keys: an article's
 
 
 def count_delay() -> float:
@@ -217,6 +218,7 @@ class MainScreen(PollingScreen):
         list gives the article pane its room back."""
         self.article.remark(self.results_query)
         self.remove_class("-no-article")
+        self.refresh_bindings()  # the footer offers the panel's keys again
 
     def on_no_article_opened(self, _message: NoArticleOpened) -> None:
         """Nothing to read yet: below 110 columns the list takes the width (see the .tcss)."""
@@ -268,10 +270,11 @@ class MainScreen(PollingScreen):
 
     @property
     def side_visible(self) -> bool:
-        """Is the side panel shown (wide: unless hidden; narrower: only when asked)?"""
+        """Is the side panel shown (wide: unless hidden; narrower: when asked, while reading)?"""
         if self.has_class("-wide"):
             return not self.has_class("-hide-side")
-        return self.has_class("-show-side")
+        # Narrower, the panel shows only while reading (see the .tcss); never below 60.
+        return self.has_class("-narrow", "-show-side", "-reading")
 
     def on_resize(self, _event: Resize) -> None:
         """A resize can show the side panel (80 to 120 columns): fill its Related tab once the
@@ -284,14 +287,47 @@ class MainScreen(PollingScreen):
         pane = self.query_one("#article-pane")
         reading = any(node in event.widget.ancestors for node in (pane, self.side))
         self.set_class(reading, "-reading")
+        if reading and self.side_visible:  # narrower, the panel may have just appeared
+            self.related.catch_up()
 
     def action_toggle_side(self) -> None:
         """Show or hide the side panel (narrower than 110 columns: an overlay, in place of
-        the list's)."""
-        self.toggle_class("-hide-side" if self.has_class("-wide") else "-show-side")
+        the list's, with the focus in it when it is asked for from the list)."""
+        if self._panel_refused("toggle_side"):
+            return
+        if self.has_class("-wide"):
+            self.toggle_class("-hide-side")
+        elif self.side_visible:
+            self.remove_class("-show-side")
+            self._focus_out_of_the_hidden_side()
+        else:
+            self.add_class("-show-side")
+            self.remove_class("-show-list")
+            if not self.has_class("-reading"):  # shown only while reading: go into it
+                self.set_focus(self.side.tab_list(self.side.active_tab()))
         if self.side_visible:
-            self.set_class(self.has_class("-wide") and self.has_class("-show-list"), "-show-list")
             self.related.request()
+
+    def _panel_refused(self, action: str) -> bool:
+        """Can the panel's key not act now? Then say why in one line: below 60 columns
+        there is no panel; with no article open it has nothing to show (but from 110
+        columns r still hides and shows it beside the list)."""
+        why = self._why_no_panel(action)
+        if why:
+            self.app.clear_notifications()
+            self.notify(why)
+        return bool(why)
+
+    def _why_no_panel(self, action: str) -> str:
+        if self.has_class("-tiny"):
+            return "The side panel needs a terminal 60 columns wide"
+        if self.article_id is None and not (action == "toggle_side" and self.has_class("-wide")):
+            return "No article open: the panel shows an article's related passages and entities"
+        return ""
+
+    def footer_offers(self, action: str) -> bool:
+        """Does the footer offer ``action`` now? Not the panel's keys when they cannot act."""
+        return action not in PANEL_ACTIONS or not self._why_no_panel(action)
 
     def action_next_tab(self) -> None:
         """The side panel's next tab (Related, Entities, Notes), the panel too."""
@@ -300,10 +336,16 @@ class MainScreen(PollingScreen):
     def show_side_tab(self, name: str) -> None:
         """Show the side panel on the tab ``name``, with the focus in its list: one key
         to the Entities (``t``), not ``t`` then two Tabs past the tab strip."""
-        if not self.side_visible:
-            self.action_toggle_side()
+        if self._panel_refused("next_tab"):
+            return
+        if not self.has_class("-wide"):
+            self.add_class("-show-side")
+            self.remove_class("-show-list")
+        elif self.has_class("-hide-side"):
+            self.remove_class("-hide-side")
         self.side.show_tab(name)
         self.set_focus(self.side.tab_list(name))
+        self.related.catch_up()  # narrower, the panel shows with the focus (see below)
 
     def action_toggle_list(self) -> None:
         """Show or hide the results list beside the article while reading (narrower than
@@ -311,6 +353,14 @@ class MainScreen(PollingScreen):
         self.toggle_class("-show-list")
         if self.has_class("-show-list") and not self.has_class("-wide"):
             self.remove_class("-show-side")
+            self._focus_out_of_the_hidden_side()
+
+    def _focus_out_of_the_hidden_side(self) -> None:
+        """The side panel folded away with the focus in it: the article takes the focus
+        (the focus was lost, on nothing on screen)."""
+        focused = self.focused
+        if focused is not None and self.side in focused.ancestors_with_self:
+            self.set_focus(self.view)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``/`` is typed as text in a text box (the search box, the find bar)."""

@@ -796,10 +796,13 @@ class ArticleView(ScrollView, can_focus=True):
         self._invalidate()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Esc only acts while selecting; otherwise it is listed (disabled) and passes on."""
+        """Esc only acts while selecting (otherwise listed, disabled, and passed on); with
+        no article open, only the hit keys act."""
         if action == "leave_selection" and self.selection is None:
             return None
-        return True
+        # With no article only n/N act (they open a result at its hit): the rest pass on,
+        # left out of the footer.
+        return self.article is not None or action in ("next_hit", "previous_hit")
 
     def action_note(self) -> None:
         """Write a note on the selection, or on the paragraph under the cursor."""

@@ -91,9 +91,11 @@ class ReaderFooter(Footer):
         focused = self.screen.focused
         seen: dict[str, Entry] = {}
         typing = isinstance(focused, Input | TextArea)
+        # A screen may leave out keys that would only say why they cannot act now.
+        offers = getattr(self.screen, "footer_offers", lambda _action: True)
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not binding.show:
+            if not binding.show or not offers(binding.action):
                 continue
             action = binding.action
             if action in seen and not _preferred(action, key, typing):

@@ -78,7 +78,7 @@ class SidePanel(Vertical):
         self.related_message(
             "Open an article: passages related to the paragraph under the cursor appear here."
         )
-        self.show_entities({})
+        self.show_entities({}, empty="Open an article: its people, places… appear here.")
 
     TABS = ("related", "entities", "notes")
     TAB_LISTS: ClassVar[dict[str, str]] = {
@@ -86,6 +86,10 @@ class SidePanel(Vertical):
         "entities": "#entity-list",
         "notes": "#note-list",
     }
+
+    def active_tab(self) -> str:
+        """The name of the tab shown (``related`` before the first is)."""
+        return self.query_one(TabbedContent).active.removeprefix("tab-") or "related"
 
     def next_tab(self) -> str:
         """The name of the tab after the active one (round)."""
@@ -142,16 +146,20 @@ class SidePanel(Vertical):
             text.append("\n" + item.why, style=self._rich("side-panel--why"))
         return text
 
-    def show_entities(self, grouped: dict[str, list[EntityCount]]) -> None:
+    def show_entities(
+        self,
+        grouped: dict[str, list[EntityCount]],
+        empty: str = "No entities stored for this article (yet).",
+    ) -> None:
         """List the article's entities by type with counts, and the highlighting legend
-        (the list replaced in one step: an option at a time cost ~20 ms for 72 at 16x)."""
+        (the list replaced in one step: an option at a time cost ~20 ms for 72 at 16x);
+        ``empty`` says why there are none."""
         self.query_one("#entity-legend", Static).update(self._legend())
         self._entities = []
         if grouped:
             options = self._entity_options(grouped)
         else:
-            note = "No entities stored for this article (yet)."
-            options = [Option(Text(note, style=self._rich("side-panel--muted")), disabled=True)]
+            options = [Option(Text(empty, style=self._rich("side-panel--muted")), disabled=True)]
         self.query_one("#entity-list", OptionList).set_options(options)
 
     def _entity_options(self, grouped: dict[str, list[EntityCount]]) -> list[Option]:
