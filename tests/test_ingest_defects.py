@@ -125,36 +125,3 @@ def test_markdown_syntax_does_not_leak_into_the_text() -> None:
         assert leak not in article.text, leak
     assert "Members argued for several hours about schools and roads, again." in article.text
     assert "Subscribe today" in article.text  # raw HTML blocks keep their text
-
-
-BBC_BODY = (
-    "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn for the three "
-    "months to December.\n\nTime Warner said on Friday that it now owns 8% of search-engine "
-    "Google. But its own internet business, AOL, had mixed fortunes.\n"
-)
-
-
-def test_a_title_line_is_not_also_paragraph_one() -> None:
-    """A .txt file's first line, a blank line, the body: a title that starts with a quote or
-    ends with '?' or ')' (57 of BBC's 2,225 files) showed as the title and as paragraph 1
-    (in show and the reader) when the first paragraph was short. A long first paragraph with
-    no title line still gives the title from its first sentence and stays paragraph 1."""
-    for title in (
-        "'Strong dollar' call halts slide",
-        "Could Yukos be a blessing in disguise?",
-        "Howard Webb (South Yorkshire)",
-        "$1m payoff for former Shell boss",
-        "Ad sales boost Time Warner profit",
-    ):
-        (article,) = load_bytes(
-            f"{title}\n\n{BBC_BODY}".encode(), "x.txt", default_options()
-        ).articles
-        assert article.title == title
-        assert [p.text[:18] for p in article.passages] == [
-            "Quarterly profits ",
-            "Time Warner said o",
-        ]
-        assert article.passages[0].id == "x:p1"
-    lead = "Iraq struggles to contain fighting, officials said on Monday, " * 4
-    (article,) = load_bytes(f"{lead}\n\n{BBC_BODY}".encode(), "y.txt", default_options()).articles
-    assert lead.startswith(article.title) and article.passages[0].text == lead.strip()

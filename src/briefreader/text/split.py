@@ -357,12 +357,7 @@ def _take_title(paragraphs: list[str]) -> tuple[str, list[str]]:
     short = len(first) <= 150 and len(first.split()) <= 20 and not FOOTNOTE_MARKER.search(first)
     if bullet_text(first) is None and (_is_title_like(first) or (short and len(following) > 150)):
         return first, paragraphs[1:]
-    title = _title_from_sentence(first)
-    if short and following and bullet_text(first) is None and title == first.strip().rstrip("."):
-        # A short line of its own that is the whole title: 'Quoted' headlines, a question,
-        # "(2)" at the end were the title and paragraph 1 too (2.6% of BBC's files).
-        return title, paragraphs[1:]
-    return title, paragraphs
+    return _title_from_sentence(first), paragraphs
 
 
 def _title_from_sentence(paragraph: str, limit: int = TITLE_CHARS) -> str:
