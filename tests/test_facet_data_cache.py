@@ -252,9 +252,9 @@ def test_a_big_index_keeps_them_in_a_background_process(
 ) -> None:
     """Above ``INLINE_CACHE_ARTICLES`` the command does not wait: a detached process at the
     lowest priority builds both caches of the new generation."""
-    from briefreader import pipeline
+    from briefreader.cli import caches
 
-    monkeypatch.setattr(pipeline, "INLINE_CACHE_ARTICLES", 5)
+    monkeypatch.setattr(caches, "INLINE_CACHE_ARTICLES", 5)
     (workspace / "articles" / "new.md").write_text("Another report\n\nBasra port.\n", "utf-8")
     assert main(["-w", str(workspace), "-v", "index"]) == 0
     err = capsys.readouterr().err

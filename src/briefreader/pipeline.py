@@ -9,8 +9,6 @@ reader; no Textual here.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,47 +123,6 @@ def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> 
     finally:
         library.close()
     return time.perf_counter() - started
-
-
-# Up to this many articles an index run builds the reader caches itself (about 0.1 CPU s per
-# 1,000 articles); above, in a process of its own at the lowest priority, so that a one-file
-# re-index of a big archive returns at once (they cost 2.9 CPU s at BBC ×16).
-INLINE_CACHE_ARTICLES = 5_000
-
-
-def keep_reader_caches_soon(
-    workspace: Workspace, before: tuple[str, int] | None
-) -> tuple[float | None, int | None]:
-    """``keep_reader_caches`` now for a small index, else in a detached process at the
-    lowest priority (``python -m briefreader.cli.caches``), which the command does not wait for.
-    Returns (seconds taken here or None, the background process's pid or None)."""
-    if snapshot_id(workspace.index_dir) in (before, None):
-        return None, None
-    if indexed_articles(workspace) <= INLINE_CACHE_ARTICLES:
-        return keep_reader_caches(workspace, before), None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "briefreader.cli.caches", str(workspace.root)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl-C in the terminal is for the command, not for it
-    )
-    return None, process.pid
-
-
-def indexed_articles(workspace: Workspace) -> int:
-    """How many articles the active index holds, from its catalog (0 if it has none)."""
-    from briefreader.search.index.catalog import StoredCatalog
-    from briefreader.search.index.store import active_dir
-
-    folder = active_dir(workspace.index_dir)
-    catalog = StoredCatalog.open(folder) if folder is not None else None
-    if catalog is None:
-        return 0
-    try:
-        return catalog.entity_coverage()[1]
-    finally:
-        catalog.close()
 
 
 def run_entities(

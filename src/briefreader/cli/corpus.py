@@ -113,7 +113,7 @@ def keep_reader_caches(workspace: Workspace, before: tuple[str, int] | None) -> 
     """Build what the index folder keeps per generation for readers, if the index moved on
     from ``before``: here for a small index, in the background for a big one (``-v``: how
     long it took, or the background process)."""
-    from briefreader.pipeline import keep_reader_caches_soon
+    from briefreader.cli.caches import keep_reader_caches_soon
 
     seconds, pid = keep_reader_caches_soon(workspace, before)
     if verbosity() <= 0:
