@@ -281,11 +281,20 @@ class MainScreen(PollingScreen):
         layout classes follow the new width, not when the cursor next moves."""
         self.call_after_refresh(self.related.catch_up)
 
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
+    def on_descendant_focus(self, _event: DescendantFocus) -> None:
         """Reading (the article pane, its find bar, or the side panel): the list folds away;
-        browsing: it is shown."""
+        browsing: it is shown.
+
+        Decided by where the focus is now, not by the event's widget: each of these events
+        bubbles up from its own widget, one hop per message queue, so on a loaded machine a
+        click's event (the article pane, deep) reached the screen after the one of ``/``
+        that followed it (the search box, shallow), and the results of the search typed
+        next were hidden."""
+        focused = self.focused
+        if focused is None:
+            return
         pane = self.query_one("#article-pane")
-        reading = any(node in event.widget.ancestors for node in (pane, self.side))
+        reading = any(node in focused.ancestors for node in (pane, self.side))
         self.set_class(reading, "-reading")
         if reading and self.side_visible:  # narrower, the panel may have just appeared
             self.related.catch_up()
