@@ -73,6 +73,33 @@ def test_incremental_write_changes_only_what_changed(tmp_path: Path) -> None:
     assert _totals(tmp_path) == {"Tehran": (1, ("b",))}
 
 
+def test_no_index_by_name_form_and_an_older_catalog_drops_its_own(tmp_path: Path) -> None:
+    """``article_forms`` is read by article or whole; the index by form no statement used
+    (35% of the catalog at BBC x16) is not made, and one an older version made is dropped
+    at the next write, the entity totals unchanged."""
+    import sqlite3
+
+    from briefreader.search.index.catalog import CATALOG_NAME
+
+    def indexes() -> set[str]:
+        with sqlite3.connect(tmp_path / CATALOG_NAME) as db:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        db.close()
+        return {name for (name,) in rows}
+
+    write_catalog(tmp_path, _two_articles())
+    assert "article_forms_by_form" not in indexes()
+    with sqlite3.connect(tmp_path / CATALOG_NAME) as db:
+        db.execute("CREATE INDEX article_forms_by_form ON article_forms (form_id)")
+    db.close()
+    catalog = read_catalog(tmp_path)
+    assert catalog is not None
+    catalog.put_article(_summary("c"), [BAGHDAD])
+    write_catalog(tmp_path, catalog)
+    assert "article_forms_by_form" not in indexes()
+    assert _totals(tmp_path) == {"Baghdad": (6, ("a", "b", "c")), "Sudani": (3, ("a",))}
+
+
 def test_missing_or_damaged_catalog_reads_as_none(tmp_path: Path) -> None:
     assert read_catalog(tmp_path) is None and read_entity_forms(tmp_path) is None
     (tmp_path / "catalog.db").write_bytes(b"not a database" * 200)

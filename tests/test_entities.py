@@ -436,3 +436,34 @@ def test_cache_of_earlier_versions_is_carried_over(tmp_path: Path) -> None:
     first = extract_entities([article], tmp_path / "entities-cache.db", choice=choice)
     assert first.cached == 1 and first.mentions["a"][0].name == "Mohammed Shia al-Sudani"
     assert (tmp_path / "entities-cache.db").is_file()
+
+
+def test_cache_rows_are_compressed_and_text_rows_of_earlier_versions_still_read(
+    tmp_path: Path,
+) -> None:
+    """The cache keeps its rows zlib-compressed (the index folder is held to 2.5x the
+    text); a cache an earlier version wrote, rows as JSON text, is still read."""
+    import json
+    import sqlite3
+
+    from briefreader.text.entities.extract import cache_key
+
+    choice = choose_recogniser({"recogniser": "rules"})
+    article = make_article(SUDANI)
+    cache = tmp_path / "entities-cache.db"
+    first = extract_entities([article], cache, choice=choice)
+    with sqlite3.connect(cache) as db:
+        (kept,) = db.execute("SELECT rows FROM cache").fetchone()
+    assert isinstance(kept, bytes) and not kept.startswith(b"[")
+
+    older = tmp_path / "older" / "entities-cache.db"
+    older.parent.mkdir()
+    rows = [[0, 7, "PERSON", "Mohammed Shia al-Sudani"]]
+    with sqlite3.connect(older) as db:
+        db.execute("CREATE TABLE cache (key TEXT PRIMARY KEY, rows TEXT NOT NULL)")
+        key = cache_key(article, choice.recogniser.id)
+        db.execute("INSERT INTO cache VALUES (?, ?)", (key, json.dumps(rows)))
+    db.close()
+    second = extract_entities([article], older, choice=choice)
+    assert second.cached == 1 and second.mentions["a"][0].name == "Mohammed Shia al-Sudani"
+    assert first.computed == 1

@@ -10,6 +10,7 @@ import os
 import pickle
 import random
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,8 +120,20 @@ def test_a_new_generation_builds_it_again(workspace: Path, builds: list[int]) ->
         pickle.dumps(("stamp", {"a": 1})),
         marshal.dumps(("another stamp", ({}, {}, {}, {}))),
         marshal.dumps([1, 2, 3]),
+        zlib.compress(b"not marshal at all"),
+        zlib.compress(marshal.dumps(("another stamp", ({}, {}, {}, {})))),
+        zlib.compress(marshal.dumps([1, 2, 3])),
     ],
-    ids=["empty", "garbage", "pickle", "old-stamp", "foreign"],
+    ids=[
+        "empty",
+        "garbage",
+        "pickle",
+        "old-stamp",
+        "foreign",
+        "compressed-garbage",
+        "compressed-old-stamp",
+        "compressed-foreign",
+    ],
 )
 def test_a_damaged_or_foreign_file_is_built_again(
     workspace: Path, builds: list[int], damage: bytes
@@ -140,7 +153,7 @@ def test_a_truncated_file_or_a_wrong_shape_is_built_again(
     assert _facets(workspace) == fresh and len(builds) == 2
     for library in _open(workspace):
         stamp = facet_data_stamp(library.generation)
-        _cache(workspace).write_bytes(marshal.dumps((stamp, ({}, {}, []))))
+        _cache(workspace).write_bytes(zlib.compress(marshal.dumps((stamp, ({}, {}, [])))))
     assert _facets(workspace) == fresh and len(builds) == 3
 
 

@@ -6,7 +6,9 @@ stamp names what the payload was built from (the index generation, the code that
 and a file whose stamp differs is ignored. Any file that cannot be read back — missing,
 truncated, garbage, another format — is only a cache miss: the caller builds the data again.
 Writing is atomic (a temporary file renamed over the old one) and best effort: a read-only
-index folder or a full disk skips it.
+index folder or a full disk skips it. Files are zlib-compressed (level 1): at BBC ×16 the
+entity table's 12.2 MB became 2.3 MB and the facet data's 5.1 MB 0.7 MB, for 34 and 8 ms
+more to read back (the index is held to 2.5× the text, issue 15).
 
 Trust: these files are read only from the workspace's own index folder, which holds the index
 itself; whoever can write there can already change what every search returns. A pickled
@@ -20,10 +22,13 @@ import contextlib
 import os
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+COMPRESSION_LEVEL = 1  # levels 3-6 made the files 1-10% smaller, and 2-4x slower to write
 
 
 def code_stamp(*modules: ModuleType) -> tuple[object, ...]:
@@ -42,7 +47,7 @@ def read_cache(path: Path, stamp: tuple[object, ...], loads: Callable[[bytes], A
     """The payload kept at ``path`` for ``stamp``, else None (absent, stale, damaged, or
     not a ``(stamp, payload)`` pair)."""
     try:
-        kept = loads(path.read_bytes())
+        kept = loads(zlib.decompress(path.read_bytes()))
     except Exception:  # any unreadable cache is only a cache miss: build it again
         return None
     if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stamp):
@@ -58,7 +63,7 @@ def write_cache(
     prefix = f".{path.stem}-"
     _remove_leftovers(path.parent, prefix)
     try:
-        data = dumps((stamp, payload))
+        data = zlib.compress(dumps((stamp, payload)), COMPRESSION_LEVEL)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below
             dir=path.parent, prefix=prefix, delete=False
         )

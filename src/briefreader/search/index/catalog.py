@@ -29,6 +29,8 @@ _SUMMARIES = "SELECT id, title, source, date, path, passages FROM articles"
 CATALOG_FORMAT = 2
 _BUSY_TIMEOUT_MS = 10_000
 
+# ``article_forms`` is read by article (its key) or whole: an index by form, which no
+# statement used, was 35% of the catalog (14.7 MB at BBC ×16); older catalogs drop it.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS article_forms (
     article_id TEXT NOT NULL, form_id INTEGER NOT NULL, mentions INTEGER NOT NULL,
     PRIMARY KEY (article_id, form_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS article_forms_by_form ON article_forms (form_id);
+DROP INDEX IF EXISTS article_forms_by_form;
 CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
