@@ -240,3 +240,55 @@ def test_fast_word_values_give_what_whoosh_gives() -> None:
         theirs = list(whoosh_items)
         assert sorted(ours) == sorted(theirs) and len(ours) >= 4
         assert [type(item[2]) for item in ours] == [type(item[2]) for item in theirs]
+
+
+_WORDS = ("ab", "cd", "ef", "gh")
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30), min_size=1, max_size=25),
+    st.lists(st.sampled_from(_WORDS), min_size=2, max_size=4),
+    st.integers(1, 3),
+)
+def test_exact_phrases_match_what_whoosh_matches(
+    documents: list[list[str]], phrase: list[str], slop: int
+) -> None:
+    """The sets-of-positions path for an exact phrase finds the documents and spans
+    Whoosh's pairwise walk finds (repeated words, overlaps, a phrase of one word repeated);
+    other slops take Whoosh's path."""
+    from whoosh import fields, index
+    from whoosh.analysis import SimpleAnalyzer
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.query import Phrase
+    from whoosh.query.spans import SpanNear2
+
+    from briefreader.search.index import whoosh_patches
+    from briefreader.search.index.schema import _compact
+
+    schema = fields.Schema(
+        plain=fields.TEXT(analyzer=SimpleAnalyzer()),
+        compact=_compact(fields.TEXT(analyzer=SimpleAnalyzer())),
+    )
+    ix = index.FileIndex.create(RamStorage(), schema, "MAIN")
+    with ix.writer() as writer:
+        for words in documents:
+            writer.add_document(plain=" ".join(words), compact=" ".join(words))
+    matcher_class = SpanNear2.SpanNear2Matcher
+    with ix.searcher() as searcher:
+        for field in ("plain", "compact"):
+            found = {}
+            for name, get_spans in (
+                ("whoosh", whoosh_patches._ORIGINAL_NEAR_SPANS),
+                ("patched", whoosh_patches._near_spans),
+            ):
+                matcher_class._get_spans = get_spans
+                try:
+                    matcher = Phrase(field, phrase, slop=slop).matcher(searcher)
+                    spans = []
+                    while matcher.is_active():
+                        spans.append((matcher.id(), matcher.spans()))
+                        matcher.next()
+                finally:
+                    matcher_class._get_spans = whoosh_patches._near_spans
+                found[name] = spans
+            assert found["patched"] == found["whoosh"]
