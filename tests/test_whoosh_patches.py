@@ -292,3 +292,34 @@ def test_exact_phrases_match_what_whoosh_matches(
                     matcher_class._get_spans = whoosh_patches._near_spans
                 found[name] = spans
             assert found["patched"] == found["whoosh"]
+
+
+def test_field_lengths_read_once_give_what_whoosh_gives(tmp_path: Path) -> None:
+    """Every document's length of every field (scored text, keyword, none at all), as
+    Whoosh's ``doc_field_length`` gives it: a zero length, a field without lengths, a
+    document number past the last one."""
+    import pytest
+    from whoosh import index
+
+    from briefreader.search.index import whoosh_patches
+    from briefreader.search.index.schema import build_schema
+
+    ix = index.create_in(str(tmp_path), build_schema())
+    with ix.writer() as writer:
+        for n in range(300):
+            words = " ".join(f"w{k}" for k in range(n % 40))  # 0 to 39 words
+            heading = "a heading" if n % 7 == 0 else ""
+            writer.add_document(
+                doc_id=f"a{n}", kind="article", title=f"title {n}", body=words, heading=heading
+            )
+    with ix.searcher() as searcher:
+        (reader, _offset), *_ = searcher.reader().leaf_readers()
+        perdoc = reader._perdoc
+        theirs = whoosh_patches.WHOOSH_DOC_FIELD_LENGTH
+        count = perdoc.doc_count_all()
+        for field in ("title", "body", "heading", "kind", "doc_id", "no_such_field"):
+            for docnum in range(count + 1):
+                mine = perdoc.doc_field_length(docnum, field, 7)
+                assert mine == theirs(perdoc, docnum, field, 7), (field, docnum)
+        with pytest.raises(IndexError):
+            perdoc.doc_field_length(count + 5, "body")
