@@ -323,3 +323,35 @@ def test_field_lengths_read_once_give_what_whoosh_gives(tmp_path: Path) -> None:
                 assert mine == theirs(perdoc, docnum, field, 7), (field, docnum)
         with pytest.raises(IndexError):
             perdoc.doc_field_length(count + 5, "body")
+
+
+@given(st.lists(st.integers(0, 900), min_size=1, max_size=40))
+def test_skipping_in_a_posting_list_lands_where_whoosh_lands(targets: list[int]) -> None:
+    """Bisection inside a block, block skips, targets behind, at and past the end: the
+    matcher stands on the document Whoosh's step-by-step ``skip_to`` stands on."""
+    from whoosh import fields, index
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.matching.mcore import ReadTooFar
+
+    from briefreader.search.index import whoosh_patches
+
+    schema = fields.Schema(body=fields.TEXT())
+    ix = index.FileIndex.create(RamStorage(), schema, "MAIN")
+    with ix.writer() as writer:
+        for n in range(800):  # "ferry" in 3 documents of 4: several posting blocks
+            writer.add_document(body="ferry crossing" if n % 4 else "crossing")
+    with ix.searcher() as searcher:
+        ours = searcher.reader().postings("body", "ferry")
+        theirs = searcher.reader().postings("body", "ferry")
+        for target in sorted(targets) if targets[0] % 2 else targets:
+            outcome = []
+            for matcher, skip_to in (
+                (ours, whoosh_patches._leaf_skip_to),
+                (theirs, whoosh_patches.WHOOSH_LEAF_SKIP_TO),
+            ):
+                try:
+                    skip_to(matcher, target)
+                    outcome.append(matcher.id() if matcher.is_active() else "end")
+                except ReadTooFar:
+                    outcome.append("too far")
+            assert outcome[0] == outcome[1], target

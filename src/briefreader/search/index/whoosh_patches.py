@@ -10,6 +10,7 @@ import pickle
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from typing import Any
 
 from whoosh import columns, formats, writing
@@ -17,6 +18,7 @@ from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.matching import combo, wrappers
+from whoosh.matching.mcore import ReadTooFar
 from whoosh.query import spans, terms
 
 from briefreader.search.index.checkpoints import checkpoint
@@ -229,6 +231,31 @@ def _length_bytes(perdoc: Any, fieldname: str) -> bytes | None:
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+
+def _leaf_skip_to(self, targetid):  # type: ignore[no-untyped-def]
+    """Whoosh's ``W3LeafMatcher.skip_to``, finding the target in its block by bisection
+    instead of stepping through the block's ids one ``next()`` at a time.
+
+    The intersections of an AND query skip each posting list to the other's document:
+    27% of the CPU of a two-word AND at BBC ×16 was spent in this loop. Same position.
+    """
+    if not self.is_active():
+        raise ReadTooFar
+    if targetid <= self.id():
+        return
+    if targetid > self.block_max_id():
+        self._skip_to_block(lambda: targetid > self.block_max_id())
+        if not self.is_active():
+            return
+        if targetid <= self.id():  # loads the new block's ids
+            return
+    # The block holds an id >= targetid (its last id is the block's max id).
+    self._i = bisect_left(self._ids, targetid, self._i, self._blocklength)
+
+
+WHOOSH_LEAF_SKIP_TO = whoosh3.W3LeafMatcher.skip_to  # for the tests' comparison
+whoosh3.W3LeafMatcher.skip_to = _leaf_skip_to
 WHOOSH_DOC_FIELD_LENGTH = whoosh3.W3PerDocReader.doc_field_length  # for the tests' comparison
 whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
 structfile.BufferFile.__init__ = _buffer_file_init
