@@ -9,6 +9,7 @@ the old one and switches to it atomically.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from briefreader.search.index.enrich import (
     load_options_for,
     remove_legacy_cache,
 )
-from briefreader.search.index.merging import tiered_merge
+from briefreader.search.index.merging import deferring, tiered_merge
 from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.index.schema import SCHEMA_VERSION
 from briefreader.search.index.store import (
@@ -44,9 +45,9 @@ from briefreader.text.duplicates import copy_skipped, drop_duplicates
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
-    list_article_files,
     load_file,
     relative_name,
+    scan_article_files,
 )
 from briefreader.workspace import Workspace
 
@@ -240,24 +241,24 @@ def _plan(
     root: Path, options: LoadOptions, catalog: Catalog, report: IndexReport, progress: ProgressFn
 ) -> _Plan:
     """Decide which files to (re)load and which indexed files are gone."""
-    files, skipped = list_article_files(root, options) if root.is_dir() else ([], [])
+    files, skipped = scan_article_files(root, options) if root.is_dir() else ([], [])
     report.skipped.extend(skipped)
     plan = _Plan(root, [], [], {})
     seen = set()
-    for done, path in enumerate(files, start=1):
-        relative = relative_name(path, root)
+    for done, found in enumerate(files, start=1):
+        relative = found.relative
         seen.add(relative)
         entry = catalog.files.get(relative)
-        stat = _stat(path)
+        stat = _stat(found.entry)
         if entry and stat and (entry.size, entry.mtime_ns) == stat:
             report.unchanged += 1
         else:
-            digest = _hash(path)
+            digest = _hash(found.entry.path)
             if entry and stat and digest == entry.content_hash:
                 catalog.put_file(relative, FileEntry(stat[0], stat[1], digest, entry.articles))
                 report.unchanged += 1
             else:
-                plan.to_load.append(path)
+                plan.to_load.append(found.path)
                 if stat and digest:
                     plan.stats[relative] = (stat[0], stat[1], digest)
         if done % 500 == 0:
@@ -284,15 +285,16 @@ def _skip_known_copies(plan: _Plan, catalog: Catalog, report: IndexReport) -> No
     plan.to_load = load
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(entry: os.DirEntry[str]) -> tuple[int, int] | None:
+    """Size and mtime of the file (through a symbolic link, as ``Path.stat``), or None."""
     try:
-        st = path.stat()
+        st = entry.stat()
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
 
 
-def _hash(path: Path) -> str:
+def _hash(path: str) -> str:
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
@@ -350,7 +352,7 @@ def _apply(
             progress("indexing", done, count)
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
-        _commit(writer, progress)
+        _commit(writer, progress, entity_phase_follows=bool(pending))
         report.timings["commit"] = time.perf_counter() - timer
     except BaseException:
         writer.cancel()
@@ -437,9 +439,11 @@ def _moved_files(catalog: Catalog, plan: _Plan, reloaded: set[str]) -> dict[str,
     return moved
 
 
-def _commit(writer: Any, progress: ProgressFn) -> None:
-    """Commit the text phase (``commit_reporting`` with the tiered merge)."""
-    commit_reporting(writer, progress, MERGE_POLICY)
+def _commit(writer: Any, progress: ProgressFn, *, entity_phase_follows: bool) -> None:
+    """Commit the text phase (``commit_reporting`` with the tiered merge; ``deferring`` it
+    to the entity phase's commit when articles wait for their entities)."""
+    policy = deferring(MERGE_POLICY) if entity_phase_follows else MERGE_POLICY
+    commit_reporting(writer, progress, policy)
 
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
