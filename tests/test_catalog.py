@@ -14,6 +14,7 @@ from briefreader.search.index.catalog import (
     read_catalog,
     read_entity_forms,
     read_pending_catalog,
+    read_titles,
     write_catalog,
 )
 from briefreader.search.index.indexer import update_index
@@ -182,3 +183,15 @@ def test_a_pending_catalog_of_nothing_pending_or_missing(tmp_path: Path) -> None
     write_catalog(tmp_path, _two_articles())
     empty = read_pending_catalog(tmp_path)
     assert empty is not None and not empty.pending and not empty.articles
+
+
+def test_an_index_run_reads_the_files_and_only_the_titles_it_needs(tmp_path: Path) -> None:
+    catalog = _two_articles()
+    catalog.put_file("two.txt", FileEntry(1, 2, "h2", ("two", "two-2")))
+    catalog.put_file("odd.txt", FileEntry(1, 2, "h3", ('o"d\\d', "caf\u00e9")))
+    write_catalog(tmp_path, catalog)
+    files = read_catalog(tmp_path, summaries=False)
+    assert files is not None and not files.articles
+    assert files.files == catalog.files  # one id, several, and ids the JSON escapes
+    assert read_titles(tmp_path, ["b", "zzz", "a", "b"]) == {"a": "Title a", "b": "Title b"}
+    assert read_titles(tmp_path / "nowhere", ["a"]) == {}

@@ -305,7 +305,10 @@ def test_scanned_files_are_named_as_relative_name_names_them(tmp_path: Path) -> 
     ``list_article_files`` lists, under the names ``relative_name`` gives them."""
     root = tmp_path / "articles"
     (root / "sub" / "deeper").mkdir(parents=True)
-    for name in ("a.txt", "b.", "README", "sub/c.md", "sub/deeper/d.html", "e.png", "f.TXT"):
+    (root / "a").mkdir()
+    (root / "a-b").mkdir()
+    names = ("a.txt", "b.", "README", "sub/c.md", "sub/deeper/d.html", "e.png", "f.TXT")
+    for name in (*names, "a/x.txt", "a-b/y.txt"):
         (root / name).write_text("Title\n\n" + BODY)
     with open(os.fsencode(root) + b"/caf\xe9.txt", "wb") as handle:
         handle.write(b"Title\n\n" + BODY.encode())
@@ -318,3 +321,6 @@ def test_scanned_files_are_named_as_relative_name_names_them(tmp_path: Path) -> 
     assert "caf\\xe9.txt" in [item.relative for item in found]
     assert {"b.", "README", "f.TXT", "sub/link.txt"} <= {item.relative for item in found}
     assert [s.path for s in skipped] == ["e.png"]
+    relatives = [item.relative for item in found]
+    assert relatives == sorted(relatives, key=lambda name: name.split("/"))  # by their parts
+    assert relatives.index("a/x.txt") < relatives.index("a-b/y.txt") < relatives.index("a.txt")

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, ProgressFn, Skipped
-from briefreader.search.index.catalog import Catalog, FileEntry, read_catalog, write_catalog
+from briefreader.search.index.catalog import (
+    Catalog,
+    FileEntry,
+    read_catalog,
+    read_titles,
+    write_catalog,
+)
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import add_article, catalog_from_index, summarize
 from briefreader.search.index.enrich import (
@@ -159,7 +165,7 @@ def update_index(
         report.changed_articles = _changed_articles(catalog, report, held_before)
         if after is not None:
             after(report, progress)
-    report.articles = len(catalog.articles)
+    report.articles = sum(len(entry.articles) for entry in catalog.files.values())
     report.pending = len(catalog.pending)
     report.seconds = time.perf_counter() - started
     if entities and report.pending:
@@ -205,7 +211,7 @@ def _open_or_create(
     """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
     if not rebuild:
         try:
-            ix, catalog = open_active(index_root, read_catalog)
+            ix, catalog = open_active(index_root, _files_of_catalog)
             if catalog is None or catalog.generation != ix.latest_generation():
                 report.notices.append("index catalog was out of date; recovered it from the index")
                 catalog = catalog_from_index(ix)
@@ -219,6 +225,11 @@ def _open_or_create(
     from whoosh import index as whoosh_index
 
     return whoosh_index.open_dir(str(folder)), Catalog(schema_version=SCHEMA_VERSION), True
+
+
+def _files_of_catalog(folder: Path) -> Catalog | None:
+    """The catalog without its article summaries (``_titles`` reads the few a run needs)."""
+    return read_catalog(folder, summaries=False)
 
 
 def _earlier_ids(index_root: Path) -> dict[str, tuple[str, ...]]:
@@ -320,11 +331,12 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
-    titles = {article_id: summary.title for article_id, summary in catalog.articles.items()}
+    taken, previous = _held_ids(catalog, plan)
     loaded = disambiguate(
         drop_duplicates(loaded, _staying_files(catalog, plan)),
-        *_held_ids(catalog, plan),
-        titles=titles,
+        taken,
+        previous,
+        titles=_titles(ix, catalog, previous),
     )
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
@@ -357,6 +369,17 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _titles(ix: Any, catalog: Catalog, held: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The titles the ids held by re-loaded files had (``disambiguate`` keeps an id with its
+    title), from the catalog in hand or, when it was read without summaries, its database."""
+    ids = {article_id for group in held.values() for article_id in group}
+    titles = {i: catalog.articles[i].title for i in ids if i in catalog.articles}
+    missing = ids - set(titles)
+    if missing and not catalog.complete:
+        titles.update(read_titles(Path(ix.storage.folder), missing))
+    return titles
 
 
 def _drained(items: list[_T]) -> Iterator[_T]:
