@@ -246,6 +246,7 @@ class _Plan:
     removed: list[str]
     stats: dict[str, tuple[int, int, str]]
     earlier: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ids before a rebuild
+    staying: dict[str, str] | None = None  # ``_staying_files``
 
 
 def _plan(
@@ -406,10 +407,17 @@ def _text_phase_enrichments(
 
 def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
     """Content hash to path of the indexed files that stay as they are (copies of them are
-    duplicates)."""
-    gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
-    staying = ((p, e) for p, e in sorted(catalog.files.items()) if p not in gone)
-    return {entry.content_hash: path for path, entry in staying if entry.content_hash}
+    duplicates; of two with the same bytes, the last by name). Worked out once per run: the
+    files that ``_skip_known_copies`` takes off the plan are not indexed ones."""
+    if plan.staying is None:
+        gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+        staying: dict[str, str] = {}
+        for path, entry in catalog.files.items():
+            digest = entry.content_hash
+            if digest and path not in gone and path > staying.get(digest, ""):
+                staying[digest] = path
+        plan.staying = staying
+    return plan.staying
 
 
 def _catalog_dirty(catalog: Catalog) -> bool:
