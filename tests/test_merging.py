@@ -16,6 +16,7 @@ from briefreader.search.index import indexer
 from briefreader.search.index.entity_phase import recognise_pending
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.merging import (
+    DEFERRED_SEGMENTS,
     deferring,
     max_segments,
     segment_count,
@@ -221,3 +222,19 @@ def test_the_text_phase_leaves_the_merge_to_the_entity_phase(tmp_path: Path) -> 
     assert recognise_pending(ws).recognised == 1
     assert _segments(ws) == 2
     assert _hits(ws, "correction") == [("s001", "s001:p1"), ("s002", "s002:p1")]
+
+
+def test_text_phases_without_an_entity_phase_keep_few_small_segments(tmp_path: Path) -> None:
+    """A reader that quits before its entity phase commits leaves the text phase's segments
+    unmerged; from ``DEFERRED_SEGMENTS`` small ones on, the text phase merges them itself."""
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    counts = []
+    for edit in range(1, 9):
+        (ws.articles_dir / f"s{edit:03d}.txt").write_text(_story(edit, edit))
+        assert update_index(ws, entities=False).pending == edit
+        counts.append(_segments(ws))
+    assert max(counts) == max_segments(DOCUMENTS) + DEFERRED_SEGMENTS - 1, counts
+    assert counts[DEFERRED_SEGMENTS] < counts[DEFERRED_SEGMENTS - 1], counts
+    assert recognise_pending(ws).recognised == 8
+    assert _segments(ws) <= max_segments(DOCUMENTS)

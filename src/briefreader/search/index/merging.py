@@ -14,7 +14,9 @@ documents has at most ``log10(n / TIER_FLOOR) + 2`` segments (``max_segments``);
 update rewrites only the small segments below it; a segment whose documents were mostly
 deleted drops to a lower tier and is merged away, which also drops its deleted documents.
 The merge happens inside Whoosh's commit: until the new table of contents is written,
-readers (and a process killed mid-merge) keep the old segments.
+readers (and a process killed mid-merge) keep the old segments. An update's text phase
+leaves the merge to the entity phase's commit that follows it (``deferring``): merging in both
+copied the small segments twice per one-file update.
 
 The policy alone leaves a second (and, after a two-phase build, a third) segment, which costs
 p95 ×1.12 at BBC ×1; ``full_merge.py`` merges everything back into one when the reader is
