@@ -235,7 +235,7 @@ def _files_of_catalog(folder: Path) -> Catalog | None:
 def _earlier_ids(index_root: Path) -> dict[str, tuple[str, ...]]:
     """The article ids of each file in the active index's catalog (empty if unreadable)."""
     folder = active_dir(index_root)
-    catalog = read_catalog(folder) if folder is not None else None
+    catalog = _files_of_catalog(folder) if folder is not None else None
     return {path: entry.articles for path, entry in catalog.files.items()} if catalog else {}
 
 
