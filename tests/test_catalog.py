@@ -13,6 +13,8 @@ from briefreader.search.index.catalog import (
     StoredCatalog,
     read_catalog,
     read_entity_forms,
+    read_pending_catalog,
+    read_titles,
     write_catalog,
 )
 from briefreader.search.index.indexer import update_index
@@ -181,3 +183,42 @@ def test_a_catalog_of_the_older_format_is_rewritten(tmp_path: Path) -> None:
     assert read_catalog(tmp_path) is None
     write_catalog(tmp_path, _two_articles())
     assert _totals(tmp_path) == {"Baghdad": (4, ("a", "b")), "Sudani": (3, ("a",))}
+
+
+def test_the_pending_catalog_holds_only_the_pending_articles(tmp_path: Path) -> None:
+    """The entity phase reads the pending articles' rows only, and writing what it changed
+    keeps every other row."""
+    catalog = _two_articles()
+    catalog.put_file("c.txt", FileEntry(10, 20, "hash", ("c",)))
+    catalog.put_article(_summary("c", "2024-01-02"), pending=True)
+    write_catalog(tmp_path, catalog)
+    pending = read_pending_catalog(tmp_path)
+    assert pending is not None and pending.generation == 1 and pending.schema_version == 7
+    assert pending.pending == {"c"} and set(pending.articles) == {"c"} and not pending.files
+    pending.put_article(_summary("c", "2024-01-02"), [SUDANI])
+    pending.generation = 2
+    write_catalog(tmp_path, pending)
+    after = read_catalog(tmp_path)
+    assert after is not None and after.generation == 2 and not after.pending
+    assert set(after.files) == {"a.txt", "b.txt", "c.txt"}
+    assert set(after.articles) == {"a", "b", "c"}
+    assert _totals(tmp_path) == {"Baghdad": (4, ("a", "b")), "Sudani": (6, ("a", "c"))}
+
+
+def test_a_pending_catalog_of_nothing_pending_or_missing(tmp_path: Path) -> None:
+    assert read_pending_catalog(tmp_path) is None
+    write_catalog(tmp_path, _two_articles())
+    empty = read_pending_catalog(tmp_path)
+    assert empty is not None and not empty.pending and not empty.articles
+
+
+def test_an_index_run_reads_the_files_and_only_the_titles_it_needs(tmp_path: Path) -> None:
+    catalog = _two_articles()
+    catalog.put_file("two.txt", FileEntry(1, 2, "h2", ("two", "two-2")))
+    catalog.put_file("odd.txt", FileEntry(1, 2, "h3", ('o"d\\d', "caf\u00e9")))
+    write_catalog(tmp_path, catalog)
+    files = read_catalog(tmp_path, summaries=False)
+    assert files is not None and not files.articles
+    assert files.files == catalog.files  # one id, several, and ids the JSON escapes
+    assert read_titles(tmp_path, ["b", "zzz", "a", "b"]) == {"a": "Title a", "b": "Title b"}
+    assert read_titles(tmp_path / "nowhere", ["a"]) == {}

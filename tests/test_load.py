@@ -18,6 +18,9 @@ from briefreader.text.load import (
     load_bytes,
     load_corpus,
     load_file,
+    name_suffix,
+    relative_name,
+    scan_article_files,
 )
 
 BODY = (
@@ -288,3 +291,36 @@ def test_title_from_a_long_lead_sentence_ends_at_a_clause() -> None:
     )
     (article,) = _load(f"{'Budget ' * 40}words.\n\n{BODY}").articles
     assert article.title.endswith("…") and len(article.title) <= 121
+
+
+@pytest.mark.parametrize(
+    "name", ["a.txt", "a.TXT", "a.", "README", "a.b.md", "a..", "x.tar.gz", "é.html", ". .txt"]
+)
+def test_a_names_suffix_is_the_one_pathlib_gives(name: str) -> None:
+    assert name_suffix(name) == Path(name).suffix
+
+
+def test_scanned_files_are_named_as_relative_name_names_them(tmp_path: Path) -> None:
+    """The index run's listing (names and directory entries, no paths) lists the files
+    ``list_article_files`` lists, under the names ``relative_name`` gives them."""
+    root = tmp_path / "articles"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / "a").mkdir()
+    (root / "a-b").mkdir()
+    names = ("a.txt", "b.", "README", "sub/c.md", "sub/deeper/d.html", "e.png", "f.TXT")
+    for name in (*names, "a/x.txt", "a-b/y.txt"):
+        (root / name).write_text("Title\n\n" + BODY)
+    with open(os.fsencode(root) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"Title\n\n" + BODY.encode())
+    os.symlink(root / "a.txt", root / "sub" / "link.txt")
+    options = default_options()
+    found, skipped = scan_article_files(root, options)
+    paths, skipped_before = list_article_files(root, options)
+    assert [item.path for item in found] == paths and skipped == skipped_before
+    assert [item.relative for item in found] == [relative_name(path, root) for path in paths]
+    assert "caf\\xe9.txt" in [item.relative for item in found]
+    assert {"b.", "README", "f.TXT", "sub/link.txt"} <= {item.relative for item in found}
+    assert [s.path for s in skipped] == ["e.png"]
+    relatives = [item.relative for item in found]
+    assert relatives == sorted(relatives, key=lambda name: name.split("/"))  # by their parts
+    assert relatives.index("a/x.txt") < relatives.index("a-b/y.txt") < relatives.index("a.txt")

@@ -13,8 +13,11 @@ import pytest
 from whoosh import writing
 
 from briefreader.search.index import indexer
+from briefreader.search.index.entity_phase import recognise_pending
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.merging import (
+    DEFERRED_SEGMENTS,
+    deferring,
     max_segments,
     segment_count,
     segments_to_merge,
@@ -172,7 +175,66 @@ def test_kill_during_a_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
     assert child.stdout.readline().strip() == "merging"
     child.send_signal(signal.SIGKILL)
     child.wait()
-    assert _hits(ws, "correction") == before  # the index opens, as it was before the update
-    assert update_index(ws).updated == ["s002.txt"]
-    assert _hits(ws, "correction") == sorted([*before, ("s002", "s002:p1")])
+    # The index opens as the text phase left it: its commit deferred the merge to the entity
+    # phase's, which the kill interrupted (``merging.deferring``).
+    after_text_phase = sorted([*before, ("s002", "s002:p1")])
+    assert _hits(ws, "correction") == after_text_phase
+    report = update_index(ws)
+    assert not report.updated and report.entities and report.entities.recognised == 1
+    assert _hits(ws, "correction") == after_text_phase
     assert _segments(ws) <= 2
+
+
+class _Segment:
+    def __init__(self, documents: int) -> None:
+        self.documents = documents
+
+    def doc_count(self) -> int:
+        return self.documents
+
+
+def test_a_deferring_commit_merges_only_once_small_segments_pile_up() -> None:
+    merged: list[int] = []
+
+    def policy(writer: object, segments: list[_Segment]) -> list[_Segment]:
+        merged.append(len(segments))
+        return segments[:1]
+
+    merge = deferring(policy, limit=3)
+    few = [_Segment(50_000), _Segment(40), _Segment(0)]
+    assert merge(None, few) == few and not merged  # two small ones (one emptied): kept
+    many = [*few, _Segment(12)]
+    assert merge(None, many) == many[:1] and merged == [4]
+
+
+def test_the_text_phase_leaves_the_merge_to_the_entity_phase(tmp_path: Path) -> None:
+    """A one-file update's text phase commits a segment of its own when the entity phase
+    follows; the entity phase's commit merges it away (no small segment copied twice)."""
+    ws = _corpus(tmp_path / "ws", FILES)  # above the tier floor
+    update_index(ws)
+    (ws.articles_dir / "s001.txt").write_text(_story(1, edit=1))
+    update_index(ws)  # a small segment beside the big one
+    assert _segments(ws) == 2
+    (ws.articles_dir / "s002.txt").write_text(_story(2, edit=2))
+    report = update_index(ws, entities=False)
+    assert report.updated == ["s002.txt"] and report.pending == 1
+    assert _segments(ws) == 3
+    assert recognise_pending(ws).recognised == 1
+    assert _segments(ws) == 2
+    assert _hits(ws, "correction") == [("s001", "s001:p1"), ("s002", "s002:p1")]
+
+
+def test_text_phases_without_an_entity_phase_keep_few_small_segments(tmp_path: Path) -> None:
+    """A reader that quits before its entity phase commits leaves the text phase's segments
+    unmerged; from ``DEFERRED_SEGMENTS`` small ones on, the text phase merges them itself."""
+    ws = _corpus(tmp_path / "ws", FILES)
+    update_index(ws)
+    counts = []
+    for edit in range(1, 9):
+        (ws.articles_dir / f"s{edit:03d}.txt").write_text(_story(edit, edit))
+        assert update_index(ws, entities=False).pending == edit
+        counts.append(_segments(ws))
+    assert max(counts) == max_segments(DOCUMENTS) + DEFERRED_SEGMENTS - 1, counts
+    assert counts[DEFERRED_SEGMENTS] < counts[DEFERRED_SEGMENTS - 1], counts
+    assert recognise_pending(ws).recognised == 8
+    assert _segments(ws) <= max_segments(DOCUMENTS)

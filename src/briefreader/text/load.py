@@ -1,6 +1,7 @@
 """Load article files (.txt, .md, .html) into clean ``Article`` objects.
 
-Entry points: ``list_article_files`` (what is in the corpus, with skip reasons),
+Entry points: ``list_article_files`` (what is in the corpus, with skip reasons; as names
+and directory entries, ``scan_article_files``),
 ``load_file`` (one file → articles) and ``load_corpus`` (everything).
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -73,26 +74,46 @@ def article_base_id(relative_path: str) -> str:
     return slug
 
 
+class FoundFile(NamedTuple):
+    """A candidate file: its name inside the corpus (always printable, as ``relative_name``
+    gives it) and its directory entry (its path and a ``stat`` that needs no path parsing)."""
+
+    relative: str
+    entry: os.DirEntry[str]
+
+    @property
+    def path(self) -> Path:
+        """The file's path."""
+        return Path(self.entry.path)
+
+
 def list_article_files(root: Path, options: LoadOptions) -> tuple[list[Path], list[Skipped]]:
     """List candidate files under ``root`` (sorted), with reasons for those skipped up front."""
-    files: list[Path] = []
+    found, skipped = scan_article_files(root, options)
+    return [item.path for item in found], skipped
+
+
+def scan_article_files(root: Path, options: LoadOptions) -> tuple[list[FoundFile], list[Skipped]]:
+    """``list_article_files`` as names and directory entries: no ``Path`` per file (building
+    two per file was 0.55 of the 0.79 s this took for 35,600 files, BBC ×16)."""
+    files: list[FoundFile] = []
     skipped: list[Skipped] = []
-    found = sorted(_walk(str(root)), key=lambda item: item[0].split("/"))
-    for relative, entry in found:
-        reason = _skip_reason(Path(entry.path), root, options, entry)
+    for relative, entry in _walk(str(root)):
+        reason = _skip_reason(root, options, entry)
         if reason:
             skipped.append(Skipped(_printable(relative), reason))
         else:
-            files.append(Path(entry.path))
+            files.append(FoundFile(_printable(relative), entry))
     return files, skipped
 
 
 def _walk(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Files below ``folder`` (not hidden, not inside hidden or linked folders), with their
-    path relative to it. Pipes and devices are listed so that they are reported, not read."""
+    path relative to it, sorted by its parts (each folder's entries by name, depth first).
+    Pipes and devices are listed so that they are reported, not read."""
     try:
         with os.scandir(folder) as listing:
-            entries = list(listing)
+            entries = sorted(listing, key=_entry_name)
     except OSError:
         return
     for entry in entries:
@@ -106,6 +127,10 @@ def _walk(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]
         yield relative, entry
 
 
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
 def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir()
@@ -114,6 +139,8 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def _printable(relative: str) -> str:
+    if relative.isascii():  # the usual name: nothing to replace
+        return relative
     return os.fsencode(relative).decode("utf-8", errors="backslashreplace")
 
 
@@ -129,18 +156,24 @@ def relative_name(path: Path, root: Path) -> str:
     return _printable(path.relative_to(root).as_posix())
 
 
-def _skip_reason(
-    path: Path, root: Path, options: LoadOptions, entry: os.DirEntry[str]
-) -> str | None:
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type '{path.suffix}' (supported: {SUPPORTED_LIST})"
+def _skip_reason(root: Path, options: LoadOptions, entry: os.DirEntry[str]) -> str | None:
+    suffix = name_suffix(entry.name)
+    if suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type '{suffix}' (supported: {SUPPORTED_LIST})"
     if entry.is_symlink():
-        reason = _link_skip_reason(path, root, options)
+        reason = _link_skip_reason(Path(entry.path), root, options)
         if reason:
             return reason
     if not _is_file(entry):
         return "not a regular file (a pipe, socket or device)"
     return None
+
+
+def name_suffix(name: str) -> str:
+    """A file name's suffix as ``PurePath.suffix`` gives it (``""`` for ``a.`` and
+    ``.hidden``), without making a path."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _link_skip_reason(path: Path, root: Path, options: LoadOptions) -> str | None:

@@ -35,7 +35,7 @@ from briefreader.models import Article, ProgressFn
 from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
-    read_catalog,
+    read_pending_catalog,
     write_catalog,
 )
 from briefreader.search.index.committing import commit_reporting
@@ -134,7 +134,7 @@ def recognise_pending(
     enricher = enricher if enricher is not None else default_enricher(workspace)
     with write_lock(workspace.index_dir, report.notices):
         try:
-            ix, stored = open_active(workspace.index_dir, read_catalog)
+            ix, stored = open_active(workspace.index_dir, read_pending_catalog)
         except IndexUnavailable:
             return report  # nothing indexed: nothing to recognise
         catalog = stored

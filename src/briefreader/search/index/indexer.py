@@ -9,6 +9,7 @@ the old one and switches to it atomically.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, ProgressFn, Skipped
-from briefreader.search.index.catalog import Catalog, FileEntry, read_catalog, write_catalog
+from briefreader.search.index.catalog import (
+    Catalog,
+    FileEntry,
+    read_catalog,
+    read_titles,
+    write_catalog,
+)
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import add_article, catalog_from_index, summarize
 from briefreader.search.index.enrich import (
@@ -28,7 +35,7 @@ from briefreader.search.index.enrich import (
     load_options_for,
     remove_legacy_cache,
 )
-from briefreader.search.index.merging import tiered_merge
+from briefreader.search.index.merging import deferring, tiered_merge
 from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.index.schema import SCHEMA_VERSION
 from briefreader.search.index.store import (
@@ -44,9 +51,9 @@ from briefreader.text.duplicates import copy_skipped, drop_duplicates
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
-    list_article_files,
     load_file,
     relative_name,
+    scan_article_files,
 )
 from briefreader.workspace import Workspace
 
@@ -158,7 +165,7 @@ def update_index(
         report.changed_articles = _changed_articles(catalog, report, held_before)
         if after is not None:
             after(report, progress)
-    report.articles = len(catalog.articles)
+    report.articles = sum(len(entry.articles) for entry in catalog.files.values())
     report.pending = len(catalog.pending)
     report.seconds = time.perf_counter() - started
     if entities and report.pending:
@@ -204,7 +211,7 @@ def _open_or_create(
     """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
     if not rebuild:
         try:
-            ix, catalog = open_active(index_root, read_catalog)
+            ix, catalog = open_active(index_root, _files_of_catalog)
             if catalog is None or catalog.generation != ix.latest_generation():
                 report.notices.append("index catalog was out of date; recovered it from the index")
                 catalog = catalog_from_index(ix)
@@ -220,10 +227,15 @@ def _open_or_create(
     return whoosh_index.open_dir(str(folder)), Catalog(schema_version=SCHEMA_VERSION), True
 
 
+def _files_of_catalog(folder: Path) -> Catalog | None:
+    """The catalog without its article summaries (``_titles`` reads the few a run needs)."""
+    return read_catalog(folder, summaries=False)
+
+
 def _earlier_ids(index_root: Path) -> dict[str, tuple[str, ...]]:
     """The article ids of each file in the active index's catalog (empty if unreadable)."""
     folder = active_dir(index_root)
-    catalog = read_catalog(folder) if folder is not None else None
+    catalog = _files_of_catalog(folder) if folder is not None else None
     return {path: entry.articles for path, entry in catalog.files.items()} if catalog else {}
 
 
@@ -234,30 +246,31 @@ class _Plan:
     removed: list[str]
     stats: dict[str, tuple[int, int, str]]
     earlier: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ids before a rebuild
+    staying: dict[str, str] | None = None  # ``_staying_files``
 
 
 def _plan(
     root: Path, options: LoadOptions, catalog: Catalog, report: IndexReport, progress: ProgressFn
 ) -> _Plan:
     """Decide which files to (re)load and which indexed files are gone."""
-    files, skipped = list_article_files(root, options) if root.is_dir() else ([], [])
+    files, skipped = scan_article_files(root, options) if root.is_dir() else ([], [])
     report.skipped.extend(skipped)
     plan = _Plan(root, [], [], {})
     seen = set()
-    for done, path in enumerate(files, start=1):
-        relative = relative_name(path, root)
+    for done, found in enumerate(files, start=1):
+        relative = found.relative
         seen.add(relative)
         entry = catalog.files.get(relative)
-        stat = _stat(path)
+        stat = _stat(found.entry)
         if entry and stat and (entry.size, entry.mtime_ns) == stat:
             report.unchanged += 1
         else:
-            digest = _hash(path)
+            digest = _hash(found.entry.path)
             if entry and stat and digest == entry.content_hash:
                 catalog.put_file(relative, FileEntry(stat[0], stat[1], digest, entry.articles))
                 report.unchanged += 1
             else:
-                plan.to_load.append(path)
+                plan.to_load.append(found.path)
                 if stat and digest:
                     plan.stats[relative] = (stat[0], stat[1], digest)
         if done % 500 == 0:
@@ -284,15 +297,16 @@ def _skip_known_copies(plan: _Plan, catalog: Catalog, report: IndexReport) -> No
     plan.to_load = load
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(entry: os.DirEntry[str]) -> tuple[int, int] | None:
+    """Size and mtime of the file (through a symbolic link, as ``Path.stat``), or None."""
     try:
-        st = path.stat()
+        st = entry.stat()
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
 
 
-def _hash(path: Path) -> str:
+def _hash(path: str) -> str:
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
@@ -318,11 +332,12 @@ def _apply(
     for done, path in enumerate(plan.to_load, start=1):
         loaded.append(load_file(path, plan.root, options))
         progress("parsing", done, len(plan.to_load))
-    titles = {article_id: summary.title for article_id, summary in catalog.articles.items()}
+    taken, previous = _held_ids(catalog, plan)
     loaded = disambiguate(
         drop_duplicates(loaded, _staying_files(catalog, plan)),
-        *_held_ids(catalog, plan),
-        titles=titles,
+        taken,
+        previous,
+        titles=_titles(ix, catalog, previous),
     )
     report.timings["parsing"] = time.perf_counter() - timer
     articles = [a for result in loaded for a in result.articles]
@@ -350,11 +365,22 @@ def _apply(
             progress("indexing", done, count)
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
-        _commit(writer, progress)
+        _commit(writer, progress, entity_phase_follows=bool(pending))
         report.timings["commit"] = time.perf_counter() - timer
     except BaseException:
         writer.cancel()
         raise
+
+
+def _titles(ix: Any, catalog: Catalog, held: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The titles the ids held by re-loaded files had (``disambiguate`` keeps an id with its
+    title), from the catalog in hand or, when it was read without summaries, its database."""
+    ids = {article_id for group in held.values() for article_id in group}
+    titles = {i: catalog.articles[i].title for i in ids if i in catalog.articles}
+    missing = ids - set(titles)
+    if missing and not catalog.complete:
+        titles.update(read_titles(Path(ix.storage.folder), missing))
+    return titles
 
 
 def _drained(items: list[_T]) -> Iterator[_T]:
@@ -381,10 +407,17 @@ def _text_phase_enrichments(
 
 def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
     """Content hash to path of the indexed files that stay as they are (copies of them are
-    duplicates)."""
-    gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
-    staying = ((p, e) for p, e in sorted(catalog.files.items()) if p not in gone)
-    return {entry.content_hash: path for path, entry in staying if entry.content_hash}
+    duplicates; of two with the same bytes, the last by name). Worked out once per run: the
+    files that ``_skip_known_copies`` takes off the plan are not indexed ones."""
+    if plan.staying is None:
+        gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+        staying: dict[str, str] = {}
+        for path, entry in catalog.files.items():
+            digest = entry.content_hash
+            if digest and path not in gone and path > staying.get(digest, ""):
+                staying[digest] = path
+        plan.staying = staying
+    return plan.staying
 
 
 def _catalog_dirty(catalog: Catalog) -> bool:
@@ -437,9 +470,11 @@ def _moved_files(catalog: Catalog, plan: _Plan, reloaded: set[str]) -> dict[str,
     return moved
 
 
-def _commit(writer: Any, progress: ProgressFn) -> None:
-    """Commit the text phase (``commit_reporting`` with the tiered merge)."""
-    commit_reporting(writer, progress, MERGE_POLICY)
+def _commit(writer: Any, progress: ProgressFn, *, entity_phase_follows: bool) -> None:
+    """Commit the text phase (``commit_reporting`` with the tiered merge; ``deferring`` it
+    to the entity phase's commit when articles wait for their entities)."""
+    policy = deferring(MERGE_POLICY) if entity_phase_follows else MERGE_POLICY
+    commit_reporting(writer, progress, policy)
 
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:

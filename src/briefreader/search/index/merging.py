@@ -14,7 +14,9 @@ documents has at most ``log10(n / TIER_FLOOR) + 2`` segments (``max_segments``);
 update rewrites only the small segments below it; a segment whose documents were mostly
 deleted drops to a lower tier and is merged away, which also drops its deleted documents.
 The merge happens inside Whoosh's commit: until the new table of contents is written,
-readers (and a process killed mid-merge) keep the old segments.
+readers (and a process killed mid-merge) keep the old segments. An update's text phase
+leaves the merge to the entity phase's commit that follows it (``deferring``): merging in both
+copied the small segments twice per one-file update.
 
 The policy alone leaves a second (and, after a two-phase build, a third) segment, which costs
 p95 ×1.12 at BBC ×1; ``full_merge.py`` merges everything back into one when the reader is
@@ -35,6 +37,9 @@ TIER_FACTOR = 10
 # new segment, so the usual case (a few one-file updates since the last full build) reads two
 # segments, not one per tier. Rewriting 300 documents costs ~0.5 CPU s (benchmarks/segments.py).
 TIER_FLOOR = 300
+# The small segments a text-phase commit leaves unmerged when the entity phase follows
+# (``deferring``).
+DEFERRED_SEGMENTS = 4
 
 
 def tier(documents: int, factor: int = TIER_FACTOR, floor: int = TIER_FLOOR) -> int:
@@ -86,6 +91,20 @@ def tiered_merge(writer: Any, segments: list[Any]) -> list[Any]:
         finally:
             reader.close()
     return [segment for i, segment in enumerate(segments) if i not in chosen]
+
+
+def deferring(policy: Any, limit: int = DEFERRED_SEGMENTS) -> Any:
+    """``policy`` for a text-phase commit whose new articles the entity phase rewrites next:
+    no merge while fewer than ``limit`` small segments (tier 0 or empty) wait, for the entity
+    phase's commit merges them (and drops this commit's segment, emptied by its rewrites,
+    without copying it). Merging here too copied the small segments twice per one-file update;
+    ``limit`` keeps their number bounded when no entity phase follows (a reader that quits)."""
+
+    def merge(writer: Any, segments: list[Any]) -> list[Any]:
+        small = sum(1 for segment in segments if tier(segment.doc_count()) <= 0)
+        return policy(writer, segments) if small >= limit else segments
+
+    return merge
 
 
 def segment_count(ix: Any) -> int:
