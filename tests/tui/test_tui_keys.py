@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from briefreader.tui.app import ReaderApp
-from briefreader.tui.screens.main import MainScreen
+from briefreader.tui.screens import main
+from briefreader.tui.screens.main import TYPING_WINDOW_SECONDS, MainScreen
 from briefreader.tui.settings import load_reader_settings
 from tests.tui.helpers import notifications, settle
 
@@ -180,3 +182,26 @@ async def test_toasts_leave_the_status_line_visible(make_app: Any) -> None:
         toasts = [toast.region for toast in app.screen.query(Toast) if toast.region]
         assert toasts and status.height == 1
         assert not any(toast.overlaps(status) for toast in toasts)
+
+
+async def test_a_key_inside_the_typing_window_is_searched_when_the_window_ends(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key 30 ms after the last search waits the 20 ms left of the window, not 50 more."""
+    async with make_app().run_test() as pilot:
+        await settle(pilot)
+        screen: Any = pilot.app.screen
+        delays: list[float] = []
+        set_timer = screen.set_timer
+
+        def timer(delay: float, callback: Any, **kwargs: Any) -> Any:
+            delays.append(delay)
+            return set_timer(delay, callback, **kwargs)
+
+        monkeypatch.setattr(screen, "set_timer", timer)
+        monkeypatch.setattr(main, "time", SimpleNamespace(monotonic=lambda: 100.0))
+        screen._typed_at = 100.0 - 0.03
+        screen.search_bar.input.value = "kataib"
+        await settle(pilot)
+        assert delays == [pytest.approx(TYPING_WINDOW_SECONDS - 0.03)]
+        assert screen.results_query == "kataib" and screen.results.entries

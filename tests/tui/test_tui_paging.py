@@ -121,6 +121,25 @@ async def test_a_keystroke_lists_one_page_and_the_total(paged_app: ReaderApp) ->
         assert results.highlighted_position == 0
 
 
+async def test_a_page_of_results_is_laid_out_once(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "more…" row goes in with the results: added after them (a divider before it
+    changes the row above), it made the list lay every row out again."""
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await search(pilot, "lighthouse")
+        results, result = screen.results, screen.result
+        assert result is not None
+        relaid: list[bool] = []
+        original = results._clear_caches
+        monkeypatch.setattr(results, "_clear_caches", lambda: (relaid.append(True), original()))
+        results.show_results(result, more=True)
+        assert not relaid
+        last = results.get_option_at_index(results.option_count - 1)
+        assert last.id == MORE_ID and results.get_option_at_index(results.option_count - 2)._divider
+        assert results.highlighted_position == 0 and results.more
+
+
 async def test_an_estimated_count_is_replaced_by_the_exact_one(
     paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -120,11 +120,17 @@ class ResultsList(OptionList):
         return [self._prompt(h.title, h.source, h.date, h.snippet) for h in hits]
 
     def _fill(self, prompts: list[Text], *, more: bool) -> None:
+        """Replace the rows, the "more…" row in the same ``add_options``: added after the
+        others, it made the list lay every row out again (a divider before it changes
+        the row above), ~2 ms of each keystroke's results at 20 rows."""
         self.more = False  # no "more…" row while the new rows go in
         self._asked = False
         self.clear_options()
-        self.add_options(self._options_for(prompts, 0))
-        self._set_more(more)
+        options = self._options_for(prompts, 0)
+        if more:
+            options += [None, self._more_option()] if options else [self._more_option()]
+        self.add_options(options)
+        self.more = more
         if prompts:
             self.highlighted = 0
 
@@ -143,8 +149,11 @@ class ResultsList(OptionList):
         if self.more and not more:
             self.remove_option(MORE_ID)
         elif more and not self.more:
-            self.add_options([None, Option(self._more_prompt(), id=MORE_ID, disabled=True)])
+            self.add_options([None, self._more_option()])
         self.more = more
+
+    def _more_option(self) -> Option:
+        return Option(self._more_prompt(), id=MORE_ID, disabled=True)
 
     def _more_prompt(self, loading: bool = False) -> Text:
         label = "loading more…" if loading else "more…"
