@@ -81,3 +81,42 @@ def test_budget_keeps_the_heaviest_terms(library: Library, monkeypatch: pytest.M
     result = find_related(library, WAIVER_004, limit=5, options=RelatedOptions(threshold=0))
     related.clear_cache(library)
     assert result.items  # the MIN_GATHER_TERMS heaviest terms still gather candidates
+
+
+def test_document_frequencies_leave_deleted_documents_out(
+    sample_workspace: Path, tmp_path: Path
+) -> None:
+    """With deleted documents left in a segment (an update not merged), a term's document
+    frequency counts the live documents holding it, as Whoosh's deletion-filtered postings
+    list them (each posting block is read only where a deleted document may fall)."""
+    from briefreader.search.index.schema import entity_index_fields, passage_field
+
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace, root)
+    workspace = Workspace(root)
+    before = Library.open(workspace)
+    writer = before._ix.writer()
+    writer.delete_by_term("article_id", WAIVER_004.split(":")[0])
+    writer.commit(merge=False)
+    before.close()
+    library = Library.open(workspace)
+    reader = library.searcher.reader()
+    assert reader.has_deletions()
+    stats = PassageIndex(library.searcher)
+
+    def live(fieldname: str, term: str) -> int:
+        names = {n for base in entity_index_fields(fieldname) for n in (base, passage_field(base))}
+        holding = set()
+        for name in names:
+            for leaf, base in reader.leaf_readers():
+                if (name, term) in leaf:
+                    holding.update(base + d for d in leaf.postings(name, term).all_ids())
+        return len(holding)
+
+    for term in ("iraq", "militia", "troop", "said", "syria", "nosuchterm"):
+        assert stats.df("body", term) == live("body", term), term
+    whoosh_counts = {
+        t: reader.doc_frequency("body", t) + reader.doc_frequency("p_body", t)
+        for t in ("iraq", "troop")
+    }
+    assert all(stats.df("body", t) < count for t, count in whoosh_counts.items())  # deleted out
