@@ -115,6 +115,14 @@ def test_document_frequencies_leave_deleted_documents_out(
 
     for term in ("iraq", "militia", "troop", "said", "syria", "nosuchterm"):
         assert stats.df("body", term) == live("body", term), term
+    # Words only the deleted article had: their postings are all deleted documents.
+    gone = [
+        term.decode()
+        for term in reader.lexicon("p_body")
+        if live("body", term.decode()) == 0 and reader.doc_frequency("p_body", term)
+    ]
+    assert len(gone) > 10
+    assert all(stats.df("body", term) == 0 for term in gone), gone[:10]
     whoosh_counts = {
         t: reader.doc_frequency("body", t) + reader.doc_frequency("p_body", t)
         for t in ("iraq", "troop")

@@ -42,11 +42,9 @@ def posting_blocks(
     Deleted documents are *not* removed here (the passage mask does that).
     """
     try:
-        matcher = reader.postings(fieldname, term)
+        matcher = raw_postings(reader, fieldname, term)
     except TermNotFound:
         return
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
         yield from _w3_blocks(matcher)
         return
@@ -59,6 +57,23 @@ def posting_blocks(
     yield ids, weights
 
 
+def raw_postings(reader: Any, fieldname: str, term: str) -> Any:
+    """The posting list of ``term`` in one leaf reader as it is stored: from its first
+    posting, deleted documents included. A reader's ``postings`` passes over the deleted
+    ones, and a list whose first block held only deleted documents started at a later block
+    (their count was lost).
+
+    Raises:
+        TermNotFound: the field or the term is not in this reader.
+    """
+    terms = getattr(reader, "_terms", None)
+    if terms is None:  # not an on-disk segment reader: no deletions to keep
+        matcher = reader.postings(fieldname, term)
+        return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+    text = reader._text_to_bytes(fieldname, term)
+    return terms.matcher(fieldname, text, reader.schema[fieldname].format)
+
+
 def _deleted_postings(leaf: Any, fieldname: str, term: str) -> int:
     """How many deleted documents of one leaf reader the posting list of ``term`` still
     holds. A block's ids are decoded only when a deleted document falls between the end of
@@ -66,11 +81,9 @@ def _deleted_postings(leaf: Any, fieldname: str, term: str) -> int:
     grouped (a re-read file's article and its passages), so most blocks are passed over."""
     deleted = leaf.deleted_docs_set
     try:
-        matcher = leaf.postings(fieldname, term)
+        matcher = raw_postings(leaf, fieldname, term)
     except TermNotFound:
         return 0
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher):
         return sum(
             len(deleted.intersection(ids)) for ids, _ in posting_blocks(leaf, fieldname, term)
