@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from whoosh.filedb.filestore import RamStorage
 
 from briefreader.cli import main
 from briefreader.search import facets as facets_module
@@ -184,10 +183,12 @@ def test_not_kept_when_the_catalog_is_of_another_generation(
     assert list((workspace / "index").glob(f"ix-*/{FACET_DATA_CACHE}")) == []
 
 
-def test_article_docs_skips_deleted_documents_in_every_segment() -> None:
+def test_article_docs_skips_deleted_documents_in_every_segment(tmp_path: Path) -> None:
     """Old copies of updated articles stay, deleted, in older segments (and an article added
     twice in one segment has a ``doc_id`` in two documents): only live ones are mapped."""
-    ix = RamStorage().create_index(build_schema())
+    from whoosh import index
+
+    ix = index.create_in(str(tmp_path), build_schema())  # RamStorage's temp folder is shared
     with ix.writer() as writer:
         for name in ["a", "b", "c", "b"]:  # "b" twice in one segment
             writer.add_document(doc_id=name, kind="article", article_id=name)

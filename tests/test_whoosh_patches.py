@@ -245,6 +245,19 @@ def test_fast_word_values_give_what_whoosh_gives() -> None:
 _WORDS = ("ab", "cd", "ef", "gh")
 
 
+def _private_folder() -> str:
+    """A folder of this test's own for an index: Whoosh's ``RamStorage`` writes its
+    temporary files in ``$TMPDIR/MAIN.tmp``, shared by every process on the machine (a test
+    run beside another failed on the other's deleted file)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="briefreader-test-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 @given(
     st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30), min_size=1, max_size=25),
     st.lists(st.sampled_from(_WORDS), min_size=2, max_size=4),
@@ -258,7 +271,6 @@ def test_exact_phrases_match_what_whoosh_matches(
     other slops take Whoosh's path."""
     from whoosh import fields, index
     from whoosh.analysis import SimpleAnalyzer
-    from whoosh.filedb.filestore import RamStorage
     from whoosh.query import Phrase
     from whoosh.query.spans import SpanNear2
 
@@ -269,7 +281,7 @@ def test_exact_phrases_match_what_whoosh_matches(
         plain=fields.TEXT(analyzer=SimpleAnalyzer()),
         compact=_compact(fields.TEXT(analyzer=SimpleAnalyzer())),
     )
-    ix = index.FileIndex.create(RamStorage(), schema, "MAIN")
+    ix = index.create_in(_private_folder(), schema)  # RamStorage's temp folder is shared
     with ix.writer() as writer:
         for words in documents:
             writer.add_document(plain=" ".join(words), compact=" ".join(words))
@@ -330,13 +342,12 @@ def test_skipping_in_a_posting_list_lands_where_whoosh_lands(targets: list[int])
     """Bisection inside a block, block skips, targets behind, at and past the end: the
     matcher stands on the document Whoosh's step-by-step ``skip_to`` stands on."""
     from whoosh import fields, index
-    from whoosh.filedb.filestore import RamStorage
     from whoosh.matching.mcore import ReadTooFar
 
     from briefreader.search.index import whoosh_patches
 
     schema = fields.Schema(body=fields.TEXT())
-    ix = index.FileIndex.create(RamStorage(), schema, "MAIN")
+    ix = index.create_in(_private_folder(), schema)  # RamStorage's temp folder is shared
     with ix.writer() as writer:
         for n in range(800):  # "ferry" in 3 documents of 4: several posting blocks
             writer.add_document(body="ferry crossing" if n % 4 else "crossing")
