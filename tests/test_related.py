@@ -106,8 +106,10 @@ def test_why_names_shared_words_and_scores_descend(library: Library) -> None:
 def test_unknown_passage_raises(library: Library) -> None:
     with pytest.raises(UnknownPassage, match="no passage with id"):
         find_related(library, "nope:p1")
-    with pytest.raises(UnknownPassage):
+    with pytest.raises(UnknownPassage) as raised:
         find_related(library, "001_d3326cb8ef4ea649:p999")
+    assert "ids look like" not in str(raised.value)  # it has the form: it is not there
+    assert "ids look like ARTICLE-ID:p3" in str(UnknownPassage("not-an-id"))
 
 
 def test_results_are_cached_until_cleared(library: Library) -> None:

@@ -135,6 +135,7 @@ async def test_one_key_from_the_article_to_an_entity_search(
 
     async with reader(entity_workspace).run_test(size=size) as pilot:
         screen = await main_screen(pilot)
+        await pilot.press("slash", *"iraq", "escape")  # the cursor stood after "iraq"
         screen.open_article(OpenRequest(ARTICLE))
         screen.view.focus()
         await settle(pilot)
@@ -146,6 +147,10 @@ async def test_one_key_from_the_article_to_an_entity_search(
         await settle(pilot)
         assert screen.search_bar.input.value.startswith("entity:")
         assert screen.results_query.startswith("entity:")
+        query = screen.search_bar.input.value
+        await pilot.press("slash", "space", "x")  # typed on: at the end, not inside the quotes
+        await settle(pilot)
+        assert screen.search_bar.input.value == query + " x"
 
 
 async def test_each_tab_key_lands_in_the_tab_s_list(entity_workspace: Path) -> None:

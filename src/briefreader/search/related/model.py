@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from briefreader.models import parse_passage_id
 from briefreader.search.figures import Figure
 from briefreader.search.related.calibration import (
     DEFAULT_FLOOR,
@@ -27,7 +28,10 @@ class UnknownPassage(KeyError):
     """No passage has this id (the message says which)."""
 
     def __str__(self) -> str:
-        return f"no passage with id {self.args[0]!r} (ids look like ARTICLE-ID:p3)"
+        passage_id = self.args[0]
+        if isinstance(passage_id, str) and parse_passage_id(passage_id) is not None:
+            return f"no passage with id {passage_id!r} in the index (removed, or re-indexed?)"
+        return f"no passage with id {passage_id!r} (ids look like ARTICLE-ID:p3)"
 
 
 @dataclass(frozen=True)

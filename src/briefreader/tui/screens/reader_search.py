@@ -305,8 +305,7 @@ class SearchPart(Part):
         """Enter in the search box: take the suggestion, or open the highlighted result."""
         suggestion = self.result.suggestion if self.result and not self.result.hits else None
         if suggestion:
-            self.search_bar.input.value = suggestion
-            self.search_bar.input.cursor_position = len(suggestion)  # type on after the word
+            self.set_query(suggestion)  # type on after the word
             return
         entry = self.results.highlighted_entry
         if entry is not None:
@@ -318,8 +317,15 @@ class SearchPart(Part):
 
     def search_for(self, query: str) -> None:
         """Put a query in the search bar and show its results."""
-        self.search_bar.input.value = query
+        self.set_query(query)
         self.results.focus()
+
+    def set_query(self, query: str) -> None:
+        """Replace the search bar's text, the cursor after it: a key typed next goes at the
+        end (it went where the cursor had been, inside ``entity:"…"``)."""
+        box = self.search_bar.input
+        box.value = query
+        box.cursor_position = len(query)
 
     def show_facets(self) -> None:
         """The facets of the query in the box (sources, entities, tags, timeline)."""
@@ -332,7 +338,7 @@ class SearchPart(Part):
         query, notes_db = self.search_bar.input.value, self.session.workspace.notes_db
 
         def apply(narrowed: str) -> None:  # a facet narrowed or widened the query
-            self.search_bar.input.value = narrowed
+            self.set_query(narrowed)
 
         self.app.push_screen(FacetsScreen(library, query, notes_db, apply))
 
