@@ -33,7 +33,12 @@ def test_link_loops_are_skipped_when_links_are_followed(tmp_path: Path) -> None:
     os.symlink(root, root / "sub" / "root")
     files, skipped = list_article_files(root, default_options(follow_symlinks=True))
     assert files == [root / "sub" / "real.txt"]
-    assert [(s.path, s.reason) for s in skipped] == [("self", "symbolic link loop")]
+    linked = "a linked folder: not followed (link or copy its files into articles/)"
+    assert [(s.path, s.reason) for s in skipped] == [
+        ("self", "symbolic link loop"),
+        ("sub/root", linked),  # folders linked in are said, not walked (or skipped silently)
+        ("sub/up", linked),
+    ]
 
 
 def test_index_skips_a_link_loop_and_indexes_the_rest(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def scan_article_files(root: Path, options: LoadOptions) -> tuple[list[FoundFile
 def _walk(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Files below ``folder`` (not hidden, not inside hidden or linked folders), with their
     path relative to it, sorted by its parts (each folder's entries by name, depth first).
-    Pipes and devices are listed so that they are reported, not read."""
+    Pipes, devices and linked folders are listed so that they are reported, not read."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=_entry_name)
@@ -121,7 +121,9 @@ def _walk(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]
             continue
         relative = prefix + entry.name
         if _is_dir(entry):
-            if not entry.is_symlink():
+            if entry.is_symlink():
+                yield relative, entry  # reported (not followed: loops, the whole disk)
+            else:
                 yield from _walk(entry.path, relative + "/")
             continue
         yield relative, entry
@@ -156,7 +158,12 @@ def relative_name(path: Path, root: Path) -> str:
     return _printable(path.relative_to(root).as_posix())
 
 
+LINKED_FOLDER = "a linked folder: not followed (link or copy its files into articles/)"
+
+
 def _skip_reason(root: Path, options: LoadOptions, entry: os.DirEntry[str]) -> str | None:
+    if entry.is_symlink() and _is_dir(entry):
+        return LINKED_FOLDER
     suffix = name_suffix(entry.name)
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"unsupported file type '{suffix}' (supported: {SUPPORTED_LIST})"
