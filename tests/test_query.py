@@ -135,6 +135,32 @@ def test_prefix_matches_whole_words_not_only_stems(library: Library) -> None:
     )
 
 
+@pytest.mark.parametrize("text", ["re*", "co*", "pro* iraq", "de* OR in*", "con* -iran"])
+def test_a_prefix_of_many_words_ranks_as_the_union_tree_did(
+    library: Library, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """From ``ARRAY_FROM`` words on, a prefix's words are matched by Whoosh's array union:
+    the same articles with the same scores as the binary tree of unions gave."""
+    from whoosh import query
+
+    from briefreader.search.query import PrefixWords
+
+    def ranked() -> list[tuple[str, float]]:
+        result = library.search(text, limit=50)
+        return [(hit.article_id, round(hit.score, 9)) for hit in result.hits]
+
+    def nodes(node: query.Query) -> list[query.Query]:
+        return [node, *(part for child in node.children() for part in nodes(child))]
+
+    widest = max(
+        len(n.subqueries) for n in nodes(library._parse(text)) if isinstance(n, PrefixWords)
+    )
+    assert widest >= PrefixWords.ARRAY_FROM
+    array = ranked()
+    monkeypatch.setattr(PrefixWords, "TOO_MANY_CLAUSES", 10_000)  # the tree, as before
+    assert ranked() == array and array
+
+
 def test_offset_pages_through_the_same_ranking(library: Library) -> None:
     whole = library.search("Iraq", limit=6)
     first = library.search("Iraq", limit=3)
