@@ -17,9 +17,9 @@ through the public matcher API otherwise.
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -74,11 +74,12 @@ def raw_postings(reader: Any, fieldname: str, term: str) -> Any:
     return terms.matcher(fieldname, text, reader.schema[fieldname].format)
 
 
-def _deleted_postings(leaf: Any, fieldname: str, term: str) -> int:
-    """How many deleted documents of one leaf reader the posting list of ``term`` still
-    holds. A block's ids are decoded only when a deleted document falls between the end of
-    the block before and its own last id (its header has that): deletions are few and
-    grouped (a re-read file's article and its passages), so most blocks are passed over."""
+def _deleted_postings(leaf: Any, fieldname: str, term: str, ordered: Sequence[int]) -> int:
+    """How many deleted documents of one leaf reader (``ordered``: their numbers, sorted)
+    the posting list of ``term`` still holds. A block's ids are decoded only when a deleted
+    document falls between the end of the block before and its own last id (its header has
+    that): deletions are few and grouped (a re-read file's article and its passages), so
+    most blocks are passed over."""
     deleted = leaf.deleted_docs_set
     try:
         matcher = raw_postings(leaf, fieldname, term)
@@ -88,7 +89,6 @@ def _deleted_postings(leaf: Any, fieldname: str, term: str) -> int:
         return sum(
             len(deleted.intersection(ids)) for ids, _ in posting_blocks(leaf, fieldname, term)
         )
-    ordered = _sorted_deleted(leaf)
     found, after = 0, -1  # the block before ended at ``after``
     while matcher.is_active():
         last = matcher.block_max_id()
@@ -100,17 +100,6 @@ def _deleted_postings(leaf: Any, fieldname: str, term: str) -> int:
             found += len(deleted.intersection(matcher._ids))
         after = last
         matcher._next_block()
-    return found
-
-
-_SORTED_DELETED: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary()
-
-
-def _sorted_deleted(leaf: Any) -> list[int]:
-    """A leaf reader's deleted document numbers, in order (memoised per reader)."""
-    found = _SORTED_DELETED.get(leaf)
-    if found is None:
-        found = _SORTED_DELETED[leaf] = sorted(leaf.deleted_docs_set)
     return found
 
 
@@ -217,9 +206,8 @@ class PassageIndex:
         if self._deleted is None:
             self._deleted = frozenset(
                 base + docnum
-                for leaf, base in self.leaves
-                if leaf.has_deletions()
-                for docnum in leaf.deleted_docs_set
+                for (_leaf, base), ordered in zip(self.leaves, self._sorted_deleted, strict=True)
+                for docnum in ordered
             )
         return self._deleted
 
@@ -233,12 +221,19 @@ class PassageIndex:
         CPU s at BBC ×16 after an update, the library locked throughout.
         """
         found = 0
-        for leaf, _base in self.leaves:
+        for (leaf, _base), ordered in zip(self.leaves, self._sorted_deleted, strict=True):
             frequency = leaf.doc_frequency(name, term)
-            if frequency and leaf.has_deletions():
-                frequency -= _deleted_postings(leaf, name, term)
+            if frequency and ordered:
+                frequency -= _deleted_postings(leaf, name, term, ordered)
             found += frequency
         return found
+
+    @cached_property
+    def _sorted_deleted(self) -> list[list[int]]:
+        """Each leaf's deleted document numbers, in order (empty: none)."""
+        return [
+            sorted(leaf.deleted_docs_set) if leaf.has_deletions() else [] for leaf, _ in self.leaves
+        ]
 
     def docnums(self, fieldname: str, term: str) -> set[int]:
         """Document numbers holding ``term`` (deleted ones included; mask them)."""

@@ -214,8 +214,8 @@ class StoredCatalog:
                 timeout=_BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,
             )
-            info = dict(db.execute("SELECT key, value FROM info"))
-            if int(info.get("format", 0)) != CATALOG_FORMAT:
+            info = _current_info(db)
+            if info is None:
                 db.close()
                 return None
             return cls(db, int(info.get("generation", -1)), int(info.get("schema_version", 0)))
@@ -293,8 +293,8 @@ def read_catalog(folder: Path, *, summaries: bool = True) -> Catalog | None:
     """
     try:
         with _connect(folder) as db:
-            info = dict(db.execute("SELECT key, value FROM info"))
-            if int(info.get("format", 0)) != CATALOG_FORMAT:
+            info = _current_info(db)
+            if info is None:
                 return None
             files = {
                 path: FileEntry(size, mtime, digest, _article_ids(ids))
@@ -315,6 +315,12 @@ def read_catalog(folder: Path, *, summaries: bool = True) -> Catalog | None:
         complete=False,
         pending=pending,
     )
+
+
+def _current_info(db: sqlite3.Connection) -> dict[str, str] | None:
+    """The catalog's ``info`` rows, or None when it is of another format."""
+    info = dict(db.execute("SELECT key, value FROM info"))
+    return info if int(info.get("format", 0)) == CATALOG_FORMAT else None
 
 
 def _article_ids(text: str) -> tuple[str, ...]:
@@ -353,8 +359,8 @@ def read_pending_catalog(folder: Path) -> Catalog | None:
     it is missing or unreadable."""
     try:
         with _connect(folder) as db:
-            info = dict(db.execute("SELECT key, value FROM info"))
-            if int(info.get("format", 0)) != CATALOG_FORMAT:
+            info = _current_info(db)
+            if info is None:
                 return None
             pending = _pending_ids(db)
             rows = db.execute(_SUMMARIES + _OF_PENDING) if pending else ()
