@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,15 +263,17 @@ def test_each_parsed_article_is_freed_once_written(
     ws = _ws(tmp_path, **{f"n{n}": f"Story {n}\n\n{BODY} n{n}" for n in range(12)})
     written: list[weakref.ref[object]] = []
     alive: list[int] = []
-    add_article = indexer.add_article
+    index_result = indexer._index_result
 
-    def counting(writer: object, article: object, extra: object) -> None:
+    def counting(writer: object, catalog: object, analysed: Any, *rest: Any) -> None:
         gc.collect()
         alive.append(sum(ref() is not None for ref in written))
-        written.append(weakref.ref(article))
-        add_article(writer, article, extra)  # type: ignore[arg-type]
+        result, _ = analysed
+        written.extend(weakref.ref(article) for article in result.articles)
+        index_result(writer, catalog, analysed, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(indexer, "add_article", counting)
+    monkeypatch.setattr(indexer, "_index_result", counting)
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "0")  # with workers, those in flight live on
     update_index(ws)
     assert len(written) == 12 and max(alive) <= 1
 

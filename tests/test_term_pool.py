@@ -12,6 +12,7 @@ import pytest
 from whoosh import index, writing
 
 from briefreader.search.index import term_pool, whoosh_patches
+from briefreader.search.index.analysed import add_analysed, analyse_document
 from briefreader.search.index.schema import build_schema
 
 WORDS = [
@@ -63,14 +64,21 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def _build(folder: Path, documents: list[dict[str, Any]], spill_bytes: int | None) -> None:
+def _build(
+    folder: Path, documents: list[dict[str, Any]], spill_bytes: int | None, analysed: bool = False
+) -> None:
+    """A one-segment index of ``documents``; ``analysed``: written as the text phase's
+    workers hand them over (``TermPool.add_document``), not by ``add_document``."""
     folder.mkdir()
     ix = index.create_in(str(folder), build_schema())
     writer = ix.writer(compound=False)
     if spill_bytes is not None:
         writer.pool.limit = spill_bytes
     for fields in documents:
-        writer.add_document(**fields)
+        if analysed:
+            add_analysed(writer, analyse_document(fields))
+        else:
+            writer.add_document(**fields)
     writer.commit()
 
 
@@ -85,6 +93,7 @@ def test_a_spilling_term_pool_writes_the_segment_whoosh_writes(
     monkeypatch.setattr(term_pool.TermPool, "save", lambda pool: (runs.append(1), save(pool)))
     _build(tmp_path / "spilled", documents, spill_bytes=40_000)
     _build(tmp_path / "in-memory", documents, spill_bytes=None)
+    _build(tmp_path / "analysed", documents, spill_bytes=40_000, analysed=True)
     monkeypatch.setattr(writing, "PostingPool", whoosh_patches.WHOOSH_POSTING_POOL)
     monkeypatch.setattr(
         writing.SegmentWriter, "_flush_segment", whoosh_patches.WHOOSH_FLUSH_SEGMENT
@@ -94,6 +103,7 @@ def test_a_spilling_term_pool_writes_the_segment_whoosh_writes(
     assert len(runs) > 6 and {"trm", "pst"} <= theirs.keys()
     assert _segment_files(tmp_path / "spilled") == theirs
     assert _segment_files(tmp_path / "in-memory") == theirs
+    assert _segment_files(tmp_path / "analysed") == theirs
 
 
 def test_spilling_pickles_no_posting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,13 @@ from briefreader.search.index.terms import passage_terms
 
 
 def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage (``p_`` fields).
+    """Write one article document and one document per passage (``article_documents``)."""
+    for fields in article_documents(article, extra):
+        writer.add_document(**fields)
+
+
+def article_documents(article: Article, extra: Enrichment) -> list[dict[str, Any]]:
+    """The fields of one article document and of one document per passage (``p_`` fields).
 
     Passage documents have no ``doc_id``: their id follows from ``article_id`` and ``number``
     (``stored_passage_id``), and ``PassageIndex.document_number`` finds them through their
@@ -30,36 +36,41 @@ def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> Non
     """
     entity_fields = {k: ",".join(v) for k, v in indexed_entity_terms(extra.fields).items()}
     body = "\n\n".join([*article.deck, article.text])
-    writer.add_document(
-        doc_id=article.id,
-        kind="article",
-        article_id=article.id,
-        path=article.path,
-        title=article.title,
-        body=body,
-        spell_words=body,
-        heading=" ".join(h.text for h in article.headings),
-        references="\n".join(r.text for r in article.references),
-        source=article.source,
-        date=article.date or "",
-        footnote=",".join(sorted({label for p in article.passages for label in p.footnotes})),
-        data=article_to_json(article, extra.payload),
-        **{k: v for k, v in entity_fields.items() if v},
-    )
-    for passage in article.passages:
-        fields = indexed_entity_terms(extra.passage_fields.get(passage.id, {}))
-        writer.add_document(
-            kind="passage",
+    documents: list[dict[str, Any]] = [
+        dict(
+            doc_id=article.id,
+            kind="article",
             article_id=article.id,
             path=article.path,
-            number=passage.number,
-            p_body=passage.text,
-            p_heading=passage.heading,
-            text=passage.text,
-            terms=passage_terms(passage.text),
-            p_footnote=",".join(passage.footnotes),
-            **{passage_field(k): ",".join(v) for k, v in fields.items()},
+            title=article.title,
+            body=body,
+            spell_words=body,
+            heading=" ".join(h.text for h in article.headings),
+            references="\n".join(r.text for r in article.references),
+            source=article.source,
+            date=article.date or "",
+            footnote=",".join(sorted({label for p in article.passages for label in p.footnotes})),
+            data=article_to_json(article, extra.payload),
+            **{k: v for k, v in entity_fields.items() if v},
         )
+    ]
+    for passage in article.passages:
+        fields = indexed_entity_terms(extra.passage_fields.get(passage.id, {}))
+        documents.append(
+            dict(
+                kind="passage",
+                article_id=article.id,
+                path=article.path,
+                number=passage.number,
+                p_body=passage.text,
+                p_heading=passage.heading,
+                text=passage.text,
+                terms=passage_terms(passage.text),
+                p_footnote=",".join(passage.footnotes),
+                **{passage_field(k): ",".join(v) for k, v in fields.items()},
+            )
+        )
+    return documents
 
 
 def stored_passage_id(fields: Mapping[str, Any]) -> str:

@@ -13,12 +13,19 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh.writing import IndexWriter
 
 from briefreader.models import Article, ProgressFn, Skipped
+from briefreader.search.index.analysed import (
+    Analysed,
+    Group,
+    add_analysed,
+    analysed_groups,
+)
 from briefreader.search.index.catalog import (
     Catalog,
     FileEntry,
@@ -27,7 +34,7 @@ from briefreader.search.index.catalog import (
     write_catalog,
 )
 from briefreader.search.index.committing import commit_reporting
-from briefreader.search.index.documents import add_article, catalog_from_index, summarize
+from briefreader.search.index.documents import catalog_from_index, summarize
 from briefreader.search.index.enrich import (
     Enricher,
     Enrichment,
@@ -47,6 +54,7 @@ from briefreader.search.index.store import (
     remove_stale_dirs,
     write_lock,
 )
+from briefreader.search.index.workers import WorkerPool, default_workers
 from briefreader.text.duplicates import copy_skipped, drop_duplicates
 from briefreader.text.load import (
     LoadOptions,
@@ -61,6 +69,7 @@ if TYPE_CHECKING:
     from briefreader.search.index.entity_phase import EntityReport
 
 _T = TypeVar("_T")
+PARSE_CHUNK_FILES = 32  # files per task of the parsing processes
 WRITER_LIMIT_MB = 128  # MB of postings in memory (TermPool measures them) before a spill
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
 # Whoosh's own ``MERGE_SMALL`` to compare.
@@ -326,29 +335,43 @@ def _apply(
     report: IndexReport,
     progress: ProgressFn,
 ) -> None:
-    """Parse changed files, write their documents, delete removed ones, commit."""
-    loaded = []
-    timer = time.perf_counter()
-    for done, path in enumerate(plan.to_load, start=1):
-        loaded.append(load_file(path, plan.root, options))
-        progress("parsing", done, len(plan.to_load))
-    taken, previous = _held_ids(catalog, plan)
-    loaded = disambiguate(
-        drop_duplicates(loaded, _staying_files(catalog, plan)),
-        taken,
-        previous,
-        titles=_titles(ix, catalog, previous),
-    )
-    report.timings["parsing"] = time.perf_counter() - timer
-    articles = [a for result in loaded for a in result.articles]
-    timer = time.perf_counter()
-    enrichments, pending = _text_phase_enrichments(enricher, articles, progress)
-    report.timings["enrichment"] = time.perf_counter() - timer
-    del articles  # the articles are freed one by one as they are written (``_drained``)
-    if not _needs_writing(catalog, plan, loaded):
-        report.skipped.extend(result.skipped for result in loaded if result.skipped)
-        return
-    report.touched = _touched_ids(catalog, plan, loaded)
+    """Parse changed files, write their documents, delete removed ones, commit (parsing
+    and analysis in worker processes for a large run)."""
+    with WorkerPool(default_workers(len(plan.to_load))) as pool:
+        timer = time.perf_counter()
+        loaded = _parsed(plan, options, pool, progress)
+        taken, previous = _held_ids(catalog, plan)
+        loaded = disambiguate(
+            drop_duplicates(loaded, _staying_files(catalog, plan)),
+            taken,
+            previous,
+            titles=_titles(ix, catalog, previous),
+        )
+        report.timings["parsing"] = time.perf_counter() - timer
+        articles = [a for result in loaded for a in result.articles]
+        timer = time.perf_counter()
+        enrichments, pending = _text_phase_enrichments(enricher, articles, progress)
+        report.timings["enrichment"] = time.perf_counter() - timer
+        del articles  # the articles are freed one by one as they are written (``_drained``)
+        if not _needs_writing(catalog, plan, loaded):
+            report.skipped.extend(result.skipped for result in loaded if result.skipped)
+            return
+        report.touched = _touched_ids(catalog, plan, loaded)
+        _write(ix, catalog, plan, loaded, (enrichments, pending), report, progress, pool)
+
+
+def _write(
+    ix: Any,
+    catalog: Catalog,
+    plan: _Plan,
+    loaded: list[Any],
+    enriched: tuple[dict[str, Enrichment], set[str]],
+    report: IndexReport,
+    progress: ProgressFn,
+    pool: WorkerPool,
+) -> None:
+    """Delete the documents of removed and re-loaded files, write the loaded ones (analysed
+    in the pool), commit."""
     mark_reanchor_pending(Path(ix.storage.folder).parent)  # before anything is committed
     timer = time.perf_counter()
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
@@ -360,9 +383,16 @@ def _apply(
         for result in loaded:  # all first: a freed id may go to a file that comes earlier
             _delete_file(writer, catalog, result.path)
         count = len(loaded)
-        for done, result in enumerate(_drained(loaded), start=1):
-            _index_result(writer, catalog, result, plan, (enrichments, pending), report, existed)
+        enrichments, pending = enriched
+
+        def group_of(result: Any) -> Group:
+            return [(a, enrichments.get(a.id, Enrichment())) for a in result.articles]
+
+        analysed = analysed_groups(_drained(loaded), group_of, pool)
+        for done, (result, documents) in enumerate(analysed, start=1):
+            _index_result(writer, catalog, (result, documents), plan, enriched, report, existed)
             progress("indexing", done, count)
+        pool.close()  # its processes are idle from here: their memory goes before the commit
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
         _commit(writer, progress, entity_phase_follows=bool(pending))
@@ -370,6 +400,20 @@ def _apply(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _parsed(plan: _Plan, options: LoadOptions, pool: WorkerPool, progress: ProgressFn) -> list[Any]:
+    """Load every file of the plan (in the pool's processes, if it has any), in order."""
+    loaded: list[Any] = []
+    load = partial(_load_files, root=plan.root, options=options)
+    for _, results in pool.map_chunks(load, plan.to_load, PARSE_CHUNK_FILES):
+        loaded.extend(results)
+        progress("parsing", len(loaded), len(plan.to_load))
+    return loaded
+
+
+def _load_files(paths: list[Path], root: Path, options: LoadOptions) -> list[Any]:
+    return [load_file(path, root, options) for path in paths]
 
 
 def _titles(ix: Any, catalog: Catalog, held: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -485,14 +529,17 @@ def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:
 def _index_result(
     writer: IndexWriter,
     catalog: Catalog,
-    result: Any,
+    analysed: tuple[Any, Analysed],
     plan: _Plan,
     enriched: tuple[dict[str, Enrichment], set[str]],
     report: IndexReport,
     existed: set[str],
 ) -> None:
-    relative = result.path
+    """Write a loaded file's analysed documents (per article, its documents) and enter it
+    in the catalog; or report it skipped."""
+    result, documents = analysed
     enrichments, pending = enriched
+    relative = result.path
     if result.skipped:
         report.skipped.append(result.skipped)
         if relative in existed:
@@ -500,9 +547,10 @@ def _index_result(
         return
     for notice in result.notices:
         report.notices.append(f"{relative}: {notice}")
-    for article in result.articles:
+    for article, article_documents in zip(result.articles, documents, strict=True):
         extra = enrichments.get(article.id, Enrichment())
-        add_article(writer, article, extra)
+        for document in article_documents:
+            add_analysed(writer, document)
         catalog.put_article(summarize(article), extra.forms, pending=article.id in pending)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
     catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))

@@ -79,6 +79,30 @@ class TermPool:
         if self.currentsize > self.limit:
             self.save()
 
+    def add_document(
+        self, docnum: int, postings: list[tuple[str, bytes, float, bytes | None]]
+    ) -> None:
+        """Add one document's postings ``(fieldname, term bytes, weight, value)``: what
+        ``add`` does for each, in one loop."""
+        fields = self._fields
+        size = 0
+        for fieldname, btext, weight, value in postings:
+            terms = fields.get(fieldname)
+            if terms is None:
+                terms = fields[fieldname] = {}
+                self.fieldnames.add(fieldname)
+            found = terms.get(btext)
+            if found is None:
+                terms[btext] = [(docnum, weight, value)]
+                size += TERM_BYTES + len(btext)
+            else:
+                found.append((docnum, weight, value))
+            size += POSTING_BYTES + len(value or b"")
+        self.currentsize += size
+        self.postings += len(postings)
+        if self.currentsize > self.limit:
+            self.save()
+
     def save(self) -> None:
         """Spill the postings in memory to a new sorted run on disk."""
         if not self._fields:

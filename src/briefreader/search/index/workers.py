@@ -1,0 +1,121 @@
+"""Worker processes for the CPU-bound steps of an index run (parsing files, analysing
+documents), which the one Whoosh writer's process could not do fast enough on its own.
+
+``WorkerPool`` maps a function over chunks of a stream in order, with a bounded number of
+chunks in flight (memory stays flat when the caller is the slower side). Its processes are
+started fresh, not forked: the reader runs index runs from a thread, and a fork copies a
+threaded process's locks in whatever state they are. With no processes (small runs, one
+core) the chunks run in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from types import TracebackType
+from typing import TypeVar
+
+CHUNKS_IN_FLIGHT = 3  # per process: enough to keep it busy, few enough to bound memory
+PARENT_CHECK_SECONDS = 0.5
+MIN_PARALLEL_FILES = 400  # below this, starting the processes costs more than it saves
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def default_workers(files: int) -> int:
+    """How many processes to start for a run over ``files`` files (0: work in this one).
+
+    One per core the process may run on, when there are at least two and the run is large
+    enough; ``BRIEFREADER_WORKERS`` overrides (0 turns the processes off)."""
+    chosen = os.environ.get("BRIEFREADER_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    if files < MIN_PARALLEL_FILES:
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return cores if cores > 1 else 0
+
+
+class WorkerPool:
+    """``processes`` worker processes (none: the work runs in the caller's)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = max(0, processes)
+        self._executor: ProcessPoolExecutor | None = None
+        if self.processes:
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the processes (work not started is dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def map_chunks(
+        self, function: Callable[[list[_T]], _R], items: Iterable[_T], size: int
+    ) -> Iterator[tuple[list[_T], _R]]:
+        """Each chunk of ``size`` items with ``function(chunk)``, in order. ``function`` runs
+        in the worker processes (it and the items must pickle); its errors are raised here."""
+        executor = self._executor
+        if executor is None:
+            for chunk in chunks(items, size):
+                yield chunk, function(chunk)
+            return
+        window: deque[tuple[list[_T], Future[_R]]] = deque()
+        for chunk in chunks(items, size):
+            window.append((chunk, executor.submit(function, chunk)))
+            if len(window) >= self.processes * CHUNKS_IN_FLIGHT:
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end it when the process that started it is gone (a ``kill -9`` of an
+    index run). Its task queue would not tell it: every worker holds that pipe open."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="briefreader-parent-watch", daemon=True).start()
+
+
+def chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """The items in lists of ``size`` (the last may be shorter)."""
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

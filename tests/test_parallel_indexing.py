@@ -1,0 +1,261 @@
+"""The text phase's worker processes: documents analysed in a worker are written exactly as
+Whoosh's ``add_document`` writes them, an index built with workers is the one built without,
+a worker's error reaches the caller, and a ``kill -9`` while workers run loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+
+from briefreader.models import Article
+from briefreader.search.index.analysed import (
+    add_analysed,
+    analyse_article,
+    analyse_document,
+    analysed_groups,
+)
+from briefreader.search.index.documents import add_article
+from briefreader.search.index.enrich import Enrichment
+from briefreader.search.index.indexer import update_index
+from briefreader.search.index.schema import build_schema
+from briefreader.search.index.store import active_dir
+from briefreader.search.index.workers import WorkerPool, default_workers
+from briefreader.search.library import Library
+from briefreader.text.load import default_options, load_file
+from briefreader.workspace import Workspace
+from tests.conftest import SAMPLE_DIR, make_workspace
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _sample_articles() -> list[Article]:
+    options = default_options()
+    return [
+        article
+        for path in sorted(SAMPLE_DIR.iterdir())
+        for article in load_file(path, SAMPLE_DIR, options).articles
+    ]
+
+
+def _enrichment(article: Article) -> Enrichment:
+    """Entity fields for the article and its first passage (so those fields are written)."""
+    first = article.passages[0].id
+    return Enrichment(
+        fields={"person": ["Ada Lovelace"], "place": ["Baghdad", "Iraq"]},
+        passage_fields={first: {"org": ["Chatham House"]}},
+        payload={"entities": [["Ada Lovelace", "person"]]},
+    )
+
+
+def _everything(folder: Path) -> dict[str, Any]:
+    """Every posting (document, weight, value), stored value and field length of an index."""
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as reader:
+        postings = {}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            items = []
+            while matcher.is_active():
+                items.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            postings[fieldname, text] = items
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        names = [n for n in ix.schema.names() if ix.schema[n].scorable]
+        lengths = [
+            [reader.doc_field_length(n, name) for name in names]
+            for n in range(reader.doc_count_all())
+        ]
+    ix.close()
+    return {"postings": postings, "stored": stored, "lengths": lengths}
+
+
+def _write(folder: Path, add: Any) -> None:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ix.writer()
+    add(writer)
+    writer.commit()
+    ix.close()
+
+
+def test_an_analysed_document_is_written_as_add_document_writes_it(tmp_path: Path) -> None:
+    articles = _sample_articles()
+    odd = {"title": "Odd fields", "body": "A body of words", "_boost": 2.0, "_title_boost": 3.0}
+    odd["_stored_title"] = "Stored instead"
+
+    def directly(writer: Any) -> None:
+        for article in articles:
+            add_article(writer, article, _enrichment(article))
+        writer.add_document(**odd)
+
+    def analysed(writer: Any) -> None:
+        for article in articles:
+            for document in analyse_article(article, _enrichment(article)):
+                add_analysed(writer, document)
+        add_analysed(writer, analyse_document(odd))
+
+    _write(tmp_path / "direct", directly)
+    _write(tmp_path / "analysed", analysed)
+    direct, through_analysis = _everything(tmp_path / "direct"), _everything(tmp_path / "analysed")
+    assert len(direct["stored"]) > len(articles) and len(direct["postings"]) > 1000
+    assert any(field == "spell_title" for field, _ in direct["postings"])
+    assert through_analysis == direct
+
+
+def test_an_unknown_field_is_refused_before_anything_is_written() -> None:
+    from whoosh.fields import UnknownFieldError
+
+    with pytest.raises(UnknownFieldError):
+        analyse_document({"title": "fine", "no_such_field": "x"})
+
+
+def test_the_workers_analyse_as_this_process_does() -> None:
+    articles = _sample_articles()
+    groups = [[(a, _enrichment(a))] for a in articles] + [[]]  # [] as for a skipped file
+
+    def analysed(processes: int) -> list[Any]:
+        with WorkerPool(processes) as pool:
+            return list(analysed_groups(list(range(len(groups))), groups.__getitem__, pool))
+
+    def comparable(results: list[Any]) -> list[Any]:
+        """The postings of a document in one order (a set's order changes between processes:
+        the index written is the same, as ``test_an_index_built_by_workers...`` shows)."""
+        return [
+            (item, [[(sorted(d.postings), d.spelling, d.fields) for d in docs] for docs in group])
+            for item, group in results
+        ]
+
+    here, there = analysed(0), analysed(2)
+    assert [item for item, _ in there] == list(range(len(groups)))  # in the order given
+    assert comparable(there) == comparable(here) and here[-1][1] == []
+
+
+def _fails(chunk: list[int]) -> list[int]:
+    if 3 in chunk:
+        raise ValueError("chunk with 3")
+    return chunk
+
+
+def test_an_error_in_a_worker_is_raised_in_the_caller() -> None:
+    with WorkerPool(1) as pool, pytest.raises(ValueError, match="chunk with 3"):
+        list(pool.map_chunks(_fails, range(10), 2))
+
+
+def test_the_chunks_come_back_in_order_with_few_in_flight() -> None:
+    with WorkerPool(2) as pool:
+        given: list[int] = []
+
+        def numbers() -> Any:
+            for n in range(40):
+                given.append(n)
+                yield n
+
+        seen = []
+        for chunk, result in pool.map_chunks(sorted, numbers(), 2):
+            assert len(given) - len(seen) <= 2 * 2 * 3 + 2  # CHUNKS_IN_FLIGHT per process
+            seen.extend(result)
+            assert chunk == result
+    assert seen == list(range(40))
+
+
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BRIEFREADER_WORKERS", raising=False)
+    assert default_workers(10) == 0  # a small run: not worth starting processes
+    assert default_workers(100_000) in (0, len(os.sched_getaffinity(0)))
+    assert default_workers(100_000) != 1  # never one worker beside an idle caller
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "3")
+    assert default_workers(10) == 3
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "0")
+    assert default_workers(100_000) == 0
+
+
+def _corpus(root: Path, copies: int = 4) -> Workspace:
+    files: dict[str, str | bytes] = {}
+    for copy in range(copies):
+        for path in sorted(SAMPLE_DIR.iterdir()):
+            text = path.read_text(encoding="utf-8")
+            files[f"c{copy}-{path.name}"] = f"{text.rstrip()}\n\nmarkercopy{copy} closes it.\n"
+    files["empty.txt"] = ""
+    files["binary.txt"] = b"\x00\x01\x02" * 100
+    return Workspace(make_workspace(root, files))
+
+
+def test_an_index_built_by_workers_is_the_one_built_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = {}
+    for processes in ("0", "2"):
+        monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
+        workspace = _corpus(tmp_path / f"w{processes}")
+        report = update_index(workspace, entities=False)
+        folder = active_dir(workspace.index_dir)
+        assert folder is not None
+        library = Library.open(workspace)
+        try:
+            hits = [h.title for h in library.search("markercopy2 OR iraq", limit=50).hits]
+        finally:
+            library.close()
+        skipped = sorted(s.path for s in report.skipped)
+        built[processes] = (_everything(folder), hits, skipped, sorted(report.added))
+    assert built["2"] == built["0"]
+    assert len(built["0"][1]) > 3 and {"binary.txt", "empty.txt"} <= set(built["0"][2])
+    assert len(built["0"][3]) >= 5
+
+
+def _state(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def _children(pid: int) -> set[int]:
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return {child for child in pids if (state := _state(child)) and state[1] == pid}
+
+
+def _running(pid: int) -> bool:
+    state = _state(pid)
+    return state is not None and state[0] != "Z"
+
+
+def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    workspace = _corpus(tmp_path)
+    update_index(workspace, entities=False)
+    library = Library.open(workspace)
+    found = library.search("markercopy2", limit=50).total
+    library.close()
+    env = {**os.environ, "PYTHONPATH": SRC, "BRIEFREADER_CONFIG": "", "BRIEFREADER_WORKERS": "2"}
+    command = [sys.executable, "-m", "briefreader", "-w", str(workspace.root), "index"]
+    process = subprocess.Popen([*command, "--rebuild"], env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2:  # the rebuild has started its processes
+        assert process.poll() is None and time.monotonic() < deadline
+        workers = _children(process.pid)
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the killed run"
+        time.sleep(0.05)
+    library = Library.open(workspace)
+    try:
+        assert library.search("markercopy2", limit=50).total == found > 0
+    finally:
+        library.close()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
