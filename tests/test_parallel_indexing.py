@@ -4,11 +4,13 @@ a worker's error reaches the caller, and a ``kill -9`` while workers run loses n
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from briefreader.search.index.analysed import (
     analyse_article,
     analyse_document,
     analysed_groups,
+    with_passage_texts,
+    without_passage_texts,
 )
 from briefreader.search.index.documents import add_article
 from briefreader.search.index.enrich import Enrichment
@@ -138,6 +142,35 @@ def test_the_workers_analyse_as_this_process_does() -> None:
     assert comparable(there) == comparable(here) and here[-1][1] == []
 
 
+def test_passage_texts_left_out_for_the_run_come_back_whole() -> None:
+    articles = _sample_articles()
+    for article in articles:
+        light = without_passage_texts(article)
+        assert all(p.text == "" for p in light.passages)
+        assert with_passage_texts(light) == article
+    first = articles[0]
+    odd = replace(first, passages=(replace(first.passages[0], text="not a slice"),))
+    assert without_passage_texts(odd) is odd and with_passage_texts(odd) is odd
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_the_index_holds_the_texts_the_loader_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: str
+) -> None:
+    monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
+    workspace = Workspace(make_workspace(tmp_path, sample=True))
+    update_index(workspace, entities=False)
+    loaded = {a.id: a for a in _sample_articles()}
+    library = Library.open(workspace)
+    try:
+        for article_id, article in loaded.items():
+            stored = library.article(article_id)
+            assert stored.text == article.text
+            assert [p.text for p in stored.passages] == [p.text for p in article.passages]
+    finally:
+        library.close()
+
+
 def _fails(chunk: list[int]) -> list[int]:
     if 3 in chunk:
         raise ValueError("chunk with 3")
@@ -147,6 +180,35 @@ def _fails(chunk: list[int]) -> list[int]:
 def test_an_error_in_a_worker_is_raised_in_the_caller() -> None:
     with WorkerPool(1) as pool, pytest.raises(ValueError, match="chunk with 3"):
         list(pool.map_chunks(_fails, range(10), 2))
+
+
+def _dies_in_a_worker(chunk: list[int]) -> list[int]:
+    if multiprocessing.parent_process() is not None and 7 in chunk:
+        os._exit(1)  # as the out-of-memory killer would end it
+    return chunk
+
+
+def test_a_worker_that_dies_loses_nothing() -> None:
+    notices: list[str] = []
+    with WorkerPool(2, notices) as pool:
+        chunks = list(pool.map_chunks(_dies_in_a_worker, range(30), 2))
+    assert [n for _, result in chunks for n in result] == list(range(30))
+    assert [chunk for chunk, _ in chunks] == [result for _, result in chunks]
+    assert len(notices) == 1 and "worker process stopped" in notices[0]
+
+
+def test_without_processes_the_run_goes_on_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefreader.search.index import workers
+
+    def no_semaphores(*args: Any, **kwargs: Any) -> None:
+        raise OSError("sem_open is not implemented")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_semaphores)
+    notices: list[str] = []
+    with WorkerPool(2, notices) as pool:
+        assert pool.processes == 0
+        assert [r for _, r in pool.map_chunks(sorted, [3, 1, 2], 2)] == [[1, 3], [2]]
+    assert notices == ["no worker processes (sem_open is not implemented): the run used one core"]
 
 
 def test_the_chunks_come_back_in_order_with_few_in_flight() -> None:

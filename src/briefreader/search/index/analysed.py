@@ -18,6 +18,7 @@ from __future__ import annotations
 import marshal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
@@ -153,7 +154,29 @@ def add_analysed(writer: SegmentWriter, document: AnalysedDocument) -> None:
 
 def analyse_article(article: Article, extra: Enrichment) -> list[AnalysedDocument]:
     """The analysed documents of one article (``documents.article_documents``)."""
-    return [analyse_document(fields) for fields in article_documents(article, extra)]
+    whole = with_passage_texts(article)
+    return [analyse_document(fields) for fields in article_documents(whole, extra)]
+
+
+def without_passage_texts(article: Article) -> Article:
+    """The article with its passages' texts left out (each is a slice of its text: the
+    parsed corpus an index run holds is then about half as large, and quicker to hand
+    between processes); ``with_passage_texts`` puts them back. An article whose passages
+    are not slices of its text is kept whole."""
+    text = article.text
+    if not all(p.text and text[p.start : p.end] == p.text for p in article.passages):
+        return article
+    return replace(article, passages=tuple(replace(p, text="") for p in article.passages))
+
+
+def with_passage_texts(article: Article) -> Article:
+    """The article with the passage texts ``without_passage_texts`` left out put back (it
+    leaves out all or none)."""
+    if not article.passages or any(p.text for p in article.passages):
+        return article
+    text = article.text
+    passages = tuple(replace(p, text=text[p.start : p.end]) for p in article.passages)
+    return replace(article, passages=passages)
 
 
 def _analyse_chunk(chunk: list[Group]) -> list[Analysed]:

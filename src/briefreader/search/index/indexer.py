@@ -12,19 +12,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh.writing import IndexWriter
 
-from briefreader.models import Article, ProgressFn, Skipped
+from briefreader.models import Article, LoadResult, ProgressFn, Skipped
 from briefreader.search.index.analysed import (
     Analysed,
     Group,
     add_analysed,
     analysed_groups,
+    with_passage_texts,
+    without_passage_texts,
 )
 from briefreader.search.index.catalog import (
     Catalog,
@@ -337,7 +339,7 @@ def _apply(
 ) -> None:
     """Parse changed files, write their documents, delete removed ones, commit (parsing
     and analysis in worker processes for a large run)."""
-    with WorkerPool(default_workers(len(plan.to_load))) as pool:
+    with WorkerPool(default_workers(len(plan.to_load)), report.notices) as pool:
         timer = time.perf_counter()
         loaded = _parsed(plan, options, pool, progress)
         taken, previous = _held_ids(catalog, plan)
@@ -413,7 +415,16 @@ def _parsed(plan: _Plan, options: LoadOptions, pool: WorkerPool, progress: Progr
 
 
 def _load_files(paths: list[Path], root: Path, options: LoadOptions) -> list[Any]:
-    return [load_file(path, root, options) for path in paths]
+    """Load files, their articles without their passages' texts (the run holds every file
+    until it is written; ``analysed.analyse_article`` puts the texts back)."""
+    results = [load_file(path, root, options) for path in paths]
+    return [_lighter(result) for result in results]
+
+
+def _lighter(result: LoadResult) -> LoadResult:
+    if not result.articles:
+        return result
+    return replace(result, articles=tuple(without_passage_texts(a) for a in result.articles))
 
 
 def _titles(ix: Any, catalog: Catalog, held: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -443,8 +454,8 @@ def _text_phase_enrichments(
     if not articles:
         return {}, set()
     cached = getattr(enricher, "cached", None)
-    if cached is None:
-        return enricher(articles, progress), set()
+    if cached is None:  # it may read the passages' texts
+        return enricher([with_passage_texts(a) for a in articles], progress), set()
     found: dict[str, Enrichment] = cached(articles)
     return found, {article.id for article in articles if article.id not in found}
 

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from types import TracebackType
 from typing import TypeVar
@@ -48,16 +49,21 @@ def default_workers(files: int) -> int:
 class WorkerPool:
     """``processes`` worker processes (none: the work runs in the caller's)."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, notices: list[str] | None = None) -> None:
         self.processes = max(0, processes)
+        self._notices = notices if notices is not None else []
         self._executor: ProcessPoolExecutor | None = None
         if self.processes:
-            self._executor = ProcessPoolExecutor(
-                self.processes,
-                mp_context=get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+            try:
+                self._executor = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=get_context("spawn"),
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            except (OSError, ImportError, NotImplementedError) as error:  # no semaphores…
+                self._notices.append(f"no worker processes ({error}): the run used one core")
+                self.processes = 0
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -80,21 +86,46 @@ class WorkerPool:
         self, function: Callable[[list[_T]], _R], items: Iterable[_T], size: int
     ) -> Iterator[tuple[list[_T], _R]]:
         """Each chunk of ``size`` items with ``function(chunk)``, in order. ``function`` runs
-        in the worker processes (it and the items must pickle); its errors are raised here."""
-        executor = self._executor
-        if executor is None:
-            for chunk in chunks(items, size):
-                yield chunk, function(chunk)
-            return
-        window: deque[tuple[list[_T], Future[_R]]] = deque()
+        in the worker processes (it and the items must pickle); its errors are raised here.
+        If the processes die (the kernel's out-of-memory killer…), the chunks they held and
+        the rest run in this process, and a notice says so: nothing is lost."""
+        window: deque[tuple[list[_T], Future[_R] | None]] = deque()
         for chunk in chunks(items, size):
-            window.append((chunk, executor.submit(function, chunk)))
+            if self._executor is None:
+                while window:
+                    yield self._result(function, *window.popleft())
+                yield chunk, function(chunk)
+                continue
+            window.append((chunk, self._submit(function, chunk)))
             if len(window) >= self.processes * CHUNKS_IN_FLIGHT:
-                done, future = window.popleft()
-                yield done, future.result()
+                yield self._result(function, *window.popleft())
         while window:
-            done, future = window.popleft()
-            yield done, future.result()
+            yield self._result(function, *window.popleft())
+
+    def _submit(self, function: Callable[[list[_T]], _R], chunk: list[_T]) -> Future[_R] | None:
+        assert self._executor is not None
+        try:
+            return self._executor.submit(function, chunk)
+        except (BrokenProcessPool, OSError) as error:  # a process could not start
+            self._stop(error)
+            return None
+
+    def _result(
+        self, function: Callable[[list[_T]], _R], chunk: list[_T], future: Future[_R] | None
+    ) -> tuple[list[_T], _R]:
+        if future is not None:
+            try:
+                return chunk, future.result()
+            except BrokenProcessPool as error:
+                self._stop(error)
+        return chunk, function(chunk)
+
+    def _stop(self, error: BaseException) -> None:
+        """Give up the processes after one died; the work goes on in this process."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+            self._notices.append(f"a worker process stopped ({error}); the run went on without")
 
 
 def _exit_with_parent(parent: int) -> None:
