@@ -26,7 +26,7 @@ from briefreader.search.index.analysed import (
     with_passage_texts,
     without_passage_texts,
 )
-from briefreader.search.index.documents import add_article
+from briefreader.search.index.documents import article_documents
 from briefreader.search.index.enrich import Enrichment
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.schema import build_schema
@@ -97,7 +97,8 @@ def test_an_analysed_document_is_written_as_add_document_writes_it(tmp_path: Pat
 
     def directly(writer: Any) -> None:
         for article in articles:
-            add_article(writer, article, _enrichment(article))
+            for fields in article_documents(article, _enrichment(article)):
+                writer.add_document(**fields)
         writer.add_document(**odd)
 
     def analysed(writer: Any) -> None:
@@ -250,19 +251,23 @@ def _corpus(root: Path, copies: int = 4) -> Workspace:
     return Workspace(make_workspace(root, files))
 
 
+@pytest.mark.parametrize("entities", [False, True], ids=["text phase", "both phases"])
 def test_an_index_built_by_workers_is_the_one_built_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entities: bool
 ) -> None:
     built = {}
+    query = "markercopy2 OR iraq" + (" OR place:iraq OR person:sudani" if entities else "")
     for processes in ("0", "2"):
         monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
         workspace = _corpus(tmp_path / f"w{processes}")
-        report = update_index(workspace, entities=False)
+        (workspace.root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n')
+        report = update_index(workspace, entities=entities)
+        assert report.entities is None or report.entities.recognised > 5
         folder = active_dir(workspace.index_dir)
         assert folder is not None
         library = Library.open(workspace)
         try:
-            hits = [h.title for h in library.search("markercopy2 OR iraq", limit=50).hits]
+            hits = [h.title for h in library.search(query, limit=50).hits]
         finally:
             library.close()
         skipped = sorted(s.path for s in report.skipped)

@@ -12,19 +12,11 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from whoosh.writing import IndexWriter
-
 from briefreader.models import Article, Heading, Passage, Reference, make_passage_id
 from briefreader.search.index.catalog import ArticleSummary, Catalog, FileEntry
 from briefreader.search.index.enrich import Enrichment
 from briefreader.search.index.schema import SCHEMA_VERSION, indexed_entity_terms, passage_field
 from briefreader.search.index.terms import passage_terms
-
-
-def add_article(writer: IndexWriter, article: Article, extra: Enrichment) -> None:
-    """Write one article document and one document per passage (``article_documents``)."""
-    for fields in article_documents(article, extra):
-        writer.add_document(**fields)
 
 
 def article_documents(article: Article, extra: Enrichment) -> list[dict[str, Any]]:

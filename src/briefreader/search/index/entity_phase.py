@@ -32,6 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article, ProgressFn
+from briefreader.search.index.analysed import (
+    Group,
+    add_analysed,
+    analysed_groups,
+    without_passage_texts,
+)
 from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
@@ -40,7 +46,6 @@ from briefreader.search.index.catalog import (
 )
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import (
-    add_article,
     article_from_json,
     catalog_from_index,
     passage_texts,
@@ -54,6 +59,7 @@ from briefreader.search.index.enrich import (
 )
 from briefreader.search.index.merging import sparing_emptied, tiered_merge
 from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
+from briefreader.search.index.workers import WorkerPool, default_workers
 from briefreader.text.entities.model import EntityForm
 
 # A batch ends at this much text (or this many articles): about 15 CPU s of spaCy NER on one
@@ -113,6 +119,7 @@ def recognise_pending(
     after_batch: AfterBatch | None = None,
     batch_chars: int | None = None,
     merge_policy: MergePolicy = tiered_merge,
+    workers: int | None = None,
 ) -> EntityReport:
     """Recognise the entities of every pending article, batch by batch, committing at
     ``COMMIT_POINTS`` and at the end.
@@ -123,7 +130,9 @@ def recognise_pending(
     articles: a stop gives up what is not committed (the entity cache keeps what was
     recognised) and returns. A batch ends at ``batch_chars`` of text (``BATCH_CHARS``).
     ``merge_policy`` is the last commit's ``mergetype`` (the indexer's ``MERGE_POLICY``);
-    the others merge nothing.
+    the others merge nothing. ``workers``: processes that analyse the rewritten documents
+    (None: ``workers.default_workers`` for the number of pending articles; the reader asks
+    for none, to leave a core to the screen).
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -142,7 +151,9 @@ def recognise_pending(
             catalog = catalog_from_index(ix)
         phase = _Phase(ix, catalog, enricher, progress or _no_progress, should_stop or _never)
         phase.merge_policy = sparing_emptied(merge_policy)
-        phase.run(report, after_batch, batch_chars or BATCH_CHARS)
+        wanted = default_workers(len(catalog.pending)) if workers is None else workers
+        with WorkerPool(wanted, report.notices) as phase.pool:
+            phase.run(report, after_batch, batch_chars or BATCH_CHARS)
         remove_legacy_cache(workspace.index_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -156,6 +167,7 @@ class _Phase:
     progress: ProgressFn
     should_stop: StopFn
     merge_policy: MergePolicy = tiered_merge
+    pool: WorkerPool = field(default_factory=lambda: WorkerPool(0))
     _writes: _Writes | None = None
 
     @property
@@ -240,11 +252,16 @@ class _Phase:
         if self._writes is None:
             self._writes = _Writes(self.ix.writer(limitmb=WRITER_LIMIT_MB))
         writes = self._writes
+
+        def group_of(article: Article) -> Group:
+            return [(without_passage_texts(article), enrichments.get(article.id, Enrichment()))]
+
         try:
-            for article in batch:
-                extra = enrichments.get(article.id, Enrichment())
+            for article, (documents,) in analysed_groups(batch, group_of, self.pool):
                 writes.writer.delete_by_term("article_id", article.id)
-                add_article(writes.writer, article, extra)
+                for document in documents:
+                    add_analysed(writes.writer, document)
+                extra = enrichments.get(article.id, Enrichment())
                 writes.articles.append((summarize(article), extra.forms))
         except BaseException:
             self._cancel()

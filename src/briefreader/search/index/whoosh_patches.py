@@ -469,10 +469,11 @@ def _write_block(self, last=False):  # type: ignore[no-untyped-def]
 
 
 whoosh3.W3PostingsWriter._write_block = _write_block
-# A preset zlib dictionary for stored values: what every document's pickled stored values and
-# every article's JSON begin with (``documents.add_article``), so a short paragraph does not pay
-# for its keys (stored values 17% smaller at BBC ×1). The index's values cannot be read
-# without these exact bytes: changing them needs a new index format (schema.SCHEMA_VERSION).
+# A preset zlib dictionary for stored values: what every document's pickled stored values
+# and every article's JSON begin with (``documents.article_documents``), so a short paragraph
+# does not pay for its keys (stored values 17% smaller at BBC ×1). The index's values cannot
+# be read without these exact bytes: changing them needs a new index format
+# (schema.SCHEMA_VERSION).
 STORED_DICTIONARY = (
     b'{"id": "", "path": ".txt", "part": 1, "title": "", "passages": [{"number": 1, '
     b'"start": 0, "end": 0, "heading": "", "footnotes": []}, {"number": 2, "start": 0, '
