@@ -222,3 +222,23 @@ def test_an_index_run_reads_the_files_and_only_the_titles_it_needs(tmp_path: Pat
     assert files.files == catalog.files  # one id, several, and ids the JSON escapes
     assert read_titles(tmp_path, ["b", "zzz", "a", "b"]) == {"a": "Title a", "b": "Title b"}
     assert read_titles(tmp_path / "nowhere", ["a"]) == {}
+
+
+def test_articles_with_the_same_title_and_date_keep_one_order(tmp_path: Path) -> None:
+    """Ties are broken by id, so two builds of one corpus list it in one order."""
+    same = [
+        ArticleSummary(f"{i}{d}", "Same title", "S", d, f"{i}{d}.txt", 1)
+        for i in "cab"
+        for d in ("", "2020")
+    ]
+    orders = []
+    for summaries in (same, same[::-1]):
+        catalog = Catalog(schema_version=1)
+        for summary in summaries:
+            catalog.put_article(summary, ())
+        orders.append([(a.date, a.id) for a in catalog.newest_first()])
+        write_catalog(tmp_path, catalog)
+        stored = read_catalog(tmp_path)
+        assert stored is not None and stored.newest_first() == catalog.newest_first()
+    assert orders[0] == orders[1]
+    assert [i for _, i in orders[0]] == ["a2020", "b2020", "c2020", "a", "b", "c"]

@@ -308,3 +308,18 @@ def test_a_commit_reports_progress_while_it_merges(
     assert phases[0] == phases[-1] == "committing" and steps[-1][1] == steps[-1][2]
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 41 and len(list(searcher.reader().leaf_readers())) == 1
+
+
+def test_the_scanning_bar_ends_full(tmp_path: Path) -> None:
+    """Progress is reported every 500 files and at the last one (the bar stopped at
+    2,000 of 2,225 while its clock ran on)."""
+    stories = {f"n{n}": f"Story {n}\n\nA paragraph about harbour {n}." for n in range(3)}
+    ws = _ws(tmp_path, **stories)
+    seen: list[tuple[int, int]] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "scanning":
+            seen.append((done, total))
+
+    update_index(ws, progress=progress, entities=False)
+    assert seen and seen[-1] == (3, 3)

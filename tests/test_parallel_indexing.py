@@ -18,6 +18,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from briefreader.models import Article
+from briefreader.search.index import workers
 from briefreader.search.index.analysed import (
     add_analysed,
     analyse_article,
@@ -159,6 +160,8 @@ def test_the_index_holds_the_texts_the_loader_gave(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: str
 ) -> None:
     monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
+    monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
     workspace = Workspace(make_workspace(tmp_path, sample=True))
     update_index(workspace, entities=False)
     loaded = {a.id: a for a in _sample_articles()}
@@ -230,14 +233,32 @@ def test_the_chunks_come_back_in_order_with_few_in_flight() -> None:
 
 
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
     monkeypatch.delenv("BRIEFREADER_WORKERS", raising=False)
     assert default_workers(10) == 0  # a small run: not worth starting processes
-    assert default_workers(100_000) in (0, len(os.sched_getaffinity(0)))
-    assert default_workers(100_000) != 1  # never one worker beside an idle caller
-    monkeypatch.setenv("BRIEFREADER_WORKERS", "3")
-    assert default_workers(10) == 3
+    assert default_workers(100_000) == 2  # one per core
+    monkeypatch.setattr(workers, "_cores", lambda: 1)
+    assert default_workers(100_000) == 0  # never one worker beside an idle caller
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "1")
+    assert default_workers(100_000) == 1 and default_workers(10) == 0
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "64")
+    assert default_workers(100_000) == 2  # no more than the cores
     monkeypatch.setenv("BRIEFREADER_WORKERS", "0")
     assert default_workers(100_000) == 0
+    for bad in ("abc", "-1", "2.5"):
+        monkeypatch.setenv("BRIEFREADER_WORKERS", bad)
+        notices: list[str] = []
+        assert default_workers(100_000, notices) == 2
+        assert notices == [f"BRIEFREADER_WORKERS={bad!r} is not a whole number: 2 worker processes"]
+
+
+@pytest.fixture
+def forced_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two worker processes for any run, however small (the tests' corpora are)."""
+    monkeypatch.setenv("BRIEFREADER_WORKERS", "2")
+    monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
 
 
 def _corpus(root: Path, copies: int = 4) -> Workspace:
@@ -257,6 +278,8 @@ def test_an_index_built_by_workers_is_the_one_built_here(
 ) -> None:
     built = {}
     query = "markercopy2 OR iraq" + (" OR place:iraq OR person:sudani" if entities else "")
+    monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
     for processes in ("0", "2"):
         monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
         workspace = _corpus(tmp_path / f"w{processes}")
@@ -296,10 +319,24 @@ def _running(pid: int) -> bool:
     return state is not None and state[0] != "Z"
 
 
+def _many_files(root: Path, count: int = 420) -> Workspace:
+    """Enough small distinct files for an index run to start its worker processes."""
+    words = ["harbour", "dredging", "budget", "minister", "river", "grain", "port", "council"]
+    files: dict[str, str | bytes] = {
+        f"f{n:03}.txt": f"Story {n}\n\n"
+        + " ".join(words[(n * k) % len(words)] for k in range(1, 40))
+        + f" marker{n}.\n\nmarkercopy{n % 3} closes story {n}.\n"
+        for n in range(count)
+    }
+    return Workspace(make_workspace(root, files))
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker processes")
 def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
     tmp_path: Path,
 ) -> None:
-    workspace = _corpus(tmp_path)
+    assert workers.MIN_PARALLEL_FILES <= 420
+    workspace = _many_files(tmp_path)
     update_index(workspace, entities=False)
     library = Library.open(workspace)
     found = library.search("markercopy2", limit=50).total
@@ -308,15 +345,15 @@ def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
     command = [sys.executable, "-m", "briefreader", "-w", str(workspace.root), "index"]
     process = subprocess.Popen([*command, "--rebuild"], env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    workers: set[int] = set()
-    while len(workers) < 2:  # the rebuild has started its processes
+    children: set[int] = set()
+    while len(children) < 2:  # the rebuild has started its processes
         assert process.poll() is None and time.monotonic() < deadline
-        workers = _children(process.pid)
+        children = _children(process.pid)
         time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
     deadline = time.monotonic() + 30
-    while any(_running(pid) for pid in workers):
+    while any(_running(pid) for pid in children):
         assert time.monotonic() < deadline, "a worker outlived the killed run"
         time.sleep(0.05)
     library = Library.open(workspace)

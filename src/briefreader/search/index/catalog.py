@@ -144,7 +144,7 @@ class Catalog:
         return len(self.articles) - len(self.pending), len(self.articles)
 
     def newest_first(self) -> list[ArticleSummary]:
-        """Summaries, newest date first (undated last), then by title."""
+        """Summaries, newest date first (undated last), then by title, then by id."""
         return _newest_first(self.articles.values())
 
     def summary(self, article_id: str) -> ArticleSummary | None:
@@ -163,9 +163,9 @@ class Catalog:
 
 def _newest_first(summaries: Iterable[ArticleSummary]) -> list[ArticleSummary]:
     items = list(summaries)
-    dated = sorted((a for a in items if a.date), key=lambda a: a.title)
+    dated = sorted((a for a in items if a.date), key=lambda a: (a.title, a.id))
     dated.sort(key=lambda a: a.date or "", reverse=True)
-    undated = sorted((a for a in items if not a.date), key=lambda a: a.title)
+    undated = sorted((a for a in items if not a.date), key=lambda a: (a.title, a.id))
     return dated + undated
 
 
@@ -235,7 +235,7 @@ class StoredCatalog:
                 return []
 
     def newest_first(self) -> list[ArticleSummary]:
-        """Every summary, newest date first (undated last), then by title."""
+        """Every summary, newest date first (undated last), then by title, then by id."""
         if self._all is None:
             rows = self._rows(_SUMMARIES)
             self._all = _newest_first(ArticleSummary(*row) for row in rows)

@@ -284,7 +284,7 @@ def _plan(
                 plan.to_load.append(found.path)
                 if stat and digest:
                     plan.stats[relative] = (stat[0], stat[1], digest)
-        if done % 500 == 0:
+        if done % 500 == 0 or done == len(files):  # the bar ends full
             progress("scanning", done, len(files))
     plan.removed = sorted(set(catalog.files) - seen)
     _skip_known_copies(plan, catalog, report)
@@ -339,7 +339,8 @@ def _apply(
 ) -> None:
     """Parse changed files, write their documents, delete removed ones, commit (parsing
     and analysis in worker processes for a large run)."""
-    with WorkerPool(default_workers(len(plan.to_load)), report.notices) as pool:
+    workers = default_workers(len(plan.to_load), report.notices)
+    with WorkerPool(workers, report.notices) as pool:
         timer = time.perf_counter()
         loaded = _parsed(plan, options, pool, progress)
         taken, previous = _held_ids(catalog, plan)

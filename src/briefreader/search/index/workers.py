@@ -11,15 +11,16 @@ core) the chunks run in the calling process.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import get_context, resource_tracker
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 CHUNKS_IN_FLIGHT = 3  # per process: enough to keep it busy, few enough to bound memory
 PARENT_CHECK_SECONDS = 0.5
@@ -29,21 +30,31 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def default_workers(files: int) -> int:
+def default_workers(files: int, notices: list[str] | None = None) -> int:
     """How many processes to start for a run over ``files`` files (0: work in this one).
 
-    One per core the process may run on, when there are at least two and the run is large
-    enough; ``BRIEFREADER_WORKERS`` overrides (0 turns the processes off)."""
+    None below ``MIN_PARALLEL_FILES`` files or on one core; else one per core the process
+    may run on, or ``BRIEFREADER_WORKERS`` (0 turns them off; more than the cores are not
+    started: they would only share them). A value that is not a whole number gets a notice.
+    """
+    cores = _cores()
     chosen = os.environ.get("BRIEFREADER_WORKERS", "").strip()
+    wanted = cores if cores > 1 else 0
     if chosen.isdigit():
-        return int(chosen)
-    if files < MIN_PARALLEL_FILES:
-        return 0
+        wanted = min(int(chosen), cores)
+    elif chosen and notices is not None:
+        notices.append(
+            f"BRIEFREADER_WORKERS={chosen!r} is not a whole number: "
+            f"{wanted or 'no'} worker processes"
+        )
+    return wanted if files >= MIN_PARALLEL_FILES else 0
+
+
+def _cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return cores if cores > 1 else 0
+        return os.cpu_count() or 1
 
 
 class WorkerPool:
@@ -55,13 +66,15 @@ class WorkerPool:
         self._executor: ProcessPoolExecutor | None = None
         if self.processes:
             try:
+                quiet = not _has_descriptor(sys.stderr)
+                _start_resource_tracker()
                 self._executor = ProcessPoolExecutor(
                     self.processes,
                     mp_context=get_context("spawn"),
-                    initializer=_exit_with_parent,
-                    initargs=(os.getpid(),),
+                    initializer=_start_worker,
+                    initargs=(os.getpid(), quiet),
                 )
-            except (OSError, ImportError, NotImplementedError) as error:  # no semaphores…
+            except Exception as error:  # no semaphores, no process allowed…: go on here
                 self._notices.append(f"no worker processes ({error}): the run used one core")
                 self.processes = 0
 
@@ -106,7 +119,7 @@ class WorkerPool:
         assert self._executor is not None
         try:
             return self._executor.submit(function, chunk)
-        except (BrokenProcessPool, OSError) as error:  # a process could not start
+        except Exception as error:  # a process could not start (the pool is broken…)
             self._stop(error)
             return None
 
@@ -128,9 +141,40 @@ class WorkerPool:
             self._notices.append(f"a worker process stopped ({error}); the run went on without")
 
 
-def _exit_with_parent(parent: int) -> None:
+def _has_descriptor(stream: Any) -> bool:
+    """Does the stream write to a file descriptor? (Inside the reader, Textual's stand-in
+    for ``sys.stderr`` has none: its ``fileno()`` is -1.)"""
+    try:
+        return int(stream.fileno()) >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which the pool's queues need, with a
+    ``sys.stderr`` it can pass on: it hands ``sys.stderr.fileno()`` to its process, and
+    Textual's -1 made starting the workers fail inside the reader."""
+    if _has_descriptor(sys.stderr):
+        resource_tracker.ensure_running()
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as nowhere:
+        sys.stderr = nowhere
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _start_worker(parent: int, quiet: bool) -> None:
     """In a worker: end it when the process that started it is gone (a ``kill -9`` of an
-    index run). Its task queue would not tell it: every worker holds that pipe open."""
+    index run; its task queue would not tell it: every worker holds that pipe open); and,
+    ``quiet``, send its output nowhere (it would write over the reader's screen)."""
+    if quiet:
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, 1)
+        os.dup2(nowhere, 2)
+        os.close(nowhere)
 
     def watch() -> None:
         while os.getppid() == parent:
