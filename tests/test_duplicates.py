@@ -81,3 +81,31 @@ def test_a_copy_is_skipped_again_without_being_read(tmp_path: Path, capsys, monk
     said = _index(root, capsys)
     assert "duplicate" not in said and loaded == ["b.txt", "copy.txt"]
     assert _titles(root, capsys) == ["b.txt", "copy.txt"]
+
+
+def test_a_text_copy_stays_skipped_on_the_next_runs(tmp_path: Path, capsys) -> None:
+    """The same title and text with other bytes (line ends) is skipped in the run that
+    indexes the original, and in every run after it: the second run was not a no-op (it
+    indexed the copy, alone among the files it loaded). Once the original is gone, the copy
+    is indexed."""
+    crlf = TEXT.replace("\n", "\r\n")
+    root = make_workspace(tmp_path, {"a.txt": TEXT, "b-crlf.txt": crlf.encode()})
+    assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in _index(root, capsys)
+    for _ in range(2):
+        said = _index(root, capsys)
+        assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+        assert "0 files added" in said or "added" not in said
+        assert _titles(root, capsys) == ["a.txt"]
+    (root / "articles" / "a.txt").unlink()
+    said = _index(root, capsys)
+    assert "duplicate" not in said
+    assert _titles(root, capsys) == ["b-crlf.txt"]
+
+
+def test_a_copy_of_an_indexed_article_found_in_a_later_run(tmp_path: Path, capsys) -> None:
+    root = make_workspace(tmp_path, {"a.txt": TEXT})
+    _index(root, capsys)
+    (root / "articles" / "later.txt").write_bytes((TEXT + "\n\n\n").encode())
+    said = _index(root, capsys)
+    assert "later.txt: duplicate: same text as a.txt (indexed once)" in said
+    assert _titles(root, capsys) == ["a.txt"]

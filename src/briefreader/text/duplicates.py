@@ -1,8 +1,9 @@
 """Duplicates: the same text under two names is indexed once, and the copy is reported.
 
 A file is a copy when its bytes are those of an indexed file that stays, or when every article
-in it has the title and text (whitespace and case aside) of an article of a file loaded before
-it in the same run (files load in path order, so the first name wins). A
+in it has the title and text (whitespace and case aside) of an indexed article that stays or of
+an article of a file loaded before it in the same run (files load in path order, so the first
+name wins). A
 file with only some articles seen before keeps the others, with a notice. A copy is skipped
 with the reason, like any other file: it is read again on each run, and indexed once the file
 it copies is gone.
@@ -32,14 +33,18 @@ def text_fingerprint(article: Article, with_title: bool = True) -> str:
 
 
 def drop_duplicates(
-    results: list[LoadResult], indexed: Mapping[str, str] | None = None
+    results: list[LoadResult],
+    indexed: Mapping[str, str] | None = None,
+    indexed_texts: Mapping[str, str] | None = None,
 ) -> list[LoadResult]:
     """The results with copies turned into skipped files (or trimmed of repeated articles).
 
-    ``indexed`` maps the content hash of each indexed file that stays to its path.
+    ``indexed`` maps the content hash of each indexed file that stays to its path;
+    ``indexed_texts`` the ``text_fingerprint`` of indexed articles that stay to their file's
+    path (the indexer gives those sharing a title with an article loaded now).
     """
     by_bytes = dict(indexed or {})
-    by_text: dict[str, str] = {}
+    by_text: dict[str, str] = dict(indexed_texts or {})
     kept = []
     for result in results:
         if result.articles:

@@ -335,18 +335,29 @@ def _article_ids(text: str) -> tuple[str, ...]:
 
 def read_titles(folder: Path, ids: Iterable[str]) -> dict[str, str]:
     """The titles of the articles ``ids`` that the catalog holds (empty when unreadable)."""
-    wanted = sorted(set(ids))
-    titles: dict[str, str] = {}
+    return _ids_and_titles(folder, "id", ids)
+
+
+def read_ids_with_titles(folder: Path, titles: Iterable[str]) -> dict[str, str]:
+    """Id to title of the articles the catalog holds whose title is one of ``titles``
+    (empty when unreadable)."""
+    return _ids_and_titles(folder, "title", titles)
+
+
+def _ids_and_titles(folder: Path, column: str, values: Iterable[str]) -> dict[str, str]:
+    """Id to title of the articles whose ``column`` (id or title) is one of ``values``."""
+    wanted = sorted(set(values))
+    found: dict[str, str] = {}
     try:
         with _connect(folder) as db:
             for start in range(0, len(wanted), _IDS_PER_QUERY):
                 chunk = wanted[start : start + _IDS_PER_QUERY]
                 marks = ", ".join("?" * len(chunk))
-                sql = f"SELECT id, title FROM articles WHERE id IN ({marks})"
-                titles.update(db.execute(sql, chunk))
+                sql = f"SELECT id, title FROM articles WHERE {column} IN ({marks})"
+                found.update(db.execute(sql, chunk))
     except sqlite3.Error:
         return {}
-    return titles
+    return found
 
 
 _IDS_PER_QUERY = 500  # under SQLite's limit of bound parameters

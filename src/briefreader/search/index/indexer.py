@@ -32,11 +32,17 @@ from briefreader.search.index.catalog import (
     Catalog,
     FileEntry,
     read_catalog,
+    read_ids_with_titles,
     read_titles,
     write_catalog,
 )
 from briefreader.search.index.committing import commit_reporting
-from briefreader.search.index.documents import catalog_from_index, summarize
+from briefreader.search.index.documents import (
+    article_from_json,
+    catalog_from_index,
+    passage_texts,
+    summarize,
+)
 from briefreader.search.index.enrich import (
     Enricher,
     Enrichment,
@@ -57,7 +63,7 @@ from briefreader.search.index.store import (
     write_lock,
 )
 from briefreader.search.index.workers import WorkerPool, default_workers
-from briefreader.text.duplicates import copy_skipped, drop_duplicates
+from briefreader.text.duplicates import copy_skipped, drop_duplicates, text_fingerprint
 from briefreader.text.load import (
     LoadOptions,
     disambiguate,
@@ -344,8 +350,9 @@ def _apply(
         timer = time.perf_counter()
         loaded = _parsed(plan, options, pool, progress)
         taken, previous = _held_ids(catalog, plan)
+        texts = _indexed_texts(ix, catalog, plan, loaded)
         loaded = disambiguate(
-            drop_duplicates(loaded, _staying_files(catalog, plan)),
+            drop_duplicates(loaded, _staying_files(catalog, plan), texts),
             taken,
             previous,
             titles=_titles(ix, catalog, previous),
@@ -426,6 +433,38 @@ def _lighter(result: LoadResult) -> LoadResult:
     if not result.articles:
         return result
     return replace(result, articles=tuple(without_passage_texts(a) for a in result.articles))
+
+
+def _indexed_texts(ix: Any, catalog: Catalog, plan: _Plan, loaded: list[Any]) -> dict[str, str]:
+    """The text fingerprint of each indexed article that stays and has the title of an
+    article loaded now, to its file's path: a file skipped as the same text as an indexed one
+    stays skipped on the next run (it was indexed then: a second run was not a no-op)."""
+    titles = {article.title for result in loaded for article in result.articles}
+    gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+    staying = {
+        article_id: path
+        for path, entry in catalog.files.items()
+        if path not in gone
+        for article_id in entry.articles
+    }
+    if not titles or not staying:
+        return {}
+    if catalog.complete:
+        same_title = [i for i, a in catalog.articles.items() if a.title in titles]
+    else:
+        same_title = list(read_ids_with_titles(Path(ix.storage.folder), titles))
+    texts: dict[str, str] = {}
+    with ix.searcher() as searcher:
+        for article_id in sorted(i for i in same_title if i in staying):
+            fields = searcher.document(doc_id=article_id)
+            if not fields or fields.get("kind") != "article":
+                continue
+            try:
+                article = article_from_json(fields["data"], passage_texts(searcher, article_id))
+            except (KeyError, ValueError):  # a damaged document: not a duplicate of anything
+                continue
+            texts.setdefault(text_fingerprint(article), staying[article_id])
+    return texts
 
 
 def _titles(ix: Any, catalog: Catalog, held: dict[str, tuple[str, ...]]) -> dict[str, str]:
