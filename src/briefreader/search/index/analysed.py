@@ -125,18 +125,13 @@ def add_analysed(writer: SegmentWriter, document: AnalysedDocument) -> None:
     writer._check_state()
     perdoc = writer.perdocwriter
     docnum = writer.docnum
-    add_post = writer.pool.add
+    pool = writer.pool  # a ``TermPool``: ``whoosh_patches`` gives every writer one
     schema = writer.schema
     perdoc.start_doc(docnum)
     try:
-        add_postings = getattr(writer.pool, "add_document", None)
-        if add_postings is not None:  # a TermPool
-            add_postings(docnum, document.postings)
-        else:
-            for name, tbytes, weight, vbytes in document.postings:
-                add_post((name, tbytes, docnum, weight, vbytes))
+        pool.add_document(docnum, document.postings)
         for name, tbytes, vbytes in document.spelling:
-            add_post((name, tbytes, 0, 1, vbytes))
+            pool.add((name, tbytes, 0, 1, vbytes))
         for name, stored, length, vector, column in document.fields:
             field = schema[name]
             if vector is not None:

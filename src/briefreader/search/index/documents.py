@@ -148,6 +148,17 @@ def article_from_json(text: str, passage_texts: Mapping[int, str] | None = None)
     return Article(**data)
 
 
+def stored_article(searcher: Any, article_id: str) -> Article | None:
+    """An article as the index stores it (None if it is not there, or damaged)."""
+    fields = searcher.document(doc_id=article_id)
+    if not fields or fields.get("kind") != "article":
+        return None
+    try:
+        return article_from_json(fields["data"], passage_texts(searcher, article_id))
+    except (KeyError, ValueError):
+        return None
+
+
 def passage_texts(searcher: Any, article_id: str) -> dict[int, str]:
     """The stored text of an article's live passages, by number."""
     texts = {}

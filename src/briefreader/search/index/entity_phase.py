@@ -45,12 +45,7 @@ from briefreader.search.index.catalog import (
     write_catalog,
 )
 from briefreader.search.index.committing import commit_reporting
-from briefreader.search.index.documents import (
-    article_from_json,
-    catalog_from_index,
-    passage_texts,
-    summarize,
-)
+from briefreader.search.index.documents import catalog_from_index, stored_article, summarize
 from briefreader.search.index.enrich import (
     Enricher,
     Enrichment,
@@ -218,7 +213,7 @@ class _Phase:
         size = 0
         with self.ix.searcher() as searcher:
             for article_id in ids:
-                article = _load(searcher, article_id)
+                article = stored_article(searcher, article_id)
                 if article is None:  # gone from the index: nothing to recognise
                     self.catalog.forget_pending(article_id)
                     continue
@@ -311,17 +306,6 @@ class _Writes:
 def _no_merge(writer: Any, segments: list[Any]) -> list[Any]:
     """A Whoosh ``mergetype`` that keeps every segment (the phase's commits but its last)."""
     return segments
-
-
-def _load(searcher: Any, article_id: str) -> Article | None:
-    """An article as the index stores it (None if it is not there)."""
-    fields = searcher.document(doc_id=article_id)
-    if not fields or fields.get("kind") != "article":
-        return None
-    try:
-        return article_from_json(fields["data"], passage_texts(searcher, article_id))
-    except (KeyError, ValueError):
-        return None
 
 
 def _add_timing(report: EntityReport, name: str, since: float) -> None:

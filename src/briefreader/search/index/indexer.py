@@ -37,12 +37,7 @@ from briefreader.search.index.catalog import (
     write_catalog,
 )
 from briefreader.search.index.committing import commit_reporting
-from briefreader.search.index.documents import (
-    article_from_json,
-    catalog_from_index,
-    passage_texts,
-    summarize,
-)
+from briefreader.search.index.documents import catalog_from_index, stored_article, summarize
 from briefreader.search.index.enrich import (
     Enricher,
     Enrichment,
@@ -196,8 +191,7 @@ def update_index(
 
 def _ids_held(catalog: Catalog, plan: _Plan) -> set[str]:
     """The ids the files about to be re-loaded or removed hold now."""
-    paths = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
-    return {i for path in paths if (entry := catalog.files.get(path)) for i in entry.articles}
+    return {i for path in plan.gone() if (entry := catalog.files.get(path)) for i in entry.articles}
 
 
 def _changed_articles(
@@ -264,6 +258,14 @@ class _Plan:
     stats: dict[str, tuple[int, int, str]]
     earlier: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ids before a rebuild
     staying: dict[str, str] | None = None  # ``_staying_files``
+
+    def reloaded(self) -> set[str]:
+        """The relative paths of the files about to be loaded."""
+        return {relative_name(path, self.root) for path in self.to_load}
+
+    def gone(self) -> set[str]:
+        """The files whose indexed documents go: removed, or about to be loaded again."""
+        return set(self.removed) | self.reloaded()
 
 
 def _plan(
@@ -440,7 +442,7 @@ def _indexed_texts(ix: Any, catalog: Catalog, plan: _Plan, loaded: list[Any]) ->
     article loaded now, to its file's path: a file skipped as the same text as an indexed one
     stays skipped on the next run (it was indexed then: a second run was not a no-op)."""
     titles = {article.title for result in loaded for article in result.articles}
-    gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+    gone = plan.gone()
     staying = {
         article_id: path
         for path, entry in catalog.files.items()
@@ -456,14 +458,9 @@ def _indexed_texts(ix: Any, catalog: Catalog, plan: _Plan, loaded: list[Any]) ->
     texts: dict[str, str] = {}
     with ix.searcher() as searcher:
         for article_id in sorted(i for i in same_title if i in staying):
-            fields = searcher.document(doc_id=article_id)
-            if not fields or fields.get("kind") != "article":
-                continue
-            try:
-                article = article_from_json(fields["data"], passage_texts(searcher, article_id))
-            except (KeyError, ValueError):  # a damaged document: not a duplicate of anything
-                continue
-            texts.setdefault(text_fingerprint(article), staying[article_id])
+            article = stored_article(searcher, article_id)
+            if article is not None:  # gone or damaged: not a duplicate of anything
+                texts.setdefault(text_fingerprint(article), staying[article_id])
     return texts
 
 
@@ -505,7 +502,7 @@ def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
     duplicates; of two with the same bytes, the last by name). Worked out once per run: the
     files that ``_skip_known_copies`` takes off the plan are not indexed ones."""
     if plan.staying is None:
-        gone = set(plan.removed) | {relative_name(path, plan.root) for path in plan.to_load}
+        gone = plan.gone()
         staying: dict[str, str] = {}
         for path, entry in catalog.files.items():
             digest = entry.content_hash
@@ -538,8 +535,7 @@ def _touched_ids(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> set[st
 def _held_ids(catalog: Catalog, plan: _Plan) -> tuple[set[str], dict[str, tuple[str, ...]]]:
     """The ids held by indexed files that stay as they are (no new file may take one), and
     the ids of the files about to be re-loaded (each keeps its own)."""
-    root = plan.root
-    reloaded = {relative_name(path, root) for path in plan.to_load}
+    reloaded = plan.reloaded()
     gone = set(plan.removed) | reloaded
     taken = {i for path, entry in catalog.files.items() if path not in gone for i in entry.articles}
     previous = {path: plan.earlier[path] for path in reloaded if path in plan.earlier}
