@@ -133,13 +133,11 @@ def run_entities(
     after_batch: AfterBatch | None = None,
     enricher: Enricher | None = None,
     processes: int | None = None,
-    workers: int | None = None,
 ) -> EntityReport:
     """The entity phase (``search/index/entity_phase.py``): recognise the pending articles
     batch by batch. Another process holding the index lock is not an error here: it runs
     the phase itself (a notice says so). ``processes`` overrides ``[entities] processes``
-    for the default enricher (the reader asks for 1); ``workers`` the processes that analyse
-    the rewritten documents (None: one per core for a large phase; the reader asks for 0).
+    for the default enricher (the reader asks for 1).
 
     Raises:
         OSError: the disk is full or not writable (committed batches stay).
@@ -156,7 +154,6 @@ def run_entities(
             should_stop=should_stop,
             after_batch=after_batch,
             merge_policy=indexer.MERGE_POLICY,
-            workers=workers,
         )
     except IndexBusy as error:
         return EntityReport(notices=[f"entities not recognised now: {error}"], stopped=True)

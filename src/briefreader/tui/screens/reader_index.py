@@ -124,7 +124,6 @@ class IndexPart(Part):
                 should_stop=lambda: worker.is_cancelled,
                 after_batch=self._batch_committed,
                 processes=READER_ENTITY_PROCESSES,
-                workers=0,  # no analysing processes either: a core stays with the screen
             )
         except OSError as error:
             self.post_message(EntitiesFinished(f"Entities not recognised: {error}"))
