@@ -185,3 +185,33 @@ def test_text_phase_compare_interleaves_and_gives_ratios() -> None:
     assert result["ratios"] == dict.fromkeys(
         ("cpu_s", "wall_s", "mb_per_cpu_s", "mb_per_s", "peak_rss_mb"), 0.5
     )
+
+
+@pytest.mark.skipif(not BBC_TARBALL.is_file(), reason="../shared/corpora is absent")
+def test_the_deletions_benchmark_runs_both_sides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``benchmarks.deletions --workspace`` on the sample after a one-file update: its
+    queries timed with Whoosh's postings and ours, the deletions counted (none are left
+    here: the update's merge takes in the sample's one small segment)."""
+    import shutil
+
+    from benchmarks import deletions
+    from briefreader.search.index.indexer import update_index
+    from briefreader.workspace import Workspace
+    from tests.conftest import make_workspace
+
+    root = make_workspace(tmp_path / "ws", sample=True)
+    update_index(Workspace(root))
+    changed = sorted((root / "articles").iterdir())[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA late correction.\n", "utf-8")
+    update_index(Workspace(root))
+    output = tmp_path / "out"
+    arguments = ["--workspace", str(root), "--per-kind", "2", "--repeats", "1"]
+    assert deletions.main([*arguments, "--output", str(output)]) == 0
+    payload = json.loads(next(output.glob("*-deletions-xws.json")).read_text("utf-8"))
+    assert payload["deleted_docs"] == 0 and payload["documents"] > 0
+    assert set(payload["cpu_s"]) == {"whoosh", "live"}
+    assert payload["queries"]["whoosh"]["all"]["n"] == payload["queries"]["live"]["all"]["n"] > 0
+    assert "ratio p95" in capsys.readouterr().out
+    shutil.rmtree(root)

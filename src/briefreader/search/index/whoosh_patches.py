@@ -21,6 +21,7 @@ from whoosh.matching import combo, wrappers
 from whoosh.matching.mcore import ReadTooFar
 from whoosh.query import spans, terms
 
+from briefreader.search.index import live_postings
 from briefreader.search.index.checkpoints import checkpoint
 from briefreader.search.index.fast_analysis import fast_word_values
 from briefreader.search.index.term_pool import TermPool, write_terms
@@ -552,3 +553,4 @@ spans.SpanNear2.SpanNear2Matcher._get_spans = _near_spans
 codec_base.Automata.find_matches = staticmethod(_find_matches)
 terms.FuzzyTerm._btexts = _expanding_once(terms.FuzzyTerm._btexts)
 terms.PatternQuery._btexts = _expanding_once(_pattern_btexts)
+live_postings.install()
