@@ -19,25 +19,31 @@ Inlined posting lists (a term in few documents) are filtered once, as a list.
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
 from whoosh.codec import whoosh3
-from whoosh.matching.mcore import ListMatcher
+from whoosh.matching.mcore import ListMatcher, ReadTooFar
 from whoosh.reading import SegmentReader
 
 WHOOSH_POSTINGS = SegmentReader.postings  # for the tests' comparison
 
 
 class LiveLeafMatcher(whoosh3.W3LeafMatcher):
-    """A ``W3LeafMatcher`` over the live documents of a segment only."""
+    """A ``W3LeafMatcher`` over the live documents of a segment only.
+
+    A block whose id range holds a deleted document is *suspect*. Its ids are decoded and
+    filtered when the matcher stops on it (``reset``, ``next``, the end of a ``skip_to`` or
+    ``skip_to_quality``), not while those pass over blocks by their headers, so the blocks
+    read are the ones Whoosh reads anyway; weights and values are filtered when first read.
+    """
 
     # Whoosh's (untyped) block state, set by ``_goto`` and the ``_read_*`` methods.
     _maxid: Any
     _blocklength: Any
+    _i: Any
     _ids: Any
     _weights: Any
     _values: Any
@@ -48,47 +54,94 @@ class LiveLeafMatcher(whoosh3.W3LeafMatcher):
         startoffset: int,
         length: int,
         format_: Any,
-        deleted: Sequence[int],
+        deleted: tuple[Sequence[int], frozenset[int]],
         term: Any = None,
         scorer: Any = None,
     ) -> None:
-        self._deleted_ordered = deleted
-        self._deleted_set = frozenset(deleted)
+        self._deleted_ordered, self._deleted_set = deleted
         self._stored_maxid = -1  # the last id of the block in hand, as its header says
+        self._suspect = False  # the block in hand may hold deleted documents, not yet dropped
+        self._passing = False  # inside ``_skip_to_block``: blocks are passed by their headers
+        self._keep: list[int] | None = None  # positions of the live postings in the block
+        self._stored_length = 0
         super().__init__(postfile, startoffset, length, format_, term=term, scorer=scorer)
 
     def _goto(self, position: int) -> None:
-        """Read the block at ``position``; drop its deleted documents if it has any; pass
-        over it (and the next, as long as they hold only deleted ones) if it has nothing
-        else."""
+        """Read the header of the block at ``position``; if a deleted document falls in its
+        id range, drop those (now, unless the matcher is only passing over blocks)."""
+        after = -1 if self._maxid is None else self._stored_maxid  # the block before's end
+        super()._goto(position)
+        self._keep = None
+        self._stored_maxid = self._maxid
+        self._stored_length = self._blocklength
         deleted = self._deleted_ordered
-        while True:
-            after = -1 if self._maxid is None else self._stored_maxid  # the block before's end
-            super()._goto(position)
-            self._stored_maxid = self._maxid
-            first = bisect_right(deleted, after)
-            if first == len(deleted) or deleted[first] > self._maxid:
-                return
+        first = bisect_right(deleted, after)
+        self._suspect = first < len(deleted) and deleted[first] <= self._maxid
+        if self._suspect and not self._passing:
             self._drop_deleted()
+
+    def _skip_to_block(self, skipwhile: Any) -> int:
+        """Whoosh's, passing blocks by their headers; the block it stops on is filtered."""
+        self._passing = True
+        try:
+            skipped: int = super()._skip_to_block(skipwhile)
+        finally:
+            self._passing = False
+        if self._suspect and not self._atend:
+            self._drop_deleted()
+        return skipped
+
+    def _drop_deleted(self) -> None:
+        """Keep only the live ids of the block in hand; pass over it (and the blocks after
+        it, while they hold only deleted documents) if it has none."""
+        while True:
+            self._suspect = False
+            self._read_ids()
+            deleted = self._deleted_set
+            keep = [i for i, docnum in enumerate(self._ids) if docnum not in deleted]
+            if len(keep) < self._blocklength:
+                self._keep = keep
+                self._ids = tuple(self._ids[i] for i in keep)
+                self._blocklength = len(keep)
             if self._blocklength:
                 self._maxid = self._ids[-1]  # skip_to trusts it: its last live document
                 return
             if self._lastblock:
                 self._atend = True
                 return
-            position = self._nextoffset
+            self._passing = True
+            try:
+                self._goto(self._nextoffset)
+            finally:
+                self._passing = False
+            if not self._suspect:
+                return
 
-    def _drop_deleted(self) -> None:
-        """Keep only the live postings of the block in hand (ids, weights and values)."""
-        self._read_ids()
-        self._read_weights()
-        self._read_values()
-        deleted = self._deleted_set
-        keep = [i for i, docnum in enumerate(self._ids) if docnum not in deleted]
-        self._ids = tuple(self._ids[i] for i in keep)
-        self._weights = array("f", (self._weights[i] for i in keep))
-        self._values = tuple(self._values[i] for i in keep)
-        self._blocklength = len(keep)
+    def _read_weights(self) -> None:
+        super()._read_weights()
+        if self._keep is not None and len(self._weights) == self._stored_length:
+            self._weights = [self._weights[i] for i in self._keep]
+
+    def _read_values(self) -> None:
+        super()._read_values()
+        if self._keep is not None and len(self._values) == self._stored_length:
+            self._values = [self._values[i] for i in self._keep]
+
+    def skip_to(self, targetid: int) -> None:
+        """The leaf's ``skip_to`` (``whoosh_patches``: by bisection in the block); if the
+        target is past the live documents of the block it stopped on (the block's last, by
+        its header, was deleted), on to the next block."""
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self._maxid:
+            self._skip_to_block(lambda: targetid > self._maxid)
+            if not self.is_active() or targetid <= self.id():
+                return
+        self._i = bisect_left(self._ids, targetid, self._i, self._blocklength)
+        if self._i == self._blocklength:
+            self._next_block()
 
 
 def _deleted_ordered(self: Any) -> tuple[int, ...]:
@@ -126,7 +179,7 @@ def live_postings(self: Any, fieldname: str, text: Any, scorer: Any = None) -> A
         offset,
         length,
         format_,
-        self.deleted_docs_ordered,
+        (self.deleted_docs_ordered, deleted),
         term=term,
         scorer=scorer,
     )
