@@ -45,6 +45,7 @@ from briefreader.search.index.catalog import (
     read_entity_forms,
 )
 from briefreader.search.index.documents import (
+    article_docnums,
     article_extra,
     article_from_json,
     catalog_from_index,
@@ -636,7 +637,7 @@ def _best_by_skipping(
     """
     owner: dict[int, str] = {}
     for article_id in checked(article_ids, 1):
-        for docnum in searcher.postings("article_id", article_id).all_ids():
+        for docnum in article_docnums(searcher, article_id):
             owner[docnum] = article_id
     docnums = sorted(owner)
     scores: dict[int, float] = {}

@@ -27,7 +27,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 from briefreader.models import parse_passage_id
-from briefreader.search.index.documents import stored_passage_id
+from briefreader.search.index.documents import article_docnums, stored_passage_id
 from briefreader.search.index.schema import entity_index_fields, passage_field
 
 # BM25's term-frequency saturation (no length norm at this stage: passages are short).
@@ -145,11 +145,7 @@ class PassageIndex:
         if parsed is None:
             return None
         article_id, number = parsed
-        try:
-            docnums = self.searcher.postings("article_id", article_id).all_ids()
-        except TermNotFound:
-            return None
-        for docnum in docnums:
+        for docnum in article_docnums(self.searcher, article_id):
             if self.reader.stored_fields(docnum).get("number") == number:
                 return int(docnum)
         return None
