@@ -22,14 +22,12 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from whoosh.reading import SegmentReader
 
 from benchmarks.corpus import build_corpus, remove_corpus
-from benchmarks.report import write_results
+from benchmarks.report import add_query_run_arguments, finish_run
 from benchmarks.segments import (
     index_workspace,
     pick_files,
@@ -142,22 +140,15 @@ def print_table(result: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print, save."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.deletions", description=__doc__)
-    parser.add_argument("--scale", type=int, default=1, help="copies of the BBC corpus (1)")
-    parser.add_argument("--workspace", type=Path, help="measure this workspace's index instead")
+    add_query_run_arguments(parser)
     parser.add_argument("--updates", type=int, default=20, help="one-file updates (20)")
-    parser.add_argument("--per-kind", type=int, default=40, help="queries per kind (40)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each query (3)")
-    parser.add_argument("--output", type=Path, help="folder for the JSON (benchmarks/results)")
     args = parser.parse_args(argv)
     if args.workspace:
         result = {"workspace": str(args.workspace)}
         result |= measure(Workspace(args.workspace), args.per_kind, args.repeats)
     else:
         result = built_and_updated(args.scale, args.updates, args.per_kind, args.repeats)
-    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    print_table(result)
-    name = f"{datetime.now(UTC):%Y-%m-%d}-deletions-x{result.get('scale', 'ws')}"
-    print(f"JSON: {write_results(result, name, *([args.output] if args.output else []))}")
+    finish_run(result, "deletions", args.output, print_table)
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -406,6 +407,27 @@ def print_scale(console: Console, scale: int, results: dict[str, Any]) -> None:
     for name, reason in results.get("skipped", {}).items():
         console.print(f"[dim]skipped {name}: {reason}[/dim]")
     console.print(scale_table(scale, results))
+
+
+def add_query_run_arguments(parser: Any) -> None:
+    """The options of a query benchmark over BBC ×scale or a given workspace: ``--scale``,
+    ``--workspace``, ``--per-kind``, ``--repeats``, ``--output``."""
+    parser.add_argument("--scale", type=int, default=1, help="copies of the BBC corpus (1)")
+    parser.add_argument("--workspace", type=Path, help="an indexed workspace instead")
+    parser.add_argument("--per-kind", type=int, default=40, help="queries per kind (40)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each query (3)")
+    parser.add_argument("--output", type=Path, help="folder for the JSON (benchmarks/results)")
+
+
+def finish_run(
+    result: dict[str, Any], name: str, output: Path | None, table: Callable[[dict[str, Any]], None]
+) -> None:
+    """Date the run, print its table, write its JSON (``<date>-<name>-x<scale>.json``, ``xws``
+    for a given workspace) to ``output`` or ``benchmarks/results``, and say where."""
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    table(result)
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{name}-x{result.get('scale', 'ws')}"
+    print(f"JSON: {write_results(result, stem, output or RESULTS_DIR)}")
 
 
 def write_results(payload: dict[str, Any], name: str, directory: Path = RESULTS_DIR) -> Path:

@@ -68,6 +68,7 @@ from briefreader.search.query import (
     suggest_respelling,
     typed_prefixes,
 )
+from briefreader.search.weighting import WEIGHTING
 from briefreader.text.entities import (
     CORRECTIONS_FILE,
     CorrectionError,
@@ -115,7 +116,7 @@ class Library:
         self.workspace = workspace
         self._ix = ix
         self._lock = threading.RLock()
-        self._searcher: Searcher = ix.searcher()
+        self._searcher: Searcher = ix.searcher(weighting=WEIGHTING)
         self._folder = active_dir(workspace.index_dir)
         # Whoosh reads the schema and generation from disk on each access; keep them, so this
         # snapshot keeps working even after a rebuild elsewhere replaced its folder.
@@ -178,7 +179,7 @@ class Library:
             try:
                 # Not ``Searcher.refresh()``: it closes the segments the update merged away
                 # even when opening the new ones fails, which would kill this snapshot.
-                fresh = self._ix.searcher()
+                fresh = self._ix.searcher(weighting=WEIGHTING)
             except Exception as error:  # new segments damaged: keep reading this snapshot
                 raise IndexUnavailable(
                     f"the updated index could not be opened ({type(error).__name__})"
@@ -463,7 +464,7 @@ class Library:
         inside the ``with`` block (a refresh replaces it)."""
         with self._count_lock:
             if self._count_searcher is None:
-                self._count_searcher = self._ix.searcher()
+                self._count_searcher = self._ix.searcher(weighting=WEIGHTING)
             yield self._count_searcher
 
     @property
