@@ -215,3 +215,24 @@ def test_the_deletions_benchmark_runs_both_sides(
     assert payload["queries"]["whoosh"]["all"]["n"] == payload["queries"]["live"]["all"]["n"] > 0
     assert "ratio p95" in capsys.readouterr().out
     shutil.rmtree(root)
+
+
+@pytest.mark.skipif(not BBC_TARBALL.is_file(), reason="../shared/corpora is absent")
+def test_the_query_ab_runs_both_trees_over_one_index(
+    tmp_path: Path, sample_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``benchmarks.query_ab HEAD WS``: both sides answer the same queries over the same
+    index, in processes of their own; the temporary worktree is removed."""
+    from benchmarks import query_ab
+
+    output = tmp_path / "out"
+    arguments = ["HEAD", str(sample_workspace), "--rounds", "1", "--per-kind", "2"]
+    assert query_ab.main([*arguments, "--repeats", "1", "--output", str(output)]) == 0
+    payload = json.loads(next(output.glob("*-query-ab-HEAD-xws.json")).read_text("utf-8"))
+    assert set(payload["sides"]) == {"tree", "ref"}
+    assert payload["runs"]["tree"][0]["kinds"]["all"]["n"] > 0
+    assert "p95 tree" in capsys.readouterr().out
+    worktrees = subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "list"], capture_output=True, text=True, check=True
+    )
+    assert "briefbench-ab-" not in worktrees.stdout
