@@ -236,15 +236,15 @@ def _opening_captions(lines: list[str]) -> set[int]:
     """
     filled = [number for number, line in enumerate(lines) if line.strip()]
     captions: set[int] = set()
-    for place, number in enumerate(filled[1:-1], start=1):
+    for place, number in enumerate(filled):
         text = lines[number].strip()
         if is_photo_credit(text):
             continue
-        before, after = lines[filled[place - 1]], lines[filled[place + 1]]
-        if _is_caption_between(text, before, after):
+        inner = 0 < place < len(filled) - 1
+        if inner and _is_caption_between(text, lines[filled[place - 1]], lines[filled[place + 1]]):
             captions.add(number)
         elif _is_full_sentence_paragraph(text):
-            break  # the story has begun
+            break  # the story has begun (its first line too: nothing after it opens it)
     return captions
 
 
