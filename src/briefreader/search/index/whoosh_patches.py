@@ -17,8 +17,8 @@ from whoosh import columns, formats, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
-from whoosh.matching import combo, wrappers
-from whoosh.matching.mcore import ReadTooFar
+from whoosh.matching import binary, combo, wrappers
+from whoosh.matching.mcore import NullMatcher, ReadTooFar
 from whoosh.query import spans, terms
 
 from briefreader.search.index import live_postings
@@ -311,8 +311,25 @@ def _array_union_read_part(self):  # type: ignore[no-untyped-def]
     self._limit = limit
 
 
+def _array_union_max_quality(self):  # type: ignore[no-untyped-def]
+    """``ArrayUnionMatcher.max_quality`` as a true bound on the scores still to come: the
+    best score buffered in the part in hand, or the sum of the still-active words' best.
+
+    Whoosh's was the best of any one active word's, but a document holding several of the
+    words scores their sum, and a word done reading still has scores in the buffer. Parent
+    unions and intersections ``replace`` themselves on this bound (a union whose side cannot
+    reach the top N's lowest score drops it): once ``KindBM25F`` made real scores come near
+    the bounds, a prefix search (``inve*``, an array union of the words it stands for) lost
+    top hits that a longer list showed (found by an independent audit).
+    """
+    buffered = max(self._a) if self._a else 0.0
+    pending = sum(m.max_quality() for m in self._submatchers if m.is_active()) * self._boost
+    return max(buffered, pending)
+
+
 combo.ArrayUnionMatcher.__init__ = _array_union_init
 combo.ArrayUnionMatcher._read_part = _array_union_read_part
+combo.ArrayUnionMatcher.max_quality = _array_union_max_quality
 
 
 def _filter_next(self):  # type: ignore[no-untyped-def]
@@ -349,6 +366,42 @@ def _filter_skip_to_quality(self, minquality):  # type: ignore[no-untyped-def]
     return skipped
 
 
+def _inverse_max_quality(self):  # type: ignore[no-untyped-def]
+    """``InverseMatcher.max_quality``: the score it gives every document it matches (Whoosh
+    gave the negated word's best score, 0 in a segment without the word, so an AND with a
+    negated word was cut from the top N there: ``strike -clues`` lost an updated article)."""
+    return self._weight
+
+
+def _inverse_replace(self, minquality=0):  # type: ignore[no-untyped-def]
+    """``InverseMatcher.replace``, simplifying the negated matcher without a quality floor:
+    the documents it excludes are excluded whatever their scores (Whoosh passed the floor on,
+    and a negated word too weak to reach the top N was dropped, un-excluding its
+    documents)."""
+    if not self.is_active():
+        return NullMatcher()
+    child = self.child.replace(0)
+    return self if child is self.child else self._replacement(child)
+
+
+_WHOOSH_UNION_REPLACE = binary.UnionMatcher.replace
+
+
+def _union_replace(self, minquality=0):  # type: ignore[no-untyped-def]
+    """``UnionMatcher.replace`` that only drops exhausted sides, never turning the union into
+    an intersection or an and-maybe on the top N's lowest score.
+
+    Once ``KindBM25F`` brought the bounds near the real scores, those conversions lost top
+    hits of two-word ANDs, ``X -Y`` and prefixes at BBC ×1 (7 of 7 queries an audit found;
+    with this, 0 of 700 generated ones): the top 10 of a search differed from the head of
+    the full ranking. Intersections still stop early on their bound (the AND speed-up).
+    """
+    return _WHOOSH_UNION_REPLACE(self, 0)
+
+
+binary.UnionMatcher.replace = _union_replace
+wrappers.InverseMatcher.max_quality = _inverse_max_quality
+wrappers.InverseMatcher.replace = _inverse_replace
 wrappers.FilterMatcher.next = _filter_next
 wrappers.FilterMatcher.skip_to = _filter_skip_to
 wrappers.FilterMatcher.skip_to_quality = _filter_skip_to_quality
