@@ -6,13 +6,12 @@ idf against every document too: an article field's average length came out about
 too short (five passage documents per article hold none of it), so every article looked six
 times longer than the average, and every word's idf was shifted by log 6.
 
-Besides skewing the length norm, that defeated Whoosh's early stop: a word's best possible
-score (its ``max_quality``: its highest frequency in its shortest document) stood far above
-the scores real articles reached, so the collector could never prove that the documents left
-could not enter the top 20 and walked every match of a two-word AND of common words (`been
-making`: 7,919 matches at BBC ×16, against 1,002 in a plain Whoosh index of the same
-articles). ``KindBM25F`` counts an article field's documents as the articles, a passage
-field's (``p_``) as the passages, and any other field's as every document.
+``KindBM25F`` counts an article field's documents as the articles, a passage field's
+(``p_``) as the passages, and any other field's as every document, so an article scores as
+it would in an index of the articles alone. This looked like a large speed-up at first
+(Whoosh's early stop, its bounds nearer the real scores); that part came from pruning that
+loses top hits, made safe in ``whoosh_patches`` after an audit found it, and then the two
+weightings answer as fast as each other (docs/performance.md).
 """
 
 from __future__ import annotations
