@@ -19,13 +19,13 @@ Inlined posting lists (a term in few documents) are filtered once, as a list.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
 from whoosh.codec import whoosh3
-from whoosh.matching.mcore import ListMatcher, ReadTooFar
+from whoosh.matching.mcore import ListMatcher
 from whoosh.reading import SegmentReader
 
 WHOOSH_POSTINGS = SegmentReader.postings  # for the tests' comparison
@@ -126,22 +126,6 @@ class LiveLeafMatcher(whoosh3.W3LeafMatcher):
         super()._read_values()
         if self._keep is not None and len(self._values) == self._stored_length:
             self._values = [self._values[i] for i in self._keep]
-
-    def skip_to(self, targetid: int) -> None:
-        """The leaf's ``skip_to`` (``whoosh_patches``: by bisection in the block); if the
-        target is past the live documents of the block it stopped on (the block's last, by
-        its header, was deleted), on to the next block."""
-        if not self.is_active():
-            raise ReadTooFar
-        if targetid <= self.id():
-            return
-        if targetid > self._maxid:
-            self._skip_to_block(lambda: targetid > self._maxid)
-            if not self.is_active() or targetid <= self.id():
-                return
-        self._i = bisect_left(self._ids, targetid, self._i, self._blocklength)
-        if self._i == self._blocklength:
-            self._next_block()
 
 
 def _deleted_ordered(self: Any) -> tuple[int, ...]:

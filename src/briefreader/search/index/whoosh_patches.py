@@ -251,8 +251,11 @@ def _leaf_skip_to(self, targetid):  # type: ignore[no-untyped-def]
             return
         if targetid <= self.id():  # loads the new block's ids
             return
-    # The block holds an id >= targetid (its last id is the block's max id).
+    # The block holds an id >= targetid (its last id is the block's max id), unless the block
+    # was filtered (``live_postings``) after its header was read: then on to the next block.
     self._i = bisect_left(self._ids, targetid, self._i, self._blocklength)
+    if self._i == self._blocklength:
+        self._next_block()
 
 
 WHOOSH_LEAF_SKIP_TO = whoosh3.W3LeafMatcher.skip_to  # for the tests' comparison
