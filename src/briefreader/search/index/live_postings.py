@@ -40,6 +40,20 @@ class LiveLeafMatcher(whoosh3.W3LeafMatcher):
     read are the ones Whoosh reads anyway; weights and values are filtered when first read.
     """
 
+    # Slots, not the instance dict: CPython shares one key table among a class's instance
+    # dicts only up to 30 attributes. Whoosh's matcher has 24, and seven more in the dict
+    # gave every instance a dict of its own, which slows every attribute read of every
+    # ``id``/``next``/``weight`` call (8% more CPU per query over a segment with deletions).
+    __slots__ = (
+        "_deleted_ordered",
+        "_deleted_set",
+        "_keep",
+        "_passing",
+        "_stored_length",
+        "_stored_maxid",
+        "_suspect",
+    )
+
     # Whoosh's (untyped) block state, set by ``_goto`` and the ``_read_*`` methods.
     _maxid: Any
     _blocklength: Any
@@ -47,6 +61,7 @@ class LiveLeafMatcher(whoosh3.W3LeafMatcher):
     _ids: Any
     _weights: Any
     _values: Any
+    _atend: Any
 
     def __init__(
         self,
