@@ -46,6 +46,32 @@ def test_fields_dates_prefix_and_fuzzy(library: Library) -> None:
     assert _articles(library, "Tsurkow~") == ["000"]
 
 
+def test_a_fuzzy_title_word_finds_titles(library: Library) -> None:
+    """The title's vocabulary for ``~`` is its spelling words, stemmed into title terms (a
+    word typed exactly, ``presses~1``, found no title before)."""
+    assert _articles(library, "title:presses~1") == _articles(library, "title:presses")
+    assert _articles(library, "title:presses~1") == ["000", "001"]
+    assert _articles(library, "title:Blinkem~1") == ["001"]
+    assert _articles(library, "title:Blinkem~1 -Syria") == []
+
+
+def test_a_fuzzy_word_ranks_as_the_words_it_stands_for(library: Library) -> None:
+    """``iran~1`` stands for "iran" and "iraq" (one letter changed) and ranks as they do, by
+    their weights in each article: Whoosh's ``FuzzyTerm`` gave every hit of a segment of up
+    to 5,000 documents the score 1.0 (weighing them only in bigger segments)."""
+
+    def ranked(text: str) -> list[tuple[str, float]]:
+        return [(hit.article_id, round(hit.score, 6)) for hit in library.search(text).hits]
+
+    fuzzy = ranked("iran~1")
+    assert fuzzy == ranked("iran OR iraq")
+    assert len({score for _, score in fuzzy}) == len(fuzzy) >= 4
+    spread = [score for _, score in ranked("body:state~2")]  # 11 words: 1.0 each before
+    assert len(spread) >= 5 and len(set(spread)) == len(spread)
+    assert ranked("militla~1") == ranked("militia")
+    assert _articles(library, "title:militla~1") == []  # no title word is one edit away
+
+
 def test_plain_text_just_works(library: Library) -> None:
     assert len(_articles(library, "U.S.")) == 6
     assert _articles(library, "U.S.") == _articles(library, "US")
@@ -143,7 +169,7 @@ def test_a_prefix_of_many_words_ranks_as_the_union_tree_did(
     the same articles with the same scores as the binary tree of unions gave."""
     from whoosh import query
 
-    from briefreader.search.query import PrefixWords
+    from briefreader.search.query import ExpandedWords
 
     def ranked() -> list[tuple[str, float]]:
         result = library.search(text, limit=50)
@@ -153,11 +179,11 @@ def test_a_prefix_of_many_words_ranks_as_the_union_tree_did(
         return [node, *(part for child in node.children() for part in nodes(child))]
 
     widest = max(
-        len(n.subqueries) for n in nodes(library._parse(text)) if isinstance(n, PrefixWords)
+        len(n.subqueries) for n in nodes(library._parse(text)) if isinstance(n, ExpandedWords)
     )
-    assert widest >= PrefixWords.ARRAY_FROM
+    assert widest >= ExpandedWords.ARRAY_FROM
     array = ranked()
-    monkeypatch.setattr(PrefixWords, "TOO_MANY_CLAUSES", 10_000)  # the tree, as before
+    monkeypatch.setattr(ExpandedWords, "TOO_MANY_CLAUSES", 10_000)  # the tree, as before
     assert ranked() == array and array
 
 

@@ -59,7 +59,7 @@ def _word(word: str) -> query.Query:
 
 
 def _prefix(words: list[str]) -> query.Query:
-    """As ``PrefixWords`` searches a prefix: per field, an array union of its words."""
+    """As ``ExpandedWords`` searches a prefix: per field, an array union of its words."""
     per_field = []
     for name in FIELDS:
         union = query.Or([query.Term(name, word) for word in words])

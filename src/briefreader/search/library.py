@@ -59,6 +59,8 @@ from briefreader.search.query import (
     MarkingClauses,
     QueryError,
     TagResolver,
+    Walks,
+    expand_fuzzy,
     expand_prefix,
     highlight_terms,
     marking_clauses,
@@ -66,6 +68,7 @@ from briefreader.search.query import (
     parse_query,
     positive_leaves,
     suggest_respelling,
+    typed_fuzzy_words,
     typed_prefixes,
 )
 from briefreader.search.weighting import WEIGHTING
@@ -486,9 +489,12 @@ class Library:
     def _parse(self, text: str) -> query.Query:
         """Parse a query: entity names resolved, prefixes matched against whole words."""
         parsed = parse_query(text, self._schema, self._expand_entity, self.tag_articles).query
-        typed = typed_prefixes(text)
+        typed, fuzzy = typed_prefixes(text), typed_fuzzy_words(text)
+        walks: Walks = {}
         reader = self._searcher.reader()
-        return parsed.accept(lambda node: expand_prefix(node, reader, typed))
+        return parsed.accept(
+            lambda node: expand_fuzzy(expand_prefix(node, reader, typed), reader, fuzzy, walks)
+        )
 
     def _highlight_terms(self, parsed: query.Query) -> set[str]:
         """Indexed terms to highlight: exact terms plus expansions of prefix/fuzzy/wildcards."""

@@ -386,6 +386,8 @@ def only_articles(node: query.Query) -> bool:
     """Can only article documents match ``node``? True when it needs a clause on a field that
     passage documents do not have (every user field but ``tag:``'s article ids); False for a
     query made of negations, which also matches passage documents (it then needs ``kind``)."""
+    if node is query.NullQuery:  # matches nothing (a fuzzy word with no word near it)
+        return True
     if isinstance(node, query.Not):
         return False
     if isinstance(node, query.AndNot | query.AndMaybe | query.Require):
@@ -486,18 +488,83 @@ def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> quer
     stems.update(most_frequent_terms(reader, field, prefix))
     if not stems:
         return node
-    return PrefixWords([query.Term(field, stem) for stem in sorted(stems)])
+    return ExpandedWords([query.Term(field, stem) for stem in sorted(stems)])
 
 
-class PrefixWords(query.Or):
-    """The words a prefix stands for (``expand_prefix``), matched by Whoosh's array union
-    from ``ARRAY_FROM`` words on: it walks each word's postings a part of the index at a time
-    into an array of scores, where a binary tree of union matchers asks every node at every
-    document. Prefix class at BBC ×16, 200 queries interleaved with the tree: p95 30.3 → 20.0
-    ms, CPU −10% (``benchmarks.queries``; ties of equal score may come in another order)."""
+class ExpandedWords(query.Or):
+    """The words a prefix or a fuzzy word stands for (``expand_prefix``, ``expand_fuzzy``),
+    matched by Whoosh's array union from ``ARRAY_FROM`` words on: it walks each word's
+    postings a part of the index at a time into an array of scores, where a binary tree of
+    union matchers asks every node at every document. Prefix class at BBC ×16, 200 queries
+    interleaved with the tree: p95 30.3 → 20.0 ms, CPU −10% (``benchmarks.queries``; ties of
+    equal score may come in another order)."""
 
     ARRAY_FROM = 8
     TOO_MANY_CLAUSES = ARRAY_FROM  # Whoosh's switch from the tree to the array union
+
+
+_TYPED_FUZZY = re.compile(r"(\w+)~")
+
+
+def typed_fuzzy_words(text: str) -> dict[str, str]:
+    """The words typed before ``~``, by each form the parser may give them (as typed, or
+    stemmed)."""
+    found: dict[str, str] = {}
+    for raw in _TYPED_FUZZY.findall(text.casefold()):
+        found[raw] = raw
+        stems = analyzed(raw)
+        if len(stems) == 1:
+            found.setdefault(stems[0], raw)
+    return found
+
+
+Walks = dict[tuple[str, str, int, int], list[str]]
+
+
+def expand_fuzzy(
+    node: query.Query, reader: Any, typed: dict[str, str], walks: Walks | None = None
+) -> query.Query:
+    """``econmy~1`` → the stems of the indexed *words* within one edit of the word typed
+    (``typed``, from ``typed_fuzzy_words``), the ``EXPAND_LIMIT`` found in most documents,
+    scored like any word.
+
+    Whoosh's ``FuzzyTerm`` walks the field's own vocabulary, and for the title that is its
+    unstemmed spelling words, which are not title terms: ``title:economy~1`` found nothing.
+    And with three words or more it scored every hit 1.0 in a segment of up to 5,000
+    documents (by the words' weights in bigger ones): after an update, the updated
+    article's hits ranked by another scale than the rest until a merge. ``walks`` keeps the
+    walks of one query: body, heading and references walk the same words.
+    """
+    field = getattr(node, "fieldname", None)
+    if not isinstance(node, query.FuzzyTerm) or field not in SEARCH_FIELDS:
+        return node
+    word = typed.get(str(node.text), str(node.text))
+    vocabulary = ("title", "spell_title") if field == "title" else ("spell_words", "spell_words")
+    key = (vocabulary[0], word, int(node.maxdist), int(node.prefixlength))
+    walks = {} if walks is None else walks
+    if key not in walks:
+        walks[key] = words_within(reader, vocabulary, *key[1:])
+    words = walks[key]
+    stems = {stem for found in (*words, word) for stem in analyzed(found)}
+    terms = [query.Term(field, stem) for stem in sorted(stems) if reader.doc_frequency(field, stem)]
+    if not terms:
+        return query.NullQuery  # not Whoosh's walk again, which can match unstemmed words
+    return ExpandedWords(terms, boost=node.boost)
+
+
+def words_within(
+    reader: Any, vocabulary: tuple[str, str], word: str, edits: int, prefix: int
+) -> list[str]:
+    """The ``EXPAND_LIMIT`` words within ``edits`` edits of ``word`` (sharing its first
+    ``prefix`` letters) found in most documents. ``vocabulary``: the field whose spelling
+    words are walked (Whoosh's automaton, per segment) and the field they are counted in."""
+    walked, counted = vocabulary
+    documents: dict[str, int] = {}
+    for leaf, _base in reader.leaf_readers():
+        for found in leaf.terms_within(walked, word, edits, prefix):
+            documents[found] = documents.get(found, 0) + leaf.doc_frequency(counted, found)
+        checkpoint()
+    return heapq.nlargest(EXPAND_LIMIT, documents, key=lambda found: (documents[found], found))
 
 
 def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
