@@ -178,5 +178,6 @@ INDEX_PHASES = {
     "committing": "Saving index",
     "saving entities": "Saving entities",
     "merging": "Merging segments",
+    "finishing": "Writing the index file",
     "embedding": "Embedding passages",
 }
