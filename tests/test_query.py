@@ -70,6 +70,22 @@ def test_a_fuzzy_word_ranks_as_the_words_it_stands_for(library: Library) -> None
     assert len(spread) >= 5 and len(set(spread)) == len(spread)
     assert ranked("militla~1") == ranked("militia")
     assert _articles(library, "title:militla~1") == []  # no title word is one edit away
+    assert _articles(library, "militlaxx~1 waiver") == []  # nothing near: nothing found
+
+
+def test_a_fuzzy_word_stands_for_the_words_near_it_only(library: Library) -> None:
+    """Only the stems of words within its edits: not its own stem ("goverment" stems to
+    "gover", which "governess" has; found by an independent audit); its length is the
+    word's as typed (``taxes~2`` is not ``tax~2``); a misspelled fuzzy word gets a respelling."""
+    from whoosh import query
+
+    parsed = library.article_query("goverment~1")
+    texts = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, query.Term)}
+    assert "govern" in texts and "gover" not in texts
+    library.search("taxes~2")  # not refused
+    with pytest.raises(QueryError, match="'ab~1' is too short"):
+        library.search("ab~1")
+    assert library.search("Blinkemm~1").suggestion == "Blinken~1"
 
 
 def test_plain_text_just_works(library: Library) -> None:
@@ -273,6 +289,18 @@ def test_every_query_finds_articles_and_only_plain_ones_skip_the_kind_filter(
     try:
         assert filtered("tag:x")
         assert [hit.article_id for hit in library.search("tag:x").hits] == ["001_d3326cb8ef4ea649"]
+    finally:
+        library.tag_articles = None
+
+
+def test_a_tag_no_note_carries_matches_nothing_with_other_words(library: Library) -> None:
+    """Whoosh's ``NullQuery`` means *no clause*, and an ``And`` drops it: ``tag:unused word``
+    found every article with the word (found by an independent audit)."""
+    library.tag_articles = lambda tag: []
+    try:
+        assert _articles(library, "tag:unused") == []
+        assert _articles(library, "tag:unused waiver") == []
+        assert _articles(library, "waiver") == ["001", "004"]
     finally:
         library.tag_articles = None
 

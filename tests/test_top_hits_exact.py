@@ -91,3 +91,23 @@ def test_the_top_ten_is_the_head_of_the_full_ranking(mixed: Any, seed: int) -> N
             if top != sorted(every, reverse=True)[:10]:
                 wrong.append(wanted)
     assert not wrong, wrong[:3]
+
+
+def test_an_array_union_counts_every_part(mixed: Any) -> None:
+    """An array union over 8,000 documents reads them 2,048 at a time; what counts a query's
+    matches (``all_ids``) gives the documents its hits are drawn from, every part's (it
+    counted the first part's scores again for each part: wrong totals for a prefix or fuzzy
+    word alone in its query, found by an independent audit)."""
+    rng = random.Random(9)
+    with mixed.searcher(weighting=KindBM25F()) as searcher:
+        for _ in range(5):
+            words = rng.sample(VOCABULARY[100:300], 12)
+            union = query.Or([query.Term("title", word) for word in words])
+            union.matcher_type = query.Or.ARRAY_MATCHER
+            counted = set(union.matcher(searcher).all_ids())
+            stepped, matcher = set(), union.matcher(searcher)
+            while matcher.is_active():
+                stepped.add(matcher.id())
+                matcher.next()
+            assert counted == stepped
+            assert len(searcher.search(union, limit=None)) == len(stepped) > 20

@@ -71,6 +71,7 @@ MAX_EXPANDING_TERMS = 2
 MAX_FUZZY_EDITS = 2
 QUERY_SECONDS = 2.0  # answered or refused within this (search/budget.py)
 _FUZZY_EDITS = re.compile(r"(\w+)~(\d+)")
+_FUZZY_EDITS_SUFFIX = re.compile(r"~\d+")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def parse_query(
         except Exception as error:  # Whoosh's parser has corner cases; never show a traceback
             raise QueryError("could not understand the query; check its operators") from error
         _check_patterns(parsed)
-        _check_expansions(parsed)
+        _check_expansions(parsed, typed_fuzzy_words(text))
         if _is_empty(parsed):
             raise QueryError("the query has no searchable words (only stop words or symbols?)")
         parts.insert(0, parsed)
@@ -223,6 +224,15 @@ def _extract_tags(text: str, resolve: TagResolver | None) -> tuple[str, list[que
     return " ".join(_TAG_FILTER_RE.sub(replace, text).split()), filters
 
 
+NO_TERM = "\x00"  # no analyser or id gives it
+
+
+def matches_nothing(field: str) -> query.Query:
+    """A clause no document matches (Whoosh's ``NullQuery`` means *no clause*: an ``And``
+    drops it, and ``tag:unused word`` found every article with the word)."""
+    return query.Term(field, NO_TERM)
+
+
 def _tag_filter(tag: str, resolve: TagResolver | None) -> query.Query:
     name = tag.strip().lstrip("#").strip()
     if not name:
@@ -231,7 +241,7 @@ def _tag_filter(tag: str, resolve: TagResolver | None) -> query.Query:
         raise QueryError("tag: filters need the workspace's notes, which are not open here")
     ids = sorted(resolve(name))
     if not ids:
-        return query.NullQuery
+        return matches_nothing("article_id")
     return query.Or([query.Term("article_id", article_id) for article_id in ids])
 
 
@@ -348,13 +358,15 @@ def _check_size(text: str) -> None:
             raise QueryError(f"'{match.group()}': a fuzzy word allows 1 or 2 edits (~1, ~2)")
 
 
-def _check_expansions(parsed: query.Query) -> None:
+def _check_expansions(parsed: query.Query, typed: dict[str, str]) -> None:
     """Refuse fuzzy terms beyond 2 edits or too short for their edits (``x~2`` matches
-    every short word), and more than ``MAX_EXPANDING_TERMS`` fuzzy or wildcard terms."""
+    every short word), and more than ``MAX_EXPANDING_TERMS`` fuzzy or wildcard terms.
+    ``typed``: the fuzzy words as typed, by the parser's (stemmed) form (the length that
+    counts is the word's: ``taxes~2`` is not ``tax~2``)."""
     expanding = set()
     for leaf in parsed.leaves() if not parsed.is_leaf() else [parsed]:
         if isinstance(leaf, query.FuzzyTerm):
-            word, edits = str(leaf.text), int(leaf.maxdist)
+            word, edits = typed.get(str(leaf.text), str(leaf.text)), int(leaf.maxdist)
             if not 1 <= edits <= MAX_FUZZY_EDITS:
                 raise QueryError(f"'{word}~{edits}': a fuzzy word allows 1 or 2 edits (~1, ~2)")
             if len(word) < edits + 2:
@@ -386,8 +398,6 @@ def only_articles(node: query.Query) -> bool:
     """Can only article documents match ``node``? True when it needs a clause on a field that
     passage documents do not have (every user field but ``tag:``'s article ids); False for a
     query made of negations, which also matches passage documents (it then needs ``kind``)."""
-    if node is query.NullQuery:  # matches nothing (a fuzzy word with no word near it)
-        return True
     if isinstance(node, query.Not):
         return False
     if isinstance(node, query.AndNot | query.AndMaybe | query.Require):
@@ -545,10 +555,10 @@ def expand_fuzzy(
     if key not in walks:
         walks[key] = words_within(reader, vocabulary, *key[1:])
     words = walks[key]
-    stems = {stem for found in (*words, word) for stem in analyzed(found)}
+    stems = {stem for found in words for stem in analyzed(found)}  # the word itself if indexed
     terms = [query.Term(field, stem) for stem in sorted(stems) if reader.doc_frequency(field, stem)]
     if not terms:
-        return query.NullQuery  # not Whoosh's walk again, which can match unstemmed words
+        return matches_nothing(field)  # not Whoosh's walk again (it found unstemmed words)
     return ExpandedWords(terms, boost=node.boost)
 
 
@@ -593,7 +603,7 @@ def suggest_respelling(text: str, reader: Any, field: str = "spell_words") -> st
     changed = False
     words = []
     for word in text.split():
-        core = word.strip('"()*~-+').lower()
+        core = _FUZZY_EDITS_SUFFIX.sub("~", word).strip('"()*~-+').lower()
         bare = core.split(":", 1)[-1].strip('"()*~-+')
         if (
             bare.isalpha()

@@ -295,12 +295,18 @@ def _array_union_init(self, submatchers, doccount, boost=1.0, scored=True, parts
 
 def _array_union_read_part(self):  # type: ignore[no-untyped-def]
     """``ArrayUnionMatcher._read_part`` clearing the array in one step (C), not per slot,
-    and stopping at this thread's checkpoint (the query budget)."""
+    and stopping at this thread's checkpoint (the query budget).
+
+    The array is cleared in place: Whoosh's ``all_ids`` (what counts a query's matches)
+    holds on to it from part to part, and counted the first part's slots over and over when
+    each part had an array of its own (found by an independent audit: wrong totals for a
+    prefix or fuzzy word of 8 words or more, alone in its query, over 2,048 documents)."""
     scored = self._scored
     boost = self._boost
     limit = min(self._docnum + self._partsize, self._doccount)
     offset = self._docnum
-    a = self._a = array("d", bytes(8 * self._partsize))
+    a = self._a
+    a[:] = array("d", bytes(8 * len(a)))
     checkpoint()  # a part walks every word's postings in up to 2,048 documents
     for m in self._submatchers:
         while m.is_active() and m.id() < limit:
