@@ -302,7 +302,14 @@ def test_the_commit_reports_its_progress_as_saving_entities(tmp_path: Path) -> N
     )
     saving = [(done, total) for phase, done, total in steps if phase == "saving entities"]
     assert saving and saving[0][0] == 0 and saving[-1][0] == saving[-1][1] > 1
-    assert {phase for phase, _, _ in steps} == {"entities", "saving entities", "finishing"}
+    assert {phase for phase, _, _ in steps} == {
+        "entities",
+        "saving entities",
+        "finishing",
+        "catalog",
+    }
+    # then the catalog (every article's entity names): articles written
+    assert [step for step in steps if step[0] == "catalog"][-1] == ("catalog", 12, 12)
     # the copy into the segment's compound file, after the last posting is written: bytes
     finishing = [(done, total) for phase, done, total in steps if phase == "finishing"]
     assert finishing[0][0] == 0 and finishing[-1][0] == finishing[-1][1] > 1_000

@@ -179,5 +179,6 @@ INDEX_PHASES = {
     "saving entities": "Saving entities",
     "merging": "Merging segments",
     "finishing": "Writing the index file",
+    "catalog": "Saving the catalog",
     "embedding": "Embedding passages",
 }

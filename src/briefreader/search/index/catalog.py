@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,8 +399,12 @@ def _pending_ids(db: sqlite3.Connection) -> set[str]:
         return set()
 
 
-def write_catalog(folder: Path, catalog: Catalog) -> None:
+def write_catalog(
+    folder: Path, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+) -> None:
     """Write what changed in the catalog, in one transaction (all of it if ``complete``).
+    ``progress(done, total)``: articles written, every ``REPORT_ARTICLES`` (the entity
+    phase's last write, every article's entity names, is seconds long at BBC ×32).
 
     A complete write over a file that is not a database (damaged, truncated) replaces
     the file: every row is being written anyway.
@@ -410,14 +414,14 @@ def write_catalog(folder: Path, catalog: Catalog) -> None:
             catalog is unchanged, and a generation mismatch makes readers recover it.
     """
     try:
-        _write(folder, catalog)
+        _write(folder, catalog, progress)
     except sqlite3.DatabaseError as error:
         if not (catalog.complete and _damaged(error)):
             raise OSError(f"catalog not written: {error}") from error
         for suffix in ("", "-wal", "-shm", "-journal"):
             (folder / f"{CATALOG_NAME}{suffix}").unlink(missing_ok=True)
         try:
-            _write(folder, catalog)
+            _write(folder, catalog, progress)
         except sqlite3.Error as again:
             raise OSError(f"catalog not written: {again}") from again
     except sqlite3.Error as error:
@@ -434,7 +438,9 @@ def _damaged(error: sqlite3.DatabaseError) -> bool:
     return "not a database" in text or "malformed" in text
 
 
-def _write(folder: Path, catalog: Catalog) -> None:
+def _write(
+    folder: Path, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+) -> None:
     """One transaction writing the catalog's changed rows (all of them if ``complete``)."""
     with _connect(folder, create=True) as db, db:
         db.executescript("BEGIN IMMEDIATE;" + _drop_old_forms(db) + _SCHEMA)
@@ -442,7 +448,7 @@ def _write(folder: Path, catalog: Catalog) -> None:
             _write_everything(db, catalog)
         else:
             _write_files(db, catalog, catalog.changed_files)
-            _write_articles(db, catalog, catalog.changed_articles)
+            _write_articles(db, catalog, catalog.changed_articles, progress)
             # Names no article uses any more, once (per article, this scan of every name made
             # the entity phase's last catalog write quadratic: 37 s at BBC x32).
             db.execute("DELETE FROM forms WHERE articles <= 0")
@@ -513,8 +519,18 @@ def _write_files(db: sqlite3.Connection, catalog: Catalog, paths: Iterable[str])
             )
 
 
-def _write_articles(db: sqlite3.Connection, catalog: Catalog, ids: Iterable[str]) -> None:
-    for article_id in ids:
+REPORT_ARTICLES = 1_000
+
+
+def _write_articles(
+    db: sqlite3.Connection,
+    catalog: Catalog,
+    ids: Collection[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    for done, article_id in enumerate(ids):
+        if progress is not None and done % REPORT_ARTICLES == 0:
+            progress(done, len(ids))
         _forget_forms(db, article_id)
         db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
         if article_id in catalog.pending:
@@ -536,6 +552,8 @@ def _write_articles(db: sqlite3.Connection, catalog: Catalog, ids: Iterable[str]
         )
         for form in catalog.forms.get(article_id, ()):
             _add_form(db, article_id, form)
+    if progress is not None:
+        progress(len(ids), len(ids))
 
 
 def _forget_forms(db: sqlite3.Connection, article_id: str) -> None:

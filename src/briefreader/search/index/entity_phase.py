@@ -288,7 +288,9 @@ class _Phase:
 
     def _save_catalog(self) -> None:
         self.catalog.generation = self.ix.latest_generation()
-        write_catalog(self.folder, self.catalog)
+        write_catalog(
+            self.folder, self.catalog, lambda done, total: self.progress("catalog", done, total)
+        )
 
 
 @dataclass
