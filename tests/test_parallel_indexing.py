@@ -161,7 +161,7 @@ def test_the_index_holds_the_texts_the_loader_gave(
 ) -> None:
     monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
     monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
     workspace = Workspace(make_workspace(tmp_path, sample=True))
     update_index(workspace, entities=False)
     loaded = {a.id: a for a in _sample_articles()}
@@ -233,13 +233,13 @@ def test_the_chunks_come_back_in_order_with_few_in_flight() -> None:
 
 
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
     monkeypatch.delenv("BRIEFREADER_WORKERS", raising=False)
     assert default_workers(10) == 0  # a small run: not worth starting processes
     assert default_workers(100_000) == 2  # one per core
-    monkeypatch.setattr(workers, "_cores", lambda: 1)
+    monkeypatch.setattr(workers, "available_cores", lambda: 1)
     assert default_workers(100_000) == 0  # never one worker beside an idle caller
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
     monkeypatch.setenv("BRIEFREADER_WORKERS", "1")
     assert default_workers(100_000) == 1 and default_workers(10) == 0
     monkeypatch.setenv("BRIEFREADER_WORKERS", "64")
@@ -258,7 +258,7 @@ def forced_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two worker processes for any run, however small (the tests' corpora are)."""
     monkeypatch.setenv("BRIEFREADER_WORKERS", "2")
     monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
 
 
 def _corpus(root: Path, copies: int = 4) -> Workspace:
@@ -279,7 +279,7 @@ def test_an_index_built_by_workers_is_the_one_built_here(
     built = {}
     query = "markercopy2 OR iraq" + (" OR place:iraq OR person:sudani" if entities else "")
     monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
     for processes in ("0", "2"):
         monkeypatch.setenv("BRIEFREADER_WORKERS", processes)
         workspace = _corpus(tmp_path / f"w{processes}")

@@ -36,7 +36,7 @@ async def test_the_first_run_in_the_reader_builds_with_worker_processes(
 ) -> None:
     monkeypatch.setenv("BRIEFREADER_WORKERS", "2")
     monkeypatch.setattr(workers, "MIN_PARALLEL_FILES", 0)  # the sample is five files
-    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
     pools: list[workers.WorkerPool] = []
     start = workers.WorkerPool.__init__
 

@@ -8,12 +8,15 @@ loading spaCy or every article.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol
 
 from briefreader.models import Article, ProgressFn
+from briefreader.search.index.recognising import PooledRecognition, pool_workers
+from briefreader.search.index.workers import WorkerPool
 from briefreader.text.entities import (
     CACHE_FILE,
     Choice,
@@ -21,7 +24,9 @@ from briefreader.text.entities import (
     choose_recogniser,
     enrichment_for,
 )
+from briefreader.text.entities.extract import Extraction, max_chars
 from briefreader.text.entities.model import EntityForm
+from briefreader.text.entities.store import stored_enrichments
 from briefreader.text.load import LoadOptions, default_options
 from briefreader.workspace import Settings, Workspace
 
@@ -92,6 +97,46 @@ class EntityEnricher:
         self.recogniser = extraction.recogniser
         if extraction.notice:
             self._notices.append(extraction.notice)
+        return {article_id: Enrichment(**item) for article_id, item in data.items()}
+
+    def stream(
+        self, batches: Iterable[list[Article]], progress: ProgressFn
+    ) -> Iterator[tuple[list[Article], dict[str, Enrichment]]]:
+        """Each batch with its enrichments, in order. With a spaCy model and more than a
+        little text, worker processes recognise them, a batch ahead of the caller
+        (``recognising.PooledRecognition``); else each is recognised here when its turn
+        comes. Close the iterator to stop the workers."""
+        if self._choice is None:
+            self._choice = choose_recogniser(self.options)
+        batches = iter(batches)
+        first = list(islice(batches, 2))
+        workers = pool_workers(self._choice, first, self.options)
+        if not workers:
+            for batch in chain(first, batches):
+                yield batch, self(batch, progress)
+            return
+        pool = WorkerPool(workers, self._notices)
+        finished = False
+        try:
+            limit = max_chars(self.options)
+            recognition = PooledRecognition(self._choice, self.cache_path, limit, pool)
+
+            def counted(done: int, total: int) -> None:
+                progress("entities", done, total)
+
+            for batch, extraction in recognition(chain(first, batches), counted):
+                yield batch, self._enrichments(batch, extraction)
+            finished = True
+        finally:
+            pool.close(wait=finished)  # stopped: no wait for the task in hand (a quit)
+
+    def _enrichments(
+        self, articles: Sequence[Article], extraction: Extraction
+    ) -> dict[str, Enrichment]:
+        self.recogniser = extraction.recogniser
+        if extraction.notice and extraction.notice not in self._notices:
+            self._notices.append(extraction.notice)
+        data = stored_enrichments(articles, extraction)
         return {article_id: Enrichment(**item) for article_id, item in data.items()}
 
     def cached(self, articles: Sequence[Article]) -> dict[str, Enrichment]:

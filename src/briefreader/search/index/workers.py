@@ -37,7 +37,7 @@ def default_workers(files: int, notices: list[str] | None = None) -> int:
     may run on, or ``BRIEFREADER_WORKERS`` (0 turns them off; more than the cores are not
     started: they would only share them). A value that is not a whole number gets a notice.
     """
-    cores = _cores()
+    cores = available_cores()
     chosen = os.environ.get("BRIEFREADER_WORKERS", "").strip()
     wanted = cores if cores > 1 else 0
     if chosen.isdigit():
@@ -50,7 +50,8 @@ def default_workers(files: int, notices: list[str] | None = None) -> int:
     return wanted if files >= MIN_PARALLEL_FILES else 0
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
@@ -89,10 +90,11 @@ class WorkerPool:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Stop the processes (work not started is dropped)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the processes (work not started is dropped); ``wait=False`` returns at once,
+        each process ending after the task it is running."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
 
     def map_chunks(
@@ -106,32 +108,37 @@ class WorkerPool:
         for chunk in chunks(items, size):
             if self._executor is None:
                 while window:
-                    yield self._result(function, *window.popleft())
+                    yield self.result(function, *window.popleft())
                 yield chunk, function(chunk)
                 continue
-            window.append((chunk, self._submit(function, chunk)))
+            window.append((chunk, self.submit(function, chunk)))
             if len(window) >= self.processes * CHUNKS_IN_FLIGHT:
-                yield self._result(function, *window.popleft())
+                yield self.result(function, *window.popleft())
         while window:
-            yield self._result(function, *window.popleft())
+            yield self.result(function, *window.popleft())
 
-    def _submit(self, function: Callable[[list[_T]], _R], chunk: list[_T]) -> Future[_R] | None:
-        assert self._executor is not None
+    def submit(self, function: Callable[[_T], _R], argument: _T) -> Future[_R] | None:
+        """Start ``function(argument)`` in a worker process (None: it will run here, in
+        ``result``; the processes could not start or are gone)."""
+        if self._executor is None:
+            return None
         try:
-            return self._executor.submit(function, chunk)
+            return self._executor.submit(function, argument)
         except Exception as error:  # a process could not start (the pool is broken…)
             self._stop(error)
             return None
 
-    def _result(
-        self, function: Callable[[list[_T]], _R], chunk: list[_T], future: Future[_R] | None
-    ) -> tuple[list[_T], _R]:
+    def result(
+        self, function: Callable[[_T], _R], argument: _T, future: Future[_R] | None
+    ) -> tuple[_T, _R]:
+        """``argument`` and what ``submit`` started for it returned; run here if it was not
+        started or its process died (a notice says so). Its errors are raised here."""
         if future is not None:
             try:
-                return chunk, future.result()
+                return argument, future.result()
             except BrokenProcessPool as error:
                 self._stop(error)
-        return chunk, function(chunk)
+        return argument, function(argument)
 
     def _stop(self, error: BaseException) -> None:
         """Give up the processes after one died; the work goes on in this process."""

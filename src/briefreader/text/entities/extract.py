@@ -23,7 +23,13 @@ from briefreader.text.entities.consistency import Found, make_consistent
 from briefreader.text.entities.evidence import is_match_report
 from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import EntityMention, RawSpan
-from briefreader.text.entities.recogniser import Choice, choose_recogniser, ensure_loaded
+from briefreader.text.entities.recogniser import (
+    Choice,
+    Recogniser,
+    SpacyRecogniser,
+    choose_recogniser,
+    ensure_loaded,
+)
 from briefreader.text.entities.sides import shared_names
 
 # Bump when clean-up or consistency rules change: cached results are then recomputed.
@@ -62,10 +68,10 @@ def extract_entities(
     """
     choice = choice or choose_recogniser(options)
     cache = EntityCache.open(cache_path)
-    mentions, missing = _from_cache(articles, cache, choice.recogniser.id)
+    mentions, missing = from_cache(articles, cache, choice.recogniser.id)
     if missing:
         choice = ensure_loaded(choice)
-        cached, missing = _from_cache(missing, cache, choice.recogniser.id)
+        cached, missing = from_cache(missing, cache, choice.recogniser.id)
         mentions.update(cached)
     _size_pool(choice, missing, options)
     computed = _compute(missing, choice, cache, progress, max_chars(options))
@@ -91,15 +97,16 @@ def cached_entities(
     choice = choose_recogniser(options)
     cache = EntityCache.open(cache_path)
     try:
-        mentions, _missing = _from_cache(articles, cache, choice.recogniser.id)
+        mentions, _missing = from_cache(articles, cache, choice.recogniser.id)
     finally:
         cache.close()
     return Extraction(mentions, choice.recogniser.description, cached=len(mentions))
 
 
-def _from_cache(
+def from_cache(
     articles: Sequence[Article], cache: EntityCache, recogniser_id: str
 ) -> tuple[dict[str, list[EntityMention]], list[Article]]:
+    """The mentions of the articles cached for ``recogniser_id``, and the articles missing."""
     found: dict[str, list[EntityMention]] = {}
     missing: list[Article] = []
     for article in articles:
@@ -139,6 +146,37 @@ def _compute(
         if progress is not None:
             progress(done, len(articles))
     return result
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """What ``recognise_chunk`` found: mention rows (``EntityMention.to_row``) per article, in
+    order, and the recogniser that found them (the rules, with a notice, when the model could
+    not load in the worker)."""
+
+    rows: list[list[list[Any]]]
+    recogniser_id: str
+    description: str
+    notice: str = ""
+
+
+# The recognisers a process has loaded, by id: a worker loads its model once, on its first chunk.
+_LOADED: dict[str, Choice] = {}
+
+
+def recognise_chunk(task: tuple[Recogniser, int, list[Article]]) -> Recognised:
+    """Recognise and post-process a chunk of articles in this process (a worker's task; the
+    recogniser comes unloaded and is loaded here once), up to ``limit`` characters each."""
+    recogniser, limit, articles = task
+    choice = _LOADED.get(recogniser.id)
+    if choice is None:
+        if isinstance(recogniser, SpacyRecogniser):
+            recogniser.processes = 1  # this process is the worker
+        choice = _LOADED[recogniser.id] = ensure_loaded(Choice(recogniser))
+    found = _compute(articles, choice, EntityCache(None), None, limit)
+    rows = [[mention.to_row() for mention in found[article.id]] for article in articles]
+    used = choice.recogniser
+    return Recognised(rows, used.id, used.description, choice.notice)
 
 
 def postprocess(

@@ -62,6 +62,10 @@ class SpacyRecogniser:
         self.batch_size = PIPE_BATCH
         self._nlp: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the pipeline (a worker process loads its own)."""
+        return {**self.__dict__, "_nlp": None}
+
     def load(self) -> None:
         """Load the pipeline now (it loads on first use otherwise).
 

@@ -97,7 +97,7 @@ def enrichment_for(
     ``choice``: a recogniser chosen (and loaded) before, kept across batches.
     """
     extraction = extract_entities(articles, cache_path, progress, options, choice)
-    return _stored(articles, extraction), extraction
+    return stored_enrichments(articles, extraction), extraction
 
 
 def cached_enrichment_for(
@@ -108,11 +108,15 @@ def cached_enrichment_for(
     """``enrichment_for`` of the articles whose entities are cached (no model is loaded);
     the others are left out."""
     extraction = cached_entities(articles, cache_path, options)
-    return _stored([a for a in articles if a.id in extraction.mentions], extraction), extraction
+    found = [article for article in articles if article.id in extraction.mentions]
+    return stored_enrichments(found, extraction), extraction
 
 
-def _stored(articles: Sequence[Article], extraction: Extraction) -> dict[str, dict[str, Any]]:
-    """What the indexer stores for each article, from the extraction's mentions."""
+def stored_enrichments(
+    articles: Sequence[Article], extraction: Extraction
+) -> dict[str, dict[str, Any]]:
+    """What the indexer stores for each article, from the extraction's mentions (the keys
+    of the indexer's ``Enrichment``)."""
     result = {}
     for article in articles:
         mentions = extraction.mentions[article.id]

@@ -38,9 +38,10 @@ from briefreader.tui.widgets.search_bar import SearchBar
 # left this long (``merge_when_idle``); the merge runs at the lowest CPU priority.
 MERGE_IDLE_SECONDS = 5.0
 # The reader's background entity phase recognises in one process, whatever
-# ``[entities] processes`` says: quitting mid-batch closed spaCy's pooled ``nlp.pipe``, whose
-# clean-up joins workers blocked writing results nobody reads, and the reader hung on exit;
-# and a pool beside the reader takes the core its screen needs (the CLI keeps the pool).
+# ``[entities] processes`` says: a second one beside the reader would take the core its
+# screen needs (the CLI uses them all). With a spaCy model and enough text that process is a
+# worker (``search/index/recognising.py``), so the model and its CPU stay out of the reader's
+# process; a quit does not wait for the chunk it holds.
 READER_ENTITY_PROCESSES = 1
 MERGE_COMMAND = ["-m", "briefreader.search.index.full_merge"]  # then the workspace folder
 MERGE_POLL_SECONDS = 0.1  # how often the merge worker checks whether it was cancelled
