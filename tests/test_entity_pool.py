@@ -37,14 +37,48 @@ def test_only_a_big_batch_gets_worker_processes(monkeypatch: pytest.MonkeyPatch)
     assert sum(len(a.text) for a in articles) < POOL_MIN_CHARS
 
 
-def test_two_processes_find_the_same_spans_as_one() -> None:
-    choice = choose_recogniser({})
-    recogniser = choice.recogniser
+def _spacy() -> SpacyRecogniser:
+    recogniser = choose_recogniser({}).recogniser
     if not isinstance(recogniser, SpacyRecogniser):
         pytest.skip("the spaCy model is not installed")
+    return recogniser
+
+
+def test_two_processes_find_the_same_spans_as_one() -> None:
+    recogniser = _spacy()
     texts = [article.text for article in _articles()]
     recogniser.processes = 1
     alone = list(recogniser.recognise_many(texts))
     recogniser.processes = 2
     pooled = list(recogniser.recognise_many(texts))
     assert pooled == alone and any(alone)
+
+
+def test_one_process_batches_keep_order_and_bound_their_text() -> None:
+    """``nlp.pipe`` batches in one process: at most 16 pieces and, unless one piece is longer,
+    ``PIPE_BATCH_CHARS`` of text (a batch's memory grows with its text)."""
+    from briefreader.text.entities.recogniser import batches_by_chars
+
+    pieces = [("x" * size, n) for n, size in enumerate([30, 30, 50, 5, 5, 90, 1] + [1] * 20)]
+    batches = list(batches_by_chars(pieces, 60, 16))
+    assert [piece for batch in batches for piece in batch] == pieces
+    assert [len(batch) for batch in batches] == [2, 3, 1, 16, 5]  # 60, 60, 90 alone, 16 × 1…
+    assert all(sum(len(text) for text, _ in batch) <= 60 for batch in batches if len(batch) > 1)
+
+
+def test_one_process_finds_the_same_spans_in_bounded_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches bounded by text, and long texts cut into windows at paragraph breaks: the same
+    spans as whole texts in one batch."""
+    from briefreader.text.entities import recogniser as module
+
+    recogniser = _spacy()
+    texts = [article.text for article in _articles()]
+    recogniser.processes = 1
+    bounded = list(recogniser.recognise_many(texts))
+    assert max(len(text) for text in texts) > module.WINDOW_CHARS  # one is cut
+    monkeypatch.setattr(module, "PIPE_BATCH_CHARS", 10**9)
+    monkeypatch.setattr(module, "WINDOW_CHARS", 10**9)
+    whole = list(recogniser.recognise_many(texts))
+    assert bounded == whole and any(whole)

@@ -25,6 +25,10 @@ segment, emptied by the rewrites of a full build, is dropped without being copie
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +102,16 @@ class EntityReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def give_back_freed_memory() -> None:
+    """Return to the system the memory this process freed but glibc's allocator kept (the
+    text phase's parsed articles and postings): at BBC ×4, 53 MB of the 184 MB the main
+    process held after the text phase, for the whole entity phase. Elsewhere, nothing."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl…)
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _never() -> bool:
     return False
 
@@ -137,6 +151,7 @@ def recognise_pending(
     """
     report = EntityReport()
     started = time.perf_counter()
+    give_back_freed_memory()
     enricher = enricher if enricher is not None else default_enricher(workspace)
     with write_lock(workspace.index_dir, report.notices):
         try:
