@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,12 +115,14 @@ class Entity:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntityForm:
     """A name as written (``text``) for an article-level ``name`` and type, with its mentions.
 
     Per article it is what the catalog stores; across the corpus (``article_ids`` filled in
-    when asked) it is what entity resolution needs, without every mention's offsets.
+    when asked) it is what entity resolution needs, without every mention's offsets. An index
+    run holds one per name per article until it writes the catalog (about 20 an article):
+    hence the slots, and the strings and tuples ``mention_forms`` shares.
     """
 
     text: str
@@ -139,7 +142,20 @@ def mention_forms(mentions: Sequence[EntityMention]) -> list[EntityForm]:
     for m in mentions:
         used = per_article.setdefault((m.text, m.name, m.type, m.shared), {})
         used[m.article_id] = used.get(m.article_id, 0) + 1
-    return [
-        EntityForm(text, name, kind, sum(used.values()), tuple(used), tuple(used.values()), shared)
-        for (text, name, kind, shared), used in per_article.items()
-    ]
+    tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # equal tuples, one object
+
+    def form(text: str, name: str, kind: str, shared: bool, used: dict[str, int]) -> EntityForm:
+        ids, counts = tuple(used), tuple(used.values())
+        return EntityForm(
+            sys.intern(text),
+            sys.intern(name),
+            sys.intern(kind),
+            sum(counts),
+            tuples.setdefault(ids, ids),
+            tuples.setdefault(counts, counts),
+            shared,
+        )
+
+    # Names recur across a corpus: interned, each is one string however many articles use it.
+    # 100,000 forms of 20 per article over 5,000 names: 152 bytes a form against 325.
+    return [form(*key, used) for key, used in per_article.items()]
