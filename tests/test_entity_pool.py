@@ -82,3 +82,14 @@ def test_one_process_finds_the_same_spans_in_bounded_batches(
     monkeypatch.setattr(module, "WINDOW_CHARS", 10**9)
     whole = list(recogniser.recognise_many(texts))
     assert bounded == whole and any(whole)
+
+
+def test_a_process_loads_a_model_once() -> None:
+    """Every run of an index in one process (the reader after each edit) chooses its
+    recogniser anew; the pipeline is loaded the first time only."""
+    first = _spacy()
+    first.load()
+    again = _spacy()
+    assert again is not first and again._nlp is None
+    again.load()
+    assert again._nlp is first._nlp

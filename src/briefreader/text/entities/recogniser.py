@@ -55,6 +55,11 @@ PIPE_BATCH = 16  # texts per ``nlp.pipe`` batch (and per message to a worker pro
 PIPE_BATCH_CHARS = 40_000
 
 
+# The pipelines this process has loaded, by model: loading takes 1-2 CPU s, and a process
+# that indexes again (the reader after each edit, a re-index of one file) reuses it.
+_PIPELINES: dict[str, Any] = {}
+
+
 class SpacyRecogniser:
     """A spaCy pipeline loaded with only its NER component (and what NER listens to)."""
 
@@ -77,7 +82,9 @@ class SpacyRecogniser:
             ModelUnavailable: when spaCy or the pipeline cannot be loaded.
         """
         if self._nlp is None:
-            self._nlp = load_ner_pipeline(self.model)
+            if self.model not in _PIPELINES:
+                _PIPELINES[self.model] = load_ner_pipeline(self.model)
+            self._nlp = _PIPELINES[self.model]
 
     def recognise_many(self, texts: Iterable[str]) -> Iterator[list[RawSpan]]:
         """Spans for each text, in order, batched with ``nlp.pipe``.
