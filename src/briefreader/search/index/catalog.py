@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -598,15 +599,24 @@ def read_entity_forms(folder: Path, *, with_articles: bool = False) -> list[Enti
                 "ORDER BY id"
             ).fetchall()
             articles: dict[int, dict[str, int]] = {}
+            ids: dict[str, str] = {}  # one string per article id, however many forms use it
             if with_articles:
                 for form_id, article_id, used in db.execute(
                     "SELECT form_id, article_id, mentions FROM article_forms ORDER BY article_id"
                 ):
+                    article_id = ids.setdefault(article_id, article_id)
                     articles.setdefault(form_id, {})[article_id] = used
     except sqlite3.Error:
         return None
     return [
-        EntityForm(text, name, kind, mentions, *_uses(articles.get(form_id, {})), bool(shared))
+        EntityForm(
+            sys.intern(text),
+            sys.intern(name),
+            sys.intern(kind),
+            mentions,
+            *_uses(articles.get(form_id, {})),
+            bool(shared),
+        )
         for form_id, text, name, kind, mentions, shared in rows
     ]
 
