@@ -467,3 +467,15 @@ def test_cache_rows_are_compressed_and_text_rows_of_earlier_versions_still_read(
     second = extract_entities([article], older, choice=choice)
     assert second.cached == 1 and second.mentions["a"][0].name == "Mohammed Shia al-Sudani"
     assert first.computed == 1
+
+
+def test_a_window_without_a_paragraph_break_ends_at_a_sentence() -> None:
+    """With no blank line to cut at, a window ends after a sentence, not in a name."""
+    from briefreader.text.entities.recogniser import split_windows
+
+    sentence = "The minister spoke to Tony Blair in London on Monday about the budget. "
+    text = sentence * 400  # 28,400 characters, one paragraph
+    windows = split_windows(text, size=10_000)
+    assert "".join(window for _, window in windows) == text
+    assert all(len(window) <= 10_000 for _, window in windows)
+    assert all(window.endswith(". ") or window == windows[-1][1] for _, window in windows)

@@ -363,3 +363,22 @@ def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
         library.close()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_pool_closed_without_waiting_ends_its_processes_at_once() -> None:
+    """A quit (``close(wait=False)``) does not wait for the task a process is running: the
+    reader's exit waited 13 s for an entity worker's long article."""
+    pool = workers.WorkerPool(1)
+    assert pool._executor is not None
+    future = pool.submit(time.sleep, 60)
+    assert future is not None
+    deadline = time.monotonic() + 30
+    while not future.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    processes = list(pool._executor._processes.values())  # type: ignore[attr-defined]
+    started = time.monotonic()
+    pool.close(wait=False)
+    for process in processes:
+        process.join(10)
+    assert processes and not any(process.is_alive() for process in processes)
+    assert time.monotonic() - started < 10

@@ -184,3 +184,12 @@ async def test_the_status_line_says_when_entities_are_being_saved() -> None:
         status.show_entities(150_000, 600_000, (220, 2_225), saving=True)
         await pilot.pause()
         assert "Saving entities 25% · entities recognised in 220 of 2,225" in screen_text(app)
+        # a commit reports the articles it wrote, a batch behind: the count does not go back
+        status.show_entities(220, 2_225, (220, 2_225))
+        await pilot.pause()
+        assert "Finding entities 400/2,225" in screen_text(app)
+        status.end_entities()
+        status.display = True  # as the reader does when the next phase reports
+        status.show_entities(10, 2_225, (220, 2_225))
+        await pilot.pause()
+        assert "Finding entities 10/2,225" in screen_text(app)  # a new phase

@@ -208,12 +208,12 @@ class _Phase:
         recognised = self._recognised(batches, report)
         try:
             for batch, enrichments in _timed(recognised, report, "recognising"):
-                if report.recognised and points and report.recognised >= points[0]:
-                    self._commit(report, after_batch, final=False)  # more follow: this one
-                    points = [point for point in points if point > report.recognised]
                 if self.should_stop():
                     break
                 self._write(batch, enrichments, report)
+                if points and points[0] <= report.recognised < report.total:  # more follow
+                    self._commit(report, after_batch, final=False)
+                    points = [point for point in points if point > report.recognised]
             if not self.should_stop():
                 self._commit(report, after_batch, final=True)
         except EntityPhaseStopped:

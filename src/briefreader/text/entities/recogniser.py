@@ -147,11 +147,15 @@ def batches_by_chars(pieces: Iterable[_P], chars: int, most: int) -> Iterator[li
 
 def split_windows(text: str, size: int = WINDOW_CHARS) -> list[tuple[int, str]]:
     """Cut text into (offset, window) pieces of at most ``size`` characters at paragraph
-    breaks (else spaces), so NER never sees a text over its limit."""
+    breaks (else sentence ends, else spaces: a cut at a space may split a name), so NER never
+    sees a text over its limit."""
     windows = []
     start = 0
     while len(text) - start > size:
         cut = text.rfind("\n\n", start, start + size)
+        if cut <= start:
+            sentence_end = text.rfind(". ", start, start + size)
+            cut = sentence_end + 2 if sentence_end > start else start
         if cut <= start:
             cut = text.rfind(" ", start, start + size)
         if cut <= start:

@@ -172,7 +172,7 @@ class IndexPart(Part):
     def on_entities_finished(self, message: EntitiesFinished) -> None:
         """The phase ended: hide its line, say so."""
         self.entity_phase = False
-        self.screen.query_one(IndexingStatus).display = False
+        self.screen.query_one(IndexingStatus).end_entities()
         if message.notice:
             self.notify(message.notice, markup=False)
         self.merge_when_idle()

@@ -24,12 +24,21 @@ class IndexingStatus(Horizontal):
         self.query_one("#indexing-label", Static).update(Text(f"{label} {done}/{total}"))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
+    _entities_found = 0  # the most articles the entity phase has reported done
+
+    def end_entities(self) -> None:
+        """The entity phase is over: hide the line; the next phase counts from 0."""
+        self._entities_found = 0
+        self.display = False
+
     def show_entities(
         self, done: int, total: int, coverage: tuple[int, int], saving: bool = False
     ) -> None:
         """The entity phase (the reader is usable meanwhile): ``done`` of ``total`` pending
         articles (``saving``: a commit's postings, shown as a share), and how many articles
         entity search and highlights cover so far."""
+        if not saving:  # a commit reports the articles it wrote: a batch behind the workers
+            done = self._entities_found = max(self._entities_found, done)
         label = self.query_one("#indexing-label", Static)
         label.styles.width = "auto"
         recognised, articles = coverage
