@@ -343,3 +343,27 @@ def test_a_big_phase_commits_its_first_batch_too(
         workspace, batch_chars=10, after_batch=lambda done, total, ids: committed.append(done)
     )
     assert committed == [1, 15, 27, 30]
+
+
+def test_a_batch_is_committed_before_the_next_is_recognised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch reaches the reader as soon as it is written, not once the next one
+    is recognised too."""
+    from briefreader.text.entities import extract
+
+    computed: list[str] = []
+    compute = extract._compute
+
+    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.extend(a.id for a in articles)
+        return compute(articles, *args, **kwargs)
+
+    monkeypatch.setattr(extract, "_compute", counting)
+    workspace = _workspace(tmp_path, count=12)
+    update_index(workspace, entities=False)
+    seen: list[int] = []
+    recognise_pending(
+        workspace, batch_chars=100, after_batch=lambda done, total, ids: seen.append(len(computed))
+    )
+    assert seen[0] == 1 and seen[-1] == 12
