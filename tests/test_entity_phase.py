@@ -46,6 +46,21 @@ def _pending(workspace: Workspace) -> set[str]:
     return catalog.pending
 
 
+def _counting_recognitions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the articles recognised from now on, in order (in this process)."""
+    from briefreader.text.entities import extract
+
+    computed: list[str] = []
+    compute = extract._compute
+
+    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.extend(a.id for a in articles)
+        return compute(articles, *args, **kwargs)
+
+    monkeypatch.setattr(extract, "_compute", counting)
+    return computed
+
+
 def _found(workspace: Workspace, query: str) -> int:
     library = Library.open(workspace)
     try:
@@ -266,16 +281,7 @@ def test_a_stop_between_commits_loses_no_recognition(
 ) -> None:
     """Batches recognised but not yet committed when the phase stops are not recognised again:
     the next run writes them from the entity cache."""
-    from briefreader.text.entities import extract
-
-    computed: list[str] = []
-    compute = extract._compute
-
-    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
-        computed.extend(a.id for a in articles)
-        return compute(articles, *args, **kwargs)
-
-    monkeypatch.setattr(extract, "_compute", counting)
+    computed = _counting_recognitions(monkeypatch)
     workspace = _workspace(tmp_path, count=24)  # commits after the first and third
     update_index(workspace, entities=False)
     report = recognise_pending(workspace, batch_chars=100, should_stop=lambda: len(computed) >= 5)
@@ -350,16 +356,7 @@ def test_a_batch_is_committed_before_the_next_is_recognised(
 ) -> None:
     """The first batch reaches the reader as soon as it is written, not once the next one
     is recognised too."""
-    from briefreader.text.entities import extract
-
-    computed: list[str] = []
-    compute = extract._compute
-
-    def counting(articles: Any, *args: Any, **kwargs: Any) -> Any:
-        computed.extend(a.id for a in articles)
-        return compute(articles, *args, **kwargs)
-
-    monkeypatch.setattr(extract, "_compute", counting)
+    computed = _counting_recognitions(monkeypatch)
     workspace = _workspace(tmp_path, count=12)
     update_index(workspace, entities=False)
     seen: list[int] = []
