@@ -22,9 +22,8 @@ from briefreader.text.entities import (
     Choice,
     cached_enrichment_for,
     choose_recogniser,
-    enrichment_for,
 )
-from briefreader.text.entities.extract import Extraction, max_chars
+from briefreader.text.entities.extract import Extraction, extract_entities, max_chars
 from briefreader.text.entities.model import EntityForm
 from briefreader.text.entities.store import stored_enrichments
 from briefreader.text.load import LoadOptions, default_options
@@ -87,17 +86,14 @@ class EntityEnricher:
         """Entity fields and payload per article (spaCy, or the rules fallback with a notice)."""
         if self._choice is None:
             self._choice = choose_recogniser(self.options)
-        data, extraction = enrichment_for(
+        extraction = extract_entities(
             articles,
             self.cache_path,
-            self.options,
             lambda done, total: progress("entities", done, total),
+            self.options,
             self._choice,
         )
-        self.recogniser = extraction.recogniser
-        if extraction.notice:
-            self._notices.append(extraction.notice)
-        return {article_id: Enrichment(**item) for article_id, item in data.items()}
+        return self._enrichments(articles, extraction)
 
     def stream(
         self, batches: Iterable[list[Article]], progress: ProgressFn
@@ -133,6 +129,7 @@ class EntityEnricher:
     def _enrichments(
         self, articles: Sequence[Article], extraction: Extraction
     ) -> dict[str, Enrichment]:
+        """What the indexer writes for each article, and the recogniser and notice noted."""
         self.recogniser = extraction.recogniser
         if extraction.notice and extraction.notice not in self._notices:
             self._notices.append(extraction.notice)
