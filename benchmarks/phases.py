@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +69,20 @@ class TreeRss:
     """Samples this process plus its children every ``interval`` seconds; keeps the peak
     RSS sum (shared pages counted in each process) and, every ``pss_every``-th sample, the
     peak PSS sum (shared pages divided among them: what the tree costs the machine; reading
-    it costs ~2 CPU ms per GB-sized process, charged to this process)."""
+    it costs ~2 CPU ms per GB-sized process, charged to this process), with this process's
+    own PSS at that peak. ``split()`` starts a new phase: ``phases`` keeps each earlier
+    phase's peaks (``peak_*`` stay the whole run's)."""
 
     def __init__(self, interval: float = 0.05, pss_every: int = 5) -> None:
         self.peak_kb = 0
         self.peak_pss_kb = 0
+        self.main_pss_at_peak_kb = 0
+        self.phases: list[dict[str, float]] = []
+        self._phase = {"rss_kb": 0, "pss_kb": 0, "main_pss_kb": 0}
         self.interval = interval
         self.pss_every = pss_every
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> TreeRss:
@@ -85,14 +92,32 @@ class TreeRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.split()
+
+    def split(self) -> None:
+        """End the current phase: its peaks (MB) go to ``phases``."""
+        with self._lock:
+            self.phases.append(
+                {key[:-3] + "_mb": round(kb / 1024, 1) for key, kb in self._phase.items()}
+            )
+            self._phase = {"rss_kb": 0, "pss_kb": 0, "main_pss_kb": 0}
 
     def _run(self) -> None:
         me, ticks = os.getpid(), 0
         while not self._stop.wait(self.interval):
             tree = [me, *_children(me)]
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in tree))
+            rss = sum(_rss_kb(pid) for pid in tree)
+            with self._lock:
+                self.peak_kb = max(self.peak_kb, rss)
+                self._phase["rss_kb"] = max(self._phase["rss_kb"], rss)
             if ticks % self.pss_every == 0:
-                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in tree))
+                main = _pss_kb(me)
+                pss = main + sum(_pss_kb(pid) for pid in tree[1:])
+                with self._lock:
+                    if pss > self.peak_pss_kb:
+                        self.peak_pss_kb, self.main_pss_at_peak_kb = pss, main
+                    if pss > self._phase["pss_kb"]:
+                        self._phase["pss_kb"], self._phase["main_pss_kb"] = pss, main
             ticks += 1
 
 
@@ -105,8 +130,9 @@ class EntityPhaseStart:
     wrapped while the context is open): ``mark`` is None if it never started, or if this
     version of briefreader has one phase only."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[], None] | None = None) -> None:
         self.mark: dict[str, float] | None = None
+        self.on_start = on_start  # called as the phase starts (``TreeRss.split``)
         self._module: Any = None
         self._original: Any = None
 
@@ -126,6 +152,8 @@ class EntityPhaseStart:
 
     def _wrapped(self, *args: Any, **kwargs: Any) -> Any:
         self.mark = _mark()
+        if self.on_start is not None:
+            self.on_start()
         return self._original(*args, **kwargs)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.phases import EntityPhaseStart, TreeRss
-from benchmarks.timing import cpu_seconds, current_rss_mb, peak_rss_mb
+from benchmarks.timing import cpu_seconds, current_rss_mb, peak_rss_mb, resident_parts_mb
 
 HEARTBEAT_S = 30.0  # a long build says where it is on stderr this often
 
@@ -72,7 +72,7 @@ def probe_build(workspace_dir: Path) -> dict[str, Any]:
 
     update_index = _update_index_function()
     log = ProgressLog()
-    with TreeRss(interval=0.2) as tree, EntityPhaseStart() as switch:
+    with TreeRss(interval=0.2) as tree, EntityPhaseStart(tree.split) as switch:
         start = _mark()
         report = update_index(Workspace(workspace_dir), rebuild=True, progress=log)
         end = _mark()
@@ -89,6 +89,8 @@ def probe_build(workspace_dir: Path) -> dict[str, Any]:
         "peak_rss_mb": peak_rss_mb(),
         "tree_peak_rss_mb": round(tree.peak_kb / 1024, 1),
         "tree_peak_pss_mb": round(tree.peak_pss_kb / 1024, 1) or None,
+        "main_pss_at_peak_mb": round(tree.main_pss_at_peak_kb / 1024, 1) or None,
+        "phase_peaks": dict(zip(("text", "entities"), tree.phases, strict=False)),
         "cpu_s": round(cpu_seconds(), 2),
         "build_cpu_s": round(end["cpu"] - start["cpu"], 2),
         "load": [round(start["load"], 2), round(end["load"], 2)],
@@ -149,6 +151,7 @@ def probe_reader(workspace_dir: Path, queries_file: Path, count: int = 0) -> dic
         "queries_wall_s": round(time.perf_counter() - started, 2),
         "queries_cpu_s": round(cpu_seconds() - cpu, 2),
         "after_queries_mb": current_rss_mb(),
+        "after_queries_parts": resident_parts_mb(),
         "peak_after_queries_mb": peak_rss_mb(),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
     }

@@ -74,6 +74,22 @@ def current_rss_mb() -> float:
     return round(pages * resource.getpagesize() / 1e6, 1)
 
 
+def resident_parts_mb() -> dict[str, float]:
+    """This process's resident memory now, in parts (Linux; empty elsewhere): ``anon_mb``
+    (its own heap and stacks) and ``file_mb`` (pages of mapped files, most of them the
+    index's segments that Whoosh maps: the kernel's page cache, shared and reclaimable)."""
+    parts: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(("RssAnon:", "RssFile:")):
+                    key = "anon_mb" if line.startswith("RssAnon") else "file_mb"
+                    parts[key] = round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return {}
+    return parts
+
+
 def cpu_seconds() -> float:
     """User + system CPU seconds of this process and of its children that have finished."""
     own = resource.getrusage(resource.RUSAGE_SELF)

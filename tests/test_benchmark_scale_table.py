@@ -103,10 +103,10 @@ def test_entity_phase_start_is_marked_and_restored(monkeypatch: pytest.MonkeyPat
     calls: list[str] = []
     monkeypatch.setattr(pipeline, "run_entities", lambda *a, **k: calls.append("ran") or "done")
     stub = pipeline.run_entities
-    with phases.EntityPhaseStart() as switch:
+    with phases.EntityPhaseStart(lambda: calls.append("start")) as switch:
         assert switch.mark is None
         assert pipeline.run_entities() == "done"
-    assert calls == ["ran"] and switch.mark is not None and switch.mark["cpu"] > 0
+    assert calls == ["start", "ran"] and switch.mark is not None and switch.mark["cpu"] > 0
     assert pipeline.run_entities is stub
 
 
@@ -119,6 +119,22 @@ def test_tree_memory_counts_this_process() -> None:
     assert tree.peak_kb > 0
     if Path("/proc/self/smaps_rollup").exists():
         assert 0 < tree.peak_pss_kb <= tree.peak_kb * 1.01
+        assert tree.main_pss_at_peak_kb == tree.peak_pss_kb  # no children here
+
+
+def test_tree_memory_is_kept_per_phase() -> None:
+    import time
+
+    with phases.TreeRss(interval=0.01, pss_every=1) as tree:
+        time.sleep(0.1)
+        tree.split()
+        held = bytearray(64 << 20)
+        held[::4096] = b"x" * len(held[::4096])  # touched: resident
+        time.sleep(0.1)
+    first, second = tree.phases
+    assert second["rss_mb"] >= first["rss_mb"] + 50
+    assert tree.peak_kb / 1024 >= second["rss_mb"] - 0.1
+    del held
 
 
 def _fake_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> str:

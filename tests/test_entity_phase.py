@@ -364,3 +364,46 @@ def test_a_batch_is_committed_before_the_next_is_recognised(
         workspace, batch_chars=100, after_batch=lambda done, total, ids: seen.append(len(computed))
     )
     assert seen[0] == 1 and seen[-1] == 12
+
+
+def _edit(workspace: Workspace, n: int) -> None:
+    text = _story(n) + "\n\nPrime Minister Gordon Brown visited Basra on Tuesday."
+    (workspace.articles_dir / f"s{n:02}.txt").write_text(text, encoding="utf-8")
+
+
+def test_an_edit_of_a_few_articles_gets_its_entities_in_its_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second phase would cost a second commit, most of a one-file re-index: the text
+    phase of an update with little new text recognises it, and nothing is left pending."""
+    workspace = _workspace(tmp_path)
+    update_index(workspace)
+    _edit(workspace, 1)
+    recognised = _counting_recognitions(monkeypatch)
+    report = update_index(workspace, entities=False)  # the text phase alone, as the reader runs it
+    assert report.updated == ["s01.txt"] and report.pending == 0 and recognised == ["s01"]
+    assert _pending(workspace) == set()
+    assert _found(workspace, 'person:"gordon brown"') == 1  # found by entity at once
+    assert _found(workspace, "person:sudani") == 6
+
+
+def test_an_update_with_more_new_text_leaves_it_to_the_entity_phase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefreader.search.index import indexer
+
+    workspace = _workspace(tmp_path)
+    update_index(workspace)
+    monkeypatch.setattr(indexer, "INLINE_ENTITY_CHARS", len(_story(1)) + 100)  # below two edits
+    _edit(workspace, 1)
+    _edit(workspace, 2)
+    report = update_index(workspace, entities=False)
+    assert report.pending == 2 and _pending(workspace) == {"s01", "s02"}
+    assert _found(workspace, 'person:"gordon brown"') == 0 and _found(workspace, "harbour") == 6
+    assert recognise_pending(workspace).recognised == 2
+    assert _found(workspace, 'person:"gordon brown"') == 2
+
+
+def test_a_first_build_of_little_text_still_has_two_phases(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path, count=2)  # far below INLINE_ENTITY_CHARS
+    assert update_index(workspace, entities=False).pending == 2

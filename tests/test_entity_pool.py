@@ -12,10 +12,20 @@ from briefreader.text.load import default_options, load_file
 from tests.conftest import SAMPLE_DIR
 
 
-def test_the_pool_size_follows_the_setting_and_the_cores() -> None:
+def test_the_pool_size_follows_the_setting_and_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     assert processes({"processes": 1}) == 1
     assert processes({"processes": 3}) == 3
-    assert 1 <= processes({}) <= 2
+    assert processes({}) == 2
+    assert processes({"processes": "many"}) == 1
+
+
+def test_the_pool_is_never_bigger_than_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert processes({"processes": 3}) == 2  # a third worker would only share the two cores
+    monkeypatch.setattr(extract.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert processes({"processes": 2}) == 1
+    assert processes({}) == 1
 
 
 def _articles() -> list:

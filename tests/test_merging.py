@@ -153,20 +153,22 @@ def merge_then_stop(writer, segments):
     return kept
 
 indexer.MERGE_POLICY = merge_then_stop
+indexer.INLINE_ENTITY_CHARS = int(sys.argv[2])
 indexer.update_index(Workspace(Path(sys.argv[1])))
 print("no merge", flush=True)
 """
 
 
-def test_kill_during_a_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
-    ws = _corpus(tmp_path / "ws", 30)
+def _killed_in_merge(ws: Workspace, inline_chars: int) -> list[tuple[str, str]]:
+    """Edit two files with an update between; kill the update of the second in its merge:
+    the hits for the edits' word before that update."""
     update_index(ws)
     (ws.articles_dir / "s001.txt").write_text(_story(1, edit=1))
     update_index(ws)  # a second, small segment: the next update merges it
     before = _hits(ws, "correction")
     (ws.articles_dir / "s002.txt").write_text(_story(2, edit=2))
     child = subprocess.Popen(
-        [sys.executable, "-c", KILL_IN_MERGE, str(ws.root)],
+        [sys.executable, "-c", KILL_IN_MERGE, str(ws.root), str(inline_chars)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")},
@@ -175,6 +177,12 @@ def test_kill_during_a_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
     assert child.stdout.readline().strip() == "merging"
     child.send_signal(signal.SIGKILL)
     child.wait()
+    return before
+
+
+def test_kill_during_the_entity_phase_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
+    ws = _corpus(tmp_path / "ws", 30)
+    before = _killed_in_merge(ws, inline_chars=0)  # entities in a phase of their own
     # The index opens as the text phase left it: its commit deferred the merge to the entity
     # phase's, which the kill interrupted (``merging.deferring``).
     after_text_phase = sorted([*before, ("s002", "s002:p1")])
@@ -182,6 +190,16 @@ def test_kill_during_a_merge_leaves_an_index_that_opens(tmp_path: Path) -> None:
     report = update_index(ws)
     assert not report.updated and report.entities and report.entities.recognised == 1
     assert _hits(ws, "correction") == after_text_phase
+    assert _segments(ws) <= 2
+
+
+def test_kill_during_a_one_commit_update_merge_loses_only_that_update(tmp_path: Path) -> None:
+    ws = _corpus(tmp_path / "ws", 30)
+    before = _killed_in_merge(ws, inline_chars=indexer.INLINE_ENTITY_CHARS)
+    assert _hits(ws, "correction") == before  # the edit's one commit never happened
+    report = update_index(ws)
+    assert report.updated == ["s002.txt"] and report.entities is None  # entities inline
+    assert _hits(ws, "correction") == sorted([*before, ("s002", "s002:p1")])
     assert _segments(ws) <= 2
 
 
@@ -207,9 +225,12 @@ def test_a_deferring_commit_merges_only_once_small_segments_pile_up() -> None:
     assert merge(None, many) == many[:1] and merged == [4]
 
 
-def test_the_text_phase_leaves_the_merge_to_the_entity_phase(tmp_path: Path) -> None:
-    """A one-file update's text phase commits a segment of its own when the entity phase
-    follows; the entity phase's commit merges it away (no small segment copied twice)."""
+def test_the_text_phase_leaves_the_merge_to_the_entity_phase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update's text phase commits a segment of its own when the entity phase follows;
+    the entity phase's commit merges it away (no small segment copied twice)."""
+    monkeypatch.setattr(indexer, "INLINE_ENTITY_CHARS", 0)  # as for more than a few articles
     ws = _corpus(tmp_path / "ws", FILES)  # above the tier floor
     update_index(ws)
     (ws.articles_dir / "s001.txt").write_text(_story(1, edit=1))
@@ -224,9 +245,12 @@ def test_the_text_phase_leaves_the_merge_to_the_entity_phase(tmp_path: Path) -> 
     assert _hits(ws, "correction") == [("s001", "s001:p1"), ("s002", "s002:p1")]
 
 
-def test_text_phases_without_an_entity_phase_keep_few_small_segments(tmp_path: Path) -> None:
+def test_text_phases_without_an_entity_phase_keep_few_small_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A reader that quits before its entity phase commits leaves the text phase's segments
     unmerged; from ``DEFERRED_SEGMENTS`` small ones on, the text phase merges them itself."""
+    monkeypatch.setattr(indexer, "INLINE_ENTITY_CHARS", 0)  # as for more than a few articles
     ws = _corpus(tmp_path / "ws", FILES)
     update_index(ws)
     counts = []

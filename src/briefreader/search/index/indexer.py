@@ -73,6 +73,10 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 PARSE_CHUNK_FILES = 32  # files per task of the parsing processes
+# An update of an existing index with at most this much text not in the entity cache (a few
+# articles: about 0.3 s of spaCy on one core) recognises it in the text phase: one commit,
+# not two (the entity phase's own commit and merge were half of a one-file re-index at BBC ×4).
+INLINE_ENTITY_CHARS = 20_000
 WRITER_LIMIT_MB = 128  # MB of postings in memory (TermPool measures them) before a spill
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
 # Whoosh's own ``MERGE_SMALL`` to compare.
@@ -160,7 +164,7 @@ def update_index(
         if fresh:  # the old index is still the active one until ``activate`` below
             plan.earlier = _earlier_ids(workspace.index_dir)
         held_before = _ids_held(catalog, plan)
-        _apply(ix, catalog, plan, options, enricher, report, progress)
+        _apply(ix, catalog, plan, options, enricher, report, progress, incremental=not fresh)
         folder = Path(ix.storage.folder)
         catalog.generation = ix.latest_generation()
         if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
@@ -344,9 +348,12 @@ def _apply(
     enricher: Enricher,
     report: IndexReport,
     progress: ProgressFn,
+    *,
+    incremental: bool = False,
 ) -> None:
     """Parse changed files, write their documents, delete removed ones, commit (parsing
-    and analysis in worker processes for a large run)."""
+    and analysis in worker processes for a large run). An ``incremental`` run of an existing
+    index with little new text recognises its entities now (``_text_phase_enrichments``)."""
     workers = default_workers(len(plan.to_load), report.notices)
     with WorkerPool(workers, report.notices) as pool:
         timer = time.perf_counter()
@@ -362,7 +369,8 @@ def _apply(
         report.timings["parsing"] = time.perf_counter() - timer
         articles = [a for result in loaded for a in result.articles]
         timer = time.perf_counter()
-        enrichments, pending = _text_phase_enrichments(enricher, articles, progress)
+        inline = INLINE_ENTITY_CHARS if incremental else 0
+        enrichments, pending = _text_phase_enrichments(enricher, articles, progress, inline)
         report.timings["enrichment"] = time.perf_counter() - timer
         del articles  # the articles are freed one by one as they are written (``_drained``)
         if not _needs_writing(catalog, plan, loaded):
@@ -484,17 +492,23 @@ def _drained(items: list[_T]) -> Iterator[_T]:
 
 
 def _text_phase_enrichments(
-    enricher: Enricher, articles: Sequence[Article], progress: ProgressFn
+    enricher: Enricher, articles: Sequence[Article], progress: ProgressFn, inline_chars: int = 0
 ) -> tuple[dict[str, Enrichment], set[str]]:
     """The enrichments the text phase writes, and the ids left pending for the entity phase:
-    a two-phase enricher gives only what it has cached; any other one is run now."""
+    a two-phase enricher gives what it has cached, and recognises the others now when their
+    text is at most ``inline_chars`` (a one-file edit: a second phase would cost a second
+    commit, most of such a run); any other enricher is run now."""
     if not articles:
         return {}, set()
     cached = getattr(enricher, "cached", None)
     if cached is None:  # it may read the passages' texts
         return enricher([with_passage_texts(a) for a in articles], progress), set()
     found: dict[str, Enrichment] = cached(articles)
-    return found, {article.id for article in articles if article.id not in found}
+    waiting = [article for article in articles if article.id not in found]
+    if waiting and sum(len(article.text) for article in waiting) <= inline_chars:
+        found.update(enricher([with_passage_texts(a) for a in waiting], progress))
+        waiting = []
+    return found, {article.id for article in waiting}
 
 
 def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:

@@ -335,13 +335,21 @@ def _size_pool(
 
 def processes(options: Mapping[str, Any] | None) -> int:
     """How many processes recognise entities: ``[entities] processes``, by default as many as
-    there are cores, at most 2 (each worker holds its own copy of the model)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    wanted = (options or {}).get("processes", min(cores or 1, DEFAULT_PROCESSES))
+    there are cores, at most 2; never more than the cores (each worker holds its own copy of
+    the model, about 200 MB, and more workers than cores would only share them)."""
+    cores = _cores()
+    wanted = (options or {}).get("processes", min(cores, DEFAULT_PROCESSES))
     try:
-        return max(1, int(wanted))
+        return max(1, min(int(wanted), cores))
     except (TypeError, ValueError):
         return 1
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 DEFAULT_PROCESSES = 2
