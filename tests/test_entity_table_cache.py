@@ -63,3 +63,28 @@ def test_corrections_a_new_generation_and_damage_resolve_again(
     cache.write_bytes(b"not a pickle")
     assert "KH Brigades" in _table_names(root)  # damaged: resolved again
     assert len(resolved) == count + 2
+
+
+def test_the_library_keeps_no_reasons_and_finds_the_same_entities(tmp_path: Path) -> None:
+    """The reasons for joins are the CLI's (``entities show --why``, which resolves them
+    itself): a searcher's table leaves them out (32 MB at BBC ×32), and every form still
+    finds the entity it finds in the explained table."""
+    from briefreader.search.index.catalog import read_entity_forms
+    from briefreader.search.index.store import active_dir
+    from briefreader.text.entities import resolve_forms
+
+    root = make_workspace(tmp_path / "ws", sample=True)
+    update_index(Workspace(root))
+    folder = active_dir(root / "index")
+    assert folder is not None
+    explained = resolve_forms(read_entity_forms(folder, with_articles=True) or [])
+    library = Library.open(Workspace(root))
+    try:
+        table = library.entity_table()
+    finally:
+        library.close()
+    assert any(explained.why.values()) and not table.why and not table.apart
+    assert table.entities == explained.entities and table.keys == explained.keys
+    for form in [*explained.in_articles, *((*key, "") for key in explained.forms)]:
+        assert table.entity_of_form(*form) == explained.entity_of_form(*form), form
+    assert len(table.in_articles) <= len(explained.in_articles)

@@ -232,7 +232,9 @@ def test_the_index_command_keeps_them_for_the_first_reader(
     resolved: list[int] = []
     real = library_module.resolve_forms
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(library_module, "resolve_forms", lambda *a: resolved.append(1) or real(*a))
+        patch.setattr(
+            library_module, "resolve_forms", lambda *a, **k: resolved.append(1) or real(*a, **k)
+        )
         _facets(workspace)
     assert len(builds) == 1 and resolved == []
     assert main(["-w", str(workspace), "-v", "index"]) == 0  # nothing changed: nothing kept

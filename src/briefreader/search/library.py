@@ -334,7 +334,7 @@ class Library:
             corrections = load_corrections(corrections_path)
         except CorrectionError:
             corrections = None
-        table = resolve_forms(forms or [], corrections)
+        table = resolve_forms(forms or [], corrections, explained=False)  # the CLI explains
         if folder:
             write_entity_table_cache(folder, stamp, table)
         return table
