@@ -242,3 +242,23 @@ def test_articles_with_the_same_title_and_date_keep_one_order(tmp_path: Path) ->
         assert stored is not None and stored.newest_first() == catalog.newest_first()
     assert orders[0] == orders[1]
     assert [i for _, i in orders[0]] == ["a2020", "b2020", "c2020", "a", "b", "c"]
+
+
+def test_packed_forms_read_back_as_given() -> None:
+    from briefreader.search.index.catalog import PackedForms
+    from briefreader.text.entities.model import EntityMention, mention_forms
+
+    mentions = [
+        EntityMention("a1", 0, 9, "Al-Sudani", "PERSON", "Mohammed Shia Al-Sudani"),
+        EntityMention("a1", 20, 25, "Basra", "PLACE", "Basra"),
+        EntityMention("a1", 40, 49, "Al-Sudani", "PERSON", "Mohammed Shia Al-Sudani"),
+        EntityMention("a1", 60, 62, "UN", "ORG", "United Nations", shared=True),
+    ]
+    forms = tuple(mention_forms(mentions))
+    packed = PackedForms(forms)
+    assert packed.unpacked() == forms and tuple(packed) == forms and len(packed) == 3
+    assert [f.article_mentions for f in packed] == [(2,), (1,), (1,)]
+    assert [f.shared for f in packed] == [False, False, True] and packed[0] == forms[0]
+    catalog = Catalog()
+    catalog.put_article(ArticleSummary("a1", "T", "", "", "a1.txt", 1), packed)
+    assert catalog.forms["a1"] is packed  # kept packed until the catalog is written

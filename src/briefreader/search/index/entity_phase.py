@@ -45,6 +45,7 @@ from briefreader.search.index.analysed import (
 from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
+    PackedForms,
     read_pending_catalog,
     write_catalog,
 )
@@ -59,7 +60,6 @@ from briefreader.search.index.enrich import (
 from briefreader.search.index.merging import sparing_emptied, tiered_merge
 from briefreader.search.index.store import IndexUnavailable, open_active, write_lock
 from briefreader.search.index.workers import WorkerPool
-from briefreader.text.entities.model import EntityForm
 
 # A batch ends at this much text (or this many articles): about 15 CPU s of spaCy NER on one
 # core, the most a kill or a quit can lose; big enough for a process pool to pay for itself.
@@ -296,7 +296,7 @@ class _Phase:
                 for document in documents:
                     add_analysed(writes.writer, document)
                 extra = enrichments.get(article.id, Enrichment())
-                writes.articles.append((summarize(article), extra.forms))
+                writes.articles.append((summarize(article), PackedForms(extra.forms)))
         except BaseException:
             self._cancel()
             raise
@@ -341,7 +341,7 @@ class _Writes:
     """The phase's open writer and the articles written to it since the last commit."""
 
     writer: Any
-    articles: list[tuple[ArticleSummary, tuple[EntityForm, ...]]] = field(default_factory=list)
+    articles: list[tuple[ArticleSummary, PackedForms]] = field(default_factory=list)
 
 
 def _no_merge(writer: Any, segments: list[Any]) -> list[Any]:
