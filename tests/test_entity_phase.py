@@ -382,6 +382,7 @@ def test_an_edit_of_a_few_articles_gets_its_entities_in_its_one_commit(
     recognised = _counting_recognitions(monkeypatch)
     report = update_index(workspace, entities=False)  # the text phase alone, as the reader runs it
     assert report.updated == ["s01.txt"] and report.pending == 0 and recognised == ["s01"]
+    assert report.recognised_now == 1
     assert _pending(workspace) == set()
     assert _found(workspace, 'person:"gordon brown"') == 1  # found by entity at once
     assert _found(workspace, "person:sudani") == 6
@@ -399,6 +400,7 @@ def test_an_update_with_more_new_text_leaves_it_to_the_entity_phase(
     _edit(workspace, 2)
     report = update_index(workspace, entities=False)
     assert report.pending == 2 and _pending(workspace) == {"s01", "s02"}
+    assert report.recognised_now == 0
     assert _found(workspace, 'person:"gordon brown"') == 0 and _found(workspace, "harbour") == 6
     assert recognise_pending(workspace).recognised == 2
     assert _found(workspace, 'person:"gordon brown"') == 2
@@ -407,3 +409,15 @@ def test_an_update_with_more_new_text_leaves_it_to_the_entity_phase(
 def test_a_first_build_of_little_text_still_has_two_phases(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path, count=2)  # far below INLINE_ENTITY_CHARS
     assert update_index(workspace, entities=False).pending == 2
+
+
+def test_the_index_command_says_a_small_update_recognised_its_entities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = _workspace(tmp_path)
+    assert main(["-w", str(workspace.root), "index"]) == 0
+    _edit(workspace, 3)
+    capsys.readouterr()
+    assert main(["-w", str(workspace.root), "index"]) == 0
+    err = capsys.readouterr().err
+    assert "1 updated" in err and "entities recognised in 1 article (with the text)" in err

@@ -188,6 +188,9 @@ def print_report(report: IndexReport) -> None:
     )
     if report.entities is not None:
         console.print(entity_phase_line(report.entities), markup=False)
+    elif report.recognised_now:
+        recognised = counted(report.recognised_now, "article")
+        console.print(f"entities recognised in {recognised} (with the text)", markup=False)
     if verbosity() > 0 and report.timings:
         phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         console.print(f"timings: {phases}", markup=False)

@@ -108,6 +108,7 @@ class IndexReport:
     timings: dict[str, float] = field(default_factory=dict)
     changed_articles: frozenset[str] | None = frozenset()
     pending: int = 0  # articles left waiting for the entity phase
+    recognised_now: int = 0  # articles whose entities the text phase recognised (a small update)
     entities: EntityReport | None = None  # the entity phase's, when it ran in this call
 
     @property
@@ -370,7 +371,9 @@ def _apply(
         articles = [a for result in loaded for a in result.articles]
         timer = time.perf_counter()
         inline = INLINE_ENTITY_CHARS if incremental else 0
-        enrichments, pending = _text_phase_enrichments(enricher, articles, progress, inline)
+        enrichments, pending, report.recognised_now = _text_phase_enrichments(
+            enricher, articles, progress, inline
+        )
         report.timings["enrichment"] = time.perf_counter() - timer
         del articles  # the articles are freed one by one as they are written (``_drained``)
         if not _needs_writing(catalog, plan, loaded):
@@ -493,22 +496,23 @@ def _drained(items: list[_T]) -> Iterator[_T]:
 
 def _text_phase_enrichments(
     enricher: Enricher, articles: Sequence[Article], progress: ProgressFn, inline_chars: int = 0
-) -> tuple[dict[str, Enrichment], set[str]]:
-    """The enrichments the text phase writes, and the ids left pending for the entity phase:
-    a two-phase enricher gives what it has cached, and recognises the others now when their
-    text is at most ``inline_chars`` (a one-file edit: a second phase would cost a second
-    commit, most of such a run); any other enricher is run now."""
+) -> tuple[dict[str, Enrichment], set[str], int]:
+    """The enrichments the text phase writes, the ids left pending for the entity phase, and
+    how many articles a two-phase enricher recognised now: it gives what it has cached, and
+    recognises the others now when their text is at most ``inline_chars`` (a one-file edit:
+    a second phase would cost a second commit, most of such a run); any other enricher is
+    run now."""
     if not articles:
-        return {}, set()
+        return {}, set(), 0
     cached = getattr(enricher, "cached", None)
     if cached is None:  # it may read the passages' texts
-        return enricher([with_passage_texts(a) for a in articles], progress), set()
+        return enricher([with_passage_texts(a) for a in articles], progress), set(), 0
     found: dict[str, Enrichment] = cached(articles)
     waiting = [article for article in articles if article.id not in found]
     if waiting and sum(len(article.text) for article in waiting) <= inline_chars:
         found.update(enricher([with_passage_texts(a) for a in waiting], progress))
-        waiting = []
-    return found, {article.id for article in waiting}
+        return found, set(), len(waiting)
+    return found, {article.id for article in waiting}, 0
 
 
 def _staying_files(catalog: Catalog, plan: _Plan) -> dict[str, str]:
