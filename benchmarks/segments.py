@@ -4,7 +4,9 @@
 (``--keep`` leaves the workspaces; ``--reuse FOLDER`` redoes only the updates and queries there)
 
 Builds the BBC corpus ×scale once (``recogniser = "rules"``), copies the workspace for each
-merge policy (``tiered``: ours, ``whoosh``: Whoosh's default ``MERGE_SMALL``), makes the same
+merge policy (``tiered``: ours, ``merging.gathering_small`` over ``tiered_merge``; ``eager``:
+``tiered_merge`` alone, the small segments merged at every commit; ``whoosh``: Whoosh's
+default ``MERGE_SMALL``), makes the same
 ``--updates`` one-file changes to each copy (one ``update_index`` per change: seconds, CPU
 seconds and segment count after each), copies the tiered one once more and merges it into one
 segment (``updated-merged``, ``briefreader index --merge``: its seconds and CPU seconds), then
@@ -39,7 +41,8 @@ from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
 POLICIES: dict[str, Callable[[Any, list[Any]], list[Any]]] = {
-    "tiered": merging.tiered_merge,
+    "tiered": indexer.MERGE_POLICY,  # the indexer's: tiered, small segments gathered
+    "eager": merging.tiered_merge,  # tiered, small segments merged at every commit
     "whoosh": writing.MERGE_SMALL,
 }
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -10,6 +10,7 @@ from briefreader.search.index.catalog import (
     ArticleSummary,
     Catalog,
     FileEntry,
+    KnownCopy,
     StoredCatalog,
     read_catalog,
     read_entity_forms,
@@ -262,3 +263,33 @@ def test_packed_forms_read_back_as_given() -> None:
     catalog = Catalog()
     catalog.put_article(ArticleSummary("a1", "T", "", "", "a1.txt", 1), packed)
     assert catalog.forms["a1"] is packed  # kept packed until the catalog is written
+
+
+def test_known_copies_are_written_changed_and_dropped(tmp_path: Path) -> None:
+    catalog = _two_articles()
+    copy = KnownCopy(10, 21, "hash", "duplicate: same content as a.txt (indexed once)", "a.txt")
+    catalog.put_copy("c.txt", copy)
+    catalog.put_copy("d.txt", copy._replace(mtime_ns=22))
+    write_catalog(tmp_path, catalog)  # a complete write
+    read = read_catalog(tmp_path)
+    assert read is not None and read.copies == {"c.txt": copy, "d.txt": copy._replace(mtime_ns=22)}
+    read.put_copy("c.txt", copy)  # the same: nothing to write
+    assert not read.changed_copies
+    read.drop_copy("d.txt")
+    read.put_copy("e.txt", copy._replace(original="b.txt"))
+    write_catalog(tmp_path, read)  # only the changes
+    again = read_catalog(tmp_path)
+    assert again is not None and sorted(again.copies) == ["c.txt", "e.txt"]
+    assert again.copies["e.txt"].original == "b.txt"
+
+
+def test_a_catalog_from_before_copies_were_kept_reads_with_none(tmp_path: Path) -> None:
+    import sqlite3
+
+    write_catalog(tmp_path, _two_articles())
+    with sqlite3.connect(tmp_path / "catalog.db") as db:
+        db.execute("DROP TABLE copies")
+    catalog = read_catalog(tmp_path)
+    assert (
+        catalog is not None and catalog.copies == {} and sorted(catalog.files) == ["a.txt", "b.txt"]
+    )

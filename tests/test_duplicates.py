@@ -109,3 +109,73 @@ def test_a_copy_of_an_indexed_article_found_in_a_later_run(tmp_path: Path, capsy
     said = _index(root, capsys)
     assert "later.txt: duplicate: same text as a.txt (indexed once)" in said
     assert _titles(root, capsys) == ["a.txt"]
+
+
+def _run_recording_reads(root: Path, capsys, monkeypatch) -> tuple[str, list[str]]:
+    """Index, and the names of the files the run hashed or parsed."""
+    from briefreader.search.index import indexer
+
+    read: list[str] = []
+    real_load, real_hash = indexer.load_file, indexer._hash
+    monkeypatch.setattr(indexer, "load_file", lambda p, *a: read.append(p.name) or real_load(p, *a))
+    monkeypatch.setattr(indexer, "_hash", lambda p: read.append(Path(p).name) or real_hash(p))
+    return _index(root, capsys), read
+
+
+def test_remembered_copies_are_neither_hashed_nor_parsed_again(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A copy of the bytes and a copy of the text are remembered by the run that finds them:
+    the next runs report them from the catalog without opening them."""
+    crlf = TEXT.replace("\n", "\r\n").encode()
+    root = make_workspace(
+        tmp_path, {"a.txt": TEXT, "copy.txt": TEXT, "b-crlf.txt": crlf, "c.txt": "Other\n\nx y"}
+    )
+    _index(root, capsys)
+    for round_number in range(2):
+        (root / "articles" / "c.txt").write_text(f"Other\n\nx y {round_number}", encoding="utf-8")
+        said, read = _run_recording_reads(root, capsys, monkeypatch)
+        assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+        assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+        assert "2 skipped" in said
+        assert sorted(set(read)) == ["c.txt"]
+    assert _titles(root, capsys) == ["a.txt", "c.txt"]
+
+
+def test_an_edited_original_has_its_copies_read_again(tmp_path: Path, capsys, monkeypatch) -> None:
+    crlf = TEXT.replace("\n", "\r\n").encode()
+    root = make_workspace(tmp_path, {"a.txt": TEXT, "copy.txt": TEXT, "b-crlf.txt": crlf})
+    _index(root, capsys)
+    (root / "articles" / "a.txt").write_text("Budget agreed\n\nThe council agreed.", "utf-8")
+    said, read = _run_recording_reads(root, capsys, monkeypatch)
+    assert "duplicate: same content as" not in said
+    assert "copy.txt: duplicate: same text as b-crlf.txt (indexed once)" in said  # by name
+    assert {"a.txt", "copy.txt", "b-crlf.txt"} <= set(read)
+    assert _titles(root, capsys) == ["a.txt", "b-crlf.txt"]
+
+
+def test_an_edited_or_removed_copy_is_forgotten(tmp_path: Path, capsys) -> None:
+    from briefreader.search.index.catalog import read_catalog
+    from briefreader.search.index.store import active_dir
+
+    root = make_workspace(tmp_path, {"a.txt": TEXT, "copy.txt": TEXT, "twin.txt": TEXT})
+    _index(root, capsys)
+    known = read_catalog(active_dir(root / "index"))
+    assert known is not None and sorted(known.copies) == ["copy.txt", "twin.txt"]
+    (root / "articles" / "copy.txt").write_text("A new story\n\nSomething else happened.")
+    (root / "articles" / "twin.txt").unlink()
+    said = _index(root, capsys)
+    assert "duplicate" not in said
+    assert _titles(root, capsys) == ["a.txt", "copy.txt"]
+    known = read_catalog(active_dir(root / "index"))
+    assert known is not None and known.copies == {}
+
+
+def test_a_rebuild_finds_the_copies_again(tmp_path: Path, capsys) -> None:
+    root = make_workspace(tmp_path, {"a.txt": TEXT, "copy.txt": TEXT})
+    _index(root, capsys)
+    capsys.readouterr()
+    assert main(["-w", str(root), "index", "--rebuild"]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert _titles(root, capsys) == ["a.txt"]

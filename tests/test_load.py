@@ -324,3 +324,35 @@ def test_scanned_files_are_named_as_relative_name_names_them(tmp_path: Path) -> 
     relatives = [item.relative for item in found]
     assert relatives == sorted(relatives, key=lambda name: name.split("/"))  # by their parts
     assert relatives.index("a/x.txt") < relatives.index("a-b/y.txt") < relatives.index("a.txt")
+
+
+def test_the_listing_is_in_path_order_with_each_kind_of_entry_judged(tmp_path: Path) -> None:
+    """Folders depth first at their name's place, every supported suffix in any case, no
+    suffix, hidden entries left out; a linked folder, a pipe and other types reported."""
+    root = tmp_path / "articles"
+    (root / "a" / "deep").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    (root / "elsewhere").mkdir()
+    for name in ("a-c.txt", "a/b.TXT", "a/deep/z.Md", "b", "c.", "d.html", "e.PNG", ".h.txt"):
+        (root / name).write_text("Title\n\n" + BODY)
+    (root / ".hidden" / "x.txt").write_text("x")
+    (root / "elsewhere" / "y.txt").write_text("y")
+    os.symlink(root / "elsewhere", root / "linked")
+    os.mkfifo(root / "pipe.txt")
+    (root / "caf\udce9.txt").write_bytes(b"Title\n\n" + BODY.encode())  # not UTF-8
+    found, skipped = scan_article_files(root, default_options())
+    assert [f.relative for f in found] == [
+        "a/b.TXT",
+        "a/deep/z.Md",
+        "a-c.txt",
+        "b",
+        "c.",
+        "caf\\xe9.txt",
+        "d.html",
+        "elsewhere/y.txt",
+    ]
+    assert all(os.path.isfile(f.entry.path) for f in found)
+    reasons = {s.path: s.reason for s in skipped}
+    assert set(reasons) == {"e.PNG", "linked", "pipe.txt"}
+    assert "unsupported file type '.PNG'" in reasons["e.PNG"]
+    assert "linked folder" in reasons["linked"] and "not a regular file" in reasons["pipe.txt"]

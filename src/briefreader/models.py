@@ -108,10 +108,12 @@ class Article:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file the loader did not turn into articles, and why (shown to the user)."""
+    """A file the loader did not turn into articles, and why (shown to the user); for a
+    duplicate, the indexed file it repeats."""
 
     path: str
     reason: str
+    original: str = ""
 
 
 @dataclass(frozen=True)

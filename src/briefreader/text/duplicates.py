@@ -5,8 +5,9 @@ in it has the title and text (whitespace and case aside) of an indexed article t
 an article of a file loaded before it in the same run (files load in path order, so the first
 name wins). A
 file with only some articles seen before keeps the others, with a notice. A copy is skipped
-with the reason, like any other file: it is read again on each run, and indexed once the file
-it copies is gone.
+with the reason, like any other file. The index remembers it: the next run skips it again
+without reading it while it and the file it copies stay as they are, and indexes it once that
+file is gone.
 """
 
 from __future__ import annotations
@@ -83,4 +84,4 @@ def _copy_of(result: LoadResult, original: str, how: str) -> LoadResult:
 
 def copy_skipped(path: str, original: str, how: str = "same content as") -> Skipped:
     """Why the file at ``path`` is not indexed: a copy of ``original``."""
-    return Skipped(path, f"duplicate: {how} {original} (indexed once)")
+    return Skipped(path, f"duplicate: {how} {original} (indexed once)", original)
