@@ -4,9 +4,9 @@
 (``--keep`` leaves the workspaces; ``--reuse FOLDER`` redoes only the updates and queries there)
 
 Builds the BBC corpus ×scale once (``recogniser = "rules"``), copies the workspace for each
-merge policy (``tiered``: ours, ``merging.gathering_small`` over ``tiered_merge``; ``eager``:
-``tiered_merge`` alone, the small segments merged at every commit; ``whoosh``: Whoosh's
-default ``MERGE_SMALL``), makes the same
+merge policy (``tiered``: ours; ``gathered``: ours with up to ``SMALL_SEGMENTS`` small
+segments left unmerged, ``gathering_small``; ``whoosh``: Whoosh's default ``MERGE_SMALL``),
+makes the same
 ``--updates`` one-file changes to each copy (one ``update_index`` per change: seconds, CPU
 seconds and segment count after each), copies the tiered one once more and merges it into one
 segment (``updated-merged``, ``briefreader index --merge``: its seconds and CPU seconds), then
@@ -40,9 +40,37 @@ from briefreader.search.index import full_merge, indexer, merging
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 
+SMALL_SEGMENTS = 4  # the small segments the ``gathered`` policy lets wait
+
+
+def gathers(sizes: Sequence[int], new_documents: int, limit: int = SMALL_SEGMENTS) -> bool:
+    """Does a commit of ``new_documents`` leave the segments of ``sizes`` (live documents)
+    as they are, the empty ones aside: it is small (tier 0), at most ``limit`` small
+    segments exist with it, and no two larger ones share a tier."""
+    if merging.tier(new_documents) > 0:
+        return False
+    tiers = [merging.tier(size) for size in sizes if size > 0]
+    larger = [level for level in tiers if level > 0]
+    return tiers.count(0) + 1 <= limit and len(larger) == len(set(larger))
+
+
+def gathering_small(policy: Any, limit: int = SMALL_SEGMENTS) -> Any:
+    """``policy`` with small commits gathered (tried, not adopted: docs/scale.md): a small
+    commit keeps its own segment until ``limit`` small segments wait, and the next one
+    merges them all (``gathers``)."""
+
+    def merge(writer: Any, segments: list[Any]) -> list[Any]:
+        sizes = [segment.doc_count() for segment in segments]
+        if gathers(sizes, writer.docnum, limit):
+            return [segment for segment, size in zip(segments, sizes, strict=True) if size]
+        return policy(writer, segments)
+
+    return merge
+
+
 POLICIES: dict[str, Callable[[Any, list[Any]], list[Any]]] = {
-    "tiered": indexer.MERGE_POLICY,  # the indexer's: tiered, small segments gathered
-    "eager": merging.tiered_merge,  # tiered, small segments merged at every commit
+    "tiered": merging.tiered_merge,
+    "gathered": gathering_small(merging.tiered_merge),
     "whoosh": writing.MERGE_SMALL,
 }
 RESULTS = Path(__file__).resolve().parent / "results"

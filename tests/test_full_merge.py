@@ -14,7 +14,7 @@ import pytest
 from briefreader.cli import main
 from briefreader.search.index import full_merge
 from briefreader.search.index.indexer import update_index
-from briefreader.search.index.merging import SMALL_SEGMENTS, most_segments
+from briefreader.search.index.merging import max_segments
 from briefreader.search.index.store import active_dir
 from briefreader.workspace import Workspace
 from tests.test_merging import (
@@ -43,12 +43,12 @@ def test_twenty_updates_then_index_merge_leave_one_segment(
     ws = _corpus(tmp_path / "ws", FILES)
     update_index(ws)
     counts = _update_one_file_at_a_time(ws, 20)
-    assert max(counts) <= most_segments(DOCUMENTS) and counts[-1] == 1 + SMALL_SEGMENTS, counts
+    assert max(counts) <= max_segments(DOCUMENTS) == 2 and counts[-1] == 2, counts
     before = {q: _hits(ws, q) for q in ("harbour", "correction", "marker37", "dredge OR ferry")}
-    assert "merged" not in _cli(capsys, ws)  # not asked, not cheap enough: the segments stay
-    assert _segments(ws) == counts[-1]
+    assert "merged" not in _cli(capsys, ws)  # not asked, not cheap enough: two segments stay
+    assert _segments(ws) == 2
     said = _cli(capsys, ws, "--merge")
-    assert f"merged {counts[-1]} segments into 1" in said, said
+    assert "merged 2 segments into 1" in said, said
     assert _segments(ws) == 1
     assert {q: _hits(ws, q) for q in before} == before
     assert "one segment already, nothing to merge" in _cli(capsys, ws, "--merge")
@@ -121,12 +121,7 @@ print("merged", flush=True)
 """
 
 
-def test_kill_during_a_full_merge_keeps_the_previous_generation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from briefreader.search.index import indexer, merging
-
-    monkeypatch.setattr(indexer, "MERGE_POLICY", merging.tiered_merge)  # two segments, not 4
+def test_kill_during_a_full_merge_keeps_the_previous_generation(tmp_path: Path) -> None:
     ws = _corpus(tmp_path / "ws", FILES)
     update_index(ws)
     _update_one_file_at_a_time(ws, 3)

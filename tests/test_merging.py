@@ -7,7 +7,6 @@ import random
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,8 @@ from briefreader.search.index.entity_phase import recognise_pending
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.merging import (
     DEFERRED_SEGMENTS,
-    SMALL_SEGMENTS,
     deferring,
-    gathering_small,
-    gathers,
     max_segments,
-    most_segments,
     segment_count,
     segments_to_merge,
     tier,
@@ -93,66 +88,21 @@ def test_new_segment_takes_in_its_tier_and_cascades() -> None:
     assert segments_to_merge([5_000, 150, 95, 8], 3, floor=1) == [1, 2, 3]  # 11 -> 106 -> 256
 
 
-def test_small_commits_gather_until_the_limit() -> None:
-    assert gathers([50_000, 40], 12)  # one small segment beside the new one
-    assert gathers([50_000, 40, 0, 30], 2, limit=3)  # an emptied segment does not count
-    assert gathers([50_000, 40, 8, 30], 2, limit=4)  # the fourth small one
-    assert not gathers([50_000, 40, 8, 30, 9], 2, limit=4)  # a fifth: merge
-    assert not gathers([50_000, 40], 300)  # a commit above the floor merges as before
-    assert not gathers([50_000, 700, 800, 4], 3)  # two larger ones share a tier
-
-
-def test_a_gathering_commit_keeps_the_segments_but_drops_the_emptied() -> None:
-    merged: list[int] = []
-
-    def policy(writer: object, segments: list[_Segment]) -> list[_Segment]:
-        merged.append(len(segments))
-        return segments[:1]
-
-    class _Writer:
-        docnum = 5
-
-    merge = gathering_small(policy, limit=3)
-    few = [_Segment(50_000), _Segment(40), _Segment(0)]
-    assert merge(_Writer(), few) == few[:2] and not merged
-    many = [*few, _Segment(12), _Segment(7)]  # a fourth small one with the new one
-    assert merge(_Writer(), many) == many[:1] and merged == [5]
-
-
-def _simulated_commits(seed: int, gathered: bool) -> Iterator[list[int]]:
-    """The live documents per segment after each of 2,000 commits of 1-30 documents, each
-    deleting as many from a random segment (the file's old version)."""
-    rng = random.Random(seed)
+def test_simulated_updates_keep_one_segment_per_tier() -> None:
+    """2,000 commits of 1-30 documents, each deleting as many from a random segment (the
+    file's old version): after every commit, no two segments share a tier."""
+    rng = random.Random(7)
     sizes = [20_000]
     for _ in range(2_000):
         new = rng.randint(1, 30)
         old = rng.randrange(len(sizes))
         sizes[old] = max(sizes[old] - new, 0)
-        if gathered and gathers(sizes, new):
-            sizes = [size for size in sizes if size] + [new]
-        else:
-            chosen = set(segments_to_merge(sizes, new))
-            merged = new + sum(sizes[i] for i in chosen)
-            sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [merged]
-        yield sizes
-
-
-def test_simulated_updates_keep_one_segment_per_tier() -> None:
-    """After every commit of the tiered policy, no two segments share a tier."""
-    for sizes in _simulated_commits(7, gathered=False):
+        chosen = set(segments_to_merge(sizes, new))
+        merged = new + sum(sizes[i] for i in chosen)
+        sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [merged]
         tiers = [tier(size) for size in sizes]
         assert len(tiers) == len(set(tiers)), sizes
         assert len(sizes) <= max_segments(sum(sizes)), sizes
-
-
-def test_simulated_gathered_updates_stay_within_the_bound() -> None:
-    """After every commit under ``gathering_small``: at most ``SMALL_SEGMENTS`` small
-    segments, no two larger ones in a tier, ``most_segments`` in all."""
-    for sizes in _simulated_commits(11, gathered=True):
-        tiers = [tier(size) for size in sizes]
-        larger = [level for level in tiers if level > 0]
-        assert tiers.count(0) <= SMALL_SEGMENTS and len(larger) == len(set(larger)), sizes
-        assert len(sizes) <= most_segments(sum(sizes)), sizes
 
 
 def test_twenty_one_file_updates_leave_a_bounded_segment_count(tmp_path: Path) -> None:
@@ -160,9 +110,7 @@ def test_twenty_one_file_updates_leave_a_bounded_segment_count(tmp_path: Path) -
     update_index(ws)
     assert _segments(ws) == 1
     counts = _update_one_file_at_a_time(ws, 20)
-    # Each update adds a small segment; the fourth small one is merged by the next update.
-    assert counts == [2, 3, 4, 5] * 5, counts
-    assert max(counts) <= most_segments(DOCUMENTS) == max_segments(DOCUMENTS) - 1 + SMALL_SEGMENTS
+    assert max(counts) <= max_segments(DOCUMENTS) == 2, counts
     fresh = _corpus(tmp_path / "fresh", 0)
     for path in ws.articles_dir.iterdir():
         (fresh.articles_dir / path.name).write_bytes(path.read_bytes())
@@ -242,7 +190,7 @@ def test_kill_during_the_entity_phase_merge_leaves_an_index_that_opens(tmp_path:
     report = update_index(ws)
     assert not report.updated and report.entities and report.entities.recognised == 1
     assert _hits(ws, "correction") == after_text_phase
-    assert _segments(ws) <= most_segments(60)
+    assert _segments(ws) <= 2
 
 
 def test_kill_during_a_one_commit_update_merge_loses_only_that_update(tmp_path: Path) -> None:
@@ -252,7 +200,7 @@ def test_kill_during_a_one_commit_update_merge_loses_only_that_update(tmp_path: 
     report = update_index(ws)
     assert report.updated == ["s002.txt"] and report.entities is None  # entities inline
     assert _hits(ws, "correction") == sorted([*before, ("s002", "s002:p1")])
-    assert _segments(ws) <= most_segments(60)
+    assert _segments(ws) <= 2
 
 
 class _Segment:

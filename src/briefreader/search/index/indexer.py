@@ -50,7 +50,7 @@ from briefreader.search.index.enrich import (
     load_options_for,
     remove_legacy_cache,
 )
-from briefreader.search.index.merging import deferring, gathering_small, tiered_merge
+from briefreader.search.index.merging import deferring, tiered_merge
 from briefreader.search.index.pending import mark_reanchor_pending, reanchor_pending
 from briefreader.search.index.schema import SCHEMA_VERSION
 from briefreader.search.index.store import (
@@ -87,7 +87,7 @@ INLINE_ENTITY_CHARS = 20_000
 WRITER_LIMIT_MB = 128  # MB of postings in memory (TermPool measures them) before a spill
 # How a commit merges segments (``search/index/merging.py``); benchmarks/segments.py swaps in
 # Whoosh's own ``MERGE_SMALL`` to compare.
-MERGE_POLICY: Callable[[Any, list[Any]], list[Any]] = gathering_small(tiered_merge)
+MERGE_POLICY: Callable[[Any, list[Any]], list[Any]] = tiered_merge
 
 
 @dataclass

@@ -11,9 +11,7 @@ commit writes takes in every existing segment of its own tier or a lower one, an
 so as it grows into a higher tier (segments that deletions moved into a tier another one holds
 are merged too). After any commit no two segments share a tier, so an index of ``n``
 documents has at most ``log10(n / TIER_FLOOR) + 2`` segments (``max_segments``); a one-file
-update rewrites only the small segments below it (and with ``gathering_small``, the index
-updates' policy, only every ``SMALL_SEGMENTS``-th one does: up to that many small segments
-wait, ``most_segments``); a segment whose documents were mostly
+update rewrites only the small segments below it; a segment whose documents were mostly
 deleted drops to a lower tier and is merged away, which also drops its deleted documents.
 The merge happens inside Whoosh's commit: until the new table of contents is written,
 readers (and a process killed mid-merge) keep the old segments. An update's text phase
@@ -42,8 +40,6 @@ TIER_FLOOR = 300
 # The small segments a text-phase commit leaves unmerged when the entity phase follows
 # (``deferring``).
 DEFERRED_SEGMENTS = 4
-# The small segments (tier 0) a small commit leaves unmerged (``gathering_small``).
-SMALL_SEGMENTS = 4
 
 
 def tier(documents: int, factor: int = TIER_FACTOR, floor: int = TIER_FLOOR) -> int:
@@ -95,40 +91,6 @@ def tiered_merge(writer: Any, segments: list[Any]) -> list[Any]:
         finally:
             reader.close()
     return [segment for i, segment in enumerate(segments) if i not in chosen]
-
-
-def gathers(sizes: Sequence[int], new_documents: int, limit: int = SMALL_SEGMENTS) -> bool:
-    """Does a commit of ``new_documents`` leave the segments of ``sizes`` (live documents)
-    as they are, the empty ones aside: it is small (tier 0), at most ``limit`` small
-    segments exist with it, and no two larger ones share a tier."""
-    if tier(new_documents) > 0:
-        return False
-    tiers = [tier(size) for size in sizes if size > 0]
-    larger = [level for level in tiers if level > 0]
-    return tiers.count(0) + 1 <= limit and len(larger) == len(set(larger))
-
-
-def gathering_small(policy: Any, limit: int = SMALL_SEGMENTS) -> Any:
-    """``policy`` for the commits of index updates: a small commit (a one-file update) keeps
-    its own segment until ``limit`` small segments wait; the next one merges them all
-    (``gathers``). Folding the small segments into every commit rewrote them each time,
-    most of the commit (0.3 of 1.26 s per one-file update at BBC ×32, growing with each
-    update); a query pays for each small segment only its term lookups. Segments whose
-    documents were all deleted are dropped either way (nothing to copy)."""
-
-    def merge(writer: Any, segments: list[Any]) -> list[Any]:
-        sizes = [segment.doc_count() for segment in segments]
-        if gathers(sizes, writer.docnum, limit):
-            return [segment for segment, size in zip(segments, sizes, strict=True) if size]
-        return policy(writer, segments)
-
-    return merge
-
-
-def most_segments(documents: int, limit: int = SMALL_SEGMENTS) -> int:
-    """The most segments ``gathering_small(tiered_merge)`` leaves for ``documents`` live
-    documents: one per tier above the first, and ``limit`` small ones."""
-    return max_segments(documents) - 1 + limit
 
 
 def deferring(policy: Any, limit: int = DEFERRED_SEGMENTS) -> Any:
