@@ -158,7 +158,7 @@ def recognise_pending(
     enricher = enricher if enricher is not None else default_enricher(workspace)
     with write_lock(workspace.index_dir, report.notices):
         try:
-            ix, stored = open_active(workspace.index_dir, read_pending_catalog)
+            ix, stored = open_active(workspace.index_dir, read_pending_catalog, mapped=False)
         except IndexUnavailable:
             return report  # nothing indexed: nothing to recognise
         catalog = stored

@@ -67,7 +67,7 @@ def _segments(ix: Any) -> tuple[int, int]:
 def segment_figures(workspace: Workspace) -> tuple[int, int]:
     """Segments and live documents of the workspace's active index ((0, 0) if none)."""
     try:
-        ix, _ = open_active(workspace.index_dir, lambda folder: None)
+        ix, _ = open_active(workspace.index_dir, lambda folder: None, mapped=False)
     except IndexUnavailable:
         return 0, 0
     return _segments(ix)
@@ -97,7 +97,7 @@ def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> 
     started, cpu = time.perf_counter(), _cpu_seconds()
     with write_lock(workspace.index_dir, report.notices):
         try:
-            ix, catalog = open_active(workspace.index_dir, read_catalog)
+            ix, catalog = open_active(workspace.index_dir, read_catalog, mapped=False)
         except IndexUnavailable:
             return report
         report.segments_before, report.documents = _segments(ix)
