@@ -250,7 +250,7 @@ def _open_or_create(
     """Open the active index for an update, or create a fresh one (first run/rebuild/broken)."""
     if not rebuild:
         try:
-            ix, catalog = open_active(index_root, _files_of_catalog, mapped=False)
+            ix, catalog = open_active(index_root, _files_of_catalog)
             if catalog is None or catalog.generation != ix.latest_generation():
                 report.notices.append("index catalog was out of date; recovered it from the index")
                 catalog = catalog_from_index(ix)
@@ -261,7 +261,7 @@ def _open_or_create(
     else:
         report.rebuilt = "rebuild requested"
     folder = new_index_dir(index_root)
-    return open_index(folder, mapped=False), Catalog(schema_version=SCHEMA_VERSION), True
+    return open_index(folder), Catalog(schema_version=SCHEMA_VERSION), True
 
 
 def _files_of_catalog(folder: Path) -> Catalog | None:

@@ -69,10 +69,11 @@ C = TypeVar("C", Catalog, StoredCatalog)
 
 
 def open_index(folder: Path, *, mapped: bool = True) -> whoosh_index.Index:
-    """Open the Whoosh index in ``folder``. A reader maps its segments into memory
-    (``mapped``: only the pages its searches touch are read); an index run reads them with
-    system calls instead, for it reads every stored article or posting once (the entity
-    phase, a merge), and their mapped pages stayed in its resident memory to the end."""
+    """Open the Whoosh index in ``folder``. Readers and one-file updates map its segments
+    into memory (``mapped``: only the pages they touch are read, without a system call per
+    read); the entity phase and the full merge read them with system calls instead, for they
+    read every stored article or every posting once, and the mapped pages stayed in their
+    resident memory to the end (a full merge at BBC ×32: 685 MB peak RSS mapped, 407 not)."""
     return FileStorage(str(folder), supports_mmap=mapped).open_index()
 
 
@@ -80,8 +81,8 @@ def open_active(
     index_root: Path, open_catalog: Callable[[Path], C | None], *, mapped: bool = True
 ) -> tuple[whoosh_index.Index, C | None]:
     """Open the active index and its catalog (read with ``open_catalog``: ``read_catalog``
-    for the indexer, ``StoredCatalog.open`` for readers); an index run passes ``mapped``
-    False (``open_index``).
+    for the indexer, ``StoredCatalog.open`` for readers); the entity phase and the full
+    merge pass ``mapped`` False (``open_index``).
 
     Raises:
         IndexUnavailable: no index yet, a corrupt index, or one from another schema version.
