@@ -179,3 +179,23 @@ def test_a_rebuild_finds_the_copies_again(tmp_path: Path, capsys) -> None:
     said = " ".join(capsys.readouterr().err.split())
     assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
     assert _titles(root, capsys) == ["a.txt"]
+
+
+def test_a_text_copy_of_two_files_is_read_again_when_either_changes(tmp_path: Path, capsys) -> None:
+    """A file whose two articles repeat two indexed files is not remembered against the
+    first alone: once the second file goes, its article is indexed from the copy."""
+    from tests.test_index_ids import TWO_PART
+
+    lines = TWO_PART.read_text(encoding="utf-8").splitlines(keepends=True)
+    first, second = "".join(lines[:75]), "".join(lines[75:])
+    root = make_workspace(
+        tmp_path, {"a_first.txt": first, "b_second.txt": second, "z_both.txt": "".join(lines)}
+    )
+    for _ in range(2):
+        assert "z_both.txt: duplicate: same text as a_first.txt" in _index(root, capsys)
+    assert _titles(root, capsys) == ["a_first.txt", "b_second.txt"]
+    (root / "articles" / "b_second.txt").unlink()
+    said = _index(root, capsys)
+    assert "z_both.txt: duplicate" not in said
+    assert "is the same text as in a_first.txt: indexed once" in said
+    assert _titles(root, capsys) == ["a_first.txt", "z_both.txt"]

@@ -109,7 +109,8 @@ class Article:
 @dataclass(frozen=True)
 class Skipped:
     """A file the loader did not turn into articles, and why (shown to the user); for a
-    duplicate, the indexed file it repeats."""
+    duplicate of one indexed file, that file (empty when its articles repeat several: the
+    index remembers a copy only while its one original stays)."""
 
     path: str
     reason: str

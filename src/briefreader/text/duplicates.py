@@ -63,7 +63,9 @@ def _without_copies(
         return _copy_of(result, original, "same content as")
     fresh = [a for a in result.articles if text_fingerprint(a) not in by_text]
     if not fresh:
-        return _copy_of(result, by_text[text_fingerprint(result.articles[0])], "same text as")
+        originals = [by_text[text_fingerprint(article)] for article in result.articles]
+        # Remembered (a run may skip it unread) only while its one original stays.
+        return _copy_of(result, originals[0], "same text as", len(set(originals)) == 1)
     notices = result.notices
     for article in result.articles:
         if article not in fresh:
@@ -77,8 +79,10 @@ def _without_copies(
     return replace(result, articles=tuple(fresh), notices=notices)
 
 
-def _copy_of(result: LoadResult, original: str, how: str) -> LoadResult:
+def _copy_of(result: LoadResult, original: str, how: str, one_original: bool = True) -> LoadResult:
     skipped = copy_skipped(result.path, original, how)
+    if not one_original:
+        skipped = replace(skipped, original="")
     return LoadResult(result.path, skipped=skipped, notices=result.notices)
 
 
