@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.segments import gathering_small, gathers
-
-
-class _Segment:
-    def __init__(self, documents: int) -> None:
-        self.documents = documents
-
-    def doc_count(self) -> int:
-        return self.documents
+from tests.test_merging import _Segment
 
 
 class _Writer:
