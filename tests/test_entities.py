@@ -327,6 +327,23 @@ def test_damaged_cache_is_ignored_and_replaced(tmp_path: Path) -> None:
     assert second.cached == 1 and second.mentions == first.mentions
 
 
+def test_the_cache_says_which_articles_it_holds_without_reading_them(tmp_path: Path) -> None:
+    from briefreader.text.entities.extract import EntityCache, cache_key, cached_ids
+
+    cache_path = tmp_path / "entities-cache.db"
+    choice = choose_recogniser({"recogniser": "rules"})
+    many = [make_article(f"Story {n}. {SUDANI}", article_id=f"s{n}") for n in range(1200)]
+    extract_entities(many[::2], cache_path, choice=choice)  # more keys than one query takes
+    cache = EntityCache.open(cache_path)
+    cache.put(cache_key(many[1], choice.recogniser.id), [])  # not saved yet: held, and counted
+    try:
+        found = cached_ids(many, cache, choice.recogniser.id)
+    finally:
+        cache.close()
+    assert found == {a.id for a in many[::2]} | {"s1"}
+    assert cached_ids(many, EntityCache.open(None), choice.recogniser.id) == set()
+
+
 def test_payload_round_trip() -> None:
     from briefreader.text.entities import from_payload, payload_recogniser, to_payload
 

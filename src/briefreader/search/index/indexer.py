@@ -36,6 +36,7 @@ from briefreader.search.index.catalog import (
     Catalog,
     FileEntry,
     KnownCopy,
+    PackedForms,
     read_catalog,
     read_paths_with_titles,
     read_titles,
@@ -423,7 +424,7 @@ def _apply(
 ) -> None:
     """Parse changed files, write their documents, delete removed ones, commit (parsing
     and analysis in worker processes for a large run). An ``incremental`` run of an existing
-    index with little new text recognises its entities now (``_text_phase_enrichments``)."""
+    index with little new text recognises its entities now (``_text_phase_entities``)."""
     workers = default_workers(len(plan.to_load), report.notices)
     with WorkerPool(workers, report.notices) as pool:
         timer = time.perf_counter()
@@ -441,16 +442,16 @@ def _apply(
         articles = [a for result in loaded for a in result.articles]
         timer = time.perf_counter()
         inline = INLINE_ENTITY_CHARS if incremental else 0
-        enrichments, pending, report.recognised_now = _text_phase_enrichments(
-            enricher, articles, progress, inline
-        )
-        report.timings["enrichment"] = time.perf_counter() - timer
-        del articles  # the articles are freed one by one as they are written (``_drained``)
-        if not _needs_writing(catalog, plan, loaded):
-            report.skipped.extend(result.skipped for result in loaded if result.skipped)
-            return
-        report.touched = _touched_ids(catalog, plan, loaded)
-        _write(ix, catalog, plan, loaded, (enrichments, pending), report, progress, pool)
+        with _reading_cache(enricher):
+            entities = _text_phase_entities(enricher, articles, progress, inline)
+            report.recognised_now = entities.recognised
+            report.timings["enrichment"] = time.perf_counter() - timer
+            del articles  # the articles are freed one by one as they are written (``_drained``)
+            if not _needs_writing(catalog, plan, loaded):
+                report.skipped.extend(result.skipped for result in loaded if result.skipped)
+                return
+            report.touched = _touched_ids(catalog, plan, loaded)
+            _write(ix, catalog, plan, loaded, entities, report, progress, pool)
 
 
 def _write(
@@ -458,7 +459,7 @@ def _write(
     catalog: Catalog,
     plan: _Plan,
     loaded: list[Any],
-    enriched: tuple[dict[str, Enrichment], set[str]],
+    entities: _TextPhaseEntities,
     report: IndexReport,
     progress: ProgressFn,
     pool: WorkerPool,
@@ -476,19 +477,23 @@ def _write(
         for result in loaded:  # all first: a freed id may go to a file that comes earlier
             _delete_file(writer, catalog, result.path)
         count = len(loaded)
-        enrichments, pending = enriched
+        in_flight: dict[str, Enrichment] = {}  # files handed to the pool, not yet written
 
         def group_of(result: Any) -> Group:
-            return [(a, enrichments.get(a.id, Enrichment())) for a in result.articles]
+            found = entities.of(result.articles)
+            in_flight.update(found)
+            return [(a, found.get(a.id, Enrichment())) for a in result.articles]
 
         analysed = analysed_groups(_drained(loaded), group_of, pool)
         for done, (result, documents) in enumerate(analysed, start=1):
+            found = {a.id: in_flight.pop(a.id, Enrichment()) for a in result.articles}
+            enriched = (found, entities.pending)
             _index_result(writer, catalog, (result, documents), plan, enriched, report, existed)
             progress("indexing", done, count)
         pool.close()  # its processes are idle from here: their memory goes before the commit
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
-        _commit(writer, progress, entity_phase_follows=bool(pending))
+        _commit(writer, progress, entity_phase_follows=bool(entities.pending))
         report.timings["commit"] = time.perf_counter() - timer
     except BaseException:
         writer.cancel()
@@ -565,25 +570,63 @@ def _drained(items: list[_T]) -> Iterator[_T]:
         yield items.pop()
 
 
-def _text_phase_enrichments(
+@dataclass
+class _TextPhaseEntities:
+    """The entities the text phase writes with each article. ``now``: recognised in this run
+    (a one-phase enricher's, or a small update's); with a two-phase enricher, the others come
+    from its entity cache (``cached``) one file at a time as each is written (read all at
+    once, a rebuild at BBC ×32 held 1.2 GB more), and those not found are ``pending`` for the
+    entity phase."""
+
+    now: dict[str, Enrichment] = field(default_factory=dict)
+    cached: Callable[[Sequence[Article]], dict[str, Enrichment]] | None = None
+    pending: set[str] = field(default_factory=set)
+    recognised: int = 0  # articles a two-phase enricher recognised now
+
+    def of(self, articles: Sequence[Article]) -> dict[str, Enrichment]:
+        """The enrichments of one file's articles; those with none found become pending."""
+        found = {a.id: self.now[a.id] for a in articles if a.id in self.now}
+        if self.cached is None:
+            return found
+        missing = [article for article in articles if article.id not in found]
+        if missing:
+            found.update(self.cached(missing))
+            self.pending.update(a.id for a in missing if a.id not in found)
+        return found
+
+
+def _text_phase_entities(
     enricher: Enricher, articles: Sequence[Article], progress: ProgressFn, inline_chars: int = 0
-) -> tuple[dict[str, Enrichment], set[str], int]:
-    """The enrichments the text phase writes, the ids left pending for the entity phase, and
-    how many articles a two-phase enricher recognised now: it gives what it has cached, and
-    recognises the others now when their text is at most ``inline_chars`` (a one-file edit:
-    a second phase would cost a second commit, most of such a run); any other enricher is
-    run now."""
+) -> _TextPhaseEntities:
+    """What the text phase writes for the articles' entities. A two-phase enricher gives
+    what it has cached; if the articles it has not are at most ``inline_chars`` of text (a
+    one-file edit: a second phase would cost a second commit, most of such a run), they are
+    recognised now. Any other enricher is run now."""
     if not articles:
-        return {}, set(), 0
+        return _TextPhaseEntities()
     cached = getattr(enricher, "cached", None)
     if cached is None:  # it may read the passages' texts
-        return enricher([with_passage_texts(a) for a in articles], progress), set(), 0
-    found: dict[str, Enrichment] = cached(articles)
-    waiting = [article for article in articles if article.id not in found]
-    if waiting and sum(len(article.text) for article in waiting) <= inline_chars:
-        found.update(enricher([with_passage_texts(a) for a in waiting], progress))
-        return found, set(), len(waiting)
-    return found, {article.id for article in waiting}, 0
+        return _TextPhaseEntities(enricher([with_passage_texts(a) for a in articles], progress))
+    entities = _TextPhaseEntities(cached=cached)
+    if inline_chars:
+        cached_ids = getattr(enricher, "cached_ids", None)
+        known = cached_ids(articles) if cached_ids is not None else set(cached(articles))
+        waiting = [article for article in articles if article.id not in known]
+        if waiting and sum(len(article.text) for article in waiting) <= inline_chars:
+            entities.now = enricher([with_passage_texts(a) for a in waiting], progress)
+            entities.recognised = len(waiting)
+    return entities
+
+
+@contextmanager
+def _reading_cache(enricher: Enricher) -> Iterator[None]:
+    """Keep the enricher's entity cache open meanwhile, if it has one."""
+    reading = getattr(enricher, "reading_cache", None)
+    if reading is None:
+        yield
+        return
+    with reading():
+        yield
 
 
 def _staying_files(
@@ -704,10 +747,11 @@ def _index_result(
     for notice in result.notices:
         report.notices.append(f"{relative}: {notice}")
     for article, article_documents in zip(result.articles, documents, strict=True):
-        extra = enrichments.get(article.id, Enrichment())
+        forms = enrichments.get(article.id, Enrichment()).forms
         for document in article_documents:
             add_analysed(writer, document)
-        catalog.put_article(summarize(article), extra.forms, pending=article.id in pending)
+        packed = PackedForms(forms) if forms else ()
+        catalog.put_article(summarize(article), packed, pending=article.id in pending)
     size, mtime, digest = plan.stats.get(relative, (-1, -1, result.articles[0].content_hash))
     catalog.put_file(relative, FileEntry(size, mtime, digest, tuple(a.id for a in result.articles)))
     (report.updated if relative in existed else report.added).append(relative)

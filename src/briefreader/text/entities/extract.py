@@ -87,20 +87,20 @@ def extract_entities(
     )
 
 
-def cached_entities(
-    articles: Sequence[Article],
-    cache_path: Path | None,
-    options: Mapping[str, Any] | None = None,
-) -> Extraction:
-    """The mentions of the articles whose entities are cached already (never loads a model):
-    the text phase of an index run writes these at once and leaves the rest pending."""
-    choice = choose_recogniser(options)
-    cache = EntityCache.open(cache_path)
-    try:
-        mentions, _missing = from_cache(articles, cache, choice.recogniser.id)
-    finally:
-        cache.close()
+def cached_entities(articles: Sequence[Article], cache: EntityCache, choice: Choice) -> Extraction:
+    """The mentions of the articles whose entities ``cache`` holds for ``choice``'s recogniser
+    (never loads a model): the text phase of an index run writes these at once and leaves the
+    rest pending."""
+    mentions, _missing = from_cache(articles, cache, choice.recogniser.id)
     return Extraction(mentions, choice.recogniser.description, cached=len(mentions))
+
+
+def cached_ids(articles: Sequence[Article], cache: EntityCache, recogniser_id: str) -> set[str]:
+    """The ids of the articles whose mentions ``cache`` holds for ``recogniser_id`` (none are
+    read)."""
+    keys = [(cache_key(article, recogniser_id), article.id) for article in articles]
+    present = cache.present([key for key, _ in keys])
+    return {article_id for key, article_id in keys if key in present}
 
 
 def from_cache(
@@ -246,6 +246,21 @@ class EntityCache:
         except (sqlite3.Error, ValueError, TypeError, zlib.error):
             return None
 
+    def present(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` have rows (the rows are not read)."""
+        found = {key for key in keys if key in self._pending}
+        if self._db is None:
+            return found
+        try:
+            for start in range(0, len(keys), _LOOKUP_KEYS):
+                chunk = keys[start : start + _LOOKUP_KEYS]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key FROM cache WHERE key IN ({marks})"
+                found.update(row[0] for row in self._db.execute(query, chunk))
+        except sqlite3.Error:
+            pass  # unreadable: as ``get``, missing
+        return found
+
     def put(self, key: str, rows: list[list[Any]]) -> None:
         """Store rows for a key (written by ``save``)."""
         self._pending[key] = rows
@@ -299,6 +314,7 @@ def _legacy_entries(path: Path) -> dict[str, list[list[Any]]]:
         return {}
 
 
+_LOOKUP_KEYS = 500  # keys per ``IN (…)`` query (older SQLite allows 999 parameters)
 _CACHE_TABLE = (
     "CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID"
 )

@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from briefreader.models import Article
-from briefreader.text.entities.extract import Extraction, cached_entities, extract_entities
+from briefreader.text.entities.extract import (
+    EntityCache,
+    Extraction,
+    cached_entities,
+    extract_entities,
+)
 from briefreader.text.entities.keys import name_key
 from briefreader.text.entities.model import (
     DATE,
@@ -101,13 +106,11 @@ def enrichment_for(
 
 
 def cached_enrichment_for(
-    articles: Sequence[Article],
-    cache_path: Path | None,
-    options: Mapping[str, Any] | None = None,
+    articles: Sequence[Article], cache: EntityCache, choice: Choice
 ) -> tuple[dict[str, dict[str, Any]], Extraction]:
-    """``enrichment_for`` of the articles whose entities are cached (no model is loaded);
-    the others are left out."""
-    extraction = cached_entities(articles, cache_path, options)
+    """``enrichment_for`` of the articles whose entities ``cache`` holds for ``choice``'s
+    recogniser (no model is loaded); the others are left out."""
+    extraction = cached_entities(articles, cache, choice)
     found = [article for article in articles if article.id in extraction.mentions]
     return stored_enrichments(found, extraction), extraction
 
