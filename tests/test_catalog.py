@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -263,6 +265,12 @@ def test_packed_forms_read_back_as_given() -> None:
     catalog = Catalog()
     catalog.put_article(ArticleSummary("a1", "T", "", "", "a1.txt", 1), packed)
     assert catalog.forms["a1"] is packed  # kept packed until the catalog is written
+    many = [
+        EntityMention("a1", n * 30, n * 30 + 9, f"Name {n}", "PERSON", f"Person Name {n}")
+        for n in range(40)
+    ]
+    plain = len(marshal.dumps(tuple(astuple(f) for f in mention_forms(many))))
+    assert len(PackedForms(mention_forms(many)).data) < plain / 2  # compressed
 
 
 def test_known_copies_are_written_changed_and_dropped(tmp_path: Path) -> None:
