@@ -329,21 +329,26 @@ def test_the_scanning_bar_ends_full(tmp_path: Path) -> None:
 def test_the_garbage_collector_pauses_while_files_are_compared(
     tmp_path: Path, monkeypatch, enabled_before: bool
 ) -> None:
-    """The catalog is read and the files compared with the collector off (its full passes
-    over an object or two per file were a fifth of that work at BBC ×32); it is back as it
-    was afterwards, and after a failure."""
+    """The catalog is read, the files compared, the changed ones written and committed with
+    the collector off (its full passes over an object or two per file were a fifth of the
+    comparing at BBC ×32); it is back as it was afterwards, and after a failure."""
     import gc
 
     from briefreader.search.index import indexer
 
     seen: list[bool] = []
-    real_plan = indexer._plan
+    real_plan, real_commit = indexer._plan, indexer._commit
 
     def plan(*args: Any) -> Any:
         seen.append(gc.isenabled())
         return real_plan(*args)
 
+    def commit(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real_commit(*args, **kwargs)
+
     monkeypatch.setattr(indexer, "_plan", plan)
+    monkeypatch.setattr(indexer, "_commit", commit)
     workspace = _ws(tmp_path, a=f"A title\n\n{BODY}")
     (workspace.root / "briefreader.toml").write_text('[entities]\nrecogniser = "rules"\n')
     was = gc.isenabled()
@@ -351,7 +356,7 @@ def test_the_garbage_collector_pauses_while_files_are_compared(
         if not enabled_before:
             gc.disable()
         update_index(workspace)
-        assert seen == [False] and gc.isenabled() is enabled_before
+        assert seen == [False, False] and gc.isenabled() is enabled_before
         monkeypatch.setattr(indexer, "_plan", lambda *a: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             update_index(workspace)

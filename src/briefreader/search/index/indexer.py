@@ -172,14 +172,14 @@ def update_index(
             ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
             report.reanchor_everything |= fresh
             plan = _plan(workspace.articles_dir, options, catalog, report, progress)
-        if fresh:  # the old index is still the active one until ``activate`` below
-            plan.earlier = _earlier_ids(workspace.index_dir)
-        held_before = _ids_held(catalog, plan)
-        _apply(ix, catalog, plan, options, enricher, report, progress, incremental=not fresh)
-        folder = Path(ix.storage.folder)
-        catalog.generation = ix.latest_generation()
-        if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
-            write_catalog(folder, catalog)
+            if fresh:  # the old index is still the active one until ``activate`` below
+                plan.earlier = _earlier_ids(workspace.index_dir)
+            held_before = _ids_held(catalog, plan)
+            _apply(ix, catalog, plan, options, enricher, report, progress, incremental=not fresh)
+            folder = Path(ix.storage.folder)
+            catalog.generation = ix.latest_generation()
+            if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
+                write_catalog(folder, catalog)
         _remove_legacy_files(workspace.index_dir, folder)
         report.recogniser = str(getattr(enricher, "recogniser", ""))
         finish = getattr(enricher, "finish", None)
@@ -206,9 +206,12 @@ def update_index(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the catalog is read and the files are compared
-    with it: they make an object or two per file and no cycle, and the collector's full
-    passes over them were a fifth of that work at BBC ×32 (68,000 entries, 71,200 files)."""
+    """No cyclic garbage collection while the catalog is read, the files are compared with
+    it, the changed ones are parsed, written and committed, and the catalog is written:
+    that makes objects by the million (articles, postings, catalog entries) and no cycle,
+    and the collector's full passes over them were a fifth of the comparing at BBC ×32
+    (68,000 entries, 71,200 files) and 13% of a text phase's main process at ×4
+    (docs/performance.md). The collector is on again for what follows."""
     enabled = gc.isenabled()
     gc.disable()
     try:
