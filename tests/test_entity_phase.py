@@ -500,3 +500,69 @@ def test_the_text_phase_report_waits_as_one_string_during_the_entity_phase(
     assert run.report.pending == 6 and run.report.touched
     assert run.entities is not None and run.report.entities is run.entities
     assert run.entities.recognised == 6
+
+
+def test_a_folder_where_the_entity_cache_should_be_only_costs_the_cache(tmp_path: Path) -> None:
+    """Recognised again on each run, never written; the index run itself succeeds."""
+    from briefreader.text.entities import CACHE_FILE
+
+    workspace = _workspace(tmp_path)
+    workspace.index_dir.mkdir(parents=True, exist_ok=True)
+    (workspace.index_dir / CACHE_FILE).mkdir()
+    run = run_index(workspace)
+    assert run.entities is not None and run.entities.recognised == 6
+    assert _found(workspace, "person:sudani") == 6
+    rebuilt = run_index(workspace, rebuild=True)
+    assert rebuilt.entities is not None and rebuilt.entities.recognised == 6
+    assert (workspace.index_dir / CACHE_FILE).is_dir()
+
+
+def test_an_entity_cache_that_cannot_be_opened_does_not_stop_an_index_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As an unreadable file (no permission): an idle run, an edit and a rebuild all finish."""
+    import sqlite3
+
+    from briefreader.text.entities import extract
+
+    workspace = _workspace(tmp_path)
+    run_index(workspace)
+
+    def unopenable(path: Path) -> Any:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(extract, "_open_cache", unopenable)
+    assert not run_index(workspace).report.changed  # idle
+    _edit(workspace, 1)
+    assert run_index(workspace).report.updated == ["s01.txt"]
+    assert _found(workspace, 'person:"gordon brown"') == 1
+    rebuilt = run_index(workspace, rebuild=True)
+    assert rebuilt.entities is not None and rebuilt.entities.recognised == 6
+    assert _found(workspace, "person:sudani") == 6
+
+
+def test_the_collector_pauses_while_a_batch_is_written_and_not_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from briefreader.search.index import entity_phase
+
+    workspace = _workspace(tmp_path)
+    update_index(workspace, entities=False)
+    writing: list[bool] = []
+    between: list[bool] = []
+    rewrite = entity_phase._Phase._rewrite
+
+    def recording(self: Any, *args: Any) -> None:
+        writing.append(gc.isenabled())
+        rewrite(self, *args)
+
+    monkeypatch.setattr(entity_phase._Phase, "_rewrite", recording)
+    report = recognise_pending(
+        workspace,
+        batch_chars=200,
+        progress=lambda phase, *_: phase == "entities" and between.append(gc.isenabled()),
+    )
+    assert report.recognised == 6 and report.commits >= 2
+    assert writing and not any(writing) and between and all(between) and gc.isenabled()

@@ -49,6 +49,7 @@ from briefreader.search.index.catalog import (
     read_pending_catalog,
     write_catalog,
 )
+from briefreader.search.index.collector import collector_paused
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import catalog_from_index, stored_article, summarize
 from briefreader.search.index.enrich import (
@@ -275,7 +276,8 @@ class _Phase:
     ) -> None:
         """Hand a recognised batch to the open writer, and count it done."""
         timer = time.perf_counter()
-        self._rewrite(batch, enrichments)
+        with collector_paused():  # a reader's screen thread gets it back between batches
+            self._rewrite(batch, enrichments)
         _add_timing(report, "writing", timer)
         report.recognised += len(batch)
         self.progress("entities", report.recognised, report.total)
@@ -310,7 +312,8 @@ class _Phase:
         timer = time.perf_counter()
         try:
             mergetype = self.merge_policy if final else _no_merge
-            commit_reporting(writes.writer, self.progress, mergetype, "saving entities")
+            with collector_paused():
+                commit_reporting(writes.writer, self.progress, mergetype, "saving entities")
         except BaseException:
             writes.writer.cancel()
             raise

@@ -8,7 +8,6 @@ the old one and switches to it atomically.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import time
@@ -42,6 +41,7 @@ from briefreader.search.index.catalog import (
     read_titles,
     write_catalog,
 )
+from briefreader.search.index.collector import collector_paused
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.documents import catalog_from_index, stored_article, summarize
 from briefreader.search.index.enrich import (
@@ -168,7 +168,7 @@ def update_index(
         report.reanchor_everything = reanchor_pending(workspace.index_dir)
         if before is not None:
             before(report, progress)
-        with _collector_paused():
+        with collector_paused():  # the plan, the writing, the catalog (collector.py)
             ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
             report.reanchor_everything |= fresh
             plan = _plan(workspace.articles_dir, options, catalog, report, progress)
@@ -202,23 +202,6 @@ def update_index(
             workspace, enricher=enricher, progress=progress, merge_policy=MERGE_POLICY
         )
     return report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the catalog is read, the files are compared with
-    it, the changed ones are parsed, written and committed, and the catalog is written:
-    that makes objects by the million (articles, postings, catalog entries) and no cycle,
-    and the collector's full passes over them were a fifth of the comparing at BBC ×32
-    (68,000 entries, 71,200 files) and 13% of a text phase's main process at ×4
-    (docs/performance.md). The collector is on again for what follows."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _ids_held(catalog: Catalog, plan: _Plan) -> set[str]:

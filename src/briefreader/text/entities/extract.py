@@ -225,7 +225,7 @@ class EntityCache:
         self._db: sqlite3.Connection | None = None
         self._pending: dict[str, list[list[Any]]] = {}
         if path is not None and path.is_file():
-            self._db = _open_cache(path)
+            self._db = _readable_cache(path)
         elif path is not None:
             self._pending = _legacy_entries(path.with_suffix(".json"))
 
@@ -281,7 +281,8 @@ class EntityCache:
         except sqlite3.DatabaseError as error:
             if "full" in str(error):
                 raise OSError(errno.ENOSPC, f"entity cache not written: {error}") from error
-            self.path.unlink(missing_ok=True)  # damaged: start afresh next time
+            if self.path.is_file() and os.access(self.path, os.R_OK | os.W_OK):
+                self.path.unlink(missing_ok=True)  # damaged: start afresh next time
         self._pending.clear()
         self.close()
 
@@ -318,6 +319,15 @@ _LOOKUP_KEYS = 500  # keys per ``IN (…)`` query (older SQLite allows 999 param
 _CACHE_TABLE = (
     "CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID"
 )
+
+
+def _readable_cache(path: Path) -> sqlite3.Connection | None:
+    """The cache file opened for reading, or None when it cannot be (no permission, a
+    folder in its place): an empty cache, recomputed and not written."""
+    try:
+        return _open_cache(path)
+    except (sqlite3.Error, OSError):
+        return None
 
 
 def _open_cache(path: Path) -> sqlite3.Connection:
