@@ -80,7 +80,8 @@ def test_cli_refuses_in_one_line(
 STAGE_QUERIES = {
     "vocabulary walk": ("tsurkov~2", "_find_matches"),
     "prefix expansion": ("mil*", "most_frequent_terms"),
-    "collecting hits": ("iran", "collect_matches"),
+    "collecting hits": ("iran NOT zzzqqq", "collect_matches"),
+    "scoring every match": ("iran", "_postings"),
     "best passages": ("iran", "_best_by_skipping"),
     "spelling suggestion": ("tsurkovv", "_find_matches"),
 }
@@ -130,6 +131,7 @@ def _stage(
     from whoosh.collectors import TopCollector
 
     import briefreader.search.library as library_module
+    from briefreader.search import bulk
     from briefreader.search.budget import CheckedCollector
 
     if stage in ("vocabulary walk", "spelling suggestion"):
@@ -139,6 +141,8 @@ def _stage(
     elif stage == "collecting hits":
         monkeypatch.setattr(CheckedCollector, "EVERY", 1)
         _slow(monkeypatch, TopCollector, "_collect", clock)
+    elif stage == "scoring every match":
+        _slow(monkeypatch, bulk._Segment, "_read", clock)
     elif stage == "best passages":
         _slow(monkeypatch, library_module, "passage_field", clock)
 
@@ -181,9 +185,11 @@ def test_counting_past_the_budget_keeps_the_estimate(
 
     from briefreader.search.budget import Budget
 
-    whole = library.search("iran", limit=100)
+    negated = "iran NOT zzzqqq"  # Whoosh's collector: a full page only estimates its count
+    whole = library.search(negated, limit=100)
     assert whole.exact and whole.total > 1
-    assert library.search("iran", limit=1, count_all=True).total == whole.total
+    assert not library.search(negated, limit=1).exact
+    assert library.search(negated, limit=1, count_all=True).total == whole.total
     clock = StoppedClock()
     docs = Searcher.docs_for_query
 
@@ -193,9 +199,12 @@ def test_counting_past_the_budget_keeps_the_estimate(
             yield docnum
 
     monkeypatch.setattr(Searcher, "docs_for_query", slow_docs)
-    page = library.search("iran", limit=1, budget=Budget(clock=clock), count_all=True)
+    page = library.search(negated, limit=1, budget=Budget(clock=clock), count_all=True)
     assert len(page.hits) == 1 and not page.exact and clock.jumps == 1
-    assert library.count("iran", budget=Budget(clock=clock)) is None
+    assert library.count(negated, budget=Budget(clock=clock)) is None
+    # words scored match by match are counted exactly without a second walk
+    page = library.search("iran", limit=1, budget=Budget(clock=clock), count_all=True)
+    assert page.exact and page.total == whole.total and clock.jumps == 2
 
 
 def test_facets_past_the_budget_are_refused(

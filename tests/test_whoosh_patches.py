@@ -366,3 +366,34 @@ def test_skipping_in_a_posting_list_lands_where_whoosh_lands(targets: list[int])
                 except ReadTooFar:
                     outcome.append("too far")
             assert outcome[0] == outcome[1], target
+
+
+def test_a_blocks_ids_are_whooshs() -> None:
+    """``_read_ids`` sums a block's gaps as Whoosh's ``delta_decode`` does, block after
+    block, in a segment with deletions too (``live_postings`` filters after the read)."""
+    from whoosh import fields, index
+
+    from briefreader.search.index import whoosh_patches
+
+    schema = fields.Schema(body=fields.TEXT())
+    ix = index.create_in(_private_folder(), schema)
+    with ix.writer() as writer:
+        for n in range(3000):  # gaps from 1 to 300: several blocks, small and large numbers
+            words = "ferry crossing" if n % 300 in (0, 7, 8) or n % 3 else "crossing"
+            writer.add_document(body=f"{words} gone" if n % 5 == 0 else words)
+    with ix.writer() as writer:
+        writer.delete_by_term("body", "gone")
+    with ix.searcher() as searcher:
+        reader, _offset = searcher.reader().leaf_readers()[0]
+        assert reader.has_deletions()
+        for word in ("ferry", "crossing"):
+            ours, theirs = reader.postings("body", word), reader.postings("body", word)
+            blocks = 0
+            while ours.is_active():
+                whoosh_patches._leaf_read_ids(ours)
+                whoosh_patches.WHOOSH_LEAF_READ_IDS(theirs)
+                assert ours._ids == theirs._ids and isinstance(ours._ids, tuple)
+                ours._next_block()
+                theirs._next_block()
+                blocks += 1
+            assert blocks > 3 and not theirs.is_active()

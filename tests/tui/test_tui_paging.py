@@ -140,23 +140,30 @@ async def test_a_page_of_results_is_laid_out_once(
         assert results.highlighted_position == 0 and results.more
 
 
+def _recorded_statuses(screen: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the search bar's status is set to, from now on."""
+    statuses: list[str] = []
+    set_status = screen.search_bar.set_status
+    monkeypatch.setattr(
+        screen.search_bar,
+        "set_status",
+        lambda text, **kw: (statuses.append(text), set_status(text, **kw))[-1],
+    )
+    return statuses
+
+
 async def test_an_estimated_count_is_replaced_by_the_exact_one(
     paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with paged_app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        first = screen.library.search("lighthouse")
-        # Whoosh's estimate (exact here since articles have fields of their own; an over-
-        # estimate under a filter) is never shown as the count until the walk confirms it
+        # a negation goes through Whoosh's collector: its estimate (an over-estimate under a
+        # filter) is never shown as the count until the walk confirms it
+        negated = "lighthouse NOT zzzqqq"
+        first = screen.library.search(negated)
         assert not first.exact and first.total >= ARTICLES
-        statuses: list[str] = []
-        set_status = screen.search_bar.set_status
-        monkeypatch.setattr(
-            screen.search_bar,
-            "set_status",
-            lambda text, **kw: (statuses.append(text), set_status(text, **kw))[-1],
-        )
-        await search(pilot, "lighthouse")
+        statuses = _recorded_statuses(screen, monkeypatch)
+        await search(pilot, negated)
         assert statuses[0] == "at least 20 articles match (counting…); showing 20"
         await pause_until(pilot, lambda: len(statuses) > 1)
         assert statuses[-1] == "60 articles match; showing 20"
@@ -168,6 +175,20 @@ async def test_an_estimated_count_is_replaced_by_the_exact_one(
         await settle(pilot)
         assert len(screen.results.entries) == ARTICLES and not screen.results.more
         assert screen.result.total == ARTICLES and screen.result.exact
+
+
+async def test_a_word_query_is_counted_with_its_first_page(
+    paged_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words, phrases, AND and OR score every match (``search/bulk.py``): the first page
+    comes with the exact count, and no count runs after it."""
+    async with paged_app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        statuses = _recorded_statuses(screen, monkeypatch)
+        await search(pilot, "lighthouse")
+        await settle(pilot)
+        assert statuses == ["60 articles match; showing 20"]  # no "counting…" first
+        assert screen.result is not None and screen.result.exact and screen.result.total == 60
 
 
 async def test_end_appends_pages_and_keeps_highlight_and_scroll(
@@ -341,8 +362,9 @@ async def test_the_count_waits_for_typing_to_pause(
             screen.library, "count", lambda text, **kw: (counted.append(text), count(text, **kw))[1]
         )
         monkeypatch.setattr(main_module, "COUNT_DELAY", 2.0)
-        screen.search_bar.input.value = "lighthouse"  # not exact: a count is due in 2 s
-        await pause_until(pilot, lambda: screen.results_query == "lighthouse")
+        negated = "lighthouse NOT zzzqqq"  # Whoosh's collector: not exact, a count is due in 2 s
+        screen.search_bar.input.value = negated
+        await pause_until(pilot, lambda: screen.results_query == negated)
         await pilot.pause(0.3)
         assert counted == []  # still waiting for typing to pause
         screen.search_bar.input.value = "harbour"  # typed on: that count never starts
@@ -350,16 +372,16 @@ async def test_the_count_waits_for_typing_to_pause(
         await pilot.pause(2.3)
         assert counted == [] and screen.result is not None and screen.result.total == 10
         monkeypatch.setattr(main_module, "COUNT_DELAY", 0.05)
-        screen.search_bar.input.value = "lighthouse"
+        screen.search_bar.input.value = negated
         await pause_until(
             pilot,
             lambda: (
-                screen.results_query == "lighthouse"
+                screen.results_query == negated
                 and screen.result is not None
                 and screen.result.exact
             ),
         )
-        assert counted == ["lighthouse"] and screen.result.total == ARTICLES
+        assert counted == [negated] and screen.result.total == ARTICLES
 
 
 @pytest.mark.parametrize("query", ["lighthouse", ""])

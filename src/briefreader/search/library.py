@@ -394,15 +394,14 @@ class Library:
         parsed = self._parse(text)
         wanted = offset + limit
         articles = _on_articles(parsed)
-        results = collect_top(self._searcher, articles, wanted)
-        hits = [(hit["doc_id"], hit.score) for hit in results[offset:]]
-        scored = results.scored_length()
-        exact = scored < wanted
-        total = scored if exact else results.estimated_length()
+        top = collect_top(self._searcher, articles, wanted)
+        stored = self._searcher.stored_fields
+        hits = [(stored(docnum)["doc_id"], score) for docnum, score in top.hits[offset:]]
+        total, exact = top.total, top.exact
         terms = self._highlight_terms(parsed)
         clauses = marking_clauses(parsed, self._searcher.reader())
         best = self._best_passages([doc for doc, _ in hits], parsed, clauses)
-        suggestion = None if scored else self.suggest(text)
+        suggestion = None if total else self.suggest(text)
         marks = _query_marks(clauses)
         return _Found(articles, hits, total, exact, terms, marks, best, suggestion)
 
