@@ -86,6 +86,8 @@ def _queries(seed: int) -> list[query.Query]:
         ExpandedWords([query.Term("body", word) for word in rng.sample(WORDS, 9)]),
         ExpandedWords([query.Term("body", word) for word in rng.sample(WORDS, 3)]),
         query.Or([query.Prefix("title", "w1"), query.Term("body", rng.choice(common))]),
+        query.And([_all_fields(rng.choice(rare)), query.Prefix("body", "w1")]),
+        query.And([_all_fields(rng.choice(common)), query.FuzzyTerm("body", "w12", maxdist=1)]),
         query.And([query.Term("body", rng.choice(common))]),  # one child: no boost either
         query.Term("body", "absentword"),
         _phrase([rng.choice(common), "absentword"]),
@@ -134,6 +136,7 @@ def test_the_searchs_collector_finds_whooshs_unpruned_top_hits(searcher: object)
         query.Or([query.Term("body", "w0"), query.Term("body", "w1")], scale=0.5),
         query.Phrase("body", ["w0", "w1"], slop=3),
         query.And([query.Term("body", "w0"), query.Every()]),
+        query.And([query.Term("body", "w0"), query.TermRange("title", "w1", "w2")]),
     ],
 )
 def test_other_shapes_are_left_to_whoosh(searcher: object, wanted: query.Query) -> None:

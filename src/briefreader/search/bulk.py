@@ -36,6 +36,9 @@ from briefreader.search.index.whoosh_patches import BYTE_LENGTHS, field_length_b
 from briefreader.search.query import ExpandedWords
 
 _ORS = (query.Or, ExpandedWords)  # Or without a matcher of its own
+# Words a pattern stands for, scored by their own Whoosh matcher (ranges and filters, which
+# may match most of the index, are left to Whoosh's collector with the rest of their query).
+_PATTERNS = (query.Prefix, query.Wildcard, query.FuzzyTerm)
 # Scores per document of one segment (segment document numbers).
 Scores = dict[int, float]
 Checkpoint = Callable[[], None]
@@ -161,7 +164,7 @@ def _top_phrase_matches(
 
 def _supported(node: query.Query) -> bool:
     """Is ``node`` made only of terms, exact phrases, And and Or (without their options)?"""
-    if type(node) is query.Term or isinstance(node, query.MultiTerm):
+    if type(node) is query.Term or type(node) in _PATTERNS:
         return True
     if type(node) is query.Phrase:
         return node.slop == 1 and bool(node.words)
@@ -202,7 +205,7 @@ class _Segment:
             return None if postings is None else postings.scores
         if type(node) is query.Phrase:
             return self._phrase(node, within)
-        if isinstance(node, query.MultiTerm):  # words a pattern stands for, as Whoosh scores them
+        if type(node) in _PATTERNS:  # the words a pattern stands for, as Whoosh scores them
             return self._matched(node, within)
         children = node.subqueries
         if not children:
@@ -256,14 +259,22 @@ class _Segment:
         """Every match of ``node``'s own Whoosh matcher, with its score."""
         matcher = node.matcher(self.searcher, self.context)
         scores: Scores = {}
+        if within is not None:  # only the documents still in the running, skipped to
+            for count, docnum in enumerate(sorted(within)):
+                if count % 1024 == 0:
+                    self.checkpoint()
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    scores[docnum] = matcher.score()
+            return scores
         count = 0
         while matcher.is_active():
             count += 1
             if count % 1024 == 0:
                 self.checkpoint()
-            docnum = matcher.id()
-            if within is None or docnum in within:
-                scores[docnum] = matcher.score()
+            scores[matcher.id()] = matcher.score()
             matcher.next()
         return scores
 
