@@ -75,7 +75,7 @@ def test_a_copy_is_skipped_again_without_being_read(tmp_path: Path, capsys, monk
     monkeypatch.setattr(indexer, "load_file", lambda p, *a: loaded.append(p.name) or real(p, *a))
     (root / "articles" / "b.txt").write_text("Other\n\nx y z", encoding="utf-8")
     said = _index(root, capsys)
-    assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert "skipped 1 copy of indexed files, as in earlier runs" in said
     assert loaded == ["b.txt"]  # the copy was not read again
     (root / "articles" / "a.txt").unlink()
     said = _index(root, capsys)
@@ -93,7 +93,7 @@ def test_a_text_copy_stays_skipped_on_the_next_runs(tmp_path: Path, capsys) -> N
     assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in _index(root, capsys)
     for _ in range(2):
         said = _index(root, capsys)
-        assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+        assert "skipped 1 copy of indexed files, as in earlier runs" in said
         assert "0 files added" in said or "added" not in said
         assert _titles(root, capsys) == ["a.txt"]
     (root / "articles" / "a.txt").unlink()
@@ -135,10 +135,17 @@ def test_remembered_copies_are_neither_hashed_nor_parsed_again(
     for round_number in range(2):
         (root / "articles" / "c.txt").write_text(f"Other\n\nx y {round_number}", encoding="utf-8")
         said, read = _run_recording_reads(root, capsys, monkeypatch)
-        assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
-        assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+        # reported by the run that found them; then one line, the files with -v
+        assert "copy.txt" not in said and "b-crlf.txt" not in said
+        assert "skipped 2 copies of indexed files, as in earlier runs (-v lists them)" in said
         assert "2 skipped" in said
         assert sorted(set(read)) == ["c.txt"]
+    capsys.readouterr()
+    assert main(["-w", str(root), "-v", "index"]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "copy.txt: duplicate: same content as a.txt (indexed once)" in said
+    assert "b-crlf.txt: duplicate: same text as a.txt (indexed once)" in said
+    assert "as in earlier runs" not in said
     assert _titles(root, capsys) == ["a.txt", "c.txt"]
 
 

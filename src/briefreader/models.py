@@ -110,11 +110,13 @@ class Article:
 class Skipped:
     """A file the loader did not turn into articles, and why (shown to the user); for a
     duplicate of one indexed file, that file (empty when its articles repeat several: the
-    index remembers a copy only while its one original stays)."""
+    index remembers a copy only while its one original stays). ``again``: a copy an earlier
+    run found, skipped again without reading it."""
 
     path: str
     reason: str
     original: str = ""
+    again: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefreader.cli.common import (
     CommandError,
@@ -20,7 +20,7 @@ from briefreader.cli.common import (
     verbosity,
     workspace_from,
 )
-from briefreader.models import Article
+from briefreader.models import Article, Skipped
 from briefreader.text.decode import NotText, decode_bytes, strip_control
 from briefreader.text.wording import counted, grouped
 from briefreader.workspace import Workspace, WorkspaceError, init_workspace
@@ -171,8 +171,7 @@ def print_report(report: IndexReport) -> None:
         console.print(f"index: {report.rebuilt}", markup=False)
     for notice in report.notices:
         console.print(f"note: {printable(notice)}", markup=False)
-    for skipped in report.skipped:
-        console.print(f"skipped {printable(skipped.path)}: {skipped.reason}", markup=False)
+    print_skipped(console, report.skipped)
     for notice in report.entities.notices if report.entities else ():
         console.print(f"note: {printable(notice)}", markup=False)
     recogniser = report.recogniser or (report.entities.recogniser if report.entities else "")
@@ -194,6 +193,21 @@ def print_report(report: IndexReport) -> None:
     if verbosity() > 0 and report.timings:
         phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         console.print(f"timings: {phases}", markup=False)
+
+
+def print_skipped(console: Any, skipped: list[Skipped]) -> None:
+    """A line per file skipped; the copies an earlier run found and reported, in one line
+    unless ``-v`` (an archive's duplicates are thousands of lines on every run)."""
+    again = [entry for entry in skipped if entry.again]
+    listed = skipped if verbosity() > 0 else [entry for entry in skipped if not entry.again]
+    for entry in listed:
+        console.print(f"skipped {printable(entry.path)}: {entry.reason}", markup=False)
+    if again and len(listed) < len(skipped):
+        copies = counted(len(again), "copy", "copies")
+        console.print(
+            f"skipped {copies} of indexed files, as in earlier runs (-v lists them)",
+            markup=False,
+        )
 
 
 def entity_phase_line(entities: EntityReport) -> str:

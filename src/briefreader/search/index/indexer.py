@@ -335,7 +335,7 @@ def _skip_remembered_copies(
     for found in copies:
         copy = catalog.copies[found.relative]
         if copy.original in catalog.files and copy.original not in gone:
-            report.skipped.append(Skipped(found.relative, copy.reason, copy.original))
+            report.skipped.append(Skipped(found.relative, copy.reason, copy.original, again=True))
             continue
         catalog.drop_copy(found.relative)
         plan.to_load.append(found.path)
