@@ -10,11 +10,15 @@ For the shapes a user's words make — terms, exact phrases, and ``And`` / ``Or`
 fields scored by BM25F — ``top_matches`` reads each term's posting list a block at a time
 (ids and weights; positions for a phrase), scores the postings with the term's own Whoosh
 scorer's formula, intersects for ``And``, merges for ``Or``, checks a phrase's positions on the
-documents holding all its words, and keeps the best with a heap. The scores are Whoosh's
-(the same BM25F terms, summed in Whoosh's binary-tree order; a tree of three or more
-intersected subqueries may differ in the last bit), ties go to the lower document number as in
-Whoosh's collector, and the number of matches is exact. Any other query (negations, ranges,
-filters, a field another weighting scores) returns None: the caller asks Whoosh.
+documents holding all its words, and keeps the best with a heap. Each term's score is
+Whoosh's to the bit; a sum of three or more of them (an ``Or`` over the four text fields, an
+``And`` of three words) is added up in a fixed order of its own and may differ from Whoosh's
+in the last bit (Whoosh orders its sums by size estimates, and by segment size), which
+changes no ranking unless two articles' scores are within one unit in the last place (an
+independent audit compared whole rankings of 400 queries: identical). Ties go to the lower
+document number as in Whoosh's collector, and the number of matches is exact. Any other
+query (negations, ranges, filters, a field another weighting scores) returns None: the
+caller asks Whoosh.
 """
 
 from __future__ import annotations
@@ -235,7 +239,8 @@ class _Segment:
 
     def _intersection(self, children: list[query.Query], within: set[int] | None) -> Scores | None:
         """Documents every child matches, the smallest child read first and the others only
-        where it matched; scores summed (in Whoosh's tree order past two children)."""
+        where it matched; scores summed (past two children, in a balanced tree of the
+        children's order: Whoosh's weighted tree may differ in the last bit)."""
         reader = self.searcher.reader()
         order = sorted(range(len(children)), key=lambda n: children[n].estimate_size(reader))
         parts: dict[int, Scores] = {}
@@ -257,8 +262,9 @@ class _Segment:
     def _union(
         self, children: list[query.Query], within: set[int] | None, array_from: int
     ) -> Scores | None:
-        """Documents any child matches, their scores summed as Whoosh adds them up: a tree
-        of unions, or from ``array_from`` children its array union (in order)."""
+        """Documents any child matches, their scores summed in a balanced tree of the
+        children's order, or from ``array_from`` children one after another (Whoosh's array
+        union); Whoosh's weighted tree of unions may differ in the last bit."""
         parts = [self.scores(child, within) for child in children]
         if any(part is None for part in parts):
             return None
@@ -640,7 +646,7 @@ def _linear_union(parts: list[Scores]) -> Scores:
 
 
 def _union(parts: list[Scores]) -> Scores:
-    """Documents in any part, their scores summed as Whoosh's tree of unions adds them (an
+    """Documents in any part, their scores summed in a balanced tree of the parts' order (an
     absent part adds nothing)."""
     if len(parts) == 1:
         return parts[0]
