@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from whoosh import collectors, query
 
-from briefreader.search.bulk import top_matches
+from briefreader.search.bulk import TopMatches, top_matches
 from briefreader.search.index.checkpoints import checking, checkpoint
 from briefreader.search.query import QUERY_SECONDS, QueryError
 
@@ -38,7 +38,6 @@ __all__ = [
     "Budget",
     "QueryTooSlow",
     "SearchCancelled",
-    "TopHits",
     "check_cost",
     "checked",
     "checkpoint",
@@ -269,31 +268,21 @@ class CheckedCollector(collectors.WrappingCollector):
             child.collect(sub_docnum)
 
 
-@dataclass(frozen=True)
-class TopHits:
-    """The best matches of a query (global document number, score), best first; how many
-    matched (``total``), exactly or as Whoosh estimates it (``exact``)."""
-
-    hits: list[tuple[int, float]]
-    total: int
-    exact: bool
-
-
-def collect_top(searcher: Any, wanted: query.Query, limit: int) -> TopHits:
+def collect_top(searcher: Any, wanted: query.Query, limit: int) -> TopMatches:
     """The ``limit`` best matches of ``wanted``, its cost checked up front and the budget of
     this thread checked on the way: every match scored a posting block at a time
     (``search/bulk.py``) for the shapes that module reads, else by Whoosh's collector."""
     check_cost(wanted, searcher)
     found = top_matches(searcher, wanted, limit, checkpoint)
     if found is not None:
-        return TopHits(found.hits, found.total, found.exact)
+        return found
     collector = CheckedCollector(searcher.collector(limit=limit, terms=False))
     searcher.search_with_collector(wanted, collector)
     results = collector.results()
     scored = results.scored_length()
     exact = scored < limit
     total = scored if exact else results.estimated_length()
-    return TopHits([(hit.docnum, hit.score) for hit in results], total, exact)
+    return TopMatches([(hit.docnum, hit.score) for hit in results], total, exact)
 
 
 def checked(items: Iterable[T], every: int = 1024) -> Iterator[T]:

@@ -51,7 +51,7 @@ Checkpoint = Callable[[], None]
 @dataclass(frozen=True)
 class TopMatches:
     """The best matches (global document number, score), best first, and how many matched:
-    exactly, or (``exact`` False) at most ``total``."""
+    exactly, or (``exact`` False) at most ``total`` (Whoosh's collector: an estimate)."""
 
     hits: list[tuple[int, float]]
     total: int
@@ -577,10 +577,12 @@ def _read_one_by_one(
     """A short (inlined) posting list, read and scored through the matcher."""
     scores: Scores = {}
     values: dict[int, Any] | None = {} if with_values else None
+    count = 0
     while matcher.is_active():
-        docnum = matcher.id()
-        if len(scores) % 1024 == 1023:
+        count += 1
+        if count % 1024 == 0:
             checkpoint()
+        docnum = matcher.id()
         if within is None or docnum in within:
             scores[docnum] = matcher.score()
             if values is not None:
