@@ -325,6 +325,22 @@ def test_the_scanning_bar_ends_full(tmp_path: Path) -> None:
     assert seen and seen[-1] == (3, 3)
 
 
+def test_unchanged_counts_files_compared_by_their_stat_or_their_bytes(tmp_path: Path) -> None:
+    """A file is unchanged when its size and mtime are the catalog's, or, touched, when its
+    bytes are; a changed, a new and a copied file are not counted."""
+    ws = _ws(tmp_path, a=f"One\n\n{BODY}", b=f"Two\n\n{BODY} Ferry.", c=f"Three\n\n{BODY} Dock.")
+    update_index(ws, entities=False)
+    os.utime(ws.articles_dir / "b.txt", ns=(1, 1))  # touched: same bytes, another mtime
+    (ws.articles_dir / "c.txt").write_text(f"Three\n\n{BODY} Dock. Pier.")
+    (ws.articles_dir / "d.txt").write_text(f"Four\n\n{BODY} Quay.")
+    (ws.articles_dir / "e.txt").write_bytes((ws.articles_dir / "a.txt").read_bytes())
+    report = update_index(ws, entities=False)
+    assert report.unchanged == 2  # a (stat), b (bytes)
+    assert (report.added, report.updated) == (["d.txt"], ["c.txt"])
+    again = update_index(ws, entities=False)
+    assert again.unchanged == 4 and not again.changed  # e stays a remembered copy
+
+
 @pytest.mark.parametrize("enabled_before", [True, False])
 def test_the_garbage_collector_pauses_while_files_are_compared(
     tmp_path: Path, monkeypatch, enabled_before: bool

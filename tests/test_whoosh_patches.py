@@ -143,6 +143,46 @@ def test_postings_are_small_and_phrases_still_match(tmp_path: Path) -> None:
         assert not searcher.search(Phrase("body", ["cross", "ferri"]), limit=None)
 
 
+def test_short_blocks_are_stored_without_compression(tmp_path: Path, monkeypatch) -> None:
+    """A block under ``BLOCK_COMPRESS_FROM`` bytes skips zlib (it would not get shorter), a
+    long one is compressed, and both read back the same postings."""
+    import zlib
+
+    from whoosh import index
+
+    from briefreader.search.index import (
+        store,  # noqa: F401 - applies the patches
+        whoosh_patches,
+    )
+    from briefreader.search.index.schema import build_schema
+
+    compressed: list[int] = []
+
+    class CountingZlib:
+        def __getattr__(self, name: str):
+            return getattr(zlib, name)
+
+        def compress(self, data: bytes, level: int = -1) -> bytes:
+            compressed.append(len(data))
+            return zlib.compress(data, level)
+
+    monkeypatch.setattr(whoosh_patches, "zlib", CountingZlib())
+    ix = index.create_in(str(tmp_path), build_schema())
+    with ix.writer() as writer:
+        for n in range(100):
+            body = "harbour pilot" + (" lighthouse" if n in (7, 42) else "")
+            writer.add_document(doc_id=f"a{n}", kind="article", body=body)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        rare, common = reader.postings("body", "lighthous"), reader.postings("body", "harbour")
+        assert rare._compression == 0
+        assert common._compression > 0
+        assert list(rare.all_ids()) == [7, 42]
+        assert list(common.all_ids()) == list(range(100))
+    assert compressed  # the long blocks
+    assert min(compressed) >= whoosh_patches.BLOCK_COMPRESS_FROM
+
+
 def test_whole_weights_are_written_as_ints() -> None:
     from briefreader.search.index.whoosh_patches import _whole_weights
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import hashlib
 import itertools
+import operator
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -119,19 +121,24 @@ def _scan_folder(
     went to listing its 71,200 files)."""
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=_entry_name)
+            entries = sorted(listing, key=_ENTRY_NAME)
     except OSError:
         return
     for entry in entries:
         name = entry.name
-        if name.startswith("."):
+        if name[0] == ".":
             continue
         relative = prefix + name
-        if _is_plain_file(entry):
+        try:
+            plain = entry.is_file(follow_symlinks=False)  # from the listing: no system call
+        except OSError:
+            plain = False
+        if plain:
             dot = name.rfind(".")
             suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
             if suffix in SUPPORTED_SUFFIXES or suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(FoundFile(_printable(relative), entry))
+                printable = relative if relative.isascii() else _printable(relative)
+                files.append(_new_found((printable, entry)))
                 continue
         elif _is_dir(entry) and not entry.is_symlink():
             _scan_folder(entry.path, relative + "/", context, files, skipped)
@@ -143,16 +150,10 @@ def _scan_folder(
             files.append(FoundFile(_printable(relative), entry))
 
 
-def _is_plain_file(entry: os.DirEntry[str]) -> bool:
-    """A regular file, not a link (from the directory listing: no system call)."""
-    try:
-        return entry.is_file(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_ENTRY_NAME = operator.attrgetter("name")
+# ``FoundFile((relative, entry))`` without the named tuple's own ``__new__`` (a Python
+# function): one C call per file.
+_new_found = functools.partial(tuple.__new__, FoundFile)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

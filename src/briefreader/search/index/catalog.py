@@ -10,6 +10,7 @@ index is rebuilt from the index.
 
 from __future__ import annotations
 
+import functools
 import json
 import marshal
 import sqlite3
@@ -363,12 +364,7 @@ def read_catalog(folder: Path, *, summaries: bool = True) -> Catalog | None:
             info = _current_info(db)
             if info is None:
                 return None
-            files = {
-                path: FileEntry(size, mtime, digest, _article_ids(ids))
-                for path, size, mtime, digest, ids in db.execute(
-                    "SELECT path, size, mtime_ns, content_hash, articles FROM files"
-                )
-            }
+            files = _file_entries(db)
             rows = db.execute(_SUMMARIES) if summaries else ()
             articles = {row[0]: ArticleSummary(*row) for row in rows}
             pending = _pending_ids(db)
@@ -384,6 +380,24 @@ def read_catalog(folder: Path, *, summaries: bool = True) -> Catalog | None:
         pending=pending,
         copies=copies,
     )
+
+
+# ``FileEntry((size, mtime, hash, ids))`` without the named tuple's ``__new__`` (a Python
+# function): one C call for each of the catalog's files.
+_new_entry = functools.partial(tuple.__new__, FileEntry)
+
+
+def _file_entries(db: sqlite3.Connection) -> dict[str, FileEntry]:
+    """Every indexed file's entry (68,000 at BBC ×32: the loop is kept free of calls)."""
+    files = {}
+    rows = db.execute("SELECT path, size, mtime_ns, content_hash, articles FROM files")
+    for path, size, mtime, digest, ids in rows:
+        one = ids[2:-2]  # the usual single id, as ``_article_ids`` reads it
+        if ids[:2] == '["' and ids[-2:] == '"]' and '"' not in one and "\\" not in one:
+            files[path] = _new_entry((size, mtime, digest, (one,)))
+        else:
+            files[path] = _new_entry((size, mtime, digest, _article_ids(ids)))
+    return files
 
 
 def _known_copies(db: sqlite3.Connection) -> dict[str, KnownCopy]:

@@ -9,14 +9,13 @@ the old one and switches to it atomically.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -81,6 +80,8 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _ARTICLES = attrgetter("articles")  # a FileEntry's article ids (a C loop over every file)
+_RELATIVE = itemgetter(0)  # a ``FoundFile``'s name inside the corpus
+SCAN_STEP = 500  # files compared with the catalog between two progress calls
 PARSE_CHUNK_FILES = 32  # files per task of the parsing processes
 # An update of an existing index with at most this much text not in the entity cache (a few
 # articles: about 0.3 s of spaCy on one core) recognises it in the text phase: one commit,
@@ -288,28 +289,33 @@ def _plan(
     files, skipped = scan_article_files(root, options) if root.is_dir() else ([], [])
     report.skipped.extend(skipped)
     plan = _Plan(root, [], [], {})
-    seen = set()
     copies: list[FoundFile] = []
-    for done, found in enumerate(files, start=1):
-        relative = found.relative
-        seen.add(relative)
-        entry = catalog.files.get(relative)
-        stat = _stat(found.entry)
-        if entry and stat and (entry.size, entry.mtime_ns) == stat:
-            report.unchanged += 1
-        elif not entry and stat and _unchanged_copy(catalog.copies.get(relative), stat):
-            copies.append(found)
-        else:
-            digest = _hash(found.entry.path)
+    indexed = catalog.files.get
+    for start in range(0, len(files), SCAN_STEP):
+        for found in files[start : start + SCAN_STEP]:
+            relative, dir_entry = found
+            entry = indexed(relative)
+            try:
+                st = dir_entry.stat()
+            except OSError:
+                stat = None
+            else:
+                if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+                    continue  # unchanged: the usual file, in as few steps as possible
+                stat = st.st_size, st.st_mtime_ns
+            if not entry and stat and _unchanged_copy(catalog.copies.get(relative), stat):
+                copies.append(found)
+                continue
+            digest = _hash(dir_entry.path)
             if entry and stat and digest == entry.content_hash:
                 catalog.put_file(relative, FileEntry(stat[0], stat[1], digest, entry.articles))
-                report.unchanged += 1
             else:
                 plan.to_load.append(found.path)
                 if stat and digest:
                     plan.stats[relative] = (stat[0], stat[1], digest)
-        if done % 500 == 0 or done == len(files):  # the bar ends full
-            progress("scanning", done, len(files))
+        progress("scanning", min(start + SCAN_STEP, len(files)), len(files))  # ends full
+    report.unchanged += len(files) - len(copies) - len(plan.to_load)
+    seen = set(map(_RELATIVE, files))
     plan.removed = sorted(set(catalog.files) - seen)
     for relative in set(catalog.copies) - seen:
         catalog.drop_copy(relative)
@@ -375,15 +381,6 @@ def _remember_copies(catalog: Catalog, plan: _Plan, loaded: Sequence[Any]) -> No
             catalog.put_copy(result.path, KnownCopy(*stats, skipped.reason, skipped.original))
         else:
             catalog.drop_copy(result.path)
-
-
-def _stat(entry: os.DirEntry[str]) -> tuple[int, int] | None:
-    """Size and mtime of the file (through a symbolic link, as ``Path.stat``), or None."""
-    try:
-        st = entry.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
 
 
 def _hash(path: str) -> str:
