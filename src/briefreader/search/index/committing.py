@@ -13,6 +13,7 @@ from typing import Any
 from whoosh.filedb import compound
 
 from briefreader.models import ProgressFn
+from briefreader.search.index import segment_postings
 from briefreader.search.index.whoosh_patches import pool_size
 
 COMMIT_REPORT_EVERY = 50_000  # postings
@@ -71,17 +72,39 @@ def _merge_reporting(writer: Any, progress: ProgressFn, per_document: float) -> 
             estimate = int(reader.doc_count_all() * per_document)
         else:
             estimate = postings_in(reader)
-        items = writer._process_posts(reader.iter_postings(), startdoc, docmap)
-        add, done = writer.pool.add, 0
         progress("merging", 0, max(estimate, 1))
-        for chunk in _chunks(items):
-            for item in chunk:
-                add(item)
-            done += len(chunk)
-            progress("merging", done, max(estimate, done + 1))
+        if hasattr(writer.pool, "add_term") and segment_postings.readable(reader):
+            done = _copy_terms(writer, reader, (startdoc, docmap), progress, estimate)
+        else:  # Whoosh's walk, one posting at a time
+            items = writer._process_posts(reader.iter_postings(), startdoc, docmap)
+            add, done = writer.pool.add, 0
+            for chunk in _chunks(items):
+                for item in chunk:
+                    add(item)
+                done += len(chunk)
+                progress("merging", done, max(estimate, done + 1))
         progress("merging", done, done)
 
     return add_postings_to_pool
+
+
+def _copy_terms(
+    writer: Any, reader: Any, numbering: tuple[int, Any], progress: ProgressFn, estimate: int
+) -> int:
+    """Copy a segment's postings into the writer's ``TermPool`` a term at a time
+    (``segment_postings``), reporting every ``COMMIT_REPORT_EVERY`` postings; how many."""
+    startdoc, docmap = numbering
+    add_term, done, reported = writer.pool.add_term, 0, 0
+    for fieldname, btext, ids, weights, values in segment_postings.live_terms(
+        reader, writer.schema
+    ):
+        docnums = segment_postings.renumbered(ids, startdoc, docmap)
+        add_term(fieldname, btext, list(zip(docnums, weights, values, strict=True)))
+        done += len(ids)
+        if done - reported >= COMMIT_REPORT_EVERY:
+            reported = done
+            progress("merging", done, max(estimate, done + 1))
+    return done
 
 
 def postings_in(reader: Any) -> int:

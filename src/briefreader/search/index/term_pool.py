@@ -103,6 +103,25 @@ class TermPool:
         if self.currentsize > self.limit:
             self.save()
 
+    def add_term(self, fieldname: str, btext: bytes, postings: list[Posting]) -> None:
+        """Add one term's postings ``(docnum, weight, value)`` in document order, all after
+        those it holds already (a merge copying a segment: ``segment_postings``)."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        found = terms.get(btext)
+        if found is None:
+            terms[btext] = postings
+            self.currentsize += TERM_BYTES + len(btext)
+        else:
+            found.extend(postings)
+        self.currentsize += POSTING_BYTES * len(postings)
+        self.currentsize += sum(len(value) for _d, _w, value in postings if value)
+        self.postings += len(postings)
+        if self.currentsize > self.limit:
+            self.save()
+
     def save(self) -> None:
         """Spill the postings in memory to a new sorted run on disk."""
         if not self._fields:
