@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -484,6 +486,39 @@ def test_cache_rows_are_compressed_and_text_rows_of_earlier_versions_still_read(
     second = extract_entities([article], older, choice=choice)
     assert second.cached == 1 and second.mentions["a"][0].name == "Mohammed Shia al-Sudani"
     assert first.computed == 1
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        [["x", 7, "PERSON"]],
+        [[0]],
+        ["oops"],
+        {"a": 1},
+        [[0, 7, 5]],
+        [[5, 2, "PERSON"]],
+        [[0, 10**9, "PERSON"]],
+        [[0, 7, "NOSUCH"]],
+        [[0, 7, "PERSON", 3]],
+    ],
+)
+def test_a_damaged_cache_entry_is_recognised_again(tmp_path: Path, damaged: Any) -> None:
+    """A cache row of another shape (a damaged file, another version) is a miss: the
+    article is recognised again and the entry rewritten, not a failed index run."""
+    import sqlite3
+
+    choice = choose_recogniser({"recogniser": "rules"})
+    article = make_article(SUDANI)
+    cache = tmp_path / "entities-cache.db"
+    first = extract_entities([article], cache, choice=choice)
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE cache SET rows = ?", (json.dumps(damaged),))
+    db.close()
+    second = extract_entities([article], cache, choice=choice)
+    assert (second.cached, second.computed) == (0, 1)
+    assert second.mentions == first.mentions
+    third = extract_entities([article], cache, choice=choice)
+    assert (third.cached, third.computed) == (1, 0)
 
 
 def test_a_window_without_a_paragraph_break_ends_at_a_sentence() -> None:

@@ -111,7 +111,7 @@ def from_cache(
     missing: list[Article] = []
     for article in articles:
         rows = cache.get(cache_key(article, recogniser_id))
-        if rows is None:
+        if rows is None or not EntityMention.readable_rows(rows, article.text):
             missing.append(article)
         else:
             found[article.id] = [EntityMention.from_row(article.id, article.text, r) for r in rows]

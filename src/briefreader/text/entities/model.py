@@ -77,6 +77,22 @@ class EntityMention:
         shared = len(row) > 4 and bool(row[4])
         return cls(article_id, start, end, surface, kind, name, shared)
 
+    @staticmethod
+    def readable_rows(rows: Any, text: str) -> bool:
+        """Are ``rows`` what ``to_row`` writes for a text this long (a damaged or foreign
+        cache entry is not: it is recognised again, not read)?"""
+        if not isinstance(rows, list):
+            return False
+        for row in rows:
+            if not isinstance(row, list) or not 3 <= len(row) <= 5:
+                return False
+            start, end, kind = row[:3]
+            if type(start) is not int or type(end) is not int or kind not in ENTITY_TYPES:
+                return False
+            if not 0 <= start < end <= len(text) or (len(row) > 3 and type(row[3]) is not str):
+                return False
+        return True
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for ``--json`` output (``shared`` only when true)."""
         result: dict[str, Any] = {
