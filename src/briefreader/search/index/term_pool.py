@@ -43,6 +43,7 @@ CHUNK_POSTINGS = 5_000  # postings per spilled chunk: the merge holds one chunk 
 MAX_OPEN_RUNS = 100  # more runs than this are merged into fewer before the final merge
 _LENGTH = struct.Struct("<I")
 _term_key = itemgetter(0, 1)
+_field_name = itemgetter(0)
 
 
 class TermPool:
@@ -83,22 +84,26 @@ class TermPool:
         self, docnum: int, postings: list[tuple[str, bytes, float, bytes | None]]
     ) -> None:
         """Add one document's postings ``(fieldname, term bytes, weight, value)``: what
-        ``add`` does for each, in one loop."""
+        ``add`` does for each, in one loop, a field's terms looked up once per run of its
+        postings (an analysed document lists them field by field)."""
         fields = self._fields
         size = 0
-        for fieldname, btext, weight, value in postings:
+        for fieldname, run in groupby(postings, _field_name):
             terms = fields.get(fieldname)
             if terms is None:
                 terms = fields[fieldname] = {}
                 self.fieldnames.add(fieldname)
-            found = terms.get(btext)
-            if found is None:
-                terms[btext] = [(docnum, weight, value)]
-                size += TERM_BYTES + len(btext)
-            else:
-                found.append((docnum, weight, value))
-            size += POSTING_BYTES + len(value or b"")
-        self.currentsize += size
+            known = terms.get
+            for _name, btext, weight, value in run:
+                found = known(btext)
+                if found is None:
+                    terms[btext] = [(docnum, weight, value)]
+                    size += TERM_BYTES + len(btext)
+                else:
+                    found.append((docnum, weight, value))
+                if value:
+                    size += len(value)
+        self.currentsize += size + POSTING_BYTES * len(postings)
         self.postings += len(postings)
         if self.currentsize > self.limit:
             self.save()
