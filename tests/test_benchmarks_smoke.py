@@ -236,3 +236,27 @@ def test_the_query_ab_runs_both_trees_over_one_index(
         ["git", "-C", str(REPO), "worktree", "list"], capture_output=True, text=True, check=True
     )
     assert "briefbench-ab-" not in worktrees.stdout
+
+
+def test_the_reindex_ab_times_both_trees_on_copies_of_one_index(
+    tmp_path: Path, sample_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``benchmarks.reindex_ab HEAD WS``: each side re-indexes its own copy of the workspace
+    after one-file changes, in processes of its own; the workspace given is left as it was
+    and the temporary worktree is removed."""
+    from benchmarks import reindex_ab
+
+    before = {p.name: p.read_bytes() for p in (sample_workspace / "articles").iterdir()}
+    output = tmp_path / "out"
+    arguments = ["HEAD", str(sample_workspace), "--rounds", "1", "--updates", "2"]
+    assert reindex_ab.main([*arguments, "--output", str(output)]) == 0
+    payload = json.loads(next(output.glob("*-reindex-ab-HEAD-xws.json")).read_text("utf-8"))
+    assert set(payload["sides"]) == {"tree", "ref"}
+    assert payload["sides"]["tree"]["updates"] == payload["sides"]["ref"]["updates"] == 2
+    assert all(seconds > 0 for seconds in payload["runs"]["ref"][0]["wall_s"])
+    assert "CPU ms, median" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in (sample_workspace / "articles").iterdir()} == before
+    worktrees = subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "list"], capture_output=True, text=True, check=True
+    )
+    assert "briefbench-reindex-" not in worktrees.stdout
