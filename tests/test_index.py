@@ -189,6 +189,73 @@ def test_killed_indexer_leaves_a_working_index(tmp_path: Path, phase: str, rebui
     assert len(Library.open(ws).search("harbour", limit=100).hits) == 31
 
 
+@pytest.mark.parametrize(
+    "phase, rebuild",
+    [
+        ("scanning", False),
+        ("parsing", False),
+        ("indexing", False),
+        ("committing", False),
+        ("merging", False),
+        ("indexing", True),
+        ("committing", True),
+    ],
+)
+def test_a_stopped_run_leaves_the_index_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phase: str, rebuild: bool
+) -> None:
+    """The reader quitting stops the text phase at its next progress step, the commit's
+    included (its postings given up with the writer): the index answers as before, and the
+    next run does the whole update (and its commit removes the files the stopped writer
+    left, as after a failed run)."""
+    from briefreader.search.index import committing, merging
+    from briefreader.search.index.indexer import IndexStopped
+
+    monkeypatch.setattr(committing, "COMMIT_REPORT_EVERY", 10)
+    monkeypatch.setattr(merging, "TIER_FLOOR", 1_000)  # the small segments merge each time
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    update_index(ws, entities=False)
+    (ws.articles_dir / "b.txt").write_text(f"Port talks\n\n{BODY} Lighthouse.")
+    update_index(ws, entities=False)  # two segments: the next commit merges them
+    for number in range(30):
+        (ws.articles_dir / f"n{number}.txt").write_text(f"Story {number}\n\n{BODY} n{number}")
+    (ws.articles_dir / "a.txt").unlink()
+    before = {p.name for p in ws.index_dir.rglob("*")}
+    asked: list[str] = []
+
+    def stop() -> bool:
+        return phase in asked
+
+    def progress(name: str, done: int, total: int) -> None:
+        asked.append(name)
+
+    with pytest.raises(IndexStopped):
+        update_index(ws, rebuild=rebuild, progress=progress, should_stop=stop, entities=False)
+    assert phase in asked
+    assert _ids(ws) == ["a", "b"]
+    left = {p.name for p in ws.index_dir.rglob("*")} - before
+    report = update_index(ws, entities=False)
+    assert report.articles == 31 and report.removed == ["a.txt"]
+    assert len(Library.open(ws).search("harbour", limit=100).hits) == 31
+    assert not left & {p.name for p in ws.index_dir.rglob("*")} - {"REANCHOR-PENDING"}
+
+
+def test_a_stop_after_the_commit_is_not_taken(tmp_path: Path) -> None:
+    """Once the commit is written the run finishes (catalog, activation): a stop asked then
+    does not leave a committed index without its catalog."""
+    ws = _ws(tmp_path, a=f"Harbour plan\n\n{BODY}")
+    late: list[str] = []
+
+    def progress(name: str, done: int, total: int) -> None:
+        late.append(name)
+
+    report = update_index(
+        ws, progress=progress, should_stop=lambda: "finishing" in late, entities=False
+    )
+    assert "finishing" in late and report.added == ["a.txt"]
+    assert update_index(ws, entities=False).unchanged == 1
+
+
 def test_commit_reports_progress_through_the_postings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,9 +62,11 @@ def run_index(
     keep_open: bool = False,
     reanchor: Reanchor = "changed",
     entities: bool = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IndexRun:
     """Bring the index up to date, then embed and re-anchor notes as the settings ask, then
-    (``entities``) recognise the entities the text phase left pending.
+    (``entities``) recognise the entities the text phase left pending. ``should_stop`` (the
+    reader quitting) stops the text phase before its commit (``IndexStopped``).
 
     ``library`` is a library already open on this workspace (the reader's): it is refreshed
     if the index changed. ``keep_open`` returns an open library in ``IndexRun.library`` (the
@@ -73,6 +75,7 @@ def run_index(
 
     Raises:
         IndexBusy: another process holds the index lock.
+        IndexStopped: ``should_stop`` said so (the previous index stays as it was).
         OSError: the disk is full or not writable (the previous index stays intact).
         ValueError: bad settings (an invalid boilerplate pattern).
         IndexUnavailable: the updated index could not be opened.
@@ -89,6 +92,7 @@ def run_index(
         before=_move_legacy_vectors(workspace) if semantic else None,
         after=_embed(workspace) if semantic else None,
         entities=False,
+        should_stop=should_stop,
     )
     run = IndexRun(report)
     _open_and_reanchor(workspace, run, library, keep_open, reanchor)

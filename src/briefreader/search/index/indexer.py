@@ -9,6 +9,7 @@ the old one and switches to it atomically.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -134,6 +135,32 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
+class IndexStopped(Exception):
+    """The caller asked the index run to stop (the reader quits): nothing of it was
+    committed, and the index is as it was before the run."""
+
+
+# The steps of a run that a stop may interrupt: before its commit's table of contents is
+# written (the postings written so far are given up with the writer).
+STOPPABLE_PHASES = frozenset({"scanning", "parsing", "indexing", "committing", "merging"})
+
+
+def _stoppable(progress: ProgressFn, should_stop: Callable[[], bool] | None) -> ProgressFn:
+    """``progress``, raising ``IndexStopped`` first when ``should_stop`` says so during a
+    step that can be given up (``STOPPABLE_PHASES``, not at its last report: a commit reports
+    its end once it is written): every step of a run reports progress at least every few
+    seconds, so a stop is noticed within that."""
+    if should_stop is None:
+        return progress
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase in STOPPABLE_PHASES and done < total and should_stop():
+            raise IndexStopped
+        progress(phase, done, total)
+
+    return report
+
+
 def update_index(
     workspace: Workspace,
     *,
@@ -144,6 +171,7 @@ def update_index(
     before: LockedStep | None = None,
     after: LockedStep | None = None,
     entities: bool = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IndexReport:
     """Bring the index up to date with ``articles/`` and report what changed.
 
@@ -156,11 +184,16 @@ def update_index(
     would delete), ``after`` under the lock once the updated index is active (embeddings):
     ``briefreader.pipeline.run_index`` passes them.
 
+    ``should_stop`` is asked at each progress step until the commit is written (the reader
+    quitting): then the run gives up what it wrote and raises ``IndexStopped``.
+
     Raises:
         IndexBusy: another process holds the index lock.
+        IndexStopped: ``should_stop`` said so (the previous index stays as it was).
         OSError: the disk is full or not writable (the previous index stays intact).
     """
-    progress = progress or _no_progress
+    whole_run = progress or _no_progress
+    progress = _stoppable(whole_run, should_stop)
     options = options or load_options_for(workspace)
     enricher = enricher if enricher is not None else default_enricher(workspace)
     report = IndexReport()
@@ -171,16 +204,19 @@ def update_index(
             before(report, progress)
         with collector_paused():  # the plan, the writing, the catalog (collector.py)
             ix, catalog, fresh = _open_or_create(workspace.index_dir, rebuild, report)
-            report.reanchor_everything |= fresh
-            plan = _plan(workspace.articles_dir, options, catalog, report, progress)
-            if fresh:  # the old index is still the active one until ``activate`` below
-                plan.earlier = _earlier_ids(workspace.index_dir)
-            held_before = _ids_held(catalog, plan)
-            _apply(ix, catalog, plan, options, enricher, report, progress, incremental=not fresh)
             folder = Path(ix.storage.folder)
-            catalog.generation = ix.latest_generation()
-            if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
-                write_catalog(folder, catalog)
+            with _discarded_unless_done(folder if fresh else None):
+                report.reanchor_everything |= fresh
+                plan = _plan(workspace.articles_dir, options, catalog, report, progress)
+                if fresh:  # the old index is still the active one until ``activate`` below
+                    plan.earlier = _earlier_ids(workspace.index_dir)
+                held_before = _ids_held(catalog, plan)
+                _apply(
+                    ix, catalog, plan, options, enricher, report, progress, incremental=not fresh
+                )
+                catalog.generation = ix.latest_generation()
+                if _catalog_dirty(catalog):  # an idle run writes nothing: readers see no change
+                    write_catalog(folder, catalog)
         _remove_legacy_files(workspace.index_dir, folder)
         report.recogniser = str(getattr(enricher, "recogniser", ""))
         finish = getattr(enricher, "finish", None)
@@ -200,9 +236,26 @@ def update_index(
         from briefreader.search.index.entity_phase import recognise_pending
 
         report.entities = recognise_pending(
-            workspace, enricher=enricher, progress=progress, merge_policy=MERGE_POLICY
+            workspace,
+            enricher=enricher,
+            progress=whole_run,
+            should_stop=should_stop,
+            merge_policy=MERGE_POLICY,
         )
     return report
+
+
+@contextmanager
+def _discarded_unless_done(new_folder: Path | None) -> Iterator[None]:
+    """Delete ``new_folder`` (a first build's or a rebuild's index, never active) when the
+    run fails or is stopped: it would otherwise wait for ``remove_stale_dirs``' grace, and a
+    full disk is where it matters."""
+    try:
+        yield
+    except BaseException:
+        if new_folder is not None:
+            shutil.rmtree(new_folder, ignore_errors=True)
+        raise
 
 
 def _ids_held(catalog: Catalog, plan: _Plan) -> set[str]:

@@ -88,7 +88,7 @@ class WorkerPool:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(wait=kind is None)  # a failed or stopped run does not wait for its tasks
 
     def close(self, wait: bool = True) -> None:
         """Stop the processes (work not started is dropped); ``wait=False`` ends them at

@@ -67,12 +67,14 @@ class IndexPart(Part):
 
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:
-        """Open the index at once if there is one, then bring it up to date."""
+        """Open the index at once if there is one, then bring it up to date; quitting stops
+        the update before its commit (what it wrote is given up, the index stays as it was)."""
         from briefreader.pipeline import run_index
+        from briefreader.search.index.indexer import IndexStopped
         from briefreader.search.index.store import IndexBusy, IndexUnavailable, active_dir
         from briefreader.search.library import Library
 
-        workspace, library = self.session.workspace, None
+        workspace, library, worker = self.session.workspace, None, get_current_worker()
         try:
             library = Library.open(workspace)
             self.post_message(LibraryReady(library, final=False))
@@ -86,7 +88,10 @@ class IndexPart(Part):
                 library=library,
                 keep_open=True,
                 entities=False,
+                should_stop=lambda: worker.is_cancelled,
             )
+        except IndexStopped:  # the reader quits: the run gave up what it had not committed
+            return
         except IndexUnavailable as error:
             self.post_message(LibraryFailed(f"Cannot open the index: {error}"))
             return
