@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,50 @@ def checkout(ref: str, into: Path) -> str:
     commit = _git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
     _git("worktree", "add", "--detach", str(into), commit)
     return commit
+
+
+def run_child(src: Path, code: str, *arguments: str) -> dict[str, Any]:
+    """``python -c code arguments`` in a fresh process importing the ``briefreader`` of
+    ``src`` (and our ``benchmarks``); the JSON its last line prints, with the 1-minute load
+    at its start and end (``load``)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
+    env["BRIEFREADER_CONFIG"] = ""
+    load = os.getloadavg()[0]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{src}: {done.stderr.strip().splitlines()[-1:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load"] = [round(load, 2), round(os.getloadavg()[0], 2)]
+    return result
+
+
+SideRun = Callable[[str, Path, int], dict[str, Any]]
+
+
+def alternating_runs(ref: str, rounds: int, run: SideRun) -> tuple[str, dict[str, list[Any]]]:
+    """``run(side, src, round)`` for ``"ref"`` (commit ``ref``, checked out in a temporary
+    worktree, removed at the end) and ``"tree"`` (this checkout), ``rounds`` times each,
+    the order flipping every round so that load changes hit both alike. Returns the full
+    hash of ``ref`` and each side's results in order."""
+    runs: dict[str, list[Any]] = {"tree": [], "ref": []}
+    with tempfile.TemporaryDirectory(prefix="briefbench-ab-") as temp:
+        ref_tree = Path(temp) / "ref"
+        commit = checkout(ref, ref_tree)
+        sources = {"tree": REPO / "src", "ref": ref_tree / "src"}
+        try:
+            for round_ in range(rounds):
+                order = ("ref", "tree") if round_ % 2 == 0 else ("tree", "ref")
+                for side in order:
+                    runs[side].append(run(side, sources[side], round_))
+        finally:
+            _git("worktree", "remove", "--force", str(ref_tree))
+    return commit, runs
 
 
 def _git(*args: str) -> str:

@@ -15,17 +15,12 @@ both commits read (the same index format).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.compare import REPO, _git, checkout
+from benchmarks.compare import alternating_runs, run_child
 from benchmarks.report import finish_run
 
 CHILD = """
@@ -55,22 +50,7 @@ print(json.dumps({"kinds": result, "cpu_s": round(cpu, 3)}))
 
 def one_run(src: Path, workspace: Path, per_kind: int, repeats: int) -> dict[str, Any]:
     """The query set over ``workspace`` with the code in ``src``, in a fresh process."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
-    env["BRIEFREADER_CONFIG"] = ""
-    load = os.getloadavg()[0]
-    arguments = [str(workspace), str(per_kind), str(repeats)]
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, *arguments],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{src}: {done.stderr.strip().splitlines()[-1:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load"] = [round(load, 2), round(os.getloadavg()[0], 2)]
-    return result
+    return run_child(src, CHILD, str(workspace), str(per_kind), str(repeats))
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,25 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each query (3)")
     parser.add_argument("--output", type=Path, help="folder for the JSON (benchmarks/results)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="briefbench-ab-") as temp:
-        ref_tree = Path(temp) / "ref"
-        commit = checkout(args.ref, ref_tree)
-        sources = {"tree": REPO / "src", "ref": ref_tree / "src"}
-        runs: dict[str, list[dict[str, Any]]] = {"tree": [], "ref": []}
-        try:
-            for round_ in range(args.rounds):
-                order = ("ref", "tree") if round_ % 2 == 0 else ("tree", "ref")
-                for side in order:
-                    run = one_run(sources[side], args.workspace, args.per_kind, args.repeats)
-                    runs[side].append(run)
-                    every = run["kinds"]["all"]
-                    print(
-                        f"{side}: p50 {every['median_ms']:.2f} p95 {every['p95_ms']:.2f} ms, "
-                        f"CPU {run['cpu_s']} s, load {run['load']}",
-                        flush=True,
-                    )
-        finally:
-            _git("worktree", "remove", "--force", str(ref_tree))
+
+    def run(side: str, src: Path, _round: int) -> dict[str, Any]:
+        result = one_run(src, args.workspace, args.per_kind, args.repeats)
+        every = result["kinds"]["all"]
+        print(
+            f"{side}: p50 {every['median_ms']:.2f} p95 {every['p95_ms']:.2f} ms, "
+            f"CPU {result['cpu_s']} s, load {result['load']}",
+            flush=True,
+        )
+        return result
+
+    commit, runs = alternating_runs(args.ref, args.rounds, run)
     result = {
         "ref": args.ref,
         "ref_commit": commit,

@@ -16,18 +16,14 @@ JSON to ``benchmarks/results``. ``WS`` must be an index both commits read.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.compare import REPO, _git, checkout
+from benchmarks.compare import alternating_runs, run_child
 from benchmarks.report import finish_run
 
 CHILD = """
@@ -57,21 +53,7 @@ print(json.dumps({"wall_s": walls, "cpu_s": cpus}))
 
 def one_run(src: Path, workspace: Path, first: int, updates: int) -> dict[str, Any]:
     """``updates`` one-file re-indexes of ``workspace`` with the code in ``src``."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
-    env["BRIEFREADER_CONFIG"] = ""
-    load = os.getloadavg()[0]
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(workspace), str(first), str(updates)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{src}: {done.stderr.strip().splitlines()[-1:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load"] = [round(load, 2), round(os.getloadavg()[0], 2)]
-    return result
+    return run_child(src, CHILD, str(workspace), str(first), str(updates))
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, float]:
@@ -105,24 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="folder for the JSON (benchmarks/results)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="briefbench-reindex-") as temp:
-        ref_tree = Path(temp) / "ref"
-        commit = checkout(args.ref, ref_tree)
-        sources = {"tree": REPO / "src", "ref": ref_tree / "src"}
-        copies = {side: Path(temp) / f"ws-{side}" for side in sources}
-        runs: dict[str, list[dict[str, Any]]] = {"tree": [], "ref": []}
-        try:
-            for copy in copies.values():
-                shutil.copytree(args.workspace, copy, symlinks=True)
-            for round_ in range(args.rounds):
-                order = ("ref", "tree") if round_ % 2 == 0 else ("tree", "ref")
-                for side in order:
-                    first = round_ * args.updates
-                    run = one_run(sources[side], copies[side], first, args.updates)
-                    runs[side].append(run)
-                    walls = ", ".join(f"{seconds * 1000:.0f}" for seconds in run["wall_s"])
-                    print(f"{side}: {walls} ms, load {run['load']}", flush=True)
-        finally:
-            _git("worktree", "remove", "--force", str(ref_tree))
+        copies = {side: Path(temp) / f"ws-{side}" for side in ("tree", "ref")}
+        for copy in copies.values():
+            shutil.copytree(args.workspace, copy, symlinks=True)
+
+        def run(side: str, src: Path, round_: int) -> dict[str, Any]:
+            result = one_run(src, copies[side], round_ * args.updates, args.updates)
+            walls = ", ".join(f"{seconds * 1000:.0f}" for seconds in result["wall_s"])
+            print(f"{side}: {walls} ms, load {result['load']}", flush=True)
+            return result
+
+        commit, runs = alternating_runs(args.ref, args.rounds, run)
     result = {
         "ref": args.ref,
         "ref_commit": commit,

@@ -260,3 +260,4 @@ def test_the_reindex_ab_times_both_trees_on_copies_of_one_index(
         ["git", "-C", str(REPO), "worktree", "list"], capture_output=True, text=True, check=True
     )
     assert "briefbench-reindex-" not in worktrees.stdout
+    assert "briefbench-ab-" not in worktrees.stdout

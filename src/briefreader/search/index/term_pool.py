@@ -65,20 +65,15 @@ class TermPool:
 
     def add(self, item: tuple[Any, ...]) -> None:
         """Add one posting ``(fieldname, term bytes, docnum, weight, value bytes or None)``."""
-        terms = self._fields.get(item[0])
-        if terms is None:
-            terms = self._fields[item[0]] = {}
-            self.fieldnames.add(item[0])
+        terms = self._terms_of(item[0])
         found = terms.get(item[1])
+        size = POSTING_BYTES + len(item[4] or b"")
         if found is None:
             terms[item[1]] = [item[2:]]
-            self.currentsize += TERM_BYTES + len(item[1])
+            size += TERM_BYTES + len(item[1])
         else:
             found.append(item[2:])
-        self.currentsize += POSTING_BYTES + len(item[4] or b"")
-        self.postings += 1
-        if self.currentsize > self.limit:
-            self.save()
+        self._grown(1, size)
 
     def add_document(
         self, docnum: int, postings: list[tuple[str, bytes, float, bytes | None]]
@@ -86,13 +81,9 @@ class TermPool:
         """Add one document's postings ``(fieldname, term bytes, weight, value)``: what
         ``add`` does for each, in one loop, a field's terms looked up once per run of its
         postings (an analysed document lists them field by field)."""
-        fields = self._fields
-        size = 0
+        size = POSTING_BYTES * len(postings)
         for fieldname, run in groupby(postings, _field_name):
-            terms = fields.get(fieldname)
-            if terms is None:
-                terms = fields[fieldname] = {}
-                self.fieldnames.add(fieldname)
+            terms = self._terms_of(fieldname)
             known = terms.get
             for _name, btext, weight, value in run:
                 found = known(btext)
@@ -103,27 +94,34 @@ class TermPool:
                     found.append((docnum, weight, value))
                 if value:
                     size += len(value)
-        self.currentsize += size + POSTING_BYTES * len(postings)
-        self.postings += len(postings)
-        if self.currentsize > self.limit:
-            self.save()
+        self._grown(len(postings), size)
 
     def add_term(self, fieldname: str, btext: bytes, postings: list[Posting]) -> None:
         """Add one term's postings ``(docnum, weight, value)`` in document order, all after
         those it holds already (a merge copying a segment: ``segment_postings``)."""
+        terms = self._terms_of(fieldname)
+        found = terms.get(btext)
+        size = POSTING_BYTES * len(postings)
+        size += sum(len(value) for _d, _w, value in postings if value)
+        if found is None:
+            terms[btext] = postings
+            size += TERM_BYTES + len(btext)
+        else:
+            found.extend(postings)
+        self._grown(len(postings), size)
+
+    def _terms_of(self, fieldname: str) -> dict[bytes, list[Posting]]:
+        """The field's postings by term (a new field's, empty)."""
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-        found = terms.get(btext)
-        if found is None:
-            terms[btext] = postings
-            self.currentsize += TERM_BYTES + len(btext)
-        else:
-            found.extend(postings)
-        self.currentsize += POSTING_BYTES * len(postings)
-        self.currentsize += sum(len(value) for _d, _w, value in postings if value)
-        self.postings += len(postings)
+        return terms
+
+    def _grown(self, postings: int, size: int) -> None:
+        """Count postings just added with their estimated bytes; spill past the limit."""
+        self.currentsize += size
+        self.postings += postings
         if self.currentsize > self.limit:
             self.save()
 
