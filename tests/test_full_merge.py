@@ -98,7 +98,8 @@ def test_index_merge_shows_a_progress_bar(
     assert merging[-1][0] == merging[-1][1] and copied > 1000
     first = steps.index(("merging", *merging[0]))
     saving = [(done, total) for phase, done, total in steps[first:] if phase == "committing"]
-    assert len(saving) > 3 and saving[-1][0] == saving[-1][1] > copied, saving
+    # every posting copied is written, but a vocabulary's word in both segments only once
+    assert len(saving) > 3 and saving[-1][0] == saving[-1][1] > 0.9 * copied, saving
 
 
 KILL_IN_MERGE = """

@@ -132,10 +132,17 @@ def test_the_workers_analyse_as_this_process_does() -> None:
             return list(analysed_groups(list(range(len(groups))), groups.__getitem__, pool))
 
     def comparable(results: list[Any]) -> list[Any]:
-        """The postings of a document in one order (a set's order changes between processes:
-        the index written is the same, as ``test_an_index_built_by_workers...`` shows)."""
+        """The postings and words of a document in one order (a set's order changes between
+        processes: the index written is the same, as ``test_an_index_built_by_workers...``
+        shows)."""
         return [
-            (item, [[(sorted(d.postings), d.spelling, d.fields) for d in docs] for docs in group])
+            (
+                item,
+                [
+                    [(sorted(d.postings), sorted(d.spelling), d.fields) for d in docs]
+                    for docs in group
+                ],
+            )
             for item, group in results
         ]
 

@@ -14,13 +14,18 @@ from whoosh.writing import OPTIMIZE
 from briefreader.search.index import segment_postings
 from briefreader.search.index.committing import commit_reporting
 from briefreader.search.index.merging import tiered_merge
-from briefreader.search.index.schema import build_schema
+from briefreader.search.index.schema import VOCABULARY_FIELDS, build_schema
 from tests.test_term_pool import _documents, _segment_files
 
+# Not the first document of a segment: the vocabularies' words are filed under it, and
+# Whoosh's walk drops them with it (``test_a_merge_keeps_every_word_of_the_vocabularies``).
+DELETED = (3, 4, 57, 151, 160, 161, 199, 275)
 
-def _three_segments(folder: Path, documents: list[dict[str, Any]]) -> None:
-    """Three segments with documents deleted in each, among them the first document of the
-    first (which the title's spelling postings all point at), so the merge renumbers them."""
+
+def _three_segments(
+    folder: Path, documents: list[dict[str, Any]], deleted: tuple[int, ...] = DELETED
+) -> None:
+    """Three segments with articles ``deleted`` in each, so the merge renumbers them."""
     folder.mkdir()
     ix = index.create_in(str(folder), build_schema())
     for part in (documents[:300], documents[300:540], documents[540:]):
@@ -28,7 +33,7 @@ def _three_segments(folder: Path, documents: list[dict[str, Any]]) -> None:
             for fields in part:
                 writer.add_document(**fields)
     with ix.writer(compound=False) as writer:
-        for number in (0, 3, 4, 57, 151, 160, 161, 199, 275):
+        for number in deleted:
             writer.delete_by_term("article_id", f"a{number}")
 
 
@@ -88,4 +93,33 @@ def test_the_copy_reads_the_live_postings_whooshs_walk_reads(tmp_path: Path) -> 
                 )
             }
             assert read == walked
-            assert sum(map(len, read.values())) > 300
+            assert sum(map(len, read.values())) > 200
+
+
+def _vocabularies(folder: Path) -> dict[str, set[bytes]]:
+    ix = index.open_dir(str(folder))
+    with ix.reader() as reader:
+        return {
+            name: {btext for btext, _info in reader.iter_field(name)}
+            for name in sorted(VOCABULARY_FIELDS)
+        }
+
+
+@pytest.mark.parametrize("mergetype", [OPTIMIZE, tiered_merge])
+def test_a_merge_keeps_every_word_of_the_vocabularies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mergetype: Any
+) -> None:
+    """The first document of each segment deleted: its words, filed under it, stay (Whoosh's
+    walk dropped every title word of such a segment), each in one posting of document 0."""
+    documents = _documents(281)
+    _three_segments(tmp_path / "ix", documents, deleted=(0, 150, 270, *DELETED))
+    before = _vocabularies(tmp_path / "ix")
+    assert len(before["spell_title"]) > 200 and len(before["spell_words"]) > 5
+    _merged(tmp_path / "ix", mergetype)
+    assert _vocabularies(tmp_path / "ix") == before
+    ix = index.open_dir(str(tmp_path / "ix"))
+    with ix.reader() as reader:
+        for name in VOCABULARY_FIELDS:
+            for btext, info in reader.iter_field(name):
+                assert info.doc_frequency() == 1
+                assert list(reader.postings(name, btext).all_ids()) in ([0], [])

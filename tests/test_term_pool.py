@@ -13,7 +13,7 @@ from whoosh import index, writing
 
 from briefreader.search.index import term_pool, whoosh_patches
 from briefreader.search.index.analysed import add_analysed, analyse_document
-from briefreader.search.index.schema import build_schema
+from briefreader.search.index.schema import VOCABULARY_FIELDS, build_schema
 
 WORDS = [
     "ferry",
@@ -55,6 +55,23 @@ def _documents(count: int) -> list[dict[str, Any]]:
     return documents
 
 
+class WhooshPoolWordsOnce(whoosh_patches.WHOOSH_POSTING_POOL):  # type: ignore[misc,valid-type]
+    """Whoosh's pool, filing each word of a vocabulary once, under document 0 (as a
+    ``TermPool`` does: ``schema.VOCABULARY_FIELDS``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.words: set[tuple[str, bytes]] = set()
+
+    def add(self, item: tuple[Any, ...]) -> None:
+        if item[0] in VOCABULARY_FIELDS:
+            if item[:2] in self.words:
+                return
+            self.words.add(item[:2])
+            item = (item[0], item[1], 0, 1.0, item[4])
+        super().add(item)
+
+
 def _segment_files(folder: Path) -> dict[str, bytes]:
     """The files of the one segment in ``folder``, by extension (segment ids differ)."""
     found = {}
@@ -94,7 +111,7 @@ def test_a_spilling_term_pool_writes_the_segment_whoosh_writes(
     _build(tmp_path / "spilled", documents, spill_bytes=40_000)
     _build(tmp_path / "in-memory", documents, spill_bytes=None)
     _build(tmp_path / "analysed", documents, spill_bytes=40_000, analysed=True)
-    monkeypatch.setattr(writing, "PostingPool", whoosh_patches.WHOOSH_POSTING_POOL)
+    monkeypatch.setattr(writing, "PostingPool", WhooshPoolWordsOnce)
     monkeypatch.setattr(
         writing.SegmentWriter, "_flush_segment", whoosh_patches.WHOOSH_FLUSH_SEGMENT
     )

@@ -28,6 +28,7 @@ from briefreader.search.index.schema import (
     ARTICLE_FIELDS,
     ENTITY_FIELDS,
     GENERAL_ENTITY,
+    VOCABULARY_COUNTS,
     entity_index_fields,
     text_analyzer,
 )
@@ -483,8 +484,8 @@ _TYPED_PREFIX = re.compile(r"([\w'’-]+)\*")
 def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> query.Query:
     """``chasi*`` → the stems of the indexed words starting with ``chasi`` (``chasing`` is
     indexed as ``chase``, which a prefix over stems alone would miss), and the stems that
-    start with it: at most the ``EXPAND_LIMIT`` most frequent of each, so a short prefix
-    costs a bounded number of postings lists. The prefix is the one typed (``typed``, from
+    start with it: at most the ``EXPAND_LIMIT`` found in most documents of each, so a short
+    prefix costs a bounded number of postings lists. The prefix is the one typed (``typed``, from
     ``typed_prefixes``): Whoosh's parser stems it (``games*`` would become ``game*`` and
     match "gamer")."""
     field = getattr(node, "fieldname", None)
@@ -492,9 +493,7 @@ def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> quer
         return node
     spelling = "spell_title" if field == "title" else "spell_words"
     prefix = typed.get(str(node.text), str(node.text))
-    stems = {
-        stem for word in most_frequent_terms(reader, spelling, prefix) for stem in analyzed(word)
-    }
+    stems = set(most_frequent_stems(reader, field, vocabulary_words(reader, spelling, prefix)))
     stems.update(most_frequent_terms(reader, field, prefix))
     if not stems:
         return node
@@ -549,13 +548,14 @@ def expand_fuzzy(
     if not isinstance(node, query.FuzzyTerm) or field not in SEARCH_FIELDS:
         return node
     word = typed.get(str(node.text), str(node.text))
-    vocabulary = ("title", "spell_title") if field == "title" else ("spell_words", "spell_words")
+    # Whoosh walks the title's spelling words for ``title``
+    vocabulary = ("title", "title") if field == "title" else ("spell_words", "body")
     key = (vocabulary[0], word, int(node.maxdist), int(node.prefixlength))
     walks = {} if walks is None else walks
     if key not in walks:
         walks[key] = words_within(reader, vocabulary, *key[1:])
     words = walks[key]
-    stems = {stem for found in words for stem in analyzed(found)}  # the word itself if indexed
+    stems = set(stems_of(words))  # the word itself if indexed
     terms = [query.Term(field, stem) for stem in sorted(stems) if reader.doc_frequency(field, stem)]
     if not terms:
         return matches_nothing(field)  # not Whoosh's walk again (it found unstemmed words)
@@ -566,15 +566,20 @@ def words_within(
     reader: Any, vocabulary: tuple[str, str], word: str, edits: int, prefix: int
 ) -> list[str]:
     """The ``EXPAND_LIMIT`` words within ``edits`` edits of ``word`` (sharing its first
-    ``prefix`` letters) found in most documents. ``vocabulary``: the field whose spelling
-    words are walked (Whoosh's automaton, per segment) and the field they are counted in."""
+    ``prefix`` letters) whose stems are in most documents. ``vocabulary``: the field whose
+    words are walked (Whoosh's automaton, per segment) and the field their stems are
+    counted in."""
     walked, counted = vocabulary
-    documents: dict[str, int] = {}
+    found: set[str] = set()
     for leaf, _base in reader.leaf_readers():
-        for found in leaf.terms_within(walked, word, edits, prefix):
-            documents[found] = documents.get(found, 0) + leaf.doc_frequency(counted, found)
+        found.update(leaf.terms_within(walked, word, edits, prefix))
         checkpoint()
-    return heapq.nlargest(EXPAND_LIMIT, documents, key=lambda found: (documents[found], found))
+    words = sorted(found)
+    documents = {
+        word: reader.doc_frequency(counted, stem)
+        for word, stem in zip(words, stems_of(words), strict=True)
+    }
+    return heapq.nlargest(EXPAND_LIMIT, words, key=lambda word: (documents[word], word))
 
 
 def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
@@ -633,17 +638,24 @@ def _respelled(word: str, bare: str, closest: str) -> str:
 
 
 def closest_indexed_word(word: str, reader: Any, field: str) -> str | None:
-    """The indexed word of ``field`` nearest to ``word``: fewest edits first, then the most
-    frequent, then the first in alphabetical order (None: none within two edits).
+    """The word of vocabulary ``field`` nearest to ``word``: fewest edits first, then the one
+    whose stem is in most documents, then the first in alphabetical order (None: none within
+    two edits, or only words no document holds any more).
 
     Whoosh's own corrector ranks by frequency alone (its score uses the largest distance
     allowed, not each word's), so "milita" became "military", not "militia".
     """
     # prefix=1: the first letter is rarely the typo, and it makes the lookup 30× cheaper
-    candidates = [c for c in reader.terms_within(field, word, 2, prefix=1) if c != word]
+    found = sorted(c for c in reader.terms_within(field, word, 2, prefix=1) if c != word)
+    counted = VOCABULARY_COUNTS.get(field, field)
+    documents = {
+        candidate: reader.doc_frequency(counted, stem)
+        for candidate, stem in zip(found, stems_of(found), strict=True)
+    }
+    candidates = [candidate for candidate in found if documents[candidate]]
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (edit_distance(word, c), -reader.frequency(field, c), c))
+    return min(candidates, key=lambda c: (edit_distance(word, c), -documents[c], c))
 
 
 def edit_distance(first: str, second: str) -> int:
@@ -684,6 +696,34 @@ def most_frequent_terms(reader: Any, field: str, prefix: str) -> list[str]:
         if count % 64 == 0:
             checkpoint()
     return [text for _, text in heapq.nlargest(EXPAND_LIMIT, found)]
+
+
+def vocabulary_words(reader: Any, field: str, prefix: str) -> list[str]:
+    """The first ``EXPAND_SCAN`` words of vocabulary ``field`` starting with ``prefix``."""
+    words = []
+    for count, term in enumerate(reader.expand_prefix(field, prefix)):
+        if count >= EXPAND_SCAN:
+            break
+        words.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+    return words
+
+
+def most_frequent_stems(reader: Any, field: str, words: list[str]) -> list[str]:
+    """The stems of ``words`` (indexed words) found in most documents of ``field``: at most
+    ``EXPAND_LIMIT``, none in no document."""
+    stems = set(stems_of(words))
+    documents = {stem: reader.doc_frequency(field, stem) for stem in stems}
+    ranked = heapq.nlargest(EXPAND_LIMIT, stems, key=lambda stem: (documents[stem], stem))
+    return [stem for stem in ranked if documents[stem]]
+
+
+_TEXT_ANALYZER = text_analyzer()
+
+
+def stems_of(words: list[str]) -> list[str]:
+    """The stem of each word of a vocabulary (``analyzed`` of a word the index's word
+    analyzer gave, without tokenising it again)."""
+    return _TEXT_ANALYZER.stems(words)
 
 
 def analyzed(word: str) -> list[str]:

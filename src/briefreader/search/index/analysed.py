@@ -30,7 +30,7 @@ from briefreader.models import Article
 from briefreader.search.index import whoosh_patches  # noqa: F401 - the workers analyse as the writer would
 from briefreader.search.index.documents import article_documents
 from briefreader.search.index.enrich import Enrichment
-from briefreader.search.index.schema import build_schema
+from briefreader.search.index.schema import VOCABULARY_FIELDS, build_schema
 from briefreader.search.index.workers import WorkerPool
 
 CHUNK_ARTICLES = 32  # articles per task: fewer, larger messages between processes
@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 
 # (fieldname, term bytes, weight, value): a posting of the document, without its number
 Posting = tuple[str, bytes, float, bytes | None]
-# (spelling fieldname, word bytes, value): Whoosh files these under document 0
+# (vocabulary fieldname, word bytes, value): a word of the document's vocabularies
 SpellingPosting = tuple[str, bytes, bytes | None]
 # (name, stored value or None, length in terms, term vector items or None, column value or
 # None): what a field adds to the segment besides postings
@@ -97,7 +97,10 @@ def _analyse_field(
 ) -> None:
     length = 0
     vbytes = None  # Whoosh gives spelling postings the value of the field's last posting
-    if field.indexed:
+    if name in VOCABULARY_FIELDS:  # its words, filed once per segment (``TermPool.add_words``)
+        words = field.index(value)
+        document.spelling.extend((name, word, wvalue) for word, _, _, wvalue in words)
+    elif field.indexed:
         fieldboost = float(fields.get(f"_{name}_boost", docboost))
         scorable = field.scorable
         for tbytes, freq, weight, vbytes in field.index(value):
@@ -130,8 +133,7 @@ def add_analysed(writer: SegmentWriter, document: AnalysedDocument) -> None:
     perdoc.start_doc(docnum)
     try:
         pool.add_document(docnum, document.postings)
-        for name, tbytes, vbytes in document.spelling:
-            pool.add((name, tbytes, 0, 1, vbytes))
+        pool.add_words(document.spelling)
         for name, stored, length, vector, column in document.fields:
             field = schema[name]
             if vector is not None:

@@ -14,6 +14,7 @@ from whoosh.filedb import compound
 
 from briefreader.models import ProgressFn
 from briefreader.search.index import segment_postings
+from briefreader.search.index.schema import VOCABULARY_FIELDS
 from briefreader.search.index.whoosh_patches import pool_size
 
 COMMIT_REPORT_EVERY = 50_000  # postings
@@ -98,8 +99,11 @@ def _copy_terms(
     for fieldname, btext, ids, weights, values in segment_postings.live_terms(
         reader, writer.schema
     ):
-        docnums = segment_postings.renumbered(ids, startdoc, docmap)
-        add_term(fieldname, btext, list(zip(docnums, weights, values, strict=True)))
+        if fieldname in VOCABULARY_FIELDS:  # a word of the segment: no document to renumber
+            add_term(fieldname, btext, [(0, 1.0, values[0])])
+        else:
+            docnums = segment_postings.renumbered(ids, startdoc, docmap)
+            add_term(fieldname, btext, list(zip(docnums, weights, values, strict=True)))
         done += len(ids)
         if done - reported >= COMMIT_REPORT_EVERY:
             reported = done

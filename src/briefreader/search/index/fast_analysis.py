@@ -82,6 +82,11 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
         words, _, starts, ends = self._words(value)
         return (self._stems(words) if len(self.items) == 5 else words), starts, ends
 
+    def stems(self, words: list[str]) -> list[str]:
+        """The stems of words this chain's tokenizer and filters gave (themselves if it has
+        no stemmer)."""
+        return self._stems(words) if len(self.items) == 5 else list(words)
+
     def _words(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
         with _LOCK:  # the reader parses queries while its worker thread indexes
             found = _WORDS.get(value)

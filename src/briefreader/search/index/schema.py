@@ -20,7 +20,7 @@ from whoosh import analysis, fields, formats
 
 from briefreader.search.index.fast_analysis import FastAnalyzer
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 TEXT_FIELDS = ("title", "body", "heading", "references")
 # The entity fields a query can name; ``entity`` is any type.
 ENTITY_FIELDS = ("entity", "person", "org", "place", "group", "when")
@@ -34,6 +34,17 @@ PASSAGE_PREFIX = "p_"
 PASSAGE_FIELDS = {
     name: PASSAGE_PREFIX + name for name in ("body", "heading", "footnote", *TYPED_ENTITY_FIELDS)
 }
+
+# The vocabularies: which words the articles' text (``spell_words``) and titles (Whoosh's
+# ``spell_title``) hold, for prefixes, fuzzy words and suggestions. A segment files each word
+# once, under its document 0 as Whoosh files spelling words, whichever documents hold it: a
+# posting per article and word was 30% of the postings and about a tenth of the text phase's
+# CPU (docs/performance.md). A merge keeps every word of the segments it merges, their
+# documents deleted or not (Whoosh's dropped every spelling word of a segment whose first
+# document was deleted). How common a word is, is its stem's document frequency in the field
+# the vocabulary counts in (``VOCABULARY_COUNTS``).
+VOCABULARY_FIELDS = frozenset(("spell_words", "spell_title"))
+VOCABULARY_COUNTS = {"spell_words": "body", "spell_title": "title"}
 
 # Fields only article documents have (a query on one of them never reaches a passage).
 ARTICLE_FIELDS = (
@@ -99,11 +110,9 @@ def word_analyzer() -> analysis.Analyzer:
 
 
 class WordsField(fields.SpellField):
-    """Whole words of article documents: the vocabulary of suggestions and prefix expansion.
-
-    Both read only which words exist and in how many documents, so the postings keep no
-    term frequencies (Whoosh's ``SpellField`` keeps them).
-    """
+    """Whole words of article documents: the vocabulary of suggestions, prefix and fuzzy
+    expansion (``VOCABULARY_FIELDS``). They read only which words exist, so its postings
+    keep no frequencies (Whoosh's ``SpellField`` keeps them)."""
 
     def __init__(self, analyzer: analysis.Analyzer) -> None:
         super().__init__(analyzer)

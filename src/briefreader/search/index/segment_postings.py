@@ -20,6 +20,8 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.reading import SegmentReader
 
+from briefreader.search.index.schema import VOCABULARY_FIELDS
+
 # (fieldname, term bytes, document numbers, weights, values): one term's live postings.
 TermBlock = tuple[str, bytes, Sequence[int], Sequence[Any], Sequence[Any]]
 
@@ -33,7 +35,9 @@ def readable(reader: Any) -> bool:
 
 def live_terms(reader: Any, schema: Any) -> Iterator[TermBlock]:
     """Every term of segment ``reader`` in a field of ``schema`` with its postings of live
-    documents, as ``reader.iter_postings()`` gives them (terms with none are left out)."""
+    documents, as ``reader.iter_postings()`` gives them (terms with none are left out); in a
+    vocabulary field, every word, its document deleted or not (``schema.VOCABULARY_FIELDS``:
+    a word's one posting stands for all the segment's documents)."""
     terms = reader._terms
     postfile = terms._postfile
     deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
@@ -41,10 +45,11 @@ def live_terms(reader: Any, schema: Any) -> Iterator[TermBlock]:
         if fieldname not in schema or fieldname not in reader.schema:
             continue
         format_ = reader.schema[fieldname].format
+        skipped = frozenset() if fieldname in VOCABULARY_FIELDS else deleted
         if info.is_inlined():
             ids, weights, values = _walked(reader, fieldname, btext)
         else:
-            ids, weights, values = _blocks(postfile, info, format_, (fieldname, btext), deleted)
+            ids, weights, values = _blocks(postfile, info, format_, (fieldname, btext), skipped)
         if ids:
             yield fieldname, btext, ids, weights, values
 

@@ -29,6 +29,8 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.util import random_name
 
+from briefreader.search.index.schema import VOCABULARY_FIELDS
+
 # (docnum, weight, value bytes or None): a posting without its field and term.
 Posting = tuple[Any, ...]
 # (fieldname, term bytes, that term's postings in order)
@@ -62,9 +64,15 @@ class TermPool:
         self.postings = 0  # added so far, spilled or not (the commit's progress)
         self.runs: list[str] = []
         self._fields: dict[str, dict[bytes, list[Posting]]] = {}
+        # vocabulary field -> word -> the value of its posting (``schema.VOCABULARY_FIELDS``)
+        self._words: dict[str, dict[bytes, bytes | None]] = {}
 
     def add(self, item: tuple[Any, ...]) -> None:
-        """Add one posting ``(fieldname, term bytes, docnum, weight, value bytes or None)``."""
+        """Add one posting ``(fieldname, term bytes, docnum, weight, value bytes or None)``
+        (in a vocabulary field, its word)."""
+        if item[0] in VOCABULARY_FIELDS:
+            self.add_words([(item[0], item[1], item[4])])
+            return
         terms = self._terms_of(item[0])
         found = terms.get(item[1])
         size = POSTING_BYTES + len(item[4] or b"")
@@ -96,9 +104,31 @@ class TermPool:
                     size += len(value)
         self._grown(len(postings), size)
 
+    def add_words(self, words: list[tuple[str, bytes, bytes | None]]) -> None:
+        """Add words ``(vocabulary fieldname, word bytes, value)`` to the segment's
+        vocabularies: the segment files each word once, under document 0, with the value it
+        came with first."""
+        size = new = 0
+        for fieldname, run in groupby(words, _field_name):
+            known = self._words.get(fieldname)
+            if known is None:
+                known = self._words[fieldname] = {}
+                self.fieldnames.add(fieldname)
+            for _name, btext, value in run:
+                if btext not in known:
+                    known[btext] = value
+                    new += 1
+                    size += POSTING_BYTES + TERM_BYTES + len(btext)
+        if new:
+            self._grown(new, size)
+
     def add_term(self, fieldname: str, btext: bytes, postings: list[Posting]) -> None:
         """Add one term's postings ``(docnum, weight, value)`` in document order, all after
-        those it holds already (a merge copying a segment: ``segment_postings``)."""
+        those it holds already (a merge copying a segment: ``segment_postings``); in a
+        vocabulary field, its word."""
+        if fieldname in VOCABULARY_FIELDS:
+            self.add_words([(fieldname, btext, postings[0][2] if postings else None)])
+            return
         terms = self._terms_of(fieldname)
         found = terms.get(btext)
         size = POSTING_BYTES * len(postings)
@@ -141,6 +171,7 @@ class TermPool:
 
     def iter_terms(self) -> Iterator[TermPostings]:
         """Every term with its postings, in Whoosh's order (field, term, then postings)."""
+        self._file_words()
         if not self.runs:
             return self._sorted_terms()
         self.save()
@@ -148,6 +179,15 @@ class TermPool:
             self._merge_some_runs()
         runs, self.runs = self.runs, []
         return _merge_runs([self._read_run(path) for path in runs])
+
+    def _file_words(self) -> None:
+        """Give each vocabulary word its one posting, under document 0 (once, at the end:
+        a spilled run has none, so no word is written twice)."""
+        words, self._words = self._words, {}
+        for fieldname, known in words.items():
+            terms = self._terms_of(fieldname)
+            for btext, value in known.items():
+                terms[btext] = [(0, 1.0, value)]
 
     def iter_postings(self) -> Iterator[tuple[Any, ...]]:
         """Every posting as Whoosh's pool gives it: ``(fieldname, term, docnum, weight,
