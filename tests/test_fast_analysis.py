@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import analysis
 
 from briefreader.search.index.fast_analysis import FastAnalyzer
@@ -86,3 +88,96 @@ def test_spans_and_terms_are_the_chains_tokens(stem: bool) -> None:
         assert list(zip(*fast.spans(text), strict=True)) == [(t[0], t[2], t[3]) for t in tokens]
         assert list(zip(*fast.terms(text), strict=True)) == [(t[0], t[1]) for t in tokens]
         assert analyse_terms(fast, text) == analyse_terms(_chain(stem), text)
+
+
+PIECES = ["The", "U.S.", "a", "of", "Café", "naïve", "x_y", "3.5", "A.B.C", "e-mail", "*", ".", "'"]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(PIECES) | st.text("ab.*_ é\n", max_size=6), max_size=12).map(
+            " ".join
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_a_paragraph_cut_from_its_article_has_its_own_tokens(
+    paragraphs: list[str], data: st.DataObject
+) -> None:
+    """Paragraphs, and any slice of the text, analysed after the article's text (whose
+    tokens they are cut from when no token runs across the cut) give the chain's tokens."""
+    fast = text_analyzer()
+    text = "\n\n".join(paragraphs)
+    start = data.draw(st.integers(0, len(text)))
+    piece = text[start : data.draw(st.integers(start, len(text)))]
+    options = {"chars": True, "positions": True}
+    assert _tokens(fast, text, options) == _tokens(_chain(True), text, options)
+    for value in [*paragraphs, piece]:
+        assert _tokens(fast, value, options) == _tokens(_chain(True), value, options), value
+
+
+def test_paragraphs_are_cut_from_the_article_not_tokenised_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    paragraphs = ["First para: the U.S. said so.", "Second one, on 3.5 Jan.", "A third."]
+    fast = text_analyzer()
+    list(fast("\n\n".join(paragraphs), positions=True))
+    analysed: list[str] = []
+    monkeypatch.setattr(FastAnalyzer, "_analyse", lambda self, value: analysed.append(value))
+    for paragraph in paragraphs:
+        assert [t.text for t in fast(paragraph)] == [t.text for t in _chain(True)(paragraph)]
+    assert analysed == []
+
+
+def _key_terms_by_the_rules(analyzer: analysis.Analyzer, text: str) -> tuple:
+    """``terms.analyse_terms``'s results worked out rule by rule over the whole token list:
+    a word is kept unless a query stop word; its surface word is itself if capitalised, else
+    lowercased; a capitalised word is a name unless a calendar word or a sentence's first."""
+    from collections import Counter
+
+    from briefreader.search.index.terms import (
+        CALENDAR_WORDS,
+        QUERY_STOP_WORDS,
+        _spans,
+        _starts_sentence,
+    )
+
+    def bare(word: str) -> str:
+        return word.lower().strip(".'’")
+
+    tokens = [(term, text[start:end], start) for term, start, end in _spans(analyzer, text)]
+    kept = [token for token in tokens if bare(token[1]) not in QUERY_STOP_WORDS]
+    counts: Counter[str] = Counter()
+    for term, _word, _start in kept:
+        counts[term] += 1
+    surface: dict[str, str] = {}
+    for term, word, _start in kept:
+        surface.setdefault(term, word if word[:1].isupper() else bare(word))
+    names = {
+        term
+        for term, word, start in kept
+        if word[:1].isupper()
+        and bare(word) not in CALENDAR_WORDS
+        and not _starts_sentence(text, start)
+    }
+    return counts, surface, names, [term for term, _word, _start in kept]
+
+
+@given(
+    st.lists(st.sampled_from([*PIECES, "Monday", "Iraq", "Mr", "said", ". ", "\n"]), max_size=30)
+)
+def test_key_terms_follow_the_rules(pieces: list[str]) -> None:
+    """Key terms (stored with every passage, read by related passages) follow the rules:
+    counts (in order of first use), surface words, names and sequence."""
+    from briefreader.search.index.terms import NAME_MARK, analyse_terms, passage_terms
+
+    fast = text_analyzer()
+    for text in [" ".join(pieces), *TEXTS]:
+        counts, surface, names, sequence = _key_terms_by_the_rules(fast, text)
+        found = analyse_terms(fast, text)
+        assert found == (counts, surface, names, sequence)
+        assert list(found[0].items()) == list(counts.items())
+        marked = " ".join(NAME_MARK + t if t in names else t for t in sequence)
+        assert passage_terms(text) == marked

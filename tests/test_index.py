@@ -317,6 +317,42 @@ def test_stored_article_keeps_its_text_once_and_comes_back_whole(tmp_path: Path)
     assert article_from_json(article_to_json(odd)) == odd
 
 
+def test_the_stored_article_is_what_asdict_gave(tmp_path: Path) -> None:
+    """The stored JSON is built field by field, not by ``dataclasses.asdict``: the same
+    bytes, for articles with headings, references, footnotes, a deck and notices."""
+    import json
+    from dataclasses import asdict, replace
+
+    from briefreader.models import Reference
+    from briefreader.search.index.documents import _gaps, article_to_json
+    from tests.test_parallel_indexing import _sample_articles
+
+    def with_asdict(article: Any, payload: dict[str, Any]) -> str:
+        data = asdict(article)
+        gaps = _gaps(article)
+        if gaps is not None:
+            del data["text"]
+            data["gaps"] = gaps
+        for passage in data["passages"]:
+            for derived in ("id", "article_id", "text"):
+                del passage[derived]
+        data["extra"] = payload
+        return json.dumps(data, ensure_ascii=False)
+
+    articles = _sample_articles()
+    odd = replace(
+        articles[0],
+        deck=("A deck",),
+        notices=("cut",),
+        tags=("x",),
+        references=(Reference("i", "A source"),),
+    )
+    for article in [*articles, odd]:
+        assert article.passages
+        payload = {"entities": [["PERSON", "Ada", 0, 3]]}
+        assert article_to_json(article, payload) == with_asdict(article, payload)
+
+
 def test_each_parsed_article_is_freed_once_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

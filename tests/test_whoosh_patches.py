@@ -121,6 +121,21 @@ def test_compact_positions_round_trip(positions: list[int]) -> None:
     assert fmt.decode_weight(value) == 1.5 * len(positions)
 
 
+def test_one_position_is_written_as_any_list_of_positions() -> None:
+    """A single position under 256 (most words of an article) skips the gaps and the array;
+    its bytes are those of the general case."""
+    import struct
+
+    from briefreader.search.index.schema import CompactPositions
+
+    fmt = CompactPositions()
+    for position in [0, 1, 200, 255, 256, 65_535, 65_536]:
+        code = "B" if position <= 0xFF else "H" if position <= 0xFFFF else "I"
+        value = fmt.encode([position])
+        assert value == code.encode() + struct.pack("<" + code, position)
+        assert fmt.decode_positions(value) == [position]
+
+
 def test_postings_are_small_and_phrases_still_match(tmp_path: Path) -> None:
     """Posting blocks are pickled with protocol 3 and positions kept compactly: a body
     posting of one position costs a few bytes, not Whoosh's ~15 (and phrases still work)."""

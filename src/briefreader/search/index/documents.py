@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from whoosh.reading import TermNotFound
@@ -90,16 +90,35 @@ def article_to_json(article: Article, payload: dict[str, Any] | None = None) -> 
     id and their numbers. (An article whose passages do not follow each other in the text
     keeps its whole text.)
     """
-    data = asdict(article)
+    data = _fields_of(article)
+    data["passages"] = [_fields_of(p, _DERIVED) for p in article.passages]
+    data["headings"] = [_fields_of(h) for h in article.headings]
+    data["references"] = [_fields_of(r) for r in article.references]
     gaps = _gaps(article)
     if gaps is not None:
         del data["text"]
         data["gaps"] = gaps
-    for passage in data["passages"]:
-        for derived in ("id", "article_id", "text"):
-            del passage[derived]
     data["extra"] = payload or {}
     return json.dumps(data, ensure_ascii=False)
+
+
+_DERIVED = frozenset(("id", "article_id", "text"))  # a stored passage's: from its article
+
+
+def _fields_of(item: Any, left_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A dataclass's fields by name, in order, one level deep (``dataclasses.asdict``
+    copied every string and number again: 3% of the text phase's analysis)."""
+    return {name: getattr(item, name) for name in _field_names(type(item)) if name not in left_out}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(item.name for item in dataclass_fields(kind))
+    return names
 
 
 def _gaps(article: Article) -> list[str] | None:

@@ -12,6 +12,7 @@ not cover (a start position, stop words kept, no tokenizing…) go through the c
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -27,8 +28,12 @@ _FAST_OPTIONS = frozenset(
 _REMEMBERED = 8  # texts: an article's body and its paragraphs come one after the other
 _STEMS_LIMIT = 500_000  # words kept stemmed before the table starts again
 
-# text -> (words, positions, starts, ends): after lowercasing, acronyms and stop words.
-_WORDS: OrderedDict[str, tuple[list[str], list[int], list[int], list[int]]] = OrderedDict()
+# (words, positions, starts, ends) of a text: after lowercasing, acronyms and stop words.
+Words = tuple[list[str], list[int], list[int], list[int]]
+_WORDS: OrderedDict[str, Words] = OrderedDict()
+# The last multi-paragraph text analysed, with its words: its paragraphs are cut from them.
+_PARENT: tuple[str, Words] | None = None
+_DEFAULT_TOKENS = analysis.RegexTokenizer().expression.pattern
 _STEMS: dict[str, str] = {}
 _LOCK = threading.Lock()
 
@@ -87,20 +92,51 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
         no stemmer)."""
         return self._stems(words) if len(self.items) == 5 else list(words)
 
-    def _words(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
+    def _words(self, value: str) -> Words:
+        global _PARENT
         with _LOCK:  # the reader parses queries while its worker thread indexes
             found = _WORDS.get(value)
             if found is not None:
                 _WORDS.move_to_end(value)
                 return found
-        found = self._analyse(value)
+            parent = _PARENT
+        found = self._from_parent(value, parent) if parent is not None else None
+        if found is None:
+            found = self._analyse(value)
+            if "\n" in value:  # an article's text, whose paragraphs may come next
+                parent = (value, found)
         with _LOCK:
             _WORDS[value] = found
             if len(_WORDS) > _REMEMBERED:
                 _WORDS.popitem(last=False)
+            _PARENT = parent
         return found
 
-    def _analyse(self, value: str) -> tuple[list[str], list[int], list[int], list[int]]:
+    def _from_parent(self, value: str, parent: tuple[str, Words]) -> Words | None:
+        """The tokens of ``value`` cut from those of a text that holds it (a paragraph of
+        the article text analysed just before), when no token can run across the cut: the
+        same tokens as ``_analyse(value)`` (a match of the tokenizer depends only on the
+        characters it covers); None when it cannot tell."""
+        text, (words, _, starts, ends) = parent
+        expression = self.items[0].expression
+        if expression.pattern != _DEFAULT_TOKENS or len(value) >= len(text):
+            return None
+        start = text.find(value)
+        end = start + len(value)
+        if start < 0 or _in_token(text, start - 1) or _in_token(text, end):
+            return None
+        low, high = bisect_left(starts, start), bisect_left(starts, end)
+        first = (
+            sum(1 for _ in expression.finditer(value, 0, starts[low] - start)) if low < high else 0
+        )
+        return (
+            words[low:high],
+            list(range(first, first + high - low)),
+            [at - start for at in starts[low:high]],
+            [at - start for at in ends[low:high]],
+        )
+
+    def _analyse(self, value: str) -> Words:
         """Tokenise, lowercase, join dotted acronyms and drop stop words, in one loop."""
         stop = self.items[3]
         stops, minsize = stop.stops, stop.min
@@ -136,6 +172,15 @@ class FastAnalyzer(analysis.CompositeAnalyzer):
                 _STEMS[word] = stemmed
             out.append(stemmed)
         return out
+
+
+def _in_token(text: str, index: int) -> bool:
+    """Could a token of the default tokenizer (``[\\w*]+(\\.?[\\w*]+)*``) cover character
+    ``index`` of ``text`` (False outside the text)?"""
+    if not 0 <= index < len(text):
+        return False
+    char = text[index]
+    return char.isalnum() or char in "_*."
 
 
 def _fast(kwargs: dict[str, Any]) -> bool:

@@ -120,6 +120,7 @@ class WordsField(fields.SpellField):
 
 
 _WIDTHS = (("B", 0xFF), ("H", 0xFFFF), ("I", 0xFFFFFFFF))
+_ONE_BYTE = [bytes((number,)) for number in range(0x100)]
 
 
 class CompactPositions(formats.Positions):
@@ -130,6 +131,10 @@ class CompactPositions(formats.Positions):
 
     def encode(self, poslist: list[int]) -> bytes:  # type: ignore[override]
         """The posting value of a sorted position list."""
+        if len(poslist) == 1 and 0 <= poslist[0] <= 0xFF:  # most words of an article
+            # a new object each time: a posting block pickles its values, and one shared
+            # object would be pickled once and referred to after (other bytes, same values)
+            return b"B" + _ONE_BYTE[poslist[0]]
         gaps = [pos - prev for prev, pos in zip([0, *poslist], poslist, strict=False)]
         top = max(gaps, default=0)
         code = next(code for code, limit in _WIDTHS if top <= limit)

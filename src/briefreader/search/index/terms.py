@@ -54,25 +54,32 @@ NAME_MARK = "+"
 def analyse_terms(analyzer: Any, text: str) -> AnalysedTerms:
     """Stemmed term counts, a readable surface word per term, the terms that are names, and
     the terms in order (stop words kept out)."""
-    sequence: list[str] = []
-    counts: Counter[str] = Counter()
+    sequence, words, names = _key_terms(analyzer, text)
     surface: dict[str, str] = {}
+    for term, word in zip(sequence, words, strict=True):
+        surface.setdefault(term, word)
+    return Counter(sequence), surface, names, sequence
+
+
+def _key_terms(analyzer: Any, text: str) -> tuple[list[str], list[str], set[str]]:
+    """The terms in order (stop words kept out), each one's surface word (lowercased unless
+    capitalised), and the terms that are names."""
+    sequence: list[str] = []
+    words: list[str] = []
     names: set[str] = set()
     for term, start, end in _spans(analyzer, text):
         word = text[start:end]
         lowered = word.lower().strip(".'’")
         if lowered in QUERY_STOP_WORDS:
             continue
-        counts[term] += 1
         sequence.append(term)
-        surface.setdefault(term, lowered if not word[:1].isupper() else word)
-        if (
-            word[:1].isupper()
-            and lowered not in CALENDAR_WORDS
-            and not _starts_sentence(text, start)
-        ):
+        if not word[:1].isupper():
+            words.append(lowered)
+            continue
+        words.append(word)
+        if lowered not in CALENDAR_WORDS and not _starts_sentence(text, start):
             names.add(term)
-    return counts, surface, names, sequence
+    return sequence, words, names
 
 
 def _spans(analyzer: Any, text: str) -> Iterable[tuple[str, int, int]]:
@@ -96,7 +103,7 @@ def passage_terms(text: str, analyzer: Any = None) -> str:
     ("+mansour chatham +hous"): candidates are re-scored from this stored field, without
     analysing their text again. Changing the analysis here needs a ``SCHEMA_VERSION`` bump.
     """
-    _, _, names, sequence = analyse_terms(analyzer or _index_analyzer(), text)
+    sequence, _, names = _key_terms(analyzer or _index_analyzer(), text)
     return " ".join(NAME_MARK + t if t in names else t for t in sequence)
 
 
