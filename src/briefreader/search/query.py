@@ -493,7 +493,7 @@ def expand_prefix(node: query.Query, reader: Any, typed: dict[str, str]) -> quer
         return node
     spelling = "spell_title" if field == "title" else "spell_words"
     prefix = typed.get(str(node.text), str(node.text))
-    stems = set(most_frequent_stems(reader, field, vocabulary_words(reader, spelling, prefix)))
+    stems = set(most_frequent_stems(reader, field, prefixed(reader, spelling, prefix)))
     stems.update(most_frequent_terms(reader, field, prefix))
     if not stems:
         return node
@@ -574,12 +574,8 @@ def words_within(
     for leaf, _base in reader.leaf_readers():
         found.update(leaf.terms_within(walked, word, edits, prefix))
         checkpoint()
-    words = sorted(found)
-    documents = {
-        word: reader.doc_frequency(counted, stem)
-        for word, stem in zip(words, stems_of(words), strict=True)
-    }
-    return heapq.nlargest(EXPAND_LIMIT, words, key=lambda word: (documents[word], word))
+    documents = documents_by_stem(reader, counted, sorted(found))
+    return heapq.nlargest(EXPAND_LIMIT, documents, key=lambda word: (documents[word], word))
 
 
 def highlight_terms(parsed: query.Query, reader: Any) -> set[str]:
@@ -647,11 +643,7 @@ def closest_indexed_word(word: str, reader: Any, field: str) -> str | None:
     """
     # prefix=1: the first letter is rarely the typo, and it makes the lookup 30× cheaper
     found = sorted(c for c in reader.terms_within(field, word, 2, prefix=1) if c != word)
-    counted = VOCABULARY_COUNTS.get(field, field)
-    documents = {
-        candidate: reader.doc_frequency(counted, stem)
-        for candidate, stem in zip(found, stems_of(found), strict=True)
-    }
+    documents = documents_by_stem(reader, VOCABULARY_COUNTS.get(field, field), found)
     candidates = [candidate for candidate in found if documents[candidate]]
     if not candidates:
         return None
@@ -687,25 +679,21 @@ def typed_prefixes(text: str) -> dict[str, str]:
 def most_frequent_terms(reader: Any, field: str, prefix: str) -> list[str]:
     """The ``EXPAND_LIMIT`` indexed terms of ``field`` starting with ``prefix`` found in most
     documents (of the first ``EXPAND_SCAN`` in term order)."""
+    found = [(reader.doc_frequency(field, text), text) for text in prefixed(reader, field, prefix)]
+    return [text for _, text in heapq.nlargest(EXPAND_LIMIT, found)]
+
+
+def prefixed(reader: Any, field: str, prefix: str) -> list[str]:
+    """The first ``EXPAND_SCAN`` indexed terms (or vocabulary words) of ``field`` starting
+    with ``prefix``, in term order."""
     found = []
     for count, term in enumerate(reader.expand_prefix(field, prefix)):
         if count >= EXPAND_SCAN:
             break
-        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-        found.append((reader.doc_frequency(field, text), text))
+        found.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
         if count % 64 == 0:
             checkpoint()
-    return [text for _, text in heapq.nlargest(EXPAND_LIMIT, found)]
-
-
-def vocabulary_words(reader: Any, field: str, prefix: str) -> list[str]:
-    """The first ``EXPAND_SCAN`` words of vocabulary ``field`` starting with ``prefix``."""
-    words = []
-    for count, term in enumerate(reader.expand_prefix(field, prefix)):
-        if count >= EXPAND_SCAN:
-            break
-        words.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
-    return words
+    return found
 
 
 def most_frequent_stems(reader: Any, field: str, words: list[str]) -> list[str]:
@@ -715,6 +703,15 @@ def most_frequent_stems(reader: Any, field: str, words: list[str]) -> list[str]:
     documents = {stem: reader.doc_frequency(field, stem) for stem in stems}
     ranked = heapq.nlargest(EXPAND_LIMIT, stems, key=lambda stem: (documents[stem], stem))
     return [stem for stem in ranked if documents[stem]]
+
+
+def documents_by_stem(reader: Any, field: str, words: list[str]) -> dict[str, int]:
+    """Each vocabulary word with the document frequency of its stem in ``field`` (how
+    common a word is: a vocabulary files each word once per segment)."""
+    return {
+        word: reader.doc_frequency(field, stem)
+        for word, stem in zip(words, stems_of(words), strict=True)
+    }
 
 
 _TEXT_ANALYZER = text_analyzer()
@@ -728,4 +725,4 @@ def stems_of(words: list[str]) -> list[str]:
 
 def analyzed(word: str) -> list[str]:
     """The indexed terms (stems) of a word, as the text fields analyse it."""
-    return [token.text for token in text_analyzer()(word)]
+    return [token.text for token in _TEXT_ANALYZER(word)]
