@@ -452,3 +452,30 @@ def test_a_blocks_ids_are_whooshs() -> None:
                 theirs._next_block()
                 blocks += 1
             assert blocks > 3 and not theirs.is_active()
+
+
+@given(
+    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=130).map(sorted),
+    st.lists(st.sampled_from([1.0, 2.0, 0.5, 3.0, float("nan")]), min_size=1, max_size=130),
+    st.booleans(),
+)
+def test_a_blocks_ids_and_weights_are_minified_as_whoosh_minifies_them(
+    ids: list[int], weights: list[float], byteids: bool
+) -> None:
+    """Gaps between document numbers (term ids as they are), weights as None, one weight or
+    all of them: what Whoosh's own ``_mini_ids`` and ``_mini_weights`` return."""
+    from array import array
+
+    from briefreader.search.index import whoosh_patches
+
+    writer = whoosh3.W3PostingsWriter(io.BytesIO(), 128, byteids=byteids)
+    writer._new_block()
+    if byteids:
+        writer._ids.extend(str(n).encode() for n in ids)
+    else:
+        writer._ids.extend(ids)
+    writer._weights = array("f", weights)
+    assert whoosh_patches._mini_ids(writer) == whoosh3.W3PostingsWriter._mini_ids(writer)
+    ours = whoosh_patches._mini_weights(writer._weights)
+    theirs = whoosh3.W3PostingsWriter._mini_weights(writer)
+    assert repr(ours) == repr(theirs)  # the same type and values, NaN as NaN

@@ -309,18 +309,16 @@ def _add_block_wise(postwriter: Any, postings: list[Posting], table: list[int | 
         if len(postwriter._ids) >= limit:
             postwriter._write_block()
         room = limit - len(postwriter._ids)
-        chunk = postings[start : start + room]
+        docnums, weights, values = zip(*postings[start : start + room], strict=True)
         start += room
-        docnums = [p[0] for p in chunk]
-        weights = [p[1] for p in chunk]
         postwriter._ids.extend(docnums)
         postwriter._weights.extend(weights)
         top = max(weights)
         if top > postwriter._maxweight:
             postwriter._maxweight = top
-        postwriter._values.extend([p[2] for p in chunk if p[2]])
+        postwriter._values.extend(filter(None, values))
         if table:
-            _note_lengths(postwriter, [n for d in docnums if (n := table[d])])
+            _note_lengths(postwriter, list(filter(None, map(table.__getitem__, docnums))))
 
 
 def _note_lengths(postwriter: Any, lengths: list[int]) -> None:

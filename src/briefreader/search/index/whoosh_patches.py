@@ -11,7 +11,8 @@ import re
 import zlib
 from array import array
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import sub
 from typing import Any
 
 from whoosh import columns, formats, writing
@@ -157,11 +158,12 @@ class _WholeLengths:
         return table
 
     def _table(self, fieldname: str) -> list[int | None]:
-        reader = self._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        if reader is None:
+        column = _length_bytes(self._perdoc, fieldname)
+        if column is None:
             return []
         count = self._perdoc.doc_count_all()
-        return [whoosh3.byte_to_length(b) if (b := reader[i]) else None for i in range(count)]
+        table = list(map(BYTE_LENGTHS.__getitem__, column[:count]))
+        return table + [None] * (count - len(table))  # past the column: a zero byte
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):  # type: ignore[no-untyped-def]
@@ -527,6 +529,26 @@ def _whole_weights(weights: Any) -> Any:
     return whole if whole == weights else weights
 
 
+def _mini_ids(postwriter: Any) -> tuple[Any, ...]:
+    """Whoosh's ``_mini_ids``: a block's document numbers as deltas (each minus the one
+    before; the first as it is), in one C loop instead of a generator step per posting."""
+    ids = postwriter._ids
+    if postwriter._byteids:
+        return tuple(ids)
+    return tuple(map(sub, ids, chain((0,), ids)))
+
+
+def _mini_weights(weights: Any) -> Any:
+    """Whoosh's ``_mini_weights``: None when every weight is 1, the one weight when all are
+    equal, else all of them; counted in C, not compared in a generator."""
+    count = len(weights)
+    if weights.count(1.0) == count:
+        return None
+    if weights.count(weights[0]) == count:
+        return weights[0]
+    return tuple(weights)
+
+
 def _write_block(self, last=False):  # type: ignore[no-untyped-def]
     """Whoosh's ``W3PostingsWriter._write_block``, smaller: the block data is pickled with
     protocol 3 (whole weights, and the block's maximum weight, as ints) and compressed only
@@ -537,7 +559,7 @@ def _write_block(self, last=False):  # type: ignore[no-untyped-def]
     if not self._blockcount:
         self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
     self._terminfo.add_block(self)
-    data = (self._mini_ids(), _whole_weights(self._mini_weights()), self._mini_values())
+    data = (_mini_ids(self), _whole_weights(_mini_weights(self._weights)), self._mini_values())
     databytes = pickle.dumps(data, BLOCK_PROTOCOL)
     comp = self._compression if len(databytes) >= BLOCK_COMPRESS_FROM else 0
     if comp:
