@@ -338,6 +338,25 @@ def _many_files(root: Path, count: int = 420) -> Workspace:
     return Workspace(make_workspace(root, files))
 
 
+def kill_leaving_no_process(process: subprocess.Popen[Any], children: set[int]) -> None:
+    """``kill -9`` an index run: its ``children`` must end on their own soon after."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in children):
+        assert time.monotonic() < deadline, "a worker outlived the killed run"
+        time.sleep(0.05)
+
+
+def matches(workspace: Workspace, query: str) -> int:
+    """How many articles the workspace's index finds for ``query``."""
+    library = Library.open(workspace)
+    try:
+        return library.search(query, limit=50).total
+    finally:
+        library.close()
+
+
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker processes")
 def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
     tmp_path: Path,
@@ -345,9 +364,7 @@ def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
     assert workers.MIN_PARALLEL_FILES <= 420
     workspace = _many_files(tmp_path)
     update_index(workspace, entities=False)
-    library = Library.open(workspace)
-    found = library.search("markercopy2", limit=50).total
-    library.close()
+    found = matches(workspace, "markercopy2")
     env = {**os.environ, "PYTHONPATH": SRC, "BRIEFREADER_CONFIG": "", "BRIEFREADER_WORKERS": "2"}
     command = [sys.executable, "-m", "briefreader", "-w", str(workspace.root), "index"]
     process = subprocess.Popen([*command, "--rebuild"], env=env, stderr=subprocess.PIPE)
@@ -357,17 +374,8 @@ def test_a_kill_while_workers_run_keeps_the_old_index_and_leaves_no_process(
         assert process.poll() is None and time.monotonic() < deadline
         children = _children(process.pid)
         time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(10)
-    deadline = time.monotonic() + 30
-    while any(_running(pid) for pid in children):
-        assert time.monotonic() < deadline, "a worker outlived the killed run"
-        time.sleep(0.05)
-    library = Library.open(workspace)
-    try:
-        assert library.search("markercopy2", limit=50).total == found > 0
-    finally:
-        library.close()
+    kill_leaving_no_process(process, children)
+    assert matches(workspace, "markercopy2") == found > 0
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 

@@ -45,19 +45,30 @@ def commit_reporting(
 def _terms_reporting(pool: Any, progress: ProgressFn, phase: str, total: int) -> Any:
     """``TermPool.iter_terms`` (what the commit writes, term by term) with a step of
     progress after about every ``COMMIT_REPORT_EVERY`` postings, out of the pool's postings
-    when it writes them (merged segments' included: a full merge has no others)."""
+    when it writes them (merged segments' included: a full merge has no others). The
+    postings a helper process writes (``split_commit``) count as it reports them
+    (``pool.written_elsewhere``)."""
     terms = pool.iter_terms
+    done = [0, 0]  # postings written here, and by the helper
 
-    def counted() -> Iterator[Any]:
-        done, reported = 0, 0
+    def report() -> None:
         total_now = max(total, pool_size(pool))
-        for term in terms():
-            yield term
-            done += len(term[2])
-            if done - reported >= COMMIT_REPORT_EVERY:
-                reported = done
-                progress(phase, min(done, total_now), total_now + 1)
+        progress(phase, min(sum(done), total_now), total_now + 1)
 
+    def counted(**options: Any) -> Iterator[Any]:
+        reported = 0
+        for term in terms(**options):
+            yield term
+            done[0] += len(term[2])
+            if done[0] - reported >= COMMIT_REPORT_EVERY:
+                reported = done[0]
+                report()
+
+    def written_elsewhere(postings: int) -> None:
+        done[1] = postings
+        report()
+
+    pool.written_elsewhere = written_elsewhere
     return counted
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import heapq
 import marshal
+import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -44,6 +45,8 @@ TERM_BYTES = 130
 CHUNK_POSTINGS = 5_000  # postings per spilled chunk: the merge holds one chunk per run
 MAX_OPEN_RUNS = 100  # more runs than this are merged into fewer before the final merge
 _LENGTH = struct.Struct("<I")
+# A length byte's length (Whoosh's ``byte_to_length``); a zero byte gives None, as in Whoosh.
+BYTE_LENGTHS: list[int | None] = [None] + [whoosh3.byte_to_length(b) for b in range(1, 256)]
 _term_key = itemgetter(0, 1)
 _field_name = itemgetter(0)
 
@@ -63,6 +66,8 @@ class TermPool:
         self.fieldnames: set[str] = set()
         self.postings = 0  # added so far, spilled or not (the commit's progress)
         self.runs: list[str] = []
+        # run -> field -> (start, end): where each field's chunks lie in the run's file
+        self.ranges: dict[str, dict[str, tuple[int, int]]] = {}
         self._fields: dict[str, dict[bytes, list[Posting]]] = {}
         # vocabulary field -> word -> the value of its posting (``schema.VOCABULARY_FIELDS``)
         self._words: dict[str, dict[bytes, bytes | None]] = {}
@@ -159,26 +164,40 @@ class TermPool:
         """Spill the postings in memory to a new sorted run on disk."""
         if not self._fields:
             return
-        path = f"{random_name()}.run"
-        with self.tempstore.create_file(path).raw_file() as handle:
-            for chunk in _chunks(self._sorted_terms()):
-                data = marshal.dumps(chunk)
-                handle.write(_LENGTH.pack(len(data)))
-                handle.write(data)
-        self.runs.append(path)
+        self.runs.append(self._write_run(self._sorted_terms()))
         self._fields = {}
         self.currentsize = 0
 
-    def iter_terms(self) -> Iterator[TermPostings]:
-        """Every term with its postings, in Whoosh's order (field, term, then postings)."""
+    def finish_runs(self) -> bool:
+        """Spill everything (vocabularies included) to at most ``MAX_OPEN_RUNS`` runs if the
+        pool has spilled before; False if it has not (it writes from memory)."""
         self._file_words()
         if not self.runs:
-            return self._sorted_terms()
+            return False
         self.save()
         while len(self.runs) > MAX_OPEN_RUNS:
             self._merge_some_runs()
+        return True
+
+    def run_files(self) -> list[tuple[str, dict[str, tuple[int, int]]]]:
+        """Each run's file path, with where each field lies in it, for another process to
+        read (``split_commit``); none when the runs are not files on disk."""
+        folder = getattr(self.tempstore, "folder", None)
+        if folder is None:
+            return []
+        return [(os.path.join(folder, path), self.ranges[path]) for path in self.runs]
+
+    def iter_terms(self, leave: Collection[str] = ()) -> Iterator[TermPostings]:
+        """Every term with its postings, in Whoosh's order (field, term, then postings);
+        with ``leave``, none of those fields' (another process writes them from the runs,
+        which then stay until ``cleanup``)."""
+        if not self.finish_runs():
+            return self._sorted_terms()
+        if leave:
+            fields = {name for ranges in self.ranges.values() for name in ranges} - set(leave)
+            return merge_runs([self._read_run(path, fields) for path in self.runs])
         runs, self.runs = self.runs, []
-        return _merge_runs([self._read_run(path) for path in runs])
+        return merge_runs([self._read_run(path) for path in runs])
 
     def _file_words(self) -> None:
         """Give each vocabulary word its one posting, under document 0 (once, at the end:
@@ -197,11 +216,12 @@ class TermPool:
                 yield (fieldname, btext, *posting)
 
     def cleanup(self) -> None:
-        """Delete the spilled runs (a cancelled writer)."""
+        """Delete the spilled runs (a cancelled writer, a commit written by two processes)."""
         for path in self.runs:
             with contextlib.suppress(OSError):
                 self.tempstore.delete_file(path)
         self.runs = []
+        self.ranges = {}
 
     def _sorted_terms(self) -> Iterator[TermPostings]:
         fields, self._fields = self._fields, {}
@@ -212,33 +232,62 @@ class TermPool:
                 postings.sort()  # already in document order but for odd cases (spelling)
                 yield fieldname, btext, postings
 
-    def _read_run(self, path: str) -> Iterator[TermPostings]:
+    def _write_run(self, terms: Iterator[TermPostings]) -> str:
+        """Write sorted terms to a new run; note where each field's chunks lie."""
+        path = f"{random_name()}.run"
+        ranges: dict[str, tuple[int, int]] = {}
+        with self.tempstore.create_file(path).raw_file() as handle:
+            for chunk in _chunks(terms):
+                start = handle.tell()
+                data = marshal.dumps(chunk)
+                handle.write(_LENGTH.pack(len(data)))
+                handle.write(data)
+                fieldname = chunk[0][0]
+                ranges[fieldname] = (ranges.get(fieldname, (start, 0))[0], handle.tell())
+        self.ranges[path] = ranges
+        return path
+
+    def _read_run(self, path: str, fields: Collection[str] | None = None) -> Iterator[TermPostings]:
+        """A run's terms: all of them, the run deleted once read; or those of ``fields``."""
+        if fields is not None:
+            spans = sorted(span for name, span in self.ranges[path].items() if name in fields)
+            with self.tempstore.open_file(path).raw_file() as handle:
+                yield from run_terms(handle, spans)
+            return
         try:
             with self.tempstore.open_file(path).raw_file() as handle:
-                while header := handle.read(_LENGTH.size):
-                    yield from marshal.loads(handle.read(_LENGTH.unpack(header)[0]))
+                yield from run_terms(handle, [(0, None)])
         finally:
             self.tempstore.delete_file(path)
+            self.ranges.pop(path, None)
 
     def _merge_some_runs(self) -> None:
         """Merge the oldest ``MAX_OPEN_RUNS`` runs into one (kept first: runs stay in
         document order)."""
         oldest, self.runs = self.runs[:MAX_OPEN_RUNS], self.runs[MAX_OPEN_RUNS:]
-        path = f"{random_name()}.run"
-        merged = _merge_runs([self._read_run(p) for p in oldest])
-        with self.tempstore.create_file(path).raw_file() as handle:
-            for chunk in _chunks(merged):
-                data = marshal.dumps(chunk)
-                handle.write(_LENGTH.pack(len(data)))
-                handle.write(data)
-        self.runs.insert(0, path)
+        self.runs.insert(0, self._write_run(merge_runs([self._read_run(p) for p in oldest])))
+
+
+def run_terms(handle: Any, spans: Sequence[tuple[int, int | None]]) -> Iterator[TermPostings]:
+    """The terms of a run's file between each (start, end) offset (end None: to the end)."""
+    for start, end in spans:
+        handle.seek(start)
+        while end is None or handle.tell() < end:
+            header = handle.read(_LENGTH.size)
+            if not header:
+                break
+            yield from marshal.loads(handle.read(_LENGTH.unpack(header)[0]))
 
 
 def _chunks(terms: Iterator[TermPostings]) -> Iterator[list[TermPostings]]:
-    """Terms in lists of about ``CHUNK_POSTINGS`` postings (a long term makes its own)."""
+    """Terms in lists of about ``CHUNK_POSTINGS`` postings (a long term makes its own), each
+    of one field (a field's chunks can be read alone)."""
     chunk: list[TermPostings] = []
     size = 0
     for term in terms:
+        if chunk and term[0] != chunk[0][0]:
+            yield chunk
+            chunk, size = [], 0
         chunk.append(term)
         size += len(term[2])
         if size >= CHUNK_POSTINGS:
@@ -248,7 +297,7 @@ def _chunks(terms: Iterator[TermPostings]) -> Iterator[list[TermPostings]]:
         yield chunk
 
 
-def _merge_runs(runs: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
+def merge_runs(runs: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
     """The terms of sorted runs in order, each term's postings from every run together."""
     for key, group in groupby(heapq.merge(*runs, key=_term_key), key=_term_key):
         parts = [term[2] for term in group]
@@ -283,7 +332,7 @@ def write_terms(
                 continue
         fieldwriter.start_term(btext)
         if fast:
-            _add_block_wise(fieldwriter._postwriter, postings, table)
+            add_block_wise(fieldwriter._postwriter, postings, table)
         else:
             for docnum, weight, value in postings:
                 length = table[docnum] if table else 0
@@ -300,7 +349,7 @@ def _fast_writer(fieldwriter: Any) -> bool:
     )
 
 
-def _add_block_wise(postwriter: Any, postings: list[Posting], table: list[int | None]) -> None:
+def add_block_wise(postwriter: Any, postings: list[Posting], table: list[int | None]) -> None:
     """``W3PostingsWriter.add_posting`` for each posting, a block's worth at a time: the same
     block buffers and statistics (maximum weight, minimum and maximum non-zero length)."""
     limit = postwriter._blocklimit
@@ -330,3 +379,12 @@ def _note_lengths(postwriter: Any, lengths: list[int]) -> None:
         postwriter._minlength = low
     if high > postwriter._maxlength:
         postwriter._maxlength = high
+
+
+def length_table(column: bytes | None, count: int) -> list[int | None]:
+    """The field length of each of ``count`` documents from a column of length bytes
+    (None for a zero byte and past the column; empty: the field keeps no lengths)."""
+    if column is None:
+        return []
+    table = list(map(BYTE_LENGTHS.__getitem__, column[:count]))
+    return table + [None] * (count - len(table))

@@ -23,10 +23,10 @@ from whoosh.matching import binary, combo, wrappers
 from whoosh.matching.mcore import NullMatcher, ReadTooFar
 from whoosh.query import spans, terms
 
-from briefreader.search.index import live_postings
+from briefreader.search.index import live_postings, split_commit
 from briefreader.search.index.checkpoints import checkpoint
 from briefreader.search.index.fast_analysis import fast_word_values
-from briefreader.search.index.term_pool import TermPool, write_terms
+from briefreader.search.index.term_pool import BYTE_LENGTHS, TermPool, length_table, write_terms
 
 _NO_COLUMN = object()
 _PEEK = 512  # bytes: a posting block header's pickle is well under this
@@ -158,12 +158,15 @@ class _WholeLengths:
         return table
 
     def _table(self, fieldname: str) -> list[int | None]:
-        column = _length_bytes(self._perdoc, fieldname)
-        if column is None:
-            return []
-        count = self._perdoc.doc_count_all()
-        table = list(map(BYTE_LENGTHS.__getitem__, column[:count]))
-        return table + [None] * (count - len(table))  # past the column: a zero byte
+        return length_table(self.column(fieldname), self.documents())
+
+    def documents(self) -> int:
+        """How many documents the segment has."""
+        return int(self._perdoc.doc_count_all())
+
+    def column(self, fieldname: str) -> bytes | None:
+        """The field's length byte of every document (None: the field keeps no lengths)."""
+        return _length_bytes(self._perdoc, fieldname)
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):  # type: ignore[no-untyped-def]
@@ -189,18 +192,17 @@ WHOOSH_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment  # for the tests' co
 
 def _flush_segment(self):  # type: ignore[no-untyped-def]
     """Whoosh's ``SegmentWriter._flush_segment`` with the lengths read once per field and
-    the postings written term by term from the ``TermPool``."""
+    the postings written term by term from the ``TermPool`` (by two processes for a large
+    segment: ``split_commit``)."""
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
-    lengths = _WholeLengths(pdr).table if pdr else None
-    write_terms(self.fieldwriter, self.schema, lengths, self.pool.iter_terms())
+    lengths = _WholeLengths(pdr) if pdr else None
+    table = lengths.table if lengths else None
+    if not split_commit.write_split(self.fieldwriter, self.schema, lengths, self.pool):
+        write_terms(self.fieldwriter, self.schema, table, self.pool.iter_terms())
     self.fieldwriter.close()
     if pdr:
         pdr.close()
-
-
-# A length byte's length (Whoosh's ``byte_to_length``); a zero byte gives None, as in Whoosh.
-BYTE_LENGTHS: list[int | None] = [None] + [whoosh3.byte_to_length(b) for b in range(1, 256)]
 
 
 def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
