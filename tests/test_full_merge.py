@@ -16,6 +16,7 @@ from briefreader.search.index import full_merge
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.merging import max_segments
 from briefreader.search.index.store import active_dir
+from briefreader.search.library import Library
 from briefreader.workspace import Workspace
 from tests.test_merging import (
     DOCUMENTS,
@@ -51,7 +52,33 @@ def test_twenty_updates_then_index_merge_leave_one_segment(
     assert "merged 2 segments into 1" in said, said
     assert _segments(ws) == 1
     assert {q: _hits(ws, q) for q in before} == before
-    assert "one segment already, nothing to merge" in _cli(capsys, ws, "--merge")
+    assert "one segment already, with no deleted articles in it" in _cli(capsys, ws, "--merge")
+
+
+def test_index_merge_drops_the_deleted_documents_of_a_single_segment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A removed file leaves its documents in the one segment, marked deleted: Whoosh still
+    counts them in each word's document frequency, so a suggestion could offer a word only
+    the removed article had. ``index --merge`` rewrote nothing ("one segment already")."""
+    monkeypatch.setenv("BRIEFREADER_CONFIG", "")
+    monkeypatch.setattr(full_merge, "AUTO_MERGE_DOCUMENTS", 0)  # only when asked
+    ws = _corpus(tmp_path / "ws", FILES)
+    (ws.articles_dir / "zz.txt").write_text("Quokka census\n\nThe quokkaland survey ended.\n")
+    update_index(ws)
+    (ws.articles_dir / "zz.txt").unlink()
+    assert "merged" not in _cli(capsys, ws)
+    assert full_merge.segment_figures(ws)[0::2] == (1, 2)  # the article and its passage
+    said = _cli(capsys, ws, "--merge")
+    assert "merged 1 segment into 1, 2 deleted index entries dropped" in said, said
+    assert full_merge.segment_figures(ws) == (1, DOCUMENTS, 0)
+    library = Library.open(ws)
+    try:
+        assert library.search("quokkalnd").suggestion is None
+        assert library.search("harbuor").suggestion == "harbour"
+    finally:
+        library.close()
+    assert "nothing to merge" in _cli(capsys, ws, "--merge")
 
 
 def test_a_small_index_is_merged_without_asking(

@@ -57,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     index.add_argument(
         "--merge",
         action="store_true",
-        help="then merge the index's segments into one (faster searches after updates; "
-        "done without asking when the index is small)",
+        help="then merge the index's segments into one, dropping what removed files left "
+        "(faster searches after updates; done without asking when the index is small)",
     )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     index.set_defaults(handler=cmd_index)
@@ -106,7 +106,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     if merged is not None and not args.quiet:
         print_merge(merged)
     elif args.merge and not args.quiet:
-        err_console().print("index: one segment already, nothing to merge", markup=False)
+        err_console().print(
+            "index: one segment already, with no deleted articles in it: nothing to merge",
+            markup=False,
+        )
     keep_reader_caches(workspace, before)
     return 0
 
@@ -156,9 +159,15 @@ def print_merge(report: MergeReport) -> None:
     console = err_console()
     for notice in report.notices:
         console.print(f"note: {printable(notice)}", markup=False)
+    # Whoosh's documents: an article's own and one per passage, hence "entries".
+    dropped = (
+        f", {counted(report.dropped, 'deleted index entry', 'deleted index entries')} dropped"
+        if report.dropped
+        else ""
+    )
     console.print(
         f"merged {counted(report.segments_before, 'segment')} into "
-        f"{grouped(report.segments_after)} ({report.seconds:.1f}s, "
+        f"{grouped(report.segments_after)}{dropped} ({report.seconds:.1f}s, "
         f"{report.cpu_seconds:.1f} CPU s)",
         markup=False,
     )

@@ -4,7 +4,9 @@ The tiered policy (``merging.py``) keeps a one-file update cheap by leaving the 
 alone, so after an update the index reads two segments; a query on two segments costs about
 ×1.16 at p95 of one on a fresh index at BBC ×1 (docs/scale.md). ``merge_segments`` rewrites
 every segment into one (Whoosh's ``optimize``) under the workspace's index lock; it is what
-``briefreader index --merge`` and the reader's idle merge run.
+``briefreader index --merge`` and the reader's idle merge run. A single segment that holds
+deleted documents (files removed since it was written) is rewritten too: until then Whoosh
+counts them in each word's document frequency, which spelling suggestions and BM25 read.
 
 Kill-safe like any commit: Whoosh writes the new segment's files first and the table of
 contents last, so a process killed before that keeps the previous generation (readers never
@@ -44,13 +46,14 @@ class MergeReport:
     segments_before: int = 0
     segments_after: int = 0
     documents: int = 0
+    dropped: int = 0  # deleted documents the merge left out
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
 
     @property
     def merged(self) -> bool:
-        return self.segments_after < self.segments_before
+        return self.segments_after < self.segments_before or self.dropped > 0
 
 
 def _cpu_seconds() -> float:
@@ -58,36 +61,45 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _segments(ix: Any) -> tuple[int, int]:
-    """The latest generation's segment count and live documents."""
+def _segments(ix: Any) -> tuple[int, int, int]:
+    """The latest generation's segment count, live documents and deleted documents."""
     with ix.reader() as reader:
-        return len(list(reader.leaf_readers())), reader.doc_count()
+        live = reader.doc_count()
+        return len(list(reader.leaf_readers())), live, reader.doc_count_all() - live
 
 
-def segment_figures(workspace: Workspace) -> tuple[int, int]:
-    """Segments and live documents of the workspace's active index ((0, 0) if none)."""
+def segment_figures(workspace: Workspace) -> tuple[int, int, int]:
+    """Segments, live documents and deleted documents of the workspace's active index
+    ((0, 0, 0) if none)."""
     try:
         ix, _ = open_active(workspace.index_dir, lambda folder: None, mapped=False)
     except IndexUnavailable:
-        return 0, 0
+        return 0, 0, 0
     return _segments(ix)
 
 
+def _worth_merging(segments: int, deleted: int) -> bool:
+    """More than one segment, or one that still holds deleted documents."""
+    return segments > 1 or (segments == 1 and deleted > 0)
+
+
 def needs_merge(workspace: Workspace) -> bool:
-    """Whether the active index has more than one segment."""
-    return segment_figures(workspace)[0] > 1
+    """Whether the active index has more than one segment, or deleted documents."""
+    segments, _live, deleted = segment_figures(workspace)
+    return _worth_merging(segments, deleted)
 
 
 def cheap_to_merge(workspace: Workspace) -> bool:
-    """More than one segment, and few enough documents (``AUTO_MERGE_DOCUMENTS``) that
-    merging takes a few seconds at most."""
-    segments, documents = segment_figures(workspace)
-    return segments > 1 and documents <= AUTO_MERGE_DOCUMENTS
+    """``needs_merge``, and few enough documents (``AUTO_MERGE_DOCUMENTS``) that merging
+    takes a few seconds at most."""
+    segments, live, deleted = segment_figures(workspace)
+    return _worth_merging(segments, deleted) and live <= AUTO_MERGE_DOCUMENTS
 
 
 def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> MergeReport:
     """Merge the active index's segments into one, under the index lock (nothing to do with
-    one segment or none), reporting ``merging`` then ``committing`` progress.
+    none, or one without deleted documents), reporting ``merging`` then ``committing``
+    progress.
 
     Raises:
         IndexBusy: another process holds the index lock.
@@ -100,15 +112,16 @@ def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> 
             ix, catalog = open_active(workspace.index_dir, read_catalog, mapped=False)
         except IndexUnavailable:
             return report
-        report.segments_before, report.documents = _segments(ix)
+        report.segments_before, report.documents, deleted = _segments(ix)
         report.segments_after = report.segments_before
-        if report.segments_before > 1:
+        if _worth_merging(report.segments_before, deleted):
             if catalog is None or catalog.generation != ix.latest_generation():
                 catalog = catalog_from_index(ix)
             _optimize(ix, progress or (lambda phase, done, total: None))
             catalog.generation = ix.latest_generation()
             write_catalog(Path(ix.storage.folder), catalog)
             report.segments_after = _segments(ix)[0]
+            report.dropped = deleted
     report.seconds = time.perf_counter() - started
     report.cpu_seconds = _cpu_seconds() - cpu
     return report
