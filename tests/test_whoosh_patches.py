@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.codec import whoosh3
 
+from briefreader.search.index import block_writer
 from briefreader.search.index.whoosh_patches import MemoryReader
 
 
@@ -165,10 +166,7 @@ def test_short_blocks_are_stored_without_compression(tmp_path: Path, monkeypatch
 
     from whoosh import index
 
-    from briefreader.search.index import (
-        store,  # noqa: F401 - applies the patches
-        whoosh_patches,
-    )
+    from briefreader.search.index import store  # noqa: F401 - applies the patches
     from briefreader.search.index.schema import build_schema
 
     compressed: list[int] = []
@@ -181,7 +179,7 @@ def test_short_blocks_are_stored_without_compression(tmp_path: Path, monkeypatch
             compressed.append(len(data))
             return zlib.compress(data, level)
 
-    monkeypatch.setattr(whoosh_patches, "zlib", CountingZlib())
+    monkeypatch.setattr(block_writer, "zlib", CountingZlib())
     ix = index.create_in(str(tmp_path), build_schema())
     with ix.writer() as writer:
         for n in range(100):
@@ -195,11 +193,11 @@ def test_short_blocks_are_stored_without_compression(tmp_path: Path, monkeypatch
         assert list(rare.all_ids()) == [7, 42]
         assert list(common.all_ids()) == list(range(100))
     assert compressed  # the long blocks
-    assert min(compressed) >= whoosh_patches.BLOCK_COMPRESS_FROM
+    assert min(compressed) >= block_writer.BLOCK_COMPRESS_FROM
 
 
 def test_whole_weights_are_written_as_ints() -> None:
-    from briefreader.search.index.whoosh_patches import _whole_weights
+    from briefreader.search.index.block_writer import _whole_weights
 
     assert _whole_weights((1.0, 3.0, 12.0)) == (1, 3, 12)
     assert _whole_weights((1.0, 2.5)) == (1.0, 2.5)  # boosted fields keep their floats
@@ -466,8 +464,6 @@ def test_a_blocks_ids_and_weights_are_minified_as_whoosh_minifies_them(
     all of them: what Whoosh's own ``_mini_ids`` and ``_mini_weights`` return."""
     from array import array
 
-    from briefreader.search.index import whoosh_patches
-
     writer = whoosh3.W3PostingsWriter(io.BytesIO(), 128, byteids=byteids)
     writer._new_block()
     if byteids:
@@ -475,7 +471,7 @@ def test_a_blocks_ids_and_weights_are_minified_as_whoosh_minifies_them(
     else:
         writer._ids.extend(ids)
     writer._weights = array("f", weights)
-    assert whoosh_patches._mini_ids(writer) == whoosh3.W3PostingsWriter._mini_ids(writer)
-    ours = whoosh_patches._mini_weights(writer._weights)
+    assert block_writer._mini_ids(writer) == whoosh3.W3PostingsWriter._mini_ids(writer)
+    ours = block_writer._mini_weights(writer._weights)
     theirs = whoosh3.W3PostingsWriter._mini_weights(writer)
     assert repr(ours) == repr(theirs)  # the same type and values, NaN as NaN

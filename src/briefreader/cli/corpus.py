@@ -51,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="build or update the search index",
         description="Index new files, re-index changed ones, drop deleted ones; says what it did.",
         epilog="A run of 400 files or more parses and analyses them in worker processes, one "
-        "per core; BRIEFREADER_WORKERS=N sets how many (0: none; at most one per core).",
+        "per core, and a large commit encodes about half its postings in one more; "
+        "BRIEFREADER_WORKERS=N sets how many (0: none; at most one per core).",
     )
     index.add_argument("--rebuild", action="store_true", help="start over from scratch")
     index.add_argument(

@@ -37,6 +37,7 @@ from briefreader.search.index.term_pool import (
     merge_runs,
     run_terms,
     write_terms,
+    written_postings,
 )
 
 # Bytes of spilled runs below which one process writes the segment: starting the helper
@@ -144,7 +145,7 @@ def _codec_settings(fieldwriter: Any) -> tuple[int, int, int]:
 def encode_fields(task: FieldsTask) -> list[tuple[str, list[Row]]]:
     """In the helper: encode the task's fields from the runs, in order, into
     ``task.postings_path``; each field's terms with their info and pointer into that file."""
-    from briefreader.search.index import whoosh_patches  # noqa: F401  (the block writer)
+    from briefreader.search.index import block_writer  # noqa: F401  (the block writer)
 
     blocklimit, compression, inlinelimit = task.codec
     encoded: list[tuple[str, list[Row]]] = []
@@ -164,11 +165,10 @@ def encode_fields(task: FieldsTask) -> list[tuple[str, list[Row]]]:
                     postfile, blocklimit, compression=compression, inlinelimit=inlinelimit
                 )
                 rows: list[Row] = []
-                for _name, btext, postings in merge_runs(runs):
-                    if postings and postings[0][0] == -1:  # as ``write_terms`` skips them
-                        postings = [p for p in postings if p[0] != -1]
-                        if not postings:
-                            continue
+                for _name, btext, all_postings in merge_runs(runs):
+                    postings = written_postings(all_postings)
+                    if not postings:
+                        continue
                     postwriter.start_postings(field.format, whoosh3.W3TermInfo())
                     add_block_wise(postwriter, postings, table)
                     rows.append(_row(btext, postwriter.finish_postings()))

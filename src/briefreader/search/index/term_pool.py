@@ -326,10 +326,9 @@ def write_terms(
             fieldwriter.start_field(fieldname, schema[fieldname])
             lastfn, fast = fieldname, _fast_writer(fieldwriter)
             table = lengths(fieldname) if lengths else []
-        if postings and postings[0][0] == -1:
-            postings = [p for p in postings if p[0] != -1]
-            if not postings:
-                continue
+        postings = written_postings(postings)
+        if not postings:
+            continue
         fieldwriter.start_term(btext)
         if fast:
             add_block_wise(fieldwriter._postwriter, postings, table)
@@ -340,6 +339,14 @@ def write_terms(
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
+
+
+def written_postings(postings: list[Posting]) -> list[Posting]:
+    """A term's postings as a commit writes them: without those of document -1 (Whoosh's
+    spelling hack), which sort first."""
+    if postings and postings[0][0] == -1:
+        return [p for p in postings if p[0] != -1]
+    return postings
 
 
 def _fast_writer(fieldwriter: Any) -> bool:
