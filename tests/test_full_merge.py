@@ -52,7 +52,7 @@ def test_twenty_updates_then_index_merge_leave_one_segment(
     assert "merged 2 segments into 1" in said, said
     assert _segments(ws) == 1
     assert {q: _hits(ws, q) for q in before} == before
-    assert "one segment already, with no deleted articles in it" in _cli(capsys, ws, "--merge")
+    assert "one segment already, with no deleted index entries" in _cli(capsys, ws, "--merge")
 
 
 def test_index_merge_drops_the_deleted_documents_of_a_single_segment(
@@ -70,7 +70,7 @@ def test_index_merge_drops_the_deleted_documents_of_a_single_segment(
     assert "merged" not in _cli(capsys, ws)
     assert full_merge.segment_figures(ws)[0::2] == (1, 2)  # the article and its passage
     said = _cli(capsys, ws, "--merge")
-    assert "merged 1 segment into 1, 2 deleted index entries dropped" in said, said
+    assert "rewrote the index's one segment without its 2 deleted index entries" in said, said
     assert full_merge.segment_figures(ws) == (1, DOCUMENTS, 0)
     library = Library.open(ws)
     try:

@@ -45,7 +45,7 @@ def _built(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[tupl
     workspace = _many_files(root)
     seen: list[tuple[str, int, int]] = []
     monkeypatch.setattr(indexer, "WRITER_LIMIT_MB", 1)
-    update_index(workspace, entities=False, progress=lambda *step: seen.append(step))
+    indexer.update_index(workspace, entities=False, progress=lambda *step: seen.append(step))
     folder = active_dir(workspace.index_dir)
     assert folder is not None
     return folder, seen
@@ -87,6 +87,40 @@ def test_a_split_commit_writes_the_bytes_one_process_writes(
     committing = [done for phase, done, _total in seen if phase == "committing"]
     total = next(total for phase, _done, total in seen if phase == "committing")
     assert committing[-1] == total and 0 < committing[-2] < total  # the helper's count too
+
+
+def _dies(task: object) -> None:
+    """In the helper: end it as the out-of-memory killer would."""
+    os._exit(1)
+
+
+def test_a_helper_that_dies_loses_nothing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as single:
+        single.setattr(split_commit, "SPLIT_FROM_BYTES", 1 << 60)
+        alone, _seen = _built(tmp_path / "alone", single)
+    decisions = _splits(monkeypatch)
+    submit = workers.WorkerPool.submit
+    monkeypatch.setattr(
+        workers.WorkerPool, "submit", lambda self, function, argument: submit(self, _dies, argument)
+    )
+    reports: list[indexer.IndexReport] = []
+    update = indexer.update_index
+    monkeypatch.setattr(indexer, "update_index", lambda *a, **k: reports.append(update(*a, **k)))
+    split, _seen = _built(tmp_path / "split", monkeypatch)
+    assert decisions == [True]
+    assert _segment_files(split) == _segment_files(alone)
+    assert any("the commit's helper process stopped" in n for n in reports[0].notices)
+
+
+def test_the_helpers_progress_is_noted_while_this_process_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(split_commit, "POLL_SECONDS", 0)
+    noted: list[int] = []
+    terms = split_commit._noting(iter("abc"), lambda: 7, noted.append)
+    assert list(terms) == ["a", "b", "c"] and noted == [7, 7, 7]
 
 
 def test_a_small_commit_is_written_by_this_process_alone(

@@ -108,7 +108,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print_merge(merged)
     elif args.merge and not args.quiet:
         err_console().print(
-            "index: one segment already, with no deleted articles in it: nothing to merge",
+            "index: one segment already, with no deleted index entries in it: nothing to merge",
             markup=False,
         )
     keep_reader_caches(workspace, before)
@@ -161,17 +161,14 @@ def print_merge(report: MergeReport) -> None:
     for notice in report.notices:
         console.print(f"note: {printable(notice)}", markup=False)
     # Whoosh's documents: an article's own and one per passage, hence "entries".
-    dropped = (
-        f", {counted(report.dropped, 'deleted index entry', 'deleted index entries')} dropped"
-        if report.dropped
-        else ""
-    )
-    console.print(
-        f"merged {counted(report.segments_before, 'segment')} into "
-        f"{grouped(report.segments_after)}{dropped} ({report.seconds:.1f}s, "
-        f"{report.cpu_seconds:.1f} CPU s)",
-        markup=False,
-    )
+    dropped = counted(report.dropped, "deleted index entry", "deleted index entries")
+    if report.segments_before == 1:
+        what = f"rewrote the index's one segment without its {dropped}"
+    else:
+        what = f"merged {counted(report.segments_before, 'segment')} into "
+        what += f"{grouped(report.segments_after)}"
+        what += f", {dropped} dropped" if report.dropped else ""
+    console.print(f"{what} ({report.seconds:.1f}s, {report.cpu_seconds:.1f} CPU s)", markup=False)
 
 
 def print_report(report: IndexReport) -> None:

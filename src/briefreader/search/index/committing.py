@@ -23,9 +23,10 @@ COPY_CHUNK = 8 * 1024 * 1024  # bytes copied into the compound file between two 
 
 def commit_reporting(
     writer: Any, progress: ProgressFn, mergetype: Any, phase: str = "committing"
-) -> None:
+) -> list[str]:
     """Commit, reporting progress as ``phase`` through the postings Whoosh writes, and as
-    ``"merging"`` through those it copies from the segments ``mergetype`` merges."""
+    ``"merging"`` through those it copies from the segments ``mergetype`` merges; return the
+    notices the commit left for the run's report."""
     pool = getattr(writer, "pool", None)
     total = pool_size(pool) if pool is not None else 0
     progress(phase, 0, total + 1)
@@ -40,6 +41,7 @@ def commit_reporting(
     if pool is not None:  # merged segments' postings were added to the pool (and written)
         total = max(total, pool_size(pool))
     progress(phase, total + 1, total + 1)
+    return list(getattr(pool, "notices", ()))
 
 
 def _terms_reporting(pool: Any, progress: ProgressFn, phase: str, total: int) -> Any:

@@ -313,10 +313,13 @@ class _Phase:
         try:
             mergetype = self.merge_policy if final else _no_merge
             with collector_paused():
-                commit_reporting(writes.writer, self.progress, mergetype, "saving entities")
+                notices = commit_reporting(
+                    writes.writer, self.progress, mergetype, "saving entities"
+                )
         except BaseException:
             writes.writer.cancel()
             raise
+        report.notices.extend(notices)
         for summary, forms in writes.articles:
             self.catalog.put_article(summary, forms)
         self._save_catalog()

@@ -117,7 +117,7 @@ def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> 
         if _worth_merging(report.segments_before, deleted):
             if catalog is None or catalog.generation != ix.latest_generation():
                 catalog = catalog_from_index(ix)
-            _optimize(ix, progress or (lambda phase, done, total: None))
+            report.notices.extend(_optimize(ix, progress or (lambda phase, done, total: None)))
             catalog.generation = ix.latest_generation()
             write_catalog(Path(ix.storage.folder), catalog)
             report.segments_after = _segments(ix)[0]
@@ -127,11 +127,12 @@ def merge_segments(workspace: Workspace, progress: ProgressFn | None = None) -> 
     return report
 
 
-def _optimize(ix: Any, progress: ProgressFn) -> None:
-    """One commit that rewrites every segment into one (deleted documents dropped)."""
+def _optimize(ix: Any, progress: ProgressFn) -> list[str]:
+    """One commit that rewrites every segment into one (deleted documents dropped); its
+    notices."""
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
-        commit_reporting(writer, progress, OPTIMIZE)
+        return commit_reporting(writer, progress, OPTIMIZE)
     except BaseException:
         writer.cancel()
         raise

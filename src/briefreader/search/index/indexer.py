@@ -529,7 +529,9 @@ def _write(
         pool.close()  # its processes are idle from here: their memory goes before the commit
         report.timings["indexing"] = time.perf_counter() - timer
         timer = time.perf_counter()
-        _commit(writer, progress, entity_phase_follows=bool(entities.pending))
+        report.notices.extend(
+            _commit(writer, progress, entity_phase_follows=bool(entities.pending))
+        )
         report.timings["commit"] = time.perf_counter() - timer
     except BaseException:
         writer.cancel()
@@ -749,11 +751,11 @@ def _moved_files(catalog: Catalog, plan: _Plan, reloaded: set[str]) -> dict[str,
     return moved
 
 
-def _commit(writer: Any, progress: ProgressFn, *, entity_phase_follows: bool) -> None:
+def _commit(writer: Any, progress: ProgressFn, *, entity_phase_follows: bool) -> list[str]:
     """Commit the text phase (``commit_reporting`` with the tiered merge; ``deferring`` it
-    to the entity phase's commit when articles wait for their entities)."""
+    to the entity phase's commit when articles wait for their entities); its notices."""
     policy = deferring(MERGE_POLICY) if entity_phase_follows else MERGE_POLICY
-    commit_reporting(writer, progress, policy)
+    return commit_reporting(writer, progress, policy)
 
 
 def _delete_file(writer: IndexWriter, catalog: Catalog, relative: str) -> None:

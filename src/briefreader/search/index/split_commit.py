@@ -11,8 +11,9 @@ moved by where the helper's postings begin. Fields are written in the order a si
 process writes them, so the segment's files are the same bytes (tests compare them).
 
 The helper reports how many postings it has written through a small file, which this
-process reads while it waits: the commit is never silent. If the helper cannot start or
-dies, this process encodes its fields itself from the same runs: nothing is lost.
+process reads every half second, while it writes and while it waits: the commit's progress
+counts both. If the helper cannot start or dies, this process encodes its fields itself from
+the same runs (a notice says so when it died): nothing is lost.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-from collections.abc import Callable, Mapping
-from concurrent.futures import wait
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from whoosh.codec import whoosh3
 from whoosh.filedb.structfile import StructFile
@@ -50,7 +54,10 @@ _COUNT = struct.Struct("<q")
 # (term bytes, term info bytes before its pointer, pointer, length); a term whose postings
 # Whoosh inlined in its info has the whole info as the second item and -1 as pointer.
 Row = tuple[bytes, bytes, int, int]
+Encoded = list[tuple[str, list[Row]]]  # each field's terms, in order
+Note = Callable[[int], None]  # told how many postings the helper has written
 _NO_POINTER = -1
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -86,22 +93,56 @@ def write_split(fieldwriter: Any, schema: Any, lengths: Any, pool: Any) -> bool:
         progress_path=os.path.join(pool.tempstore.folder, "helper.progress"),
     )
     table = lengths.table if lengths else None
-    note = getattr(pool, "written_elsewhere", None)
+    note = getattr(pool, "written_elsewhere", None) or (lambda postings: None)
     with open(task.progress_path, "wb") as handle:
         handle.write(_COUNT.pack(0))
-    with workers.WorkerPool(1) as helper:
+    helper_progress = partial(_written, task.progress_path)
+    with workers.WorkerPool(1, pool.notices) as helper:
         future = helper.submit(encode_fields, task)
-        write_terms(fieldwriter, schema, table, pool.iter_terms(leave=helper_fields))
-        if future is not None:
-            while not wait([future], timeout=POLL_SECONDS).done:
-                if note is not None:
-                    note(_written(task.progress_path))
-        _task, encoded = helper.result(encode_fields, task, future)
-    if note is not None:
-        note(_written(task.progress_path))
+        mine = pool.iter_terms(leave=helper_fields)
+        write_terms(fieldwriter, schema, table, _noting(mine, helper_progress, note))
+        encoded = _awaited(future, task, helper_progress, note, pool)
+    note(helper_progress())
     _append_encoded(fieldwriter, schema, task.postings_path, encoded)
     pool.cleanup()
     return True
+
+
+def _noting(terms: Iterator[_T], helper_progress: Callable[[], int], note: Note) -> Iterator[_T]:
+    """``terms``, with the helper's progress noted about every ``POLL_SECONDS`` meanwhile."""
+    last = time.monotonic()
+    for term in terms:
+        yield term
+        now = time.monotonic()
+        if now - last >= POLL_SECONDS:
+            last = now
+            note(helper_progress())
+
+
+def _awaited(
+    future: Future[Encoded] | None,
+    task: FieldsTask,
+    helper_progress: Callable[[], int],
+    note: Note,
+    pool: Any,
+) -> Encoded:
+    """What the helper encoded, its progress noted while it works; if it could not start or
+    died, the same fields encoded here (in a thread, so its progress is noted too), with a
+    notice for the run's report (``pool.notices``)."""
+    if future is not None:
+        try:
+            return _polled(future, helper_progress, note)
+        except BrokenProcessPool as error:
+            notice = f"the commit's helper process stopped ({error}); this process wrote its part"
+            pool.notices.append(notice)
+    with ThreadPoolExecutor(1) as here:
+        return _polled(here.submit(encode_fields, task), helper_progress, note)
+
+
+def _polled(future: Future[Encoded], helper_progress: Callable[[], int], note: Note) -> Encoded:
+    while not wait([future], timeout=POLL_SECONDS).done:
+        note(helper_progress())
+    return future.result()
 
 
 def _worth_splitting(fieldwriter: Any, pool: Any) -> bool:
@@ -142,13 +183,13 @@ def _codec_settings(fieldwriter: Any) -> tuple[int, int, int]:
     return codec._blocklimit, codec._compression, codec._inlinelimit
 
 
-def encode_fields(task: FieldsTask) -> list[tuple[str, list[Row]]]:
+def encode_fields(task: FieldsTask) -> Encoded:
     """In the helper: encode the task's fields from the runs, in order, into
     ``task.postings_path``; each field's terms with their info and pointer into that file."""
     from briefreader.search.index import block_writer  # noqa: F401  (the block writer)
 
     blocklimit, compression, inlinelimit = task.codec
-    encoded: list[tuple[str, list[Row]]] = []
+    encoded: Encoded = []
     written = reported = 0
     handles = [open(path, "rb") for path, _spans in task.runs]  # noqa: SIM115
     try:
@@ -209,9 +250,7 @@ def _written(progress_path: str) -> int:
         return 0
 
 
-def _append_encoded(
-    fieldwriter: Any, schema: Any, postings_path: str, encoded: list[tuple[str, list[Row]]]
-) -> None:
+def _append_encoded(fieldwriter: Any, schema: Any, postings_path: str, encoded: Encoded) -> None:
     """Append the helper's postings to the segment's and add its terms, each pointer moved
     by where they now begin; then end the field writer's last field."""
     postfile = fieldwriter._postfile

@@ -66,6 +66,7 @@ class TermPool:
         self.fieldnames: set[str] = set()
         self.postings = 0  # added so far, spilled or not (the commit's progress)
         self.runs: list[str] = []
+        self.notices: list[str] = []  # for the run's report (a commit's helper that died)
         # run -> field -> (start, end): where each field's chunks lie in the run's file
         self.ranges: dict[str, dict[str, tuple[int, int]]] = {}
         self._fields: dict[str, dict[bytes, list[Posting]]] = {}
