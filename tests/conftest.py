@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,14 @@ def settings_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(Workspace, "settings", counted)
     return reads
+
+
+def matches(workspace: Any, query: str, limit: int = 50) -> int:
+    """How many articles the workspace's index finds for ``query`` (a library opened for it)."""
+    from briefreader.search.library import Library
+
+    library = Library.open(workspace)
+    try:
+        return library.search(query, limit=limit).total
+    finally:
+        library.close()

@@ -18,7 +18,7 @@ from briefreader.search.index.indexer import update_index
 from briefreader.search.index.store import active_dir
 from briefreader.search.library import Library
 from briefreader.workspace import Workspace
-from tests.conftest import make_workspace
+from tests.conftest import make_workspace, matches
 
 RULES = '[entities]\nrecogniser = "rules"\n'
 
@@ -61,22 +61,14 @@ def _counting_recognitions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return computed
 
 
-def _found(workspace: Workspace, query: str) -> int:
-    library = Library.open(workspace)
-    try:
-        return library.search(query, limit=50).total
-    finally:
-        library.close()
-
-
 def test_the_text_phase_makes_everything_searchable_and_leaves_entities_pending(
     tmp_path: Path,
 ) -> None:
     workspace = _workspace(tmp_path)
     report = update_index(workspace, entities=False)
     assert report.pending == 6 and len(_pending(workspace)) == 6
-    assert _found(workspace, "harbour") == 6  # plain search: every article
-    assert _found(workspace, "person:sudani") == 0  # nothing recognised yet
+    assert matches(workspace, "harbour") == 6  # plain search: every article
+    assert matches(workspace, "person:sudani") == 0  # nothing recognised yet
     library = Library.open(workspace)
     assert library.entity_coverage() == (0, 6)
     library.close()
@@ -85,7 +77,7 @@ def test_the_text_phase_makes_everything_searchable_and_leaves_entities_pending(
     entities = recognise_pending(workspace)
     assert entities.recognised == 6 and entities.left == 0 and not entities.stopped
     assert _pending(workspace) == set()
-    assert _found(workspace, "person:sudani") == 6
+    assert matches(workspace, "person:sudani") == 6
 
 
 def test_the_phase_commits_at_its_points_with_the_entity_names(tmp_path: Path) -> None:
@@ -104,7 +96,7 @@ def test_the_phase_commits_at_its_points_with_the_entity_names(tmp_path: Path) -
         users = {a for form in forms for a in form.article_ids}
         seen.append((done, total, len(_pending(workspace)), len(users)))
         written.extend(ids)
-        assert _found(workspace, "person:sudani") == done  # committed: a reader sees it
+        assert matches(workspace, "person:sudani") == done  # committed: a reader sees it
 
     report = recognise_pending(workspace, after_batch=after_batch, batch_chars=100)
     assert report.commits == 3 and seen == [(1, 40, 39, 1), (4, 40, 36, 4), (40, 40, 0, 40)]
@@ -129,12 +121,12 @@ def test_a_stopped_phase_keeps_its_commits_and_the_next_run_finishes(tmp_path: P
     )
     assert report.stopped and report.recognised == 4 and report.left == 36
     assert len(_pending(workspace)) == 36
-    assert _found(workspace, "person:sudani") == 4
+    assert matches(workspace, "person:sudani") == 4
 
     run = run_index(workspace)  # nothing changed in articles/: the phase just goes on
     assert not run.report.changed and run.entities is not None
     assert run.entities.recognised == 36 and _pending(workspace) == set()
-    assert _found(workspace, "person:sudani") == 40
+    assert matches(workspace, "person:sudani") == 40
 
 
 def test_an_unchanged_workspace_commits_nothing(tmp_path: Path) -> None:
@@ -155,7 +147,7 @@ def test_cached_entities_are_written_by_the_text_phase(tmp_path: Path) -> None:
     run_index(workspace)
     report = update_index(workspace, rebuild=True, entities=False)
     assert report.pending == 0  # every article's entities came from the cache
-    assert _found(workspace, "person:sudani") == 6
+    assert matches(workspace, "person:sudani") == 6
 
 
 def test_a_rebuild_reads_the_cached_entities_one_file_at_a_time(
@@ -183,7 +175,7 @@ def test_a_rebuild_reads_the_cached_entities_one_file_at_a_time(
     monkeypatch.setattr(EntityEnricher, "cached", counting_cached)
     monkeypatch.setattr(extract.EntityCache, "open", classmethod(counting_open))
     report = update_index(workspace, rebuild=True, entities=False)
-    assert report.pending == 0 and _found(workspace, "person:sudani") == 8
+    assert report.pending == 0 and matches(workspace, "person:sudani") == 8
     assert asked == [1] * 8  # one file, one article, at a time
     assert len(opened) == 1
     folder = active_dir(workspace.index_dir)
@@ -204,9 +196,9 @@ def test_articles_missing_from_the_cache_are_left_pending_by_a_rebuild(tmp_path:
         rows = db.execute("SELECT count(*) FROM cache").fetchone()[0]
     report = update_index(workspace, rebuild=True, entities=False)
     assert rows == 4 and report.pending == 1 and _pending(workspace) == {"s02"}
-    assert _found(workspace, "person:sudani") == 3
+    assert matches(workspace, "person:sudani") == 3
     assert recognise_pending(workspace).recognised == 1
-    assert _found(workspace, "person:sudani") == 4
+    assert matches(workspace, "person:sudani") == 4
 
 
 def test_switching_entities_off_clears_what_was_pending(tmp_path: Path) -> None:
@@ -338,14 +330,14 @@ def test_a_stop_between_commits_loses_no_recognition(
     report = recognise_pending(workspace, batch_chars=100, should_stop=lambda: len(computed) >= 5)
     assert report.stopped and report.commits == 2 and len(computed) == 5
     # The fourth batch was recognised but not committed; the fifth was in hand.
-    assert len(_pending(workspace)) == 21 and _found(workspace, "person:sudani") == 3
+    assert len(_pending(workspace)) == 21 and matches(workspace, "person:sudani") == 3
     fourth, in_hand = computed[3], computed[4]
 
     report = recognise_pending(workspace, batch_chars=100)
     assert report.recognised == 21 and not report.stopped and _pending(workspace) == set()
     assert len(set(computed)) == 24 and len(computed) == 25
     assert computed.count(fourth) == 1 and computed.count(in_hand) == 2  # only it, twice
-    assert _found(workspace, "person:sudani") == 24
+    assert matches(workspace, "person:sudani") == 24
 
 
 def test_the_commit_reports_its_progress_as_saving_entities(tmp_path: Path) -> None:
@@ -435,8 +427,8 @@ def test_an_edit_of_a_few_articles_gets_its_entities_in_its_one_commit(
     assert report.updated == ["s01.txt"] and report.pending == 0 and recognised == ["s01"]
     assert report.recognised_now == 1
     assert _pending(workspace) == set()
-    assert _found(workspace, 'person:"gordon brown"') == 1  # found by entity at once
-    assert _found(workspace, "person:sudani") == 6
+    assert matches(workspace, 'person:"gordon brown"') == 1  # found by entity at once
+    assert matches(workspace, "person:sudani") == 6
 
 
 def test_an_update_with_more_new_text_leaves_it_to_the_entity_phase(
@@ -452,9 +444,9 @@ def test_an_update_with_more_new_text_leaves_it_to_the_entity_phase(
     report = update_index(workspace, entities=False)
     assert report.pending == 2 and _pending(workspace) == {"s01", "s02"}
     assert report.recognised_now == 0
-    assert _found(workspace, 'person:"gordon brown"') == 0 and _found(workspace, "harbour") == 6
+    assert matches(workspace, 'person:"gordon brown"') == 0 and matches(workspace, "harbour") == 6
     assert recognise_pending(workspace).recognised == 2
-    assert _found(workspace, 'person:"gordon brown"') == 2
+    assert matches(workspace, 'person:"gordon brown"') == 2
 
 
 def test_a_first_build_of_little_text_still_has_two_phases(tmp_path: Path) -> None:
@@ -511,7 +503,7 @@ def test_a_folder_where_the_entity_cache_should_be_only_costs_the_cache(tmp_path
     (workspace.index_dir / CACHE_FILE).mkdir()
     run = run_index(workspace)
     assert run.entities is not None and run.entities.recognised == 6
-    assert _found(workspace, "person:sudani") == 6
+    assert matches(workspace, "person:sudani") == 6
     rebuilt = run_index(workspace, rebuild=True)
     assert rebuilt.entities is not None and rebuilt.entities.recognised == 6
     assert (workspace.index_dir / CACHE_FILE).is_dir()
@@ -535,10 +527,10 @@ def test_an_entity_cache_that_cannot_be_opened_does_not_stop_an_index_run(
     assert not run_index(workspace).report.changed  # idle
     _edit(workspace, 1)
     assert run_index(workspace).report.updated == ["s01.txt"]
-    assert _found(workspace, 'person:"gordon brown"') == 1
+    assert matches(workspace, 'person:"gordon brown"') == 1
     rebuilt = run_index(workspace, rebuild=True)
     assert rebuilt.entities is not None and rebuilt.entities.recognised == 6
-    assert _found(workspace, "person:sudani") == 6
+    assert matches(workspace, "person:sudani") == 6
 
 
 def test_the_collector_pauses_while_a_batch_is_written_and_not_between(

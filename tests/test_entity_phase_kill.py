@@ -15,10 +15,9 @@ import pytest
 
 from briefreader.search.index.catalog import read_catalog
 from briefreader.search.index.store import active_dir
-from briefreader.search.library import Library
 from briefreader.text.load import default_options, load_file
 from briefreader.workspace import Workspace
-from tests.conftest import SAMPLE_DIR, make_workspace
+from tests.conftest import SAMPLE_DIR, make_workspace, matches
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 COPIES = 3
@@ -73,14 +72,6 @@ def _complete_run(workspace: Workspace) -> None:
     assert catalog.articles
 
 
-def _search(workspace: Workspace, query: str) -> int:
-    library = Library.open(workspace)
-    try:
-        return library.search(query, limit=100).total
-    finally:
-        library.close()
-
-
 def test_a_kill_in_the_entity_phase_keeps_the_text_and_the_next_run_finishes(
     tmp_path: Path,
 ) -> None:
@@ -88,11 +79,11 @@ def test_a_kill_in_the_entity_phase_keeps_the_text_and_the_next_run_finishes(
     process = _index(workspace)
     _kill_when(process, lambda: _pending_rows(workspace) > 0)  # text committed, NER running
 
-    found = _search(workspace, "markercopy1")  # the text phase's commit is whole
-    assert _search(workspace, "person:sudani") == 0  # the batch in hand was lost
+    found = matches(workspace, "markercopy1", limit=100)  # the text phase's commit is whole
+    assert matches(workspace, "person:sudani", limit=100) == 0  # the batch in hand was lost
     _complete_run(workspace)
-    assert _search(workspace, "markercopy1") == found > 0
-    assert _search(workspace, "person:sudani") > 0
+    assert matches(workspace, "markercopy1", limit=100) == found > 0
+    assert matches(workspace, "person:sudani", limit=100) > 0
 
 
 def test_a_kill_in_the_text_phase_keeps_the_old_index_and_the_next_run_finishes(
@@ -100,14 +91,15 @@ def test_a_kill_in_the_text_phase_keeps_the_old_index_and_the_next_run_finishes(
 ) -> None:
     workspace = _corpus(tmp_path)
     _complete_run(workspace)
-    found = _search(workspace, "markercopy2")
+    found = matches(workspace, "markercopy2", limit=100)
     process = _index(workspace, "--rebuild")
     # The rebuild's new folder exists: it is parsing or writing, nothing is committed yet.
     _kill_when(process, lambda: len(list(workspace.index_dir.glob("ix-*"))) > 1)
 
-    assert _search(workspace, "markercopy2") == found > 0  # the old index is still active
+    # The old index is still active.
+    assert matches(workspace, "markercopy2", limit=100) == found > 0
     _complete_run(workspace)
-    assert _search(workspace, "person:sudani") > 0
+    assert matches(workspace, "person:sudani", limit=100) > 0
 
 
 def _plain_corpus(root: Path, chars: int) -> Workspace:
@@ -172,4 +164,4 @@ def test_a_kill_while_worker_processes_recognise_ends_them_too(tmp_path: Path) -
     _kill_when(process, recognising)
     assert _gone(workers), "the worker processes outlived the run"
     _complete_run(workspace)
-    assert _search(workspace, "person:sudani") > 0
+    assert matches(workspace, "person:sudani", limit=100) > 0

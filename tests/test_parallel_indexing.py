@@ -36,7 +36,7 @@ from briefreader.search.index.workers import WorkerPool, default_workers
 from briefreader.search.library import Library
 from briefreader.text.load import default_options, load_file
 from briefreader.workspace import Workspace
-from tests.conftest import SAMPLE_DIR, make_workspace
+from tests.conftest import SAMPLE_DIR, make_workspace, matches
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -346,15 +346,6 @@ def kill_leaving_no_process(process: subprocess.Popen[Any], children: set[int]) 
     while any(_running(pid) for pid in children):
         assert time.monotonic() < deadline, "a worker outlived the killed run"
         time.sleep(0.05)
-
-
-def matches(workspace: Workspace, query: str) -> int:
-    """How many articles the workspace's index finds for ``query``."""
-    library = Library.open(workspace)
-    try:
-        return library.search(query, limit=50).total
-    finally:
-        library.close()
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker processes")

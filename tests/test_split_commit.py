@@ -18,13 +18,13 @@ from whoosh.filedb.filestore import FileStorage
 from briefreader.search.index import indexer, split_commit, workers
 from briefreader.search.index.indexer import update_index
 from briefreader.search.index.store import active_dir
+from tests.conftest import matches
 from tests.test_parallel_indexing import (
     SRC,
     _children,
     _everything,
     _many_files,
     kill_leaving_no_process,
-    matches,
 )
 
 
